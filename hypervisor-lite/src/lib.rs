@@ -1,0 +1,6 @@
+//! # hypervisor-lite — the guest's world: address space, loader, Linux ABI, vCPUs
+//!
+//! One host reservation as the guest address space, ELF loading and the initial stack, the
+//! Linux system-call layer as one declared table, and virtual processors as host threads.
+//!
+//! Status: lands with the `mimic run` issue.

@@ -1,0 +1,62 @@
+//! A: load-reserved / store-conditional and atomic memory operations.
+//!
+//! Atomics must be naturally aligned (a misaligned one traps, which Linux turns into SIGBUS).
+//! `sc` completes as a compare-and-store against the value `lr` read, so on a shared address
+//! space it fails whenever another hart changed the word; the aq/rl bits need nothing more in
+//! a single hart, and the `Bus` implementation provides sequentially consistent host atomics.
+
+use super::i::sext32;
+use super::{trap, Flow, Interp, Trap};
+use crate::bus::{Access, AmoOp, Bus};
+use crate::cpu::NO_RESERVATION;
+use crate::format::{Amo, Lr};
+
+/// The value a `bits`-wide atomic writes to rd: word results are sign-extended.
+fn result(v: u64, bits: u32) -> u64 {
+    if bits == 32 {
+        sext32(v)
+    } else {
+        v
+    }
+}
+
+impl<M: Bus + ?Sized> Interp<'_, M> {
+    fn aligned(&self, addr: u64, bits: u32, access: Access) -> Result<(), Trap> {
+        if addr % (bits as u64 / 8) == 0 {
+            Ok(())
+        } else {
+            Err(Trap::Misaligned { addr, access })
+        }
+    }
+
+    pub(super) fn lr(&mut self, a: Lr, bits: u32) -> Flow {
+        let addr = self.cpu.xr(a.rs1);
+        trap!(self.aligned(addr, bits, Access::Read));
+        let v = if bits == 32 { trap!(self.bus.load32(addr)) as u64 } else { trap!(self.bus.load64(addr)) };
+        self.cpu.reservation = addr;
+        self.cpu.reservation_value = v;
+        self.cpu.set_xr(a.rd, result(v, bits));
+        Flow::Next
+    }
+
+    /// rd = 0 on success, 1 on failure; the reservation is gone either way.
+    pub(super) fn sc(&mut self, a: Amo, bits: u32) -> Flow {
+        let addr = self.cpu.xr(a.rs1);
+        trap!(self.aligned(addr, bits, Access::Write));
+        let reserved = std::mem::replace(&mut self.cpu.reservation, NO_RESERVATION);
+        let ok = reserved == addr && {
+            let (expected, new) = (self.cpu.reservation_value, self.cpu.xr(a.rs2));
+            trap!(self.bus.compare_store(addr, expected, new, bits))
+        };
+        self.cpu.set_xr(a.rd, !ok as u64);
+        Flow::Next
+    }
+
+    pub(super) fn amo(&mut self, a: Amo, op: AmoOp, bits: u32) -> Flow {
+        let addr = self.cpu.xr(a.rs1);
+        trap!(self.aligned(addr, bits, Access::Write));
+        let old = trap!(self.bus.amo(addr, op, self.cpu.xr(a.rs2), bits));
+        self.cpu.set_xr(a.rd, result(old, bits));
+        Flow::Next
+    }
+}
