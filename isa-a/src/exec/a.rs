@@ -22,7 +22,7 @@ fn result(v: u64, bits: u32) -> u64 {
 
 impl<M: Bus + ?Sized> Interp<'_, M> {
     fn aligned(&self, addr: u64, bits: u32, access: Access) -> Result<(), Trap> {
-        if addr % (bits as u64 / 8) == 0 {
+        if addr & (bits as u64 / 8 - 1) == 0 {
             Ok(())
         } else {
             Err(Trap::Misaligned { addr, access })
@@ -32,7 +32,11 @@ impl<M: Bus + ?Sized> Interp<'_, M> {
     pub(super) fn lr(&mut self, a: Lr, bits: u32) -> Flow {
         let addr = self.cpu.xr(a.rs1);
         trap!(self.aligned(addr, bits, Access::Read));
-        let v = if bits == 32 { trap!(self.bus.load32(addr)) as u64 } else { trap!(self.bus.load64(addr)) };
+        let v = if bits == 32 {
+            trap!(self.bus.load32(addr)) as u64
+        } else {
+            trap!(self.bus.load64(addr))
+        };
         self.cpu.reservation = addr;
         self.cpu.reservation_value = v;
         self.cpu.set_xr(a.rd, result(v, bits));
