@@ -111,6 +111,7 @@ fn tokens(text: &str, st: &mut Stats) -> Canon {
     for op in rest.split(',').map(str::trim).filter(|s| !s.is_empty()) {
         match op.split_once('(') {
             Some((imm, reg)) => {
+                st.hit("mem");
                 ops.push(reg.trim_end_matches(')').to_string());
                 if !imm.is_empty() {
                     ops.push(imm.to_string());
