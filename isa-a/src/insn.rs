@@ -148,8 +148,9 @@ macro_rules! instructions {
                     info.bits | (ops & !info.mask)
                 }
 
-                /// Writes objdump-style text; with `pc`, branch and jump targets are absolute.
-                pub fn disasm(&self, pc: Option<u64>, out: &mut dyn fmt::Write) -> fmt::Result {
+                /// Writes the text `objdump -M no-aliases` gives (every instruction under its own
+                /// mnemonic); with `pc`, branch and jump targets are absolute.
+                pub fn disasm_no_aliases(&self, pc: Option<u64>, out: &mut dyn fmt::Write) -> fmt::Result {
                     let m = self.info().mnemonic;
                     match *self { $( Insn::[<$name:camel>](a) => a.disasm(m, pc, out), )* }
                 }

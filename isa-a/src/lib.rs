@@ -9,7 +9,7 @@
 //!                              │
 //!                              ▼
 //!                    Decoded { insn: Insn, len } ──encode──▶ u32
-//!                              │          └──disasm──▶ "addi a0,sp,16"
+//!                              │          └──disasm──▶ "addi a0,sp,16" / "li a0,41"
 //!                              ▼
 //!          Block (pre-decoded run) ──run_block──▶ Interp (Visitor) ──▶ Cpu + Bus
 //! ```
@@ -19,7 +19,8 @@
 //!
 //! // addi a0,zero,41 ; c.addi a0,1 ; ecall
 //! let d = decode(0x02900513).unwrap();
-//! assert_eq!(d.insn.to_string(), "addi a0,zero,41");
+//! assert_eq!(d.insn.to_string(), "li a0,41"); // objdump's default, aliases included
+//! assert_eq!(d.insn.no_aliases().to_string(), "addi a0,zero,41"); // objdump -M no-aliases
 //! let mut mem = FlatMemory::new(0x1000, 0x1000);
 //! mem.write_bytes(0x1000, &[0x13, 0x05, 0x90, 0x02, 0x05, 0x05, 0x73, 0x00, 0x00, 0x00]);
 //! let mut cpu = Cpu::new(0x1000);
@@ -33,6 +34,7 @@ pub mod block;
 pub mod bus;
 pub mod cpu;
 pub mod decode;
+mod disasm_alias;
 pub mod exec;
 pub mod format;
 pub mod insn;
@@ -44,6 +46,7 @@ pub use block::{decode_block, fetch, run_block, Block, BlockCache, Exit};
 pub use bus::{Access, AmoOp, Bus, FlatMemory, MemFault};
 pub use cpu::Cpu;
 pub use decode::{decode, decode32, Decoded, Illegal};
+pub use disasm_alias::NoAliases;
 pub use exec::{step, Flow, Interp, Trap};
 pub use insn::{flag, Ext, FormatKind, Insn, OpInfo, Opcode, Visitor, TABLE};
 pub use reg::{FReg, Rm, XReg};
