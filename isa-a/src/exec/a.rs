@@ -59,7 +59,14 @@ impl<M: Bus + ?Sized> Interp<'_, M> {
     pub(super) fn amo(&mut self, a: Amo, op: AmoOp, bits: u32) -> Flow {
         let addr = self.cpu.xr(a.rs1);
         trap!(self.aligned(addr, bits, Access::Write));
-        let old = trap!(self.bus.amo(addr, op, self.cpu.xr(a.rs2), bits));
+        // `Bus::amo` takes its operand `bits` wide: a word AMO ignores the upper half of rs2
+        // (amominu.w/amomaxu.w would otherwise compare against it).
+        let src = if bits == 32 {
+            self.cpu.xr(a.rs2) as u32 as u64
+        } else {
+            self.cpu.xr(a.rs2)
+        };
+        let old = trap!(self.bus.amo(addr, op, src, bits));
         self.cpu.set_xr(a.rd, result(old, bits));
         Flow::Next
     }
