@@ -77,8 +77,15 @@ pub fn decode_block<M: Bus + ?Sized>(bus: &mut M, pc: u64) -> Result<Block, Trap
 /// executing gets the instruction's encoding filled in.
 #[inline(always)]
 pub fn exec<M: Bus + ?Sized>(cpu: &mut Cpu, bus: &mut M, d: &Decoded) -> Flow {
-    match d.insn.visit(&mut Interp { cpu, bus, len: d.len }) {
-        Flow::Trap(Trap::Illegal(_)) => Flow::Trap(Trap::Illegal(Illegal { bits: d.insn.encode(), len: d.len })),
+    match d.insn.visit(&mut Interp {
+        cpu,
+        bus,
+        len: d.len,
+    }) {
+        Flow::Trap(Trap::Illegal(_)) => Flow::Trap(Trap::Illegal(Illegal {
+            bits: d.insn.encode(),
+            len: d.len,
+        })),
         flow => flow,
     }
 }
@@ -147,7 +154,12 @@ impl BlockCache {
 
     /// Runs from `cpu.pc` until a trap, or until at least `budget` instructions have retired
     /// (checked between blocks). `fence.i` empties the cache and carries on.
-    pub fn run<M: Bus + ?Sized>(&mut self, cpu: &mut Cpu, bus: &mut M, budget: u64) -> Option<Trap> {
+    pub fn run<M: Bus + ?Sized>(
+        &mut self,
+        cpu: &mut Cpu,
+        bus: &mut M,
+        budget: u64,
+    ) -> Option<Trap> {
         let stop = cpu.instret.saturating_add(budget);
         while cpu.instret < stop {
             let pc = cpu.pc;

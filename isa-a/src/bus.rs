@@ -91,7 +91,11 @@ pub trait Bus {
     /// value zero-extended. The default is not atomic across threads: a shared address space
     /// must override it with host atomics.
     fn amo(&mut self, addr: u64, op: AmoOp, src: u64, bits: u32) -> Result<u64, MemFault> {
-        let old = if bits == 32 { self.load32(addr)? as u64 } else { self.load64(addr)? };
+        let old = if bits == 32 {
+            self.load32(addr)? as u64
+        } else {
+            self.load64(addr)?
+        };
         let new = op.apply(old, src, bits);
         if bits == 32 {
             self.store32(addr, new as u32)?;
@@ -103,8 +107,18 @@ pub trait Bus {
 
     /// Atomically stores `new` if the `bits`-wide value at `addr` equals `expected`; whether it
     /// did. This is how `sc` completes. Same caveat as [`Bus::amo`].
-    fn compare_store(&mut self, addr: u64, expected: u64, new: u64, bits: u32) -> Result<bool, MemFault> {
-        let cur = if bits == 32 { self.load32(addr)? as u64 } else { self.load64(addr)? };
+    fn compare_store(
+        &mut self,
+        addr: u64,
+        expected: u64,
+        new: u64,
+        bits: u32,
+    ) -> Result<bool, MemFault> {
+        let cur = if bits == 32 {
+            self.load32(addr)? as u64
+        } else {
+            self.load64(addr)?
+        };
         if cur != expected {
             return Ok(false);
         }
@@ -135,7 +149,10 @@ pub struct FlatMemory {
 
 impl FlatMemory {
     pub fn new(base: u64, len: usize) -> FlatMemory {
-        FlatMemory { base, bytes: vec![0; len] }
+        FlatMemory {
+            base,
+            bytes: vec![0; len],
+        }
     }
 
     fn range(&self, addr: u64, n: usize, access: Access) -> Result<usize, MemFault> {
@@ -160,7 +177,9 @@ impl FlatMemory {
 
     /// Copies `data` in at `addr`; panics if it does not fit (a test setup error).
     pub fn write_bytes(&mut self, addr: u64, data: &[u8]) {
-        let off = self.range(addr, data.len(), Access::Write).expect("write_bytes outside memory");
+        let off = self
+            .range(addr, data.len(), Access::Write)
+            .expect("write_bytes outside memory");
         self.bytes[off..off + data.len()].copy_from_slice(data);
     }
 }

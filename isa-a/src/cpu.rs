@@ -44,7 +44,10 @@ impl Default for Cpu {
 impl Cpu {
     /// A hart about to execute at `pc`, all else zero.
     pub fn new(pc: u64) -> Cpu {
-        Cpu { pc, ..Cpu::default() }
+        Cpu {
+            pc,
+            ..Cpu::default()
+        }
     }
     #[inline(always)]
     pub fn xr(&self, r: XReg) -> u64 {

@@ -72,23 +72,35 @@ fn put_imm_s(imm: i32) -> u32 {
 }
 fn imm_b(w: u32) -> i32 {
     sext(
-        (field(w, 31, 1) << 12) | (field(w, 7, 1) << 11) | (field(w, 25, 6) << 5) | (field(w, 8, 4) << 1),
+        (field(w, 31, 1) << 12)
+            | (field(w, 7, 1) << 11)
+            | (field(w, 25, 6) << 5)
+            | (field(w, 8, 4) << 1),
         13,
     )
 }
 fn put_imm_b(imm: i32) -> u32 {
     let v = imm as u32;
-    (field(v, 12, 1) << 31) | (field(v, 11, 1) << 7) | (field(v, 5, 6) << 25) | (field(v, 1, 4) << 8)
+    (field(v, 12, 1) << 31)
+        | (field(v, 11, 1) << 7)
+        | (field(v, 5, 6) << 25)
+        | (field(v, 1, 4) << 8)
 }
 fn imm_j(w: u32) -> i32 {
     sext(
-        (field(w, 31, 1) << 20) | (field(w, 12, 8) << 12) | (field(w, 20, 1) << 11) | (field(w, 21, 10) << 1),
+        (field(w, 31, 1) << 20)
+            | (field(w, 12, 8) << 12)
+            | (field(w, 20, 1) << 11)
+            | (field(w, 21, 10) << 1),
         21,
     )
 }
 fn put_imm_j(imm: i32) -> u32 {
     let v = imm as u32;
-    (field(v, 20, 1) << 31) | (field(v, 12, 8) << 12) | (field(v, 11, 1) << 20) | (field(v, 1, 10) << 21)
+    (field(v, 20, 1) << 31)
+        | (field(v, 12, 8) << 12)
+        | (field(v, 11, 1) << 20)
+        | (field(v, 1, 10) << 21)
 }
 
 /// How a format turns into and out of bits, and into objdump-style text.
@@ -127,7 +139,11 @@ format_struct!(/// Register-register: `add rd,rs1,rs2`.
     R { rd: XReg, rs1: XReg, rs2: XReg });
 impl Format for R {
     fn from_bits(w: u32) -> Option<Self> {
-        Some(R { rd: XReg::new(rd(w)), rs1: XReg::new(rs1(w)), rs2: XReg::new(rs2(w)) })
+        Some(R {
+            rd: XReg::new(rd(w)),
+            rs1: XReg::new(rs1(w)),
+            rs2: XReg::new(rs2(w)),
+        })
     }
     fn to_bits(self) -> u32 {
         put_rd(self.rd.num()) | put_rs1(self.rs1.num()) | put_rs2(self.rs2.num())
@@ -141,7 +157,11 @@ format_struct!(/// Register-immediate: `addi rd,rs1,imm`, the immediate 12 bits 
     I { rd: XReg, rs1: XReg, imm: i32 });
 impl Format for I {
     fn from_bits(w: u32) -> Option<Self> {
-        Some(I { rd: XReg::new(rd(w)), rs1: XReg::new(rs1(w)), imm: imm_i(w) })
+        Some(I {
+            rd: XReg::new(rd(w)),
+            rs1: XReg::new(rs1(w)),
+            imm: imm_i(w),
+        })
     }
     fn to_bits(self) -> u32 {
         put_rd(self.rd.num()) | put_rs1(self.rs1.num()) | put_imm_i(self.imm)
@@ -155,7 +175,11 @@ format_struct!(/// A load or `jalr`: `ld rd,imm(rs1)`.
     Load { rd: XReg, rs1: XReg, imm: i32 });
 impl Format for Load {
     fn from_bits(w: u32) -> Option<Self> {
-        Some(Load { rd: XReg::new(rd(w)), rs1: XReg::new(rs1(w)), imm: imm_i(w) })
+        Some(Load {
+            rd: XReg::new(rd(w)),
+            rs1: XReg::new(rs1(w)),
+            imm: imm_i(w),
+        })
     }
     fn to_bits(self) -> u32 {
         put_rd(self.rd.num()) | put_rs1(self.rs1.num()) | put_imm_i(self.imm)
@@ -169,7 +193,11 @@ format_struct!(/// A store: `sd rs2,imm(rs1)`.
     Store { rs1: XReg, rs2: XReg, imm: i32 });
 impl Format for Store {
     fn from_bits(w: u32) -> Option<Self> {
-        Some(Store { rs1: XReg::new(rs1(w)), rs2: XReg::new(rs2(w)), imm: imm_s(w) })
+        Some(Store {
+            rs1: XReg::new(rs1(w)),
+            rs2: XReg::new(rs2(w)),
+            imm: imm_s(w),
+        })
     }
     fn to_bits(self) -> u32 {
         put_rs1(self.rs1.num()) | put_rs2(self.rs2.num()) | put_imm_s(self.imm)
@@ -183,7 +211,11 @@ format_struct!(/// A shift by a 6-bit immediate (RV64 `slli`, `srli`, `srai`).
     Shift { rd: XReg, rs1: XReg, shamt: u32 });
 impl Format for Shift {
     fn from_bits(w: u32) -> Option<Self> {
-        Some(Shift { rd: XReg::new(rd(w)), rs1: XReg::new(rs1(w)), shamt: field(w, 20, 6) })
+        Some(Shift {
+            rd: XReg::new(rd(w)),
+            rs1: XReg::new(rs1(w)),
+            shamt: field(w, 20, 6),
+        })
     }
     fn to_bits(self) -> u32 {
         put_rd(self.rd.num()) | put_rs1(self.rs1.num()) | ((self.shamt & 63) << 20)
@@ -197,7 +229,11 @@ format_struct!(/// A word shift by a 5-bit immediate (`slliw`, `srliw`, `sraiw`)
     ShiftW { rd: XReg, rs1: XReg, shamt: u32 });
 impl Format for ShiftW {
     fn from_bits(w: u32) -> Option<Self> {
-        Some(ShiftW { rd: XReg::new(rd(w)), rs1: XReg::new(rs1(w)), shamt: field(w, 20, 5) })
+        Some(ShiftW {
+            rd: XReg::new(rd(w)),
+            rs1: XReg::new(rs1(w)),
+            shamt: field(w, 20, 5),
+        })
     }
     fn to_bits(self) -> u32 {
         put_rd(self.rd.num()) | put_rs1(self.rs1.num()) | ((self.shamt & 31) << 20)
@@ -211,7 +247,11 @@ format_struct!(/// A conditional branch; `off` is relative to the branch's own p
     B { rs1: XReg, rs2: XReg, off: i32 });
 impl Format for B {
     fn from_bits(w: u32) -> Option<Self> {
-        Some(B { rs1: XReg::new(rs1(w)), rs2: XReg::new(rs2(w)), off: imm_b(w) })
+        Some(B {
+            rs1: XReg::new(rs1(w)),
+            rs2: XReg::new(rs2(w)),
+            off: imm_b(w),
+        })
     }
     fn to_bits(self) -> u32 {
         put_rs1(self.rs1.num()) | put_rs2(self.rs2.num()) | put_imm_b(self.off)
@@ -226,7 +266,10 @@ format_struct!(/// `lui`/`auipc`: `imm` is the full value, its low 12 bits zero.
     U { rd: XReg, imm: i32 });
 impl Format for U {
     fn from_bits(w: u32) -> Option<Self> {
-        Some(U { rd: XReg::new(rd(w)), imm: (w & 0xffff_f000) as i32 })
+        Some(U {
+            rd: XReg::new(rd(w)),
+            imm: (w & 0xffff_f000) as i32,
+        })
     }
     fn to_bits(self) -> u32 {
         put_rd(self.rd.num()) | (self.imm as u32 & 0xffff_f000)
@@ -240,7 +283,10 @@ format_struct!(/// `jal`: `off` is relative to its own pc.
     J { rd: XReg, off: i32 });
 impl Format for J {
     fn from_bits(w: u32) -> Option<Self> {
-        Some(J { rd: XReg::new(rd(w)), off: imm_j(w) })
+        Some(J {
+            rd: XReg::new(rd(w)),
+            off: imm_j(w),
+        })
     }
     fn to_bits(self) -> u32 {
         put_rd(self.rd.num()) | put_imm_j(self.off)
@@ -256,7 +302,11 @@ format_struct!(/// `fence pred,succ` with its fence mode (`fm` = 8 with rw,rw is
     Fence { fm: u32, pred: u32, succ: u32 });
 impl Format for Fence {
     fn from_bits(w: u32) -> Option<Self> {
-        Some(Fence { fm: field(w, 28, 4), pred: field(w, 24, 4), succ: field(w, 20, 4) })
+        Some(Fence {
+            fm: field(w, 28, 4),
+            pred: field(w, 24, 4),
+            succ: field(w, 20, 4),
+        })
     }
     fn to_bits(self) -> u32 {
         ((self.fm & 15) << 28) | ((self.pred & 15) << 24) | ((self.succ & 15) << 20)
@@ -321,7 +371,11 @@ format_struct!(/// `csrrw rd,csr,rs1`.
     Csr { rd: XReg, rs1: XReg, csr: u32 });
 impl Format for Csr {
     fn from_bits(w: u32) -> Option<Self> {
-        Some(Csr { rd: XReg::new(rd(w)), rs1: XReg::new(rs1(w)), csr: field(w, 20, 12) })
+        Some(Csr {
+            rd: XReg::new(rd(w)),
+            rs1: XReg::new(rs1(w)),
+            csr: field(w, 20, 12),
+        })
     }
     fn to_bits(self) -> u32 {
         put_rd(self.rd.num()) | put_rs1(self.rs1.num()) | ((self.csr & 0xfff) << 20)
@@ -337,7 +391,11 @@ format_struct!(/// `csrrwi rd,csr,uimm` with a 5-bit unsigned immediate.
     CsrI { rd: XReg, uimm: u32, csr: u32 });
 impl Format for CsrI {
     fn from_bits(w: u32) -> Option<Self> {
-        Some(CsrI { rd: XReg::new(rd(w)), uimm: rs1(w), csr: field(w, 20, 12) })
+        Some(CsrI {
+            rd: XReg::new(rd(w)),
+            uimm: rs1(w),
+            csr: field(w, 20, 12),
+        })
     }
     fn to_bits(self) -> u32 {
         put_rd(self.rd.num()) | put_rs1((self.uimm & 31) as usize) | ((self.csr & 0xfff) << 20)
@@ -378,7 +436,14 @@ impl Format for Amo {
             | ((self.rl as u32) << 25)
     }
     fn disasm(self, m: &str, _: Option<u64>, out: &mut dyn Write) -> fmt::Result {
-        write!(out, "{m}{} {},{},({})", aqrl_suffix(self.aq, self.rl), self.rd, self.rs2, self.rs1)
+        write!(
+            out,
+            "{m}{} {},{},({})",
+            aqrl_suffix(self.aq, self.rl),
+            self.rd,
+            self.rs2,
+            self.rs1
+        )
     }
 }
 
@@ -386,13 +451,27 @@ format_struct!(/// `lr.w rd,(rs1)`.
     Lr { rd: XReg, rs1: XReg, aq: bool, rl: bool });
 impl Format for Lr {
     fn from_bits(w: u32) -> Option<Self> {
-        Some(Lr { rd: XReg::new(rd(w)), rs1: XReg::new(rs1(w)), aq: field(w, 26, 1) != 0, rl: field(w, 25, 1) != 0 })
+        Some(Lr {
+            rd: XReg::new(rd(w)),
+            rs1: XReg::new(rs1(w)),
+            aq: field(w, 26, 1) != 0,
+            rl: field(w, 25, 1) != 0,
+        })
     }
     fn to_bits(self) -> u32 {
-        put_rd(self.rd.num()) | put_rs1(self.rs1.num()) | ((self.aq as u32) << 26) | ((self.rl as u32) << 25)
+        put_rd(self.rd.num())
+            | put_rs1(self.rs1.num())
+            | ((self.aq as u32) << 26)
+            | ((self.rl as u32) << 25)
     }
     fn disasm(self, m: &str, _: Option<u64>, out: &mut dyn Write) -> fmt::Result {
-        write!(out, "{m}{} {},({})", aqrl_suffix(self.aq, self.rl), self.rd, self.rs1)
+        write!(
+            out,
+            "{m}{} {},({})",
+            aqrl_suffix(self.aq, self.rl),
+            self.rd,
+            self.rs1
+        )
     }
 }
 
@@ -400,7 +479,11 @@ format_struct!(/// A floating-point load: `fld rd,imm(rs1)`.
     FLoad { rd: FReg, rs1: XReg, imm: i32 });
 impl Format for FLoad {
     fn from_bits(w: u32) -> Option<Self> {
-        Some(FLoad { rd: FReg::new(rd(w)), rs1: XReg::new(rs1(w)), imm: imm_i(w) })
+        Some(FLoad {
+            rd: FReg::new(rd(w)),
+            rs1: XReg::new(rs1(w)),
+            imm: imm_i(w),
+        })
     }
     fn to_bits(self) -> u32 {
         put_rd(self.rd.num()) | put_rs1(self.rs1.num()) | put_imm_i(self.imm)
@@ -414,7 +497,11 @@ format_struct!(/// A floating-point store: `fsd rs2,imm(rs1)`.
     FStore { rs1: XReg, rs2: FReg, imm: i32 });
 impl Format for FStore {
     fn from_bits(w: u32) -> Option<Self> {
-        Some(FStore { rs1: XReg::new(rs1(w)), rs2: FReg::new(rs2(w)), imm: imm_s(w) })
+        Some(FStore {
+            rs1: XReg::new(rs1(w)),
+            rs2: FReg::new(rs2(w)),
+            imm: imm_s(w),
+        })
     }
     fn to_bits(self) -> u32 {
         put_rs1(self.rs1.num()) | put_rs2(self.rs2.num()) | put_imm_s(self.imm)
@@ -428,13 +515,27 @@ format_struct!(/// Fused multiply-add: `fmadd.d rd,rs1,rs2,rs3[,rm]`.
     R4 { rd: FReg, rs1: FReg, rs2: FReg, rs3: FReg, rm: Rm });
 impl Format for R4 {
     fn from_bits(w: u32) -> Option<Self> {
-        Some(R4 { rd: FReg::new(rd(w)), rs1: FReg::new(rs1(w)), rs2: FReg::new(rs2(w)), rs3: FReg::new(rs3(w)), rm: rm(w)? })
+        Some(R4 {
+            rd: FReg::new(rd(w)),
+            rs1: FReg::new(rs1(w)),
+            rs2: FReg::new(rs2(w)),
+            rs3: FReg::new(rs3(w)),
+            rm: rm(w)?,
+        })
     }
     fn to_bits(self) -> u32 {
-        put_rd(self.rd.num()) | put_rs1(self.rs1.num()) | put_rs2(self.rs2.num()) | put_rs3(self.rs3.num()) | put_rm(self.rm)
+        put_rd(self.rd.num())
+            | put_rs1(self.rs1.num())
+            | put_rs2(self.rs2.num())
+            | put_rs3(self.rs3.num())
+            | put_rm(self.rm)
     }
     fn disasm(self, m: &str, _: Option<u64>, out: &mut dyn Write) -> fmt::Result {
-        write!(out, "{m} {},{},{},{}", self.rd, self.rs1, self.rs2, self.rs3)?;
+        write!(
+            out,
+            "{m} {},{},{},{}",
+            self.rd, self.rs1, self.rs2, self.rs3
+        )?;
         rm_suffix(out, self.rm)
     }
 }
@@ -443,7 +544,12 @@ format_struct!(/// Two-operand arithmetic with rounding: `fadd.s rd,rs1,rs2[,rm]
     FRrm { rd: FReg, rs1: FReg, rs2: FReg, rm: Rm });
 impl Format for FRrm {
     fn from_bits(w: u32) -> Option<Self> {
-        Some(FRrm { rd: FReg::new(rd(w)), rs1: FReg::new(rs1(w)), rs2: FReg::new(rs2(w)), rm: rm(w)? })
+        Some(FRrm {
+            rd: FReg::new(rd(w)),
+            rs1: FReg::new(rs1(w)),
+            rs2: FReg::new(rs2(w)),
+            rm: rm(w)?,
+        })
     }
     fn to_bits(self) -> u32 {
         put_rd(self.rd.num()) | put_rs1(self.rs1.num()) | put_rs2(self.rs2.num()) | put_rm(self.rm)
@@ -458,7 +564,11 @@ format_struct!(/// Two floating-point operands, no rounding: `fsgnj.d`, `fmin.s`
     FR { rd: FReg, rs1: FReg, rs2: FReg });
 impl Format for FR {
     fn from_bits(w: u32) -> Option<Self> {
-        Some(FR { rd: FReg::new(rd(w)), rs1: FReg::new(rs1(w)), rs2: FReg::new(rs2(w)) })
+        Some(FR {
+            rd: FReg::new(rd(w)),
+            rs1: FReg::new(rs1(w)),
+            rs2: FReg::new(rs2(w)),
+        })
     }
     fn to_bits(self) -> u32 {
         put_rd(self.rd.num()) | put_rs1(self.rs1.num()) | put_rs2(self.rs2.num())
@@ -472,7 +582,11 @@ format_struct!(/// A comparison into an integer register: `flt.d rd,rs1,rs2`.
     FCmp { rd: XReg, rs1: FReg, rs2: FReg });
 impl Format for FCmp {
     fn from_bits(w: u32) -> Option<Self> {
-        Some(FCmp { rd: XReg::new(rd(w)), rs1: FReg::new(rs1(w)), rs2: FReg::new(rs2(w)) })
+        Some(FCmp {
+            rd: XReg::new(rd(w)),
+            rs1: FReg::new(rs1(w)),
+            rs2: FReg::new(rs2(w)),
+        })
     }
     fn to_bits(self) -> u32 {
         put_rd(self.rd.num()) | put_rs1(self.rs1.num()) | put_rs2(self.rs2.num())
@@ -486,7 +600,11 @@ format_struct!(/// One floating-point operand with rounding: `fsqrt.d`, `fcvt.s.
     F1rm { rd: FReg, rs1: FReg, rm: Rm });
 impl Format for F1rm {
     fn from_bits(w: u32) -> Option<Self> {
-        Some(F1rm { rd: FReg::new(rd(w)), rs1: FReg::new(rs1(w)), rm: rm(w)? })
+        Some(F1rm {
+            rd: FReg::new(rd(w)),
+            rs1: FReg::new(rs1(w)),
+            rm: rm(w)?,
+        })
     }
     fn to_bits(self) -> u32 {
         put_rd(self.rd.num()) | put_rs1(self.rs1.num()) | put_rm(self.rm)
@@ -501,7 +619,11 @@ format_struct!(/// Float to integer with rounding: `fcvt.w.d rd,rs1[,rm]`.
     FToX { rd: XReg, rs1: FReg, rm: Rm });
 impl Format for FToX {
     fn from_bits(w: u32) -> Option<Self> {
-        Some(FToX { rd: XReg::new(rd(w)), rs1: FReg::new(rs1(w)), rm: rm(w)? })
+        Some(FToX {
+            rd: XReg::new(rd(w)),
+            rs1: FReg::new(rs1(w)),
+            rm: rm(w)?,
+        })
     }
     fn to_bits(self) -> u32 {
         put_rd(self.rd.num()) | put_rs1(self.rs1.num()) | put_rm(self.rm)
@@ -516,7 +638,11 @@ format_struct!(/// Integer to float with rounding: `fcvt.d.l rd,rs1[,rm]`.
     XToF { rd: FReg, rs1: XReg, rm: Rm });
 impl Format for XToF {
     fn from_bits(w: u32) -> Option<Self> {
-        Some(XToF { rd: FReg::new(rd(w)), rs1: XReg::new(rs1(w)), rm: rm(w)? })
+        Some(XToF {
+            rd: FReg::new(rd(w)),
+            rs1: XReg::new(rs1(w)),
+            rm: rm(w)?,
+        })
     }
     fn to_bits(self) -> u32 {
         put_rd(self.rd.num()) | put_rs1(self.rs1.num()) | put_rm(self.rm)
@@ -531,7 +657,10 @@ format_struct!(/// Float bits or class into an integer register: `fmv.x.d`, `fcl
     FMvX { rd: XReg, rs1: FReg });
 impl Format for FMvX {
     fn from_bits(w: u32) -> Option<Self> {
-        Some(FMvX { rd: XReg::new(rd(w)), rs1: FReg::new(rs1(w)) })
+        Some(FMvX {
+            rd: XReg::new(rd(w)),
+            rs1: FReg::new(rs1(w)),
+        })
     }
     fn to_bits(self) -> u32 {
         put_rd(self.rd.num()) | put_rs1(self.rs1.num())
@@ -545,7 +674,10 @@ format_struct!(/// Integer bits into a float register: `fmv.d.x`.
     XMvF { rd: FReg, rs1: XReg });
 impl Format for XMvF {
     fn from_bits(w: u32) -> Option<Self> {
-        Some(XMvF { rd: FReg::new(rd(w)), rs1: XReg::new(rs1(w)) })
+        Some(XMvF {
+            rd: FReg::new(rd(w)),
+            rs1: XReg::new(rs1(w)),
+        })
     }
     fn to_bits(self) -> u32 {
         put_rd(self.rd.num()) | put_rs1(self.rs1.num())

@@ -5,8 +5,8 @@
 //! not rows: the decoder expands them into these.
 
 use crate::format::*;
-use std::fmt;
 use crate::insn::{flag, instructions, Ext, FormatKind, OpInfo};
+use std::fmt;
 
 instructions! {
     // RV32I / RV64I

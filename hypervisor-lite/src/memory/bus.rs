@@ -31,21 +31,34 @@ impl GuestMem {
     pub fn check(&self, addr: u64, n: u64, need: u8, access: Access) -> Result<*mut u8, MemFault> {
         let last = addr.wrapping_add(n - 1);
         if addr >= GUEST_LIMIT || last >= GUEST_LIMIT || last < addr {
-            let at = if addr >= GUEST_LIMIT { addr } else { GUEST_LIMIT };
+            let at = if addr >= GUEST_LIMIT {
+                addr
+            } else {
+                GUEST_LIMIT
+            };
             return Err(MemFault { addr: at, access });
         }
         if self.page_perm(addr) & need == 0 {
             return Err(MemFault { addr, access });
         }
         if (addr ^ last) >= PAGE && self.page_perm(last) & need == 0 {
-            return Err(MemFault { addr: last & !(PAGE - 1), access });
+            return Err(MemFault {
+                addr: last & !(PAGE - 1),
+                access,
+            });
         }
         Ok(unsafe { self.base.add(addr as usize) })
     }
 
     /// Checks a range of any length (the syscall layer's buffers); the fault names the first
     /// page that does not allow `need`.
-    pub fn check_range(&self, addr: u64, len: u64, need: u8, access: Access) -> Result<*mut u8, MemFault> {
+    pub fn check_range(
+        &self,
+        addr: u64,
+        len: u64,
+        need: u8,
+        access: Access,
+    ) -> Result<*mut u8, MemFault> {
         if len == 0 {
             return Ok(unsafe { self.base.add(addr.min(GUEST_LIMIT) as usize) });
         }
@@ -56,7 +69,10 @@ impl GuestMem {
         let mut page = addr & !(PAGE - 1);
         while page <= last {
             if self.page_perm(page) & need == 0 {
-                return Err(MemFault { addr: page.max(addr), access });
+                return Err(MemFault {
+                    addr: page.max(addr),
+                    access,
+                });
             }
             page += PAGE;
         }
@@ -89,14 +105,22 @@ impl GuestMem {
             }
             out.extend_from_slice(chunk);
             if out.len() > max {
-                return Err(MemFault { addr, access: Access::Read });
+                return Err(MemFault {
+                    addr,
+                    access: Access::Read,
+                });
             }
             at += room;
         }
     }
 
     #[inline(always)]
-    fn read<const N: usize>(&self, addr: u64, need: u8, access: Access) -> Result<[u8; N], MemFault> {
+    fn read<const N: usize>(
+        &self,
+        addr: u64,
+        need: u8,
+        access: Access,
+    ) -> Result<[u8; N], MemFault> {
         let p = self.check(addr, N as u64, need, access)?;
         Ok(unsafe { std::ptr::read_unaligned(p as *const [u8; N]) })
     }
@@ -123,15 +147,18 @@ impl Bus for GuestMem {
     }
     #[inline(always)]
     fn load16(&mut self, addr: u64) -> Result<u16, MemFault> {
-        self.read(addr, perm::R, Access::Read).map(u16::from_le_bytes)
+        self.read(addr, perm::R, Access::Read)
+            .map(u16::from_le_bytes)
     }
     #[inline(always)]
     fn load32(&mut self, addr: u64) -> Result<u32, MemFault> {
-        self.read(addr, perm::R, Access::Read).map(u32::from_le_bytes)
+        self.read(addr, perm::R, Access::Read)
+            .map(u32::from_le_bytes)
     }
     #[inline(always)]
     fn load64(&mut self, addr: u64) -> Result<u64, MemFault> {
-        self.read(addr, perm::R, Access::Read).map(u64::from_le_bytes)
+        self.read(addr, perm::R, Access::Read)
+            .map(u64::from_le_bytes)
     }
     #[inline(always)]
     fn store8(&mut self, addr: u64, v: u8) -> Result<(), MemFault> {
@@ -151,7 +178,8 @@ impl Bus for GuestMem {
     }
     #[inline(always)]
     fn fetch16(&mut self, addr: u64) -> Result<u16, MemFault> {
-        self.read(addr, perm::X, Access::Execute).map(u16::from_le_bytes)
+        self.read(addr, perm::X, Access::Execute)
+            .map(u16::from_le_bytes)
     }
 
     fn amo(&mut self, addr: u64, op: AmoOp, src: u64, bits: u32) -> Result<u64, MemFault> {
@@ -160,24 +188,43 @@ impl Bus for GuestMem {
         if bits == 32 {
             let a = unsafe { AtomicU32::from_ptr(p.cast()) };
             let old = a
-                .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |old| Some(op.apply(old as u64, src, 32) as u32))
+                .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |old| {
+                    Some(op.apply(old as u64, src, 32) as u32)
+                })
                 .unwrap_or_else(|v| v);
             Ok(old as u64)
         } else {
             let a = unsafe { AtomicU64::from_ptr(p.cast()) };
-            Ok(a.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |old| Some(op.apply(old, src, 64)))
-                .unwrap_or_else(|v| v))
+            Ok(a.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |old| {
+                Some(op.apply(old, src, 64))
+            })
+            .unwrap_or_else(|v| v))
         }
     }
 
-    fn compare_store(&mut self, addr: u64, expected: u64, new: u64, bits: u32) -> Result<bool, MemFault> {
+    fn compare_store(
+        &mut self,
+        addr: u64,
+        expected: u64,
+        new: u64,
+        bits: u32,
+    ) -> Result<bool, MemFault> {
         let p = self.atomic_ptr(addr, bits)?;
         if bits == 32 {
             let a = unsafe { AtomicU32::from_ptr(p.cast()) };
-            Ok(a.compare_exchange(expected as u32, new as u32, Ordering::SeqCst, Ordering::SeqCst).is_ok())
+            Ok(a.compare_exchange(
+                expected as u32,
+                new as u32,
+                Ordering::SeqCst,
+                Ordering::SeqCst,
+            )
+            .is_ok())
         } else {
             let a = unsafe { AtomicU64::from_ptr(p.cast()) };
-            Ok(a.compare_exchange(expected, new, Ordering::SeqCst, Ordering::SeqCst).is_ok())
+            Ok(
+                a.compare_exchange(expected, new, Ordering::SeqCst, Ordering::SeqCst)
+                    .is_ok(),
+            )
         }
     }
 }

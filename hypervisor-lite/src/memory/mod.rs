@@ -81,7 +81,10 @@ impl AddressSpace {
     /// Reserves `GUEST_LIMIT` bytes of host address space with no access, and the page table.
     pub fn new() -> io::Result<AddressSpace> {
         let base = host_mmap(GUEST_LIMIT as usize, libc::PROT_NONE)?;
-        let perms = match host_mmap((GUEST_LIMIT / PAGE) as usize, libc::PROT_READ | libc::PROT_WRITE) {
+        let perms = match host_mmap(
+            (GUEST_LIMIT / PAGE) as usize,
+            libc::PROT_READ | libc::PROT_WRITE,
+        ) {
             Ok(p) => p,
             Err(e) => {
                 unsafe { libc::munmap(base.cast(), GUEST_LIMIT as usize) };
@@ -107,7 +110,10 @@ impl AddressSpace {
     fn perm_slice(&mut self, start: u64, end: u64) -> &mut [u8] {
         debug_assert!(start <= end && end <= GUEST_LIMIT);
         unsafe {
-            std::slice::from_raw_parts_mut(self.perms.add((start / PAGE) as usize), ((end - start) / PAGE) as usize)
+            std::slice::from_raw_parts_mut(
+                self.perms.add((start / PAGE) as usize),
+                ((end - start) / PAGE) as usize,
+            )
         }
     }
 
@@ -177,7 +183,11 @@ impl AddressSpace {
     /// Changes the guest protections of `start..start+len`; every page must be mapped.
     pub fn protect(&mut self, start: u64, len: u64, prot: u32) -> Result<(), i32> {
         let end = check_range(start, len).map_err(|_| libc::EINVAL)?;
-        if self.perm_slice(start, end).iter().any(|&p| p & perm::MAPPED == 0) {
+        if self
+            .perm_slice(start, end)
+            .iter()
+            .any(|&p| p & perm::MAPPED == 0)
+        {
             return Err(libc::ENOMEM);
         }
         self.note_code_change(start, end);
@@ -186,8 +196,24 @@ impl AddressSpace {
         Ok(())
     }
 
+    /// Adds the guest protections `prot` to the mapped pages of `start..end` (the loader's
+    /// segments, which may share a page).
+    pub fn add_perm(&mut self, start: u64, end: u64, prot: u32) {
+        let bits = prot_to_perm(prot);
+        for p in self.perm_slice(start, end) {
+            if *p & perm::MAPPED != 0 {
+                *p |= bits;
+            }
+        }
+    }
+
     fn note_code_change(&mut self, start: u64, end: u64) {
-        if !self.code_changed && self.perm_slice(start, end).iter().any(|&p| p & perm::X != 0) {
+        if !self.code_changed
+            && self
+                .perm_slice(start, end)
+                .iter()
+                .any(|&p| p & perm::X != 0)
+        {
             self.code_changed = true;
         }
     }
@@ -201,8 +227,12 @@ impl AddressSpace {
     /// Copies `data` to guest memory at `addr` ignoring guest protections (the loader's and
     /// the kernel's own writes). The pages must be mapped.
     pub fn write_raw(&mut self, addr: u64, data: &[u8]) {
-        assert!(addr.checked_add(data.len() as u64).is_some_and(|e| e <= GUEST_LIMIT));
-        unsafe { std::ptr::copy_nonoverlapping(data.as_ptr(), self.base.add(addr as usize), data.len()) };
+        assert!(addr
+            .checked_add(data.len() as u64)
+            .is_some_and(|e| e <= GUEST_LIMIT));
+        unsafe {
+            std::ptr::copy_nonoverlapping(data.as_ptr(), self.base.add(addr as usize), data.len())
+        };
     }
 
     /// Zeroes guest memory at `addr..addr+len` ignoring protections; pages must be mapped.
@@ -283,18 +313,44 @@ mod tests {
     #[test]
     fn mapped_pages_obey_guest_protections() {
         let mut a = AddressSpace::new().unwrap();
-        a.map_fixed(0x10000, 0x2000, (libc::PROT_READ | libc::PROT_WRITE) as u32).unwrap();
+        a.map_fixed(0x10000, 0x2000, (libc::PROT_READ | libc::PROT_WRITE) as u32)
+            .unwrap();
         let mut m = a.handle();
         m.store64(0x10ff0, 0x1122334455667788).unwrap();
         assert_eq!(m.load64(0x10ff0).unwrap(), 0x1122334455667788);
         // Crossing into the second page is fine, past the end is not.
         m.store64(0x10ffc, 7).unwrap();
-        assert_eq!(m.load64(0x11ffc), Err(MemFault { addr: 0x12000, access: Access::Read }));
-        assert_eq!(m.fetch16(0x10000), Err(MemFault { addr: 0x10000, access: Access::Execute }));
+        assert_eq!(
+            m.load64(0x11ffc),
+            Err(MemFault {
+                addr: 0x12000,
+                access: Access::Read
+            })
+        );
+        assert_eq!(
+            m.fetch16(0x10000),
+            Err(MemFault {
+                addr: 0x10000,
+                access: Access::Execute
+            })
+        );
         a.protect(0x10000, 0x1000, libc::PROT_READ as u32).unwrap();
-        assert_eq!(m.store8(0x10000, 1), Err(MemFault { addr: 0x10000, access: Access::Write }));
+        assert_eq!(
+            m.store8(0x10000, 1),
+            Err(MemFault {
+                addr: 0x10000,
+                access: Access::Write
+            })
+        );
         assert_eq!(m.load8(0x10000).unwrap(), 0);
-        for wild in [0, u64::MAX, u64::MAX - 3, GUEST_LIMIT, GUEST_LIMIT - 4, 1 << 63] {
+        for wild in [
+            0,
+            u64::MAX,
+            u64::MAX - 3,
+            GUEST_LIMIT,
+            GUEST_LIMIT - 4,
+            1 << 63,
+        ] {
             assert!(m.load32(wild).is_err(), "{wild:#x}");
             assert!(m.store32(wild, 0).is_err(), "{wild:#x}");
         }

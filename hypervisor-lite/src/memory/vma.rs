@@ -75,12 +75,21 @@ mod tests {
         let mut v = Vmas::new();
         insert(&mut v, 0x1000, 0x5000);
         remove(&mut v, 0x2000, 0x3000);
-        assert_eq!(v.iter().map(|(&a, &b)| (a, b)).collect::<Vec<_>>(), [(0x1000, 0x2000), (0x3000, 0x5000)]);
+        assert_eq!(
+            v.iter().map(|(&a, &b)| (a, b)).collect::<Vec<_>>(),
+            [(0x1000, 0x2000), (0x3000, 0x5000)]
+        );
         assert!(overlaps(&v, 0x4fff, 0x6000));
         assert!(!overlaps(&v, 0x2000, 0x3000));
         assert_eq!(containing(&v, 0x3000), Some((0x3000, 0x5000)));
-        assert_eq!(find_free_top_down(&v, 0x1000, 0x1000, 0x1000, 0x5000), Some(0x2000));
+        assert_eq!(
+            find_free_top_down(&v, 0x1000, 0x1000, 0x1000, 0x5000),
+            Some(0x2000)
+        );
         assert_eq!(find_free_top_down(&v, 0x2000, 0x1000, 0x1000, 0x5000), None);
-        assert_eq!(find_free_top_down(&v, 0x1000, 0x1000, 0, 0x9000), Some(0x8000));
+        assert_eq!(
+            find_free_top_down(&v, 0x1000, 0x1000, 0, 0x9000),
+            Some(0x8000)
+        );
     }
 }

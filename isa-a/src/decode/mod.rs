@@ -54,7 +54,9 @@ pub fn decode(word: u32) -> Result<Decoded, Illegal> {
             .map(|insn| Decoded { insn, len: 2 })
             .ok_or(Illegal { bits: half, len: 2 });
     }
-    decode32(word).map(|insn| Decoded { insn, len: 4 }).ok_or(Illegal { bits: word, len: 4 })
+    decode32(word)
+        .map(|insn| Decoded { insn, len: 4 })
+        .ok_or(Illegal { bits: word, len: 4 })
 }
 
 /// Decodes a 32-bit encoding.
@@ -74,7 +76,12 @@ fn buckets() -> &'static [Vec<Opcode>; 32] {
     BUCKETS.get_or_init(|| {
         let mut b: [Vec<Opcode>; 32] = Default::default();
         for row in TABLE {
-            debug_assert_eq!(row.mask & 0x7f, 0x7f, "{} must fix its major opcode", row.mnemonic);
+            debug_assert_eq!(
+                row.mask & 0x7f,
+                0x7f,
+                "{} must fix its major opcode",
+                row.mnemonic
+            );
             b[((row.bits >> 2) & 31) as usize].push(row.opcode);
         }
         b

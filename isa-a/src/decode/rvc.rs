@@ -77,7 +77,11 @@ fn nzuimm_addi4spn(h: u32) -> i32 {
 /// c.addi16sp: nzimm[9] = 12, nzimm[4] = 6, nzimm[6] = 5, nzimm[8:7] = 4:3, nzimm[5] = 2.
 fn nzimm_addi16sp(h: u32) -> i32 {
     sext(
-        (bit(h, 12) << 9) | (bit(h, 6) << 4) | (bit(h, 5) << 6) | (bits(h, 4, 3) << 7) | (bit(h, 2) << 5),
+        (bit(h, 12) << 9)
+            | (bit(h, 6) << 4)
+            | (bit(h, 5) << 6)
+            | (bits(h, 4, 3) << 7)
+            | (bit(h, 2) << 5),
         10,
     )
 }
@@ -98,7 +102,11 @@ fn off_j(h: u32) -> i32 {
 /// c.beqz / c.bnez offset: [8] = 12, [4:3] = 11:10, [7:6] = 6:5, [2:1] = 4:3, [5] = 2.
 fn off_b(h: u32) -> i32 {
     sext(
-        (bit(h, 12) << 8) | (bits(h, 11, 10) << 3) | (bits(h, 6, 5) << 6) | (bits(h, 4, 3) << 1) | (bit(h, 2) << 5),
+        (bit(h, 12) << 8)
+            | (bits(h, 11, 10) << 3)
+            | (bits(h, 6, 5) << 6)
+            | (bits(h, 4, 3) << 1)
+            | (bit(h, 2) << 5),
         9,
     )
 }
@@ -119,29 +127,73 @@ pub fn expand(h: u16) -> Option<Insn> {
             if imm == 0 {
                 return None; // Includes the all-zero word, illegal by definition.
             }
-            Insn::Addi(I { rd: rp_lo(h), rs1: SP, imm })
+            Insn::Addi(I {
+                rd: rp_lo(h),
+                rs1: SP,
+                imm,
+            })
         }
-        (0, 1) => Insn::Fld(FLoad { rd: fp_lo(h), rs1: rp_hi(h), imm: uimm_d(h) }),
-        (0, 2) => Insn::Lw(Load { rd: rp_lo(h), rs1: rp_hi(h), imm: uimm_w(h) }),
-        (0, 3) => Insn::Ld(Load { rd: rp_lo(h), rs1: rp_hi(h), imm: uimm_d(h) }),
-        (0, 5) => Insn::Fsd(FStore { rs1: rp_hi(h), rs2: fp_lo(h), imm: uimm_d(h) }),
-        (0, 6) => Insn::Sw(Store { rs1: rp_hi(h), rs2: rp_lo(h), imm: uimm_w(h) }),
-        (0, 7) => Insn::Sd(Store { rs1: rp_hi(h), rs2: rp_lo(h), imm: uimm_d(h) }),
+        (0, 1) => Insn::Fld(FLoad {
+            rd: fp_lo(h),
+            rs1: rp_hi(h),
+            imm: uimm_d(h),
+        }),
+        (0, 2) => Insn::Lw(Load {
+            rd: rp_lo(h),
+            rs1: rp_hi(h),
+            imm: uimm_w(h),
+        }),
+        (0, 3) => Insn::Ld(Load {
+            rd: rp_lo(h),
+            rs1: rp_hi(h),
+            imm: uimm_d(h),
+        }),
+        (0, 5) => Insn::Fsd(FStore {
+            rs1: rp_hi(h),
+            rs2: fp_lo(h),
+            imm: uimm_d(h),
+        }),
+        (0, 6) => Insn::Sw(Store {
+            rs1: rp_hi(h),
+            rs2: rp_lo(h),
+            imm: uimm_w(h),
+        }),
+        (0, 7) => Insn::Sd(Store {
+            rs1: rp_hi(h),
+            rs2: rp_lo(h),
+            imm: uimm_d(h),
+        }),
         // Quadrant 1.
-        (1, 0) => Insn::Addi(I { rd: r_hi(h), rs1: r_hi(h), imm: imm6(h) }),
+        (1, 0) => Insn::Addi(I {
+            rd: r_hi(h),
+            rs1: r_hi(h),
+            imm: imm6(h),
+        }),
         (1, 1) => {
             if r_hi(h) == ZERO {
                 return None;
             }
-            Insn::Addiw(I { rd: r_hi(h), rs1: r_hi(h), imm: imm6(h) })
+            Insn::Addiw(I {
+                rd: r_hi(h),
+                rs1: r_hi(h),
+                imm: imm6(h),
+            })
         }
-        (1, 2) => Insn::Addi(I { rd: r_hi(h), rs1: ZERO, imm: imm6(h) }),
+        (1, 2) => Insn::Addi(I {
+            rd: r_hi(h),
+            rs1: ZERO,
+            imm: imm6(h),
+        }),
         (1, 3) if r_hi(h) == SP => {
             let imm = nzimm_addi16sp(h);
             if imm == 0 {
                 return None;
             }
-            Insn::Addi(I { rd: SP, rs1: SP, imm })
+            Insn::Addi(I {
+                rd: SP,
+                rs1: SP,
+                imm,
+            })
         }
         (1, 3) => {
             let imm = imm6(h) << 12;
@@ -153,9 +205,21 @@ pub fn expand(h: u16) -> Option<Insn> {
         (1, 4) => {
             let (rd, rs2) = (rp_hi(h), rp_lo(h));
             match (bits(h, 11, 10), bit(h, 12), bits(h, 6, 5)) {
-                (0, _, _) => Insn::Srli(Shift { rd, rs1: rd, shamt: shamt6(h) }),
-                (1, _, _) => Insn::Srai(Shift { rd, rs1: rd, shamt: shamt6(h) }),
-                (2, _, _) => Insn::Andi(I { rd, rs1: rd, imm: imm6(h) }),
+                (0, _, _) => Insn::Srli(Shift {
+                    rd,
+                    rs1: rd,
+                    shamt: shamt6(h),
+                }),
+                (1, _, _) => Insn::Srai(Shift {
+                    rd,
+                    rs1: rd,
+                    shamt: shamt6(h),
+                }),
+                (2, _, _) => Insn::Andi(I {
+                    rd,
+                    rs1: rd,
+                    imm: imm6(h),
+                }),
                 (3, 0, 0) => Insn::Sub(R { rd, rs1: rd, rs2 }),
                 (3, 0, 1) => Insn::Xor(R { rd, rs1: rd, rs2 }),
                 (3, 0, 2) => Insn::Or(R { rd, rs1: rd, rs2 }),
@@ -165,35 +229,82 @@ pub fn expand(h: u16) -> Option<Insn> {
                 _ => return None,
             }
         }
-        (1, 5) => Insn::Jal(J { rd: ZERO, off: off_j(h) }),
-        (1, 6) => Insn::Beq(B { rs1: rp_hi(h), rs2: ZERO, off: off_b(h) }),
-        (1, 7) => Insn::Bne(B { rs1: rp_hi(h), rs2: ZERO, off: off_b(h) }),
+        (1, 5) => Insn::Jal(J {
+            rd: ZERO,
+            off: off_j(h),
+        }),
+        (1, 6) => Insn::Beq(B {
+            rs1: rp_hi(h),
+            rs2: ZERO,
+            off: off_b(h),
+        }),
+        (1, 7) => Insn::Bne(B {
+            rs1: rp_hi(h),
+            rs2: ZERO,
+            off: off_b(h),
+        }),
         // Quadrant 2.
-        (2, 0) => Insn::Slli(Shift { rd: r_hi(h), rs1: r_hi(h), shamt: shamt6(h) }),
-        (2, 1) => Insn::Fld(FLoad { rd: FReg::new(bits(h, 11, 7)), rs1: SP, imm: uimm_ldsp(h) }),
+        (2, 0) => Insn::Slli(Shift {
+            rd: r_hi(h),
+            rs1: r_hi(h),
+            shamt: shamt6(h),
+        }),
+        (2, 1) => Insn::Fld(FLoad {
+            rd: FReg::new(bits(h, 11, 7)),
+            rs1: SP,
+            imm: uimm_ldsp(h),
+        }),
         (2, 2) => {
             if r_hi(h) == ZERO {
                 return None;
             }
-            Insn::Lw(Load { rd: r_hi(h), rs1: SP, imm: uimm_lwsp(h) })
+            Insn::Lw(Load {
+                rd: r_hi(h),
+                rs1: SP,
+                imm: uimm_lwsp(h),
+            })
         }
         (2, 3) => {
             if r_hi(h) == ZERO {
                 return None;
             }
-            Insn::Ld(Load { rd: r_hi(h), rs1: SP, imm: uimm_ldsp(h) })
+            Insn::Ld(Load {
+                rd: r_hi(h),
+                rs1: SP,
+                imm: uimm_ldsp(h),
+            })
         }
         (2, 4) => match (bit(h, 12), r_hi(h), r_lo(h)) {
             (0, ZERO, ZERO) => return None,
-            (0, rs1, ZERO) => Insn::Jalr(Load { rd: ZERO, rs1, imm: 0 }),
+            (0, rs1, ZERO) => Insn::Jalr(Load {
+                rd: ZERO,
+                rs1,
+                imm: 0,
+            }),
             (0, rd, rs2) => Insn::Add(R { rd, rs1: ZERO, rs2 }),
             (_, ZERO, ZERO) => Insn::Ebreak(Nullary {}),
-            (_, rs1, ZERO) => Insn::Jalr(Load { rd: XReg::RA, rs1, imm: 0 }),
+            (_, rs1, ZERO) => Insn::Jalr(Load {
+                rd: XReg::RA,
+                rs1,
+                imm: 0,
+            }),
             (_, rd, rs2) => Insn::Add(R { rd, rs1: rd, rs2 }),
         },
-        (2, 5) => Insn::Fsd(FStore { rs1: SP, rs2: FReg::new(bits(h, 6, 2)), imm: uimm_sdsp(h) }),
-        (2, 6) => Insn::Sw(Store { rs1: SP, rs2: r_lo(h), imm: uimm_swsp(h) }),
-        (2, 7) => Insn::Sd(Store { rs1: SP, rs2: r_lo(h), imm: uimm_sdsp(h) }),
+        (2, 5) => Insn::Fsd(FStore {
+            rs1: SP,
+            rs2: FReg::new(bits(h, 6, 2)),
+            imm: uimm_sdsp(h),
+        }),
+        (2, 6) => Insn::Sw(Store {
+            rs1: SP,
+            rs2: r_lo(h),
+            imm: uimm_swsp(h),
+        }),
+        (2, 7) => Insn::Sd(Store {
+            rs1: SP,
+            rs2: r_lo(h),
+            imm: uimm_sdsp(h),
+        }),
         _ => return None,
     })
 }

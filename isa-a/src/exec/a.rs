@@ -32,7 +32,11 @@ impl<M: Bus + ?Sized> Interp<'_, M> {
     pub(super) fn lr(&mut self, a: Lr, bits: u32) -> Flow {
         let addr = self.cpu.xr(a.rs1);
         trap!(self.aligned(addr, bits, Access::Read));
-        let v = if bits == 32 { trap!(self.bus.load32(addr)) as u64 } else { trap!(self.bus.load64(addr)) };
+        let v = if bits == 32 {
+            trap!(self.bus.load32(addr)) as u64
+        } else {
+            trap!(self.bus.load64(addr))
+        };
         self.cpu.reservation = addr;
         self.cpu.reservation_value = v;
         self.cpu.set_xr(a.rd, result(v, bits));

@@ -8,7 +8,7 @@ use super::i::sext32;
 use super::{trap, Flow, Interp, Trap};
 use crate::bus::Bus;
 use crate::decode::Illegal;
-use crate::format::{F1rm, FCmp, FLoad, FMvX, FR, FRrm, FStore, FToX, XMvF, XToF, R4};
+use crate::format::{F1rm, FCmp, FLoad, FMvX, FRrm, FStore, FToX, XMvF, XToF, FR, R4};
 use crate::reg::Rm;
 use crate::softfloat::{self as sf, Fmt, Round, F32, F64};
 
@@ -87,7 +87,10 @@ impl<M: Bus + ?Sized> Interp<'_, M> {
     /// Illegal-instruction trap for the instruction being executed (FP and CSR instructions
     /// that reach here are never compressed).
     pub(super) fn illegal(&self) -> Trap {
-        Trap::Illegal(Illegal { bits: 0, len: self.len })
+        Trap::Illegal(Illegal {
+            bits: 0,
+            len: self.len,
+        })
     }
 
     fn accrue(&mut self, fl: u8) {
@@ -112,13 +115,21 @@ impl<M: Bus + ?Sized> Interp<'_, M> {
     pub(super) fn fp_store(&mut self, a: FStore, bits: u32) -> Flow {
         let addr = self.cpu.xr(a.rs1).wrapping_add(a.imm as i64 as u64);
         let v = self.cpu.fr(a.rs2);
-        trap!(if bits == 32 { self.bus.store32(addr, v as u32) } else { self.bus.store64(addr, v) });
+        trap!(if bits == 32 {
+            self.bus.store32(addr, v as u32)
+        } else {
+            self.bus.store64(addr, v)
+        });
         Flow::Next
     }
 
     pub(super) fn fp_fused<F: Reg>(&mut self, a: R4, kind: Fused) -> Flow {
         let rm = trap!(self.round(a.rm));
-        let (x, y, z) = (self.frs::<F>(a.rs1), self.frs::<F>(a.rs2), self.frs::<F>(a.rs3));
+        let (x, y, z) = (
+            self.frs::<F>(a.rs1),
+            self.frs::<F>(a.rs2),
+            self.frs::<F>(a.rs3),
+        );
         let (x, z) = match kind {
             Fused::Madd => (x, z),
             Fused::Msub => (x, z ^ F::SIGN),
@@ -132,7 +143,11 @@ impl<M: Bus + ?Sized> Interp<'_, M> {
         Flow::Next
     }
 
-    pub(super) fn fp_arith<F: Reg>(&mut self, a: FRrm, op: fn(u64, u64, Round, &mut u8) -> u64) -> Flow {
+    pub(super) fn fp_arith<F: Reg>(
+        &mut self,
+        a: FRrm,
+        op: fn(u64, u64, Round, &mut u8) -> u64,
+    ) -> Flow {
         let rm = trap!(self.round(a.rm));
         let mut fl = 0;
         let v = op(self.frs::<F>(a.rs1), self.frs::<F>(a.rs2), rm, &mut fl);
@@ -178,7 +193,8 @@ impl<M: Bus + ?Sized> Interp<'_, M> {
     }
 
     pub(super) fn fp_classify<F: Reg>(&mut self, a: FMvX) -> Flow {
-        self.cpu.set_xr(a.rd, sf::classify::<F>(self.frs::<F>(a.rs1)));
+        self.cpu
+            .set_xr(a.rd, sf::classify::<F>(self.frs::<F>(a.rs1)));
         Flow::Next
     }
 
@@ -225,14 +241,22 @@ impl<M: Bus + ?Sized> Interp<'_, M> {
     /// `fmv.x.w` / `fmv.x.d`: raw bits, a word sign-extended.
     pub(super) fn fmv_to_x(&mut self, a: FMvX, bits: u32) -> Flow {
         let v = self.cpu.fr(a.rs1);
-        self.cpu.set_xr(a.rd, if bits == 32 { sext32(v) } else { v });
+        self.cpu
+            .set_xr(a.rd, if bits == 32 { sext32(v) } else { v });
         Flow::Next
     }
 
     /// `fmv.w.x` / `fmv.d.x`.
     pub(super) fn fmv_from_x(&mut self, a: XMvF, bits: u32) -> Flow {
         let v = self.cpu.xr(a.rs1);
-        self.cpu.set_fr(a.rd, if bits == 32 { F32::boxed(v & 0xffff_ffff) } else { v });
+        self.cpu.set_fr(
+            a.rd,
+            if bits == 32 {
+                F32::boxed(v & 0xffff_ffff)
+            } else {
+                v
+            },
+        );
         Flow::Next
     }
 }

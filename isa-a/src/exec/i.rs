@@ -75,7 +75,8 @@ impl<M: Bus + ?Sized> Interp<'_, M> {
     }
 
     pub(super) fn add_upper_pc(&mut self, a: U) -> Flow {
-        self.cpu.set_xr(a.rd, self.cpu.pc.wrapping_add(a.imm as i64 as u64));
+        self.cpu
+            .set_xr(a.rd, self.cpu.pc.wrapping_add(a.imm as i64 as u64));
         Flow::Next
     }
 

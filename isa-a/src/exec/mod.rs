@@ -89,7 +89,11 @@ impl<M: Bus + ?Sized> Interp<'_, M> {
 /// Executes one decoded instruction at `cpu.pc` and applies the result to `pc` and `instret`.
 /// Returns the flow so the caller can handle traps and `fence.i`.
 pub fn step<M: Bus + ?Sized>(cpu: &mut Cpu, bus: &mut M, d: &Decoded) -> Flow {
-    let flow = d.insn.visit(&mut Interp { cpu, bus, len: d.len });
+    let flow = d.insn.visit(&mut Interp {
+        cpu,
+        bus,
+        len: d.len,
+    });
     match flow {
         Flow::Next | Flow::FenceI => cpu.pc = cpu.pc.wrapping_add(d.len as u64),
         Flow::Jump(t) => cpu.pc = t,

@@ -47,7 +47,14 @@ impl<M: Bus + ?Sized> Interp<'_, M> {
 
     /// The common shape of all six instructions. `writes` is false for the set/clear forms with
     /// a zero operand register or immediate: they only read, so a read-only CSR is fine.
-    fn csr_op(&mut self, rd: crate::reg::XReg, csr: u32, op: CsrOp, operand: u64, writes: bool) -> Flow {
+    fn csr_op(
+        &mut self,
+        rd: crate::reg::XReg,
+        csr: u32,
+        op: CsrOp,
+        operand: u64,
+        writes: bool,
+    ) -> Flow {
         // csrrw with rd = x0 does not read (a read could have side effects on other CSRs).
         let old = if matches!(op, CsrOp::Write) && rd.num() == 0 {
             if !matches!(csr, FFLAGS | FRM | FCSR) {
