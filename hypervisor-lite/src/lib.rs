@@ -5,3 +5,9 @@
 
 pub mod loader;
 pub mod memory;
+pub mod process;
+pub mod signal;
+pub mod syscall;
+
+pub use loader::LoadError;
+pub use process::{Config, Process};
