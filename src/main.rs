@@ -105,7 +105,17 @@ fn main() {
             .unwrap_or_default();
         eprintln!("mimic: internal error: {msg}{at}");
     }));
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) if !e.use_stderr() => e.exit(), // --help, --version
+        Err(e) => {
+            // A usage error is one of mimic's own: one line, status 1.
+            let text = e.to_string();
+            let line = text.lines().next().unwrap_or("invalid arguments");
+            eprintln!("mimic: {}", line.trim_start_matches("error: "));
+            std::process::exit(1);
+        }
+    };
     let status = match cli.command {
         Command::Run(args) => run(args),
     };

@@ -282,7 +282,11 @@ impl Drop for AddressSpace {
 
 fn check_range(start: u64, len: u64) -> io::Result<u64> {
     match start.checked_add(len) {
-        Some(end) if start % PAGE == 0 && len % PAGE == 0 && end <= GUEST_LIMIT => Ok(end),
+        Some(end)
+            if start.is_multiple_of(PAGE) && len.is_multiple_of(PAGE) && end <= GUEST_LIMIT =>
+        {
+            Ok(end)
+        }
         _ => Err(io::Error::from_raw_os_error(libc::EINVAL)),
     }
 }

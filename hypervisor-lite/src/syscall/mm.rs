@@ -60,12 +60,12 @@ pub fn brk(p: &mut Process, a: [u64; 6]) -> SysResult {
 pub fn mmap(p: &mut Process, a: [u64; 6]) -> SysResult {
     let [addr, len, prot, flags, fd, off] = a;
     let len = length(len)?;
-    if off % PAGE != 0 {
+    if !off.is_multiple_of(PAGE) {
         return Err(Errno::EINVAL);
     }
     let s = &mut p.space;
     let at = if flags & (MAP_FIXED | MAP_FIXED_NOREPLACE) != 0 {
-        if addr % PAGE != 0 {
+        if !addr.is_multiple_of(PAGE) {
             return Err(Errno::EINVAL);
         }
         if addr.checked_add(len).is_none_or(|e| e > GUEST_LIMIT) {
@@ -130,7 +130,7 @@ pub fn mmap(p: &mut Process, a: [u64; 6]) -> SysResult {
 
 pub fn munmap(p: &mut Process, a: [u64; 6]) -> SysResult {
     let len = length(a[1])?;
-    if a[0] % PAGE != 0 || a[0].checked_add(len).is_none_or(|e| e > GUEST_LIMIT) {
+    if !a[0].is_multiple_of(PAGE) || a[0].checked_add(len).is_none_or(|e| e > GUEST_LIMIT) {
         return Err(Errno::EINVAL);
     }
     p.space.unmap(a[0], len).map_err(|_| Errno::EINVAL)?;
@@ -138,7 +138,7 @@ pub fn munmap(p: &mut Process, a: [u64; 6]) -> SysResult {
 }
 
 pub fn mprotect(p: &mut Process, a: [u64; 6]) -> SysResult {
-    if a[0] % PAGE != 0 {
+    if !a[0].is_multiple_of(PAGE) {
         return Err(Errno::EINVAL);
     }
     let len = page_up(a[1]).ok_or(Errno::ENOMEM)?;
@@ -168,7 +168,7 @@ fn perm_to_prot(bits: u8) -> u32 {
 
 pub fn mremap(p: &mut Process, a: [u64; 6]) -> SysResult {
     let [old, old_len, new_len, flags, new_addr, _] = a;
-    if old % PAGE != 0 || flags & !(MREMAP_MAYMOVE | MREMAP_FIXED) != 0 {
+    if !old.is_multiple_of(PAGE) || flags & !(MREMAP_MAYMOVE | MREMAP_FIXED) != 0 {
         return Err(Errno::EINVAL);
     }
     let (old_len, new_len) = (length(old_len)?, length(new_len)?);
@@ -181,7 +181,7 @@ pub fn mremap(p: &mut Process, a: [u64; 6]) -> SysResult {
     }
     let prot = perm_to_prot(s.perm_at(old + old_len - 1));
     if flags & MREMAP_FIXED != 0 {
-        if flags & MREMAP_MAYMOVE == 0 || new_addr % PAGE != 0 {
+        if flags & MREMAP_MAYMOVE == 0 || !new_addr.is_multiple_of(PAGE) {
             return Err(Errno::EINVAL);
         }
         if new_addr
@@ -235,7 +235,7 @@ fn move_grow(
 }
 
 pub fn madvise(p: &mut Process, a: [u64; 6]) -> SysResult {
-    if a[0] % PAGE != 0 {
+    if !a[0].is_multiple_of(PAGE) {
         return Err(Errno::EINVAL);
     }
     if a[2] == MADV_DONTNEED {
