@@ -186,7 +186,6 @@ pub fn lookup(nr: u64) -> Option<&'static Syscall> {
 /// Names of syscalls mimic does not implement, for the one-time report.
 fn unimplemented_name(nr: u64) -> &'static str {
     match nr {
-        98 => "futex",
         117 => "ptrace",
         167 => "prctl",
         198 => "socket",
