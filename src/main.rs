@@ -1,4 +1,163 @@
+//! `mimic`: runs RISC-V (RV64GC) Linux programs on x86-64 Linux.
+//!
+//! `mimic run [options] program [args…]` follows qemu-user's conventions: the guest's exit
+//! status is mimic's, `-L` names the sysroot, `--strace` logs syscalls, and every option has
+//! a `MIMIC_*` environment mirror.
+
+use clap::{Args, Parser, Subcommand};
+use hypervisor_lite::{Config, Process};
+use std::ffi::OsString;
+use std::path::PathBuf;
+
+/// Runs RISC-V (RV64GC) Linux programs on x86-64 Linux.
+#[derive(Parser)]
+#[command(version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run a riscv64 Linux program: `mimic run [options] program [args…]`.
+    Run(RunArgs),
+}
+
+#[derive(Args)]
+struct RunArgs {
+    /// Sysroot for dynamically linked programs: their interpreter and libraries, and absolute
+    /// paths the guest opens, are looked up here first [default: /usr/riscv64-linux-gnu if it exists]
+    #[arg(short = 'L', value_name = "DIR", env = "MIMIC_LD_PREFIX")]
+    sysroot: Option<PathBuf>,
+
+    /// Set VAR to VALUE in the guest environment (repeatable)
+    #[arg(
+        short = 'E',
+        value_name = "VAR=VALUE",
+        env = "MIMIC_SET_ENV",
+        value_delimiter = ','
+    )]
+    set_env: Vec<String>,
+
+    /// Remove VAR from the guest environment (repeatable)
+    #[arg(
+        short = 'U',
+        value_name = "VAR",
+        env = "MIMIC_UNSET_ENV",
+        value_delimiter = ','
+    )]
+    unset_env: Vec<String>,
+
+    /// The guest's argv[0] [default: the program path as given]
+    #[arg(short = '0', value_name = "ARGV0", env = "MIMIC_ARGV0")]
+    argv0: Option<OsString>,
+
+    /// Log every system call to stderr, as qemu-user's -strace does
+    #[arg(long, env = "MIMIC_STRACE")]
+    strace: bool,
+
+    /// Guest stack size in bytes; k, M and G suffixes allowed
+    #[arg(short = 's', value_name = "SIZE", env = "MIMIC_STACK_SIZE", default_value = "8M", value_parser = parse_size)]
+    stack_size: u64,
+
+    /// Execute with the interpreter only (the only engine today)
+    #[arg(long, env = "MIMIC_INTERP")]
+    interp: bool,
+
+    /// The riscv64 ELF program to run
+    program: PathBuf,
+
+    /// Arguments passed to the program
+    #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+    args: Vec<OsString>,
+}
+
+fn parse_size(s: &str) -> Result<u64, String> {
+    let (num, mult) = match s.char_indices().last() {
+        Some((i, 'k' | 'K')) => (&s[..i], 1 << 10),
+        Some((i, 'm' | 'M')) => (&s[..i], 1 << 20),
+        Some((i, 'g' | 'G')) => (&s[..i], 1 << 30),
+        _ => (s, 1),
+    };
+    num.parse::<u64>()
+        .ok()
+        .and_then(|n| n.checked_mul(mult))
+        .filter(|&n| n > 0 && n <= 1 << 32)
+        .ok_or_else(|| {
+            format!(
+                "invalid size '{s}' (a number of bytes up to 4G, with an optional k/M/G suffix)"
+            )
+        })
+}
+
 fn main() {
-    eprintln!("mimic: nothing to run yet");
-    std::process::exit(1);
+    // mimic's own failures are one line, never a backtrace.
+    std::panic::set_hook(Box::new(|info| {
+        let msg = info
+            .payload()
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| info.payload().downcast_ref::<String>().cloned())
+            .unwrap_or_default();
+        let at = info
+            .location()
+            .map(|l| format!(" at {}:{}", l.file(), l.line()))
+            .unwrap_or_default();
+        eprintln!("mimic: internal error: {msg}{at}");
+    }));
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) if !e.use_stderr() => e.exit(), // --help, --version
+        Err(e) => {
+            // A usage error is one of mimic's own: one line, status 1.
+            let text = e.to_string();
+            let line = text.lines().next().unwrap_or("invalid arguments");
+            eprintln!("mimic: {}", line.trim_start_matches("error: "));
+            std::process::exit(1);
+        }
+    };
+    let status = match cli.command {
+        Command::Run(args) => run(args),
+    };
+    std::process::exit(status);
+}
+
+fn run(a: RunArgs) -> i32 {
+    let sysroot = a.sysroot.or_else(|| {
+        let d = PathBuf::from("/usr/riscv64-linux-gnu");
+        d.is_dir().then_some(d)
+    });
+    let mut env: Vec<OsString> = std::env::vars_os()
+        .filter(|(k, _)| !a.unset_env.iter().any(|u| k == u.as_str()))
+        .map(|(k, v)| {
+            let mut s = k;
+            s.push("=");
+            s.push(v);
+            s
+        })
+        .collect();
+    for kv in &a.set_env {
+        let key = kv.split('=').next().unwrap_or(kv);
+        env.retain(|e| e.as_encoded_bytes().split(|&b| b == b'=').next() != Some(key.as_bytes()));
+        env.push(kv.into());
+    }
+    let mut args = vec![a
+        .argv0
+        .unwrap_or_else(|| a.program.clone().into_os_string())];
+    args.extend(a.args);
+    let cfg = Config {
+        program: a.program,
+        args,
+        env,
+        sysroot,
+        stack_size: a.stack_size,
+        strace: a.strace,
+    };
+    match Process::new(&cfg) {
+        Ok(mut p) => p.run(),
+        Err(e) => {
+            eprintln!("mimic: {e}");
+            1
+        }
+    }
 }

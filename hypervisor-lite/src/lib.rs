@@ -2,5 +2,12 @@
 //!
 //! One host reservation as the guest address space, ELF loading and the initial stack, the
 //! Linux system-call layer as one declared table, and virtual processors as host threads.
-//!
-//! Status: lands with the `mimic run` issue.
+
+pub mod loader;
+pub mod memory;
+pub mod process;
+pub mod signal;
+pub mod syscall;
+
+pub use loader::LoadError;
+pub use process::{Config, Process};

@@ -79,7 +79,8 @@ fn same_value(a: u64, b: u64) -> bool {
 #[test]
 fn fused_forms_negate_the_right_operands() {
     assert!(is_x86_feature_detected!("fma"), "the host has no FMA3");
-    let forms: [(&str, fn(R4) -> Insn); 4] = [
+    type Form = (&'static str, fn(R4) -> Insn);
+    let forms: [Form; 4] = [
         ("fmadd", Insn::FmaddD),
         ("fmsub", Insn::FmsubD),
         ("fnmsub", Insn::FnmsubD),

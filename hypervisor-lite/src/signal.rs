@@ -1,0 +1,134 @@
+//! Guest signals: the emulated signal state, the riscv64 signal frame and default actions.
+//!
+//! The frame is the kernel's `struct rt_sigframe { siginfo_t info; struct ucontext uc; }`
+//! (arch/riscv, asm/ucontext.h and asm/sigcontext.h): 128 bytes of siginfo, then ucontext
+//! with uc_flags, uc_link, uc_stack (24 bytes), uc_sigmask (8) padded to 1024 bits, and
+//! uc_mcontext at ucontext+168: pc, x1..x31, f0..f31, fcsr.
+
+pub const NSIG: usize = 64;
+pub const SIGILL: usize = 4;
+pub const SIGTRAP: usize = 5;
+pub const SIGABRT: usize = 6;
+pub const SIGBUS: usize = 7;
+pub const SIGKILL: usize = 9;
+pub const SIGSEGV: usize = 11;
+pub const SIGSTOP: usize = 19;
+
+const SIG_DFL: u64 = 0;
+const SIG_IGN: u64 = 1;
+pub const SA_ONSTACK: u64 = 0x0800_0000;
+pub const SA_NODEFER: u64 = 0x4000_0000;
+pub const SA_RESETHAND: u64 = 0x8000_0000;
+
+pub const SIGINFO_SIZE: u64 = 128;
+/// Offset of uc_sigmask in struct ucontext.
+pub const UC_SIGMASK: u64 = 40;
+/// Offset of uc_mcontext in struct ucontext.
+pub const UC_MCONTEXT: u64 = 168;
+/// `sizeof(struct rt_sigframe)` (1080) rounded up to 16.
+pub const FRAME_SIZE: u64 = 1088;
+
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq)]
+pub struct SigAction {
+    pub handler: u64,
+    pub flags: u64,
+    pub mask: u64,
+}
+
+/// Signal dispositions, the blocked mask and pending signals of the (single-threaded) process.
+#[derive(Clone, Debug)]
+pub struct Signals {
+    pub actions: [SigAction; NSIG + 1],
+    pub mask: u64,
+    pub pending: u64,
+    /// sigaltstack: (ss_sp, ss_size); size 0 when disabled.
+    pub altstack: (u64, u64),
+}
+
+impl Default for Signals {
+    fn default() -> Self {
+        Signals {
+            actions: [SigAction::default(); NSIG + 1],
+            mask: 0,
+            pending: 0,
+            altstack: (0, 0),
+        }
+    }
+}
+
+pub fn bit(sig: usize) -> u64 {
+    1 << (sig - 1)
+}
+
+/// SIGKILL and SIGSTOP can never be blocked.
+pub fn unblockable() -> u64 {
+    bit(SIGKILL) | bit(SIGSTOP)
+}
+
+/// What happens to a signal nobody handles.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Disposition {
+    Ignore,
+    Terminate,
+    Handle(SigAction),
+}
+
+impl Signals {
+    pub fn disposition(&self, sig: usize) -> Disposition {
+        let a = self.actions[sig];
+        match a.handler {
+            SIG_IGN => Disposition::Ignore,
+            SIG_DFL if default_ignored(sig) => Disposition::Ignore,
+            SIG_DFL => Disposition::Terminate,
+            _ => Disposition::Handle(a),
+        }
+    }
+}
+
+/// Signals whose default action is to be ignored (SIGCHLD, SIGCONT, SIGURG, SIGWINCH) or to
+/// stop, which a lone emulated process treats the same way.
+fn default_ignored(sig: usize) -> bool {
+    matches!(sig, 17 | 18 | 19 | 20 | 21 | 22 | 23 | 28)
+}
+
+/// The signal's name as the report shows it.
+pub fn name(sig: usize) -> String {
+    const NAMES: [&str; 32] = [
+        "0",
+        "SIGHUP",
+        "SIGINT",
+        "SIGQUIT",
+        "SIGILL",
+        "SIGTRAP",
+        "SIGABRT",
+        "SIGBUS",
+        "SIGFPE",
+        "SIGKILL",
+        "SIGUSR1",
+        "SIGSEGV",
+        "SIGUSR2",
+        "SIGPIPE",
+        "SIGALRM",
+        "SIGTERM",
+        "SIGSTKFLT",
+        "SIGCHLD",
+        "SIGCONT",
+        "SIGSTOP",
+        "SIGTSTP",
+        "SIGTTIN",
+        "SIGTTOU",
+        "SIGURG",
+        "SIGXCPU",
+        "SIGXFSZ",
+        "SIGVTALRM",
+        "SIGPROF",
+        "SIGWINCH",
+        "SIGIO",
+        "SIGPWR",
+        "SIGSYS",
+    ];
+    NAMES
+        .get(sig)
+        .map(|s| s.to_string())
+        .unwrap_or_else(|| format!("SIGRT{}", sig - 32))
+}

@@ -1,0 +1,436 @@
+//! Files, directories, descriptors and terminals. Guest descriptors are host descriptors.
+
+use super::{Errno, SysResult};
+use crate::process::Process;
+use isa_a::Access;
+use std::ffi::CString;
+
+/// Turns a raw host syscall result into a guest result.
+pub(super) fn host(r: i64) -> SysResult {
+    if r < 0 {
+        Err(Errno::last())
+    } else {
+        Ok(r as u64)
+    }
+}
+
+fn sys(nr: libc::c_long, a: [u64; 6]) -> SysResult {
+    host(unsafe { libc::syscall(nr, a[0], a[1], a[2], a[3], a[4], a[5]) })
+}
+
+impl Process {
+    /// The host address of a readable guest buffer.
+    pub fn rd(&self, addr: u64, len: u64) -> Result<u64, Errno> {
+        Ok(self
+            .mem
+            .check_range(addr, len, crate::memory::perm::R, Access::Read)? as u64)
+    }
+
+    /// The host address of a writable guest buffer.
+    pub fn wr(&self, addr: u64, len: u64) -> Result<u64, Errno> {
+        Ok(self
+            .mem
+            .check_range(addr, len, crate::memory::perm::W, Access::Write)? as u64)
+    }
+
+    /// Like [`Process::rd`] / [`Process::wr`] but NULL stays NULL.
+    pub fn rd_opt(&self, addr: u64, len: u64) -> Result<u64, Errno> {
+        if addr == 0 {
+            Ok(0)
+        } else {
+            self.rd(addr, len)
+        }
+    }
+
+    pub fn wr_opt(&self, addr: u64, len: u64) -> Result<u64, Errno> {
+        if addr == 0 {
+            Ok(0)
+        } else {
+            self.wr(addr, len)
+        }
+    }
+
+    /// Copies `bytes` out to the guest.
+    pub fn put(&self, addr: u64, bytes: &[u8]) -> Result<(), Errno> {
+        self.mem
+            .slice_mut(addr, bytes.len() as u64)?
+            .copy_from_slice(bytes);
+        Ok(())
+    }
+
+    /// A guest path as a host path: absolute paths resolve under the sysroot first if
+    /// something exists there, as qemu-user's `-L` does.
+    pub fn path(&self, addr: u64) -> Result<CString, Errno> {
+        let raw = self.mem.cstr(addr, libc::PATH_MAX as usize)?;
+        if raw.len() >= libc::PATH_MAX as usize {
+            return Err(Errno(libc::ENAMETOOLONG));
+        }
+        if let (Some(root), Some(b'/')) = (&self.sysroot, raw.first()) {
+            let mut full = root.as_os_str().as_encoded_bytes().to_vec();
+            full.extend_from_slice(&raw);
+            if let Ok(c) = CString::new(full) {
+                let mut st: libc::stat = unsafe { std::mem::zeroed() };
+                if unsafe { libc::lstat(c.as_ptr(), &mut st) } == 0 {
+                    return Ok(c);
+                }
+            }
+        }
+        CString::new(raw).map_err(|_| Errno::EINVAL)
+    }
+
+    /// A path for a syscall that may take NULL (utimensat).
+    fn path_opt(&self, addr: u64) -> Result<Option<CString>, Errno> {
+        if addr == 0 {
+            Ok(None)
+        } else {
+            self.path(addr).map(Some)
+        }
+    }
+}
+
+fn cptr(c: &CString) -> u64 {
+    c.as_ptr() as u64
+}
+
+pub fn getcwd(p: &mut Process, a: [u64; 6]) -> SysResult {
+    sys(libc::SYS_getcwd, [p.wr(a[0], a[1])?, a[1], 0, 0, 0, 0])
+}
+pub fn dup(_: &mut Process, a: [u64; 6]) -> SysResult {
+    sys(libc::SYS_dup, a)
+}
+pub fn dup3(_: &mut Process, a: [u64; 6]) -> SysResult {
+    sys(libc::SYS_dup3, a)
+}
+
+pub fn fcntl(p: &mut Process, a: [u64; 6]) -> SysResult {
+    // struct flock is the same on riscv64 and x86-64 (asm-generic, 32 bytes).
+    let arg = match a[1] as i32 {
+        libc::F_GETLK | libc::F_OFD_GETLK => p.wr(a[2], 32)?,
+        libc::F_SETLK | libc::F_SETLKW | libc::F_OFD_SETLK | libc::F_OFD_SETLKW => {
+            p.rd(a[2], 32)?
+        }
+        libc::F_DUPFD
+        | libc::F_DUPFD_CLOEXEC
+        | libc::F_GETFD
+        | libc::F_SETFD
+        | libc::F_GETFL
+        | libc::F_SETFL
+        | libc::F_GETPIPE_SZ
+        | libc::F_SETPIPE_SZ => a[2],
+        _ => return Err(Errno::EINVAL),
+    };
+    sys(libc::SYS_fcntl, [a[0], a[1], arg, 0, 0, 0])
+}
+
+/// ioctl request numbers (asm-generic/ioctls.h; the same values on x86-64).
+mod ioc {
+    pub const TCGETS: u64 = 0x5401;
+    pub const TCSETS: u64 = 0x5402;
+    pub const TCSETSW: u64 = 0x5403;
+    pub const TCSETSF: u64 = 0x5404;
+    pub const TIOCGPGRP: u64 = 0x540f;
+    pub const TIOCSPGRP: u64 = 0x5410;
+    pub const TIOCGWINSZ: u64 = 0x5413;
+    pub const TIOCSWINSZ: u64 = 0x5414;
+    pub const FIONREAD: u64 = 0x541b;
+    pub const FIONBIO: u64 = 0x5421;
+    pub const FIONCLEX: u64 = 0x5450;
+    pub const FIOCLEX: u64 = 0x5451;
+}
+/// The kernel's `struct termios` (asm-generic/termbits.h): 4 flags, c_line, 19 control chars.
+const TERMIOS_SIZE: u64 = 36;
+
+pub fn ioctl(p: &mut Process, a: [u64; 6]) -> SysResult {
+    let arg = match a[1] & 0xffff_ffff {
+        ioc::TCGETS => p.wr(a[2], TERMIOS_SIZE)?,
+        ioc::TCSETS | ioc::TCSETSW | ioc::TCSETSF => p.rd(a[2], TERMIOS_SIZE)?,
+        ioc::TIOCGWINSZ => p.wr(a[2], 8)?,
+        ioc::TIOCSWINSZ => p.rd(a[2], 8)?,
+        ioc::FIONREAD | ioc::TIOCGPGRP => p.wr(a[2], 4)?,
+        ioc::FIONBIO | ioc::TIOCSPGRP => p.rd(a[2], 4)?,
+        ioc::FIOCLEX | ioc::FIONCLEX => 0,
+        req => {
+            if p.reported.insert(1 << 32 | req) {
+                eprintln!("mimic: unsupported ioctl 0x{req:x}");
+            }
+            return Err(Errno::ENOTTY);
+        }
+    };
+    sys(libc::SYS_ioctl, [a[0], a[1] & 0xffff_ffff, arg, 0, 0, 0])
+}
+
+pub fn mkdirat(p: &mut Process, a: [u64; 6]) -> SysResult {
+    let path = p.path(a[1])?;
+    sys(libc::SYS_mkdirat, [a[0], cptr(&path), a[2], 0, 0, 0])
+}
+pub fn unlinkat(p: &mut Process, a: [u64; 6]) -> SysResult {
+    let path = p.path(a[1])?;
+    sys(libc::SYS_unlinkat, [a[0], cptr(&path), a[2], 0, 0, 0])
+}
+pub fn symlinkat(p: &mut Process, a: [u64; 6]) -> SysResult {
+    // The link's content is stored as the guest wrote it, not resolved.
+    let target =
+        CString::new(p.mem.cstr(a[0], libc::PATH_MAX as usize)?).map_err(|_| Errno::EINVAL)?;
+    let path = p.path(a[2])?;
+    sys(
+        libc::SYS_symlinkat,
+        [cptr(&target), a[1], cptr(&path), 0, 0, 0],
+    )
+}
+pub fn linkat(p: &mut Process, a: [u64; 6]) -> SysResult {
+    let (old, new) = (p.path(a[1])?, p.path(a[3])?);
+    sys(
+        libc::SYS_linkat,
+        [a[0], cptr(&old), a[2], cptr(&new), a[4], 0],
+    )
+}
+pub fn renameat(p: &mut Process, a: [u64; 6]) -> SysResult {
+    renameat2(p, [a[0], a[1], a[2], a[3], 0, 0])
+}
+pub fn renameat2(p: &mut Process, a: [u64; 6]) -> SysResult {
+    let (old, new) = (p.path(a[1])?, p.path(a[3])?);
+    sys(
+        libc::SYS_renameat2,
+        [a[0], cptr(&old), a[2], cptr(&new), a[4], 0],
+    )
+}
+/// `struct statfs` is asm-generic's 120 bytes on both sides.
+const STATFS_SIZE: u64 = 120;
+pub fn statfs(p: &mut Process, a: [u64; 6]) -> SysResult {
+    let path = p.path(a[0])?;
+    sys(
+        libc::SYS_statfs,
+        [cptr(&path), p.wr(a[1], STATFS_SIZE)?, 0, 0, 0, 0],
+    )
+}
+pub fn fstatfs(p: &mut Process, a: [u64; 6]) -> SysResult {
+    sys(
+        libc::SYS_fstatfs,
+        [a[0], p.wr(a[1], STATFS_SIZE)?, 0, 0, 0, 0],
+    )
+}
+pub fn truncate(p: &mut Process, a: [u64; 6]) -> SysResult {
+    let path = p.path(a[0])?;
+    sys(libc::SYS_truncate, [cptr(&path), a[1], 0, 0, 0, 0])
+}
+pub fn ftruncate(_: &mut Process, a: [u64; 6]) -> SysResult {
+    sys(libc::SYS_ftruncate, a)
+}
+pub fn faccessat(p: &mut Process, a: [u64; 6]) -> SysResult {
+    faccessat2(p, [a[0], a[1], a[2], 0, 0, 0])
+}
+pub fn faccessat2(p: &mut Process, a: [u64; 6]) -> SysResult {
+    let path = p.path(a[1])?;
+    sys(libc::SYS_faccessat2, [a[0], cptr(&path), a[2], a[3], 0, 0])
+}
+pub fn chdir(p: &mut Process, a: [u64; 6]) -> SysResult {
+    let path = p.path(a[0])?;
+    sys(libc::SYS_chdir, [cptr(&path), 0, 0, 0, 0, 0])
+}
+pub fn fchdir(_: &mut Process, a: [u64; 6]) -> SysResult {
+    sys(libc::SYS_fchdir, a)
+}
+pub fn fchmod(_: &mut Process, a: [u64; 6]) -> SysResult {
+    sys(libc::SYS_fchmod, a)
+}
+pub fn fchmodat(p: &mut Process, a: [u64; 6]) -> SysResult {
+    let path = p.path(a[1])?;
+    sys(libc::SYS_fchmodat, [a[0], cptr(&path), a[2], 0, 0, 0])
+}
+pub fn openat(p: &mut Process, a: [u64; 6]) -> SysResult {
+    // O_* flags are asm-generic's on riscv64 and the same bits on x86-64.
+    let path = p.path(a[1])?;
+    sys(libc::SYS_openat, [a[0], cptr(&path), a[2], a[3], 0, 0])
+}
+pub fn close(_: &mut Process, a: [u64; 6]) -> SysResult {
+    sys(libc::SYS_close, a)
+}
+pub fn pipe2(p: &mut Process, a: [u64; 6]) -> SysResult {
+    sys(libc::SYS_pipe2, [p.wr(a[0], 8)?, a[1], 0, 0, 0, 0])
+}
+pub fn getdents64(p: &mut Process, a: [u64; 6]) -> SysResult {
+    // struct linux_dirent64 is architecture independent.
+    sys(
+        libc::SYS_getdents64,
+        [a[0], p.wr(a[1], a[2])?, a[2], 0, 0, 0],
+    )
+}
+pub fn lseek(_: &mut Process, a: [u64; 6]) -> SysResult {
+    sys(libc::SYS_lseek, a)
+}
+pub fn read(p: &mut Process, a: [u64; 6]) -> SysResult {
+    sys(libc::SYS_read, [a[0], p.wr(a[1], a[2])?, a[2], 0, 0, 0])
+}
+pub fn write(p: &mut Process, a: [u64; 6]) -> SysResult {
+    sys(libc::SYS_write, [a[0], p.rd(a[1], a[2])?, a[2], 0, 0, 0])
+}
+pub fn pread64(p: &mut Process, a: [u64; 6]) -> SysResult {
+    sys(
+        libc::SYS_pread64,
+        [a[0], p.wr(a[1], a[2])?, a[2], a[3], 0, 0],
+    )
+}
+pub fn pwrite64(p: &mut Process, a: [u64; 6]) -> SysResult {
+    sys(
+        libc::SYS_pwrite64,
+        [a[0], p.rd(a[1], a[2])?, a[2], a[3], 0, 0],
+    )
+}
+
+/// The guest's `struct iovec` array as host iovecs, each buffer checked for `writable`.
+fn iovecs(p: &Process, addr: u64, count: u64, writable: bool) -> Result<Vec<libc::iovec>, Errno> {
+    if count > 1024 {
+        return Err(Errno::EINVAL);
+    }
+    let raw = p.mem.slice(addr, count * 16)?;
+    raw.chunks_exact(16)
+        .map(|c| {
+            let base = u64::from_le_bytes(c[..8].try_into().expect("8 bytes"));
+            let len = u64::from_le_bytes(c[8..].try_into().expect("8 bytes"));
+            let host = if writable {
+                p.wr(base, len)?
+            } else {
+                p.rd(base, len)?
+            };
+            Ok(libc::iovec {
+                iov_base: host as *mut libc::c_void,
+                iov_len: len as usize,
+            })
+        })
+        .collect()
+}
+
+pub fn readv(p: &mut Process, a: [u64; 6]) -> SysResult {
+    let v = iovecs(p, a[1], a[2], true)?;
+    sys(
+        libc::SYS_readv,
+        [a[0], v.as_ptr() as u64, v.len() as u64, 0, 0, 0],
+    )
+}
+pub fn writev(p: &mut Process, a: [u64; 6]) -> SysResult {
+    let v = iovecs(p, a[1], a[2], false)?;
+    sys(
+        libc::SYS_writev,
+        [a[0], v.as_ptr() as u64, v.len() as u64, 0, 0, 0],
+    )
+}
+
+pub fn pselect6(p: &mut Process, a: [u64; 6]) -> SysResult {
+    let n = a[0].min(1024);
+    let set = n.div_ceil(64) * 8;
+    let (r, w, e) = (
+        p.wr_opt(a[1], set)?,
+        p.wr_opt(a[2], set)?,
+        p.wr_opt(a[3], set)?,
+    );
+    // The guest's signal mask is emulated; the host call runs with mimic's own.
+    sys(libc::SYS_pselect6, [n, r, w, e, p.wr_opt(a[4], 16)?, 0])
+}
+pub fn ppoll(p: &mut Process, a: [u64; 6]) -> SysResult {
+    if a[1] > 65536 {
+        return Err(Errno::EINVAL);
+    }
+    let fds = p.wr(a[0], a[1] * 8)?; // struct pollfd is 8 bytes on both sides
+    sys(libc::SYS_ppoll, [fds, a[1], p.wr_opt(a[2], 16)?, 0, 0, 0])
+}
+
+pub fn readlinkat(p: &mut Process, a: [u64; 6]) -> SysResult {
+    let raw = p.mem.cstr(a[1], libc::PATH_MAX as usize)?;
+    let buf = p.wr(a[2], a[3])?;
+    if raw == b"/proc/self/exe" || raw == format!("/proc/{}/exe", p.pid).as_bytes() {
+        let exe = p.exe.as_os_str().as_encoded_bytes();
+        let n = exe.len().min(a[3] as usize);
+        p.put(a[2], &exe[..n])?;
+        return Ok(n as u64);
+    }
+    let path = p.path(a[1])?;
+    sys(libc::SYS_readlinkat, [a[0], cptr(&path), buf, a[3], 0, 0])
+}
+
+/// riscv64's `struct stat` (asm-generic/stat.h, 128 bytes) from the host's.
+fn stat_bytes(st: &libc::stat) -> [u8; 128] {
+    let mut b = [0u8; 128];
+    let mut put = |off: usize, v: &[u8]| b[off..off + v.len()].copy_from_slice(v);
+    put(0, &st.st_dev.to_le_bytes());
+    put(8, &st.st_ino.to_le_bytes());
+    put(16, &st.st_mode.to_le_bytes());
+    put(20, &(st.st_nlink as u32).to_le_bytes());
+    put(24, &st.st_uid.to_le_bytes());
+    put(28, &st.st_gid.to_le_bytes());
+    put(32, &st.st_rdev.to_le_bytes());
+    put(48, &st.st_size.to_le_bytes());
+    put(56, &(st.st_blksize as i32).to_le_bytes());
+    put(64, &st.st_blocks.to_le_bytes());
+    put(72, &st.st_atime.to_le_bytes());
+    put(80, &st.st_atime_nsec.to_le_bytes());
+    put(88, &st.st_mtime.to_le_bytes());
+    put(96, &st.st_mtime_nsec.to_le_bytes());
+    put(104, &st.st_ctime.to_le_bytes());
+    put(112, &st.st_ctime_nsec.to_le_bytes());
+    b
+}
+
+pub fn newfstatat(p: &mut Process, a: [u64; 6]) -> SysResult {
+    p.wr(a[2], 128)?;
+    let path = p.path(a[1])?;
+    let mut st: libc::stat = unsafe { std::mem::zeroed() };
+    sys(
+        libc::SYS_newfstatat,
+        [a[0], cptr(&path), &mut st as *mut _ as u64, a[3], 0, 0],
+    )?;
+    p.put(a[2], &stat_bytes(&st))?;
+    Ok(0)
+}
+pub fn fstat(p: &mut Process, a: [u64; 6]) -> SysResult {
+    p.wr(a[1], 128)?;
+    let mut st: libc::stat = unsafe { std::mem::zeroed() };
+    sys(
+        libc::SYS_fstat,
+        [a[0], &mut st as *mut _ as u64, 0, 0, 0, 0],
+    )?;
+    p.put(a[1], &stat_bytes(&st))?;
+    Ok(0)
+}
+pub fn statx(p: &mut Process, a: [u64; 6]) -> SysResult {
+    // struct statx is architecture independent (256 bytes).
+    let path = p.path(a[1])?;
+    sys(
+        libc::SYS_statx,
+        [a[0], cptr(&path), a[2], a[3], p.wr(a[4], 256)?, 0],
+    )
+}
+pub fn fsync(_: &mut Process, a: [u64; 6]) -> SysResult {
+    sys(libc::SYS_fsync, a)
+}
+pub fn fdatasync(_: &mut Process, a: [u64; 6]) -> SysResult {
+    sys(libc::SYS_fdatasync, a)
+}
+pub fn utimensat(p: &mut Process, a: [u64; 6]) -> SysResult {
+    let path = p.path_opt(a[1])?;
+    let path_ptr = path.as_ref().map(cptr).unwrap_or(0);
+    sys(
+        libc::SYS_utimensat,
+        [a[0], path_ptr, p.rd_opt(a[2], 32)?, a[3], 0, 0],
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stat_layout_matches_asm_generic() {
+        let mut st: libc::stat = unsafe { std::mem::zeroed() };
+        st.st_mode = 0o100644;
+        st.st_nlink = 3;
+        st.st_size = 0x1234;
+        st.st_blksize = 4096;
+        st.st_mtime = 77;
+        let b = stat_bytes(&st);
+        assert_eq!(u32::from_le_bytes(b[16..20].try_into().unwrap()), 0o100644);
+        assert_eq!(u32::from_le_bytes(b[20..24].try_into().unwrap()), 3);
+        assert_eq!(i64::from_le_bytes(b[48..56].try_into().unwrap()), 0x1234);
+        assert_eq!(i32::from_le_bytes(b[56..60].try_into().unwrap()), 4096);
+        assert_eq!(i64::from_le_bytes(b[88..96].try_into().unwrap()), 77);
+    }
+}

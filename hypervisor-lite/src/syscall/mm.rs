@@ -1,0 +1,253 @@
+//! brk, mmap, munmap, mprotect, mremap, madvise over the guest address space.
+
+use super::{Errno, SysResult};
+use crate::memory::{page_up, perm, GUEST_LIMIT, PAGE};
+use crate::process::Process;
+
+// asm-generic/mman-common.h and mman.h (the same bits as x86-64's).
+const MAP_SHARED: u64 = 0x01;
+const MAP_FIXED: u64 = 0x10;
+const MAP_ANONYMOUS: u64 = 0x20;
+const MAP_FIXED_NOREPLACE: u64 = 0x100000;
+const MREMAP_MAYMOVE: u64 = 1;
+const MREMAP_FIXED: u64 = 2;
+const MADV_DONTNEED: u64 = 4;
+
+fn enomem<E>(_: E) -> Errno {
+    Errno::ENOMEM
+}
+
+/// Page-rounded length, or EINVAL for 0 / overflow.
+fn length(len: u64) -> Result<u64, Errno> {
+    match page_up(len) {
+        Some(l) if l != 0 && l <= GUEST_LIMIT => Ok(l),
+        _ => Err(if len == 0 {
+            Errno::EINVAL
+        } else {
+            Errno::ENOMEM
+        }),
+    }
+}
+
+pub fn brk(p: &mut Process, a: [u64; 6]) -> SysResult {
+    let s = &mut p.space;
+    let want = a[0];
+    if want < s.brk_start || want >= GUEST_LIMIT {
+        return Ok(s.brk);
+    }
+    let old_end = page_up(s.brk).ok_or(Errno::ENOMEM)?;
+    let new_end = page_up(want).ok_or(Errno::ENOMEM)?;
+    if new_end > old_end {
+        if s.any_mapped(old_end, new_end) {
+            return Ok(s.brk);
+        }
+        if s.map_fixed(
+            old_end,
+            new_end - old_end,
+            (libc::PROT_READ | libc::PROT_WRITE) as u32,
+        )
+        .is_err()
+        {
+            return Ok(s.brk);
+        }
+    } else if new_end < old_end {
+        s.unmap(new_end, old_end - new_end).map_err(enomem)?;
+    }
+    s.brk = want;
+    Ok(want)
+}
+
+pub fn mmap(p: &mut Process, a: [u64; 6]) -> SysResult {
+    let [addr, len, prot, flags, fd, off] = a;
+    let len = length(len)?;
+    if !off.is_multiple_of(PAGE) {
+        return Err(Errno::EINVAL);
+    }
+    let s = &mut p.space;
+    let at = if flags & (MAP_FIXED | MAP_FIXED_NOREPLACE) != 0 {
+        if !addr.is_multiple_of(PAGE) {
+            return Err(Errno::EINVAL);
+        }
+        if addr.checked_add(len).is_none_or(|e| e > GUEST_LIMIT) {
+            return Err(Errno::ENOMEM);
+        }
+        if flags & MAP_FIXED == 0 && s.any_mapped(addr, addr + len) {
+            return Err(Errno::EEXIST);
+        }
+        addr
+    } else {
+        let hint = addr & !(PAGE - 1);
+        match hint.checked_add(len) {
+            Some(end) if hint != 0 && end <= GUEST_LIMIT && !s.any_mapped(hint, end) => hint,
+            _ => s.find_free(len, PAGE).ok_or(Errno::ENOMEM)?,
+        }
+    };
+    if flags & MAP_ANONYMOUS != 0 {
+        s.map_fixed(at, len, prot as u32).map_err(enomem)?;
+        return Ok(at);
+    }
+    // A file mapping: check the descriptor before touching the address space.
+    let mut st: libc::stat = unsafe { std::mem::zeroed() };
+    if unsafe { libc::fstat(fd as i32, &mut st) } < 0 {
+        return Err(Errno::last());
+    }
+    if st.st_mode & libc::S_IFMT == libc::S_IFDIR {
+        return Err(Errno(libc::ENODEV));
+    }
+    if flags & MAP_SHARED != 0 && prot & libc::PROT_WRITE as u64 != 0 && p.reported.insert(2 << 32)
+    {
+        eprintln!("mimic: shared writable file mappings are copies; writes do not reach the file");
+    }
+    // Private mappings are the file's bytes read in; past the end of file stays zero.
+    s.map_fixed(at, len, (libc::PROT_READ | libc::PROT_WRITE) as u32)
+        .map_err(enomem)?;
+    let buf = p.mem.slice_mut(at, len)?;
+    let mut done = 0usize;
+    while done < buf.len() {
+        let n = unsafe {
+            libc::pread(
+                fd as i32,
+                buf[done..].as_mut_ptr().cast(),
+                buf.len() - done,
+                (off as usize + done) as i64,
+            )
+        };
+        if n < 0 {
+            let e = Errno::last();
+            let _ = p.space.unmap(at, len);
+            return Err(e);
+        }
+        if n == 0 {
+            break;
+        }
+        done += n as usize;
+    }
+    p.space
+        .protect(at, len, prot as u32)
+        .map_err(Errno::from_host)?;
+    Ok(at)
+}
+
+pub fn munmap(p: &mut Process, a: [u64; 6]) -> SysResult {
+    let len = length(a[1])?;
+    if !a[0].is_multiple_of(PAGE) || a[0].checked_add(len).is_none_or(|e| e > GUEST_LIMIT) {
+        return Err(Errno::EINVAL);
+    }
+    p.space.unmap(a[0], len).map_err(|_| Errno::EINVAL)?;
+    Ok(0)
+}
+
+pub fn mprotect(p: &mut Process, a: [u64; 6]) -> SysResult {
+    if !a[0].is_multiple_of(PAGE) {
+        return Err(Errno::EINVAL);
+    }
+    let len = page_up(a[1]).ok_or(Errno::ENOMEM)?;
+    if len == 0 {
+        return Ok(0);
+    }
+    p.space
+        .protect(a[0], len, a[2] as u32)
+        .map_err(Errno::from_host)?;
+    Ok(0)
+}
+
+/// `PROT_*` bits for a page's table bits.
+fn perm_to_prot(bits: u8) -> u32 {
+    let mut prot = 0;
+    if bits & perm::R != 0 {
+        prot |= libc::PROT_READ;
+    }
+    if bits & perm::W != 0 {
+        prot |= libc::PROT_WRITE;
+    }
+    if bits & perm::X != 0 {
+        prot |= libc::PROT_EXEC;
+    }
+    prot as u32
+}
+
+pub fn mremap(p: &mut Process, a: [u64; 6]) -> SysResult {
+    let [old, old_len, new_len, flags, new_addr, _] = a;
+    if !old.is_multiple_of(PAGE) || flags & !(MREMAP_MAYMOVE | MREMAP_FIXED) != 0 {
+        return Err(Errno::EINVAL);
+    }
+    let (old_len, new_len) = (length(old_len)?, length(new_len)?);
+    let s = &mut p.space;
+    if old.checked_add(old_len).is_none_or(|e| e > GUEST_LIMIT) {
+        return Err(Errno::EFAULT);
+    }
+    if s.perm_at(old) & perm::MAPPED == 0 || s.perm_at(old + old_len - 1) & perm::MAPPED == 0 {
+        return Err(Errno::EFAULT);
+    }
+    let prot = perm_to_prot(s.perm_at(old + old_len - 1));
+    if flags & MREMAP_FIXED != 0 {
+        if flags & MREMAP_MAYMOVE == 0 || !new_addr.is_multiple_of(PAGE) {
+            return Err(Errno::EINVAL);
+        }
+        if new_addr
+            .checked_add(new_len)
+            .is_none_or(|e| e > GUEST_LIMIT)
+        {
+            return Err(Errno::EINVAL);
+        }
+        s.unmap(new_addr, new_len).map_err(enomem)?;
+        return move_grow(p, old, old_len, new_addr, new_len, prot);
+    }
+    if new_len <= old_len {
+        if new_len < old_len {
+            s.unmap(old + new_len, old_len - new_len).map_err(enomem)?;
+        }
+        return Ok(old);
+    }
+    let tail = old + old_len;
+    if old.checked_add(new_len).is_some_and(|e| e <= GUEST_LIMIT)
+        && !s.any_mapped(tail, old + new_len)
+    {
+        s.map_fixed(tail, new_len - old_len, prot).map_err(enomem)?;
+        return Ok(old);
+    }
+    if flags & MREMAP_MAYMOVE == 0 {
+        return Err(Errno::ENOMEM);
+    }
+    let to = s.find_free(new_len, PAGE).ok_or(Errno::ENOMEM)?;
+    move_grow(p, old, old_len, to, new_len, prot)
+}
+
+fn move_grow(
+    p: &mut Process,
+    old: u64,
+    old_len: u64,
+    to: u64,
+    new_len: u64,
+    prot: u32,
+) -> SysResult {
+    let keep = old_len.min(new_len);
+    p.space.move_pages(old, to, keep).map_err(enomem)?;
+    if old_len > keep {
+        p.space.unmap(old + keep, old_len - keep).map_err(enomem)?;
+    }
+    if new_len > keep {
+        p.space
+            .map_fixed(to + keep, new_len - keep, prot)
+            .map_err(enomem)?;
+    }
+    Ok(to)
+}
+
+pub fn madvise(p: &mut Process, a: [u64; 6]) -> SysResult {
+    if !a[0].is_multiple_of(PAGE) {
+        return Err(Errno::EINVAL);
+    }
+    if a[2] == MADV_DONTNEED {
+        // Private anonymous memory reads back as zeroes afterwards.
+        let len = page_up(a[1]).ok_or(Errno::EINVAL)?;
+        let mut at = a[0];
+        while at < a[0].saturating_add(len).min(GUEST_LIMIT) {
+            if p.space.perm_at(at) & perm::MAPPED != 0 {
+                p.space.zero_raw(at, PAGE);
+            }
+            at += PAGE;
+        }
+    }
+    Ok(0)
+}

@@ -1,0 +1,135 @@
+//! Signal syscalls over the emulated per-process signal state (see `crate::signal`).
+
+use super::fs::host;
+use super::{Errno, SysResult};
+use crate::process::Process;
+use crate::signal::{SigAction, NSIG, SIGKILL, SIGSTOP};
+
+/// riscv64 has no sa_restorer: `struct sigaction` is handler, flags, mask (asm-generic).
+const SIGACTION_SIZE: u64 = 24;
+const SIGSET_SIZE: u64 = 8;
+/// `stack_t`: ss_sp, ss_flags (int, padded), ss_size.
+const STACK_T_SIZE: u64 = 24;
+const SS_DISABLE: u32 = 2;
+
+fn word(b: &[u8], i: usize) -> u64 {
+    u64::from_le_bytes(b[i * 8..i * 8 + 8].try_into().expect("8 bytes"))
+}
+
+pub fn rt_sigaction(p: &mut Process, a: [u64; 6]) -> SysResult {
+    let sig = a[0] as usize;
+    if a[3] != SIGSET_SIZE || sig == 0 || sig > NSIG {
+        return Err(Errno::EINVAL);
+    }
+    let new = if a[1] != 0 {
+        if sig == SIGKILL || sig == SIGSTOP {
+            return Err(Errno::EINVAL);
+        }
+        let b = p.mem.slice(a[1], SIGACTION_SIZE)?;
+        Some(SigAction {
+            handler: word(b, 0),
+            flags: word(b, 1),
+            mask: word(b, 2),
+        })
+    } else {
+        None
+    };
+    if a[2] != 0 {
+        let old = p.sig.actions[sig];
+        let mut b = [0u8; SIGACTION_SIZE as usize];
+        b[..8].copy_from_slice(&old.handler.to_le_bytes());
+        b[8..16].copy_from_slice(&old.flags.to_le_bytes());
+        b[16..].copy_from_slice(&old.mask.to_le_bytes());
+        p.put(a[2], &b)?;
+    }
+    if let Some(n) = new {
+        p.sig.actions[sig] = n;
+    }
+    Ok(0)
+}
+
+pub fn rt_sigprocmask(p: &mut Process, a: [u64; 6]) -> SysResult {
+    if a[3] != SIGSET_SIZE {
+        return Err(Errno::EINVAL);
+    }
+    let old = p.sig.mask;
+    if a[1] != 0 {
+        let set = word(p.mem.slice(a[1], 8)?, 0);
+        p.sig.mask = match a[0] {
+            0 => old | set,
+            1 => old & !set,
+            2 => set,
+            _ => return Err(Errno::EINVAL),
+        };
+        p.sig.mask &= !crate::signal::unblockable();
+    }
+    if a[2] != 0 {
+        p.put(a[2], &old.to_le_bytes())?;
+    }
+    Ok(0)
+}
+
+pub fn sigaltstack(p: &mut Process, a: [u64; 6]) -> SysResult {
+    let new = if a[0] != 0 {
+        let b = p.mem.slice(a[0], STACK_T_SIZE)?;
+        Some((word(b, 0), word(b, 1) as u32, word(b, 2)))
+    } else {
+        None
+    };
+    if a[1] != 0 {
+        let (sp, size) = p.sig.altstack;
+        let flags = if size == 0 { SS_DISABLE } else { 0 };
+        let mut b = [0u8; STACK_T_SIZE as usize];
+        b[..8].copy_from_slice(&sp.to_le_bytes());
+        b[8..12].copy_from_slice(&flags.to_le_bytes());
+        b[16..].copy_from_slice(&size.to_le_bytes());
+        p.put(a[1], &b)?;
+    }
+    if let Some((sp, flags, size)) = new {
+        if flags & SS_DISABLE != 0 {
+            p.sig.altstack = (0, 0);
+        } else if size < crate::loader::MINSIGSTKSZ {
+            return Err(Errno(libc::ENOMEM));
+        } else {
+            p.sig.altstack = (sp, size);
+        }
+    }
+    Ok(0)
+}
+
+/// Queues `sig` for this process (kill, tkill, tgkill to self).
+fn raise(p: &mut Process, sig: u64) -> SysResult {
+    if sig == 0 {
+        return Ok(0);
+    }
+    if sig as usize > NSIG {
+        return Err(Errno::EINVAL);
+    }
+    p.sig.pending |= 1 << (sig - 1);
+    Ok(0)
+}
+
+pub fn kill(p: &mut Process, a: [u64; 6]) -> SysResult {
+    let pid = a[0] as i32;
+    if pid == p.pid || pid == 0 {
+        return raise(p, a[1]);
+    }
+    host(unsafe { libc::kill(pid, a[1] as i32) } as i64)
+}
+pub fn tkill(p: &mut Process, a: [u64; 6]) -> SysResult {
+    if a[0] as i32 == p.tid {
+        return raise(p, a[1]);
+    }
+    Err(Errno::ESRCH)
+}
+pub fn tgkill(p: &mut Process, a: [u64; 6]) -> SysResult {
+    if a[0] as i32 == p.pid && a[1] as i32 == p.tid {
+        return raise(p, a[2]);
+    }
+    Err(Errno::ESRCH)
+}
+
+pub fn rt_sigreturn(p: &mut Process, _: [u64; 6]) -> SysResult {
+    p.sigreturn()?;
+    Ok(0)
+}

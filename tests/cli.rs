@@ -1,0 +1,339 @@
+//! `mimic run` end to end on tiny riscv64 ELFs assembled here with isa-a's encoder, and on
+//! crafted bad ELFs: nothing is built with a cross compiler, so this runs with Rust alone.
+
+use isa_a::format::{Nullary, Store, I, U};
+use isa_a::{Insn, XReg};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+const BASE: u64 = 0x10000;
+const CODE: u64 = 64 + 56 * 2; // ELF header and two program headers
+
+fn x(n: u32) -> XReg {
+    XReg::new(n)
+}
+fn li(rd: u32, imm: i32) -> Insn {
+    Insn::Addi(I {
+        rd: x(rd),
+        rs1: x(0),
+        imm,
+    })
+}
+fn ecall() -> Insn {
+    Insn::Ecall(Nullary {})
+}
+
+/// A static riscv64 ELF (RVC + double-float ABI) whose code is `code` followed by `data`;
+/// register a1 is set to the data's address first. `interp` adds a PT_INTERP.
+fn elf(code: &[Insn], data: &[u8], interp: Option<&str>) -> Vec<u8> {
+    let mut text: Vec<u32> = Vec::new();
+    let n = code.len() as u64 + 2;
+    let data_at = BASE + CODE + n * 4;
+    text.push(
+        Insn::Lui(U {
+            rd: x(11),
+            imm: (data_at & !0xfff) as i32,
+        })
+        .encode(),
+    );
+    text.push(
+        Insn::Addi(I {
+            rd: x(11),
+            rs1: x(11),
+            imm: (data_at & 0xfff) as i32,
+        })
+        .encode(),
+    );
+    text.extend(code.iter().map(|i| i.encode()));
+    let mut body: Vec<u8> = text.iter().flat_map(|w| w.to_le_bytes()).collect();
+    body.extend_from_slice(data);
+    let interp_off = CODE + body.len() as u64;
+    if let Some(i) = interp {
+        body.extend_from_slice(i.as_bytes());
+        body.push(0);
+    }
+    let total = CODE + body.len() as u64;
+    let mut f = Vec::new();
+    f.extend_from_slice(b"\x7fELF\x02\x01\x01\0\0\0\0\0\0\0\0\0");
+    f.extend_from_slice(&2u16.to_le_bytes()); // ET_EXEC
+    f.extend_from_slice(&243u16.to_le_bytes()); // EM_RISCV
+    f.extend_from_slice(&1u32.to_le_bytes());
+    f.extend_from_slice(&(BASE + CODE).to_le_bytes()); // entry
+    f.extend_from_slice(&64u64.to_le_bytes()); // phoff
+    f.extend_from_slice(&0u64.to_le_bytes()); // shoff
+    f.extend_from_slice(&0x5u32.to_le_bytes()); // EF_RISCV_RVC | FLOAT_ABI_DOUBLE
+    for v in [64u16, 56, 2, 64, 0, 0] {
+        f.extend_from_slice(&v.to_le_bytes());
+    }
+    let phdr = |f: &mut Vec<u8>, ty: u32, flags: u32, off: u64, vaddr: u64, size: u64| {
+        f.extend_from_slice(&ty.to_le_bytes());
+        f.extend_from_slice(&flags.to_le_bytes());
+        for v in [off, vaddr, vaddr, size, size, 0x1000] {
+            f.extend_from_slice(&v.to_le_bytes());
+        }
+    };
+    phdr(&mut f, 1, 5, 0, BASE, total); // PT_LOAD R+X
+    match interp {
+        Some(i) => phdr(
+            &mut f,
+            3,
+            4,
+            interp_off,
+            BASE + interp_off,
+            i.len() as u64 + 1,
+        ),
+        None => phdr(&mut f, 4, 4, 0, BASE, 0), // PT_NOTE, ignored
+    }
+    f.extend_from_slice(&body);
+    f
+}
+
+fn exit_with(code: i32) -> Vec<Insn> {
+    vec![li(10, code), li(17, 93), ecall()]
+}
+
+struct Tmp(PathBuf);
+impl Tmp {
+    fn new(tag: &str) -> Tmp {
+        let d = std::env::temp_dir().join(format!("mimic-cli-{tag}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&d);
+        std::fs::create_dir_all(&d).unwrap();
+        Tmp(d)
+    }
+    fn file(&self, name: &str, bytes: &[u8]) -> PathBuf {
+        let p = self.0.join(name);
+        std::fs::write(&p, bytes).unwrap();
+        p
+    }
+}
+impl Drop for Tmp {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn mimic(args: &[&std::ffi::OsStr]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_mimic"))
+        .arg("run")
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn run(path: &Path) -> (i32, String, String) {
+    mimic(&[path.as_os_str()])
+}
+
+#[test]
+fn exit_status_is_the_guests() {
+    let t = Tmp::new("exit");
+    let p = t.file("exit42", &elf(&exit_with(42), &[], None));
+    assert_eq!(run(&p), (42, String::new(), String::new()));
+}
+
+#[test]
+fn write_reaches_stdout_and_strace_logs_it() {
+    let t = Tmp::new("write");
+    let mut code = vec![li(10, 1), li(12, 6), li(17, 64), ecall()];
+    code.extend(exit_with(0));
+    let p = t.file("hello", &elf(&code, b"hello\n", None));
+    assert_eq!(run(&p), (0, "hello\n".into(), String::new()));
+    let (status, out, err) = mimic(&["--strace".as_ref(), p.as_os_str()]);
+    assert_eq!((status, out.as_str()), (0, "hello\n"));
+    assert!(err.contains(" write(1,0x"), "{err}");
+    assert!(err.contains(",6) = 6\n"), "{err}");
+    assert!(err.contains(" exit(0)\n"), "{err}");
+}
+
+#[test]
+fn bad_pointer_is_efault_not_a_crash() {
+    let t = Tmp::new("efault");
+    // write(1, 0x10, 6) returns -EFAULT (-14); exit with the low byte of a0.
+    let code = vec![
+        li(10, 1),
+        li(11, 0x10),
+        li(12, 6),
+        li(17, 64),
+        ecall(),
+        li(17, 93),
+        ecall(),
+    ];
+    let p = t.file("efault", &elf(&code, &[], None));
+    assert_eq!(run(&p).0, (-14i32) & 0xff);
+}
+
+#[test]
+fn wild_store_is_a_guest_sigsegv() {
+    let t = Tmp::new("segv");
+    let code = vec![Insn::Sd(Store {
+        rs1: x(0),
+        rs2: x(0),
+        imm: 8,
+    })];
+    let p = t.file("segv", &elf(&code, &[], None));
+    let (status, out, err) = run(&p);
+    assert_eq!((status, out.as_str()), (139, ""));
+    assert!(err.starts_with("mimic: guest SIGSEGV at pc=0x"), "{err}");
+    assert!(err.contains("(sd zero,8(zero)) accessing 0x8"), "{err}");
+    assert_eq!(err.lines().count(), 1);
+}
+
+#[test]
+fn illegal_instruction_is_sigill() {
+    let t = Tmp::new("ill");
+    let p = t.file("ill", &elf(&[], &[0, 0, 0, 0], None)); // runs into the zero data word
+    let (status, _, err) = run(&p);
+    assert_eq!(status, 132);
+    assert!(
+        err.contains("guest SIGILL") && err.contains("illegal instruction"),
+        "{err}"
+    );
+}
+
+#[test]
+fn abort_via_tgkill_is_sigabrt() {
+    let t = Tmp::new("abrt");
+    // getpid; tgkill(pid, pid, SIGABRT)
+    let pid_to_a1 = Insn::Addi(I {
+        rd: x(11),
+        rs1: x(10),
+        imm: 0,
+    });
+    let code = [
+        li(17, 172),
+        ecall(),
+        pid_to_a1,
+        li(12, 6),
+        li(17, 131),
+        ecall(),
+    ];
+    let p = t.file("abrt", &elf(&code, &[], None));
+    let (status, _, err) = run(&p);
+    assert_eq!(status, 134, "{err}");
+    assert!(err.contains("guest SIGABRT"), "{err}");
+}
+
+#[test]
+fn unsupported_syscall_is_enosys_reported_once() {
+    let t = Tmp::new("enosys");
+    let mut code = vec![li(17, 244 + 100), ecall(), li(17, 244 + 100), ecall()];
+    code.extend([li(17, 93), ecall()]); // exit with -ENOSYS's low byte
+    let p = t.file("enosys", &elf(&code, &[], None));
+    let (status, _, err) = run(&p);
+    assert_eq!(status, (-38i32) & 0xff);
+    assert_eq!(err, "mimic: unsupported syscall 344 (?)\n");
+}
+
+/// Each bad input: one line `mimic: <file>: <reason>`, status 1.
+fn bad(path: &Path, extra: &[&str], reason: &str) {
+    let mut args: Vec<&std::ffi::OsStr> = extra.iter().map(|s| s.as_ref()).collect();
+    args.push(path.as_os_str());
+    let (status, out, err) = mimic(&args);
+    assert_eq!(status, 1, "{err}");
+    assert!(out.is_empty());
+    assert_eq!(err.lines().count(), 1, "{err}");
+    let want = format!("mimic: {}: {reason}", path.display());
+    assert!(err.starts_with(&want), "got {err:?}, want {want:?}");
+}
+
+#[test]
+fn bad_inputs_are_one_line_errors() {
+    let t = Tmp::new("bad");
+    let good = elf(&exit_with(0), &[], None);
+    bad(&t.0.join("missing"), &[], "no such file");
+    bad(&t.0, &[], "is a directory");
+    bad(
+        &t.file("text", b"#!/bin/sh\necho hi\n"),
+        &[],
+        "not an ELF file",
+    );
+    bad(&t.file("trunc", &good[..40]), &[], "truncated ELF file");
+    bad(&t.file("trunc2", &good[..100]), &[], "truncated ELF file");
+    let mut x86 = good.clone();
+    x86[18] = 62;
+    bad(
+        &t.file("x86", &x86),
+        &[],
+        "not a riscv64 program (ELF for x86-64)",
+    );
+    let mut rv32 = good.clone();
+    rv32[4] = 1;
+    bad(
+        &t.file("rv32", &rv32),
+        &[],
+        "not a riscv64 program (32-bit ELF for RISC-V)",
+    );
+    let mut be = good.clone();
+    be[5] = 2;
+    bad(
+        &t.file("be", &be),
+        &[],
+        "not a riscv64 program (big-endian ELF)",
+    );
+    let mut soft = good.clone();
+    soft[48] = 0x1;
+    bad(
+        &t.file("soft", &soft),
+        &[],
+        "float ABI is soft-float (lp64)",
+    );
+    let mut seg = good.clone();
+    seg[64 + 8] = 0xff; // p_offset far past the end
+    bad(&t.file("seg", &seg), &[], "truncated ELF file (segment");
+    let dynamic = elf(&exit_with(0), &[], Some("/lib/ld-nowhere.so.1"));
+    let root = t.0.join("sysroot");
+    std::fs::create_dir_all(&root).unwrap();
+    bad(
+        &t.file("dyn", &dynamic),
+        &["-L", root.to_str().unwrap()],
+        "interpreter /lib/ld-nowhere.so.1 not found under",
+    );
+}
+
+#[test]
+fn mutated_elves_never_panic() {
+    let t = Tmp::new("mutate");
+    let good = elf(&exit_with(7), &[], None);
+    let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+    let mut rnd = move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    for i in 0..40 {
+        let mut m = good.clone();
+        for _ in 0..1 + rnd() % 4 {
+            // Anything in the headers but the entry point (a changed entry could make a
+            // valid program that loops forever).
+            let at = 16 + (rnd() as usize % (64 + 56 * 2 - 16));
+            if (24..32).contains(&at) {
+                continue;
+            }
+            m[at] = rnd() as u8;
+        }
+        let p = t.file(&format!("m{i}"), &m);
+        let (status, _, err) = run(&p);
+        assert!(
+            !err.contains("panicked") && !err.contains("internal error"),
+            "{err}"
+        );
+        assert!(
+            status == 1 || status == 7 || status >= 128,
+            "status {status}: {err}"
+        );
+    }
+}
+
+#[test]
+fn usage_errors_are_one_line() {
+    let (status, _, err) = mimic(&["-s".as_ref(), "12q".as_ref(), "x".as_ref()]);
+    assert_eq!(status, 1);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.starts_with("mimic: "), "{err}");
+}
