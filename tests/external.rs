@@ -149,3 +149,58 @@ fn objdump_agrees_on_guest_code() {
         mismatches[..mismatches.len().min(40)].join("\n")
     );
 }
+
+#[path = "guest_cases/mod.rs"]
+mod guest_cases;
+
+/// The dynamically linked guests, which need the riscv64 sysroot, against their goldens.
+#[test]
+#[ignore = "needs the riscv64 sysroot (libc6-riscv64-cross); run scripts/test-external"]
+fn dynamic_guests_match_qemu_goldens() {
+    assert!(
+        Path::new(guest_cases::SYSROOT)
+            .join("lib/ld-linux-riscv64-lp64d.so.1")
+            .exists(),
+        "no riscv64 sysroot at {}: apt-get install libc6-riscv64-cross",
+        guest_cases::SYSROOT
+    );
+    let cases: Vec<_> = guest_cases::cases()
+        .into_iter()
+        .filter(|c| c.is_dynamic())
+        .collect();
+    assert!(!cases.is_empty());
+    let mimic = env!("CARGO_BIN_EXE_mimic");
+    let diffs = guest_cases::run_all(cases, |case| {
+        guest_cases::compare(
+            case,
+            &guest_cases::run(case, &[mimic, "run"]),
+            &guest_cases::expected(case),
+        )
+    });
+    assert!(
+        diffs.is_empty(),
+        "{} differences:\n{}",
+        diffs.len(),
+        diffs.join("\n")
+    );
+}
+
+/// Every guest case under mimic and under the installed qemu-riscv64, side by side in this run
+/// (the goldens were recorded by one qemu; this checks the one installed here agrees).
+#[test]
+#[ignore = "needs qemu-riscv64 (qemu-user); run scripts/test-external"]
+fn guests_match_live_qemu() {
+    let version = tool_output("qemu-riscv64", "qemu-user", &["--version"]);
+    println!("{}", version.lines().next().unwrap_or(""));
+    let mimic = env!("CARGO_BIN_EXE_mimic");
+    let diffs = guest_cases::run_all(guest_cases::cases(), |case| {
+        let qemu = guest_cases::run(case, &["qemu-riscv64"]);
+        guest_cases::compare(case, &guest_cases::run(case, &[mimic, "run"]), &qemu)
+    });
+    assert!(
+        diffs.is_empty(),
+        "{} differences:\n{}",
+        diffs.len(),
+        diffs.join("\n")
+    );
+}
