@@ -22,7 +22,7 @@ fn result(v: u64, bits: u32) -> u64 {
 
 impl<M: Bus + ?Sized> Interp<'_, M> {
     fn aligned(&self, addr: u64, bits: u32, access: Access) -> Result<(), Trap> {
-        if addr % (bits as u64 / 8) == 0 {
+        if addr.is_multiple_of(bits as u64 / 8) {
             Ok(())
         } else {
             Err(Trap::Misaligned { addr, access })
