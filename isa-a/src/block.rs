@@ -274,39 +274,44 @@ impl BlockCache {
         budget: u64,
     ) -> Option<Trap> {
         let stop = cpu.instret.saturating_add(budget);
-        // The block that just ran, whose links may name the next one.
-        let mut prev: Option<u32> = None;
-        while cpu.instret < stop {
+        if cpu.instret >= stop {
+            return None;
+        }
+        let mut cur = match self.lookup(bus, cpu.pc) {
+            Ok(e) => e,
+            Err(t) => return Some(t),
+        };
+        loop {
+            let entry = &self.entries[cur as usize];
+            let exit = run_block_inline(cpu, bus, &entry.block);
+            let links = entry.links;
+            match exit {
+                Exit::Done => {}
+                Exit::FenceI => self.clear(),
+                Exit::Trap(t) => return Some(t),
+            }
+            if cpu.instret >= stop {
+                return None;
+            }
             let pc = cpu.pc;
-            let linked = prev.and_then(|p| {
-                let links = &self.entries[p as usize].links;
-                links.iter().find(|l| l.pc == pc).map(|l| l.entry)
-            });
-            let cur = match linked {
-                Some(e) => e,
-                None => {
-                    let e = match self.lookup(bus, pc) {
+            cur = match exit {
+                Exit::Done if links[0].pc == pc => links[0].entry,
+                Exit::Done if links[1].pc == pc => links[1].entry,
+                _ => {
+                    let next = match self.lookup(bus, pc) {
                         Ok(e) => e,
                         Err(t) => return Some(t),
                     };
-                    if let Some(p) = prev {
-                        let links = &mut self.entries[p as usize].links;
+                    // After `fence.i` the cache is empty: `cur` and its links name nothing.
+                    if exit == Exit::Done {
+                        let links = &mut self.entries[cur as usize].links;
                         links[1] = links[0];
-                        links[0] = Slot { pc, entry: e };
+                        links[0] = Slot { pc, entry: next };
                     }
-                    e
+                    next
                 }
             };
-            match run_block_inline(cpu, bus, &self.entries[cur as usize].block) {
-                Exit::Done => prev = Some(cur),
-                Exit::FenceI => {
-                    self.clear();
-                    prev = None;
-                }
-                Exit::Trap(t) => return Some(t),
-            }
         }
-        None
     }
 }
 
