@@ -241,13 +241,19 @@ impl BlockCache {
         self.entries.is_empty()
     }
 
-    /// The entry of the block at `pc`, decoding it if it is new.
-    #[inline]
+    /// The entry of the block at `pc`, decoding it if it is new. The direct-mapped table is
+    /// checked inline (a return to one of many call sites lands here); the rest is a call.
+    #[inline(always)]
     fn lookup<M: Bus + ?Sized>(&mut self, bus: &mut M, pc: u64) -> Result<u32, Trap> {
-        let slot = &mut self.fast[fast_slot(pc)];
+        let slot = self.fast[fast_slot(pc)];
         if slot.pc == pc {
             return Ok(slot.entry);
         }
+        self.lookup_slow(bus, pc)
+    }
+
+    #[inline(never)]
+    fn lookup_slow<M: Bus + ?Sized>(&mut self, bus: &mut M, pc: u64) -> Result<u32, Trap> {
         let entry = match self.index.get(&pc) {
             Some(&e) => e,
             None => {
@@ -261,7 +267,7 @@ impl BlockCache {
                 e
             }
         };
-        *slot = Slot { pc, entry };
+        self.fast[fast_slot(pc)] = Slot { pc, entry };
         Ok(entry)
     }
 
