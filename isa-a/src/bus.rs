@@ -164,15 +164,31 @@ impl FlatMemory {
         }
     }
 
+    // Loads and stores are a large part of what guest code does: inlined, each is a bounds
+    // check and a move, with the fault path out of line.
+    #[inline(always)]
     fn read<const N: usize>(&self, addr: u64, access: Access) -> Result<[u8; N], MemFault> {
-        let off = self.range(addr, N, access)?;
-        Ok(self.bytes[off..off + N].try_into().expect("range checked"))
+        let off = addr.wrapping_sub(self.base) as usize;
+        match self.bytes.get(off..).and_then(|b| b.first_chunk::<N>()) {
+            Some(b) => Ok(*b),
+            None => Err(fault(addr, access)),
+        }
     }
 
+    #[inline(always)]
     fn write<const N: usize>(&mut self, addr: u64, v: [u8; N]) -> Result<(), MemFault> {
-        let off = self.range(addr, N, Access::Write)?;
-        self.bytes[off..off + N].copy_from_slice(&v);
-        Ok(())
+        let off = addr.wrapping_sub(self.base) as usize;
+        match self
+            .bytes
+            .get_mut(off..)
+            .and_then(|b| b.first_chunk_mut::<N>())
+        {
+            Some(b) => {
+                *b = v;
+                Ok(())
+            }
+            None => Err(fault(addr, Access::Write)),
+        }
     }
 
     /// Copies `data` in at `addr`; panics if it does not fit (a test setup error).
@@ -184,31 +200,46 @@ impl FlatMemory {
     }
 }
 
+/// The fault of an access outside the memory, kept out of the inlined fast path.
+#[cold]
+fn fault(addr: u64, access: Access) -> MemFault {
+    MemFault { addr, access }
+}
+
 impl Bus for FlatMemory {
+    #[inline]
     fn load8(&mut self, addr: u64) -> Result<u8, MemFault> {
         Ok(self.read::<1>(addr, Access::Read)?[0])
     }
+    #[inline]
     fn load16(&mut self, addr: u64) -> Result<u16, MemFault> {
         self.read(addr, Access::Read).map(u16::from_le_bytes)
     }
+    #[inline]
     fn load32(&mut self, addr: u64) -> Result<u32, MemFault> {
         self.read(addr, Access::Read).map(u32::from_le_bytes)
     }
+    #[inline]
     fn load64(&mut self, addr: u64) -> Result<u64, MemFault> {
         self.read(addr, Access::Read).map(u64::from_le_bytes)
     }
+    #[inline]
     fn store8(&mut self, addr: u64, v: u8) -> Result<(), MemFault> {
         self.write(addr, [v])
     }
+    #[inline]
     fn store16(&mut self, addr: u64, v: u16) -> Result<(), MemFault> {
         self.write(addr, v.to_le_bytes())
     }
+    #[inline]
     fn store32(&mut self, addr: u64, v: u32) -> Result<(), MemFault> {
         self.write(addr, v.to_le_bytes())
     }
+    #[inline]
     fn store64(&mut self, addr: u64, v: u64) -> Result<(), MemFault> {
         self.write(addr, v.to_le_bytes())
     }
+    #[inline]
     fn fetch16(&mut self, addr: u64) -> Result<u16, MemFault> {
         self.read(addr, Access::Execute).map(u16::from_le_bytes)
     }

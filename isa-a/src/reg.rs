@@ -30,8 +30,11 @@ macro_rules! reg_impl {
                 Self((n & 31) as u8)
             }
             /// Its number, 0..=31.
+            #[inline(always)]
             pub const fn num(self) -> usize {
-                self.0 as usize
+                // `new` keeps the field below 32; saying so again here lets the compiler drop
+                // the bounds check on every register-file access.
+                (self.0 & 31) as usize
             }
             /// Its ABI name (`a0`, `fs1`, …).
             pub const fn abi_name(self) -> &'static str {
