@@ -135,6 +135,8 @@ syscalls! {
     132 sigaltstack(Ptr, Ptr) -> Int = signal::sigaltstack;
     134 rt_sigaction(Int, Ptr, Ptr, Size) -> Int = signal::rt_sigaction;
     135 rt_sigprocmask(Int, Ptr, Ptr, Size) -> Int = signal::rt_sigprocmask;
+    136 rt_sigpending(Ptr, Size) -> Int = signal::rt_sigpending;
+    138 rt_sigqueueinfo(Int, Int, Ptr) -> Int = signal::rt_sigqueueinfo;
     139 rt_sigreturn() -> None = signal::rt_sigreturn;
     153 times(Ptr) -> Int = proc::times;
     155 getpgid(Int) -> Int = proc::getpgid;
