@@ -150,6 +150,81 @@ fn write_reaches_stdout_and_strace_logs_it() {
     assert!(err.contains(" exit(0)\n"), "{err}");
 }
 
+fn lui(rd: u32, imm: i32) -> Insn {
+    Insn::Lui(U { rd: x(rd), imm })
+}
+fn mv(rd: u32, rs: u32, plus: i32) -> Insn {
+    Insn::Addi(I {
+        rd: x(rd),
+        rs1: x(rs),
+        imm: plus,
+    })
+}
+
+#[test]
+fn strace_names_flags_quotes_paths_and_reports_errno() {
+    let t = Tmp::new("strace");
+    let created = t.0.join("created");
+    let missing = b"/nonexistent-mimic-file\0";
+    let mut data = missing.to_vec();
+    data.extend_from_slice(created.as_os_str().as_encoded_bytes());
+    data.push(0);
+    let code = vec![
+        mv(9, 11, 0),
+        // openat(AT_FDCWD, missing, O_RDONLY|O_CLOEXEC): ENOENT
+        li(10, -100),
+        lui(12, 0x80000),
+        li(17, 56),
+        ecall(),
+        // openat(AT_FDCWD, created, O_WRONLY|O_CREAT|O_TRUNC, 0644) = 3
+        li(10, -100),
+        mv(11, 9, missing.len() as i32),
+        li(12, 0o1101),
+        li(13, 0o644),
+        ecall(),
+        // mmap(NULL, 4096, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS, -1, 0)
+        li(10, 0),
+        lui(11, 0x1000),
+        li(12, 3),
+        li(13, 0x22),
+        li(14, -1),
+        li(15, 0),
+        li(17, 222),
+        ecall(),
+        // kill(0, 0) (a no-op probe)
+        li(10, 0),
+        li(11, 0),
+        li(17, 129),
+        ecall(),
+    ];
+    let mut code = code;
+    code.extend(exit_with(0));
+    let p = t.file("strace", &elf(&code, &data, None));
+    let (status, _, err) = mimic(&["--strace".as_ref(), p.as_os_str()]);
+    assert_eq!(status, 0, "{err}");
+    let pid_stripped: Vec<&str> = err
+        .lines()
+        .map(|l| l.split_once(' ').expect("PID name(args)").1)
+        .collect();
+    let want = [
+        "openat(AT_FDCWD,\"/nonexistent-mimic-file\",O_RDONLY|O_CLOEXEC) = -1 errno=2 (No such file or directory)".to_string(),
+        format!("openat(AT_FDCWD,\"{}\",O_WRONLY|O_CREAT|O_TRUNC,0644) = 3", created.display()),
+    ];
+    assert_eq!(pid_stripped[..2], want, "{err}");
+    assert!(
+        pid_stripped[2].starts_with(
+            "mmap(NULL,4096,PROT_READ|PROT_WRITE,MAP_PRIVATE|MAP_ANONYMOUS,-1,0) = 0x"
+        ),
+        "{err}"
+    );
+    assert_eq!(pid_stripped[3..], ["kill(0,0) = 0", "exit(0)"], "{err}");
+    let pid = err.split(' ').next().unwrap();
+    assert!(
+        pid.parse::<u32>().is_ok(),
+        "lines start with the pid: {err}"
+    );
+}
+
 #[test]
 fn bad_pointer_is_efault_not_a_crash() {
     let t = Tmp::new("efault");

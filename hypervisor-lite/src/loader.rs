@@ -349,11 +349,38 @@ impl Image {
 
 /// Loads `path` (and its interpreter) into `mem` and builds the initial stack.
 pub fn load(mem: &mut AddressSpace, path: &Path, start: &StartInfo) -> Result<Loaded, LoadError> {
+    let image = read_image(path).map_err(|reason| LoadError {
+        file: path.to_path_buf(),
+        reason,
+    })?;
+    load_image(mem, path, image, start)
+}
+
+/// Like [`load`] for a program already in memory (`path` names it in errors and is its
+/// AT_EXECFN); the property tests feed mutated ELFs through here without touching disk.
+pub fn load_bytes(
+    mem: &mut AddressSpace,
+    path: &Path,
+    bytes: Vec<u8>,
+    start: &StartInfo,
+) -> Result<Loaded, LoadError> {
+    let image = check_image(bytes).map_err(|reason| LoadError {
+        file: path.to_path_buf(),
+        reason,
+    })?;
+    load_image(mem, path, image, start)
+}
+
+fn load_image(
+    mem: &mut AddressSpace,
+    path: &Path,
+    image: Image,
+    start: &StartInfo,
+) -> Result<Loaded, LoadError> {
     let err = |file: &Path, reason: String| LoadError {
         file: file.to_path_buf(),
         reason,
     };
-    let image = read_image(path).map_err(|r| err(path, r))?;
 
     // The stack first, so the mmap area (interpreter, guest mmaps) goes below it.
     let stack_size = page_up(start.stack_size.max(PAGE))

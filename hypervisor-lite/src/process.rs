@@ -168,7 +168,7 @@ impl Process {
         let blocked = self.sig.mask & signal::bit(sig) != 0;
         match self.sig.disposition(sig) {
             Disposition::Handle(act) if !blocked => {
-                let info = siginfo(sig, code, addr);
+                let info = signal::fault_info(sig, code, addr);
                 self.enter_handler(sig, act, &info).err()
             }
             // A blocked or ignored synchronous signal cannot be ignored: the kernel kills.
@@ -185,10 +185,7 @@ impl Process {
                 Disposition::Ignore => {}
                 Disposition::Terminate => return Some(self.die(sig, None)),
                 Disposition::Handle(act) => {
-                    // si_code SI_TKILL (-6) with our pid and uid, as raise() gives.
-                    let mut info = siginfo(sig, -6i32 as u32, 0);
-                    info[16..20].copy_from_slice(&self.pid.to_le_bytes());
-                    info[20..24].copy_from_slice(&unsafe { libc::getuid() }.to_le_bytes());
+                    let info = self.sig.info[sig];
                     if let Err(status) = self.enter_handler(sig, act, &info) {
                         return Some(status);
                     }
@@ -303,13 +300,4 @@ impl Process {
         );
         128 + sig as i32
     }
-}
-
-/// A siginfo with signo, code and (for faults) the address.
-fn siginfo(sig: usize, code: u32, addr: u64) -> [u8; 128] {
-    let mut b = [0u8; 128];
-    b[..4].copy_from_slice(&(sig as u32).to_le_bytes());
-    b[8..12].copy_from_slice(&code.to_le_bytes());
-    b[16..24].copy_from_slice(&addr.to_le_bytes());
-    b
 }

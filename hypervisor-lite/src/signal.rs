@@ -41,6 +41,9 @@ pub struct Signals {
     pub actions: [SigAction; NSIG + 1],
     pub mask: u64,
     pub pending: u64,
+    /// The siginfo each pending signal is delivered with (index = signal number). Standard
+    /// signals do not queue: a second raise while pending keeps the first one's info.
+    pub info: Vec<SigInfo>,
     /// sigaltstack: (ss_sp, ss_size); size 0 when disabled.
     pub altstack: (u64, u64),
 }
@@ -51,7 +54,44 @@ impl Default for Signals {
             actions: [SigAction::default(); NSIG + 1],
             mask: 0,
             pending: 0,
+            info: vec![[0; SIGINFO_SIZE as usize]; NSIG + 1],
             altstack: (0, 0),
+        }
+    }
+}
+
+/// A riscv64 `siginfo_t` (asm-generic/siginfo.h): si_signo at 0, si_errno at 4, si_code at
+/// 8, then the union at 16 (si_pid, si_uid, si_value for kill and sigqueue; si_addr for faults).
+pub type SigInfo = [u8; SIGINFO_SIZE as usize];
+
+/// si_code values (asm-generic/siginfo.h).
+pub const SI_USER: i32 = 0;
+pub const SI_QUEUE: i32 = -1;
+pub const SI_TKILL: i32 = -6;
+
+/// A siginfo with signo, code and, for faults, the address.
+pub fn fault_info(sig: usize, code: i32, addr: u64) -> SigInfo {
+    let mut b = [0u8; SIGINFO_SIZE as usize];
+    b[..4].copy_from_slice(&(sig as u32).to_le_bytes());
+    b[8..12].copy_from_slice(&code.to_le_bytes());
+    b[16..24].copy_from_slice(&addr.to_le_bytes());
+    b
+}
+
+/// A siginfo for a signal sent by a process (kill, tkill, tgkill): si_pid and si_uid.
+pub fn sender_info(sig: usize, code: i32, pid: i32, uid: u32) -> SigInfo {
+    let mut b = fault_info(sig, code, 0);
+    b[16..20].copy_from_slice(&pid.to_le_bytes());
+    b[20..24].copy_from_slice(&uid.to_le_bytes());
+    b
+}
+
+impl Signals {
+    /// Marks `sig` pending with `info`, unless it already is (standard signals do not queue).
+    pub fn queue(&mut self, sig: usize, info: SigInfo) {
+        if self.pending & bit(sig) == 0 {
+            self.pending |= bit(sig);
+            self.info[sig] = info;
         }
     }
 }

@@ -16,6 +16,7 @@ mod fs;
 mod mm;
 mod proc;
 mod signal;
+mod strace;
 
 pub use errno::Errno;
 
@@ -27,11 +28,13 @@ use std::sync::OnceLock;
 pub type SysResult = Result<u64, Errno>;
 type Handler = fn(&mut Process, [u64; 6]) -> SysResult;
 
-/// How an argument is shown by `--strace`.
+/// What an argument is, which is how `--strace` shows it (see `strace.rs`).
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub enum Arg {
-    /// A signed integer.
+    /// A signed 32-bit integer (C `int`).
     Int,
+    /// A signed 64-bit integer (`off_t`, `long`).
+    Long,
     /// An unsigned size or count.
     Size,
     /// A file descriptor.
@@ -42,10 +45,28 @@ pub enum Arg {
     Ptr,
     /// A guest pointer to a NUL-terminated path, shown quoted.
     Path,
-    /// Flag bits, shown in hex.
+    /// Flag bits without names, shown in hex.
     Flags,
     /// A file mode, shown in octal.
     Mode,
+    /// open's mode: shown only when the call's [`Arg::OpenFlags`] create a file.
+    CreateMode,
+    /// `O_*` flags: `O_RDONLY|O_CLOEXEC`.
+    OpenFlags,
+    /// `PROT_*` bits.
+    MmapProt,
+    /// `MAP_*` bits.
+    MmapFlags,
+    /// access()'s `R_OK|W_OK|X_OK` or `F_OK`.
+    AccessMode,
+    /// `AT_*` flags of the *at calls.
+    AtFlags,
+    /// An ioctl request (`TCGETS`).
+    Ioctl,
+    /// A signal number (`SIGUSR1`).
+    Signal,
+    /// sigprocmask's how (`SIG_BLOCK`).
+    SigHow,
 }
 
 /// How the result is shown.
@@ -82,34 +103,34 @@ macro_rules! syscalls {
 syscalls! {
     17  getcwd(Ptr, Size) -> Int = fs::getcwd;
     23  dup(Fd) -> Int = fs::dup;
-    24  dup3(Fd, Fd, Flags) -> Int = fs::dup3;
+    24  dup3(Fd, Fd, OpenFlags) -> Int = fs::dup3;
     25  fcntl(Fd, Int, Ptr) -> Int = fs::fcntl;
-    29  ioctl(Fd, Flags, Ptr) -> Int = fs::ioctl;
+    29  ioctl(Fd, Ioctl, Ptr) -> Int = fs::ioctl;
     34  mkdirat(DirFd, Path, Mode) -> Int = fs::mkdirat;
-    35  unlinkat(DirFd, Path, Flags) -> Int = fs::unlinkat;
+    35  unlinkat(DirFd, Path, AtFlags) -> Int = fs::unlinkat;
     36  symlinkat(Path, DirFd, Path) -> Int = fs::symlinkat;
-    37  linkat(DirFd, Path, DirFd, Path, Flags) -> Int = fs::linkat;
+    37  linkat(DirFd, Path, DirFd, Path, AtFlags) -> Int = fs::linkat;
     38  renameat(DirFd, Path, DirFd, Path) -> Int = fs::renameat;
     43  statfs(Path, Ptr) -> Int = fs::statfs;
     44  fstatfs(Fd, Ptr) -> Int = fs::fstatfs;
-    45  truncate(Path, Int) -> Int = fs::truncate;
-    46  ftruncate(Fd, Int) -> Int = fs::ftruncate;
-    48  faccessat(DirFd, Path, Mode) -> Int = fs::faccessat;
+    45  truncate(Path, Long) -> Int = fs::truncate;
+    46  ftruncate(Fd, Long) -> Int = fs::ftruncate;
+    48  faccessat(DirFd, Path, AccessMode) -> Int = fs::faccessat;
     49  chdir(Path) -> Int = fs::chdir;
     50  fchdir(Fd) -> Int = fs::fchdir;
     52  fchmod(Fd, Mode) -> Int = fs::fchmod;
     53  fchmodat(DirFd, Path, Mode) -> Int = fs::fchmodat;
-    56  openat(DirFd, Path, Flags, Mode) -> Int = fs::openat;
+    56  openat(DirFd, Path, OpenFlags, CreateMode) -> Int = fs::openat;
     57  close(Fd) -> Int = fs::close;
-    59  pipe2(Ptr, Flags) -> Int = fs::pipe2;
+    59  pipe2(Ptr, OpenFlags) -> Int = fs::pipe2;
     61  getdents64(Fd, Ptr, Size) -> Int = fs::getdents64;
-    62  lseek(Fd, Int, Int) -> Int = fs::lseek;
+    62  lseek(Fd, Long, Int) -> Int = fs::lseek;
     63  read(Fd, Ptr, Size) -> Int = fs::read;
     64  write(Fd, Ptr, Size) -> Int = fs::write;
     65  readv(Fd, Ptr, Size) -> Int = fs::readv;
     66  writev(Fd, Ptr, Size) -> Int = fs::writev;
-    67  pread64(Fd, Ptr, Size, Int) -> Int = fs::pread64;
-    68  pwrite64(Fd, Ptr, Size, Int) -> Int = fs::pwrite64;
+    67  pread64(Fd, Ptr, Size, Long) -> Int = fs::pread64;
+    68  pwrite64(Fd, Ptr, Size, Long) -> Int = fs::pwrite64;
     72  pselect6(Int, Ptr, Ptr, Ptr, Ptr, Ptr) -> Int = fs::pselect6;
     73  ppoll(Ptr, Size, Ptr, Ptr, Size) -> Int = fs::ppoll;
     78  readlinkat(DirFd, Path, Ptr, Size) -> Int = fs::readlinkat;
@@ -117,7 +138,7 @@ syscalls! {
     80  fstat(Fd, Ptr) -> Int = fs::fstat;
     82  fsync(Fd) -> Int = fs::fsync;
     83  fdatasync(Fd) -> Int = fs::fdatasync;
-    88  utimensat(DirFd, Path, Ptr, Flags) -> Int = fs::utimensat;
+    88  utimensat(DirFd, Path, Ptr, AtFlags) -> Int = fs::utimensat;
     93  exit(Int) -> None = proc::exit;
     94  exit_group(Int) -> None = proc::exit_group;
     96  set_tid_address(Ptr) -> Int = proc::set_tid_address;
@@ -129,12 +150,14 @@ syscalls! {
     115 clock_nanosleep(Int, Flags, Ptr, Ptr) -> Int = proc::clock_nanosleep;
     123 sched_getaffinity(Int, Size, Ptr) -> Int = proc::sched_getaffinity;
     124 sched_yield() -> Int = proc::sched_yield;
-    129 kill(Int, Int) -> Int = signal::kill;
-    130 tkill(Int, Int) -> Int = signal::tkill;
-    131 tgkill(Int, Int, Int) -> Int = signal::tgkill;
+    129 kill(Int, Signal) -> Int = signal::kill;
+    130 tkill(Int, Signal) -> Int = signal::tkill;
+    131 tgkill(Int, Int, Signal) -> Int = signal::tgkill;
     132 sigaltstack(Ptr, Ptr) -> Int = signal::sigaltstack;
-    134 rt_sigaction(Int, Ptr, Ptr, Size) -> Int = signal::rt_sigaction;
-    135 rt_sigprocmask(Int, Ptr, Ptr, Size) -> Int = signal::rt_sigprocmask;
+    134 rt_sigaction(Signal, Ptr, Ptr, Size) -> Int = signal::rt_sigaction;
+    135 rt_sigprocmask(SigHow, Ptr, Ptr, Size) -> Int = signal::rt_sigprocmask;
+    136 rt_sigpending(Ptr, Size) -> Int = signal::rt_sigpending;
+    138 rt_sigqueueinfo(Int, Signal, Ptr) -> Int = signal::rt_sigqueueinfo;
     139 rt_sigreturn() -> None = signal::rt_sigreturn;
     153 times(Ptr) -> Int = proc::times;
     155 getpgid(Int) -> Int = proc::getpgid;
@@ -154,8 +177,8 @@ syscalls! {
     214 brk(Ptr) -> Ptr = mm::brk;
     215 munmap(Ptr, Size) -> Int = mm::munmap;
     216 mremap(Ptr, Size, Size, Flags, Ptr) -> Ptr = mm::mremap;
-    222 mmap(Ptr, Size, Flags, Flags, Fd, Int) -> Ptr = mm::mmap;
-    226 mprotect(Ptr, Size, Flags) -> Int = mm::mprotect;
+    222 mmap(Ptr, Size, MmapProt, MmapFlags, Fd, Long) -> Ptr = mm::mmap;
+    226 mprotect(Ptr, Size, MmapProt) -> Int = mm::mprotect;
     233 madvise(Ptr, Size, Int) -> Int = mm::madvise;
     258 riscv_hwprobe(Ptr, Size, Size, Ptr, Flags) -> Int = proc::enosys;
     261 prlimit64(Int, Int, Ptr, Ptr) -> Int = proc::prlimit64;
@@ -163,7 +186,7 @@ syscalls! {
     278 getrandom(Ptr, Size, Flags) -> Int = proc::getrandom;
     291 statx(DirFd, Path, Flags, Flags, Ptr) -> Int = fs::statx;
     293 rseq(Ptr, Size, Flags, Int) -> Int = proc::enosys;
-    439 faccessat2(DirFd, Path, Mode, Flags) -> Int = fs::faccessat2;
+    439 faccessat2(DirFd, Path, AccessMode, AtFlags) -> Int = fs::faccessat2;
 }
 
 /// The row for `nr`, if mimic implements it.
@@ -247,31 +270,15 @@ fn strace_line(p: &Process, call: &str, r: &SysResult, ret: Ret) {
 
 /// `name(arg,arg,…)` as qemu's strace writes it.
 pub fn format_call(p: &Process, sc: &Syscall, args: &[u64; 6]) -> String {
+    let mode = strace::shows_mode(sc.args, args);
     let shown: Vec<String> = sc
         .args
         .iter()
         .zip(args)
-        .map(|(k, &v)| format_arg(p, *k, v))
+        .filter(|(k, _)| **k != Arg::CreateMode || mode)
+        .map(|(k, &v)| strace::arg(p, *k, v))
         .collect();
     format!("{}({})", sc.name, shown.join(","))
-}
-
-fn format_arg(p: &Process, kind: Arg, v: u64) -> String {
-    match kind {
-        Arg::Int | Arg::Fd => format!("{}", v as i64),
-        Arg::DirFd if v as i32 == libc::AT_FDCWD => "AT_FDCWD".into(),
-        Arg::DirFd => format!("{}", v as i32),
-        Arg::Size => format!("{v}"),
-        Arg::Ptr if v == 0 => "NULL".into(),
-        Arg::Ptr => format!("0x{v:x}"),
-        Arg::Path if v == 0 => "NULL".into(),
-        Arg::Path => match p.mem.cstr(v, 4096) {
-            Ok(s) => format!("\"{}\"", String::from_utf8_lossy(&s).escape_debug()),
-            Err(_) => format!("0x{v:x}"),
-        },
-        Arg::Flags => format!("0x{v:x}"),
-        Arg::Mode => format!("0{:o}", v as u32),
-    }
 }
 
 #[cfg(test)]

@@ -3,7 +3,9 @@
 use super::fs::host;
 use super::{Errno, SysResult};
 use crate::process::Process;
-use crate::signal::{SigAction, NSIG, SIGKILL, SIGSTOP};
+use crate::signal::{
+    sender_info, SigAction, SigInfo, NSIG, SIGINFO_SIZE, SIGKILL, SIGSTOP, SI_TKILL, SI_USER,
+};
 
 /// riscv64 has no sa_restorer: `struct sigaction` is handler, flags, mask (asm-generic).
 const SIGACTION_SIZE: u64 = 24;
@@ -97,36 +99,73 @@ pub fn sigaltstack(p: &mut Process, a: [u64; 6]) -> SysResult {
     Ok(0)
 }
 
-/// Queues `sig` for this process (kill, tkill, tgkill to self).
-fn raise(p: &mut Process, sig: u64) -> SysResult {
-    if sig == 0 {
-        return Ok(0);
-    }
+/// Queues `sig` for this process (kill, tkill, tgkill, rt_sigqueueinfo to self) with the
+/// siginfo made by `info` for it.
+fn raise(p: &mut Process, sig: u64, info: impl FnOnce(usize) -> SigInfo) -> SysResult {
     if sig as usize > NSIG {
         return Err(Errno::EINVAL);
     }
-    p.sig.pending |= 1 << (sig - 1);
+    if sig != 0 {
+        p.sig.queue(sig as usize, info(sig as usize));
+    }
     Ok(0)
+}
+
+/// si_pid and si_uid of a signal the guest sends itself.
+fn from_self(p: &Process, code: i32) -> impl FnOnce(usize) -> SigInfo {
+    let (pid, uid) = (p.pid, unsafe { libc::getuid() });
+    move |sig| sender_info(sig, code, pid, uid)
 }
 
 pub fn kill(p: &mut Process, a: [u64; 6]) -> SysResult {
     let pid = a[0] as i32;
     if pid == p.pid || pid == 0 {
-        return raise(p, a[1]);
+        let info = from_self(p, SI_USER);
+        return raise(p, a[1], info);
     }
     host(unsafe { libc::kill(pid, a[1] as i32) } as i64)
 }
 pub fn tkill(p: &mut Process, a: [u64; 6]) -> SysResult {
     if a[0] as i32 == p.tid {
-        return raise(p, a[1]);
+        let info = from_self(p, SI_TKILL);
+        return raise(p, a[1], info);
     }
     Err(Errno::ESRCH)
 }
 pub fn tgkill(p: &mut Process, a: [u64; 6]) -> SysResult {
     if a[0] as i32 == p.pid && a[1] as i32 == p.tid {
-        return raise(p, a[2]);
+        let info = from_self(p, SI_TKILL);
+        return raise(p, a[2], info);
     }
     Err(Errno::ESRCH)
+}
+
+/// rt_sigqueueinfo(pid, sig, info): the caller's siginfo is delivered as given, except
+/// si_signo (the kernel sets it). Only the process itself is a target for now.
+pub fn rt_sigqueueinfo(p: &mut Process, a: [u64; 6]) -> SysResult {
+    let mut info: SigInfo = p
+        .mem
+        .slice(a[2], SIGINFO_SIZE)?
+        .try_into()
+        .expect("siginfo size");
+    if a[0] as i32 != p.pid {
+        return Err(Errno::ESRCH);
+    }
+    // The kernel refuses forged kernel or tkill codes (EPERM) only for other processes.
+    raise(p, a[1], move |sig| {
+        info[..4].copy_from_slice(&(sig as u32).to_le_bytes());
+        info
+    })
+}
+
+/// rt_sigpending(set, size): the signals raised while blocked.
+pub fn rt_sigpending(p: &mut Process, a: [u64; 6]) -> SysResult {
+    if a[1] > SIGSET_SIZE {
+        return Err(Errno::EINVAL);
+    }
+    let bytes = p.sig.pending.to_le_bytes();
+    p.put(a[0], &bytes[..a[1] as usize])?;
+    Ok(0)
 }
 
 pub fn rt_sigreturn(p: &mut Process, _: [u64; 6]) -> SysResult {
