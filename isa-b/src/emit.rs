@@ -130,12 +130,15 @@ pub struct Assembled {
     pub bytes: Vec<u8>,
     ip: u64,
     result: ca::CodeAssemblerResult,
+    /// Labels as bound: a `Label` copied before it was bound does not know its place.
+    bound: Vec<CodeLabel>,
 }
 
 impl Assembled {
     /// The address a bound label got.
     pub fn label_addr(&self, l: &Label) -> u64 {
-        self.result.label_ip(&l.0).expect("label bound")
+        let bound = self.bound.iter().find(|b| **b == l.0).expect("label bound");
+        self.result.label_ip(bound).expect("label bound")
     }
     /// Points the [`Emitter::patchable_jmp`] at `site` to `target`.
     pub fn set_jmp(&mut self, site: &Label, target: u64) {
@@ -283,6 +286,7 @@ fn ptr(w: W, m: Mem) -> AsmMemoryOperand {
 /// Builds one function's worth of x86-64 code.
 pub struct Emitter {
     asm: CodeAssembler,
+    bound: Vec<CodeLabel>,
 }
 
 impl Default for Emitter {
@@ -298,7 +302,10 @@ impl Emitter {
         let mut asm = CodeAssembler::new(64).expect("64-bit assembler");
         // Short branches where they reach: the block encoder widens the others.
         asm.set_prefer_short_branch(true);
-        Emitter { asm }
+        Emitter {
+            asm,
+            bound: Vec::new(),
+        }
     }
 
     /// Instructions emitted so far (data bytes count as one each `db`).
@@ -317,6 +324,7 @@ impl Emitter {
     /// Binds `l` to the next instruction emitted.
     pub fn bind(&mut self, l: &mut Label) {
         self.asm.set_label(&mut l.0).expect("label bound once");
+        self.bound.push(l.0);
     }
 
     /// `mov d, s` at width `w` (a 32-bit move zero-extends, as x86 does).
@@ -484,6 +492,11 @@ impl Emitter {
 
     pub fn lea(&mut self, d: Gpr, m: Mem) {
         self.asm.lea(r64(d), mem(m)).expect("lea");
+    }
+
+    /// `d = the address of label l` (rip-relative).
+    pub fn lea_label(&mut self, d: Gpr, l: Label) {
+        self.asm.lea(r64(d), ca::ptr(l.0)).expect("lea label");
     }
 
     /// 32-bit `lea`: the sum truncated and zero-extended.
@@ -658,6 +671,7 @@ impl Emitter {
             bytes: result.inner.code_buffer.clone(),
             ip,
             result,
+            bound: self.bound,
         }
     }
 }
