@@ -5,9 +5,10 @@
 //! a `MIMIC_*` environment mirror.
 
 use clap::{Args, Parser, Subcommand};
-use hypervisor_lite::{Config, Process};
+use hypervisor_lite::{Config, LogFlags, LogSink, Mode, Process};
 use std::ffi::OsString;
 use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
 
 /// Runs RISC-V (RV64GC) Linux programs on x86-64 Linux.
 #[derive(Parser)]
@@ -60,9 +61,22 @@ struct RunArgs {
     #[arg(short = 's', value_name = "SIZE", env = "MIMIC_STACK_SIZE", default_value = "8M", value_parser = parse_size)]
     stack_size: u64,
 
-    /// Execute with the interpreter only (the only engine today)
-    #[arg(long, env = "MIMIC_INTERP")]
+    /// Execute with the interpreter only
+    #[arg(long, env = "MIMIC_INTERP", conflicts_with = "jit")]
     interp: bool,
+
+    /// Translate every block at its first execution (default: interpret cold code, translate
+    /// hot blocks)
+    #[arg(long, env = "MIMIC_JIT")]
+    jit: bool,
+
+    /// Log translated blocks, as qemu's -d: in_asm (guest code), out_asm (host code)
+    #[arg(short = 'd', value_name = "ITEMS", env = "MIMIC_LOG", value_parser = parse_log)]
+    log: Option<LogFlags>,
+
+    /// Write the -d log to FILE instead of stderr
+    #[arg(short = 'D', value_name = "FILE", env = "MIMIC_LOG_FILENAME")]
+    log_file: Option<PathBuf>,
 
     /// The riscv64 ELF program to run
     program: PathBuf,
@@ -88,6 +102,18 @@ fn parse_size(s: &str) -> Result<u64, String> {
                 "invalid size '{s}' (a number of bytes up to 4G, with an optional k/M/G suffix)"
             )
         })
+}
+
+fn parse_log(s: &str) -> Result<LogFlags, String> {
+    let mut f = LogFlags::default();
+    for item in s.split(',') {
+        match item {
+            "in_asm" => f.in_asm = true,
+            "out_asm" => f.out_asm = true,
+            other => return Err(format!("unknown log item '{other}' (in_asm, out_asm)")),
+        }
+    }
+    Ok(f)
 }
 
 fn main() {
@@ -145,6 +171,32 @@ fn run(a: RunArgs) -> i32 {
         .argv0
         .unwrap_or_else(|| a.program.clone().into_os_string())];
     args.extend(a.args);
+    let engine = if a.interp {
+        Mode::Interp
+    } else if a.jit {
+        Mode::Jit
+    } else {
+        Mode::Tiered
+    };
+    let log = match (a.log, &a.log_file) {
+        (None, _) => None,
+        (Some(flags), None) => {
+            let out: Arc<Mutex<dyn std::io::Write + Send>> =
+                Arc::new(Mutex::new(std::io::stderr()));
+            Some((flags, LogSink(out)))
+        }
+        (Some(flags), Some(path)) => match std::fs::File::create(path) {
+            Ok(f) => {
+                let out: Arc<Mutex<dyn std::io::Write + Send>> =
+                    Arc::new(Mutex::new(std::io::BufWriter::new(f)));
+                Some((flags, LogSink(out)))
+            }
+            Err(e) => {
+                eprintln!("mimic: {}: {e}", path.display());
+                return 1;
+            }
+        },
+    };
     let cfg = Config {
         program: a.program,
         args,
@@ -152,6 +204,8 @@ fn run(a: RunArgs) -> i32 {
         sysroot,
         stack_size: a.stack_size,
         strace: a.strace,
+        engine,
+        log,
     };
     match Process::new(&cfg) {
         Ok(mut p) => p.run(),

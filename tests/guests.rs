@@ -1,19 +1,23 @@
 //! Every statically linked guest program in `tests/guests/` runs under `mimic run` with the
 //! stdout, stderr (where deterministic) and exit status recorded from qemu-riscv64. The
 //! dynamically linked ones need the riscv64 sysroot and run in `tests/external.rs`.
+//!
+//! Every case runs under each engine: the interpreter alone, translated code alone, and the
+//! default tiered mode, so the tiers are held to the same goldens.
 
 #[path = "guest_cases/mod.rs"]
 mod guest_cases;
 
 use guest_cases::{cases, compare, expected, run, run_all};
 
-#[test]
-fn static_guests_match_qemu_goldens() {
+fn static_guests_match_qemu_goldens(engine: &[&str]) {
     let cases: Vec<_> = cases().into_iter().filter(|c| !c.is_dynamic()).collect();
     assert!(cases.len() >= 30, "only {} static cases", cases.len());
     let mimic = env!("CARGO_BIN_EXE_mimic");
+    let mut cmd = vec![mimic, "run"];
+    cmd.extend_from_slice(engine);
     let diffs = run_all(cases, |case| {
-        compare(case, &run(case, &[mimic, "run"]), &expected(case))
+        compare(case, &run(case, &cmd), &expected(case))
     });
     assert!(
         diffs.is_empty(),
@@ -21,4 +25,19 @@ fn static_guests_match_qemu_goldens() {
         diffs.len(),
         diffs.join("\n")
     );
+}
+
+#[test]
+fn static_guests_match_qemu_goldens_interpreted() {
+    static_guests_match_qemu_goldens(&["--interp"]);
+}
+
+#[test]
+fn static_guests_match_qemu_goldens_translated() {
+    static_guests_match_qemu_goldens(&["--jit"]);
+}
+
+#[test]
+fn static_guests_match_qemu_goldens_tiered() {
+    static_guests_match_qemu_goldens(&[]);
 }

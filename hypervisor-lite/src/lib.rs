@@ -10,4 +10,5 @@ pub mod signal;
 pub mod syscall;
 
 pub use loader::LoadError;
-pub use process::{Config, Process};
+pub use process::{Config, LogSink, Process};
+pub use translator::{LogFlags, Mode, Stats};

@@ -1,7 +1,7 @@
 //! A guest process and its run loop: the interpreter in budgets, system calls, signals.
 //!
 //! ```text
-//!   BlockCache::run(cpu, GuestMem, budget)
+//!   Engine::run(cpu, GuestMem, budget)   (interpreter, translated code, or both: Config::engine)
 //!        │ None ─────────────▶ deliver pending signals, go on
 //!        │ Ecall ────────────▶ syscall::dispatch ─▶ a0, pc += 4
 //!        │ Fault/Illegal/… ──▶ guest signal: handler frame, or report and exit 128+sig
@@ -12,10 +12,12 @@ use crate::memory::{perm, AddressSpace, GuestMem, PAGE};
 use crate::signal::{self, Disposition, Signals};
 use crate::syscall::{self, Errno};
 use isa_a::format::{Nullary, I};
-use isa_a::{Access, BlockCache, Cpu, Insn, Trap, XReg};
+use isa_a::{Access, Cpu, Insn, Trap, XReg};
 use std::collections::HashSet;
 use std::ffi::OsString;
 use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use translator::{Engine, LogFlags, Mode};
 
 /// Instructions run between checks for pending signals.
 const BUDGET: u64 = 100_000;
@@ -31,13 +33,17 @@ pub struct Config {
     pub sysroot: Option<PathBuf>,
     pub stack_size: u64,
     pub strace: bool,
+    /// Which tiers run guest code.
+    pub engine: Mode,
+    /// `-d in_asm,out_asm` logging of translated blocks, and where to.
+    pub log: Option<(LogFlags, LogSink)>,
 }
 
 pub struct Process {
     pub space: AddressSpace,
     pub mem: GuestMem,
     pub cpu: Cpu,
-    pub cache: BlockCache,
+    pub engine: Engine,
     pub sysroot: Option<PathBuf>,
     /// What /proc/self/exe reads as.
     pub exe: PathBuf,
@@ -92,6 +98,11 @@ impl Process {
         let code: Vec<u8> = code.iter().flat_map(|w| w.to_le_bytes()).collect();
         space.write_raw(tramp, &code);
 
+        let mut engine = Engine::new(cfg.engine, space.layout())
+            .map_err(|e| err(format!("cannot reserve code space: {e}")))?;
+        if let Some((flags, out)) = &cfg.log {
+            engine.set_log(*flags, Box::new(SharedWriter(out.0.clone())));
+        }
         let mut cpu = Cpu::new(loaded.pc);
         cpu.x[2] = loaded.sp;
         let pid = std::process::id() as i32;
@@ -100,7 +111,7 @@ impl Process {
             mem: space.handle(),
             space,
             cpu,
-            cache: BlockCache::new(),
+            engine,
             sysroot: cfg.sysroot.clone(),
             exe,
             strace: cfg.strace,
@@ -119,11 +130,11 @@ impl Process {
     pub fn run(&mut self) -> i32 {
         loop {
             if self.space.code_changed {
-                self.cache.clear();
+                self.engine.flush();
                 self.space.code_changed = false;
             }
             let mut bus = self.mem;
-            match self.cache.run(&mut self.cpu, &mut bus, BUDGET) {
+            match self.engine.run(&mut self.cpu, &mut bus, BUDGET) {
                 None => {}
                 Some(Trap::Ecall) => {
                     let x = &self.cpu.x;
@@ -299,5 +310,27 @@ impl Process {
             signal::name(sig)
         );
         128 + sig as i32
+    }
+}
+
+/// Where `-d` logging goes.
+#[derive(Clone)]
+pub struct LogSink(pub Arc<Mutex<dyn std::io::Write + Send>>);
+
+impl std::fmt::Debug for LogSink {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("LogSink")
+    }
+}
+
+/// A log destination shared with whoever configured it.
+struct SharedWriter(Arc<Mutex<dyn std::io::Write + Send>>);
+
+impl std::io::Write for SharedWriter {
+    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).write(b)
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).flush()
     }
 }

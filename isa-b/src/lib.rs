@@ -4,4 +4,34 @@
 //! code buffers that are never writable and executable at once, and host disassembly for
 //! display. Only this crate touches iced-x86; the translator speaks to its narrow emitter.
 //!
-//! Status: lands with the block-translator issue; nothing is built on it yet.
+//! ```text
+//!   translator ──Emitter (Gpr, Mem, Alu, Cc, Label)──▶ iced CodeAssembler ──▶ bytes at ip
+//!                                                                             │ commit
+//!                                   CodeBuffer: memfd ─┬─ RW view (writes, patches)
+//!                                                      └─ RX view (runs)  ──▶ disassemble
+//! ```
+//!
+//! ```
+//! use isa_b::{disassemble, Alu, CodeBuffer, Emitter, Gpr, W};
+//!
+//! let mut buf = CodeBuffer::new(1 << 20).unwrap();
+//! let mut e = Emitter::new();
+//! e.mov_rr(W::B64, Gpr::Rax, Gpr::Rdi);
+//! e.alu_ri(Alu::Add, W::B64, Gpr::Rax, 41);
+//! e.ret();
+//! let at = buf.next_addr(64).unwrap();
+//! let code = e.assemble(at);
+//! let f = buf.commit(&code.bytes).unwrap();
+//! let f: extern "C" fn(u64) -> u64 = unsafe { std::mem::transmute(f) };
+//! assert_eq!(f(1), 42);
+//! let text: Vec<_> = disassemble(&code.bytes, at).into_iter().map(|i| i.text).collect();
+//! assert_eq!(text, ["mov rax, rdi", "add rax, 0x29", "ret"]);
+//! ```
+
+mod buffer;
+mod disasm;
+mod emit;
+
+pub use buffer::{CodeBuffer, CHUNK};
+pub use disasm::{disassemble, HostInsn};
+pub use emit::{jmp_rel32, Alu, Assembled, Cc, Emitter, Gpr, Label, Mem, Shift, JMP_REL32, W};

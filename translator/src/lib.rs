@@ -1,8 +1,92 @@
 //! # translator — the implementation of interface A on interface B
 //!
-//! Guest block discovery over isa-a's decoder, translation of hot blocks to x86-64 through
-//! isa-b, the block cache shared by all vCPUs, chaining, invalidation, and tiering between the
-//! interpreter (isa-a's pre-decoded blocks) and translated code.
+//! Guest blocks (isa-a's decoded instructions up to a block end) become x86-64 functions
+//! through isa-b's emitter; hot guest registers live in host registers; blocks chain to each
+//! other directly, indirect jumps go through a lookup table; everything not lowered natively
+//! runs through a helper that calls the interpreter, so translated code is exact by
+//! construction where it is not exact by test.
 //!
-//! Status: lands with the block-translator issue. Until then the interpreter tier
-//! (`isa_a::BlockCache`) is the only engine.
+//! ```text
+//!   Engine::run ──▶ cold: isa_a::run_block (counted) ──hot──▶ CodeCache::translate
+//!        │                                                        │ lower/{alu,mem,branch}
+//!        └──────────── enter(cpu, ctx, host) ◀────────────────────┘ isa_b::Emitter → CodeBuffer
+//!                        └─ exit: next pc / chain / budget / ecall / ebreak / fence.i / trap
+//! ```
+//!
+//! ```
+//! use isa_a::{Cpu, Insn, Trap, XReg, format::{I, Nullary}};
+//! use translator::{Engine, Mode, TestMemory};
+//!
+//! let mut mem = TestMemory::new(1 << 20);
+//! let code = [
+//!     Insn::Addi(I { rd: XReg::new(10), rs1: XReg::ZERO, imm: 41 }),
+//!     Insn::Addi(I { rd: XReg::new(10), rs1: XReg::new(10), imm: 1 }),
+//!     Insn::Ecall(Nullary {}),
+//! ];
+//! mem.load_code(0x1000, &code);
+//! let mut engine = Engine::new(Mode::Jit, mem.layout()).unwrap();
+//! let mut cpu = Cpu::new(0x1000);
+//! assert_eq!(engine.run(&mut cpu, &mut mem, 100), Some(Trap::Ecall));
+//! assert_eq!((cpu.x[10], cpu.pc, cpu.instret), (42, 0x1008, 2));
+//! assert_eq!(engine.stats().blocks_translated, 1);
+//! ```
+
+pub mod abi;
+pub mod cache;
+mod engine;
+mod lower;
+mod testmem;
+
+pub use cache::{CodeCache, Translated};
+pub use engine::{Engine, LogFlags, Mode, Stats, HOT};
+pub use testmem::TestMemory;
+
+/// Guest pages are 4 KiB.
+pub const PAGE_SHIFT: u32 = 12;
+
+/// Where guest memory is, as translated code addresses it: guest address `g` at `base + g`
+/// for `g < limit`, one permission byte per page at `perms[g >> PAGE_SHIFT]`, in which `read`
+/// and `write` are the bits that allow loads and stores.
+#[derive(Copy, Clone, Debug)]
+pub struct Layout {
+    pub base: *mut u8,
+    pub perms: *const u8,
+    pub limit: u64,
+    pub read: u8,
+    pub write: u8,
+}
+
+// The pointers name the process's guest memory, shared by every vCPU by design.
+unsafe impl Send for Layout {}
+unsafe impl Sync for Layout {}
+
+/// A translated block as text: its guest code and its host code, as `-d in_asm,out_asm` logs.
+pub fn describe(cache: &CodeCache, t: &Translated, flags: LogFlags) -> String {
+    use std::fmt::Write;
+    let mut s = String::new();
+    if flags.in_asm {
+        let _ = writeln!(s, "IN: guest block at 0x{:x}", t.pc);
+        let mut pc = t.pc;
+        for d in t.insns.iter() {
+            let mut text = String::new();
+            let _ = d.insn.disasm(Some(pc), &mut text);
+            let _ = writeln!(s, "0x{pc:016x}:  {text}");
+            pc = pc.wrapping_add(d.len as u64);
+        }
+        let _ = writeln!(s);
+    }
+    if flags.out_asm {
+        let host = isa_b::disassemble(cache.host_code(t), t.host);
+        let _ = writeln!(
+            s,
+            "OUT: [size={} bytes, {} host instructions]",
+            t.host_len,
+            host.len()
+        );
+        for i in host {
+            let _ = writeln!(s, "0x{:016x}:  {}", i.addr, i.text);
+        }
+        let _ = writeln!(s);
+    }
+    s
+}

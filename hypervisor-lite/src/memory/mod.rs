@@ -117,6 +117,17 @@ impl AddressSpace {
         }
     }
 
+    /// Where guest memory and its permission table are, for translated code.
+    pub fn layout(&self) -> translator::Layout {
+        translator::Layout {
+            base: self.base,
+            perms: self.perms,
+            limit: GUEST_LIMIT,
+            read: perm::R,
+            write: perm::W,
+        }
+    }
+
     /// The table bits of the page holding `addr` (0 past the limit).
     pub fn perm_at(&self, addr: u64) -> u8 {
         if addr >= GUEST_LIMIT {

@@ -251,3 +251,10 @@ pub fn madvise(p: &mut Process, a: [u64; 6]) -> SysResult {
     }
     Ok(0)
 }
+
+/// What `__builtin___clear_cache` calls after writing code: decoded and translated code of
+/// the process is dropped before the guest goes on.
+pub fn riscv_flush_icache(p: &mut Process, _: [u64; 6]) -> SysResult {
+    p.space.code_changed = true;
+    Ok(0)
+}

@@ -181,6 +181,7 @@ syscalls! {
     226 mprotect(Ptr, Size, MmapProt) -> Int = mm::mprotect;
     233 madvise(Ptr, Size, Int) -> Int = mm::madvise;
     258 riscv_hwprobe(Ptr, Size, Size, Ptr, Flags) -> Int = proc::enosys;
+    259 riscv_flush_icache(Ptr, Ptr, Flags) -> Int = mm::riscv_flush_icache;
     261 prlimit64(Int, Int, Ptr, Ptr) -> Int = proc::prlimit64;
     276 renameat2(DirFd, Path, DirFd, Path, Flags) -> Int = fs::renameat2;
     278 getrandom(Ptr, Size, Flags) -> Int = proc::getrandom;

@@ -1,0 +1,139 @@
+//! Executable code buffers that are never writable and executable at once.
+//!
+//! One memfd, mapped twice: a read-write view the translator writes through and a read-execute
+//! view the host runs. Neither view is ever both writable and executable (W^X), and patching
+//! a jump in running code is a write to the RW view, no mprotect flip that another thread
+//! could run into. The file grows by [`CHUNK`] as code is added, up to the capacity reserved
+//! for both views at creation, so all code lies within ±2 GiB of itself and blocks reach each
+//! other with `jmp rel32`.
+
+use crate::emit::{jmp_rel32, JMP_REL32};
+use memmap2::{Mmap, MmapMut, MmapOptions};
+use std::fs::File;
+use std::io;
+use std::os::fd::FromRawFd;
+
+/// The file grows by this much at a time.
+pub const CHUNK: usize = 1 << 20;
+
+pub struct CodeBuffer {
+    file: File,
+    rw: MmapMut,
+    rx: Mmap,
+    /// Bytes handed out.
+    used: usize,
+    /// Bytes the file holds.
+    size: usize,
+}
+
+impl CodeBuffer {
+    /// Reserves `capacity` bytes of code space (rounded up to a chunk; at most 1 GiB so rel32
+    /// reaches across it).
+    pub fn new(capacity: usize) -> io::Result<CodeBuffer> {
+        let capacity = capacity.div_ceil(CHUNK).max(1) * CHUNK;
+        assert!(capacity <= 1 << 30, "code buffer too large for rel32 jumps");
+        let fd = unsafe { libc::memfd_create(c"mimic-code".as_ptr(), libc::MFD_CLOEXEC) };
+        if fd < 0 {
+            return Err(io::Error::last_os_error());
+        }
+        let file = unsafe { File::from_raw_fd(move_out_of_the_way(fd)?) };
+        file.set_len(CHUNK as u64)?;
+        // Both views span the whole capacity; pages past the file's end are never touched
+        // (they would raise SIGBUS) because `alloc` grows the file first.
+        let rw = unsafe { MmapOptions::new().len(capacity).map_mut(&file)? };
+        let rx = unsafe { MmapOptions::new().len(capacity).map_exec(&file)? };
+        Ok(CodeBuffer {
+            file,
+            rw,
+            rx,
+            used: 0,
+            size: CHUNK,
+        })
+    }
+
+    /// Bytes reserved.
+    pub fn capacity(&self) -> usize {
+        self.rw.len()
+    }
+
+    /// Bytes used so far.
+    pub fn used(&self) -> usize {
+        self.used
+    }
+
+    /// The executable address of offset `off`.
+    pub fn exec_addr(&self, off: usize) -> u64 {
+        self.rx.as_ptr() as u64 + off as u64
+    }
+
+    /// Whether `addr` lies in the executable view.
+    pub fn contains(&self, addr: u64) -> bool {
+        addr.wrapping_sub(self.rx.as_ptr() as u64) < self.capacity() as u64
+    }
+
+    /// The executable address where the next `len` bytes will go (16-byte aligned), or `None`
+    /// when the buffer is full. Nothing is written yet: assemble at this address, then
+    /// [`CodeBuffer::commit`].
+    pub fn next_addr(&self, len: usize) -> Option<u64> {
+        let at = self.used.next_multiple_of(16);
+        (at + len <= self.capacity()).then(|| self.exec_addr(at))
+    }
+
+    /// Copies `code` in at the address [`CodeBuffer::next_addr`] gave; returns it.
+    pub fn commit(&mut self, code: &[u8]) -> io::Result<u64> {
+        let at = self.used.next_multiple_of(16);
+        let end = at + code.len();
+        assert!(end <= self.capacity(), "commit past capacity");
+        if end > self.size {
+            let size = end.div_ceil(CHUNK) * CHUNK;
+            self.file.set_len(size as u64)?;
+            self.size = size;
+        }
+        self.rw[at..end].copy_from_slice(code);
+        self.used = end;
+        Ok(self.exec_addr(at))
+    }
+
+    /// Forgets all code. Nothing may be running in it or jump into it afterwards.
+    pub fn reset(&mut self) {
+        self.used = 0;
+    }
+
+    /// Re-points the 5-byte `jmp rel32` at executable address `site` to `target`. The rel32 is
+    /// written with one aligned-or-not 4-byte store; a single thread sees either target.
+    pub fn patch_jmp(&mut self, site: u64, target: u64) {
+        let off = site.wrapping_sub(self.exec_addr(0)) as usize;
+        assert!(off + 5 <= self.used, "patch site outside the code");
+        assert_eq!(self.rw[off], JMP_REL32, "patch site is not a jmp rel32");
+        let rel = jmp_rel32(site, target);
+        self.rw[off + 1..off + 5].copy_from_slice(&rel.to_le_bytes());
+    }
+
+    /// The bytes of executable code at `addr..addr+len`.
+    pub fn code(&self, addr: u64, len: usize) -> &[u8] {
+        let off = addr.wrapping_sub(self.exec_addr(0)) as usize;
+        &self.rx[off..off + len]
+    }
+}
+
+/// Moves `fd` to a number near the top of the descriptor limit and closes the original. The
+/// guest shares mimic's descriptor table and expects `open` to return the lowest free number
+/// (3 for its first file), so mimic's own descriptors must not sit down there.
+fn move_out_of_the_way(fd: libc::c_int) -> io::Result<libc::c_int> {
+    let mut lim = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: getrlimit writes the struct it is given.
+    let cur = match unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) } {
+        0 => lim.rlim_cur.min(1 << 20) as libc::c_int,
+        _ => 1024,
+    };
+    // SAFETY: plain descriptor calls on a descriptor this function owns.
+    let high = unsafe { libc::fcntl(fd, libc::F_DUPFD_CLOEXEC, (cur - 64).max(3)) };
+    unsafe { libc::close(fd) };
+    if high < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(high)
+}

@@ -1,0 +1,92 @@
+//! What the emitter emits, decoded back with iced's decoder; the code buffer's W^X views.
+
+use isa_b::*;
+
+fn text(e: Emitter) -> Vec<String> {
+    let code = e.assemble(0x1000);
+    disassemble(&code.bytes, 0x1000)
+        .into_iter()
+        .map(|i| i.text)
+        .collect()
+}
+
+#[test]
+fn operands_of_every_width_decode_back() {
+    let mut e = Emitter::new();
+    e.mov_ri(Gpr::Rax, 0);
+    e.mov_ri(Gpr::Rcx, 0xffff_ffff);
+    e.mov_ri(Gpr::Rdx, -5);
+    e.mov_ri(Gpr::R8, 0x1234_5678_9abc);
+    e.load_sx(W::B8, Gpr::R9, Mem::indexed(Gpr::R15, Gpr::Rsi, 0));
+    e.load(W::B16, Gpr::Rbx, Mem::at(Gpr::Rbp, 8));
+    e.load_sx(W::B32, Gpr::R12, Mem::at(Gpr::Rbp, -8));
+    e.store(W::B8, Mem::indexed(Gpr::R15, Gpr::Rsi, 3), Gpr::Rdi);
+    e.alu_ri(Alu::Xor, W::B32, Gpr::R13, -1);
+    e.shift_cl(Shift::Sar, W::B64, Gpr::R10);
+    e.lock_xadd(W::B32, Mem::indexed(Gpr::R15, Gpr::Rsi, 0), Gpr::Rax);
+    e.lock_cmpxchg(W::B64, Mem::indexed(Gpr::R15, Gpr::Rsi, 0), Gpr::Rcx);
+    e.setcc(Cc::B, Gpr::Rsi);
+    assert_eq!(
+        text(e),
+        [
+            "xor eax, eax",
+            "mov ecx, 0xffffffff",
+            "mov rdx, 0xfffffffffffffffb",
+            "mov r8, 0x123456789abc",
+            "movsx r9, byte ptr [r15+rsi]",
+            "movzx ebx, word ptr [rbp+8]",
+            "movsxd r12, [rbp-8]",
+            "mov [r15+rsi+3], dil",
+            "xor r13d, 0xffffffff",
+            "sar r10, cl",
+            "lock xadd [r15+rsi], eax",
+            "lock cmpxchg [r15+rsi], rcx",
+            "setb sil",
+        ]
+    );
+}
+
+#[test]
+fn a_patchable_jump_is_rel32_and_can_be_repointed() {
+    let mut buf = CodeBuffer::new(1 << 20).unwrap();
+    // f: jmp (patchable) -> a: mov eax,1; ret   b: mov eax,2; ret
+    let mut e = Emitter::new();
+    let mut site = e.label();
+    let (mut a, mut b) = (e.label(), e.label());
+    e.patchable_jmp(&mut site);
+    e.bind(&mut a);
+    e.mov_ri(Gpr::Rax, 1);
+    e.ret();
+    e.bind(&mut b);
+    e.mov_ri(Gpr::Rax, 2);
+    e.ret();
+    let at = buf.next_addr(64).unwrap();
+    let mut code = e.assemble(at);
+    let a_addr = code.label_addr(&a);
+    code.set_jmp(&site, a_addr);
+    let f = buf.commit(&code.bytes).unwrap();
+    assert_eq!(f, at);
+    let call = |f: u64| unsafe { std::mem::transmute::<u64, extern "C" fn() -> u64>(f)() };
+    assert_eq!(call(f), 1);
+    let site_addr = code.label_addr(&site);
+    assert_eq!(disassemble(buf.code(site_addr, 5), site_addr).len(), 1);
+    buf.patch_jmp(site_addr, code.label_addr(&b));
+    assert_eq!(call(f), 2);
+}
+
+#[test]
+fn no_page_of_the_buffer_is_writable_and_executable() {
+    let mut buf = CodeBuffer::new(4 << 20).unwrap();
+    // Commit more than a chunk so the file grows.
+    let big = vec![0xc3u8; CHUNK + 100];
+    buf.commit(&big).unwrap();
+    let maps = std::fs::read_to_string("/proc/self/maps").unwrap();
+    for line in maps.lines().filter(|l| l.contains("mimic-code")) {
+        let perms = line.split_whitespace().nth(1).unwrap();
+        assert!(
+            !(perms.contains('w') && perms.contains('x')),
+            "W+X mapping: {line}"
+        );
+    }
+    assert!(maps.contains("mimic-code"));
+}

@@ -1,0 +1,176 @@
+//! The contract between translated code and the Rust around it: which host register holds
+//! what, the frame the entry trampoline builds, exit reasons, and the helper that runs one
+//! instruction with the interpreter.
+//!
+//! ```text
+//!   rbp  *mut Cpu            r15  guest memory base      r13  permission table
+//!   r14  instret (of the block's start while inside it)
+//!   rbx r12 rdi r8 r9 r10 r11  ← guest sp a0 a1 a2 a3 a4 a5 (written back at exits and
+//!                                 around helper calls)
+//!   rax rcx rdx rsi            scratch
+//!   [rsp+8]  stop: instret at which to leave     [rsp+16]  *mut Ctx
+//! ```
+
+use isa_a::{Bus, Cpu, Decoded, Flow, Trap, XReg};
+use isa_b::{Emitter, Gpr, Label, Mem, W};
+use std::mem::offset_of;
+
+pub const CPU: Gpr = Gpr::Rbp;
+pub const MEM: Gpr = Gpr::R15;
+pub const PERMS: Gpr = Gpr::R13;
+pub const INSTRET: Gpr = Gpr::R14;
+
+/// Guest registers kept in host registers, as (guest, host).
+pub const MAPPED: [(u8, Gpr); 7] = [
+    (2, Gpr::Rbx),
+    (10, Gpr::R12),
+    (11, Gpr::Rdi),
+    (12, Gpr::R8),
+    (13, Gpr::R9),
+    (14, Gpr::R10),
+    (15, Gpr::R11),
+];
+
+/// The host register holding guest `r`, if it has one.
+pub fn host_reg(r: XReg) -> Option<Gpr> {
+    MAPPED
+        .iter()
+        .find(|(g, _)| *g as usize == r.num())
+        .map(|&(_, h)| h)
+}
+
+pub const STOP_SLOT: i32 = 8;
+pub const CTX_SLOT: i32 = 16;
+
+pub fn x_slot(r: usize) -> Mem {
+    Mem::at(CPU, (offset_of!(Cpu, x) + 8 * r) as i32)
+}
+pub fn pc_slot() -> Mem {
+    Mem::at(CPU, offset_of!(Cpu, pc) as i32)
+}
+pub fn instret_slot() -> Mem {
+    Mem::at(CPU, offset_of!(Cpu, instret) as i32)
+}
+
+/// Why translated code returned to the dispatcher. `cpu.pc` says where to go on.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+#[repr(u64)]
+pub enum Reason {
+    /// A block ended in an indirect jump the lookup table did not know.
+    Next = 1,
+    /// A direct jump to a block not chained yet; `aux` is the jump to patch.
+    Chain = 2,
+    /// The instruction budget ran out.
+    Budget = 3,
+    Ecall = 4,
+    Ebreak = 5,
+    /// `fence.i` retired.
+    FenceI = 6,
+    /// An instruction run by the helper trapped; the trap is in `Ctx::trap`.
+    Trap = 7,
+}
+
+impl Reason {
+    pub fn from_raw(v: u64) -> Reason {
+        match v {
+            1 => Reason::Next,
+            2 => Reason::Chain,
+            3 => Reason::Budget,
+            4 => Reason::Ecall,
+            5 => Reason::Ebreak,
+            6 => Reason::FenceI,
+            7 => Reason::Trap,
+            _ => unreachable!("exit reason {v}"),
+        }
+    }
+}
+
+/// What the entry trampoline returns, in rax:rdx.
+#[repr(C)]
+pub struct Ret {
+    pub reason: u64,
+    pub aux: u64,
+}
+
+/// What translated code and the helper need besides the `Cpu`.
+#[repr(C)]
+pub struct Ctx {
+    pub base: u64,
+    pub perms: u64,
+    pub stop: u64,
+    pub bus: *mut (dyn Bus + 'static),
+    pub trap: Option<Trap>,
+}
+
+pub const CTX_BASE: i32 = offset_of!(Ctx, base) as i32;
+pub const CTX_PERMS: i32 = offset_of!(Ctx, perms) as i32;
+pub const CTX_STOP: i32 = offset_of!(Ctx, stop) as i32;
+
+/// `enter(cpu, ctx, host_code)`: runs translated code until it exits.
+pub type EnterFn = unsafe extern "C" fn(*mut Cpu, *mut Ctx, u64) -> Ret;
+
+/// Runs one instruction with the interpreter: everything translated code does not do itself
+/// goes through here, so it is exact by construction. `cpu.pc` and `cpu.instret` are those of
+/// the instruction; the mapped registers have been written back. Returns 0 to go on, or an
+/// exit reason.
+///
+/// # Safety
+/// Called only by translated code, with the `Ctx` and `Cpu` of the running `enter` and a
+/// `Decoded` owned by the block's cache entry.
+pub unsafe extern "C" fn helper(ctx: *mut Ctx, cpu: *mut Cpu, d: *const Decoded) -> u64 {
+    let (ctx, cpu, d) = (&mut *ctx, &mut *cpu, &*d);
+    match isa_a::block::exec(cpu, &mut *ctx.bus, d) {
+        Flow::Next => 0,
+        Flow::Trap(t) => {
+            ctx.trap = Some(t);
+            Reason::Trap as u64
+        }
+        f => unreachable!("{f:?} from {} in the helper", d.insn),
+    }
+}
+
+/// Writes every mapped guest register back to the `Cpu`.
+pub fn spill(e: &mut Emitter) {
+    for (g, h) in MAPPED {
+        e.store(W::B64, x_slot(g as usize), h);
+    }
+}
+
+/// Loads every mapped guest register from the `Cpu`.
+pub fn reload(e: &mut Emitter) {
+    for (g, h) in MAPPED {
+        e.load(W::B64, h, x_slot(g as usize));
+    }
+}
+
+const SAVED: [Gpr; 6] = [Gpr::Rbx, Gpr::Rbp, Gpr::R12, Gpr::R13, Gpr::R14, Gpr::R15];
+
+/// Emits the entry trampoline (an [`EnterFn`]) and, bound to `exit`, the routine every exit
+/// jumps to with the reason in rax and aux in rdx.
+pub fn emit_entry_exit(e: &mut Emitter, exit: &mut Label) {
+    for r in SAVED {
+        e.push(r);
+    }
+    // ctx, then stop: with the return address and six saved registers rsp is then 8 off a
+    // multiple of 16; one more slot aligns it for helper calls.
+    e.push(Gpr::Rsi);
+    e.load(W::B64, Gpr::Rax, Mem::at(Gpr::Rsi, CTX_STOP));
+    e.push(Gpr::Rax);
+    e.alu_ri(isa_b::Alu::Sub, W::B64, Gpr::Rsp, 8);
+    e.mov_rr(W::B64, CPU, Gpr::Rdi);
+    e.load(W::B64, MEM, Mem::at(Gpr::Rsi, CTX_BASE));
+    e.load(W::B64, PERMS, Mem::at(Gpr::Rsi, CTX_PERMS));
+    e.load(W::B64, INSTRET, instret_slot());
+    e.mov_rr(W::B64, Gpr::Rcx, Gpr::Rdx);
+    reload(e);
+    e.jmp_reg(Gpr::Rcx);
+
+    e.bind(exit);
+    spill(e);
+    e.store(W::B64, instret_slot(), INSTRET);
+    e.alu_ri(isa_b::Alu::Add, W::B64, Gpr::Rsp, 24);
+    for r in SAVED.iter().rev() {
+        e.pop(*r);
+    }
+    e.ret();
+}

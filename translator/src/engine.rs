@@ -1,0 +1,285 @@
+//! The dispatcher: runs a vCPU in the interpreter or in translated code, moves hot blocks to
+//! the translator, patches chains, and counts.
+//!
+//! ```text
+//!   run(cpu, bus, budget)
+//!     loop: pc translated? ──yes──▶ enter translated code ──exit reason──▶ patch / flush / trap
+//!               │ no
+//!               ▼
+//!           hot (or --jit)? ──yes──▶ translate, then enter
+//!               │ no
+//!               ▼
+//!           interpret one pre-decoded block, count it
+//! ```
+
+use crate::abi::{Ctx, Reason};
+use crate::cache::CodeCache;
+use crate::Layout;
+use isa_a::{decode_block, run_block, Block, BlockCache, Bus, Cpu, Exit, Trap};
+use std::collections::HashMap;
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+
+/// Which tiers run guest code.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Default)]
+pub enum Mode {
+    /// The interpreter only (`--interp`).
+    Interp,
+    /// Every block translated at its first execution (`--jit`).
+    Jit,
+    /// Interpreter for cold blocks, translation once a block has run [`HOT`] times.
+    #[default]
+    Tiered,
+}
+
+/// Executions after which a block is translated in tiered mode.
+pub const HOT: u32 = 50;
+
+/// What the engine has done so far.
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq)]
+pub struct Stats {
+    pub blocks_translated: u64,
+    /// Host code bytes in the buffer now.
+    pub host_bytes: u64,
+    /// Guest instructions retired by each tier.
+    pub insns_interp: u64,
+    pub insns_jit: u64,
+    /// Entries into translated code from the dispatcher.
+    pub jit_entries: u64,
+    /// Direct jumps patched to chain blocks, and exits through unchained direct jumps.
+    pub chains_patched: u64,
+    pub chain_misses: u64,
+    /// Indirect jumps whose target the lookup table did not have.
+    pub indirect_misses: u64,
+    /// Dispatcher look-ups of a guest pc.
+    pub lookups: u64,
+    /// Times all translated code was dropped.
+    pub flushes: u64,
+}
+
+/// What `-d` logs (qemu's names).
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq)]
+pub struct LogFlags {
+    /// `in_asm`: the guest code of each translated block.
+    pub in_asm: bool,
+    /// `out_asm`: the host code it became.
+    pub out_asm: bool,
+}
+
+/// A cold block and how often it ran.
+struct ColdBlock {
+    block: Block,
+    runs: u32,
+}
+
+/// One vCPU's engine. The code cache may be shared between engines.
+pub struct Engine {
+    mode: Mode,
+    shared: Arc<Mutex<CodeCache>>,
+    interp: BlockCache,
+    cold: HashMap<u64, ColdBlock>,
+    stats: Stats,
+    log_flags: LogFlags,
+    log: Option<Box<dyn Write + Send>>,
+}
+
+impl Engine {
+    /// An engine over guest memory laid out as `layout`.
+    pub fn new(mode: Mode, layout: Layout) -> std::io::Result<Engine> {
+        Ok(Engine::with_cache(
+            mode,
+            Arc::new(Mutex::new(CodeCache::new(layout)?)),
+        ))
+    }
+
+    /// An engine sharing another's translated code (another vCPU of the same process).
+    pub fn with_cache(mode: Mode, shared: Arc<Mutex<CodeCache>>) -> Engine {
+        Engine {
+            mode,
+            shared,
+            interp: BlockCache::new(),
+            cold: HashMap::new(),
+            stats: Stats::default(),
+            log_flags: LogFlags::default(),
+            log: None,
+        }
+    }
+
+    pub fn cache(&self) -> Arc<Mutex<CodeCache>> {
+        self.shared.clone()
+    }
+
+    pub fn mode(&self) -> Mode {
+        self.mode
+    }
+
+    pub fn stats(&self) -> Stats {
+        let mut s = self.stats;
+        s.host_bytes = self.lock().host_bytes() as u64;
+        s
+    }
+
+    /// Logs translated blocks to `out`.
+    pub fn set_log(&mut self, flags: LogFlags, out: Box<dyn Write + Send>) {
+        self.log_flags = flags;
+        self.log = Some(out);
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, CodeCache> {
+        self.shared.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Drops all decoded and translated code: after `fence.i`, or when code pages changed.
+    pub fn flush(&mut self) {
+        self.interp.clear();
+        self.cold.clear();
+        self.lock().flush();
+        self.stats.flushes += 1;
+    }
+
+    /// Runs from `cpu.pc` until a trap, or until at least `budget` instructions have retired
+    /// (checked between blocks), exactly as [`BlockCache::run`] does.
+    pub fn run<M: Bus + 'static>(
+        &mut self,
+        cpu: &mut Cpu,
+        bus: &mut M,
+        budget: u64,
+    ) -> Option<Trap> {
+        if self.mode == Mode::Interp {
+            let before = cpu.instret;
+            let r = self.interp.run(cpu, bus, budget);
+            self.stats.insns_interp += cpu.instret - before;
+            return r;
+        }
+        let stop = cpu.instret.saturating_add(budget);
+        // A chain jump waiting for its target's code.
+        let mut patch: Option<u64> = None;
+        while cpu.instret < stop {
+            let pc = cpu.pc;
+            self.stats.lookups += 1;
+            let host = match self.host_code(pc, bus, &mut patch) {
+                Ok(h) => h,
+                Err(t) => return Some(t),
+            };
+            let Some(host) = host else {
+                patch = None;
+                if let Some(t) = self.interpret(cpu, bus) {
+                    return Some(t);
+                }
+                continue;
+            };
+            if let Some(site) = patch.take() {
+                self.lock().patch(site, host);
+                self.stats.chains_patched += 1;
+            }
+            let mut ctx = Ctx {
+                base: 0,
+                perms: 0,
+                stop,
+                bus: bus as *mut M as *mut dyn Bus,
+                trap: None,
+            };
+            let enter = {
+                let c = self.lock();
+                ctx.base = c.layout().base as u64;
+                ctx.perms = c.layout().perms as u64;
+                c.enter_fn()
+            };
+            let before = cpu.instret;
+            self.stats.jit_entries += 1;
+            let ret = unsafe { enter(cpu, &mut ctx, host) };
+            self.stats.insns_jit += cpu.instret - before;
+            match Reason::from_raw(ret.reason) {
+                Reason::Next => self.stats.indirect_misses += 1,
+                Reason::Chain => {
+                    self.stats.chain_misses += 1;
+                    patch = Some(ret.aux);
+                }
+                Reason::Budget => {}
+                Reason::Ecall => return Some(Trap::Ecall),
+                Reason::Ebreak => return Some(Trap::Ebreak),
+                Reason::FenceI => self.flush(),
+                Reason::Trap => return Some(ctx.trap.take().expect("helper set the trap")),
+            }
+        }
+        None
+    }
+
+    /// The host code for `pc`: already translated, or translated now if it is hot. A fetch
+    /// fault or illegal first instruction is the trap.
+    fn host_code<M: Bus>(
+        &mut self,
+        pc: u64,
+        bus: &mut M,
+        patch: &mut Option<u64>,
+    ) -> Result<Option<u64>, Trap> {
+        {
+            let mut c = self.lock();
+            if let Some(t) = c.get(pc) {
+                let host = t.host;
+                c.remember_jump(pc, host);
+                return Ok(Some(host));
+            }
+        }
+        let hot = match self.mode {
+            Mode::Jit => true,
+            _ => self.cold.get(&pc).is_some_and(|b| b.runs >= HOT),
+        };
+        if !hot {
+            return Ok(None);
+        }
+        let block = match self.cold.remove(&pc) {
+            Some(b) => b.block,
+            None => decode_block(bus, pc)?,
+        };
+        let mut flushed = false;
+        let host = self.lock().translate(pc, &block.insns, &mut flushed);
+        if flushed {
+            *patch = None;
+            self.stats.flushes += 1;
+        }
+        self.stats.blocks_translated += 1;
+        if self.log.is_some() {
+            self.log_block(pc);
+        }
+        Ok(Some(host))
+    }
+
+    /// Runs the block at `cpu.pc` in the interpreter.
+    fn interpret<M: Bus>(&mut self, cpu: &mut Cpu, bus: &mut M) -> Option<Trap> {
+        let pc = cpu.pc;
+        let cold = match self.cold.entry(pc) {
+            std::collections::hash_map::Entry::Occupied(o) => o.into_mut(),
+            std::collections::hash_map::Entry::Vacant(v) => match decode_block(bus, pc) {
+                Ok(block) => v.insert(ColdBlock { block, runs: 0 }),
+                Err(t) => return Some(t),
+            },
+        };
+        cold.runs += 1;
+        let before = cpu.instret;
+        let exit = run_block(cpu, bus, &cold.block);
+        self.stats.insns_interp += cpu.instret - before;
+        match exit {
+            Exit::Done => None,
+            Exit::FenceI => {
+                self.flush();
+                None
+            }
+            Exit::Trap(t) => Some(t),
+        }
+    }
+
+    /// Writes the block at `pc` to the log: guest code (`in_asm`), host code (`out_asm`).
+    fn log_block(&mut self, pc: u64) {
+        let text = {
+            let c = self.lock();
+            let Some(t) = c.get(pc) else { return };
+            crate::describe(&c, t, self.log_flags)
+        };
+        if let Some(out) = self.log.as_mut() {
+            // Logging is best effort: a closed log must not stop the guest.
+            let _ = out.write_all(text.as_bytes());
+            let _ = out.flush();
+        }
+    }
+}

@@ -1,0 +1,223 @@
+//! Integer register and immediate operations, multiplication and division.
+
+use super::{Lower, T0, T1, T2};
+use isa_a::format::{Shift as ShiftF, ShiftW, I, R, U};
+use isa_a::XReg;
+use isa_b::{Alu, Cc, Gpr, Mem, Shift, W};
+
+/// How an M-extension division ends when the divisor is 0 (RISC-V defines it; x86 faults).
+#[derive(Copy, Clone, PartialEq, Eq)]
+pub enum DivKind {
+    Div,
+    Divu,
+    Rem,
+    Remu,
+}
+
+impl Lower<'_> {
+    /// `rd = rs1 op rs2` for an x86 two-operand op at width `w` (32: result sign-extended).
+    pub(super) fn alu(&mut self, a: R, op: Alu, w: W) {
+        if a.rd.num() == 0 {
+            return;
+        }
+        let t = self.target(a.rd, &[a.rs2]);
+        self.read_into(a.rs1, t);
+        self.alu_operand(op, w, t, a.rs2);
+        if w == W::B32 {
+            self.e.sx(W::B32, t, t);
+        }
+        self.write(a.rd, t);
+    }
+
+    /// `t op= guest r`, from its host register or straight from the `Cpu`.
+    fn alu_operand(&mut self, op: Alu, w: W, t: Gpr, r: XReg) {
+        if r.num() == 0 {
+            self.e.alu_ri(op, w, t, 0);
+        } else if let Some(h) = crate::abi::host_reg(r) {
+            self.e.alu_rr(op, w, t, h);
+        } else {
+            self.e.alu_rm(op, w, t, crate::abi::x_slot(r.num()));
+        }
+    }
+
+    pub(super) fn alu_imm(&mut self, a: I, op: Alu, w: W) {
+        if a.rd.num() == 0 {
+            return;
+        }
+        let t = self.target(a.rd, &[]);
+        if op == Alu::Add && a.rs1.num() != 0 {
+            // lea: one instruction whatever register holds rs1.
+            let s = self.read(a.rs1, t);
+            if w == W::B32 {
+                self.e.lea32(t, Mem::at(s, a.imm));
+                self.e.sx(W::B32, t, t);
+            } else {
+                self.e.lea(t, Mem::at(s, a.imm));
+            }
+        } else if a.rs1.num() == 0 && w == W::B64 {
+            // li: the operation on zero.
+            let v = match op {
+                Alu::Add | Alu::Or | Alu::Xor => a.imm as i64,
+                _ => 0,
+            };
+            return self.write_imm(a.rd, v as u64);
+        } else {
+            self.read_into(a.rs1, t);
+            self.e.alu_ri(op, w, t, a.imm);
+            if w == W::B32 {
+                self.e.sx(W::B32, t, t);
+            }
+        }
+        self.write(a.rd, t);
+    }
+
+    /// `slt`/`sltu` and their immediate forms: compare, then 0 or 1.
+    pub(super) fn set_less(&mut self, rd: XReg, rs1: XReg, rhs: Result<XReg, i32>, cc: Cc) {
+        if rd.num() == 0 {
+            return;
+        }
+        let s = self.read(rs1, T1);
+        match rhs {
+            Ok(r) => {
+                let y = self.read(r, T2);
+                self.e.alu_rr(Alu::Cmp, W::B64, s, y);
+            }
+            Err(imm) => self.e.alu_ri(Alu::Cmp, W::B64, s, imm),
+        }
+        self.e.setcc(cc, T0);
+        self.e.zx(W::B8, T0, T0);
+        self.write(rd, T0);
+    }
+
+    pub(super) fn shift_imm(&mut self, a: ShiftF, op: Shift) {
+        if a.rd.num() == 0 {
+            return;
+        }
+        let t = self.target(a.rd, &[]);
+        self.read_into(a.rs1, t);
+        self.e.shift_ri(op, W::B64, t, a.shamt as u8);
+        self.write(a.rd, t);
+    }
+
+    pub(super) fn shift_imm_w(&mut self, a: ShiftW, op: Shift) {
+        if a.rd.num() == 0 {
+            return;
+        }
+        let t = self.target(a.rd, &[]);
+        self.read_into(a.rs1, t);
+        self.e.shift_ri(op, W::B32, t, a.shamt as u8);
+        self.e.sx(W::B32, t, t);
+        self.write(a.rd, t);
+    }
+
+    /// Shift by a register: the amount in cl, which the host masks as RISC-V does.
+    pub(super) fn shift_reg(&mut self, a: R, op: Shift, w: W) {
+        if a.rd.num() == 0 {
+            return;
+        }
+        self.read_into(a.rs2, T1);
+        let t = self.target(a.rd, &[]);
+        self.read_into(a.rs1, t);
+        self.e.shift_cl(op, w, t);
+        if w == W::B32 {
+            self.e.sx(W::B32, t, t);
+        }
+        self.write(a.rd, t);
+    }
+
+    pub(super) fn lui(&mut self, a: U) {
+        self.write_imm(a.rd, a.imm as i64 as u64);
+    }
+
+    pub(super) fn auipc(&mut self, a: U) {
+        self.write_imm(a.rd, self.pc.wrapping_add(a.imm as i64 as u64));
+    }
+
+    /// `mul`/`mulw`: the low half.
+    pub(super) fn mul(&mut self, a: R, w: W) {
+        if a.rd.num() == 0 {
+            return;
+        }
+        let t = self.target(a.rd, &[a.rs2]);
+        self.read_into(a.rs1, t);
+        let y = self.read(a.rs2, T1);
+        self.e.imul_rr(w, t, y);
+        if w == W::B32 {
+            self.e.sx(W::B32, t, t);
+        }
+        self.write(a.rd, t);
+    }
+
+    /// The high half: signed × signed, unsigned × unsigned, or signed × unsigned.
+    pub(super) fn mul_high(&mut self, a: R, signed1: bool, signed2: bool) {
+        if a.rd.num() == 0 {
+            return;
+        }
+        self.read_into(a.rs2, T1);
+        self.read_into(a.rs1, T0);
+        if signed1 && signed2 {
+            self.e.imul1(W::B64, T1);
+        } else {
+            self.e.mul(W::B64, T1);
+            if signed1 {
+                // mulhsu = mulhu - (rs1 < 0 ? rs2 : 0)
+                self.read_into(a.rs1, T0);
+                self.e.shift_ri(Shift::Sar, W::B64, T0, 63);
+                self.e.alu_rr(Alu::And, W::B64, T0, T1);
+                self.e.alu_rr(Alu::Sub, W::B64, T2, T0);
+            }
+        }
+        self.write(a.rd, T2);
+    }
+
+    /// Division with RISC-V's results for a zero divisor and for MIN / -1; the host's `div`
+    /// never sees either, so it never raises #DE.
+    pub(super) fn divide(&mut self, a: R, kind: DivKind, w: W) {
+        if a.rd.num() == 0 {
+            return;
+        }
+        self.read_into(a.rs2, T1);
+        self.read_into(a.rs1, T0);
+        let (zero, done) = (self.e.label(), self.e.label());
+        self.e.alu_rr(Alu::Test, w, T1, T1);
+        self.e.jcc(Cc::E, zero);
+        let signed = matches!(kind, DivKind::Div | DivKind::Rem);
+        let quotient = matches!(kind, DivKind::Div | DivKind::Divu);
+        if signed {
+            let normal = self.e.label();
+            self.e.alu_ri(Alu::Cmp, w, T1, -1);
+            self.e.jcc(Cc::Ne, normal);
+            // x / -1 = -x (wrapping: MIN stays MIN), x % -1 = 0.
+            if quotient {
+                self.e.mov_ri(T2, 0);
+                self.e.alu_rr(Alu::Sub, w, T2, T0);
+                self.e.mov_rr(W::B64, T0, T2);
+            } else {
+                self.e.mov_ri(T2, 0);
+            }
+            self.e.jmp(done);
+            let mut normal = normal;
+            self.e.bind(&mut normal);
+            self.e.sign_extend_rax(w);
+            self.e.idiv(w, T1);
+        } else {
+            self.e.mov_ri(T2, 0);
+            self.e.div(w, T1);
+        }
+        self.e.jmp(done);
+        let mut zero = zero;
+        self.e.bind(&mut zero);
+        if quotient {
+            self.e.mov_ri(T0, -1);
+        } else {
+            self.e.mov_rr(W::B64, T2, T0);
+        }
+        let mut done = done;
+        self.e.bind(&mut done);
+        let r = if quotient { T0 } else { T2 };
+        if w == W::B32 {
+            self.e.sx(W::B32, r, r);
+        }
+        self.write(a.rd, r);
+    }
+}

@@ -1,0 +1,85 @@
+//! Branches and jumps: the block's end. Direct targets chain through patchable jumps; an
+//! indirect target is looked up in the shared table (guest pc → host code) before falling
+//! back to the dispatcher.
+
+use super::{Cold, Lower, ADDR, T0, T1, T2};
+use crate::abi::Reason;
+use crate::cache::{JUMP_ENTRY_SHIFT, JUMP_TABLE_MASK};
+use isa_a::format::{Load, B, J};
+use isa_b::{Alu, Cc, Gpr, Mem, Shift, W};
+
+impl Lower<'_> {
+    pub(super) fn branch(&mut self, a: B, cc: Cc) {
+        let n = self.idx + 1;
+        let x = self.read(a.rs1, T1);
+        let taken = self.e.label();
+        if a.rs2.num() == 0 {
+            self.e.alu_ri(Alu::Cmp, W::B64, x, 0);
+        } else {
+            let y = self.read(a.rs2, T2);
+            self.e.alu_rr(Alu::Cmp, W::B64, x, y);
+        }
+        self.advance_instret(n);
+        self.e.jcc(cc, taken);
+        self.goto(self.next_pc());
+        let mut taken = taken;
+        self.e.bind(&mut taken);
+        self.goto(self.pc.wrapping_add(a.off as i64 as u64));
+    }
+
+    pub(super) fn jal(&mut self, a: J) {
+        self.write_imm(a.rd, self.next_pc());
+        self.advance_instret(self.idx + 1);
+        self.goto(self.pc.wrapping_add(a.off as i64 as u64));
+    }
+
+    pub(super) fn jalr(&mut self, a: Load) {
+        let s = self.read(a.rs1, ADDR);
+        self.e.lea(ADDR, Mem::at(s, a.imm));
+        self.e.alu_ri(Alu::And, W::B64, ADDR, -2);
+        self.write_imm(a.rd, self.next_pc());
+        self.advance_instret(self.idx + 1);
+        let (budget, miss) = (self.e.label(), self.e.label());
+        self.e.alu_rm(
+            Alu::Cmp,
+            W::B64,
+            crate::abi::INSTRET,
+            Mem::at(Gpr::Rsp, crate::abi::STOP_SLOT),
+        );
+        self.e.jcc(Cc::Ae, budget);
+        // table[(pc >> 1) & mask] = { pc, host }, 16 bytes each.
+        self.e.mov_rr(W::B32, T0, ADDR);
+        self.e
+            .shift_ri(Shift::Shl, W::B32, T0, JUMP_ENTRY_SHIFT as u8 - 1);
+        self.e.alu_ri(
+            Alu::And,
+            W::B32,
+            T0,
+            (JUMP_TABLE_MASK << JUMP_ENTRY_SHIFT) as i32,
+        );
+        self.e.mov_ri(T1, self.jump_table as i64);
+        self.e.alu_rr(Alu::Add, W::B64, T0, T1);
+        self.e.alu_rm(Alu::Cmp, W::B64, ADDR, Mem::at(T0, 0));
+        self.e.jcc(Cc::Ne, miss);
+        self.e.jmp_mem(Mem::at(T0, 8));
+        self.cold.push(Cold::ExitToAddr {
+            entry: budget,
+            reason: Reason::Budget,
+        });
+        self.cold.push(Cold::ExitToAddr {
+            entry: miss,
+            reason: Reason::Next,
+        });
+        self.ended = true;
+    }
+
+    /// `ecall`/`ebreak`: out before the instruction retires.
+    pub(super) fn system(&mut self, reason: Reason) {
+        self.leave(self.pc, reason, self.idx);
+    }
+
+    /// `fence.i`: retires, then out so the dispatcher can drop stale code.
+    pub(super) fn fence_i(&mut self) {
+        self.leave(self.next_pc(), Reason::FenceI, self.idx + 1);
+    }
+}

@@ -1,0 +1,172 @@
+//! The lowering as a [`Visitor`]: one line per instruction. Whatever is not lowered natively
+//! (F, D, CSRs, and for now A) runs through the interpreter's helper: exact by construction.
+
+use super::alu::DivKind;
+use super::mem::Width;
+use super::Lower;
+use crate::abi::Reason;
+use isa_a::format::*;
+use isa_a::Visitor;
+use isa_b::{Alu, Cc, Shift as Sh, W};
+
+#[rustfmt::skip]
+impl Visitor for Lower<'_> {
+    type Out = ();
+
+    fn lui(&mut self, a: U) { self.lui(a) }
+    fn auipc(&mut self, a: U) { self.auipc(a) }
+    fn jal(&mut self, a: J) { self.jal(a) }
+    fn jalr(&mut self, a: Load) { self.jalr(a) }
+    fn beq(&mut self, a: B) { self.branch(a, Cc::E) }
+    fn bne(&mut self, a: B) { self.branch(a, Cc::Ne) }
+    fn blt(&mut self, a: B) { self.branch(a, Cc::L) }
+    fn bge(&mut self, a: B) { self.branch(a, Cc::Ge) }
+    fn bltu(&mut self, a: B) { self.branch(a, Cc::B) }
+    fn bgeu(&mut self, a: B) { self.branch(a, Cc::Ae) }
+    fn lb(&mut self, a: Load) { self.load(a, Width { w: W::B8, signed: true }) }
+    fn lh(&mut self, a: Load) { self.load(a, Width { w: W::B16, signed: true }) }
+    fn lw(&mut self, a: Load) { self.load(a, Width { w: W::B32, signed: true }) }
+    fn ld(&mut self, a: Load) { self.load(a, Width { w: W::B64, signed: true }) }
+    fn lbu(&mut self, a: Load) { self.load(a, Width { w: W::B8, signed: false }) }
+    fn lhu(&mut self, a: Load) { self.load(a, Width { w: W::B16, signed: false }) }
+    fn lwu(&mut self, a: Load) { self.load(a, Width { w: W::B32, signed: false }) }
+    fn sb(&mut self, a: Store) { self.store(a, W::B8) }
+    fn sh(&mut self, a: Store) { self.store(a, W::B16) }
+    fn sw(&mut self, a: Store) { self.store(a, W::B32) }
+    fn sd(&mut self, a: Store) { self.store(a, W::B64) }
+    fn addi(&mut self, a: I) { self.alu_imm(a, Alu::Add, W::B64) }
+    fn slti(&mut self, a: I) { self.set_less(a.rd, a.rs1, Err(a.imm), Cc::L) }
+    fn sltiu(&mut self, a: I) { self.set_less(a.rd, a.rs1, Err(a.imm), Cc::B) }
+    fn xori(&mut self, a: I) { self.alu_imm(a, Alu::Xor, W::B64) }
+    fn ori(&mut self, a: I) { self.alu_imm(a, Alu::Or, W::B64) }
+    fn andi(&mut self, a: I) { self.alu_imm(a, Alu::And, W::B64) }
+    fn slli(&mut self, a: Shift) { self.shift_imm(a, Sh::Shl) }
+    fn srli(&mut self, a: Shift) { self.shift_imm(a, Sh::Shr) }
+    fn srai(&mut self, a: Shift) { self.shift_imm(a, Sh::Sar) }
+    fn add(&mut self, a: R) { self.alu(a, Alu::Add, W::B64) }
+    fn sub(&mut self, a: R) { self.alu(a, Alu::Sub, W::B64) }
+    fn sll(&mut self, a: R) { self.shift_reg(a, Sh::Shl, W::B64) }
+    fn slt(&mut self, a: R) { self.set_less(a.rd, a.rs1, Ok(a.rs2), Cc::L) }
+    fn sltu(&mut self, a: R) { self.set_less(a.rd, a.rs1, Ok(a.rs2), Cc::B) }
+    fn xor(&mut self, a: R) { self.alu(a, Alu::Xor, W::B64) }
+    fn srl(&mut self, a: R) { self.shift_reg(a, Sh::Shr, W::B64) }
+    fn sra(&mut self, a: R) { self.shift_reg(a, Sh::Sar, W::B64) }
+    fn or(&mut self, a: R) { self.alu(a, Alu::Or, W::B64) }
+    fn and(&mut self, a: R) { self.alu(a, Alu::And, W::B64) }
+    fn addiw(&mut self, a: I) { self.alu_imm(a, Alu::Add, W::B32) }
+    fn slliw(&mut self, a: ShiftW) { self.shift_imm_w(a, Sh::Shl) }
+    fn srliw(&mut self, a: ShiftW) { self.shift_imm_w(a, Sh::Shr) }
+    fn sraiw(&mut self, a: ShiftW) { self.shift_imm_w(a, Sh::Sar) }
+    fn addw(&mut self, a: R) { self.alu(a, Alu::Add, W::B32) }
+    fn subw(&mut self, a: R) { self.alu(a, Alu::Sub, W::B32) }
+    fn sllw(&mut self, a: R) { self.shift_reg(a, Sh::Shl, W::B32) }
+    fn srlw(&mut self, a: R) { self.shift_reg(a, Sh::Shr, W::B32) }
+    fn sraw(&mut self, a: R) { self.shift_reg(a, Sh::Sar, W::B32) }
+    fn fence(&mut self, _: Fence) { {} }
+    fn ecall(&mut self, _: Nullary) { self.system(Reason::Ecall) }
+    fn ebreak(&mut self, _: Nullary) { self.system(Reason::Ebreak) }
+    fn fence_i(&mut self, _: Nullary) { self.fence_i() }
+    fn csrrw(&mut self, _: Csr) { self.helper() }
+    fn csrrs(&mut self, _: Csr) { self.helper() }
+    fn csrrc(&mut self, _: Csr) { self.helper() }
+    fn csrrwi(&mut self, _: CsrI) { self.helper() }
+    fn csrrsi(&mut self, _: CsrI) { self.helper() }
+    fn csrrci(&mut self, _: CsrI) { self.helper() }
+    fn mul(&mut self, a: R) { self.mul(a, W::B64) }
+    fn mulh(&mut self, a: R) { self.mul_high(a, true, true) }
+    fn mulhsu(&mut self, a: R) { self.mul_high(a, true, false) }
+    fn mulhu(&mut self, a: R) { self.mul_high(a, false, false) }
+    fn div(&mut self, a: R) { self.divide(a, DivKind::Div, W::B64) }
+    fn divu(&mut self, a: R) { self.divide(a, DivKind::Divu, W::B64) }
+    fn rem(&mut self, a: R) { self.divide(a, DivKind::Rem, W::B64) }
+    fn remu(&mut self, a: R) { self.divide(a, DivKind::Remu, W::B64) }
+    fn mulw(&mut self, a: R) { self.mul(a, W::B32) }
+    fn divw(&mut self, a: R) { self.divide(a, DivKind::Div, W::B32) }
+    fn divuw(&mut self, a: R) { self.divide(a, DivKind::Divu, W::B32) }
+    fn remw(&mut self, a: R) { self.divide(a, DivKind::Rem, W::B32) }
+    fn remuw(&mut self, a: R) { self.divide(a, DivKind::Remu, W::B32) }
+    fn lr_w(&mut self, _: Lr) { self.helper() }
+    fn sc_w(&mut self, _: Amo) { self.helper() }
+    fn amoswap_w(&mut self, _: Amo) { self.helper() }
+    fn amoadd_w(&mut self, _: Amo) { self.helper() }
+    fn amoxor_w(&mut self, _: Amo) { self.helper() }
+    fn amoand_w(&mut self, _: Amo) { self.helper() }
+    fn amoor_w(&mut self, _: Amo) { self.helper() }
+    fn amomin_w(&mut self, _: Amo) { self.helper() }
+    fn amomax_w(&mut self, _: Amo) { self.helper() }
+    fn amominu_w(&mut self, _: Amo) { self.helper() }
+    fn amomaxu_w(&mut self, _: Amo) { self.helper() }
+    fn lr_d(&mut self, _: Lr) { self.helper() }
+    fn sc_d(&mut self, _: Amo) { self.helper() }
+    fn amoswap_d(&mut self, _: Amo) { self.helper() }
+    fn amoadd_d(&mut self, _: Amo) { self.helper() }
+    fn amoxor_d(&mut self, _: Amo) { self.helper() }
+    fn amoand_d(&mut self, _: Amo) { self.helper() }
+    fn amoor_d(&mut self, _: Amo) { self.helper() }
+    fn amomin_d(&mut self, _: Amo) { self.helper() }
+    fn amomax_d(&mut self, _: Amo) { self.helper() }
+    fn amominu_d(&mut self, _: Amo) { self.helper() }
+    fn amomaxu_d(&mut self, _: Amo) { self.helper() }
+    fn flw(&mut self, _: FLoad) { self.helper() }
+    fn fsw(&mut self, _: FStore) { self.helper() }
+    fn fmadd_s(&mut self, _: R4) { self.helper() }
+    fn fmsub_s(&mut self, _: R4) { self.helper() }
+    fn fnmsub_s(&mut self, _: R4) { self.helper() }
+    fn fnmadd_s(&mut self, _: R4) { self.helper() }
+    fn fadd_s(&mut self, _: FRrm) { self.helper() }
+    fn fsub_s(&mut self, _: FRrm) { self.helper() }
+    fn fmul_s(&mut self, _: FRrm) { self.helper() }
+    fn fdiv_s(&mut self, _: FRrm) { self.helper() }
+    fn fsqrt_s(&mut self, _: F1rm) { self.helper() }
+    fn fsgnj_s(&mut self, _: FR) { self.helper() }
+    fn fsgnjn_s(&mut self, _: FR) { self.helper() }
+    fn fsgnjx_s(&mut self, _: FR) { self.helper() }
+    fn fmin_s(&mut self, _: FR) { self.helper() }
+    fn fmax_s(&mut self, _: FR) { self.helper() }
+    fn fcvt_w_s(&mut self, _: FToX) { self.helper() }
+    fn fcvt_wu_s(&mut self, _: FToX) { self.helper() }
+    fn fcvt_l_s(&mut self, _: FToX) { self.helper() }
+    fn fcvt_lu_s(&mut self, _: FToX) { self.helper() }
+    fn fmv_x_w(&mut self, _: FMvX) { self.helper() }
+    fn feq_s(&mut self, _: FCmp) { self.helper() }
+    fn flt_s(&mut self, _: FCmp) { self.helper() }
+    fn fle_s(&mut self, _: FCmp) { self.helper() }
+    fn fclass_s(&mut self, _: FMvX) { self.helper() }
+    fn fcvt_s_w(&mut self, _: XToF) { self.helper() }
+    fn fcvt_s_wu(&mut self, _: XToF) { self.helper() }
+    fn fcvt_s_l(&mut self, _: XToF) { self.helper() }
+    fn fcvt_s_lu(&mut self, _: XToF) { self.helper() }
+    fn fmv_w_x(&mut self, _: XMvF) { self.helper() }
+    fn fld(&mut self, _: FLoad) { self.helper() }
+    fn fsd(&mut self, _: FStore) { self.helper() }
+    fn fmadd_d(&mut self, _: R4) { self.helper() }
+    fn fmsub_d(&mut self, _: R4) { self.helper() }
+    fn fnmsub_d(&mut self, _: R4) { self.helper() }
+    fn fnmadd_d(&mut self, _: R4) { self.helper() }
+    fn fadd_d(&mut self, _: FRrm) { self.helper() }
+    fn fsub_d(&mut self, _: FRrm) { self.helper() }
+    fn fmul_d(&mut self, _: FRrm) { self.helper() }
+    fn fdiv_d(&mut self, _: FRrm) { self.helper() }
+    fn fsqrt_d(&mut self, _: F1rm) { self.helper() }
+    fn fsgnj_d(&mut self, _: FR) { self.helper() }
+    fn fsgnjn_d(&mut self, _: FR) { self.helper() }
+    fn fsgnjx_d(&mut self, _: FR) { self.helper() }
+    fn fmin_d(&mut self, _: FR) { self.helper() }
+    fn fmax_d(&mut self, _: FR) { self.helper() }
+    fn fcvt_s_d(&mut self, _: F1rm) { self.helper() }
+    fn fcvt_d_s(&mut self, _: F1rm) { self.helper() }
+    fn feq_d(&mut self, _: FCmp) { self.helper() }
+    fn flt_d(&mut self, _: FCmp) { self.helper() }
+    fn fle_d(&mut self, _: FCmp) { self.helper() }
+    fn fclass_d(&mut self, _: FMvX) { self.helper() }
+    fn fcvt_w_d(&mut self, _: FToX) { self.helper() }
+    fn fcvt_wu_d(&mut self, _: FToX) { self.helper() }
+    fn fcvt_l_d(&mut self, _: FToX) { self.helper() }
+    fn fcvt_lu_d(&mut self, _: FToX) { self.helper() }
+    fn fmv_x_d(&mut self, _: FMvX) { self.helper() }
+    fn fcvt_d_w(&mut self, _: XToF) { self.helper() }
+    fn fcvt_d_wu(&mut self, _: XToF) { self.helper() }
+    fn fcvt_d_l(&mut self, _: XToF) { self.helper() }
+    fn fcvt_d_lu(&mut self, _: XToF) { self.helper() }
+    fn fmv_d_x(&mut self, _: XMvF) { self.helper() }
+}
