@@ -6,8 +6,11 @@
 pub mod loader;
 pub mod memory;
 pub mod process;
+pub mod sched;
 pub mod signal;
 pub mod syscall;
+pub mod thread;
+pub mod vcpu;
 
 pub use loader::LoadError;
 pub use process::{Config, Process};
