@@ -40,6 +40,8 @@ pub enum Wait {
     Sleep { deadline: u64 },
     /// The call (wait4, waitid) runs again when a child changes state.
     Child,
+    /// rt_sigsuspend: ends with EINTR when a signal is deliverable.
+    Signal,
 }
 
 /// A vCPU waiting on a futex word.
@@ -154,13 +156,16 @@ fn resolve(v: &mut Vcpu, now: u64) -> bool {
     let Some(wait) = v.wait.clone() else {
         return true;
     };
-    if let Some(sig) = v.next_signal() {
+    v.take_host_signals();
+    if v.next_signal().is_some() {
         // A signal interrupts the wait: the call restarts after the handler if it has
-        // SA_RESTART, else fails with EINTR.
+        // SA_RESTART (and is a call Linux restarts), else fails with EINTR.
         det(v).forget(v.tid);
         v.wait = None;
-        if !v.shared.restarts(sig) {
-            v.complete(Errno::EINTR.a0());
+        if !v.restart_interrupted(v.cpu.x[17]) {
+            finish(v, Errno::EINTR.a0());
+        } else {
+            v.parked_call = None;
         }
         return true;
     }
@@ -181,6 +186,7 @@ fn resolve(v: &mut Vcpu, now: u64) -> bool {
         Wait::Io { fds, deadline } => {
             if poll_ready(&fds) {
                 v.wait = None;
+                v.parked_call = None;
                 return true;
             }
             due(deadline).then_some(0)
@@ -189,19 +195,29 @@ fn resolve(v: &mut Vcpu, now: u64) -> bool {
         Wait::Child => {
             if child_changed() {
                 v.wait = None;
+                v.parked_call = None;
                 return true;
             }
             None
         }
+        Wait::Signal => None,
     };
     match done {
         Some(r) => {
             v.wait = None;
-            v.complete(r);
+            finish(v, r);
             true
         }
         None => false,
     }
+}
+
+/// Completes a parked call with `r`, showing its `--strace` line.
+fn finish(v: &mut Vcpu, r: u64) {
+    if let Some(call) = v.parked_call.take() {
+        crate::syscall::strace_result(v, &call, r);
+    }
+    v.complete(r);
 }
 
 /// Every vCPU waits: block on what can wake one, or jump virtual time to the next deadline.
@@ -222,7 +238,7 @@ fn idle(vcpus: &[Vcpu], now: u64) -> u64 {
                 child = true;
                 None
             }
-            None => None,
+            Some(Wait::Signal) | None => None,
         };
         deadline = match (deadline, d) {
             (Some(a), Some(b)) => Some(a.min(b)),
@@ -253,9 +269,9 @@ fn idle(vcpus: &[Vcpu], now: u64) -> u64 {
     match deadline {
         Some(d) => d.saturating_sub(now),
         None => {
-            // Every thread waits on a futex nobody can wake: a guest deadlock, which hangs
-            // on Linux too. Host signals (SIGINT, SIGTERM) still end mimic.
-            std::thread::sleep(std::time::Duration::from_millis(100));
+            // Every thread waits for a futex or a signal: only a host signal can change
+            // that (a guest deadlock hangs on Linux too; SIGINT and SIGTERM still end it).
+            crate::hostsig::wait_for_signal(|| false);
             0
         }
     }

@@ -57,6 +57,10 @@ pub struct Vcpu {
     pub wait: Option<Wait>,
     /// Set in the child of a fork: the other threads did not come along.
     pub forked: bool,
+    /// rt_sigsuspend's caller's mask, which the signal frame saves and sigreturn restores.
+    pub saved_mask: Option<u64>,
+    /// The `--strace` text of a parked call, shown when the scheduler completes it.
+    pub parked_call: Option<String>,
 }
 
 impl Vcpu {
@@ -76,6 +80,8 @@ impl Vcpu {
             end: None,
             wait: None,
             forked: false,
+            saved_mask: None,
+            parked_call: None,
         }
     }
 
@@ -114,6 +120,7 @@ impl Vcpu {
     /// Runs one slice of at most about `budget` instructions and handles how it ended.
     pub fn step(&mut self, budget: u64) -> Step {
         // A signal raised while the thread waited (or by another thread) goes first.
+        self.take_host_signals();
         if let Some(status) = self.deliver_pending() {
             return Step::End(End::Process(status));
         }
@@ -136,9 +143,10 @@ impl Vcpu {
                 if self.wait.is_some() {
                     return Step::Park;
                 }
+                self.take_host_signals();
                 if self.restored {
                     self.restored = false;
-                } else if r == Errno::EINTR.a0() && self.restart_interrupted() {
+                } else if r == Errno::EINTR.a0() && self.restart_interrupted(nr) {
                     // The ecall runs again (after the handler, if a signal is pending).
                 } else {
                     self.complete(r);
@@ -150,9 +158,24 @@ impl Vcpu {
                 }
             }
         }
-        match self.deliver_pending() {
+        let delivered = self.deliver_pending();
+        if let Some(mask) = self.saved_mask.take() {
+            // rt_sigsuspend's signal was not handled (ignored): its caller's mask is back.
+            self.sig.mask = mask;
+        }
+        match delivered {
             Some(status) => Step::End(End::Process(status)),
             None => Step::Go,
+        }
+    }
+
+    /// Queues the host signals forwarded since the last look (see `hostsig`) for this thread.
+    pub fn take_host_signals(&self) {
+        let mut bits = crate::hostsig::take();
+        while bits != 0 {
+            let sig = bits.trailing_zeros() as usize + 1;
+            bits &= bits - 1;
+            self.raise_self(sig, signal::sender_info(sig, signal::SI_USER, 0, 0));
         }
     }
 
@@ -163,16 +186,18 @@ impl Vcpu {
         self.cpu.instret += 1;
     }
 
-    /// A host call interrupted by mimic's own wake-up (no guest signal for this thread) or by
-    /// a signal whose handler has SA_RESTART is restarted, as Linux restarts it.
-    fn restart_interrupted(&self) -> bool {
+    /// A host call interrupted by mimic's own wake-up (no guest signal for this thread) is
+    /// restarted; one interrupted by a signal whose handler has SA_RESTART is too, unless
+    /// it is a call Linux never restarts.
+    pub fn restart_interrupted(&self, nr: u64) -> bool {
         match self.next_signal() {
-            None => true,
+            None => nr != syscall::NR_RT_SIGSUSPEND,
             Some(sig) => {
                 matches!(
                     lock(&self.shared.actions).disposition(sig),
                     Disposition::Handle(_)
                 ) && self.shared.restarts(sig)
+                    && !syscall::never_restarted(nr)
             }
         }
     }
@@ -268,7 +293,8 @@ impl Vcpu {
             .copy_from_slice(&(if ss_size == 0 { 2u32 } else { on_alt as u32 }).to_le_bytes());
         f[uc + 32..uc + 40].copy_from_slice(&ss_size.to_le_bytes());
         let m = uc + signal::UC_SIGMASK as usize;
-        f[m..m + 8].copy_from_slice(&self.sig.mask.to_le_bytes());
+        let saved = self.saved_mask.take().unwrap_or(self.sig.mask);
+        f[m..m + 8].copy_from_slice(&saved.to_le_bytes());
         let mc = uc + signal::UC_MCONTEXT as usize;
         f[mc..mc + 8].copy_from_slice(&self.cpu.pc.to_le_bytes());
         for r in 1..32 {
@@ -302,6 +328,8 @@ impl Vcpu {
         self.cpu.x[2] = frame;
         self.cpu.x[1] = self.shared.sigreturn_tramp;
         self.cpu.pc = act.handler;
+        // A trap clears the LR reservation, as the kernel's return to user space does.
+        self.cpu.reservation = isa_a::cpu::NO_RESERVATION;
         Ok(())
     }
 
@@ -322,6 +350,7 @@ impl Vcpu {
         }
         self.cpu.fcsr =
             u32::from_le_bytes(f[mc + 512..mc + 516].try_into().expect("4 bytes")) & 0xff;
+        self.cpu.reservation = isa_a::cpu::NO_RESERVATION;
         self.restored = true;
         Ok(())
     }

@@ -274,7 +274,22 @@ pub fn write(p: &mut Vcpu, a: [u64; 6]) -> SysResult {
     if would_block(p, a[0], libc::POLLOUT) {
         return Ok(0);
     }
-    sys(libc::SYS_write, [a[0], p.rd(a[1], a[2])?, a[2], 0, 0, 0])
+    let r = sys(libc::SYS_write, [a[0], p.rd(a[1], a[2])?, a[2], 0, 0, 0]);
+    sigpipe(p, r)
+}
+
+/// A write to a pipe or socket nobody reads also raises SIGPIPE, as the kernel does (mimic's
+/// own host SIGPIPE is ignored, so only the EPIPE arrives).
+fn sigpipe(p: &Vcpu, r: SysResult) -> SysResult {
+    if r == Err(Errno(libc::EPIPE)) {
+        const SIGPIPE: usize = 13;
+        let info =
+            crate::signal::sender_info(SIGPIPE, crate::signal::SI_USER, p.shared.pid(), unsafe {
+                libc::getuid()
+            });
+        p.raise_self(SIGPIPE, info);
+    }
+    r
 }
 pub fn pread64(p: &mut Vcpu, a: [u64; 6]) -> SysResult {
     sys(
@@ -283,10 +298,11 @@ pub fn pread64(p: &mut Vcpu, a: [u64; 6]) -> SysResult {
     )
 }
 pub fn pwrite64(p: &mut Vcpu, a: [u64; 6]) -> SysResult {
-    sys(
+    let r = sys(
         libc::SYS_pwrite64,
         [a[0], p.rd(a[1], a[2])?, a[2], a[3], 0, 0],
-    )
+    );
+    sigpipe(p, r)
 }
 
 /// The guest's `struct iovec` array as host iovecs, each buffer checked for `writable`.
@@ -327,10 +343,11 @@ pub fn writev(p: &mut Vcpu, a: [u64; 6]) -> SysResult {
         return Ok(0);
     }
     let v = iovecs(p, a[1], a[2], false)?;
-    sys(
+    let r = sys(
         libc::SYS_writev,
         [a[0], v.as_ptr() as u64, v.len() as u64, 0, 0, 0],
-    )
+    );
+    sigpipe(p, r)
 }
 
 pub fn pselect6(p: &mut Vcpu, a: [u64; 6]) -> SysResult {

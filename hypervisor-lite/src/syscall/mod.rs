@@ -159,6 +159,7 @@ syscalls! {
     131 tgkill(Int, Int, Signal) -> Int = signal::tgkill;
     132 sigaltstack(Ptr, Ptr) -> Int = signal::sigaltstack;
     134 rt_sigaction(Signal, Ptr, Ptr, Size) -> Int = signal::rt_sigaction;
+    133 rt_sigsuspend(Ptr, Size) -> Int = signal::rt_sigsuspend;
     135 rt_sigprocmask(SigHow, Ptr, Ptr, Size) -> Int = signal::rt_sigprocmask;
     136 rt_sigpending(Ptr, Size) -> Int = signal::rt_sigpending;
     138 rt_sigqueueinfo(Int, Signal, Ptr) -> Int = signal::rt_sigqueueinfo;
@@ -196,6 +197,24 @@ syscalls! {
     293 rseq(Ptr, Size, Flags, Int) -> Int = proc::enosys;
     435 clone3(Ptr, Size) -> Int = thread::clone3;
     439 faccessat2(DirFd, Path, AccessMode, AtFlags) -> Int = fs::faccessat2;
+}
+
+pub const NR_RT_SIGSUSPEND: u64 = 133;
+
+/// Calls Linux returns EINTR from after a signal handler even with SA_RESTART (signal(7)):
+/// the waits for fds and signals and the sleeps.
+pub fn never_restarted(nr: u64) -> bool {
+    matches!(nr, 72 | 73 | 101 | 115 | NR_RT_SIGSUSPEND)
+}
+
+/// Writes the `--strace` result line of a call whose text was formatted earlier.
+pub fn strace_result(p: &Vcpu, call: &str, r: u64) {
+    let r = if (r as i64) < 0 && (r as i64) >= -4095 {
+        Err(Errno(-(r as i64) as i32))
+    } else {
+        Ok(r)
+    };
+    strace_line(p, call, &r, Ret::Int);
 }
 
 /// The row for `nr`, if mimic implements it.
@@ -258,6 +277,7 @@ pub fn dispatch(p: &mut Vcpu, nr: u64, args: [u64; 6]) -> u64 {
     let r = (sc.handler)(p, args);
     if p.wait.is_some() {
         // Parked (deterministic mode): the call shows when it runs again or completes.
+        p.parked_call = call;
         return 0;
     }
     if let Some(c) = call {

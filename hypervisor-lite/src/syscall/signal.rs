@@ -47,6 +47,7 @@ pub fn rt_sigaction(p: &mut Vcpu, a: [u64; 6]) -> SysResult {
     }
     if let Some(n) = new {
         lock(&p.shared.actions).0[sig] = n;
+        crate::hostsig::mirror(sig, &n);
     }
     Ok(0)
 }
@@ -190,4 +191,25 @@ pub fn rt_sigpending(p: &mut Vcpu, a: [u64; 6]) -> SysResult {
 pub fn rt_sigreturn(p: &mut Vcpu, _: [u64; 6]) -> SysResult {
     p.sigreturn()?;
     Ok(0)
+}
+
+/// rt_sigsuspend(mask, size): waits with `mask` until a signal is delivered; always EINTR.
+pub fn rt_sigsuspend(p: &mut Vcpu, a: [u64; 6]) -> SysResult {
+    if a[1] != SIGSET_SIZE {
+        return Err(Errno::EINVAL);
+    }
+    let set = word(p.mem.slice(a[0], 8)?, 0) & !crate::signal::unblockable();
+    p.saved_mask = Some(p.sig.mask);
+    p.sig.mask = set;
+    if p.shared.deterministic() {
+        p.wait = Some(crate::sched::Wait::Signal);
+        return Ok(0);
+    }
+    loop {
+        p.take_host_signals();
+        if p.next_signal().is_some() {
+            return Err(Errno::EINTR);
+        }
+        crate::hostsig::wait_for_signal(|| p.next_signal().is_some());
+    }
 }

@@ -133,6 +133,7 @@ fn fork(v: &mut Vcpu, flags: u64, stack: u64, ptid: u64, ctid: u64) -> SysResult
         let _actions = lock(&v.shared.actions);
         let _reported = lock(&v.shared.reported);
         let _pending = lock(&v.ctl.pending);
+        let _stderr = std::io::stderr().lock();
         unsafe { libc::fork() }
     };
     if pid < 0 {
@@ -532,8 +533,17 @@ pub fn execve(v: &mut Vcpu, a: [u64; 6]) -> SysResult {
         p
     };
     let (pa, pe) = (ptrs(&args), ptrs(&envp));
+    // mimic ignores SIGPIPE (Rust's runtime does); a native program must not inherit that
+    // unless the guest asked for it.
+    let keep_ignored = lock(&v.shared.actions).0[13].handler == 1;
+    let old =
+        (!riscv && !keep_ignored).then(|| unsafe { libc::signal(libc::SIGPIPE, libc::SIG_DFL) });
     unsafe { libc::execve(prog.as_ptr(), pa.as_ptr(), pe.as_ptr()) };
-    Err(Errno::last())
+    let e = Errno::last();
+    if let Some(old) = old {
+        unsafe { libc::signal(libc::SIGPIPE, old) };
+    }
+    Err(e)
 }
 
 /// `mimic run [the same options] -0 argv[0] -- program argv[1..]`.
