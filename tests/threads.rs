@@ -36,7 +36,9 @@ fn mimic_run(args: &[&str]) -> (i32, String, String) {
 fn thread_and_process_cases_match_qemu_in_deterministic_mode() {
     let cases: Vec<_> = cases()
         .into_iter()
-        .filter(|c| ["threads", "cxx_threads", "procs", "procsig"].contains(&c.binary.as_str()))
+        .filter(|c| {
+            ["threads", "cxx_threads", "procs", "procsig", "futex"].contains(&c.binary.as_str())
+        })
         .collect();
     assert!(cases.len() >= 13, "only {} thread cases", cases.len());
     let diffs = run_all(cases, |case| {
