@@ -274,8 +274,28 @@ pub fn write(p: &mut Vcpu, a: [u64; 6]) -> SysResult {
     if would_block(p, a[0], libc::POLLOUT) {
         return Ok(0);
     }
-    let r = sys(libc::SYS_write, [a[0], p.rd(a[1], a[2])?, a[2], 0, 0, 0]);
+    let len = det_pipe_clamp(p, a[0], a[2]);
+    let r = sys(libc::SYS_write, [a[0], p.rd(a[1], a[2])?, len, 0, 0, 0]);
     sigpipe(p, r)
+}
+
+/// Deterministic mode: a write to a pipe is cut to PIPE_BUF bytes, which a writable pipe
+/// (one free buffer at least) takes without blocking. A longer blocking write could wait for
+/// a reader that is another vCPU of this very host thread; the guest sees a partial write
+/// instead, which write loops (stdio's among them) continue.
+fn det_pipe_clamp(p: &Vcpu, fd: u64, len: u64) -> u64 {
+    const PIPE_BUF: u64 = 4096;
+    if len <= PIPE_BUF || !p.shared.deterministic() {
+        return len;
+    }
+    let mut st: libc::stat = unsafe { std::mem::zeroed() };
+    let fifo = unsafe { libc::fstat(fd as i32, &mut st) } == 0
+        && st.st_mode & libc::S_IFMT == libc::S_IFIFO;
+    if fifo {
+        PIPE_BUF
+    } else {
+        len
+    }
 }
 
 /// A write to a pipe or socket nobody reads also raises SIGPIPE, as the kernel does (mimic's
@@ -342,7 +362,13 @@ pub fn writev(p: &mut Vcpu, a: [u64; 6]) -> SysResult {
     if would_block(p, a[0], libc::POLLOUT) {
         return Ok(0);
     }
-    let v = iovecs(p, a[1], a[2], false)?;
+    let mut v = iovecs(p, a[1], a[2], false)?;
+    let total: u64 = v.iter().map(|i| i.iov_len as u64).sum();
+    let mut room = det_pipe_clamp(p, a[0], total);
+    for i in v.iter_mut() {
+        i.iov_len = i.iov_len.min(room as usize);
+        room -= i.iov_len as u64;
+    }
     let r = sys(
         libc::SYS_writev,
         [a[0], v.as_ptr() as u64, v.len() as u64, 0, 0, 0],

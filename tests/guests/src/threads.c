@@ -147,6 +147,23 @@ static void *pipe_writer(void *arg) {
     return NULL;
 }
 
+// ---- big writes through a pipe between threads (a blocking write longer than the pipe) ---
+#define BIG (1 << 20)
+static void *bigpipe_writer(void *arg) {
+    (void)arg;
+    static unsigned char buf[BIG];
+    for (int i = 0; i < BIG; i++)
+        buf[i] = (unsigned char)(i * 7);
+    for (size_t done = 0; done < BIG;) {
+        ssize_t n = write(pfd[1], buf + done, BIG - done);
+        if (n <= 0)
+            exit(3);
+        done += (size_t)n;
+    }
+    close(pfd[1]);
+    return NULL;
+}
+
 // ---- atomics: AMO and LR/SC increments -------------------------------------------------
 #define INCS 1000000
 static int amo_counter;
@@ -311,6 +328,19 @@ int main(int argc, char **argv) {
                 sum += v, lines++;
             pthread_join(w, NULL);
             printf("pipe: %ld lines, sum %ld\n", lines, sum);
+        } else if (!strcmp(t, "bigpipe")) {
+            if (pipe(pfd))
+                return 2;
+            pthread_t w;
+            pthread_create(&w, NULL, bigpipe_writer, NULL);
+            static unsigned char in[65536 * 3];
+            unsigned long sum = 0, total = 0;
+            ssize_t n;
+            while ((n = read(pfd[0], in, sizeof in)) > 0)
+                for (ssize_t i = 0; i < n; i++)
+                    sum = sum * 31 + in[i], total++;
+            pthread_join(w, NULL);
+            printf("bigpipe: %lu bytes, hash %lu\n", total, sum);
         } else if (!strcmp(t, "amo")) {
             spawn_all(NT, amo_fn);
             printf("amo: %d\n", amo_counter);
