@@ -84,6 +84,8 @@ build nolibc_pie-static-pie $CC static-pie nolibc_pie.c -nostdlib -ffreestanding
     -fno-stack-protector -Wl,--no-dynamic-linker
 build hello_dyn-dyn $CC dyn hello_dyn.c
 build cxx-dyn $CXX dyn cxx.cpp
+build cxx_threads-dyn $CXX dyn cxx_threads.cpp
+build threads-dyn $CC dyn threads.c
 ((check_only)) && BIN=$tmp || BIN=$here/bin
 
 # ---- run the cases ----------------------------------------------------------------
