@@ -37,7 +37,15 @@ fn thread_and_process_cases_match_qemu_in_deterministic_mode() {
     let cases: Vec<_> = cases()
         .into_iter()
         .filter(|c| {
-            ["threads", "cxx_threads", "procs", "procsig", "futex"].contains(&c.binary.as_str())
+            [
+                "threads",
+                "cxx_threads",
+                "procs",
+                "procsig",
+                "futex",
+                "pollwait",
+            ]
+            .contains(&c.binary.as_str())
         })
         .collect();
     assert!(cases.len() >= 13, "only {} thread cases", cases.len());

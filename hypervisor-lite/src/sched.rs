@@ -31,7 +31,8 @@ pub const QUANTUM: u64 = 10_000;
 pub enum Wait {
     /// FUTEX_WAIT: completes with 0 when woken, ETIMEDOUT at the deadline.
     Futex { deadline: Option<u64> },
-    /// The call runs again when one of the fds is ready; completes with 0 at the deadline.
+    /// The call runs again when one of the fds is ready, and once more at the deadline with
+    /// `Vcpu::poll_expired` set.
     Io {
         fds: Vec<(i32, i16)>,
         deadline: Option<u64>,
@@ -184,12 +185,14 @@ fn resolve(v: &mut Vcpu, now: u64) -> bool {
             }
         }
         Wait::Io { fds, deadline } => {
-            if poll_ready(&fds) {
+            let expired = due(deadline);
+            if expired || poll_ready(&fds) {
+                v.poll_expired = expired;
                 v.wait = None;
                 v.parked_call = None;
                 return true;
             }
-            due(deadline).then_some(0)
+            None
         }
         Wait::Sleep { deadline } => due(Some(deadline)).then_some(0),
         Wait::Child => {

@@ -61,6 +61,9 @@ pub struct Vcpu {
     pub saved_mask: Option<u64>,
     /// The `--strace` text of a parked call, shown when the scheduler completes it.
     pub parked_call: Option<String>,
+    /// Set when a parked ppoll/pselect6 reached its timeout: it runs once more and returns
+    /// what a non-blocking poll finds (nothing), as the timed-out call would.
+    pub poll_expired: bool,
 }
 
 impl Vcpu {
@@ -82,6 +85,7 @@ impl Vcpu {
             forked: false,
             saved_mask: None,
             parked_call: None,
+            poll_expired: false,
         }
     }
 

@@ -73,7 +73,7 @@ build() { # output-name compiler link-mode source [extra flags...]
 }
 
 for c in hello args fileio malloc sort_string math clock stdin_pipe recursion exitcode abort segv wild \
-    illegal sighandler syscalls hello_dyn threads procs procsig futex; do
+    illegal sighandler syscalls hello_dyn threads procs procsig futex pollwait; do
     build $c $CC static $c.c -lm
 done
 build cxx $CXX static cxx.cpp

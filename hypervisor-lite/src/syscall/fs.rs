@@ -384,8 +384,75 @@ pub fn pselect6(p: &mut Vcpu, a: [u64; 6]) -> SysResult {
         p.wr_opt(a[2], set)?,
         p.wr_opt(a[3], set)?,
     );
+    let timeout = p.wr_opt(a[4], 16)?;
+    if p.shared.deterministic() {
+        return det_pselect6(p, n, set, a);
+    }
     // The guest's signal mask is emulated; the host call runs with mimic's own.
-    sys(libc::SYS_pselect6, [n, r, w, e, p.wr_opt(a[4], 16)?, 0])
+    sys(libc::SYS_pselect6, [n, r, w, e, timeout, 0])
+}
+
+/// A guest timeout (timespec) in nanoseconds; None for NULL.
+fn timeout_ns(p: &Vcpu, addr: u64) -> Result<Option<u64>, Errno> {
+    if addr == 0 {
+        return Ok(None);
+    }
+    let t = p.mem.slice(addr, 16)?;
+    let sec = i64::from_le_bytes(t[..8].try_into().expect("8 bytes"));
+    let nsec = i64::from_le_bytes(t[8..].try_into().expect("8 bytes"));
+    if sec < 0 || !(0..1_000_000_000).contains(&nsec) {
+        return Err(Errno::EINVAL);
+    }
+    Ok(Some(sec as u64 * 1_000_000_000 + nsec as u64))
+}
+
+/// Deterministic pselect6: select without waiting on copies of the guest's sets; when nothing
+/// is ready, park until one of the fds is or the (virtual) timeout passes.
+fn det_pselect6(p: &mut Vcpu, n: u64, set: u64, a: [u64; 6]) -> SysResult {
+    let mut sets: Vec<Option<Vec<u8>>> = Vec::new();
+    for &addr in &a[1..4] {
+        sets.push(if addr == 0 {
+            None
+        } else {
+            Some(p.mem.slice(addr, set)?.to_vec())
+        });
+    }
+    let original = sets.clone();
+    let zero = [0u64; 2];
+    let mut ptrs = [0u64; 3];
+    for (ptr, s) in ptrs.iter_mut().zip(sets.iter_mut()) {
+        *ptr = s.as_mut().map_or(0, |v| v.as_mut_ptr() as u64);
+    }
+    let r = sys(
+        libc::SYS_pselect6,
+        [n, ptrs[0], ptrs[1], ptrs[2], zero.as_ptr() as u64, 0],
+    )?;
+    let rel = timeout_ns(p, a[4])?;
+    let expired = std::mem::take(&mut p.poll_expired);
+    if r > 0 || rel == Some(0) || expired {
+        for (&addr, s) in a[1..4].iter().zip(&sets) {
+            if let Some(s) = s {
+                p.put(addr, s)?;
+            }
+        }
+        return Ok(r);
+    }
+    let mut fds = Vec::new();
+    for (s, events) in original
+        .iter()
+        .zip([libc::POLLIN, libc::POLLOUT, libc::POLLPRI])
+    {
+        if let Some(s) = s {
+            for fd in 0..n as usize {
+                if s[fd / 8] & (1 << (fd % 8)) != 0 {
+                    fds.push((fd as i32, events));
+                }
+            }
+        }
+    }
+    let deadline = rel.map(|r| super::thread::deadline(p, r));
+    p.wait = Some(crate::sched::Wait::Io { fds, deadline });
+    Ok(0)
 }
 pub fn ppoll(p: &mut Vcpu, a: [u64; 6]) -> SysResult {
     if a[1] > 65536 {
@@ -398,18 +465,9 @@ pub fn ppoll(p: &mut Vcpu, a: [u64; 6]) -> SysResult {
         // (virtual) timeout passes.
         let zero = [0u64; 2];
         let n = sys(libc::SYS_ppoll, [fds, a[1], zero.as_ptr() as u64, 0, 0, 0])?;
-        let rel = if a[2] == 0 {
-            None
-        } else {
-            let t = p.mem.slice(a[2], 16)?;
-            let sec = i64::from_le_bytes(t[..8].try_into().expect("8 bytes"));
-            let nsec = i64::from_le_bytes(t[8..].try_into().expect("8 bytes"));
-            if sec < 0 || !(0..1_000_000_000).contains(&nsec) {
-                return Err(Errno::EINVAL);
-            }
-            Some(sec as u64 * 1_000_000_000 + nsec as u64)
-        };
-        if n > 0 || rel == Some(0) {
+        let rel = timeout_ns(p, a[2])?;
+        let expired = std::mem::take(&mut p.poll_expired);
+        if n > 0 || rel == Some(0) || expired {
             return Ok(n);
         }
         let list: Vec<(i32, i16)> = p
