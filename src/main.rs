@@ -50,7 +50,12 @@ struct RunArgs {
     unset_env: Vec<String>,
 
     /// The guest's argv[0] [default: the program path as given]
-    #[arg(short = '0', value_name = "ARGV0", env = "MIMIC_ARGV0")]
+    #[arg(
+        short = '0',
+        value_name = "ARGV0",
+        env = "MIMIC_ARGV0",
+        allow_hyphen_values = true
+    )]
     argv0: Option<OsString>,
 
     /// Log every system call to stderr, as qemu-user's -strace does
@@ -60,6 +65,17 @@ struct RunArgs {
     /// Guest stack size in bytes; k, M and G suffixes allowed
     #[arg(short = 's', value_name = "SIZE", env = "MIMIC_STACK_SIZE", default_value = "8M", value_parser = parse_size)]
     stack_size: u64,
+
+    /// Run every guest thread on one host thread, switched after a fixed number of retired
+    /// instructions, with blocking calls (futex, read of an empty pipe, sleeps, wait4, ppoll)
+    /// multiplexed and time for sleeps and timeouts virtual: the same program and input give
+    /// the same interleaving, output and instruction counts on every run
+    #[arg(long, env = "MIMIC_DETERMINISTIC")]
+    deterministic: bool,
+
+    /// At exit, report on stderr the number of guest instructions retired by all threads
+    #[arg(long, env = "MIMIC_STATS")]
+    stats: bool,
 
     /// Execute with the interpreter only
     #[arg(long, env = "MIMIC_INTERP", conflicts_with = "jit")]
@@ -142,13 +158,13 @@ fn main() {
             std::process::exit(1);
         }
     };
-    let status = match cli.command {
+    match cli.command {
         Command::Run(args) => run(args),
-    };
-    std::process::exit(status);
+    }
 }
 
-fn run(a: RunArgs) -> i32 {
+/// Runs the guest; mimic ends as the guest does (its exit status, or its fatal signal).
+fn run(a: RunArgs) -> ! {
     let sysroot = a.sysroot.or_else(|| {
         let d = PathBuf::from("/usr/riscv64-linux-gnu");
         d.is_dir().then_some(d)
@@ -188,12 +204,13 @@ fn run(a: RunArgs) -> i32 {
         (Some(flags), Some(path)) => match std::fs::File::create(path) {
             Ok(f) => {
                 let out: Arc<Mutex<dyn std::io::Write + Send>> =
-                    Arc::new(Mutex::new(std::io::BufWriter::new(f)));
+                    // Line-buffered: mimic ends with exit(), which drops nothing.
+                    Arc::new(Mutex::new(std::io::LineWriter::new(f)));
                 Some((flags, LogSink(out)))
             }
             Err(e) => {
                 eprintln!("mimic: {}: {e}", path.display());
-                return 1;
+                std::process::exit(1);
             }
         },
     };
@@ -206,12 +223,14 @@ fn run(a: RunArgs) -> i32 {
         strace: a.strace,
         engine,
         log,
+        deterministic: a.deterministic,
+        stats: a.stats,
     };
     match Process::new(&cfg) {
-        Ok(mut p) => p.run(),
+        Ok(p) => p.run(),
         Err(e) => {
             eprintln!("mimic: {e}");
-            1
+            std::process::exit(1)
         }
     }
 }

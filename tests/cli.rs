@@ -119,7 +119,11 @@ fn mimic(args: &[&std::ffi::OsStr]) -> (i32, String, String) {
         .output()
         .unwrap();
     (
-        out.status.code().unwrap_or(-1),
+        // A guest killed by a signal kills mimic with it; shells show that as 128+N.
+        out.status
+            .code()
+            .or(std::os::unix::process::ExitStatusExt::signal(&out.status).map(|s| 128 + s))
+            .unwrap_or(-1),
         String::from_utf8_lossy(&out.stdout).into_owned(),
         String::from_utf8_lossy(&out.stderr).into_owned(),
     )

@@ -23,8 +23,12 @@ fn guest(name: &str) -> Vec<u8> {
     std::fs::read(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
 }
 
-/// Where the program headers of a (valid) ELF64 are, and how long the table is.
+/// Where the program headers of an ELF64 are, and how long the table is (none when an
+/// earlier truncation cut the header).
 fn phdrs(elf: &[u8]) -> (usize, usize) {
+    if elf.len() < 64 {
+        return (0, 0);
+    }
     let phoff = u64::from_le_bytes(elf[32..40].try_into().unwrap()) as usize;
     let phnum = u16::from_le_bytes(elf[56..58].try_into().unwrap()) as usize;
     (phoff, phnum * 56)
@@ -58,9 +62,13 @@ fn mutation() -> impl Strategy<Value = Mutation> {
 fn apply(elf: &mut Vec<u8>, m: &Mutation) {
     let (off, len) = phdrs(elf);
     match *m {
-        Mutation::Header(i, b) => elf[i] = b,
-        Mutation::Phdr(i, b) if len > 0 && off + len <= elf.len() => elf[off + i % len] = b,
-        Mutation::PhdrWord(i, v) if len > 0 && off + len <= elf.len() => {
+        Mutation::Header(i, b) if i < elf.len() => elf[i] = b,
+        Mutation::Phdr(i, b) if len > 0 && off.checked_add(len).is_some_and(|e| e <= elf.len()) => {
+            elf[off + i % len] = b
+        }
+        Mutation::PhdrWord(i, v)
+            if len > 0 && off.checked_add(len).is_some_and(|e| e <= elf.len()) =>
+        {
             // one of p_offset, p_vaddr, p_paddr, p_filesz, p_memsz, p_align of some header
             let h = off + (i % (len / 56)) * 56;
             let at = h + 8 + (i / 7 % 6) * 8;

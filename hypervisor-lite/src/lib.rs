@@ -3,11 +3,15 @@
 //! One host reservation as the guest address space, ELF loading and the initial stack, the
 //! Linux system-call layer as one declared table, and virtual processors as host threads.
 
+pub mod hostsig;
 pub mod loader;
 pub mod memory;
 pub mod process;
+pub mod sched;
 pub mod signal;
 pub mod syscall;
+pub mod thread;
+pub mod vcpu;
 
 pub use loader::LoadError;
 pub use process::{Config, LogSink, Process};

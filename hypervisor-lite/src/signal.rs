@@ -16,6 +16,7 @@ pub const SIGSTOP: usize = 19;
 
 const SIG_DFL: u64 = 0;
 const SIG_IGN: u64 = 1;
+pub const SA_RESTART: u64 = 0x1000_0000;
 pub const SA_ONSTACK: u64 = 0x0800_0000;
 pub const SA_NODEFER: u64 = 0x4000_0000;
 pub const SA_RESETHAND: u64 = 0x8000_0000;
@@ -35,27 +36,38 @@ pub struct SigAction {
     pub mask: u64,
 }
 
-/// Signal dispositions, the blocked mask and pending signals of the (single-threaded) process.
+/// What each signal does: shared by the threads of a process (CLONE_SIGHAND).
 #[derive(Clone, Debug)]
+pub struct Actions(pub [SigAction; NSIG + 1]);
+
+impl Default for Actions {
+    fn default() -> Self {
+        Actions([SigAction::default(); NSIG + 1])
+    }
+}
+
+/// A thread's own signal state: the blocked mask and the alternate stack.
+#[derive(Clone, Debug, Default)]
 pub struct Signals {
-    pub actions: [SigAction; NSIG + 1],
     pub mask: u64,
-    pub pending: u64,
-    /// The siginfo each pending signal is delivered with (index = signal number). Standard
-    /// signals do not queue: a second raise while pending keeps the first one's info.
-    pub info: Vec<SigInfo>,
     /// sigaltstack: (ss_sp, ss_size); size 0 when disabled.
     pub altstack: (u64, u64),
 }
 
-impl Default for Signals {
+/// Signals raised for one thread and not yet delivered, with the siginfo each is delivered
+/// with (index = signal number). Standard signals do not queue: a second raise while
+/// pending keeps the first one's info.
+#[derive(Clone, Debug)]
+pub struct Pending {
+    pub bits: u64,
+    pub info: Vec<SigInfo>,
+}
+
+impl Default for Pending {
     fn default() -> Self {
-        Signals {
-            actions: [SigAction::default(); NSIG + 1],
-            mask: 0,
-            pending: 0,
+        Pending {
+            bits: 0,
             info: vec![[0; SIGINFO_SIZE as usize]; NSIG + 1],
-            altstack: (0, 0),
         }
     }
 }
@@ -86,13 +98,24 @@ pub fn sender_info(sig: usize, code: i32, pid: i32, uid: u32) -> SigInfo {
     b
 }
 
-impl Signals {
+impl Pending {
     /// Marks `sig` pending with `info`, unless it already is (standard signals do not queue).
     pub fn queue(&mut self, sig: usize, info: SigInfo) {
-        if self.pending & bit(sig) == 0 {
-            self.pending |= bit(sig);
+        if self.bits & bit(sig) == 0 {
+            self.bits |= bit(sig);
             self.info[sig] = info;
         }
+    }
+
+    /// Takes the lowest pending signal not in `mask`.
+    pub fn take(&mut self, mask: u64) -> Option<(usize, SigInfo)> {
+        let ready = self.bits & !mask;
+        if ready == 0 {
+            return None;
+        }
+        let sig = ready.trailing_zeros() as usize + 1;
+        self.bits &= !bit(sig);
+        Some((sig, self.info[sig]))
     }
 }
 
@@ -113,9 +136,9 @@ pub enum Disposition {
     Handle(SigAction),
 }
 
-impl Signals {
+impl Actions {
     pub fn disposition(&self, sig: usize) -> Disposition {
-        let a = self.actions[sig];
+        let a = self.0[sig];
         match a.handler {
             SIG_IGN => Disposition::Ignore,
             SIG_DFL if default_ignored(sig) => Disposition::Ignore,
@@ -129,6 +152,11 @@ impl Signals {
 /// stop, which a lone emulated process treats the same way.
 fn default_ignored(sig: usize) -> bool {
     matches!(sig, 17 | 18 | 19 | 20 | 21 | 22 | 23 | 28)
+}
+
+/// Signals whose default action dumps core (signal(7)): a death by one is reported.
+pub fn dumps_core(sig: usize) -> bool {
+    matches!(sig, 3 | 4 | 5 | 6 | 7 | 8 | 11 | 24 | 25 | 31)
 }
 
 /// The signal's name as the report shows it.

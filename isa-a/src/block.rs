@@ -177,6 +177,9 @@ pub struct BlockCache {
     entries: Vec<Entry>,
     index: HashMap<u64, u32, BuildPcHasher>,
     fast: Box<[Slot]>,
+    /// `fence.i` instructions run so far: the owner of several caches (one per hart) compares
+    /// it across a run to make the other harts forget their blocks too.
+    fences: u64,
 }
 
 /// A block and the last two distinct blocks control went to from it (a conditional branch
@@ -217,6 +220,7 @@ impl Default for BlockCache {
             entries: Vec::new(),
             index: HashMap::default(),
             fast: vec![Slot::EMPTY; FAST_SLOTS].into_boxed_slice(),
+            fences: 0,
         }
     }
 }
@@ -235,6 +239,11 @@ impl BlockCache {
 
     pub fn len(&self) -> usize {
         self.entries.len()
+    }
+
+    /// How many `fence.i` instructions this cache has run.
+    pub fn fences(&self) -> u64 {
+        self.fences
     }
 
     pub fn is_empty(&self) -> bool {
@@ -293,7 +302,10 @@ impl BlockCache {
             let links = entry.links;
             match exit {
                 Exit::Done => {}
-                Exit::FenceI => self.clear(),
+                Exit::FenceI => {
+                    self.clear();
+                    self.fences += 1;
+                }
                 Exit::Trap(t) => return Some(t),
             }
             if cpu.instret >= stop {

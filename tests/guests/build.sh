@@ -73,16 +73,19 @@ build() { # output-name compiler link-mode source [extra flags...]
 }
 
 for c in hello args fileio malloc sort_string math clock stdin_pipe recursion exitcode abort segv wild \
-    illegal sighandler syscalls hello_dyn smc; do
+    illegal sighandler syscalls hello_dyn smc threads procs procsig futex pollwait; do
     build $c $CC static $c.c -lm
 done
 build cxx $CXX static cxx.cpp
+build cxx_threads $CXX static cxx_threads.cpp
 # Debian's riscv64 glibc 2.36 cannot link -static-pie (no rcrt1.o, no _dl_relocate_static_pie),
 # so the static-pie test program is freestanding and relocates itself.
 build nolibc_pie-static-pie $CC static-pie nolibc_pie.c -nostdlib -ffreestanding -fno-builtin \
     -fno-stack-protector -Wl,--no-dynamic-linker
 build hello_dyn-dyn $CC dyn hello_dyn.c
 build cxx-dyn $CXX dyn cxx.cpp
+build cxx_threads-dyn $CXX dyn cxx_threads.cpp
+build threads-dyn $CC dyn threads.c
 ((check_only)) && BIN=$tmp || BIN=$here/bin
 
 # ---- run the cases ----------------------------------------------------------------

@@ -12,7 +12,10 @@ pub struct GuestMem {
     perms: *const u8,
 }
 
+// Guest memory is shared between vCPU threads by design, as a machine's RAM is between harts:
+// plain accesses may race (the guest's business), atomics are host atomics.
 unsafe impl Send for GuestMem {}
+unsafe impl Sync for GuestMem {}
 
 impl GuestMem {
     pub(super) fn new(base: *mut u8, perms: *const u8) -> GuestMem {

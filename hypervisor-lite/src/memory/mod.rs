@@ -19,6 +19,8 @@ pub use bus::GuestMem;
 
 use std::collections::BTreeMap;
 use std::io;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 
 /// Guest page size (and the host's).
 pub const PAGE: u64 = 4096;
@@ -68,9 +70,11 @@ pub struct AddressSpace {
     pub mmap_base: u64,
     pub brk_start: u64,
     pub brk: u64,
-    /// Set when executable pages were unmapped, replaced or re-protected: decoded blocks of
-    /// them must be forgotten.
-    pub code_changed: bool,
+    /// Bumped when executable pages are unmapped, replaced or re-protected (and on
+    /// `fence.i`): every vCPU compares it with the generation its decoded blocks belong to
+    /// between slices and forgets them when it moved. Shared so that it is read without the
+    /// mapping lock.
+    pub code_gen: Arc<AtomicU64>,
 }
 
 // The raw pointers are owned mappings; sharing between vCPU threads is the point.
@@ -98,7 +102,7 @@ impl AddressSpace {
             mmap_base: GUEST_LIMIT,
             brk_start: 0,
             brk: 0,
-            code_changed: false,
+            code_gen: Arc::new(AtomicU64::new(0)),
         })
     }
 
@@ -219,13 +223,12 @@ impl AddressSpace {
     }
 
     fn note_code_change(&mut self, start: u64, end: u64) {
-        if !self.code_changed
-            && self
-                .perm_slice(start, end)
-                .iter()
-                .any(|&p| p & perm::X != 0)
+        if self
+            .perm_slice(start, end)
+            .iter()
+            .any(|&p| p & perm::X != 0)
         {
-            self.code_changed = true;
+            self.code_gen.fetch_add(1, Ordering::Release);
         }
     }
 

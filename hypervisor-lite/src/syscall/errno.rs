@@ -19,6 +19,14 @@ impl Errno {
     pub const ENOTTY: Errno = Errno(25);
     pub const ERANGE: Errno = Errno(34);
     pub const ENOSYS: Errno = Errno(38);
+    pub const EINTR: Errno = Errno(4);
+    pub const ECHILD: Errno = Errno(10);
+    pub const ETIMEDOUT: Errno = Errno(110);
+
+    /// The a0 value of a call failing with this errno.
+    pub fn a0(self) -> u64 {
+        (-(self.0 as i64)) as u64
+    }
 
     /// The guest value for a host (x86-64 Linux) errno. Both use the asm-generic numbering
     /// (x86-64's asm/errno.h includes asm-generic's, as riscv64's does), so this is the

@@ -1,7 +1,7 @@
 //! Files, directories, descriptors and terminals. Guest descriptors are host descriptors.
 
 use super::{Errno, SysResult};
-use crate::process::Process;
+use crate::vcpu::Vcpu;
 use isa_a::Access;
 use std::ffi::CString;
 
@@ -18,7 +18,7 @@ fn sys(nr: libc::c_long, a: [u64; 6]) -> SysResult {
     host(unsafe { libc::syscall(nr, a[0], a[1], a[2], a[3], a[4], a[5]) })
 }
 
-impl Process {
+impl Vcpu {
     /// The host address of a readable guest buffer.
     pub fn rd(&self, addr: u64, len: u64) -> Result<u64, Errno> {
         Ok(self
@@ -33,7 +33,7 @@ impl Process {
             .check_range(addr, len, crate::memory::perm::W, Access::Write)? as u64)
     }
 
-    /// Like [`Process::rd`] / [`Process::wr`] but NULL stays NULL.
+    /// Like [`Vcpu::rd`] / [`Vcpu::wr`] but NULL stays NULL.
     pub fn rd_opt(&self, addr: u64, len: u64) -> Result<u64, Errno> {
         if addr == 0 {
             Ok(0)
@@ -65,7 +65,7 @@ impl Process {
         if raw.len() >= libc::PATH_MAX as usize {
             return Err(Errno(libc::ENAMETOOLONG));
         }
-        if let (Some(root), Some(b'/')) = (&self.sysroot, raw.first()) {
+        if let (Some(root), Some(b'/')) = (&self.shared.cfg.sysroot, raw.first()) {
             let mut full = root.as_os_str().as_encoded_bytes().to_vec();
             full.extend_from_slice(&raw);
             if let Ok(c) = CString::new(full) {
@@ -88,21 +88,27 @@ impl Process {
     }
 }
 
+/// Deterministic mode: parks a read or write on a blocking fd that is not ready.
+fn would_block(p: &mut Vcpu, fd: u64, events: i16) -> bool {
+    super::thread::blocking_fd(p, fd)
+        && super::thread::park_until_ready(p, &[(fd as i32, events)], None)
+}
+
 fn cptr(c: &CString) -> u64 {
     c.as_ptr() as u64
 }
 
-pub fn getcwd(p: &mut Process, a: [u64; 6]) -> SysResult {
+pub fn getcwd(p: &mut Vcpu, a: [u64; 6]) -> SysResult {
     sys(libc::SYS_getcwd, [p.wr(a[0], a[1])?, a[1], 0, 0, 0, 0])
 }
-pub fn dup(_: &mut Process, a: [u64; 6]) -> SysResult {
+pub fn dup(_: &mut Vcpu, a: [u64; 6]) -> SysResult {
     sys(libc::SYS_dup, a)
 }
-pub fn dup3(_: &mut Process, a: [u64; 6]) -> SysResult {
+pub fn dup3(_: &mut Vcpu, a: [u64; 6]) -> SysResult {
     sys(libc::SYS_dup3, a)
 }
 
-pub fn fcntl(p: &mut Process, a: [u64; 6]) -> SysResult {
+pub fn fcntl(p: &mut Vcpu, a: [u64; 6]) -> SysResult {
     // struct flock is the same on riscv64 and x86-64 (asm-generic, 32 bytes).
     let arg = match a[1] as i32 {
         libc::F_GETLK | libc::F_OFD_GETLK => p.wr(a[2], 32)?,
@@ -140,7 +146,7 @@ mod ioc {
 /// The kernel's `struct termios` (asm-generic/termbits.h): 4 flags, c_line, 19 control chars.
 const TERMIOS_SIZE: u64 = 36;
 
-pub fn ioctl(p: &mut Process, a: [u64; 6]) -> SysResult {
+pub fn ioctl(p: &mut Vcpu, a: [u64; 6]) -> SysResult {
     let arg = match a[1] & 0xffff_ffff {
         ioc::TCGETS => p.wr(a[2], TERMIOS_SIZE)?,
         ioc::TCSETS | ioc::TCSETSW | ioc::TCSETSF => p.rd(a[2], TERMIOS_SIZE)?,
@@ -150,7 +156,7 @@ pub fn ioctl(p: &mut Process, a: [u64; 6]) -> SysResult {
         ioc::FIONBIO | ioc::TIOCSPGRP => p.rd(a[2], 4)?,
         ioc::FIOCLEX | ioc::FIONCLEX => 0,
         req => {
-            if p.reported.insert(1 << 32 | req) {
+            if crate::process::lock(&p.shared.reported).insert(1 << 32 | req) {
                 eprintln!("mimic: unsupported ioctl 0x{req:x}");
             }
             return Err(Errno::ENOTTY);
@@ -159,15 +165,15 @@ pub fn ioctl(p: &mut Process, a: [u64; 6]) -> SysResult {
     sys(libc::SYS_ioctl, [a[0], a[1] & 0xffff_ffff, arg, 0, 0, 0])
 }
 
-pub fn mkdirat(p: &mut Process, a: [u64; 6]) -> SysResult {
+pub fn mkdirat(p: &mut Vcpu, a: [u64; 6]) -> SysResult {
     let path = p.path(a[1])?;
     sys(libc::SYS_mkdirat, [a[0], cptr(&path), a[2], 0, 0, 0])
 }
-pub fn unlinkat(p: &mut Process, a: [u64; 6]) -> SysResult {
+pub fn unlinkat(p: &mut Vcpu, a: [u64; 6]) -> SysResult {
     let path = p.path(a[1])?;
     sys(libc::SYS_unlinkat, [a[0], cptr(&path), a[2], 0, 0, 0])
 }
-pub fn symlinkat(p: &mut Process, a: [u64; 6]) -> SysResult {
+pub fn symlinkat(p: &mut Vcpu, a: [u64; 6]) -> SysResult {
     // The link's content is stored as the guest wrote it, not resolved.
     let target =
         CString::new(p.mem.cstr(a[0], libc::PATH_MAX as usize)?).map_err(|_| Errno::EINVAL)?;
@@ -177,17 +183,17 @@ pub fn symlinkat(p: &mut Process, a: [u64; 6]) -> SysResult {
         [cptr(&target), a[1], cptr(&path), 0, 0, 0],
     )
 }
-pub fn linkat(p: &mut Process, a: [u64; 6]) -> SysResult {
+pub fn linkat(p: &mut Vcpu, a: [u64; 6]) -> SysResult {
     let (old, new) = (p.path(a[1])?, p.path(a[3])?);
     sys(
         libc::SYS_linkat,
         [a[0], cptr(&old), a[2], cptr(&new), a[4], 0],
     )
 }
-pub fn renameat(p: &mut Process, a: [u64; 6]) -> SysResult {
+pub fn renameat(p: &mut Vcpu, a: [u64; 6]) -> SysResult {
     renameat2(p, [a[0], a[1], a[2], a[3], 0, 0])
 }
-pub fn renameat2(p: &mut Process, a: [u64; 6]) -> SysResult {
+pub fn renameat2(p: &mut Vcpu, a: [u64; 6]) -> SysResult {
     let (old, new) = (p.path(a[1])?, p.path(a[3])?);
     sys(
         libc::SYS_renameat2,
@@ -196,89 +202,131 @@ pub fn renameat2(p: &mut Process, a: [u64; 6]) -> SysResult {
 }
 /// `struct statfs` is asm-generic's 120 bytes on both sides.
 const STATFS_SIZE: u64 = 120;
-pub fn statfs(p: &mut Process, a: [u64; 6]) -> SysResult {
+pub fn statfs(p: &mut Vcpu, a: [u64; 6]) -> SysResult {
     let path = p.path(a[0])?;
     sys(
         libc::SYS_statfs,
         [cptr(&path), p.wr(a[1], STATFS_SIZE)?, 0, 0, 0, 0],
     )
 }
-pub fn fstatfs(p: &mut Process, a: [u64; 6]) -> SysResult {
+pub fn fstatfs(p: &mut Vcpu, a: [u64; 6]) -> SysResult {
     sys(
         libc::SYS_fstatfs,
         [a[0], p.wr(a[1], STATFS_SIZE)?, 0, 0, 0, 0],
     )
 }
-pub fn truncate(p: &mut Process, a: [u64; 6]) -> SysResult {
+pub fn truncate(p: &mut Vcpu, a: [u64; 6]) -> SysResult {
     let path = p.path(a[0])?;
     sys(libc::SYS_truncate, [cptr(&path), a[1], 0, 0, 0, 0])
 }
-pub fn ftruncate(_: &mut Process, a: [u64; 6]) -> SysResult {
+pub fn ftruncate(_: &mut Vcpu, a: [u64; 6]) -> SysResult {
     sys(libc::SYS_ftruncate, a)
 }
-pub fn faccessat(p: &mut Process, a: [u64; 6]) -> SysResult {
+pub fn faccessat(p: &mut Vcpu, a: [u64; 6]) -> SysResult {
     faccessat2(p, [a[0], a[1], a[2], 0, 0, 0])
 }
-pub fn faccessat2(p: &mut Process, a: [u64; 6]) -> SysResult {
+pub fn faccessat2(p: &mut Vcpu, a: [u64; 6]) -> SysResult {
     let path = p.path(a[1])?;
     sys(libc::SYS_faccessat2, [a[0], cptr(&path), a[2], a[3], 0, 0])
 }
-pub fn chdir(p: &mut Process, a: [u64; 6]) -> SysResult {
+pub fn chdir(p: &mut Vcpu, a: [u64; 6]) -> SysResult {
     let path = p.path(a[0])?;
     sys(libc::SYS_chdir, [cptr(&path), 0, 0, 0, 0, 0])
 }
-pub fn fchdir(_: &mut Process, a: [u64; 6]) -> SysResult {
+pub fn fchdir(_: &mut Vcpu, a: [u64; 6]) -> SysResult {
     sys(libc::SYS_fchdir, a)
 }
-pub fn fchmod(_: &mut Process, a: [u64; 6]) -> SysResult {
+pub fn fchmod(_: &mut Vcpu, a: [u64; 6]) -> SysResult {
     sys(libc::SYS_fchmod, a)
 }
-pub fn fchmodat(p: &mut Process, a: [u64; 6]) -> SysResult {
+pub fn fchmodat(p: &mut Vcpu, a: [u64; 6]) -> SysResult {
     let path = p.path(a[1])?;
     sys(libc::SYS_fchmodat, [a[0], cptr(&path), a[2], 0, 0, 0])
 }
-pub fn openat(p: &mut Process, a: [u64; 6]) -> SysResult {
+pub fn openat(p: &mut Vcpu, a: [u64; 6]) -> SysResult {
     // O_* flags are asm-generic's on riscv64 and the same bits on x86-64.
     let path = p.path(a[1])?;
     sys(libc::SYS_openat, [a[0], cptr(&path), a[2], a[3], 0, 0])
 }
-pub fn close(_: &mut Process, a: [u64; 6]) -> SysResult {
+pub fn close(_: &mut Vcpu, a: [u64; 6]) -> SysResult {
     sys(libc::SYS_close, a)
 }
-pub fn pipe2(p: &mut Process, a: [u64; 6]) -> SysResult {
+pub fn pipe2(p: &mut Vcpu, a: [u64; 6]) -> SysResult {
     sys(libc::SYS_pipe2, [p.wr(a[0], 8)?, a[1], 0, 0, 0, 0])
 }
-pub fn getdents64(p: &mut Process, a: [u64; 6]) -> SysResult {
+pub fn getdents64(p: &mut Vcpu, a: [u64; 6]) -> SysResult {
     // struct linux_dirent64 is architecture independent.
     sys(
         libc::SYS_getdents64,
         [a[0], p.wr(a[1], a[2])?, a[2], 0, 0, 0],
     )
 }
-pub fn lseek(_: &mut Process, a: [u64; 6]) -> SysResult {
+pub fn lseek(_: &mut Vcpu, a: [u64; 6]) -> SysResult {
     sys(libc::SYS_lseek, a)
 }
-pub fn read(p: &mut Process, a: [u64; 6]) -> SysResult {
+pub fn read(p: &mut Vcpu, a: [u64; 6]) -> SysResult {
+    if would_block(p, a[0], libc::POLLIN) {
+        return Ok(0);
+    }
     sys(libc::SYS_read, [a[0], p.wr(a[1], a[2])?, a[2], 0, 0, 0])
 }
-pub fn write(p: &mut Process, a: [u64; 6]) -> SysResult {
-    sys(libc::SYS_write, [a[0], p.rd(a[1], a[2])?, a[2], 0, 0, 0])
+pub fn write(p: &mut Vcpu, a: [u64; 6]) -> SysResult {
+    if would_block(p, a[0], libc::POLLOUT) {
+        return Ok(0);
+    }
+    let len = det_pipe_clamp(p, a[0], a[2]);
+    let r = sys(libc::SYS_write, [a[0], p.rd(a[1], a[2])?, len, 0, 0, 0]);
+    sigpipe(p, r)
 }
-pub fn pread64(p: &mut Process, a: [u64; 6]) -> SysResult {
+
+/// Deterministic mode: a write to a pipe is cut to PIPE_BUF bytes, which a writable pipe
+/// (one free buffer at least) takes without blocking. A longer blocking write could wait for
+/// a reader that is another vCPU of this very host thread; the guest sees a partial write
+/// instead, which write loops (stdio's among them) continue.
+fn det_pipe_clamp(p: &Vcpu, fd: u64, len: u64) -> u64 {
+    const PIPE_BUF: u64 = 4096;
+    if len <= PIPE_BUF || !p.shared.deterministic() {
+        return len;
+    }
+    let mut st: libc::stat = unsafe { std::mem::zeroed() };
+    let fifo = unsafe { libc::fstat(fd as i32, &mut st) } == 0
+        && st.st_mode & libc::S_IFMT == libc::S_IFIFO;
+    if fifo {
+        PIPE_BUF
+    } else {
+        len
+    }
+}
+
+/// A write to a pipe or socket nobody reads also raises SIGPIPE, as the kernel does (mimic's
+/// own host SIGPIPE is ignored, so only the EPIPE arrives).
+fn sigpipe(p: &Vcpu, r: SysResult) -> SysResult {
+    if r == Err(Errno(libc::EPIPE)) {
+        const SIGPIPE: usize = 13;
+        let info =
+            crate::signal::sender_info(SIGPIPE, crate::signal::SI_USER, p.shared.pid(), unsafe {
+                libc::getuid()
+            });
+        p.raise_self(SIGPIPE, info);
+    }
+    r
+}
+pub fn pread64(p: &mut Vcpu, a: [u64; 6]) -> SysResult {
     sys(
         libc::SYS_pread64,
         [a[0], p.wr(a[1], a[2])?, a[2], a[3], 0, 0],
     )
 }
-pub fn pwrite64(p: &mut Process, a: [u64; 6]) -> SysResult {
-    sys(
+pub fn pwrite64(p: &mut Vcpu, a: [u64; 6]) -> SysResult {
+    let r = sys(
         libc::SYS_pwrite64,
         [a[0], p.rd(a[1], a[2])?, a[2], a[3], 0, 0],
-    )
+    );
+    sigpipe(p, r)
 }
 
 /// The guest's `struct iovec` array as host iovecs, each buffer checked for `writable`.
-fn iovecs(p: &Process, addr: u64, count: u64, writable: bool) -> Result<Vec<libc::iovec>, Errno> {
+fn iovecs(p: &Vcpu, addr: u64, count: u64, writable: bool) -> Result<Vec<libc::iovec>, Errno> {
     if count > 1024 {
         return Err(Errno::EINVAL);
     }
@@ -300,22 +348,35 @@ fn iovecs(p: &Process, addr: u64, count: u64, writable: bool) -> Result<Vec<libc
         .collect()
 }
 
-pub fn readv(p: &mut Process, a: [u64; 6]) -> SysResult {
+pub fn readv(p: &mut Vcpu, a: [u64; 6]) -> SysResult {
+    if would_block(p, a[0], libc::POLLIN) {
+        return Ok(0);
+    }
     let v = iovecs(p, a[1], a[2], true)?;
     sys(
         libc::SYS_readv,
         [a[0], v.as_ptr() as u64, v.len() as u64, 0, 0, 0],
     )
 }
-pub fn writev(p: &mut Process, a: [u64; 6]) -> SysResult {
-    let v = iovecs(p, a[1], a[2], false)?;
-    sys(
+pub fn writev(p: &mut Vcpu, a: [u64; 6]) -> SysResult {
+    if would_block(p, a[0], libc::POLLOUT) {
+        return Ok(0);
+    }
+    let mut v = iovecs(p, a[1], a[2], false)?;
+    let total: u64 = v.iter().map(|i| i.iov_len as u64).sum();
+    let mut room = det_pipe_clamp(p, a[0], total);
+    for i in v.iter_mut() {
+        i.iov_len = i.iov_len.min(room as usize);
+        room -= i.iov_len as u64;
+    }
+    let r = sys(
         libc::SYS_writev,
         [a[0], v.as_ptr() as u64, v.len() as u64, 0, 0, 0],
-    )
+    );
+    sigpipe(p, r)
 }
 
-pub fn pselect6(p: &mut Process, a: [u64; 6]) -> SysResult {
+pub fn pselect6(p: &mut Vcpu, a: [u64; 6]) -> SysResult {
     let n = a[0].min(1024);
     let set = n.div_ceil(64) * 8;
     let (r, w, e) = (
@@ -323,22 +384,116 @@ pub fn pselect6(p: &mut Process, a: [u64; 6]) -> SysResult {
         p.wr_opt(a[2], set)?,
         p.wr_opt(a[3], set)?,
     );
+    let timeout = p.wr_opt(a[4], 16)?;
+    if p.shared.deterministic() {
+        return det_pselect6(p, n, set, a);
+    }
     // The guest's signal mask is emulated; the host call runs with mimic's own.
-    sys(libc::SYS_pselect6, [n, r, w, e, p.wr_opt(a[4], 16)?, 0])
+    sys(libc::SYS_pselect6, [n, r, w, e, timeout, 0])
 }
-pub fn ppoll(p: &mut Process, a: [u64; 6]) -> SysResult {
+
+/// A guest timeout (timespec) in nanoseconds; None for NULL.
+fn timeout_ns(p: &Vcpu, addr: u64) -> Result<Option<u64>, Errno> {
+    if addr == 0 {
+        return Ok(None);
+    }
+    let t = p.mem.slice(addr, 16)?;
+    let sec = i64::from_le_bytes(t[..8].try_into().expect("8 bytes"));
+    let nsec = i64::from_le_bytes(t[8..].try_into().expect("8 bytes"));
+    if sec < 0 || !(0..1_000_000_000).contains(&nsec) {
+        return Err(Errno::EINVAL);
+    }
+    Ok(Some(sec as u64 * 1_000_000_000 + nsec as u64))
+}
+
+/// Deterministic pselect6: select without waiting on copies of the guest's sets; when nothing
+/// is ready, park until one of the fds is or the (virtual) timeout passes.
+fn det_pselect6(p: &mut Vcpu, n: u64, set: u64, a: [u64; 6]) -> SysResult {
+    let mut sets: Vec<Option<Vec<u8>>> = Vec::new();
+    for &addr in &a[1..4] {
+        sets.push(if addr == 0 {
+            None
+        } else {
+            Some(p.mem.slice(addr, set)?.to_vec())
+        });
+    }
+    let original = sets.clone();
+    let zero = [0u64; 2];
+    let mut ptrs = [0u64; 3];
+    for (ptr, s) in ptrs.iter_mut().zip(sets.iter_mut()) {
+        *ptr = s.as_mut().map_or(0, |v| v.as_mut_ptr() as u64);
+    }
+    let r = sys(
+        libc::SYS_pselect6,
+        [n, ptrs[0], ptrs[1], ptrs[2], zero.as_ptr() as u64, 0],
+    )?;
+    let rel = timeout_ns(p, a[4])?;
+    let expired = std::mem::take(&mut p.poll_expired);
+    if r > 0 || rel == Some(0) || expired {
+        for (&addr, s) in a[1..4].iter().zip(&sets) {
+            if let Some(s) = s {
+                p.put(addr, s)?;
+            }
+        }
+        return Ok(r);
+    }
+    let mut fds = Vec::new();
+    for (s, events) in original
+        .iter()
+        .zip([libc::POLLIN, libc::POLLOUT, libc::POLLPRI])
+    {
+        if let Some(s) = s {
+            for fd in 0..n as usize {
+                if s[fd / 8] & (1 << (fd % 8)) != 0 {
+                    fds.push((fd as i32, events));
+                }
+            }
+        }
+    }
+    let deadline = rel.map(|r| super::thread::deadline(p, r));
+    p.wait = Some(crate::sched::Wait::Io { fds, deadline });
+    Ok(0)
+}
+pub fn ppoll(p: &mut Vcpu, a: [u64; 6]) -> SysResult {
     if a[1] > 65536 {
         return Err(Errno::EINVAL);
     }
     let fds = p.wr(a[0], a[1] * 8)?; // struct pollfd is 8 bytes on both sides
-    sys(libc::SYS_ppoll, [fds, a[1], p.wr_opt(a[2], 16)?, 0, 0, 0])
+    let timeout = p.rd_opt(a[2], 16)?;
+    if p.shared.deterministic() {
+        // Poll without waiting; when nothing is ready, park until something is or the
+        // (virtual) timeout passes.
+        let zero = [0u64; 2];
+        let n = sys(libc::SYS_ppoll, [fds, a[1], zero.as_ptr() as u64, 0, 0, 0])?;
+        let rel = timeout_ns(p, a[2])?;
+        let expired = std::mem::take(&mut p.poll_expired);
+        if n > 0 || rel == Some(0) || expired {
+            return Ok(n);
+        }
+        let list: Vec<(i32, i16)> = p
+            .mem
+            .slice(a[0], a[1] * 8)?
+            .chunks(8)
+            .map(|c| {
+                let fd = i32::from_le_bytes(c[..4].try_into().expect("4 bytes"));
+                (fd, i16::from_le_bytes([c[4], c[5]]))
+            })
+            .collect();
+        let deadline = rel.map(|r| super::thread::deadline(p, r));
+        p.wait = Some(crate::sched::Wait::Io {
+            fds: list,
+            deadline,
+        });
+        return Ok(0);
+    }
+    sys(libc::SYS_ppoll, [fds, a[1], timeout, 0, 0, 0])
 }
 
-pub fn readlinkat(p: &mut Process, a: [u64; 6]) -> SysResult {
+pub fn readlinkat(p: &mut Vcpu, a: [u64; 6]) -> SysResult {
     let raw = p.mem.cstr(a[1], libc::PATH_MAX as usize)?;
     let buf = p.wr(a[2], a[3])?;
-    if raw == b"/proc/self/exe" || raw == format!("/proc/{}/exe", p.pid).as_bytes() {
-        let exe = p.exe.as_os_str().as_encoded_bytes();
+    if raw == b"/proc/self/exe" || raw == format!("/proc/{}/exe", p.shared.pid()).as_bytes() {
+        let exe = p.shared.exe.as_os_str().as_encoded_bytes();
         let n = exe.len().min(a[3] as usize);
         p.put(a[2], &exe[..n])?;
         return Ok(n as u64);
@@ -370,7 +525,7 @@ fn stat_bytes(st: &libc::stat) -> [u8; 128] {
     b
 }
 
-pub fn newfstatat(p: &mut Process, a: [u64; 6]) -> SysResult {
+pub fn newfstatat(p: &mut Vcpu, a: [u64; 6]) -> SysResult {
     p.wr(a[2], 128)?;
     let path = p.path(a[1])?;
     let mut st: libc::stat = unsafe { std::mem::zeroed() };
@@ -381,7 +536,7 @@ pub fn newfstatat(p: &mut Process, a: [u64; 6]) -> SysResult {
     p.put(a[2], &stat_bytes(&st))?;
     Ok(0)
 }
-pub fn fstat(p: &mut Process, a: [u64; 6]) -> SysResult {
+pub fn fstat(p: &mut Vcpu, a: [u64; 6]) -> SysResult {
     p.wr(a[1], 128)?;
     let mut st: libc::stat = unsafe { std::mem::zeroed() };
     sys(
@@ -391,7 +546,7 @@ pub fn fstat(p: &mut Process, a: [u64; 6]) -> SysResult {
     p.put(a[1], &stat_bytes(&st))?;
     Ok(0)
 }
-pub fn statx(p: &mut Process, a: [u64; 6]) -> SysResult {
+pub fn statx(p: &mut Vcpu, a: [u64; 6]) -> SysResult {
     // struct statx is architecture independent (256 bytes).
     let path = p.path(a[1])?;
     sys(
@@ -399,13 +554,13 @@ pub fn statx(p: &mut Process, a: [u64; 6]) -> SysResult {
         [a[0], cptr(&path), a[2], a[3], p.wr(a[4], 256)?, 0],
     )
 }
-pub fn fsync(_: &mut Process, a: [u64; 6]) -> SysResult {
+pub fn fsync(_: &mut Vcpu, a: [u64; 6]) -> SysResult {
     sys(libc::SYS_fsync, a)
 }
-pub fn fdatasync(_: &mut Process, a: [u64; 6]) -> SysResult {
+pub fn fdatasync(_: &mut Vcpu, a: [u64; 6]) -> SysResult {
     sys(libc::SYS_fdatasync, a)
 }
-pub fn utimensat(p: &mut Process, a: [u64; 6]) -> SysResult {
+pub fn utimensat(p: &mut Vcpu, a: [u64; 6]) -> SysResult {
     let path = p.path_opt(a[1])?;
     let path_ptr = path.as_ref().map(cptr).unwrap_or(0);
     sys(

@@ -1,8 +1,9 @@
 //! brk, mmap, munmap, mprotect, mremap, madvise over the guest address space.
 
 use super::{Errno, SysResult};
-use crate::memory::{page_up, perm, GUEST_LIMIT, PAGE};
-use crate::process::Process;
+use crate::memory::{page_up, perm, AddressSpace, GUEST_LIMIT, PAGE};
+use crate::process::lock;
+use crate::vcpu::Vcpu;
 
 // asm-generic/mman-common.h and mman.h (the same bits as x86-64's).
 const MAP_SHARED: u64 = 0x01;
@@ -29,8 +30,8 @@ fn length(len: u64) -> Result<u64, Errno> {
     }
 }
 
-pub fn brk(p: &mut Process, a: [u64; 6]) -> SysResult {
-    let s = &mut p.space;
+pub fn brk(p: &mut Vcpu, a: [u64; 6]) -> SysResult {
+    let s = &mut *p.shared.space();
     let want = a[0];
     if want < s.brk_start || want >= GUEST_LIMIT {
         return Ok(s.brk);
@@ -57,13 +58,14 @@ pub fn brk(p: &mut Process, a: [u64; 6]) -> SysResult {
     Ok(want)
 }
 
-pub fn mmap(p: &mut Process, a: [u64; 6]) -> SysResult {
+pub fn mmap(p: &mut Vcpu, a: [u64; 6]) -> SysResult {
     let [addr, len, prot, flags, fd, off] = a;
     let len = length(len)?;
     if !off.is_multiple_of(PAGE) {
         return Err(Errno::EINVAL);
     }
-    let s = &mut p.space;
+    let mut space = p.shared.space();
+    let s = &mut *space;
     let at = if flags & (MAP_FIXED | MAP_FIXED_NOREPLACE) != 0 {
         if !addr.is_multiple_of(PAGE) {
             return Err(Errno::EINVAL);
@@ -94,7 +96,9 @@ pub fn mmap(p: &mut Process, a: [u64; 6]) -> SysResult {
     if st.st_mode & libc::S_IFMT == libc::S_IFDIR {
         return Err(Errno(libc::ENODEV));
     }
-    if flags & MAP_SHARED != 0 && prot & libc::PROT_WRITE as u64 != 0 && p.reported.insert(2 << 32)
+    if flags & MAP_SHARED != 0
+        && prot & libc::PROT_WRITE as u64 != 0
+        && lock(&p.shared.reported).insert(2 << 32)
     {
         eprintln!("mimic: shared writable file mappings are copies; writes do not reach the file");
     }
@@ -114,7 +118,7 @@ pub fn mmap(p: &mut Process, a: [u64; 6]) -> SysResult {
         };
         if n < 0 {
             let e = Errno::last();
-            let _ = p.space.unmap(at, len);
+            let _ = s.unmap(at, len);
             return Err(e);
         }
         if n == 0 {
@@ -122,22 +126,23 @@ pub fn mmap(p: &mut Process, a: [u64; 6]) -> SysResult {
         }
         done += n as usize;
     }
-    p.space
-        .protect(at, len, prot as u32)
-        .map_err(Errno::from_host)?;
+    s.protect(at, len, prot as u32).map_err(Errno::from_host)?;
     Ok(at)
 }
 
-pub fn munmap(p: &mut Process, a: [u64; 6]) -> SysResult {
+pub fn munmap(p: &mut Vcpu, a: [u64; 6]) -> SysResult {
     let len = length(a[1])?;
     if !a[0].is_multiple_of(PAGE) || a[0].checked_add(len).is_none_or(|e| e > GUEST_LIMIT) {
         return Err(Errno::EINVAL);
     }
-    p.space.unmap(a[0], len).map_err(|_| Errno::EINVAL)?;
+    p.shared
+        .space()
+        .unmap(a[0], len)
+        .map_err(|_| Errno::EINVAL)?;
     Ok(0)
 }
 
-pub fn mprotect(p: &mut Process, a: [u64; 6]) -> SysResult {
+pub fn mprotect(p: &mut Vcpu, a: [u64; 6]) -> SysResult {
     if !a[0].is_multiple_of(PAGE) {
         return Err(Errno::EINVAL);
     }
@@ -145,7 +150,8 @@ pub fn mprotect(p: &mut Process, a: [u64; 6]) -> SysResult {
     if len == 0 {
         return Ok(0);
     }
-    p.space
+    p.shared
+        .space()
         .protect(a[0], len, a[2] as u32)
         .map_err(Errno::from_host)?;
     Ok(0)
@@ -166,13 +172,14 @@ fn perm_to_prot(bits: u8) -> u32 {
     prot as u32
 }
 
-pub fn mremap(p: &mut Process, a: [u64; 6]) -> SysResult {
+pub fn mremap(p: &mut Vcpu, a: [u64; 6]) -> SysResult {
     let [old, old_len, new_len, flags, new_addr, _] = a;
     if !old.is_multiple_of(PAGE) || flags & !(MREMAP_MAYMOVE | MREMAP_FIXED) != 0 {
         return Err(Errno::EINVAL);
     }
     let (old_len, new_len) = (length(old_len)?, length(new_len)?);
-    let s = &mut p.space;
+    let mut space = p.shared.space();
+    let s = &mut *space;
     if old.checked_add(old_len).is_none_or(|e| e > GUEST_LIMIT) {
         return Err(Errno::EFAULT);
     }
@@ -191,7 +198,7 @@ pub fn mremap(p: &mut Process, a: [u64; 6]) -> SysResult {
             return Err(Errno::EINVAL);
         }
         s.unmap(new_addr, new_len).map_err(enomem)?;
-        return move_grow(p, old, old_len, new_addr, new_len, prot);
+        return move_grow(s, old, old_len, new_addr, new_len, prot);
     }
     if new_len <= old_len {
         if new_len < old_len {
@@ -210,11 +217,11 @@ pub fn mremap(p: &mut Process, a: [u64; 6]) -> SysResult {
         return Err(Errno::ENOMEM);
     }
     let to = s.find_free(new_len, PAGE).ok_or(Errno::ENOMEM)?;
-    move_grow(p, old, old_len, to, new_len, prot)
+    move_grow(s, old, old_len, to, new_len, prot)
 }
 
 fn move_grow(
-    p: &mut Process,
+    s: &mut AddressSpace,
     old: u64,
     old_len: u64,
     to: u64,
@@ -222,39 +229,32 @@ fn move_grow(
     prot: u32,
 ) -> SysResult {
     let keep = old_len.min(new_len);
-    p.space.move_pages(old, to, keep).map_err(enomem)?;
+    s.move_pages(old, to, keep).map_err(enomem)?;
     if old_len > keep {
-        p.space.unmap(old + keep, old_len - keep).map_err(enomem)?;
+        s.unmap(old + keep, old_len - keep).map_err(enomem)?;
     }
     if new_len > keep {
-        p.space
-            .map_fixed(to + keep, new_len - keep, prot)
+        s.map_fixed(to + keep, new_len - keep, prot)
             .map_err(enomem)?;
     }
     Ok(to)
 }
 
-pub fn madvise(p: &mut Process, a: [u64; 6]) -> SysResult {
+pub fn madvise(p: &mut Vcpu, a: [u64; 6]) -> SysResult {
     if !a[0].is_multiple_of(PAGE) {
         return Err(Errno::EINVAL);
     }
     if a[2] == MADV_DONTNEED {
         // Private anonymous memory reads back as zeroes afterwards.
         let len = page_up(a[1]).ok_or(Errno::EINVAL)?;
+        let mut space = p.shared.space();
         let mut at = a[0];
         while at < a[0].saturating_add(len).min(GUEST_LIMIT) {
-            if p.space.perm_at(at) & perm::MAPPED != 0 {
-                p.space.zero_raw(at, PAGE);
+            if space.perm_at(at) & perm::MAPPED != 0 {
+                space.zero_raw(at, PAGE);
             }
             at += PAGE;
         }
     }
-    Ok(0)
-}
-
-/// What `__builtin___clear_cache` calls after writing code: decoded and translated code of
-/// the process is dropped before the guest goes on.
-pub fn riscv_flush_icache(p: &mut Process, _: [u64; 6]) -> SysResult {
-    p.space.code_changed = true;
     Ok(0)
 }

@@ -1,7 +1,7 @@
 //! The Linux ABI as one declared table.
 //!
 //! ```text
-//!   ecall (a7 = nr, a0..a5) ─▶ TABLE lookup ─▶ handler(&mut Process, args) ─▶ a0
+//!   ecall (a7 = nr, a0..a5) ─▶ TABLE lookup ─▶ handler(&mut Vcpu, args) ─▶ a0
 //!                                  │                       │
 //!                                  └── --strace line ◀─────┘  (from the declared arg kinds)
 //!   not in the table ─▶ -ENOSYS, reported once
@@ -17,16 +17,19 @@ mod mm;
 mod proc;
 mod signal;
 mod strace;
+mod thread;
+
+pub use thread::futex_wake;
 
 pub use errno::Errno;
 
-use crate::process::Process;
+use crate::vcpu::Vcpu;
 use std::io::Write;
 use std::sync::OnceLock;
 
 /// What a handler returns: the value for a0, or an errno (a0 = -errno).
 pub type SysResult = Result<u64, Errno>;
-type Handler = fn(&mut Process, [u64; 6]) -> SysResult;
+type Handler = fn(&mut Vcpu, [u64; 6]) -> SysResult;
 
 /// What an argument is, which is how `--strace` shows it (see `strace.rs`).
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
@@ -139,15 +142,16 @@ syscalls! {
     82  fsync(Fd) -> Int = fs::fsync;
     83  fdatasync(Fd) -> Int = fs::fdatasync;
     88  utimensat(DirFd, Path, Ptr, AtFlags) -> Int = fs::utimensat;
-    93  exit(Int) -> None = proc::exit;
-    94  exit_group(Int) -> None = proc::exit_group;
-    96  set_tid_address(Ptr) -> Int = proc::set_tid_address;
-    98  futex(Ptr, Int, Int, Ptr, Ptr, Int) -> Int = proc::futex;
-    99  set_robust_list(Ptr, Size) -> Int = proc::set_robust_list;
-    101 nanosleep(Ptr, Ptr) -> Int = proc::nanosleep;
+    93  exit(Int) -> None = thread::exit;
+    94  exit_group(Int) -> None = thread::exit_group;
+    95  waitid(Int, Int, Ptr, Flags, Ptr) -> Int = thread::waitid;
+    96  set_tid_address(Ptr) -> Int = thread::set_tid_address;
+    98  futex(Ptr, Int, Int, Ptr, Ptr, Int) -> Int = thread::futex;
+    99  set_robust_list(Ptr, Size) -> Int = thread::set_robust_list;
+    101 nanosleep(Ptr, Ptr) -> Int = thread::nanosleep;
     113 clock_gettime(Int, Ptr) -> Int = proc::clock_gettime;
     114 clock_getres(Int, Ptr) -> Int = proc::clock_getres;
-    115 clock_nanosleep(Int, Flags, Ptr, Ptr) -> Int = proc::clock_nanosleep;
+    115 clock_nanosleep(Int, Flags, Ptr, Ptr) -> Int = thread::clock_nanosleep;
     123 sched_getaffinity(Int, Size, Ptr) -> Int = proc::sched_getaffinity;
     124 sched_yield() -> Int = proc::sched_yield;
     129 kill(Int, Signal) -> Int = signal::kill;
@@ -155,6 +159,7 @@ syscalls! {
     131 tgkill(Int, Int, Signal) -> Int = signal::tgkill;
     132 sigaltstack(Ptr, Ptr) -> Int = signal::sigaltstack;
     134 rt_sigaction(Signal, Ptr, Ptr, Size) -> Int = signal::rt_sigaction;
+    133 rt_sigsuspend(Ptr, Size) -> Int = signal::rt_sigsuspend;
     135 rt_sigprocmask(SigHow, Ptr, Ptr, Size) -> Int = signal::rt_sigprocmask;
     136 rt_sigpending(Ptr, Size) -> Int = signal::rt_sigpending;
     138 rt_sigqueueinfo(Int, Signal, Ptr) -> Int = signal::rt_sigqueueinfo;
@@ -172,22 +177,44 @@ syscalls! {
     175 geteuid() -> Int = proc::geteuid;
     176 getgid() -> Int = proc::getgid;
     177 getegid() -> Int = proc::getegid;
-    178 gettid() -> Int = proc::gettid;
+    178 gettid() -> Int = thread::gettid;
     179 sysinfo(Ptr) -> Int = proc::sysinfo;
     214 brk(Ptr) -> Ptr = mm::brk;
     215 munmap(Ptr, Size) -> Int = mm::munmap;
     216 mremap(Ptr, Size, Size, Flags, Ptr) -> Ptr = mm::mremap;
+    220 clone(Flags, Ptr, Ptr, Ptr, Ptr) -> Int = thread::clone;
+    221 execve(Path, Ptr, Ptr) -> None = thread::execve;
     222 mmap(Ptr, Size, MmapProt, MmapFlags, Fd, Long) -> Ptr = mm::mmap;
     226 mprotect(Ptr, Size, MmapProt) -> Int = mm::mprotect;
     233 madvise(Ptr, Size, Int) -> Int = mm::madvise;
     258 riscv_hwprobe(Ptr, Size, Size, Ptr, Flags) -> Int = proc::enosys;
-    259 riscv_flush_icache(Ptr, Ptr, Flags) -> Int = mm::riscv_flush_icache;
+    259 riscv_flush_icache(Ptr, Ptr, Flags) -> Int = thread::riscv_flush_icache;
+    260 wait4(Int, Ptr, Flags, Ptr) -> Int = thread::wait4;
     261 prlimit64(Int, Int, Ptr, Ptr) -> Int = proc::prlimit64;
     276 renameat2(DirFd, Path, DirFd, Path, Flags) -> Int = fs::renameat2;
     278 getrandom(Ptr, Size, Flags) -> Int = proc::getrandom;
     291 statx(DirFd, Path, Flags, Flags, Ptr) -> Int = fs::statx;
     293 rseq(Ptr, Size, Flags, Int) -> Int = proc::enosys;
+    435 clone3(Ptr, Size) -> Int = thread::clone3;
     439 faccessat2(DirFd, Path, AccessMode, AtFlags) -> Int = fs::faccessat2;
+}
+
+pub const NR_RT_SIGSUSPEND: u64 = 133;
+
+/// Calls Linux returns EINTR from after a signal handler even with SA_RESTART (signal(7)):
+/// the waits for fds and signals and the sleeps.
+pub fn never_restarted(nr: u64) -> bool {
+    matches!(nr, 72 | 73 | 101 | 115 | NR_RT_SIGSUSPEND)
+}
+
+/// Writes the `--strace` result line of a call whose text was formatted earlier.
+pub fn strace_result(p: &Vcpu, call: &str, r: u64) {
+    let r = if (r as i64) < 0 && (r as i64) >= -4095 {
+        Err(Errno(-(r as i64) as i32))
+    } else {
+        Ok(r)
+    };
+    strace_line(p, call, &r, Ret::Int);
 }
 
 /// The row for `nr`, if mimic implements it.
@@ -213,25 +240,22 @@ fn unimplemented_name(nr: u64) -> &'static str {
         117 => "ptrace",
         167 => "prctl",
         198 => "socket",
-        220 => "clone",
-        221 => "execve",
-        260 => "wait4",
         283 => "membarrier",
-        435 => "clone3",
         _ => "?",
     }
 }
 
 /// Performs the system call in the guest's a7/a0..a5 and returns the value for a0.
-pub fn dispatch(p: &mut Process, nr: u64, args: [u64; 6]) -> u64 {
+pub fn dispatch(p: &mut Vcpu, nr: u64, args: [u64; 6]) -> u64 {
+    let strace = p.shared.cfg.strace;
     let Some(sc) = lookup(nr) else {
-        if p.reported.insert(nr) {
+        if crate::process::lock(&p.shared.reported).insert(nr) {
             eprintln!(
                 "mimic: unsupported syscall {nr} ({})",
                 unimplemented_name(nr)
             );
         }
-        if p.strace {
+        if strace {
             strace_line(
                 p,
                 &format!("unknown_syscall_{nr}()"),
@@ -243,14 +267,19 @@ pub fn dispatch(p: &mut Process, nr: u64, args: [u64; 6]) -> u64 {
     };
     // The call line is formatted before the call: the handler may change what the
     // pointers point at, and exit never returns to print it afterwards.
-    let call = p.strace.then(|| format_call(p, sc, &args));
+    let call = strace.then(|| format_call(p, sc, &args));
     if sc.ret == Ret::None {
         if let Some(c) = &call {
-            let _ = writeln!(std::io::stderr().lock(), "{} {c}", p.pid);
+            let _ = writeln!(std::io::stderr().lock(), "{} {c}", p.tid);
         }
         return (sc.handler)(p, args).unwrap_or_else(|e| (-(e.0 as i64)) as u64);
     }
     let r = (sc.handler)(p, args);
+    if p.wait.is_some() {
+        // Parked (deterministic mode): the call shows when it runs again or completes.
+        p.parked_call = call;
+        return 0;
+    }
     if let Some(c) = call {
         strace_line(p, &c, &r, sc.ret);
     }
@@ -260,17 +289,17 @@ pub fn dispatch(p: &mut Process, nr: u64, args: [u64; 6]) -> u64 {
     }
 }
 
-fn strace_line(p: &Process, call: &str, r: &SysResult, ret: Ret) {
+fn strace_line(p: &Vcpu, call: &str, r: &SysResult, ret: Ret) {
     let result = match (r, ret) {
         (Err(e), _) => format!("-1 {e}"),
         (Ok(v), Ret::Ptr) => format!("0x{v:016x}"),
         (Ok(v), _) => format!("{}", *v as i64),
     };
-    let _ = writeln!(std::io::stderr().lock(), "{} {call} = {result}", p.pid);
+    let _ = writeln!(std::io::stderr().lock(), "{} {call} = {result}", p.tid);
 }
 
 /// `name(arg,arg,…)` as qemu's strace writes it.
-pub fn format_call(p: &Process, sc: &Syscall, args: &[u64; 6]) -> String {
+pub fn format_call(p: &Vcpu, sc: &Syscall, args: &[u64; 6]) -> String {
     let mode = strace::shows_mode(sc.args, args);
     let shown: Vec<String> = sc
         .args

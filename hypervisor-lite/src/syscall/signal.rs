@@ -2,10 +2,11 @@
 
 use super::fs::host;
 use super::{Errno, SysResult};
-use crate::process::Process;
+use crate::process::lock;
 use crate::signal::{
     sender_info, SigAction, SigInfo, NSIG, SIGINFO_SIZE, SIGKILL, SIGSTOP, SI_TKILL, SI_USER,
 };
+use crate::vcpu::Vcpu;
 
 /// riscv64 has no sa_restorer: `struct sigaction` is handler, flags, mask (asm-generic).
 const SIGACTION_SIZE: u64 = 24;
@@ -18,7 +19,7 @@ fn word(b: &[u8], i: usize) -> u64 {
     u64::from_le_bytes(b[i * 8..i * 8 + 8].try_into().expect("8 bytes"))
 }
 
-pub fn rt_sigaction(p: &mut Process, a: [u64; 6]) -> SysResult {
+pub fn rt_sigaction(p: &mut Vcpu, a: [u64; 6]) -> SysResult {
     let sig = a[0] as usize;
     if a[3] != SIGSET_SIZE || sig == 0 || sig > NSIG {
         return Err(Errno::EINVAL);
@@ -37,7 +38,7 @@ pub fn rt_sigaction(p: &mut Process, a: [u64; 6]) -> SysResult {
         None
     };
     if a[2] != 0 {
-        let old = p.sig.actions[sig];
+        let old = lock(&p.shared.actions).0[sig];
         let mut b = [0u8; SIGACTION_SIZE as usize];
         b[..8].copy_from_slice(&old.handler.to_le_bytes());
         b[8..16].copy_from_slice(&old.flags.to_le_bytes());
@@ -45,12 +46,13 @@ pub fn rt_sigaction(p: &mut Process, a: [u64; 6]) -> SysResult {
         p.put(a[2], &b)?;
     }
     if let Some(n) = new {
-        p.sig.actions[sig] = n;
+        lock(&p.shared.actions).0[sig] = n;
+        crate::hostsig::mirror(sig, &n);
     }
     Ok(0)
 }
 
-pub fn rt_sigprocmask(p: &mut Process, a: [u64; 6]) -> SysResult {
+pub fn rt_sigprocmask(p: &mut Vcpu, a: [u64; 6]) -> SysResult {
     if a[3] != SIGSET_SIZE {
         return Err(Errno::EINVAL);
     }
@@ -71,7 +73,7 @@ pub fn rt_sigprocmask(p: &mut Process, a: [u64; 6]) -> SysResult {
     Ok(0)
 }
 
-pub fn sigaltstack(p: &mut Process, a: [u64; 6]) -> SysResult {
+pub fn sigaltstack(p: &mut Vcpu, a: [u64; 6]) -> SysResult {
     let new = if a[0] != 0 {
         let b = p.mem.slice(a[0], STACK_T_SIZE)?;
         Some((word(b, 0), word(b, 1) as u32, word(b, 2)))
@@ -101,54 +103,72 @@ pub fn sigaltstack(p: &mut Process, a: [u64; 6]) -> SysResult {
 
 /// Queues `sig` for this process (kill, tkill, tgkill, rt_sigqueueinfo to self) with the
 /// siginfo made by `info` for it.
-fn raise(p: &mut Process, sig: u64, info: impl FnOnce(usize) -> SigInfo) -> SysResult {
+fn raise(p: &mut Vcpu, sig: u64, info: impl FnOnce(usize) -> SigInfo) -> SysResult {
     if sig as usize > NSIG {
         return Err(Errno::EINVAL);
     }
     if sig != 0 {
-        p.sig.queue(sig as usize, info(sig as usize));
+        p.raise_self(sig as usize, info(sig as usize));
     }
     Ok(0)
 }
 
 /// si_pid and si_uid of a signal the guest sends itself.
-fn from_self(p: &Process, code: i32) -> impl FnOnce(usize) -> SigInfo {
-    let (pid, uid) = (p.pid, unsafe { libc::getuid() });
+fn from_self(p: &Vcpu, code: i32) -> impl FnOnce(usize) -> SigInfo {
+    let (pid, uid) = (p.shared.pid(), unsafe { libc::getuid() });
     move |sig| sender_info(sig, code, pid, uid)
 }
 
-pub fn kill(p: &mut Process, a: [u64; 6]) -> SysResult {
+/// A signal to the process is taken by the calling thread (Linux picks any thread that does
+/// not block it; the caller is one when it does not).
+pub fn kill(p: &mut Vcpu, a: [u64; 6]) -> SysResult {
     let pid = a[0] as i32;
-    if pid == p.pid || pid == 0 {
+    if pid == p.shared.pid() || pid == 0 {
         let info = from_self(p, SI_USER);
         return raise(p, a[1], info);
     }
     host(unsafe { libc::kill(pid, a[1] as i32) } as i64)
 }
-pub fn tkill(p: &mut Process, a: [u64; 6]) -> SysResult {
-    if a[0] as i32 == p.tid {
-        let info = from_self(p, SI_TKILL);
-        return raise(p, a[1], info);
-    }
-    Err(Errno::ESRCH)
+pub fn tkill(p: &mut Vcpu, a: [u64; 6]) -> SysResult {
+    to_thread(p, a[0] as i32, a[1])
 }
-pub fn tgkill(p: &mut Process, a: [u64; 6]) -> SysResult {
-    if a[0] as i32 == p.pid && a[1] as i32 == p.tid {
-        let info = from_self(p, SI_TKILL);
-        return raise(p, a[2], info);
+pub fn tgkill(p: &mut Vcpu, a: [u64; 6]) -> SysResult {
+    if a[0] as i32 != p.shared.pid() {
+        return Err(Errno::ESRCH);
     }
-    Err(Errno::ESRCH)
+    to_thread(p, a[1] as i32, a[2])
+}
+
+/// tkill/tgkill: queues `sig` for thread `tid` of this process, interrupting its blocking
+/// host call.
+fn to_thread(p: &mut Vcpu, tid: i32, sig: u64) -> SysResult {
+    if tid <= 0 || sig as usize > NSIG {
+        return Err(Errno::EINVAL);
+    }
+    if tid == p.tid {
+        let info = from_self(p, SI_TKILL);
+        return raise(p, sig, info);
+    }
+    let target = lock(&p.shared.threads).get(&tid).cloned();
+    let Some(t) = target else {
+        return Err(Errno::ESRCH);
+    };
+    if sig != 0 {
+        let info = from_self(p, SI_TKILL)(sig as usize);
+        t.raise(sig as usize, info);
+    }
+    Ok(0)
 }
 
 /// rt_sigqueueinfo(pid, sig, info): the caller's siginfo is delivered as given, except
 /// si_signo (the kernel sets it). Only the process itself is a target for now.
-pub fn rt_sigqueueinfo(p: &mut Process, a: [u64; 6]) -> SysResult {
+pub fn rt_sigqueueinfo(p: &mut Vcpu, a: [u64; 6]) -> SysResult {
     let mut info: SigInfo = p
         .mem
         .slice(a[2], SIGINFO_SIZE)?
         .try_into()
         .expect("siginfo size");
-    if a[0] as i32 != p.pid {
+    if a[0] as i32 != p.shared.pid() {
         return Err(Errno::ESRCH);
     }
     // The kernel refuses forged kernel or tkill codes (EPERM) only for other processes.
@@ -159,16 +179,37 @@ pub fn rt_sigqueueinfo(p: &mut Process, a: [u64; 6]) -> SysResult {
 }
 
 /// rt_sigpending(set, size): the signals raised while blocked.
-pub fn rt_sigpending(p: &mut Process, a: [u64; 6]) -> SysResult {
+pub fn rt_sigpending(p: &mut Vcpu, a: [u64; 6]) -> SysResult {
     if a[1] > SIGSET_SIZE {
         return Err(Errno::EINVAL);
     }
-    let bytes = p.sig.pending.to_le_bytes();
+    let bytes = lock(&p.ctl.pending).bits.to_le_bytes();
     p.put(a[0], &bytes[..a[1] as usize])?;
     Ok(0)
 }
 
-pub fn rt_sigreturn(p: &mut Process, _: [u64; 6]) -> SysResult {
+pub fn rt_sigreturn(p: &mut Vcpu, _: [u64; 6]) -> SysResult {
     p.sigreturn()?;
     Ok(0)
+}
+
+/// rt_sigsuspend(mask, size): waits with `mask` until a signal is delivered; always EINTR.
+pub fn rt_sigsuspend(p: &mut Vcpu, a: [u64; 6]) -> SysResult {
+    if a[1] != SIGSET_SIZE {
+        return Err(Errno::EINVAL);
+    }
+    let set = word(p.mem.slice(a[0], 8)?, 0) & !crate::signal::unblockable();
+    p.saved_mask = Some(p.sig.mask);
+    p.sig.mask = set;
+    if p.shared.deterministic() {
+        p.wait = Some(crate::sched::Wait::Signal);
+        return Ok(0);
+    }
+    loop {
+        p.take_host_signals();
+        if p.next_signal().is_some() {
+            return Err(Errno::EINTR);
+        }
+        crate::hostsig::wait_for_signal(|| p.next_signal().is_some());
+    }
 }

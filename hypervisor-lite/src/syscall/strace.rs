@@ -3,7 +3,7 @@
 //! hex. The names and bits are riscv64's (asm-generic), which x86-64 shares.
 
 use super::Arg;
-use crate::process::Process;
+use crate::vcpu::Vcpu;
 
 type Names = &'static [(u64, &'static str)];
 
@@ -124,7 +124,7 @@ pub fn shows_mode(kinds: &[Arg], args: &[u64; 6]) -> bool {
 }
 
 /// One argument as qemu's strace shows it.
-pub fn arg(p: &Process, kind: Arg, v: u64) -> String {
+pub fn arg(p: &Vcpu, kind: Arg, v: u64) -> String {
     match kind {
         Arg::Int | Arg::Fd => format!("{}", v as i32),
         Arg::Long => format!("{}", v as i64),

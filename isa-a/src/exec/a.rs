@@ -4,6 +4,15 @@
 //! `sc` completes as a compare-and-store against the value `lr` read, so on a shared address
 //! space it fails whenever another hart changed the word; the aq/rl bits need nothing more in
 //! a single hart, and the `Bus` implementation provides sequentially consistent host atomics.
+//!
+//! Under true parallelism (vCPUs on host threads) this is safe in the direction that matters:
+//! the compare-exchange is one host atomic, so an `sc` never stores over a value other than
+//! the one `lr` read, and it may fail spuriously (a trap or signal in between drops the
+//! reservation). The caveat is ABA: if another hart writes a different value and then the
+//! original one back between `lr` and `sc`, the `sc` succeeds where hardware would fail.
+//! The result is still a linearisable compare-and-swap, so read-modify-write loops cannot
+//! tell; only an algorithm that relies on LR/SC to detect such intervening writes can
+//! (qemu's `sc` has the same property).
 
 use super::i::sext32;
 use super::{trap, Flow, Interp, Trap};

@@ -1,0 +1,69 @@
+//! Host signals that reach the guest: SIGINT from the terminal, SIGCHLD from a child, SIGTERM
+//! or SIGUSR1 from `kill` in another process.
+//!
+//! ```text
+//!   guest rt_sigaction(sig, handler) ─▶ host handler `forward` for sig (no SA_RESTART)
+//!   guest SIG_IGN / SIG_DFL          ─▶ the same on the host (SIGCHLD's SIG_IGN reaps, as it should)
+//!   host signal ─▶ forward: PENDING |= bit ─▶ a vCPU takes it at its next step, or when its
+//!                  blocking host call returns EINTR ─▶ queued as a guest signal
+//! ```
+//!
+//! Synchronous signals (SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP) stay mimic's own: a guest
+//! fault is found by the interpreter, never by a host fault. SIGKILL and SIGSTOP cannot be
+//! caught. Real-time signals are left to the host's glibc and mimic's wake-up signal.
+
+use crate::signal::{bit, SigAction};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+static PENDING: AtomicU64 = AtomicU64::new(0);
+
+extern "C" fn forward(sig: i32) {
+    PENDING.fetch_or(bit(sig as usize), Ordering::SeqCst);
+}
+
+/// Whether guest dispositions of `sig` are mirrored on the host.
+fn mirrored(sig: usize) -> bool {
+    (1..32).contains(&sig) && !matches!(sig, 4 | 5 | 7 | 8 | 9 | 11 | 19)
+}
+
+/// Makes the host disposition of `sig` follow the guest's new action.
+pub fn mirror(sig: usize, act: &SigAction) {
+    if !mirrored(sig) {
+        return;
+    }
+    unsafe {
+        let mut sa: libc::sigaction = std::mem::zeroed();
+        sa.sa_sigaction = match act.handler {
+            0 => libc::SIG_DFL,
+            1 => libc::SIG_IGN,
+            _ => forward as *const () as usize,
+        };
+        libc::sigemptyset(&mut sa.sa_mask);
+        libc::sigaction(sig as i32, &sa, std::ptr::null_mut());
+    }
+}
+
+/// Signals that arrived on the host since the last call.
+pub fn take() -> u64 {
+    if PENDING.load(Ordering::Relaxed) == 0 {
+        return 0;
+    }
+    PENDING.swap(0, Ordering::SeqCst)
+}
+
+/// Blocks this host thread until a host signal handler runs (a forwarded signal or mimic's
+/// wake-up), unless `ready()` says there is something to deliver already. The check and the
+/// wait are atomic with respect to signals: they are blocked during the check and unblocked
+/// by ppoll itself.
+pub fn wait_for_signal(ready: impl Fn() -> bool) {
+    unsafe {
+        let mut all: libc::sigset_t = std::mem::zeroed();
+        let mut old: libc::sigset_t = std::mem::zeroed();
+        libc::sigfillset(&mut all);
+        libc::pthread_sigmask(libc::SIG_BLOCK, &all, &mut old);
+        if PENDING.load(Ordering::SeqCst) == 0 && !ready() {
+            libc::ppoll(std::ptr::null_mut(), 0, std::ptr::null(), &old);
+        }
+        libc::pthread_sigmask(libc::SIG_SETMASK, &old, std::ptr::null_mut());
+    }
+}

@@ -1,0 +1,340 @@
+//! Deterministic mode: every vCPU of the process on one host thread, switched round-robin
+//! after a fixed instruction quantum, with blocking system calls turned into waits.
+//!
+//! ```text
+//!   loop: resolve the waits of parked vCPUs (futex woken? fd ready? deadline passed?)
+//!         next runnable vCPU after the last one ─▶ step it until QUANTUM instructions retired,
+//!                                                  it parks, or it ends
+//!         none runnable ─▶ poll the union of the waited fds, or jump virtual time to the
+//!                          earliest deadline
+//! ```
+//!
+//! A call that would block (futex wait, read of an empty pipe, nanosleep, wait4, ppoll) sets
+//! [`Vcpu::wait`] and leaves pc on its ecall. The wait resolves either by completing the call
+//! with a value (futex woken, sleep over) or by letting the ecall run again, non-blocking this
+//! time (an fd became ready, a child changed state). Time for sleeps and timeouts is virtual:
+//! one nanosecond per retired instruction plus the jumps made while every vCPU waited, so
+//! the same program and input give the same interleaving, output and instruction counts.
+//! Readiness of fds written by other processes and child exits are inputs: they are seen at
+//! the next scheduling point after they happen.
+
+use crate::process::lock;
+use crate::syscall::Errno;
+use crate::vcpu::{End, Step, Vcpu};
+use std::sync::atomic::Ordering;
+
+/// Instructions a vCPU runs before the next one gets its turn.
+pub const QUANTUM: u64 = 10_000;
+
+/// What a parked vCPU waits for.
+#[derive(Clone, Debug)]
+pub enum Wait {
+    /// FUTEX_WAIT: completes with 0 when woken, ETIMEDOUT at the deadline.
+    Futex { deadline: Option<u64> },
+    /// The call runs again when one of the fds is ready, and once more at the deadline with
+    /// `Vcpu::poll_expired` set.
+    Io {
+        fds: Vec<(i32, i16)>,
+        deadline: Option<u64>,
+    },
+    /// Completes with 0 at the deadline.
+    Sleep { deadline: u64 },
+    /// The call (wait4, waitid) runs again when a child changes state.
+    Child,
+    /// rt_sigsuspend: ends with EINTR when a signal is deliverable.
+    Signal,
+}
+
+/// A vCPU waiting on a futex word.
+#[derive(Clone, Debug)]
+pub struct Waiter {
+    pub tid: i32,
+    pub addr: u64,
+    pub bitset: u32,
+}
+
+/// The scheduler's state the system calls see (through `Shared::det`).
+pub struct DetState {
+    pub next_tid: i32,
+    /// Futex waiters in arrival order.
+    pub futex: Vec<Waiter>,
+    /// tids whose futex wait was woken, to be completed with 0.
+    pub woken: Vec<i32>,
+    /// Threads created by clone, joining the run queue after the current step.
+    pub spawned: Vec<Vcpu>,
+    /// Virtual time (ns) at the start of the current turn.
+    pub vnow: u64,
+}
+
+impl DetState {
+    pub fn new(pid: i32) -> DetState {
+        DetState {
+            next_tid: pid + 1,
+            futex: Vec::new(),
+            woken: Vec::new(),
+            spawned: Vec::new(),
+            vnow: 0,
+        }
+    }
+
+    /// Wakes up to `n` waiters on `addr` whose bitset meets `bitset`; returns how many.
+    pub fn wake(&mut self, addr: u64, n: u64, bitset: u32) -> u64 {
+        let mut woken = 0;
+        let mut i = 0;
+        while i < self.futex.len() && woken < n {
+            if self.futex[i].addr == addr && self.futex[i].bitset & bitset != 0 {
+                let w = self.futex.remove(i);
+                self.woken.push(w.tid);
+                woken += 1;
+            } else {
+                i += 1;
+            }
+        }
+        woken
+    }
+
+    /// Moves up to `n` waiters from `from` to `to`; returns how many.
+    pub fn requeue(&mut self, from: u64, to: u64, n: u64) -> u64 {
+        let mut moved = 0;
+        for w in self.futex.iter_mut() {
+            if moved == n {
+                break;
+            }
+            if w.addr == from {
+                w.addr = to;
+                moved += 1;
+            }
+        }
+        moved
+    }
+
+    fn forget(&mut self, tid: i32) {
+        self.futex.retain(|w| w.tid != tid);
+        self.woken.retain(|&t| t != tid);
+    }
+}
+
+fn det(v: &Vcpu) -> std::sync::MutexGuard<'_, DetState> {
+    lock(v.shared.det.as_ref().expect("deterministic mode"))
+}
+
+/// Virtual time now: retired instructions of every thread, plus time skipped while all waited.
+fn vnow(vcpus: &[Vcpu], skipped: u64) -> u64 {
+    let Some(v) = vcpus.first() else {
+        return skipped;
+    };
+    let live: u64 = vcpus.iter().map(|v| v.cpu.instret).sum();
+    v.shared.retired.load(Ordering::Relaxed) + live + skipped
+}
+
+fn poll_ready(fds: &[(i32, i16)]) -> bool {
+    let mut p: Vec<libc::pollfd> = fds
+        .iter()
+        .map(|&(fd, events)| libc::pollfd {
+            fd,
+            events,
+            revents: 0,
+        })
+        .collect();
+    unsafe { libc::poll(p.as_mut_ptr(), p.len() as libc::nfds_t, 0) != 0 }
+}
+
+fn child_changed() -> bool {
+    let mut info: libc::siginfo_t = unsafe { std::mem::zeroed() };
+    let r = unsafe {
+        libc::waitid(
+            libc::P_ALL,
+            0,
+            &mut info,
+            libc::WEXITED | libc::WSTOPPED | libc::WCONTINUED | libc::WNOHANG | libc::WNOWAIT,
+        )
+    };
+    r < 0 || unsafe { info.si_pid() } != 0
+}
+
+/// Whether the parked `v` can run again; completes its call when the wait says so.
+fn resolve(v: &mut Vcpu, now: u64) -> bool {
+    let Some(wait) = v.wait.clone() else {
+        return true;
+    };
+    v.take_host_signals();
+    if v.next_signal().is_some() {
+        // A signal interrupts the wait: the call restarts after the handler if it has
+        // SA_RESTART (and is a call Linux restarts), else fails with EINTR.
+        det(v).forget(v.tid);
+        v.wait = None;
+        if !v.restart_interrupted(v.cpu.x[17]) {
+            finish(v, Errno::EINTR.a0());
+        } else {
+            v.parked_call = None;
+        }
+        return true;
+    }
+    let due = |d: Option<u64>| d.is_some_and(|d| d <= now);
+    let done = match wait {
+        Wait::Futex { deadline } => {
+            let mut d = det(v);
+            if let Some(i) = d.woken.iter().position(|&t| t == v.tid) {
+                d.woken.remove(i);
+                Some(0)
+            } else if due(deadline) {
+                d.forget(v.tid);
+                Some(Errno::ETIMEDOUT.a0())
+            } else {
+                None
+            }
+        }
+        Wait::Io { fds, deadline } => {
+            let expired = due(deadline);
+            if expired || poll_ready(&fds) {
+                v.poll_expired = expired;
+                v.wait = None;
+                v.parked_call = None;
+                return true;
+            }
+            None
+        }
+        Wait::Sleep { deadline } => due(Some(deadline)).then_some(0),
+        Wait::Child => {
+            if child_changed() {
+                v.wait = None;
+                v.parked_call = None;
+                return true;
+            }
+            None
+        }
+        Wait::Signal => None,
+    };
+    match done {
+        Some(r) => {
+            v.wait = None;
+            finish(v, r);
+            true
+        }
+        None => false,
+    }
+}
+
+/// Completes a parked call with `r`, showing its `--strace` line.
+fn finish(v: &mut Vcpu, r: u64) {
+    if let Some(call) = v.parked_call.take() {
+        crate::syscall::strace_result(v, &call, r);
+    }
+    v.complete(r);
+}
+
+/// Every vCPU waits: block on what can wake one, or jump virtual time to the next deadline.
+/// Returns the virtual nanoseconds skipped.
+fn idle(vcpus: &[Vcpu], now: u64) -> u64 {
+    let mut fds = Vec::new();
+    let mut deadline: Option<u64> = None;
+    let mut child = false;
+    for v in vcpus {
+        let d = match &v.wait {
+            Some(Wait::Futex { deadline }) => *deadline,
+            Some(Wait::Io { fds: f, deadline }) => {
+                fds.extend_from_slice(f);
+                *deadline
+            }
+            Some(Wait::Sleep { deadline }) => Some(*deadline),
+            Some(Wait::Child) => {
+                child = true;
+                None
+            }
+            Some(Wait::Signal) | None => None,
+        };
+        deadline = match (deadline, d) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+    }
+    if !fds.is_empty() || child {
+        let timeout = if deadline.is_some() {
+            0
+        } else if child {
+            1
+        } else {
+            -1
+        };
+        let mut p: Vec<libc::pollfd> = fds
+            .iter()
+            .map(|&(fd, events)| libc::pollfd {
+                fd,
+                events,
+                revents: 0,
+            })
+            .collect();
+        let n = unsafe { libc::poll(p.as_mut_ptr(), p.len() as libc::nfds_t, timeout) };
+        if n != 0 || deadline.is_none() {
+            return 0;
+        }
+    }
+    match deadline {
+        Some(d) => d.saturating_sub(now),
+        None => {
+            // Every thread waits for a futex or a signal: only a host signal can change
+            // that (a guest deadlock hangs on Linux too; SIGINT and SIGTERM still end it).
+            crate::hostsig::wait_for_signal(|| false);
+            0
+        }
+    }
+}
+
+/// Runs every vCPU of the process on this host thread; returns the process's status.
+pub fn run(first: Vcpu) -> i32 {
+    let mut vcpus = vec![first];
+    let mut skipped = 0u64;
+    let mut next = 0usize;
+    let mut last_code = 0;
+    while !vcpus.is_empty() {
+        let now = vnow(&vcpus, skipped);
+        let n = vcpus.len();
+        let pick = (0..n)
+            .map(|k| (next + k) % n)
+            .find(|&i| resolve(&mut vcpus[i], now));
+        let Some(i) = pick else {
+            skipped += idle(&vcpus, now);
+            continue;
+        };
+        det(&vcpus[i]).vnow = now;
+        let v = &mut vcpus[i];
+        let end_at = v.cpu.instret + QUANTUM;
+        let mut ended = None;
+        while v.cpu.instret < end_at {
+            match v.step(end_at - v.cpu.instret) {
+                Step::Go => {}
+                Step::Park => break,
+                Step::End(e) => {
+                    ended = Some(e);
+                    break;
+                }
+            }
+        }
+        let spawned = std::mem::take(&mut det(&vcpus[i]).spawned);
+        next = i + 1;
+        match ended {
+            Some(End::Process(status)) => return status,
+            Some(End::Thread(code)) => {
+                let mut v = vcpus.remove(i);
+                det(&v).forget(v.tid);
+                v.leave();
+                last_code = code;
+                next = i;
+            }
+            None => {}
+        }
+        vcpus.extend(spawned);
+        if let Some(k) = vcpus.iter().position(|v| v.forked) {
+            // The child of a fork: only the thread that forked came along.
+            let mut me = vcpus.swap_remove(k);
+            me.forked = false;
+            let mut d = det(&me);
+            d.futex.clear();
+            d.woken.clear();
+            drop(d);
+            vcpus = vec![me];
+            next = 0;
+        }
+    }
+    last_code
+}

@@ -1,0 +1,598 @@
+//! Threads and processes: clone, exit, futex, execve, wait4/waitid, and the blocking calls the
+//! deterministic scheduler turns into waits.
+//!
+//! In parallel mode a futex is a host futex on the guest word's host address (the word is
+//! inside the reservation, shared by every vCPU thread), so waits and wakes are the host
+//! kernel's. In deterministic mode the waiters are queues the scheduler resolves.
+
+use super::fs::host;
+use super::{Errno, SysResult};
+use crate::process::{lock, ThreadCtl};
+use crate::sched::{Wait, Waiter};
+use crate::vcpu::{End, Vcpu};
+use isa_a::Bus;
+use std::ffi::CString;
+use std::sync::atomic::Ordering;
+
+const CLONE_VM: u64 = 0x100;
+const CLONE_SIGHAND: u64 = 0x800;
+const CLONE_VFORK: u64 = 0x4000;
+const CLONE_THREAD: u64 = 0x10000;
+const CLONE_SETTLS: u64 = 0x80000;
+const CLONE_PARENT_SETTID: u64 = 0x100000;
+const CLONE_CHILD_CLEARTID: u64 = 0x200000;
+const CLONE_CHILD_SETTID: u64 = 0x1000000;
+
+const TIMESPEC: u64 = 16;
+const NSEC: i64 = 1_000_000_000;
+
+fn sys(nr: libc::c_long, a: [u64; 6]) -> SysResult {
+    host(unsafe { libc::syscall(nr, a[0], a[1], a[2], a[3], a[4], a[5]) })
+}
+
+pub fn exit(v: &mut Vcpu, a: [u64; 6]) -> SysResult {
+    v.end = Some(End::Thread(a[0] as i32 & 0xff));
+    Ok(0)
+}
+pub fn exit_group(v: &mut Vcpu, a: [u64; 6]) -> SysResult {
+    v.end = Some(End::Process(a[0] as i32 & 0xff));
+    Ok(0)
+}
+pub fn set_tid_address(v: &mut Vcpu, a: [u64; 6]) -> SysResult {
+    v.clear_child_tid = a[0];
+    Ok(v.tid as u64)
+}
+pub fn gettid(v: &mut Vcpu, _: [u64; 6]) -> SysResult {
+    Ok(v.tid as u64)
+}
+pub fn set_robust_list(v: &mut Vcpu, a: [u64; 6]) -> SysResult {
+    // struct robust_list_head is 24 bytes. The list is kept but not walked at thread exit:
+    // only robust mutexes held by a dying thread depend on it.
+    if a[1] != 24 {
+        return Err(Errno::EINVAL);
+    }
+    v.robust_list = (a[0], a[1]);
+    Ok(0)
+}
+pub fn riscv_flush_icache(v: &mut Vcpu, _: [u64; 6]) -> SysResult {
+    v.shared.code_gen.fetch_add(1, Ordering::AcqRel);
+    Ok(0)
+}
+
+/// Writes a tid to a guest int (CLONE_PARENT_SETTID, CLONE_CHILD_SETTID).
+fn put_tid(v: &Vcpu, addr: u64, tid: i32) {
+    let _ = v.put(addr, &tid.to_le_bytes());
+}
+
+pub fn clone(v: &mut Vcpu, a: [u64; 6]) -> SysResult {
+    // riscv64 has no CLONE_BACKWARDS: (flags, newsp, parent_tid, tls, child_tid).
+    let [flags, stack, ptid, tls, ctid, _] = a;
+    if flags & CLONE_THREAD != 0 && flags & CLONE_SIGHAND == 0
+        || flags & CLONE_SIGHAND != 0 && flags & CLONE_VM == 0
+    {
+        return Err(Errno::EINVAL);
+    }
+    if flags & CLONE_VM != 0 && flags & CLONE_VFORK == 0 {
+        new_thread(v, flags, stack, ptid, tls, ctid)
+    } else {
+        fork(v, flags, stack, ptid, ctid)
+    }
+}
+
+/// clone3 is answered ENOSYS: glibc then falls back to clone.
+pub fn clone3(_: &mut Vcpu, _: [u64; 6]) -> SysResult {
+    Err(Errno::ENOSYS)
+}
+
+fn new_thread(v: &mut Vcpu, flags: u64, stack: u64, ptid: u64, tls: u64, ctid: u64) -> SysResult {
+    let tls = (flags & CLONE_SETTLS != 0).then_some(tls);
+    let mut child = v
+        .new_thread(ThreadCtl::new(0), stack, tls)
+        .map_err(|_| Errno(libc::ENOMEM))?;
+    // Runs in the new thread before its first instruction (and before clone returns).
+    let adopt = move |child: &mut Vcpu, tid: i32| {
+        child.tid = tid;
+        child.ctl = ThreadCtl::new(tid);
+        if flags & CLONE_PARENT_SETTID != 0 {
+            put_tid(child, ptid, tid);
+        }
+        if flags & CLONE_CHILD_SETTID != 0 {
+            put_tid(child, ctid, tid);
+        }
+        if flags & CLONE_CHILD_CLEARTID != 0 {
+            child.clear_child_tid = ctid;
+        }
+        lock(&child.shared.threads).insert(tid, child.ctl.clone());
+    };
+    if let Some(det) = &v.shared.det {
+        let tid = {
+            let mut d = lock(det);
+            d.next_tid += 1;
+            d.next_tid - 1
+        };
+        adopt(&mut child, tid);
+        lock(det).spawned.push(child);
+        return Ok(tid as u64);
+    }
+    let tid = crate::thread::spawn(child, adopt).map_err(|e| Errno::from_io(&e))?;
+    Ok(tid as u64)
+}
+
+/// fork, vfork and clone without CLONE_VM: a host fork of mimic from this thread, so the
+/// child has a copy of the address space, the host fds and the emulator state. Only this
+/// thread exists in the child, as on Linux. vfork's parent waits until the child execs or
+/// exits (a close-on-exec pipe the child holds), which is what vfork promises; the memory
+/// is a copy, not shared, which a correct vfork child cannot tell.
+fn fork(v: &mut Vcpu, flags: u64, stack: u64, ptid: u64, ctid: u64) -> SysResult {
+    let mut sync = [-1; 2];
+    if flags & CLONE_VFORK != 0 && unsafe { libc::pipe2(sync.as_mut_ptr(), libc::O_CLOEXEC) } < 0 {
+        return Err(Errno::last());
+    }
+    let pid = {
+        // Hold the locks other threads may hold, so the child's copies are unlocked.
+        let _space = v.shared.space();
+        let _threads = lock(&v.shared.threads);
+        let _actions = lock(&v.shared.actions);
+        let _reported = lock(&v.shared.reported);
+        let _pending = lock(&v.ctl.pending);
+        let _stderr = std::io::stderr().lock();
+        unsafe { libc::fork() }
+    };
+    if pid < 0 {
+        let e = Errno::last();
+        for fd in sync {
+            if fd >= 0 {
+                unsafe { libc::close(fd) };
+            }
+        }
+        return Err(e);
+    }
+    if pid == 0 {
+        let me = unsafe { libc::getpid() };
+        v.shared.pid.store(me, Ordering::Relaxed);
+        v.tid = me;
+        v.ctl = ThreadCtl::new(me);
+        v.ctl.host_tid.store(me, Ordering::Release);
+        *lock(&v.shared.threads) = [(me, v.ctl.clone())].into();
+        if flags & CLONE_CHILD_SETTID != 0 {
+            put_tid(v, ctid, me);
+        }
+        if flags & CLONE_CHILD_CLEARTID != 0 {
+            v.clear_child_tid = ctid;
+        }
+        if stack != 0 {
+            v.cpu.x[2] = stack;
+        }
+        v.cpu.reservation = isa_a::cpu::NO_RESERVATION;
+        v.forked = true;
+        // The code buffer is a shared mapping of one memfd, so after fork parent and child
+        // would translate into the same pages: the child starts a code cache of its own.
+        match crate::process::engine(&v.shared) {
+            Ok(engine) => v.engine = engine,
+            Err(e) => {
+                eprintln!("mimic: fork: cannot reserve code space for the child: {e}");
+                unsafe { libc::_exit(127) };
+            }
+        }
+        if sync[0] >= 0 {
+            unsafe { libc::close(sync[0]) };
+        }
+        return Ok(0);
+    }
+    if flags & CLONE_PARENT_SETTID != 0 {
+        put_tid(v, ptid, pid);
+    }
+    if sync[0] >= 0 {
+        unsafe { libc::close(sync[1]) };
+        let mut b = 0u8;
+        while unsafe { libc::read(sync[0], (&mut b as *mut u8).cast(), 1) } < 0
+            && Errno::last() == Errno::EINTR
+        {}
+        unsafe { libc::close(sync[0]) };
+    }
+    Ok(pid as u64)
+}
+
+/// Wakes up to `n` waiters of the futex at guest `addr` (the thread-exit wake of
+/// CLONE_CHILD_CLEARTID, a shared futex as the kernel's).
+pub fn futex_wake(v: &Vcpu, addr: u64, n: u64) {
+    if let Some(det) = &v.shared.det {
+        lock(det).wake(addr, n, u32::MAX);
+    } else if let Ok(h) = v.rd(addr, 4) {
+        unsafe { libc::syscall(libc::SYS_futex, h, libc::FUTEX_WAKE, n, 0, 0, 0) };
+    }
+}
+
+/// A guest timespec in nanoseconds; EINVAL when out of range.
+fn timespec_ns(v: &Vcpu, addr: u64) -> Result<u64, Errno> {
+    let b = v.mem.slice(addr, TIMESPEC)?;
+    let sec = i64::from_le_bytes(b[..8].try_into().expect("8 bytes"));
+    let nsec = i64::from_le_bytes(b[8..].try_into().expect("8 bytes"));
+    if sec < 0 || !(0..NSEC).contains(&nsec) {
+        return Err(Errno::EINVAL);
+    }
+    Ok((sec as u64)
+        .saturating_mul(NSEC as u64)
+        .saturating_add(nsec as u64))
+}
+
+/// Host `clock` now, in nanoseconds.
+fn clock_now(clock: i32) -> Result<u64, Errno> {
+    let mut ts: libc::timespec = unsafe { std::mem::zeroed() };
+    if unsafe { libc::clock_gettime(clock, &mut ts) } < 0 {
+        return Err(Errno::EINVAL);
+    }
+    Ok(ts.tv_sec as u64 * NSEC as u64 + ts.tv_nsec as u64)
+}
+
+/// The virtual deadline of a wait of `rel` nanoseconds from now (deterministic mode).
+pub(super) fn deadline(v: &Vcpu, rel: u64) -> u64 {
+    let det = v.shared.det.as_ref().expect("deterministic mode");
+    lock(det).vnow.saturating_add(rel)
+}
+
+const FUTEX_WAIT: u64 = 0;
+const FUTEX_WAKE: u64 = 1;
+const FUTEX_REQUEUE: u64 = 3;
+const FUTEX_CMP_REQUEUE: u64 = 4;
+const FUTEX_WAKE_OP: u64 = 5;
+const FUTEX_WAIT_BITSET: u64 = 9;
+const FUTEX_WAKE_BITSET: u64 = 10;
+const FUTEX_PRIVATE: u64 = 128;
+const FUTEX_CLOCK_REALTIME: u64 = 256;
+
+pub fn futex(v: &mut Vcpu, a: [u64; 6]) -> SysResult {
+    let cmd = a[1] & !(FUTEX_PRIVATE | FUTEX_CLOCK_REALTIME);
+    if !matches!(
+        cmd,
+        FUTEX_WAIT
+            | FUTEX_WAKE
+            | FUTEX_REQUEUE
+            | FUTEX_CMP_REQUEUE
+            | FUTEX_WAKE_OP
+            | FUTEX_WAIT_BITSET
+            | FUTEX_WAKE_BITSET
+    ) {
+        return Err(Errno::ENOSYS);
+    }
+    if a[1] & FUTEX_CLOCK_REALTIME != 0 && !matches!(cmd, FUTEX_WAIT | FUTEX_WAIT_BITSET) {
+        return Err(Errno::ENOSYS);
+    }
+    if !a[0].is_multiple_of(4) {
+        return Err(Errno::EINVAL);
+    }
+    if v.shared.deterministic() {
+        return det_futex(v, cmd, a);
+    }
+    // The guest word's host address: every vCPU thread sees the same one.
+    let uaddr = v.rd(a[0], 4)?;
+    let (arg3, uaddr2) = match cmd {
+        FUTEX_WAIT | FUTEX_WAIT_BITSET => (v.rd_opt(a[3], TIMESPEC)?, a[4]),
+        FUTEX_REQUEUE | FUTEX_CMP_REQUEUE => (a[3], v.rd(a[4], 4)?),
+        FUTEX_WAKE_OP => (a[3], v.wr(a[4], 4)?),
+        _ => (a[3], a[4]),
+    };
+    sys(libc::SYS_futex, [uaddr, a[1], a[2], arg3, uaddr2, a[5]])
+}
+
+fn det_futex(v: &mut Vcpu, cmd: u64, a: [u64; 6]) -> SysResult {
+    let det = v.shared.det.as_ref().expect("deterministic mode");
+    let mut mem = v.mem;
+    let word =
+        |m: &mut crate::memory::GuestMem, addr: u64| -> Result<u32, Errno> { Ok(m.load32(addr)?) };
+    match cmd {
+        FUTEX_WAIT | FUTEX_WAIT_BITSET => {
+            let bitset = if cmd == FUTEX_WAIT {
+                u32::MAX
+            } else {
+                a[5] as u32
+            };
+            if bitset == 0 {
+                return Err(Errno::EINVAL);
+            }
+            let rel = if a[3] == 0 {
+                None
+            } else if cmd == FUTEX_WAIT {
+                Some(timespec_ns(v, a[3])?)
+            } else {
+                let clock = if a[1] & FUTEX_CLOCK_REALTIME != 0 {
+                    libc::CLOCK_REALTIME
+                } else {
+                    libc::CLOCK_MONOTONIC
+                };
+                Some(timespec_ns(v, a[3])?.saturating_sub(clock_now(clock)?))
+            };
+            if word(&mut mem, a[0])? != a[2] as u32 {
+                return Err(Errno::EAGAIN);
+            }
+            if rel == Some(0) {
+                return Err(Errno::ETIMEDOUT);
+            }
+            let deadline = rel.map(|r| deadline(v, r));
+            lock(det).futex.push(Waiter {
+                tid: v.tid,
+                addr: a[0],
+                bitset,
+            });
+            v.wait = Some(Wait::Futex { deadline });
+            Ok(0)
+        }
+        FUTEX_WAKE | FUTEX_WAKE_BITSET => {
+            let bitset = if cmd == FUTEX_WAKE {
+                u32::MAX
+            } else {
+                a[5] as u32
+            };
+            if bitset == 0 {
+                return Err(Errno::EINVAL);
+            }
+            Ok(lock(det).wake(a[0], a[2] as i32 as u64, bitset))
+        }
+        FUTEX_REQUEUE | FUTEX_CMP_REQUEUE => {
+            if cmd == FUTEX_CMP_REQUEUE && word(&mut mem, a[0])? != a[5] as u32 {
+                return Err(Errno::EAGAIN);
+            }
+            if (a[2] as i32) < 0 || (a[3] as i32) < 0 {
+                return Err(Errno::EINVAL);
+            }
+            let mut d = lock(det);
+            let woken = d.wake(a[0], a[2], u32::MAX);
+            Ok(woken + d.requeue(a[0], a[4], a[3]))
+        }
+        FUTEX_WAKE_OP => {
+            let old = wake_op_apply(&mut mem, a[4], a[5] as u32)?;
+            let mut d = lock(det);
+            let mut n = d.wake(a[0], a[2] as i32 as u64, u32::MAX);
+            if wake_op_cmp(old, a[5] as u32) {
+                n += d.wake(a[4], a[3] as i32 as u64, u32::MAX);
+            }
+            Ok(n)
+        }
+        _ => Err(Errno::ENOSYS),
+    }
+}
+
+/// FUTEX_WAKE_OP's operation on the word at `addr`: returns the old value.
+fn wake_op_apply(mem: &mut crate::memory::GuestMem, addr: u64, enc: u32) -> Result<u32, Errno> {
+    let op = (enc >> 28) & 7;
+    let shift = enc >> 28 & 8 != 0;
+    let mut arg = ((enc << 8) as i32 >> 20) as u32;
+    if shift {
+        arg = 1u32.checked_shl(arg).unwrap_or(0);
+    }
+    let amo = match op {
+        0 => isa_a::AmoOp::Swap,
+        1 => isa_a::AmoOp::Add,
+        2 => isa_a::AmoOp::Or,
+        3 => {
+            arg = !arg;
+            isa_a::AmoOp::And
+        }
+        4 => isa_a::AmoOp::Xor,
+        _ => return Err(Errno::ENOSYS),
+    };
+    Ok(mem.amo(addr, amo, arg as u64, 32)? as u32)
+}
+
+fn wake_op_cmp(old: u32, enc: u32) -> bool {
+    let cmp = (enc >> 24) & 15;
+    let arg = ((enc << 20) as i32) >> 20;
+    let old = old as i32;
+    match cmp {
+        0 => old == arg,
+        1 => old != arg,
+        2 => old < arg,
+        3 => old <= arg,
+        4 => old > arg,
+        _ => old >= arg,
+    }
+}
+
+pub fn nanosleep(v: &mut Vcpu, a: [u64; 6]) -> SysResult {
+    if v.shared.deterministic() {
+        let rel = timespec_ns(v, a[0])?;
+        v.wr_opt(a[1], TIMESPEC)?;
+        v.wait = Some(Wait::Sleep {
+            deadline: deadline(v, rel),
+        });
+        return Ok(0);
+    }
+    sys(
+        libc::SYS_nanosleep,
+        [v.rd(a[0], TIMESPEC)?, v.wr_opt(a[1], TIMESPEC)?, 0, 0, 0, 0],
+    )
+}
+pub fn clock_nanosleep(v: &mut Vcpu, a: [u64; 6]) -> SysResult {
+    if v.shared.deterministic() {
+        let t = timespec_ns(v, a[2])?;
+        v.wr_opt(a[3], TIMESPEC)?;
+        let rel = if a[1] & libc::TIMER_ABSTIME as u64 != 0 {
+            t.saturating_sub(clock_now(a[0] as i32)?)
+        } else {
+            clock_now(a[0] as i32)?;
+            t
+        };
+        v.wait = Some(Wait::Sleep {
+            deadline: deadline(v, rel),
+        });
+        return Ok(0);
+    }
+    let (req, rem) = (v.rd(a[2], TIMESPEC)?, v.wr_opt(a[3], TIMESPEC)?);
+    sys(libc::SYS_clock_nanosleep, [a[0], a[1], req, rem, 0, 0])
+}
+
+/// Deterministic mode: parks the call until one of `fds` is ready, if it would block now.
+/// Returns whether it parked (the handler then returns without doing the call).
+pub fn park_until_ready(v: &mut Vcpu, fds: &[(i32, i16)], deadline: Option<u64>) -> bool {
+    if !v.shared.deterministic() {
+        return false;
+    }
+    let mut p: Vec<libc::pollfd> = fds
+        .iter()
+        .map(|&(fd, events)| libc::pollfd {
+            fd,
+            events,
+            revents: 0,
+        })
+        .collect();
+    if unsafe { libc::poll(p.as_mut_ptr(), p.len() as libc::nfds_t, 0) } != 0 {
+        return false;
+    }
+    v.wait = Some(Wait::Io {
+        fds: fds.to_vec(),
+        deadline,
+    });
+    true
+}
+
+/// Deterministic mode: whether an fd operation could block (a blocking descriptor).
+pub fn blocking_fd(v: &Vcpu, fd: u64) -> bool {
+    v.shared.deterministic() && {
+        let fl = unsafe { libc::fcntl(fd as i32, libc::F_GETFL) };
+        fl >= 0 && fl & libc::O_NONBLOCK == 0
+    }
+}
+
+const WNOHANG: u64 = 1;
+
+pub fn wait4(v: &mut Vcpu, a: [u64; 6]) -> SysResult {
+    let (status, rusage) = (v.wr_opt(a[1], 4)?, v.wr_opt(a[3], 144)?);
+    if v.shared.deterministic() && a[2] & WNOHANG == 0 {
+        let r = sys(
+            libc::SYS_wait4,
+            [a[0], status, a[2] | WNOHANG, rusage, 0, 0],
+        );
+        if r == Ok(0) {
+            v.wait = Some(Wait::Child);
+        }
+        return r;
+    }
+    sys(libc::SYS_wait4, [a[0], status, a[2], rusage, 0, 0])
+}
+
+pub fn waitid(v: &mut Vcpu, a: [u64; 6]) -> SysResult {
+    // riscv64's siginfo_t is the same 128 bytes as x86-64's.
+    let (info, rusage) = (v.wr_opt(a[2], 128)?, v.wr_opt(a[4], 144)?);
+    if v.shared.deterministic() && a[3] & WNOHANG == 0 {
+        let mut probe: libc::siginfo_t = unsafe { std::mem::zeroed() };
+        let r = sys(
+            libc::SYS_waitid,
+            [
+                a[0],
+                a[1],
+                &mut probe as *mut _ as u64,
+                a[3] | WNOHANG | libc::WNOWAIT as u64,
+                0,
+                0,
+            ],
+        );
+        if r.is_ok() && unsafe { probe.si_pid() } == 0 {
+            v.wait = Some(Wait::Child);
+            return Ok(0);
+        }
+    }
+    sys(libc::SYS_waitid, [a[0], a[1], info, a[3], rusage, 0])
+}
+
+/// A NULL-terminated guest array of string pointers (argv, envp).
+fn strings(v: &Vcpu, mut addr: u64) -> Result<Vec<CString>, Errno> {
+    let mut out = Vec::new();
+    if addr == 0 {
+        return Ok(out);
+    }
+    loop {
+        let p = u64::from_le_bytes(v.mem.slice(addr, 8)?.try_into().expect("8 bytes"));
+        if p == 0 {
+            return Ok(out);
+        }
+        if out.len() >= 1 << 20 {
+            return Err(Errno(libc::E2BIG));
+        }
+        let s = v.mem.cstr(p, 1 << 20)?;
+        out.push(CString::new(s).map_err(|_| Errno::EINVAL)?);
+        addr += 8;
+    }
+}
+
+const EM_RISCV: u16 = 243;
+
+/// execve: a riscv64 ELF continues under mimic with the same options (mimic re-executes
+/// itself); anything else (a host program, a script) is executed by the host kernel.
+pub fn execve(v: &mut Vcpu, a: [u64; 6]) -> SysResult {
+    let path = v.path(a[0])?;
+    let argv = strings(v, a[1])?;
+    let envp = strings(v, a[2])?;
+    if unsafe { libc::access(path.as_ptr(), libc::X_OK) } < 0 {
+        return Err(Errno::last());
+    }
+    let mut head = [0u8; 20];
+    let n = std::fs::File::open(
+        <std::ffi::OsStr as std::os::unix::ffi::OsStrExt>::from_bytes(path.as_bytes()),
+    )
+    .and_then(|mut f| std::io::Read::read(&mut f, &mut head))
+    .map_err(|e| Errno::from_io(&e))?;
+    let riscv =
+        n == 20 && head[..4] == *b"\x7fELF" && u16::from_le_bytes([head[18], head[19]]) == EM_RISCV;
+    let (prog, args) = if riscv {
+        (c"/proc/self/exe".to_owned(), mimic_argv(v, &path, &argv))
+    } else {
+        (path, argv)
+    };
+    let ptrs = |v: &[CString]| {
+        let mut p: Vec<*const libc::c_char> = v.iter().map(|s| s.as_ptr()).collect();
+        p.push(std::ptr::null());
+        p
+    };
+    let (pa, pe) = (ptrs(&args), ptrs(&envp));
+    // mimic ignores SIGPIPE (Rust's runtime does); a native program must not inherit that
+    // unless the guest asked for it.
+    let keep_ignored = lock(&v.shared.actions).0[13].handler == 1;
+    let old =
+        (!riscv && !keep_ignored).then(|| unsafe { libc::signal(libc::SIGPIPE, libc::SIG_DFL) });
+    unsafe { libc::execve(prog.as_ptr(), pa.as_ptr(), pe.as_ptr()) };
+    let e = Errno::last();
+    if let Some(old) = old {
+        unsafe { libc::signal(libc::SIGPIPE, old) };
+    }
+    Err(e)
+}
+
+/// `mimic run [the same options] -0 argv[0] -- program argv[1..]`.
+fn mimic_argv(v: &Vcpu, path: &CString, argv: &[CString]) -> Vec<CString> {
+    let cfg = &v.shared.cfg;
+    let c = |s: &str| CString::new(s).expect("no NUL");
+    let mut out = vec![
+        std::env::args_os()
+            .next()
+            .and_then(|s| CString::new(s.into_encoded_bytes()).ok())
+            .unwrap_or_else(|| c("mimic")),
+        c("run"),
+    ];
+    if let Some(root) = &cfg.sysroot {
+        out.push(c("-L"));
+        if let Ok(r) = CString::new(root.as_os_str().as_encoded_bytes()) {
+            out.push(r);
+        }
+    }
+    out.push(c("-s"));
+    out.push(c(&cfg.stack_size.to_string()));
+    for (on, flag) in [
+        (cfg.strace, "--strace"),
+        (cfg.deterministic, "--deterministic"),
+        (cfg.stats, "--stats"),
+    ] {
+        if on {
+            out.push(c(flag));
+        }
+    }
+    if let Some(argv0) = argv.first() {
+        // `-0=…` keeps an empty or dash-led argv[0] a value of -0.
+        let mut a = b"-0=".to_vec();
+        a.extend_from_slice(argv0.as_bytes());
+        out.push(CString::new(a).expect("no NUL"));
+    }
+    out.push(c("--"));
+    out.push(path.clone());
+    out.extend(argv.iter().skip(1).cloned());
+    out
+}

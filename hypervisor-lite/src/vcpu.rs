@@ -1,0 +1,423 @@
+//! One virtual processor: a guest thread's registers, block cache and signal state, and the
+//! step that runs it for a slice and handles what the slice ended with.
+//!
+//! ```text
+//!   run_slice(budget) ── engine (interpreter / translated code) ──┐
+//!        │ None ─────────────▶ deliver pending signals, go on
+//!        │ Ecall ────────────▶ syscall::dispatch ─▶ a0, pc += 4   (or: parked, restarted, ended)
+//!        │ Fault/Illegal/… ──▶ guest signal: handler frame, or report and exit 128+sig
+//! ```
+
+use crate::memory::{perm, GuestMem};
+use crate::process::{lock, Shared, ThreadCtl};
+use crate::sched::Wait;
+use crate::signal::{self, Disposition, Signals};
+use crate::syscall::{self, Errno};
+use isa_a::{Access, Cpu, Trap};
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use translator::Engine;
+
+/// How a thread or its process ends.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum End {
+    /// `exit`: this thread ends with the code; the process goes on if others are live.
+    Thread(i32),
+    /// `exit_group` or a fatal signal: every thread ends, the process's status.
+    Process(i32),
+}
+
+/// What a step left the vCPU in.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Step {
+    Go,
+    /// (Deterministic mode) a system call is parked in `Vcpu::wait`.
+    Park,
+    End(End),
+}
+
+pub struct Vcpu {
+    pub shared: Arc<Shared>,
+    pub ctl: Arc<ThreadCtl>,
+    pub mem: GuestMem,
+    pub cpu: Cpu,
+    /// This vCPU's execution engine and its code cache (interpreter, translator or both).
+    pub engine: Engine,
+    pub tid: i32,
+    pub sig: Signals,
+    /// set_tid_address / CLONE_CHILD_CLEARTID: zeroed and futex-woken when the thread exits.
+    pub clear_child_tid: u64,
+    /// set_robust_list: (head, len).
+    pub robust_list: (u64, u64),
+    /// The address space's code generation the engine holds code of.
+    code_gen: u64,
+    /// Set by rt_sigreturn: the registers were restored, a0 and pc must stay.
+    pub restored: bool,
+    /// Set by exit, exit_group and execve's failure paths that end the process.
+    pub end: Option<End>,
+    /// Set by a system call that parked (deterministic mode only).
+    pub wait: Option<Wait>,
+    /// Set in the child of a fork: the other threads did not come along.
+    pub forked: bool,
+    /// rt_sigsuspend's caller's mask, which the signal frame saves and sigreturn restores.
+    pub saved_mask: Option<u64>,
+    /// The `--strace` text of a parked call, shown when the scheduler completes it.
+    pub parked_call: Option<String>,
+    /// Set when a parked ppoll/pselect6 reached its timeout: it runs once more and returns
+    /// what a non-blocking poll finds (nothing), as the timed-out call would.
+    pub poll_expired: bool,
+}
+
+impl Vcpu {
+    /// A vCPU with an engine of its own; fails if no code space can be reserved.
+    pub fn new(shared: Arc<Shared>, ctl: Arc<ThreadCtl>, cpu: Cpu) -> std::io::Result<Vcpu> {
+        let engine = crate::process::engine(&shared)?;
+        Ok(Vcpu {
+            mem: shared.mem,
+            code_gen: shared.code_gen.load(Ordering::Acquire),
+            tid: ctl.tid,
+            shared,
+            ctl,
+            cpu,
+            engine,
+            sig: Signals::default(),
+            clear_child_tid: 0,
+            robust_list: (0, 0),
+            restored: false,
+            end: None,
+            wait: None,
+            forked: false,
+            saved_mask: None,
+            parked_call: None,
+            poll_expired: false,
+        })
+    }
+
+    /// A new thread of this process (clone with CLONE_VM): the caller's registers, returning
+    /// 0 from the clone, on `stack` if non-zero, with `tp` = `tls` if given. Its signal mask
+    /// is the caller's; no alternate stack.
+    pub fn new_thread(
+        &self,
+        ctl: Arc<ThreadCtl>,
+        stack: u64,
+        tls: Option<u64>,
+    ) -> std::io::Result<Vcpu> {
+        let mut cpu = self.cpu.clone();
+        cpu.x[10] = 0;
+        if stack != 0 {
+            cpu.x[2] = stack;
+        }
+        if let Some(tp) = tls {
+            cpu.x[4] = tp;
+        }
+        cpu.pc = cpu.pc.wrapping_add(4);
+        cpu.instret = 0;
+        cpu.reservation = isa_a::cpu::NO_RESERVATION;
+        let mut v = Vcpu::new(self.shared.clone(), ctl, cpu)?;
+        v.sig.mask = self.sig.mask;
+        Ok(v)
+    }
+
+    /// Runs the execution engine for about `budget` instructions. The one place the engine
+    /// is called; a `fence.i` on this vCPU makes every vCPU forget its decoded and translated
+    /// code.
+    fn run_slice(&mut self, budget: u64) -> Option<Trap> {
+        let mut bus = self.mem;
+        let flushes = self.engine.stats().flushes;
+        let trap = self.engine.run(&mut self.cpu, &mut bus, budget);
+        if self.engine.stats().flushes != flushes {
+            self.code_gen = self.shared.code_gen.fetch_add(1, Ordering::AcqRel) + 1;
+        }
+        trap
+    }
+
+    /// Runs one slice of at most about `budget` instructions and handles how it ended.
+    pub fn step(&mut self, budget: u64) -> Step {
+        // A signal raised while the thread waited (or by another thread) goes first.
+        self.take_host_signals();
+        if let Some(status) = self.deliver_pending() {
+            return Step::End(End::Process(status));
+        }
+        let gen = self.shared.code_gen.load(Ordering::Acquire);
+        if gen != self.code_gen {
+            self.engine.flush();
+            self.code_gen = gen;
+        }
+        let trap = self.run_slice(budget);
+        self.ctl.instret.store(self.cpu.instret, Ordering::Relaxed);
+        match trap {
+            None => {}
+            Some(Trap::Ecall) => {
+                let x = &self.cpu.x;
+                let (nr, args) = (x[17], [x[10], x[11], x[12], x[13], x[14], x[15]]);
+                let r = syscall::dispatch(self, nr, args);
+                if let Some(end) = self.end {
+                    return Step::End(end);
+                }
+                if self.wait.is_some() {
+                    return Step::Park;
+                }
+                self.take_host_signals();
+                if self.restored {
+                    self.restored = false;
+                } else if r == Errno::EINTR.a0() && self.restart_interrupted(nr) {
+                    // The ecall runs again (after the handler, if a signal is pending).
+                } else {
+                    self.complete(r);
+                }
+            }
+            Some(trap) => {
+                if let Some(status) = self.fault(trap) {
+                    return Step::End(End::Process(status));
+                }
+            }
+        }
+        let delivered = self.deliver_pending();
+        if let Some(mask) = self.saved_mask.take() {
+            // rt_sigsuspend's signal was not handled (ignored): its caller's mask is back.
+            self.sig.mask = mask;
+        }
+        match delivered {
+            Some(status) => Step::End(End::Process(status)),
+            None => Step::Go,
+        }
+    }
+
+    /// Queues the host signals forwarded since the last look (see `hostsig`) for this thread.
+    pub fn take_host_signals(&self) {
+        let mut bits = crate::hostsig::take();
+        while bits != 0 {
+            let sig = bits.trailing_zeros() as usize + 1;
+            bits &= bits - 1;
+            self.raise_self(sig, signal::sender_info(sig, signal::SI_USER, 0, 0));
+        }
+    }
+
+    /// Finishes the system call at pc with result `r`.
+    pub fn complete(&mut self, r: u64) {
+        self.cpu.x[10] = r;
+        self.cpu.pc = self.cpu.pc.wrapping_add(4);
+        self.cpu.instret += 1;
+    }
+
+    /// A host call interrupted by mimic's own wake-up (no guest signal for this thread) is
+    /// restarted; one interrupted by a signal whose handler has SA_RESTART is too, unless
+    /// it is a call Linux never restarts.
+    pub fn restart_interrupted(&self, nr: u64) -> bool {
+        match self.next_signal() {
+            None => nr != syscall::NR_RT_SIGSUSPEND,
+            Some(sig) => {
+                matches!(
+                    lock(&self.shared.actions).disposition(sig),
+                    Disposition::Handle(_)
+                ) && self.shared.restarts(sig)
+                    && !syscall::never_restarted(nr)
+            }
+        }
+    }
+
+    /// The signal that would be delivered next, if any.
+    pub fn next_signal(&self) -> Option<usize> {
+        if !self.ctl.has_pending.load(Ordering::Acquire) {
+            return None;
+        }
+        let ready = lock(&self.ctl.pending).bits & !self.sig.mask;
+        (ready != 0).then(|| ready.trailing_zeros() as usize + 1)
+    }
+
+    /// Queues a signal for this thread.
+    pub fn raise_self(&self, sig: usize, info: signal::SigInfo) {
+        lock(&self.ctl.pending).queue(sig, info);
+        self.ctl.has_pending.store(true, Ordering::Release);
+    }
+
+    /// A synchronous trap becomes its signal: delivered to a handler or fatal.
+    fn fault(&mut self, trap: Trap) -> Option<i32> {
+        let pc = self.cpu.pc;
+        let (sig, code, addr) = match trap {
+            Trap::Fault(m) => {
+                let mapped = self.shared.space().perm_at(m.addr) & perm::MAPPED != 0;
+                (signal::SIGSEGV, if mapped { 2 } else { 1 }, m.addr)
+            }
+            Trap::Illegal(_) => (signal::SIGILL, 1, pc),
+            Trap::Ebreak => (signal::SIGTRAP, 1, pc),
+            Trap::Misaligned { addr, .. } => (signal::SIGBUS, 1, addr),
+            Trap::Ecall => unreachable!("ecall is a syscall"),
+        };
+        let blocked = self.sig.mask & signal::bit(sig) != 0;
+        let disposition = lock(&self.shared.actions).disposition(sig);
+        match disposition {
+            Disposition::Handle(act) if !blocked => {
+                let info = signal::fault_info(sig, code, addr);
+                self.enter_handler(sig, act, &info).err()
+            }
+            // A blocked or ignored synchronous signal cannot be ignored: the kernel kills.
+            _ => Some(self.die(sig, Some(trap))),
+        }
+    }
+
+    /// Delivers the lowest pending unblocked signal, if any.
+    fn deliver_pending(&mut self) -> Option<i32> {
+        while self.ctl.has_pending.load(Ordering::Acquire) {
+            let next = {
+                let mut p = lock(&self.ctl.pending);
+                let next = p.take(self.sig.mask);
+                if p.bits == 0 {
+                    self.ctl.has_pending.store(false, Ordering::Release);
+                }
+                next
+            };
+            let (sig, info) = next?;
+            let disposition = lock(&self.shared.actions).disposition(sig);
+            match disposition {
+                Disposition::Ignore => {}
+                Disposition::Terminate => return Some(self.die(sig, None)),
+                Disposition::Handle(act) => {
+                    if let Err(status) = self.enter_handler(sig, act, &info) {
+                        return Some(status);
+                    }
+                }
+            }
+        }
+        None
+    }
+
+    /// Pushes the riscv64 rt_sigframe and jumps to the handler. Err is the exit status when
+    /// the frame cannot be written (the kernel then kills with SIGSEGV).
+    fn enter_handler(
+        &mut self,
+        sig: usize,
+        act: signal::SigAction,
+        info: &[u8; 128],
+    ) -> Result<(), i32> {
+        let (ss_sp, ss_size) = self.sig.altstack;
+        let sp = self.cpu.x[2];
+        let on_alt = ss_size != 0 && sp.wrapping_sub(ss_sp) < ss_size;
+        let top = if act.flags & signal::SA_ONSTACK != 0 && ss_size != 0 && !on_alt {
+            ss_sp + ss_size
+        } else {
+            sp
+        };
+        let frame = top.wrapping_sub(signal::FRAME_SIZE) & !15;
+        let mut f = vec![0u8; signal::FRAME_SIZE as usize];
+        f[..128].copy_from_slice(info);
+        let uc = signal::SIGINFO_SIZE as usize;
+        f[uc + 16..uc + 24].copy_from_slice(&ss_sp.to_le_bytes());
+        f[uc + 24..uc + 28]
+            .copy_from_slice(&(if ss_size == 0 { 2u32 } else { on_alt as u32 }).to_le_bytes());
+        f[uc + 32..uc + 40].copy_from_slice(&ss_size.to_le_bytes());
+        let m = uc + signal::UC_SIGMASK as usize;
+        let saved = self.saved_mask.take().unwrap_or(self.sig.mask);
+        f[m..m + 8].copy_from_slice(&saved.to_le_bytes());
+        let mc = uc + signal::UC_MCONTEXT as usize;
+        f[mc..mc + 8].copy_from_slice(&self.cpu.pc.to_le_bytes());
+        for r in 1..32 {
+            f[mc + r * 8..mc + r * 8 + 8].copy_from_slice(&self.cpu.x[r].to_le_bytes());
+        }
+        let fp = mc + 256;
+        for r in 0..32 {
+            f[fp + r * 8..fp + r * 8 + 8].copy_from_slice(&self.cpu.f[r].to_le_bytes());
+        }
+        f[fp + 256..fp + 260].copy_from_slice(&self.cpu.fcsr.to_le_bytes());
+        if self.put(frame, &f).is_err() {
+            return Err(self.die(
+                signal::SIGSEGV,
+                Some(Trap::Fault(isa_a::MemFault {
+                    addr: frame,
+                    access: Access::Write,
+                })),
+            ));
+        }
+        self.sig.mask |= act.mask;
+        if act.flags & signal::SA_NODEFER == 0 {
+            self.sig.mask |= signal::bit(sig);
+        }
+        self.sig.mask &= !signal::unblockable();
+        if act.flags & signal::SA_RESETHAND != 0 {
+            lock(&self.shared.actions).0[sig] = signal::SigAction::default();
+        }
+        self.cpu.x[10] = sig as u64;
+        self.cpu.x[11] = frame;
+        self.cpu.x[12] = frame + signal::SIGINFO_SIZE;
+        self.cpu.x[2] = frame;
+        self.cpu.x[1] = self.shared.sigreturn_tramp;
+        self.cpu.pc = act.handler;
+        // A trap clears the LR reservation, as the kernel's return to user space does.
+        self.cpu.reservation = isa_a::cpu::NO_RESERVATION;
+        Ok(())
+    }
+
+    /// rt_sigreturn: restores the registers and mask saved in the frame at sp.
+    pub fn sigreturn(&mut self) -> Result<(), Errno> {
+        let frame = self.cpu.x[2];
+        let f = self.mem.slice(frame, signal::FRAME_SIZE)?.to_vec();
+        let word = |o: usize| u64::from_le_bytes(f[o..o + 8].try_into().expect("8 bytes"));
+        let uc = signal::SIGINFO_SIZE as usize;
+        let mc = uc + signal::UC_MCONTEXT as usize;
+        self.sig.mask = word(uc + signal::UC_SIGMASK as usize) & !signal::unblockable();
+        self.cpu.pc = word(mc);
+        for r in 1..32 {
+            self.cpu.x[r] = word(mc + r * 8);
+        }
+        for r in 0..32 {
+            self.cpu.f[r] = word(mc + 256 + r * 8);
+        }
+        self.cpu.fcsr =
+            u32::from_le_bytes(f[mc + 512..mc + 516].try_into().expect("4 bytes")) & 0xff;
+        self.cpu.reservation = isa_a::cpu::NO_RESERVATION;
+        self.restored = true;
+        Ok(())
+    }
+
+    /// The default action of a fatal signal: status 128+sig, and one report line for a fault
+    /// or a signal whose default action dumps core (a kill by SIGKILL or SIGTERM is silent,
+    /// as under Linux and qemu-user).
+    fn die(&mut self, sig: usize, trap: Option<Trap>) -> i32 {
+        self.shared.fatal.store(sig as i32, Ordering::Relaxed);
+        if trap.is_none() && !signal::dumps_core(sig) {
+            return 128 + sig as i32;
+        }
+        let pc = self.cpu.pc;
+        let mut bus = self.mem;
+        let insn = match isa_a::fetch(&mut bus, pc) {
+            Ok(d) => d.insn.to_string(),
+            Err(Trap::Illegal(i)) => i.to_string(),
+            Err(_) => "unreadable".into(),
+        };
+        let what = match trap {
+            Some(Trap::Fault(m)) => format!(" accessing 0x{:x}", m.addr),
+            Some(Trap::Misaligned { addr, .. }) => {
+                format!(" accessing 0x{addr:x} (misaligned atomic)")
+            }
+            _ => String::new(),
+        };
+        eprintln!(
+            "mimic: guest {} at pc=0x{pc:x} ({insn}){what}",
+            signal::name(sig)
+        );
+        128 + sig as i32
+    }
+
+    /// The thread ends: CLONE_CHILD_CLEARTID's word is zeroed and woken (pthread_join waits
+    /// on it), and the thread leaves the live set. Returns whether it was the last one.
+    pub fn leave(&mut self) -> bool {
+        if self.clear_child_tid != 0 {
+            let addr = self.clear_child_tid;
+            if let Ok(b) = self.mem.slice_mut(addr, 4) {
+                // An atomic store: a joiner may be reading the word on another host thread.
+                let p = b.as_mut_ptr();
+                if (p as usize).is_multiple_of(4) {
+                    unsafe { std::sync::atomic::AtomicU32::from_ptr(p.cast()) }
+                        .store(0, Ordering::SeqCst);
+                    crate::syscall::futex_wake(self, addr, 1);
+                }
+            }
+        }
+        self.shared
+            .retired
+            .fetch_add(self.cpu.instret, Ordering::Relaxed);
+        let mut threads = lock(&self.shared.threads);
+        threads.remove(&self.tid);
+        threads.is_empty()
+    }
+}

@@ -1,0 +1,113 @@
+//! Threads and processes beyond the golden cases: the thread cases again in deterministic
+//! mode, deterministic output and instruction counts of a racy guest, fork + execve +
+//! pipelines (which qemu-riscv64 without binfmt_misc cannot record), and `--strace`'s tid
+//! column. Only the committed guest binaries and the mimic binary are needed.
+
+#[path = "guest_cases/mod.rs"]
+mod guest_cases;
+
+use guest_cases::{cases, compare, expected, guests_dir, run, run_all};
+use std::process::Command;
+
+fn mimic() -> &'static str {
+    env!("CARGO_BIN_EXE_mimic")
+}
+
+fn guest(name: &str) -> String {
+    guests_dir().join("bin").join(name).to_str().unwrap().into()
+}
+
+/// Runs mimic with `args`; returns (status, stdout, stderr).
+fn mimic_run(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(mimic())
+        .arg("run")
+        .args(args)
+        .env_clear()
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn thread_and_process_cases_match_qemu_in_deterministic_mode() {
+    let cases: Vec<_> = cases()
+        .into_iter()
+        .filter(|c| {
+            [
+                "threads",
+                "cxx_threads",
+                "procs",
+                "procsig",
+                "futex",
+                "pollwait",
+            ]
+            .contains(&c.binary.as_str())
+        })
+        .collect();
+    assert!(cases.len() >= 13, "only {} thread cases", cases.len());
+    let diffs = run_all(cases, |case| {
+        compare(
+            case,
+            &run(case, &[mimic(), "run", "--deterministic"]),
+            &expected(case),
+        )
+    });
+    assert!(diffs.is_empty(), "{}", diffs.join("\n"));
+}
+
+#[test]
+fn deterministic_mode_repeats_a_racy_guest_exactly() {
+    let racy = guest("threads");
+    let runs: Vec<_> = (0..5)
+        .map(|_| mimic_run(&["--deterministic", "--stats", &racy, "racy"]))
+        .collect();
+    for r in &runs {
+        assert_eq!(r.0, 0, "{}", r.2);
+        assert!(r.2.contains("instructions retired"), "{}", r.2);
+    }
+    assert!(
+        runs.iter().all(|r| r == &runs[0]),
+        "deterministic runs differ: {runs:#?}"
+    );
+    // The same guest on host threads: its unsynchronised increments interleave differently.
+    let first = mimic_run(&[&racy, "racy"]);
+    let differs = (0..20).any(|_| mimic_run(&[&racy, "racy"]).1 != first.1);
+    assert!(differs, "20 parallel runs all printed {}", first.1);
+}
+
+const EXEC_OUTPUT: &str = "execve child-exit 42: exited 42
+execve missing: exited 102
+vfork execve child-exit 5: exited 5
+sum of 500 numbers from the pipe: 125250
+pipeline writer: exited 0
+pipeline reader: exited 0
+";
+
+#[test]
+fn fork_execve_and_a_pipeline_of_guest_processes() {
+    let procs = guest("procs");
+    for mode in [&[][..], &["--deterministic"][..]] {
+        let mut args = mode.to_vec();
+        args.extend([procs.as_str(), "exec"]);
+        let (status, out, err) = mimic_run(&args);
+        assert_eq!((status, out.as_str(), err.as_str()), (0, EXEC_OUTPUT, ""));
+    }
+}
+
+#[test]
+fn strace_shows_each_threads_id() {
+    let (status, _, err) = mimic_run(&["--strace", &guest("threads"), "tls"]);
+    assert_eq!(status, 0, "{err}");
+    let tids: std::collections::BTreeSet<&str> = err
+        .lines()
+        .filter_map(|l| l.split(' ').next())
+        .filter(|t| t.parse::<i32>().is_ok())
+        .collect();
+    assert!(tids.len() >= 9, "{} tids in:\n{err}", tids.len());
+    assert!(err.contains(" clone("), "{err}");
+    assert!(err.contains(" exit(0)"), "{err}");
+}
