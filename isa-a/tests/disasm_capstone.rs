@@ -38,6 +38,9 @@
 //! - `cs_csr_name`: capstone swaps the names of `pmpaddr13` (0x3bd) and `pmpaddr14` (0x3be),
 //!   and calls 0x7b2 `dscratch`; the privileged spec and objdump say `dscratch0`.
 //! - `c_unimp`: `0x0000` is defined illegal; capstone calls it `c.unimp`.
+//! - `privileged`: capstone decodes the privileged instructions (`sfence.vma`, `sret`, `mret`,
+//!   `wfi`, …), which are not part of the user ISA mimic implements: a user program executing
+//!   one gets SIGILL, so mimic calls them illegal. (Random 32-bit words hit them rarely.)
 
 use capstone::arch::riscv::{ArchExtraMode, ArchMode};
 use capstone::prelude::*;
@@ -45,6 +48,23 @@ use isa_a::format::{csr_name, I, R, U};
 use isa_a::{decode, Insn, Opcode, XReg, TABLE};
 use std::collections::BTreeMap;
 use std::time::Instant;
+
+/// Privileged-ISA instructions capstone knows (supervisor, machine, debug, hypervisor).
+const PRIVILEGED: &[&str] = &[
+    "sfence.vma",
+    "sret",
+    "mret",
+    "uret",
+    "dret",
+    "wfi",
+    "hfence.vvma",
+    "hfence.gvma",
+    "sinval.vma",
+    "sfence.w.inval",
+    "sfence.inval.ir",
+    "hinval.vvma",
+    "hinval.gvma",
+];
 
 /// splitmix64: small, seedable, good enough to spread bits over the operand fields.
 struct Rng(u64);
@@ -402,6 +422,10 @@ impl Run {
             }
             if theirs.starts_with("c.lui") && theirs.ends_with(", 0") {
                 return self.st.hit("c_lui_zero");
+            }
+            let mnemonic = theirs.split(' ').next().unwrap_or("");
+            if PRIVILEGED.contains(&mnemonic) {
+                return self.st.hit("privileged");
             }
             let enc = if len == 2 {
                 format!("0x{w:04x}")
