@@ -77,6 +77,8 @@ for c in hello args fileio malloc sort_string math clock stdin_pipe recursion ex
     build $c $CC static $c.c -lm
 done
 build cxx $CXX static cxx.cpp
+# The demo guest `mimic tui` embeds: threads, so -pthread (static glibc needs it whole).
+build demo $CC static demo.c -pthread
 # Debian's riscv64 glibc 2.36 cannot link -static-pie (no rcrt1.o, no _dl_relocate_static_pie),
 # so the static-pie test program is freestanding and relocates itself.
 build nolibc_pie-static-pie $CC static-pie nolibc_pie.c -nostdlib -ffreestanding -fno-builtin \
