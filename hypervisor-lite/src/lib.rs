@@ -3,6 +3,7 @@
 //! One host reservation as the guest address space, ELF loading and the initial stack, the
 //! Linux system-call layer as one declared table, and virtual processors as host threads.
 
+pub mod control;
 pub mod loader;
 pub mod memory;
 pub mod process;

@@ -7,6 +7,7 @@
 //!        │ Fault/Illegal/… ──▶ guest signal: handler frame, or report and exit 128+sig
 //! ```
 
+use crate::control::Control;
 use crate::loader::{self, LoadError, StartInfo};
 use crate::memory::{perm, AddressSpace, GuestMem, PAGE};
 use crate::signal::{self, Disposition, Signals};
@@ -16,9 +17,10 @@ use isa_a::{Access, BlockCache, Cpu, Insn, Trap, XReg};
 use std::collections::HashSet;
 use std::ffi::OsString;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 /// Instructions run between checks for pending signals.
-const BUDGET: u64 = 100_000;
+pub(crate) const BUDGET: u64 = 100_000;
 
 /// How to start a guest.
 #[derive(Clone, Debug)]
@@ -54,6 +56,8 @@ pub struct Process {
     pub clear_child_tid: u64,
     /// Code that returns from a signal handler: `li a7,139 ; ecall`.
     sigreturn_tramp: u64,
+    /// [control hook] A front end (the TUI) watching and steering this process, if any.
+    pub control: Option<Arc<Control>>,
 }
 
 impl Process {
@@ -112,6 +116,7 @@ impl Process {
             reported: HashSet::new(),
             clear_child_tid: 0,
             sigreturn_tramp: tramp,
+            control: None,
         })
     }
 
@@ -123,12 +128,21 @@ impl Process {
                 self.space.code_changed = false;
             }
             let mut bus = self.mem;
-            match self.cache.run(&mut self.cpu, &mut bus, BUDGET) {
+            // [control hook] the front end decides how far the engine may run.
+            let trap = match &self.control {
+                Some(c) => c.slice(self.tid, &mut self.cpu, &mut bus, &mut self.cache),
+                None => self.cache.run(&mut self.cpu, &mut bus, BUDGET),
+            };
+            match trap {
                 None => {}
                 Some(Trap::Ecall) => {
                     let x = &self.cpu.x;
                     let (nr, args) = (x[17], [x[10], x[11], x[12], x[13], x[14], x[15]]);
-                    let r = syscall::dispatch(self, nr, args);
+                    // [control hook] logged, and stopped before when asked to.
+                    let r = match self.control.clone() {
+                        Some(c) => c.syscall(self, nr, args),
+                        None => syscall::dispatch(self, nr, args),
+                    };
                     if let Some(code) = self.exit {
                         return code;
                     }
