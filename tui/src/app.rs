@@ -172,6 +172,27 @@ impl App {
         }
     }
 
+    /// Shows guest thread `from` as `to`, everywhere, for pictures that must not depend on
+    /// mimic's pid (the snapshot tests, the README's screen).
+    pub fn rename_vcpu(&mut self, from: i32, to: i32) {
+        for v in self.snap.vcpus.iter_mut().filter(|v| v.tid == from) {
+            v.tid = to;
+        }
+        if let Some(s) = self.stops.remove(&from) {
+            self.stops.insert(to, s);
+        }
+        for l in &mut self.snap.syscall_log {
+            *l = l.replace(&format!("[{from}]"), &format!("[{to}]"));
+            // gettid, set_tid_address, getpid return it.
+            if let Some(call) = l.strip_suffix(&format!(" = {from}")) {
+                *l = format!("{call} = {to}");
+            }
+        }
+        if self.vcpu == Some(from) {
+            self.vcpu = Some(to);
+        }
+    }
+
     /// The selected vCPU (the first one when none is selected yet).
     pub fn selected(&self) -> Option<&VcpuSnapshot> {
         let vs = &self.snap.vcpus;

@@ -15,6 +15,9 @@ const CUR: Style = Style::new().fg(Color::Black).bg(Color::Cyan);
 const BP: Style = Style::new().fg(Color::Red).add_modifier(Modifier::BOLD);
 const HEAD: Style = Style::new().fg(Color::Cyan).add_modifier(Modifier::BOLD);
 
+/// riscv64's clone (asm-generic/unistd.h).
+const CLONE: u64 = 220;
+
 /// Every key, for the help overlay and the README.
 pub const KEYS: &[(&str, &str)] = &[
     ("space, c", "run / pause"),
@@ -25,7 +28,7 @@ pub const KEYS: &[(&str, &str)] = &[
     ("B, Enter", "toggle a breakpoint at the disassembly cursor"),
     (
         "g",
-        "go to an address, symbol or register (disassembly; memory when focused)",
+        "go to an address, symbol or register (in memory when it is focused)",
     ),
     ("i", "inspect a register (a0, x10, fa0, f10, pc)"),
     (".", "back to pc (disassembly) and gp (memory)"),
@@ -272,7 +275,7 @@ fn registers(app: &App) -> Vec<Line<'static>> {
         for r in [row, row + 16] {
             let changed = base.is_some_and(|b| b.x[r] != cpu.x[r]);
             spans.push(Span::styled(
-                format!("x{r:<2} {:<4} ", XReg::new(r as u32)),
+                format!("x{r:<2} {:<4} ", XReg::new(r as u32).abi_name()),
                 DIM,
             ));
             spans.push(Span::styled(
@@ -283,7 +286,7 @@ fn registers(app: &App) -> Vec<Line<'static>> {
         for r in [row, row + 16] {
             let changed = base.is_some_and(|b| b.f[r] != cpu.f[r]);
             spans.push(Span::styled(
-                format!("f{r:<2} {:<4} ", FReg::new(r as u32)),
+                format!("f{r:<2} {:<4} ", FReg::new(r as u32).abi_name()),
                 DIM,
             ));
             spans.push(Span::styled(
@@ -525,10 +528,13 @@ fn threads(app: &App) -> Vec<Line<'static>> {
             DIM,
         ));
     }
-    out.push(Line::styled(
-        "clone is not implemented yet: one vCPU per guest",
-        DIM,
-    ));
+    // Derived from the syscall table, so it goes away when clone lands.
+    if hypervisor_lite::syscall::lookup(CLONE).is_none() {
+        out.push(Line::styled(
+            "clone is not implemented yet: one vCPU per guest",
+            DIM,
+        ));
+    }
     out
 }
 
@@ -605,7 +611,7 @@ fn draw_status(app: &App, f: &mut Frame, area: Rect) {
 fn draw_help(f: &mut Frame) {
     let area = f.area();
     let h = (KEYS.len() as u16 + 4).min(area.height);
-    let w = 84.min(area.width);
+    let w = 96.min(area.width);
     let r = Rect::new(
         area.x + (area.width - w) / 2,
         area.y + (area.height - h) / 2,
