@@ -2,7 +2,7 @@
 
 use crate::disasm::Disassembler;
 use crate::program::Program;
-use hypervisor_lite::control::{Control, Snapshot, Step, VcpuSnapshot, VcpuState};
+use hypervisor_lite::control::{BlockInfo, Control, Snapshot, Step, VcpuSnapshot, VcpuState};
 use isa_a::{Cpu, FReg, XReg};
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use std::collections::HashMap;
@@ -229,11 +229,22 @@ impl App {
             return Vec::new();
         };
         let code = self.code_focus().unwrap_or(0);
-        vec![
+        let mut views = vec![
             (code.saturating_sub(CODE_CONTEXT) & !1, CODE_WINDOW),
             (self.mem_addr(), MEMORY_WINDOW),
             (v.cpu.x[2], STACK_WINDOW),
-        ]
+        ];
+        if let Some(b) = self.selected_block() {
+            views.push((b.pc, b.guest_bytes));
+        }
+        views
+    }
+
+    /// The block selected in the blocks panel, while that panel is shown.
+    pub fn selected_block(&self) -> Option<&BlockInfo> {
+        (self.lower == Panel::Blocks)
+            .then(|| self.snap.engine.list.get(self.block_sel))
+            .flatten()
     }
 
     /// Published bytes covering `addr..addr+len`, starting at `addr`, if the vCPU copied them.

@@ -114,13 +114,16 @@ fn draw_lower(app: &App, f: &mut Frame, area: Rect) {
 pub fn draw_panel(app: &App, f: &mut Frame, p: Panel, area: Rect) {
     let inner_h = area.height.saturating_sub(2) as usize;
     let inner_w = area.width.saturating_sub(2) as usize;
+    if p == Panel::Blocks {
+        return draw_blocks(app, f, area);
+    }
     let lines = match p {
         Panel::Layers => layers(app),
         Panel::Registers => registers(app),
         Panel::Code => code(app, inner_h),
         Panel::Memory => memory(app, inner_h, inner_w),
         Panel::Stack => stack(app, inner_h),
-        Panel::Blocks => blocks(app, inner_h),
+        Panel::Blocks => unreachable!("drawn by draw_blocks"),
         Panel::Threads => threads(app),
         Panel::Output => output(app, inner_h),
         Panel::Syscalls => syscalls(app, inner_h),
@@ -461,16 +464,13 @@ fn stack(app: &App, height: usize) -> Vec<Line<'static>> {
 fn blocks(app: &App, height: usize) -> Vec<Line<'static>> {
     let e = &app.snap.engine;
     let mut out = vec![Line::styled(
-        format!(
-            "{} blocks in the {}; host code: translator not built yet",
-            e.blocks, e.tier
-        ),
+        format!("{} blocks, {}", e.blocks, e.tier),
         DIM,
     )];
     out.push(Line::styled(
         format!(
-            "{:<36} {:>6} {:>6}  {}",
-            "guest range", "insns", "bytes", "host code"
+            "{:<30} {:>5} {:>5} {:>6}",
+            "guest range", "insns", "bytes", "host"
         ),
         HEAD,
     ));
@@ -479,17 +479,48 @@ fn blocks(app: &App, height: usize) -> Vec<Line<'static>> {
     for (i, b) in e.list.iter().enumerate().skip(first).take(rows) {
         let name = app.program.describe(b.pc).unwrap_or_default();
         let range = format!("{:x}-{:x} {name}", b.pc, b.pc + b.guest_bytes);
-        let host = b
-            .host_bytes
-            .map_or("(interpreted)".to_string(), |n| format!("{n} bytes"));
-        let line = format!("{range:<36} {:>6} {:>6}  {host}", b.insns, b.guest_bytes);
-        out.push(if i == app.block_sel && app.focus == Panel::Blocks {
+        let host = b.host_bytes.map_or("-".to_string(), |n| n.to_string());
+        let line = format!(
+            "{range:<30.30} {:>5} {:>5} {host:>6}",
+            b.insns, b.guest_bytes
+        );
+        out.push(if i == app.block_sel && app.lower == Panel::Blocks {
             Line::styled(line, CUR)
         } else {
             Line::from(line)
         });
     }
     out
+}
+
+/// The block list, and the selected block's guest instructions beside its host code.
+fn draw_blocks(app: &App, f: &mut Frame, area: Rect) {
+    let b = block(app, Panel::Blocks);
+    let inner = b.inner(area);
+    f.render_widget(b, area);
+    let [list, detail] =
+        Layout::horizontal([Constraint::Min(40), Constraint::Percentage(45)]).areas(inner);
+    let h = list.height as usize;
+    f.render_widget(Paragraph::new(blocks(app, h)), list);
+    let mut lines = vec![Line::styled("guest (RISC-V)", HEAD)];
+    match app.selected_block() {
+        Some(bl) => match app.view(bl.pc, bl.guest_bytes) {
+            Some(bytes) => lines.extend(
+                app.disasm
+                    .lines(bytes, bl.pc)
+                    .iter()
+                    .map(|l| Line::from(format!("{:x} {}", l.addr, l.text))),
+            ),
+            None => lines.push(Line::from("waiting for the vCPU to copy it")),
+        },
+        None => lines.push(Line::styled("select a block (4, then ↑↓)", DIM)),
+    }
+    lines.push(Line::styled("host (x86-64)", HEAD));
+    lines.push(Line::styled(
+        "none: the translator is not built yet (placeholder)",
+        DIM,
+    ));
+    f.render_widget(Paragraph::new(lines), detail);
 }
 
 fn threads(app: &App) -> Vec<Line<'static>> {

@@ -148,7 +148,17 @@ fn stack() {
 
 #[test]
 fn blocks() {
-    panel("blocks", Panel::Blocks, 84, 12);
+    let (session, mut app) = stopped_at_main();
+    // The third block decoded (_start's body), its instructions beside the host code.
+    app.lower = Panel::Blocks;
+    app.block_sel = 2;
+    while app.view(app.views()[3].0, app.views()[3].1).is_none() {
+        std::thread::sleep(Duration::from_millis(5));
+        app.refresh();
+    }
+    redact(&mut app);
+    check("blocks", &tui::render_panel(&app, Panel::Blocks, 110, 16));
+    finish(session);
 }
 
 #[test]
@@ -198,7 +208,14 @@ fn screen_after_a_step() {
     let regs = app.snap.vcpus[0].cpu.clone();
     let base = app.compare_base().expect("a previous stop").clone();
     assert_ne!(regs.pc, base.pc, "the step moved pc");
-    check("screen", &tui::render_screen(&app, 200, 50));
+    let screen = tui::render_screen(&app, 200, 50);
+    check("screen", &screen);
+    let readme = Path::new(env!("CARGO_MANIFEST_DIR")).join("../README.md");
+    let readme = std::fs::read_to_string(readme).expect("README.md");
+    assert!(
+        readme.contains(screen.trim_end()),
+        "README.md's capture of the screen is out of date: copy tui/tests/snapshots/screen.txt"
+    );
     app.help = true;
     let help = tui::render_screen(&app, 200, 50);
     for (key, what) in tui::ui::KEYS {
