@@ -32,7 +32,7 @@ use app::App;
 use hypervisor_lite::control::Control;
 use hypervisor_lite::{Config, Process};
 use program::Program;
-use std::sync::{mpsc, Arc};
+use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
@@ -55,46 +55,64 @@ pub struct Session {
     pub guest: JoinHandle<i32>,
 }
 
-impl Session {
-    /// Loads the program on a new thread and starts it (or holds it at its entry point).
-    /// Errors are mimic's own one-line messages (bad ELF, missing file).
-    pub fn start(cfg: Config, name: &str, opts: &Options) -> Result<Session, String> {
+/// A guest loaded but not started yet: mimic's own errors (bad ELF, missing file) come out
+/// of [`Loaded::load`], before the UI takes the terminal.
+pub struct Loaded {
+    process: Process,
+    control: Arc<Control>,
+    program: Program,
+}
+
+impl Loaded {
+    pub fn load(cfg: &Config, name: &str, opts: &Options) -> Result<Loaded, String> {
         let program = Program::read(&cfg.program, name);
         let control = Arc::new(Control::new());
         for b in &opts.breakpoints {
             let addr = program
                 .resolve(b)
-                .ok_or_else(|| format!("no symbol or address '{b}' in {}", name))?;
+                .ok_or_else(|| format!("no symbol or address '{b}' in {name}"))?;
             control.add_breakpoint(addr);
         }
         if opts.paused {
             control.pause();
         }
-        let (tx, rx) = mpsc::channel();
+        let mut process = Process::new(cfg).map_err(|e| e.to_string())?;
+        process.control = Some(control.clone());
+        Ok(Loaded {
+            process,
+            control,
+            program,
+        })
+    }
+
+    /// Runs the guest on its own thread.
+    pub fn start(self) -> Result<Session, String> {
+        let Loaded {
+            mut process,
+            control,
+            program,
+        } = self;
         let c = control.clone();
         let guest = std::thread::Builder::new()
             .name("vcpu-main".into())
-            .spawn(move || match Process::new(&cfg) {
-                Ok(mut p) => {
-                    p.control = Some(c.clone());
-                    let _ = tx.send(Ok(()));
-                    let status = p.run();
-                    c.exited(p.tid, &p.cpu, status);
-                    status
-                }
-                Err(e) => {
-                    let _ = tx.send(Err(e.to_string()));
-                    1
-                }
+            .spawn(move || {
+                let status = process.run();
+                c.exited(process.tid, &process.cpu, status);
+                status
             })
             .map_err(|e| format!("cannot start the guest thread: {e}"))?;
-        rx.recv()
-            .map_err(|_| "the guest thread ended before loading".to_string())??;
         Ok(Session {
             control,
             program,
             guest,
         })
+    }
+}
+
+impl Session {
+    /// Loads the program and runs it on a new thread (or holds it at its entry point).
+    pub fn start(cfg: Config, name: &str, opts: &Options) -> Result<Session, String> {
+        Loaded::load(&cfg, name, opts)?.start()
     }
 
     /// Waits (up to `timeout`) until `done` holds for the control's snapshot.
@@ -138,14 +156,21 @@ pub fn run(cfg: Config, opts: Options) -> i32 {
             }
         },
     };
-    let guard = match term::Terminal::take() {
+    let loaded = match Loaded::load(&cfg, &name, &opts) {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("mimic: {e}");
+            return 1;
+        }
+    };
+    let mut guard = match term::Terminal::take() {
         Ok(t) => t,
         Err(e) => {
             eprintln!("mimic: tui: {e}");
             return 1;
         }
     };
-    let session = match Session::start(cfg, &name, &opts) {
+    let session = match loaded.start() {
         Ok(s) => s,
         Err(e) => {
             drop(guard);
@@ -153,7 +178,6 @@ pub fn run(cfg: Config, opts: Options) -> i32 {
             return 1;
         }
     };
-    let mut guard = guard;
     guard.capture(session.control.clone());
     let mut app = App::new(session.program.clone(), session.control.clone());
     let result = guard.event_loop(&mut app);
