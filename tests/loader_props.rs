@@ -23,8 +23,12 @@ fn guest(name: &str) -> Vec<u8> {
     std::fs::read(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
 }
 
-/// Where the program headers of a (valid) ELF64 are, and how long the table is.
+/// Where the program headers of a (valid) ELF64 are, and how long the table is; none once a
+/// mutation has cut the file inside the ELF header.
 fn phdrs(elf: &[u8]) -> (usize, usize) {
+    if elf.len() < 64 {
+        return (0, 0);
+    }
     let phoff = u64::from_le_bytes(elf[32..40].try_into().unwrap()) as usize;
     let phnum = u16::from_le_bytes(elf[56..58].try_into().unwrap()) as usize;
     (phoff, phnum * 56)
