@@ -212,9 +212,9 @@ struct Tmux {
 }
 
 impl Tmux {
-    fn start(command: &str) -> Tmux {
+    fn start(name: &str, command: &str) -> Tmux {
         let t = Tmux {
-            socket: format!("mimic-e2e-{}", std::process::id()),
+            socket: format!("mimic-{name}-{}", std::process::id()),
         };
         t.run(&[
             "new-session",
@@ -291,9 +291,10 @@ fn tui_in_tmux_as_a_person_would() {
         "install tmux (apt-get install tmux)"
     );
     let mimic = env!("CARGO_BIN_EXE_mimic");
-    let t = Tmux::start(&format!(
-        "{mimic} tui --paused; echo MIMIC-EXIT=$?; sleep 120"
-    ));
+    let t = Tmux::start(
+        "e2e",
+        &format!("{mimic} tui --paused; echo MIMIC-EXIT=$?; sleep 120"),
+    );
     let s = t.wait_for("PAUSED", 20);
     assert!(s.contains("Layers") && s.contains("Disassembly"), "{s}");
     t.wait_for("<_start>", 10); // the entry point, by name, once the vCPU publishes
@@ -336,4 +337,32 @@ fn tui_in_tmux_as_a_person_would() {
         !s.contains("Disassembly"),
         "the terminal is back from the UI's screen:\n{s}"
     );
+}
+
+/// SIGTERM to `mimic tui` ends it with 128+15, as the default action would, but with the
+/// terminal given back.
+#[test]
+#[ignore = "needs tmux; run scripts/test-external"]
+fn tui_restores_the_terminal_on_sigterm() {
+    let mimic = env!("CARGO_BIN_EXE_mimic");
+    let t = Tmux::start(
+        "sigterm",
+        &format!("{mimic} tui --paused; echo MIMIC-EXIT=$?; sleep 120"),
+    );
+    t.wait_for("<_start>", 20);
+    // The pane's shell runs mimic as its only child.
+    let shell = t.run(&["list-panes", "-t", "e2e", "-F", "#{pane_pid}"]);
+    let shell = shell.trim();
+    let children = std::fs::read_to_string(format!("/proc/{shell}/task/{shell}/children"))
+        .expect("the shell's children");
+    let pid: i32 = children
+        .split_whitespace()
+        .next()
+        .expect("mimic")
+        .parse()
+        .unwrap();
+    // SAFETY: signalling the one process this test started.
+    assert_eq!(unsafe { libc::kill(pid, libc::SIGTERM) }, 0);
+    let s = t.wait_for("MIMIC-EXIT=143", 10);
+    assert!(!s.contains("Disassembly"), "the terminal is back:\n{s}");
 }

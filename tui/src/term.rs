@@ -71,6 +71,7 @@ impl Terminal {
             saved.store(d, Ordering::SeqCst);
         }
         install_panic_hook();
+        watch_signals()?;
         // SAFETY: replacing the standard fds with ours; the originals are saved above.
         unsafe {
             check(libc::dup2(null.as_raw_fd(), 0), "dup2")?;
@@ -159,6 +160,34 @@ fn restore() {
             }
         }
     }
+}
+
+/// SIGTERM, SIGHUP and SIGQUIT end mimic as their default action would, but with the
+/// terminal restored: they are blocked here, before any other thread exists (threads inherit
+/// the mask), and a thread of their own waits for them. Guest signals are emulated and do not
+/// depend on the host mask.
+fn watch_signals() -> io::Result<()> {
+    // SAFETY: plain sigset manipulation on a local set.
+    let set = unsafe {
+        let mut set: libc::sigset_t = std::mem::zeroed();
+        libc::sigemptyset(&mut set);
+        for sig in [libc::SIGTERM, libc::SIGHUP, libc::SIGQUIT] {
+            libc::sigaddset(&mut set, sig);
+        }
+        libc::pthread_sigmask(libc::SIG_BLOCK, &set, std::ptr::null_mut());
+        set
+    };
+    std::thread::Builder::new()
+        .name("signals".into())
+        .spawn(move || {
+            let mut sig = 0;
+            // SAFETY: set is a valid signal set; sig receives the number.
+            if unsafe { libc::sigwait(&set, &mut sig) } == 0 {
+                restore();
+                std::process::exit(128 + sig);
+            }
+        })?;
+    Ok(())
 }
 
 /// A panic on any thread restores the terminal first, so its message is readable and the
