@@ -555,3 +555,79 @@ pub fn host_threads() -> Vec<HostThread> {
     out.sort_by_key(|t| t.tid);
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ratatui::crossterm::event::KeyEvent;
+
+    fn app() -> App {
+        App::new(
+            Program::parse(crate::DEMO, "demo"),
+            Arc::new(Control::new()),
+        )
+    }
+
+    fn press(app: &mut App, keys: &str) {
+        for c in keys.chars() {
+            let code = match c {
+                '\n' => KeyCode::Enter,
+                c => KeyCode::Char(c),
+            };
+            app.key(KeyEvent::from(code));
+        }
+    }
+
+    #[test]
+    fn floats_show_singles_and_doubles() {
+        assert_eq!(float_text(0xffff_ffff_3fc0_0000), "1.5f");
+        assert_eq!(float_text(1.5f64.to_bits()), "1.5");
+        assert_eq!(float_text((-0.25f64).to_bits()), "-0.25");
+        assert_eq!(float_text(1e300f64.to_bits()), "1.0000e300");
+        assert_eq!(float_text(0), "0");
+    }
+
+    #[test]
+    fn a_breakpoint_by_symbol_and_its_removal() {
+        let mut a = app();
+        let main = a.program.find("main").unwrap().addr;
+        press(&mut a, "bmain\n");
+        assert_eq!(a.control.snapshot().breakpoints, vec![main]);
+        assert!(a.message.contains("<main>"), "{}", a.message);
+        press(&mut a, "bmain+0x4\n");
+        assert_eq!(a.control.snapshot().breakpoints, vec![main, main + 4]);
+        press(&mut a, "bmain\n");
+        assert_eq!(a.control.snapshot().breakpoints, vec![main + 4]);
+        press(&mut a, "bnot_a_symbol\n");
+        assert_eq!(a.message, "no symbol or address 'not_a_symbol'");
+    }
+
+    #[test]
+    fn escape_cancels_a_prompt_and_keys_switch_panels() {
+        let mut a = app();
+        press(&mut a, "gmai");
+        assert_eq!(a.prompt, Some((Ask::GoTo, "mai".into())));
+        a.key(KeyEvent::from(KeyCode::Esc));
+        assert_eq!(a.prompt, None);
+        press(&mut a, "4");
+        assert_eq!((a.focus, a.lower), (Panel::Blocks, Panel::Blocks));
+        a.key(KeyEvent::from(KeyCode::Tab));
+        assert_eq!((a.focus, a.lower), (Panel::Threads, Panel::Blocks));
+        press(&mut a, "?");
+        assert!(a.help);
+        press(&mut a, "q");
+        assert!(!a.help && !a.quit, "q closes the help first");
+        press(&mut a, "q");
+        assert!(a.quit);
+    }
+
+    #[test]
+    fn symbols_resolve_and_describe() {
+        let p = Program::parse(crate::DEMO, "demo");
+        let main = p.find("main").unwrap();
+        assert_eq!(p.resolve("main+0x10"), Some(main.addr + 0x10));
+        assert_eq!(p.resolve(&format!("{:x}", main.addr)), Some(main.addr));
+        assert_eq!(p.describe(main.addr + 6).unwrap(), "main+0x6");
+        assert_eq!(p.linking, "static");
+    }
+}
