@@ -517,7 +517,7 @@ impl Control {
                 s.resume_at.remove(&p.tid);
             }
             let state = match name {
-                "nanosleep" | "clock_nanosleep" | "futex" | "ppoll" | "pselect6" | "read" => {
+                "nanosleep" | "clock_nanosleep" | "futex" | "ppoll" | "pselect6" => {
                     VcpuState::Waiting(name)
                 }
                 _ => VcpuState::Syscall(name),

@@ -2,6 +2,7 @@
 //!
 //! One host reservation as the guest address space, ELF loading and the initial stack, the
 //! Linux system-call layer as one declared table, and virtual processors as host threads.
+//! [`control`] is how a front end (the TUI) watches and steers the running vCPUs.
 
 pub mod control;
 pub mod loader;
@@ -10,5 +11,7 @@ pub mod process;
 pub mod signal;
 pub mod syscall;
 
+/// Interface A, for the layers above (the TUI) that may depend on hypervisor-lite only.
+pub use isa_a;
 pub use loader::LoadError;
 pub use process::{Config, Process};

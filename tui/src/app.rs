@@ -3,7 +3,7 @@
 use crate::disasm::Disassembler;
 use crate::program::Program;
 use hypervisor_lite::control::{BlockInfo, Control, Snapshot, Step, VcpuSnapshot, VcpuState};
-use isa_a::{Cpu, FReg, XReg};
+use hypervisor_lite::isa_a::{Cpu, FReg, XReg};
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use std::collections::HashMap;
 use std::sync::Arc;

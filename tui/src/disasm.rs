@@ -5,6 +5,7 @@
 use crate::program::Program;
 use capstone::arch::riscv::{ArchExtraMode, ArchMode};
 use capstone::prelude::*;
+use hypervisor_lite::isa_a;
 
 /// One decoded line.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -2,7 +2,7 @@
 
 use crate::app::{float_text, App, Ask, Panel, CODE_CONTEXT, CODE_WINDOW, MEMORY_WINDOW};
 use hypervisor_lite::control::{Stream, VcpuState};
-use isa_a::{FReg, XReg};
+use hypervisor_lite::isa_a::{FReg, XReg};
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};

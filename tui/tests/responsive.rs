@@ -4,9 +4,9 @@
 //! a pause must take effect at once.
 
 use hypervisor_lite::control::VcpuState;
+use hypervisor_lite::isa_a::format::{I, J};
+use hypervisor_lite::isa_a::{Insn, XReg};
 use hypervisor_lite::Config;
-use isa_a::format::{I, J};
-use isa_a::{Insn, XReg};
 use std::time::{Duration, Instant};
 use tui::app::App;
 use tui::{Options, Session};

@@ -2,8 +2,8 @@
 //! the next syscall (stopped before it), and a breakpoint in the middle of a block.
 
 use hypervisor_lite::control::{Snapshot, Step, VcpuState};
+use hypervisor_lite::isa_a::Cpu;
 use hypervisor_lite::Config;
-use isa_a::Cpu;
 use std::time::Duration;
 use tui::{Options, Session};
 
