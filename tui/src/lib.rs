@@ -135,7 +135,7 @@ impl Session {
 /// `mimic tui`: runs `cfg` under the UI; returns the exit status for mimic. A `cfg` whose
 /// program is empty runs the embedded demo (its args after argv[0] are the demo's).
 pub fn run(cfg: Config, opts: Options) -> i32 {
-    let (cfg, name, _demo_file) = match cfg {
+    let (cfg, name, demo_file) = match cfg {
         c if !c.program.as_os_str().is_empty() => {
             let name = c
                 .program
@@ -156,7 +156,10 @@ pub fn run(cfg: Config, opts: Options) -> i32 {
             }
         },
     };
-    let loaded = match Loaded::load(&cfg, &name, &opts) {
+    let loaded = Loaded::load(&cfg, &name, &opts);
+    // The demo's file is read once loaded: gone now, whichever way mimic ends later.
+    drop(demo_file);
+    let loaded = match loaded {
         Ok(l) => l,
         Err(e) => {
             eprintln!("mimic: {e}");
