@@ -2,7 +2,8 @@
 //!
 //! `mimic run [options] program [args…]` follows qemu-user's conventions: the guest's exit
 //! status is mimic's, `-L` names the sysroot, `--strace` logs syscalls, and every option has
-//! a `MIMIC_*` environment mirror.
+//! a `MIMIC_*` environment mirror. `mimic tui` runs a program (or an embedded demo) under the
+//! terminal UI.
 
 use clap::{Args, Parser, Subcommand};
 use hypervisor_lite::{Config, LogFlags, LogSink, Mode, Process};
@@ -22,6 +23,47 @@ struct Cli {
 enum Command {
     /// Run a riscv64 Linux program: `mimic run [options] program [args…]`.
     Run(RunArgs),
+    /// Run a program under the terminal UI, layer by layer: `mimic tui [options] [program [args…]]`;
+    /// with no program, an embedded demo guest.
+    Tui(TuiArgs),
+}
+
+#[derive(Args)]
+struct TuiArgs {
+    /// Sysroot for dynamically linked programs [default: /usr/riscv64-linux-gnu if it exists]
+    #[arg(short = 'L', value_name = "DIR", env = "MIMIC_LD_PREFIX")]
+    sysroot: Option<PathBuf>,
+
+    /// Set VAR to VALUE in the guest environment (repeatable)
+    #[arg(short = 'E', value_name = "VAR=VALUE", value_delimiter = ',')]
+    set_env: Vec<String>,
+
+    /// Remove VAR from the guest environment (repeatable)
+    #[arg(short = 'U', value_name = "VAR", value_delimiter = ',')]
+    unset_env: Vec<String>,
+
+    /// The guest's argv[0] [default: the program path as given]
+    #[arg(short = '0', value_name = "ARGV0")]
+    argv0: Option<OsString>,
+
+    /// Guest stack size in bytes; k, M and G suffixes allowed
+    #[arg(short = 's', value_name = "SIZE", env = "MIMIC_STACK_SIZE", default_value = "8M", value_parser = parse_size)]
+    stack_size: u64,
+
+    /// Start stopped at the entry point
+    #[arg(long)]
+    paused: bool,
+
+    /// Break at this address or symbol (repeatable)
+    #[arg(short = 'b', long = "break", value_name = "ADDR|SYMBOL")]
+    breakpoints: Vec<String>,
+
+    /// The riscv64 ELF program to run [default: the embedded demo]
+    program: Option<PathBuf>,
+
+    /// Arguments passed to the program
+    #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+    args: Vec<OsString>,
 }
 
 #[derive(Args)]
@@ -160,17 +202,28 @@ fn main() {
     };
     match cli.command {
         Command::Run(args) => run(args),
+        Command::Tui(args) => std::process::exit(tui(args)),
     }
 }
 
-/// Runs the guest; mimic ends as the guest does (its exit status, or its fatal signal).
-fn run(a: RunArgs) -> ! {
-    let sysroot = a.sysroot.or_else(|| {
+/// The guest's configuration from the options `run` and `tui` share.
+struct GuestOpts {
+    sysroot: Option<PathBuf>,
+    set_env: Vec<String>,
+    unset_env: Vec<String>,
+    argv0: Option<OsString>,
+    stack_size: u64,
+    strace: bool,
+}
+
+/// A guest configuration running on the default engine, without logging or --stats.
+fn config(o: GuestOpts, program: PathBuf, rest: Vec<OsString>) -> Config {
+    let sysroot = o.sysroot.or_else(|| {
         let d = PathBuf::from("/usr/riscv64-linux-gnu");
         d.is_dir().then_some(d)
     });
     let mut env: Vec<OsString> = std::env::vars_os()
-        .filter(|(k, _)| !a.unset_env.iter().any(|u| k == u.as_str()))
+        .filter(|(k, _)| !o.unset_env.iter().any(|u| k == u.as_str()))
         .map(|(k, v)| {
             let mut s = k;
             s.push("=");
@@ -178,15 +231,29 @@ fn run(a: RunArgs) -> ! {
             s
         })
         .collect();
-    for kv in &a.set_env {
+    for kv in &o.set_env {
         let key = kv.split('=').next().unwrap_or(kv);
         env.retain(|e| e.as_encoded_bytes().split(|&b| b == b'=').next() != Some(key.as_bytes()));
         env.push(kv.into());
     }
-    let mut args = vec![a
-        .argv0
-        .unwrap_or_else(|| a.program.clone().into_os_string())];
-    args.extend(a.args);
+    let mut args = vec![o.argv0.unwrap_or_else(|| program.clone().into_os_string())];
+    args.extend(rest);
+    Config {
+        program,
+        args,
+        env,
+        sysroot,
+        stack_size: o.stack_size,
+        strace: o.strace,
+        engine: Mode::Tiered,
+        log: None,
+        deterministic: false,
+        stats: false,
+    }
+}
+
+/// Runs the guest; mimic ends as the guest does (its exit status, or its fatal signal).
+fn run(a: RunArgs) -> ! {
     let engine = if a.interp {
         Mode::Interp
     } else if a.jit {
@@ -214,17 +281,20 @@ fn run(a: RunArgs) -> ! {
             }
         },
     };
-    let cfg = Config {
-        program: a.program,
-        args,
-        env,
-        sysroot,
+    let opts = GuestOpts {
+        sysroot: a.sysroot,
+        set_env: a.set_env,
+        unset_env: a.unset_env,
+        argv0: a.argv0,
         stack_size: a.stack_size,
         strace: a.strace,
+    };
+    let cfg = Config {
         engine,
         log,
         deterministic: a.deterministic,
         stats: a.stats,
+        ..config(opts, a.program, a.args)
     };
     match Process::new(&cfg) {
         Ok(p) => p.run(),
@@ -233,4 +303,22 @@ fn run(a: RunArgs) -> ! {
             std::process::exit(1)
         }
     }
+}
+
+fn tui(a: TuiArgs) -> i32 {
+    let opts = GuestOpts {
+        sysroot: a.sysroot,
+        set_env: a.set_env,
+        unset_env: a.unset_env,
+        argv0: a.argv0,
+        stack_size: a.stack_size,
+        // The syscall pane is the UI's strace; stderr is the guest's.
+        strace: false,
+    };
+    let ui = tui::Options {
+        paused: a.paused,
+        breakpoints: a.breakpoints,
+    };
+    // No program: an empty path, which tui::run replaces with its embedded demo.
+    tui::run(config(opts, a.program.unwrap_or_default(), a.args), ui)
 }

@@ -416,3 +416,56 @@ fn usage_errors_are_one_line() {
     assert_eq!(err.lines().count(), 1, "{err}");
     assert!(err.starts_with("mimic: "), "{err}");
 }
+
+/// `mimic tui` runs under no controlling terminal here: a new session has none.
+fn mimic_tui_detached(args: &[&str]) -> (i32, String, String) {
+    use std::os::unix::process::CommandExt;
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_mimic"));
+    cmd.arg("tui").args(args).stdin(std::process::Stdio::null());
+    // SAFETY: setsid is async-signal-safe.
+    unsafe {
+        cmd.pre_exec(|| {
+            libc::setsid();
+            Ok(())
+        });
+    }
+    let out = cmd.output().expect("running mimic");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn tui_reports_a_missing_program_before_touching_the_terminal() {
+    let (status, stdout, stderr) = mimic_tui_detached(&["/nonexistent-mimic-program"]);
+    assert_eq!(status, 1, "{stderr}");
+    assert_eq!(stdout, "", "nothing drawn");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.starts_with("mimic: ") && stderr.contains("/nonexistent-mimic-program"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn tui_without_a_terminal_says_so() {
+    let (status, stdout, stderr) = mimic_tui_detached(&[]);
+    assert_eq!(status, 1, "{stderr}");
+    assert_eq!(stdout, "");
+    assert!(
+        stderr.starts_with("mimic: tui: needs a terminal: /dev/tty"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn tui_rejects_an_unknown_breakpoint_symbol_in_one_line() {
+    let (status, _, stderr) = mimic_tui_detached(&["-b", "no_such_symbol"]);
+    assert_eq!(status, 1, "{stderr}");
+    assert_eq!(
+        stderr,
+        "mimic: no symbol or address 'no_such_symbol' in demo (embedded)\n"
+    );
+}

@@ -204,3 +204,165 @@ fn guests_match_live_qemu() {
         diffs.join("\n")
     );
 }
+
+/// A private tmux server (its own socket) holding `mimic tui` in a 200×50 window; killed on
+/// drop, whatever the test's outcome.
+struct Tmux {
+    socket: String,
+}
+
+impl Tmux {
+    fn start(name: &str, command: &str) -> Tmux {
+        let t = Tmux {
+            socket: format!("mimic-{name}-{}", std::process::id()),
+        };
+        t.run(&[
+            "new-session",
+            "-d",
+            "-s",
+            "e2e",
+            "-x",
+            "200",
+            "-y",
+            "50",
+            command,
+        ]);
+        t
+    }
+
+    fn run(&self, args: &[&str]) -> String {
+        let mut all = vec!["-L", &self.socket];
+        all.extend_from_slice(args);
+        tool_output("tmux", "tmux (install tmux)", &all)
+    }
+
+    fn keys(&self, keys: &[&str]) {
+        for k in keys {
+            self.run(&["send-keys", "-t", "e2e", k]);
+        }
+    }
+
+    /// Types `text` literally.
+    fn type_text(&self, text: &str) {
+        self.run(&["send-keys", "-t", "e2e", "-l", text]);
+    }
+
+    fn screen(&self) -> String {
+        self.run(&["capture-pane", "-p", "-t", "e2e"])
+    }
+
+    /// Waits until the screen shows `what`; the screen it saw otherwise.
+    fn wait_for(&self, what: &str, secs: u64) -> String {
+        let end = std::time::Instant::now() + std::time::Duration::from_secs(secs);
+        loop {
+            let s = self.screen();
+            if s.contains(what) {
+                return s;
+            }
+            assert!(
+                std::time::Instant::now() < end,
+                "waited {secs} s for {what:?}; the screen:\n{s}"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = Command::new("tmux")
+            .args(["-L", &self.socket, "kill-server"])
+            .output();
+    }
+}
+
+/// `mimic tui` driven as a person would, in tmux: start paused on the embedded demo, step,
+/// break on a symbol, run to it, inspect a register, let the guest finish (its output in its
+/// pane, not over the screen), quit, and find the shell's terminal back.
+#[test]
+#[ignore = "needs tmux; run scripts/test-external"]
+fn tui_in_tmux_as_a_person_would() {
+    let version = Command::new("tmux")
+        .arg("-V")
+        .output()
+        .unwrap_or_else(|e| panic!("tmux: {e}; install tmux (apt-get install tmux)"));
+    assert!(
+        version.status.success(),
+        "install tmux (apt-get install tmux)"
+    );
+    let mimic = env!("CARGO_BIN_EXE_mimic");
+    let t = Tmux::start(
+        "e2e",
+        &format!("{mimic} tui --paused; echo MIMIC-EXIT=$?; sleep 120"),
+    );
+    let s = t.wait_for("PAUSED", 20);
+    assert!(s.contains("Layers") && s.contains("Disassembly"), "{s}");
+    t.wait_for("<_start>", 10); // the entry point, by name, once the vCPU publishes
+
+    t.keys(&["s"]);
+    let s = t.wait_for("stepped one instruction", 10);
+    assert!(s.contains("instret 1"), "one instruction retired:\n{s}");
+
+    t.keys(&["b"]);
+    t.type_text("render");
+    t.keys(&["Enter"]);
+    t.wait_for("breakpoint set at 0x", 10);
+    t.keys(&["Space"]);
+    let s = t.wait_for("PAUSED: breakpoint at 0x", 20);
+    assert!(s.contains("<render>"), "stopped in render:\n{s}");
+    t.wait_for("●▶", 10); // pc on the breakpoint, marked in the disassembly
+
+    t.keys(&["i"]);
+    t.type_text("a0");
+    t.keys(&["Enter"]);
+    let s = t.wait_for("a0 (x10) = 0x", 10);
+    // a0 is render's job pointer: a stack address.
+    assert!(s.contains("a0 (x10) = 0x0000003f"), "{s}");
+
+    // Remove the breakpoint, run to the end: the output stays in its pane.
+    t.keys(&["b"]);
+    t.type_text("render");
+    t.keys(&["Enter"]);
+    t.wait_for("breakpoint removed", 10);
+    t.keys(&["Space"]);
+    let s = t.wait_for("exited with status 0", 60);
+    assert!(
+        s.lines().any(|l| l.starts_with("│|") || l.contains("││|")),
+        "the rendered frames, inside the output pane:\n{s}"
+    );
+
+    t.keys(&["q"]);
+    let s = t.wait_for("MIMIC-EXIT=0", 10);
+    assert!(
+        !s.contains("Disassembly"),
+        "the terminal is back from the UI's screen:\n{s}"
+    );
+}
+
+/// SIGTERM to `mimic tui` ends it with 128+15, as the default action would, but with the
+/// terminal given back.
+#[test]
+#[ignore = "needs tmux; run scripts/test-external"]
+fn tui_restores_the_terminal_on_sigterm() {
+    let mimic = env!("CARGO_BIN_EXE_mimic");
+    let t = Tmux::start(
+        "sigterm",
+        &format!("{mimic} tui --paused; echo MIMIC-EXIT=$?; sleep 120"),
+    );
+    t.wait_for("<_start>", 20);
+    // The pane's shell runs mimic as its only child.
+    let shell = t.run(&["list-panes", "-t", "e2e", "-F", "#{pane_pid}"]);
+    let shell = shell.trim();
+    let children = std::fs::read_to_string(format!("/proc/{shell}/task/{shell}/children"))
+        .expect("the shell's children");
+    let pid: i32 = children
+        .split_whitespace()
+        .next()
+        .expect("mimic")
+        .parse()
+        .unwrap();
+    // SAFETY: signalling the one process this test started.
+    assert_eq!(unsafe { libc::kill(pid, libc::SIGTERM) }, 0);
+    let s = t.wait_for("MIMIC-EXIT=143", 10);
+    assert!(!s.contains("Disassembly"), "the terminal is back:\n{s}");
+}

@@ -12,6 +12,7 @@
 //! File descriptors, the working directory and umask are the host process's own, so the
 //! threads share them as CLONE_FILES/CLONE_FS require, and a fork duplicates them.
 
+use crate::control::Control;
 use crate::loader::{self, LoadError, StartInfo};
 use crate::memory::{AddressSpace, GuestMem, PAGE};
 use crate::sched;
@@ -23,7 +24,7 @@ use std::collections::{HashMap, HashSet};
 use std::ffi::OsString;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicI32, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use translator::{Engine, LogFlags, Mode};
 
 /// How to start a guest.
@@ -45,6 +46,25 @@ pub struct Config {
     pub engine: Mode,
     /// `-d in_asm,out_asm` logging of translated blocks, and where to.
     pub log: Option<(LogFlags, LogSink)>,
+}
+
+impl Default for Config {
+    /// No program yet; no arguments or environment, no sysroot, an 8 MiB stack, the tiered
+    /// engine, nothing logged.
+    fn default() -> Config {
+        Config {
+            program: PathBuf::new(),
+            args: Vec::new(),
+            env: Vec::new(),
+            sysroot: None,
+            stack_size: 8 << 20,
+            strace: false,
+            deterministic: false,
+            stats: false,
+            engine: Mode::Tiered,
+            log: None,
+        }
+    }
 }
 
 /// What one thread exposes to the others: its pending signals (tgkill) and the host thread
@@ -103,6 +123,9 @@ pub struct Shared {
     pub det: Option<Mutex<sched::DetState>>,
     /// The guest signal the process dies of, if it does (0 otherwise).
     pub fatal: AtomicI32,
+    /// Under a front end (see [`Process::run_embedded`]): the process's status once it has
+    /// ended, which every vCPU sees at its next step instead of the host process exiting.
+    pub ended: OnceLock<i32>,
 }
 
 /// Locks `m`, ignoring poisoning: a panicking vCPU thread ends the process anyway.
@@ -161,6 +184,15 @@ impl Shared {
             }
         }
         std::process::exit(status)
+    }
+
+    /// Ends the process without ending the host process (a front end runs it): records the
+    /// status and wakes every thread so each sees it at its next step.
+    pub fn finish(&self, status: i32) {
+        let _ = self.ended.set(status);
+        for t in lock(&self.threads).values() {
+            crate::thread::kick(t);
+        }
     }
 
     /// Whether `sig` is handled with SA_RESTART (an interrupted call restarts).
@@ -231,6 +263,7 @@ impl Process {
                 .deterministic
                 .then(|| Mutex::new(sched::DetState::new(pid))),
             fatal: AtomicI32::new(0),
+            ended: OnceLock::new(),
         });
         let first = Vcpu::new(shared, ctl, cpu)
             .map_err(|e| err(format!("cannot reserve code space: {e}")))?;
@@ -247,6 +280,17 @@ impl Process {
             crate::thread::run_main(self.first)
         };
         shared.exit_host(status)
+    }
+
+    /// Runs the guest under a front end's [`Control`] on the calling thread and returns its
+    /// status when it ends; the host process goes on (the front end still shows the guest).
+    pub fn run_embedded(mut self, control: Arc<Control>) -> i32 {
+        let shared = self.first.shared.clone();
+        self.first.control = Some(control);
+        let status = crate::thread::run_main(self.first);
+        shared.finish(status);
+        shared.report_stats();
+        status
     }
 }
 

@@ -17,7 +17,7 @@ use std::sync::atomic::Ordering;
 use std::sync::Once;
 
 /// Instructions run between checks for pending signals and code changes.
-const BUDGET: u64 = 100_000;
+pub(crate) const BUDGET: u64 = 100_000;
 
 /// The host signal that interrupts a vCPU's blocking host call.
 fn kick_signal() -> i32 {
@@ -60,15 +60,23 @@ fn host_tid() -> i32 {
 pub fn run_main(mut v: Vcpu) -> i32 {
     install_kick_handler();
     v.ctl.host_tid.store(host_tid(), Ordering::Release);
-    match run_vcpu(&mut v) {
+    let end = run_vcpu(&mut v);
+    if let Some(c) = &v.control {
+        let (End::Process(code) | End::Thread(code)) = end;
+        c.exited(v.tid, &v.cpu, code);
+    }
+    match end {
         End::Process(status) => status,
         End::Thread(code) => {
             if v.leave() {
                 return code;
             }
-            // Other threads run on: the last one to end ends the host process.
+            // Other threads run on: the last one to end ends the process.
             loop {
-                std::thread::park();
+                if let Some(&status) = v.shared.ended.get() {
+                    return status;
+                }
+                std::thread::park_timeout(std::time::Duration::from_millis(20));
             }
         }
     }
@@ -101,7 +109,12 @@ pub fn spawn(
             adopt(&mut v, tid);
             v.ctl.host_tid.store(tid, Ordering::Release);
             let _ = tx.send(tid);
-            let status = match run_vcpu(&mut v) {
+            let end = run_vcpu(&mut v);
+            if let Some(c) = &v.control {
+                let (End::Process(code) | End::Thread(code)) = end;
+                c.exited(v.tid, &v.cpu, code);
+            }
+            let status = match end {
                 End::Process(status) => status,
                 End::Thread(code) => {
                     if !v.leave() {
@@ -118,6 +131,11 @@ pub fn spawn(
 
 /// Ends the host process from a thread other than the main one: Linux's exit_group ends every
 /// thread where it stands, as the host's does.
-fn end_process(v: &Vcpu, status: i32) -> ! {
-    v.shared.exit_host(status)
+/// Under a front end the host process goes on: the others see the end at their next step.
+fn end_process(v: &Vcpu, status: i32) {
+    if v.control.is_some() {
+        v.shared.finish(status);
+    } else {
+        v.shared.exit_host(status)
+    }
 }

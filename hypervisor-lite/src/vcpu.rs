@@ -8,6 +8,7 @@
 //!        │ Fault/Illegal/… ──▶ guest signal: handler frame, or report and exit 128+sig
 //! ```
 
+use crate::control::Control;
 use crate::memory::{perm, GuestMem};
 use crate::process::{lock, Shared, ThreadCtl};
 use crate::sched::Wait;
@@ -43,6 +44,8 @@ pub struct Vcpu {
     pub cpu: Cpu,
     /// This vCPU's execution engine and its code cache (interpreter, translator or both).
     pub engine: Engine,
+    /// A front end (the TUI) watching and steering this vCPU, if any.
+    pub control: Option<Arc<Control>>,
     pub tid: i32,
     pub sig: Signals,
     /// set_tid_address / CLONE_CHILD_CLEARTID: zeroed and futex-woken when the thread exits.
@@ -80,6 +83,7 @@ impl Vcpu {
             ctl,
             cpu,
             engine,
+            control: None,
             sig: Signals::default(),
             clear_child_tid: 0,
             robust_list: (0, 0),
@@ -115,6 +119,7 @@ impl Vcpu {
         cpu.reservation = isa_a::cpu::NO_RESERVATION;
         let mut v = Vcpu::new(self.shared.clone(), ctl, cpu)?;
         v.sig.mask = self.sig.mask;
+        v.control = self.control.clone();
         Ok(v)
     }
 
@@ -124,7 +129,11 @@ impl Vcpu {
     fn run_slice(&mut self, budget: u64) -> Option<Trap> {
         let mut bus = self.mem;
         let flushes = self.engine.stats().flushes;
-        let trap = self.engine.run(&mut self.cpu, &mut bus, budget);
+        let trap = match &self.control {
+            // The front end decides how far the engine may run (pauses, steps, breakpoints).
+            Some(c) => c.slice(self.tid, &mut self.cpu, &mut bus, &mut self.engine),
+            None => self.engine.run(&mut self.cpu, &mut bus, budget),
+        };
         if self.engine.stats().flushes != flushes {
             self.code_gen = self.shared.code_gen.fetch_add(1, Ordering::AcqRel) + 1;
         }
@@ -133,6 +142,9 @@ impl Vcpu {
 
     /// Runs one slice of at most about `budget` instructions and handles how it ended.
     pub fn step(&mut self, budget: u64) -> Step {
+        if let Some(&status) = self.shared.ended.get() {
+            return Step::End(End::Process(status));
+        }
         // A signal raised while the thread waited (or by another thread) goes first.
         self.take_host_signals();
         if let Some(status) = self.deliver_pending() {
@@ -150,7 +162,11 @@ impl Vcpu {
             Some(Trap::Ecall) => {
                 let x = &self.cpu.x;
                 let (nr, args) = (x[17], [x[10], x[11], x[12], x[13], x[14], x[15]]);
-                let r = syscall::dispatch(self, nr, args);
+                let r = match self.control.clone() {
+                    // Logged for the front end, and stopped before when it asks.
+                    Some(c) => c.syscall(self, nr, args),
+                    None => syscall::dispatch(self, nr, args),
+                };
                 if let Some(end) = self.end {
                     return Step::End(end);
                 }

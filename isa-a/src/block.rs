@@ -250,6 +250,11 @@ impl BlockCache {
         self.entries.is_empty()
     }
 
+    /// The cached blocks, in the order they were first decoded (for displays such as the TUI).
+    pub fn blocks(&self) -> impl Iterator<Item = &Block> {
+        self.entries.iter().map(|e| &e.block)
+    }
+
     /// The entry of the block at `pc`, decoding it if it is new. The direct-mapped table is
     /// checked inline (a return to one of many call sites lands here); the rest is a call.
     #[inline(always)]

@@ -56,12 +56,13 @@ build() { # output-name compiler link-mode source [extra flags...]
     shift 4
     local link=()
     case $mode in
-    static) link=(-static) ;;
+    static | static-symbols) link=(-static) ;;
     static-pie) link=(-static-pie -fPIE) ;; # plus -Wl,--no-dynamic-linker: gcc 12's spec adds PT_INTERP
     dyn) link=() ;;
     esac
     $cc "${COMMON[@]}" "${link[@]}" -o "$tmp/$out" "src/$src" "$@" || die "compiling src/$src failed"
-    $STRIP --strip-all "$tmp/$out"
+    # static-symbols keeps the symbol table: mimic tui shows names and breaks on them.
+    [[ $mode == static-symbols ]] || $STRIP --strip-all "$tmp/$out"
     if cmp -s "$tmp/$out" "bin/$out"; then
         say "built bin/$out ($mode, $(stat -c %s "bin/$out") bytes, unchanged)"
     elif ((check_only)); then
@@ -78,6 +79,8 @@ for c in hello args fileio malloc sort_string math clock stdin_pipe recursion ex
 done
 build cxx $CXX static cxx.cpp
 build cxx_threads $CXX static cxx_threads.cpp
+# The demo guest `mimic tui` embeds: threads, so -pthread (static glibc needs it whole).
+build demo $CC static-symbols demo.c -pthread
 # Debian's riscv64 glibc 2.36 cannot link -static-pie (no rcrt1.o, no _dl_relocate_static_pie),
 # so the static-pie test program is freestanding and relocates itself.
 build nolibc_pie-static-pie $CC static-pie nolibc_pie.c -nostdlib -ffreestanding -fno-builtin \

@@ -93,6 +93,11 @@ impl CodeCache {
         self.blocks.len()
     }
 
+    /// The translated blocks, in no particular order.
+    pub fn iter(&self) -> impl Iterator<Item = &Translated> {
+        self.blocks.values()
+    }
+
     pub fn is_empty(&self) -> bool {
         self.blocks.is_empty()
     }

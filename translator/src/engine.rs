@@ -283,3 +283,59 @@ impl Engine {
         }
     }
 }
+
+/// One block an engine holds, for displays.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BlockSummary {
+    pub pc: u64,
+    pub guest_bytes: u64,
+    pub insns: usize,
+    /// Bytes of host code, for a translated block.
+    pub host_bytes: Option<usize>,
+}
+
+impl Engine {
+    /// Blocks decoded or translated so far.
+    pub fn block_count(&self) -> usize {
+        self.interp.len() + self.cold.len() + self.lock().len()
+    }
+
+    /// Up to `max` of the blocks this engine holds, translated or interpreted, by address.
+    pub fn blocks(&self, max: usize) -> Vec<BlockSummary> {
+        let summary = |b: &isa_a::Block, host_bytes| BlockSummary {
+            pc: b.pc,
+            guest_bytes: b.byte_len(),
+            insns: b.insns.len(),
+            host_bytes,
+        };
+        let mut out: Vec<BlockSummary> = self
+            .lock()
+            .iter()
+            .map(|t| BlockSummary {
+                pc: t.pc,
+                guest_bytes: t.insns.iter().map(|d| d.len as u64).sum(),
+                insns: t.insns.len(),
+                host_bytes: Some(t.host_len),
+            })
+            .collect();
+        out.extend(self.cold.values().map(|c| summary(&c.block, None)));
+        out.extend(self.interp.blocks().map(|b| summary(b, None)));
+        out.sort_by_key(|b| b.pc);
+        out.truncate(max);
+        out
+    }
+}
+
+impl Engine {
+    /// The host code of the translated block at `pc`, one `address  instruction` a line.
+    pub fn host_asm(&self, pc: u64) -> Option<Vec<String>> {
+        let c = self.lock();
+        let t = c.get(pc)?;
+        Some(
+            isa_b::disassemble(c.host_code(t), t.host)
+                .into_iter()
+                .map(|i| format!("{:x}  {}", i.addr, i.text))
+                .collect(),
+        )
+    }
+}

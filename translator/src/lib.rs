@@ -38,7 +38,7 @@ mod lower;
 mod testmem;
 
 pub use cache::{CodeCache, Translated};
-pub use engine::{Engine, LogFlags, Mode, Stats, HOT};
+pub use engine::{BlockSummary, Engine, LogFlags, Mode, Stats, HOT};
 pub use testmem::TestMemory;
 
 /// Guest pages are 4 KiB.

@@ -165,6 +165,8 @@ fn fork(v: &mut Vcpu, flags: u64, stack: u64, ptid: u64, ctid: u64) -> SysResult
         }
         v.cpu.reservation = isa_a::cpu::NO_RESERVATION;
         v.forked = true;
+        // The front end (its UI thread) stays with the parent.
+        v.control = None;
         // The code buffer is a shared mapping of one memfd, so after fork parent and child
         // would translate into the same pages: the child starts a code cache of its own.
         match crate::process::engine(&v.shared) {

@@ -1,0 +1,638 @@
+//! The UI's state: what is selected, scrolled and typed, and what each key does.
+
+use crate::disasm::Disassembler;
+use crate::program::Program;
+use hypervisor_lite::control::{BlockInfo, Control, Snapshot, Step, VcpuSnapshot, VcpuState};
+use hypervisor_lite::isa_a::{Cpu, FReg, XReg};
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use std::collections::HashMap;
+use std::sync::Arc;
+
+/// The panels, in the order Tab visits them (and their number keys).
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Panel {
+    Code,
+    Memory,
+    Stack,
+    Blocks,
+    Threads,
+    Output,
+    Syscalls,
+    Registers,
+    Layers,
+}
+
+impl Panel {
+    pub const ALL: [Panel; 9] = [
+        Panel::Code,
+        Panel::Memory,
+        Panel::Stack,
+        Panel::Blocks,
+        Panel::Threads,
+        Panel::Output,
+        Panel::Syscalls,
+        Panel::Registers,
+        Panel::Layers,
+    ];
+
+    pub fn title(self) -> &'static str {
+        match self {
+            Panel::Code => "Disassembly",
+            Panel::Memory => "Memory",
+            Panel::Stack => "Stack",
+            Panel::Blocks => "Blocks",
+            Panel::Threads => "Threads / vCPUs",
+            Panel::Output => "Guest output",
+            Panel::Syscalls => "Syscalls",
+            Panel::Registers => "Registers (interface A)",
+            Panel::Layers => "Layers",
+        }
+    }
+
+    fn index(self) -> usize {
+        Panel::ALL.iter().position(|&p| p == self).unwrap_or(0)
+    }
+}
+
+/// What the prompt line is asking for.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Ask {
+    Breakpoint,
+    GoTo,
+    Register,
+}
+
+impl Ask {
+    pub fn label(self) -> &'static str {
+        match self {
+            Ask::Breakpoint => "breakpoint (address or symbol)",
+            Ask::GoTo => "go to (address, symbol or register)",
+            Ask::Register => "inspect register (x5, t0, f10, fa0, pc)",
+        }
+    }
+}
+
+/// A host thread of mimic, from /proc/self/task.
+#[derive(Clone, Debug, PartialEq)]
+pub struct HostThread {
+    pub tid: i32,
+    pub name: String,
+    /// user + system CPU time, in seconds.
+    pub cpu_secs: f64,
+}
+
+/// The registers of one vCPU at its last two stops, for "changed since the last stop".
+#[derive(Clone, Debug)]
+struct Stops {
+    stop: u64,
+    at_stop: Cpu,
+    before: Option<Cpu>,
+}
+
+/// Lines the disassembly shows above the focused instruction.
+pub const CODE_CONTEXT: u64 = 128;
+/// Bytes of guest memory asked for by the disassembly, memory and stack panels.
+pub const CODE_WINDOW: u64 = 512;
+pub const MEMORY_WINDOW: u64 = 512;
+pub const STACK_WINDOW: u64 = 256;
+
+pub struct App {
+    pub program: Program,
+    pub control: Arc<Control>,
+    pub disasm: Disassembler,
+    pub snap: Snapshot,
+    pub host_threads: Vec<HostThread>,
+    pub focus: Panel,
+    /// Which of memory / stack / blocks the lower tabbed area shows.
+    pub lower: Panel,
+    /// The selected vCPU's guest tid.
+    pub vcpu: Option<i32>,
+    /// The disassembly's focused address; None follows pc.
+    pub code_at: Option<u64>,
+    /// The memory panel's address; None shows gp's.
+    pub mem_at: Option<u64>,
+    pub block_sel: usize,
+    /// Lines scrolled back from the end in the output and syscall panes.
+    pub output_back: usize,
+    pub syscalls_back: usize,
+    pub prompt: Option<(Ask, String)>,
+    pub help: bool,
+    pub message: String,
+    pub quit: bool,
+    stops: HashMap<i32, Stops>,
+}
+
+impl App {
+    pub fn new(program: Program, control: Arc<Control>) -> App {
+        App {
+            program,
+            control,
+            disasm: Disassembler::new(),
+            snap: Snapshot::default(),
+            host_threads: Vec::new(),
+            focus: Panel::Code,
+            lower: Panel::Memory,
+            vcpu: None,
+            code_at: None,
+            mem_at: None,
+            block_sel: 0,
+            output_back: 0,
+            syscalls_back: 0,
+            prompt: None,
+            help: false,
+            message: String::new(),
+            quit: false,
+            stops: HashMap::new(),
+        }
+    }
+
+    /// Samples the control (and the host's threads) and asks for the memory now shown.
+    pub fn refresh(&mut self) {
+        self.snap = self.control.snapshot();
+        self.host_threads = host_threads();
+        self.note_stops();
+        self.control.set_views(self.views());
+        let host = self
+            .selected_block()
+            .filter(|b| b.host_bytes.is_some())
+            .map(|b| b.pc);
+        self.control.set_host_view(host);
+    }
+
+    fn note_stops(&mut self) {
+        for v in &self.snap.vcpus {
+            if v.state != VcpuState::Paused {
+                continue;
+            }
+            let e = self.stops.entry(v.tid).or_insert_with(|| Stops {
+                stop: u64::MAX,
+                at_stop: v.cpu.clone(),
+                before: None,
+            });
+            if e.stop != self.snap.stops {
+                let prev = std::mem::replace(&mut e.at_stop, v.cpu.clone());
+                e.before = (e.stop != u64::MAX).then_some(prev);
+                e.stop = self.snap.stops;
+            }
+        }
+    }
+
+    /// Shows guest thread `from` as `to`, everywhere, for pictures that must not depend on
+    /// mimic's pid (the snapshot tests, the README's screen).
+    pub fn rename_vcpu(&mut self, from: i32, to: i32) {
+        for v in self.snap.vcpus.iter_mut().filter(|v| v.tid == from) {
+            v.tid = to;
+        }
+        if let Some(s) = self.stops.remove(&from) {
+            self.stops.insert(to, s);
+        }
+        for l in &mut self.snap.syscall_log {
+            *l = l.replace(&format!("[{from}]"), &format!("[{to}]"));
+            // gettid, set_tid_address, getpid return it.
+            if let Some(call) = l.strip_suffix(&format!(" = {from}")) {
+                *l = format!("{call} = {to}");
+            }
+        }
+        if self.vcpu == Some(from) {
+            self.vcpu = Some(to);
+        }
+    }
+
+    /// The selected vCPU (the first one when none is selected yet).
+    pub fn selected(&self) -> Option<&VcpuSnapshot> {
+        let vs = &self.snap.vcpus;
+        self.vcpu
+            .and_then(|t| vs.iter().find(|v| v.tid == t))
+            .or_else(|| vs.first())
+    }
+
+    /// What the selected vCPU's registers are compared with: the previous stop while paused,
+    /// the last stop while running.
+    pub fn compare_base(&self) -> Option<&Cpu> {
+        let v = self.selected()?;
+        let s = self.stops.get(&v.tid)?;
+        if v.state == VcpuState::Paused {
+            s.before.as_ref()
+        } else {
+            Some(&s.at_stop)
+        }
+    }
+
+    pub fn code_focus(&self) -> Option<u64> {
+        self.code_at.or_else(|| self.selected().map(|v| v.cpu.pc))
+    }
+
+    pub fn mem_addr(&self) -> u64 {
+        self.mem_at
+            .or_else(|| self.selected().map(|v| v.cpu.x[3]))
+            .unwrap_or(0)
+    }
+
+    /// The guest memory ranges the panels show, for the vCPU to copy out.
+    pub fn views(&self) -> Vec<(u64, u64)> {
+        let Some(v) = self.selected() else {
+            return Vec::new();
+        };
+        let code = self.code_focus().unwrap_or(0);
+        let mut views = vec![
+            (code.saturating_sub(CODE_CONTEXT) & !1, CODE_WINDOW),
+            (self.mem_addr(), MEMORY_WINDOW),
+            (v.cpu.x[2], STACK_WINDOW),
+        ];
+        if let Some(b) = self.selected_block() {
+            views.push((b.pc, b.guest_bytes));
+        }
+        views
+    }
+
+    /// The block selected in the blocks panel, while that panel is shown.
+    pub fn selected_block(&self) -> Option<&BlockInfo> {
+        (self.lower == Panel::Blocks)
+            .then(|| self.snap.engine.list.get(self.block_sel))
+            .flatten()
+    }
+
+    /// Published bytes covering `addr..addr+len`, starting at `addr`, if the vCPU copied them.
+    pub fn view(&self, addr: u64, len: u64) -> Option<&[Option<u8>]> {
+        self.snap.views.iter().find_map(|(start, bytes)| {
+            let off = addr.checked_sub(*start)?;
+            (off + len <= bytes.len() as u64).then(|| &bytes[off as usize..])
+        })
+    }
+
+    /// An address from text: a register name, a symbol (`main+0x10`) or hex.
+    pub fn resolve(&self, text: &str) -> Option<u64> {
+        let t = text.trim();
+        if let Some(v) = self.selected() {
+            if t == "pc" {
+                return Some(v.cpu.pc);
+            }
+            if let Some(r) = (0..32).find(|&r| XReg::new(r).abi_name() == t || format!("x{r}") == t)
+            {
+                return Some(v.cpu.x[r as usize]);
+            }
+        }
+        self.program.resolve(t)
+    }
+
+    // ---- keys ------------------------------------------------------------------------------
+
+    pub fn key(&mut self, k: KeyEvent) {
+        if k.modifiers.contains(KeyModifiers::CONTROL) && k.code == KeyCode::Char('c') {
+            self.quit = true;
+            return;
+        }
+        if let Some((ask, mut text)) = self.prompt.take() {
+            match k.code {
+                KeyCode::Enter => self.answer(ask, &text),
+                KeyCode::Esc => {}
+                KeyCode::Backspace => {
+                    text.pop();
+                    self.prompt = Some((ask, text));
+                }
+                KeyCode::Char(c) => {
+                    text.push(c);
+                    self.prompt = Some((ask, text));
+                }
+                _ => self.prompt = Some((ask, text)),
+            }
+            return;
+        }
+        if self.help {
+            self.help = !matches!(k.code, KeyCode::Esc | KeyCode::Char('?' | 'q'));
+            return;
+        }
+        let tid = self.selected().map(|v| v.tid);
+        match k.code {
+            KeyCode::Char('q') => self.quit = true,
+            KeyCode::Char('?') => self.help = true,
+            KeyCode::Char(' ' | 'c') => {
+                if self.snap.paused {
+                    self.control.resume();
+                    self.message = "running".into();
+                } else {
+                    self.control.pause();
+                    self.message = "pausing".into();
+                }
+            }
+            KeyCode::Char('s') => self.step(tid, Step::Insn),
+            KeyCode::Char('n') => self.step(tid, Step::Block),
+            KeyCode::Char('y') => self.step(tid, Step::Syscall),
+            KeyCode::Char('b') => self.prompt = Some((Ask::Breakpoint, String::new())),
+            KeyCode::Char('g') => self.prompt = Some((Ask::GoTo, String::new())),
+            KeyCode::Char('i') => self.prompt = Some((Ask::Register, String::new())),
+            KeyCode::Char('B') | KeyCode::Enter if self.focus == Panel::Code => {
+                if let Some(a) = self.code_focus() {
+                    self.toggle_breakpoint(a);
+                }
+            }
+            KeyCode::Char('.') => {
+                self.code_at = None;
+                self.mem_at = None;
+            }
+            KeyCode::Char('v') => self.next_vcpu(),
+            KeyCode::Tab => self.set_focus(Panel::ALL[(self.focus.index() + 1) % 9]),
+            KeyCode::BackTab => self.set_focus(Panel::ALL[(self.focus.index() + 8) % 9]),
+            KeyCode::Char(d @ '1'..='9') => self.set_focus(Panel::ALL[d as usize - '1' as usize]),
+            KeyCode::Up => self.scroll(-1),
+            KeyCode::Down => self.scroll(1),
+            KeyCode::PageUp => self.scroll(-10),
+            KeyCode::PageDown => self.scroll(10),
+            KeyCode::Home => self.scroll(i64::MIN / 2),
+            KeyCode::End => self.scroll(i64::MAX / 2),
+            _ => {}
+        }
+    }
+
+    fn step(&mut self, tid: Option<i32>, step: Step) {
+        if self
+            .selected()
+            .is_some_and(|v| matches!(v.state, VcpuState::Exited(_)))
+        {
+            self.message = "the guest has exited".into();
+            return;
+        }
+        self.code_at = None;
+        self.control.step(tid, step);
+        self.message = match step {
+            Step::Insn => "step: one instruction",
+            Step::Block => "step: one block",
+            Step::Syscall => "running to the next syscall",
+        }
+        .into();
+    }
+
+    fn set_focus(&mut self, p: Panel) {
+        self.focus = p;
+        if matches!(p, Panel::Memory | Panel::Stack | Panel::Blocks) {
+            self.lower = p;
+        }
+    }
+
+    fn next_vcpu(&mut self) {
+        let vs = &self.snap.vcpus;
+        if vs.is_empty() {
+            return;
+        }
+        let i = self
+            .selected()
+            .and_then(|s| vs.iter().position(|v| v.tid == s.tid))
+            .unwrap_or(0);
+        let next = &vs[(i + 1) % vs.len()];
+        self.vcpu = Some(next.tid);
+        self.code_at = None;
+        self.message = format!("vCPU {} selected", next.tid);
+    }
+
+    fn toggle_breakpoint(&mut self, addr: u64) {
+        let set = self.control.toggle_breakpoint(addr);
+        let name = self
+            .program
+            .describe(addr)
+            .map(|s| format!(" <{s}>"))
+            .unwrap_or_default();
+        self.message = format!(
+            "breakpoint {} 0x{addr:x}{name}",
+            if set { "set at" } else { "removed from" }
+        );
+        self.snap.breakpoints = self.control.snapshot().breakpoints;
+    }
+
+    fn answer(&mut self, ask: Ask, text: &str) {
+        match ask {
+            Ask::Breakpoint => match self.program.resolve(text) {
+                Some(a) => self.toggle_breakpoint(a),
+                None => self.message = format!("no symbol or address '{}'", text.trim()),
+            },
+            Ask::GoTo => match self.resolve(text) {
+                Some(a) if self.focus == Panel::Memory || self.focus == Panel::Stack => {
+                    self.mem_at = Some(a);
+                    self.set_focus(Panel::Memory);
+                    self.message = format!("memory at 0x{a:x}");
+                }
+                Some(a) => {
+                    self.code_at = Some(a & !1);
+                    self.message = format!("disassembly at 0x{a:x}");
+                }
+                None => self.message = format!("no symbol, register or address '{}'", text.trim()),
+            },
+            Ask::Register => self.message = self.inspect(text.trim()),
+        }
+    }
+
+    /// A register's value in every useful form.
+    pub fn inspect(&self, name: &str) -> String {
+        let Some(v) = self.selected() else {
+            return "no vCPU yet".into();
+        };
+        if name == "pc" {
+            let sym = self.program.describe(v.cpu.pc).unwrap_or_default();
+            return format!("pc = 0x{:016x} <{sym}>", v.cpu.pc);
+        }
+        if let Some(r) =
+            (0..32).find(|&r| XReg::new(r).abi_name() == name || format!("x{r}") == name)
+        {
+            let x = v.cpu.x[r as usize];
+            let sym = self
+                .program
+                .describe(x)
+                .map(|s| format!(" <{s}>"))
+                .unwrap_or_default();
+            let dec = if (x as i64) < 0 {
+                format!("{} = {x}", x as i64)
+            } else {
+                x.to_string()
+            };
+            return format!(
+                "{} (x{r}) = 0x{x:016x} = {dec}{sym}",
+                XReg::new(r).abi_name()
+            );
+        }
+        if let Some(r) =
+            (0..32).find(|&r| FReg::new(r).abi_name() == name || format!("f{r}") == name)
+        {
+            let f = v.cpu.f[r as usize];
+            return format!(
+                "{} (f{r}) = 0x{f:016x} = {}",
+                FReg::new(r).abi_name(),
+                float_text(f)
+            );
+        }
+        format!("no register '{name}'")
+    }
+
+    fn scroll(&mut self, by: i64) {
+        match self.focus {
+            Panel::Code => self.scroll_code(by),
+            Panel::Memory => {
+                let a = self.mem_addr() as i64;
+                let step = if by.abs() > 1_000_000 { 0 } else { by * 16 };
+                self.mem_at = Some(a.wrapping_add(step) as u64);
+            }
+            Panel::Blocks => {
+                let n = self.snap.engine.list.len();
+                self.block_sel =
+                    (self.block_sel as i64 + by).clamp(0, n.saturating_sub(1) as i64) as usize;
+            }
+            Panel::Threads => {
+                if by != 0 {
+                    self.next_vcpu();
+                }
+            }
+            Panel::Output => self.output_back = back(self.output_back, by),
+            Panel::Syscalls => self.syscalls_back = back(self.syscalls_back, by),
+            Panel::Stack | Panel::Registers | Panel::Layers => {}
+        }
+    }
+
+    /// Moves the disassembly's focus by whole instructions.
+    fn scroll_code(&mut self, by: i64) {
+        let Some(focus) = self.code_focus() else {
+            return;
+        };
+        let start = focus.saturating_sub(CODE_CONTEXT) & !1;
+        let Some(bytes) = self.view(start, CODE_WINDOW) else {
+            return;
+        };
+        let lines = self.disasm.around(bytes, start, focus, &self.program);
+        let Some(i) = lines.iter().position(|l| l.addr == focus) else {
+            return;
+        };
+        let j = (i as i64 + by.clamp(-64, 64)).clamp(0, lines.len() as i64 - 1) as usize;
+        self.code_at = Some(lines[j].addr);
+    }
+}
+
+fn back(cur: usize, by: i64) -> usize {
+    (cur as i64 - by).max(0) as usize
+}
+
+/// A float register's value: a NaN-boxed single as `1.5f`, otherwise the double.
+pub fn float_text(bits: u64) -> String {
+    if bits >> 32 == 0xffff_ffff {
+        format!("{}f", short_float(f32::from_bits(bits as u32) as f64))
+    } else {
+        short_float(f64::from_bits(bits))
+    }
+}
+
+fn short_float(v: f64) -> String {
+    if v == 0.0 || (v.abs() >= 1e-4 && v.abs() < 1e9) {
+        let s = format!("{v:.6}");
+        let s = s.trim_end_matches('0').trim_end_matches('.');
+        if s.is_empty() || s == "-" {
+            "0".into()
+        } else {
+            s.into()
+        }
+    } else {
+        format!("{v:.4e}")
+    }
+}
+
+/// mimic's host threads and their CPU time, from /proc/self/task.
+pub fn host_threads() -> Vec<HostThread> {
+    let tick = unsafe { libc::sysconf(libc::_SC_CLK_TCK) }.max(1) as f64;
+    let mut out = Vec::new();
+    let Ok(dir) = std::fs::read_dir("/proc/self/task") else {
+        return out;
+    };
+    for e in dir.flatten() {
+        let Ok(tid) = e.file_name().to_string_lossy().parse::<i32>() else {
+            continue;
+        };
+        let Ok(stat) = std::fs::read_to_string(e.path().join("stat")) else {
+            continue;
+        };
+        // pid (comm) state ... utime stime: fields 14 and 15, counted after the ')'.
+        let (Some(open), Some(close)) = (stat.find('('), stat.rfind(')')) else {
+            continue;
+        };
+        let name = stat[open + 1..close].to_string();
+        let f: Vec<&str> = stat[close + 2..].split(' ').collect();
+        let ticks = |i: usize| f.get(i).and_then(|s| s.parse::<f64>().ok()).unwrap_or(0.0);
+        out.push(HostThread {
+            tid,
+            name,
+            cpu_secs: (ticks(11) + ticks(12)) / tick,
+        });
+    }
+    out.sort_by_key(|t| t.tid);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ratatui::crossterm::event::KeyEvent;
+
+    fn app() -> App {
+        App::new(
+            Program::parse(crate::DEMO, "demo"),
+            Arc::new(Control::new()),
+        )
+    }
+
+    fn press(app: &mut App, keys: &str) {
+        for c in keys.chars() {
+            let code = match c {
+                '\n' => KeyCode::Enter,
+                c => KeyCode::Char(c),
+            };
+            app.key(KeyEvent::from(code));
+        }
+    }
+
+    #[test]
+    fn floats_show_singles_and_doubles() {
+        assert_eq!(float_text(0xffff_ffff_3fc0_0000), "1.5f");
+        assert_eq!(float_text(1.5f64.to_bits()), "1.5");
+        assert_eq!(float_text((-0.25f64).to_bits()), "-0.25");
+        assert_eq!(float_text(1e300f64.to_bits()), "1.0000e300");
+        assert_eq!(float_text(0), "0");
+    }
+
+    #[test]
+    fn a_breakpoint_by_symbol_and_its_removal() {
+        let mut a = app();
+        let main = a.program.find("main").unwrap().addr;
+        press(&mut a, "bmain\n");
+        assert_eq!(a.control.snapshot().breakpoints, vec![main]);
+        assert!(a.message.contains("<main>"), "{}", a.message);
+        press(&mut a, "bmain+0x4\n");
+        assert_eq!(a.control.snapshot().breakpoints, vec![main, main + 4]);
+        press(&mut a, "bmain\n");
+        assert_eq!(a.control.snapshot().breakpoints, vec![main + 4]);
+        press(&mut a, "bnot_a_symbol\n");
+        assert_eq!(a.message, "no symbol or address 'not_a_symbol'");
+    }
+
+    #[test]
+    fn escape_cancels_a_prompt_and_keys_switch_panels() {
+        let mut a = app();
+        press(&mut a, "gmai");
+        assert_eq!(a.prompt, Some((Ask::GoTo, "mai".into())));
+        a.key(KeyEvent::from(KeyCode::Esc));
+        assert_eq!(a.prompt, None);
+        press(&mut a, "4");
+        assert_eq!((a.focus, a.lower), (Panel::Blocks, Panel::Blocks));
+        a.key(KeyEvent::from(KeyCode::Tab));
+        assert_eq!((a.focus, a.lower), (Panel::Threads, Panel::Blocks));
+        press(&mut a, "?");
+        assert!(a.help);
+        press(&mut a, "q");
+        assert!(!a.help && !a.quit, "q closes the help first");
+        press(&mut a, "q");
+        assert!(a.quit);
+    }
+
+    #[test]
+    fn symbols_resolve_and_describe() {
+        let p = Program::parse(crate::DEMO, "demo");
+        let main = p.find("main").unwrap();
+        assert_eq!(p.resolve("main+0x10"), Some(main.addr + 0x10));
+        assert_eq!(p.resolve(&format!("{:x}", main.addr)), Some(main.addr));
+        assert_eq!(p.describe(main.addr + 6).unwrap(), "main+0x6");
+        assert_eq!(p.linking, "static");
+    }
+}
