@@ -263,6 +263,8 @@ pub struct Snapshot {
     pub views: Vec<(u64, Vec<Option<u8>>)>,
     /// The host code of the block asked for with [`Control::set_host_view`], if translated.
     pub host_asm: Option<(u64, Vec<String>)>,
+    /// The vCPU that hit the breakpoint of the last stop, if a breakpoint made it.
+    pub stopped_by: Option<i32>,
 }
 
 struct Shared {
@@ -284,6 +286,8 @@ struct Shared {
     view_data: Vec<(u64, Vec<Option<u8>>)>,
     host_view: Option<u64>,
     host_asm: Option<(u64, Vec<String>)>,
+    /// The vCPU whose breakpoint made the last stop.
+    stopped_by: Option<i32>,
     last_publish: Instant,
 }
 
@@ -323,6 +327,7 @@ impl Control {
                 view_data: Vec::new(),
                 host_view: None,
                 host_asm: None,
+                stopped_by: None,
                 last_publish: Instant::now(),
             }),
             wake: Condvar::new(),
@@ -358,6 +363,7 @@ impl Control {
             output: s.output.iter().cloned().collect(),
             views: s.view_data.clone(),
             host_asm: s.host_asm.clone(),
+            stopped_by: s.stopped_by,
         }
     }
 
@@ -526,6 +532,7 @@ impl Control {
             let skip = s.resume_at.get(&tid) == Some(&cpu.pc);
             if !skip && s.breakpoints.contains(&cpu.pc) && step != Some(Step::Insn) {
                 stop(&mut s, format!("breakpoint at 0x{:x}", cpu.pc));
+                s.stopped_by = Some(tid);
                 continue;
             }
             let near = s
@@ -661,6 +668,7 @@ fn stop(s: &mut Shared, reason: String) {
     s.step = None;
     s.stops += 1;
     s.reason = reason;
+    s.stopped_by = None;
 }
 
 fn push_line<T>(log: &mut VecDeque<T>, line: T) {

@@ -148,7 +148,14 @@ impl App {
 
     /// Samples the control (and the host's threads) and asks for the memory now shown.
     pub fn refresh(&mut self) {
+        let stops = self.snap.stops;
         self.snap = self.control.snapshot();
+        // A breakpoint hit by another thread shows that thread.
+        if self.snap.stops != stops {
+            if let Some(tid) = self.snap.stopped_by {
+                self.vcpu = Some(tid);
+            }
+        }
         self.host_threads = host_threads();
         self.note_stops();
         self.control.set_views(self.views());
