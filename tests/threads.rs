@@ -79,6 +79,26 @@ fn deterministic_mode_repeats_a_racy_guest_exactly() {
     assert!(differs, "20 parallel runs all printed {}", first.1);
 }
 
+/// The deterministic interleaving does not depend on the engine: translated code counts
+/// instructions as the interpreter does, so every run, in every mode, is the same run.
+#[test]
+fn deterministic_mode_is_the_same_run_under_every_engine() {
+    let racy = guest("threads");
+    let runs: Vec<_> = [&["--interp"][..], &["--jit"][..], &[][..], &["--jit"][..]]
+        .iter()
+        .map(|mode| {
+            let mut args = mode.to_vec();
+            args.extend(["--deterministic", "--stats", racy.as_str(), "racy"]);
+            mimic_run(&args)
+        })
+        .collect();
+    assert_eq!(runs[0].0, 0, "{}", runs[0].2);
+    assert!(
+        runs.iter().all(|r| r == &runs[0]),
+        "runs differ between engines: {runs:#?}"
+    );
+}
+
 const EXEC_OUTPUT: &str = "execve child-exit 42: exited 42
 execve missing: exited 102
 vfork execve child-exit 5: exited 5
@@ -90,7 +110,7 @@ pipeline reader: exited 0
 #[test]
 fn fork_execve_and_a_pipeline_of_guest_processes() {
     let procs = guest("procs");
-    for mode in [&[][..], &["--deterministic"][..]] {
+    for mode in [&[][..], &["--deterministic"][..], &["--jit"][..]] {
         let mut args = mode.to_vec();
         args.extend([procs.as_str(), "exec"]);
         let (status, out, err) = mimic_run(&args);

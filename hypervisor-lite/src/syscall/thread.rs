@@ -582,6 +582,8 @@ fn mimic_argv(v: &Vcpu, path: &CString, argv: &[CString]) -> Vec<CString> {
         (cfg.strace, "--strace"),
         (cfg.deterministic, "--deterministic"),
         (cfg.stats, "--stats"),
+        (cfg.engine == translator::Mode::Interp, "--interp"),
+        (cfg.engine == translator::Mode::Jit, "--jit"),
     ] {
         if on {
             out.push(c(flag));
