@@ -227,3 +227,39 @@ fn screen_after_a_step() {
     }
     finish(session);
 }
+
+/// A translated block shows its x86-64 code beside its guest instructions (interface B).
+#[test]
+fn blocks_show_a_translated_blocks_host_code() {
+    let (session, mut app) = stopped_at_main();
+    let i = app
+        .snap
+        .engine
+        .list
+        .iter()
+        .position(|b| b.host_bytes.is_some())
+        .expect("some block of the demo's start-up is hot enough to be translated");
+    let pc = app.snap.engine.list[i].pc;
+    app.lower = Panel::Blocks;
+    app.block_sel = i;
+    let mut tries = 0;
+    loop {
+        app.refresh();
+        if matches!(&app.snap.host_asm, Some((at, _)) if *at == pc) {
+            break;
+        }
+        tries += 1;
+        assert!(tries < 2000, "the vCPU never published the host code");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let text = tui::render_panel(&app, Panel::Blocks, 160, 60);
+    let host = text
+        .split("host (x86-64)")
+        .nth(1)
+        .expect("a host code section");
+    assert!(
+        host.contains("mov") || host.contains("jmp") || host.contains("lea"),
+        "no x86-64 instructions under the block:\n{text}"
+    );
+    finish(session);
+}
