@@ -393,8 +393,16 @@ impl Vcpu {
         if trap.is_none() && !signal::dumps_core(sig) {
             return 128 + sig as i32;
         }
-        let pc = self.cpu.pc;
+        let mut pc = self.cpu.pc;
         let mut bus = self.mem;
+        // A signal no instruction raised came from a system call (abort's tgkill): the ecall
+        // just before pc is where the guest asked for it.
+        let before = pc.wrapping_sub(4);
+        if trap.is_none()
+            && isa_a::fetch(&mut bus, before).is_ok_and(|d| d.insn.opcode() == isa_a::Opcode::Ecall)
+        {
+            pc = before;
+        }
         let insn = match isa_a::fetch(&mut bus, pc) {
             Ok(d) => d.insn.to_string(),
             Err(Trap::Illegal(i)) => i.to_string(),
