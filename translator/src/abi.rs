@@ -8,7 +8,8 @@
 //!   rbx r12 rdi r8 r9 r10 r11  ← guest sp a0 a1 a2 a3 a4 a5 (written back at exits and
 //!                                 around helper calls)
 //!   rax rcx rdx rsi            scratch
-//!   [rsp+8]  stop: instret at which to leave     [rsp+16]  *mut Ctx
+//!   [rsp]  the host's MXCSR   [rsp+8]  stop: instret at which to leave   [rsp+16]  *mut Ctx
+//!   MXCSR  the guest's: rounding = frm, flags accumulating (see lower/fp.rs)
 //! ```
 
 use isa_a::{Bus, Cpu, Decoded, Flow, Trap, XReg};
@@ -47,6 +48,9 @@ pub fn x_slot(r: usize) -> Mem {
 }
 pub fn pc_slot() -> Mem {
     Mem::at(CPU, offset_of!(Cpu, pc) as i32)
+}
+pub fn fcsr_slot() -> Mem {
+    Mem::at(CPU, offset_of!(Cpu, fcsr) as i32)
 }
 pub fn instret_slot() -> Mem {
     Mem::at(CPU, offset_of!(Cpu, instret) as i32)
@@ -100,11 +104,45 @@ pub struct Ctx {
     pub stop: u64,
     pub bus: *mut (dyn Bus + 'static),
     pub trap: Option<Trap>,
+    /// The guest's MXCSR: set from `frm` before entering, its flags read back at the exit.
+    pub mxcsr: u32,
 }
 
 pub const CTX_BASE: i32 = offset_of!(Ctx, base) as i32;
 pub const CTX_PERMS: i32 = offset_of!(Ctx, perms) as i32;
 pub const CTX_STOP: i32 = offset_of!(Ctx, stop) as i32;
+pub const CTX_MXCSR: i32 = offset_of!(Ctx, mxcsr) as i32;
+
+/// MXCSR with every exception masked and no flags: Rust's, and the guest's base.
+const MXCSR_MASKED: u32 = 0x1f80;
+
+/// The MXCSR translated code runs with for `frm`, or `None` when x86 has no such rounding
+/// (rmm, or an invalid frm whose `dyn` instructions are illegal): then the interpreter runs.
+pub fn mxcsr_for(frm: u32) -> Option<u32> {
+    // RISC-V rne rtz rdn rup → x86 RC 00, 11, 01, 10.
+    const RC: [u32; 4] = [0, 3, 1, 2];
+    RC.get(frm as usize).map(|rc| MXCSR_MASKED | rc << 13)
+}
+
+/// ORs the exception flags of `mxcsr` into `fcsr`'s fflags: IE→NV, ZE→DZ, OE→OF, UE→UF,
+/// PE→NX (DE, the denormal-operand flag, has no RISC-V counterpart; x86 and RISC-V both
+/// detect tininess after rounding).
+pub fn fold_mxcsr(cpu: &mut Cpu, mxcsr: u32) {
+    const MAP: [(u32, u32); 5] = [(0, 4), (2, 3), (3, 2), (4, 1), (5, 0)];
+    for (x, r) in MAP {
+        cpu.fcsr |= ((mxcsr >> x) & 1) << r;
+    }
+}
+
+fn get_mxcsr() -> u32 {
+    let mut v = 0u32;
+    unsafe { std::arch::asm!("stmxcsr [{}]", in(reg) &mut v, options(nostack)) };
+    v
+}
+
+fn set_mxcsr(v: u32) {
+    unsafe { std::arch::asm!("ldmxcsr [{}]", in(reg) &v, options(nostack)) };
+}
 
 /// `enter(cpu, ctx, host_code)`: runs translated code until it exits.
 pub type EnterFn = unsafe extern "C" fn(*mut Cpu, *mut Ctx, u64) -> Ret;
@@ -119,7 +157,14 @@ pub type EnterFn = unsafe extern "C" fn(*mut Cpu, *mut Ctx, u64) -> Ret;
 /// `Decoded` owned by the block's cache entry.
 pub unsafe extern "C" fn helper(ctx: *mut Ctx, cpu: *mut Cpu, d: *const Decoded) -> u64 {
     let (ctx, cpu, d) = (&mut *ctx, &mut *cpu, &*d);
-    match isa_a::block::exec(cpu, &mut *ctx.bus, d) {
+    // Native FP ran under the guest's MXCSR: its flags first, then Rust's own MXCSR while the
+    // interpreter runs (it may read or write fcsr), then the guest's again.
+    fold_mxcsr(cpu, get_mxcsr());
+    set_mxcsr(MXCSR_MASKED);
+    let flow = isa_a::block::exec(cpu, &mut *ctx.bus, d);
+    // An frm without an x86 rounding ends the block (lower::csr); the rounding is moot then.
+    set_mxcsr(mxcsr_for(cpu.frm()).unwrap_or(MXCSR_MASKED));
+    match flow {
         Flow::Next => 0,
         Flow::Trap(t) => {
             ctx.trap = Some(t);
@@ -157,6 +202,8 @@ pub fn emit_entry_exit(e: &mut Emitter, exit: &mut Label) {
     e.load(W::B64, Gpr::Rax, Mem::at(Gpr::Rsi, CTX_STOP));
     e.push(Gpr::Rax);
     e.alu_ri(isa_b::Alu::Sub, W::B64, Gpr::Rsp, 8);
+    e.stmxcsr(Mem::at(Gpr::Rsp, 0));
+    e.ldmxcsr(Mem::at(Gpr::Rsi, CTX_MXCSR));
     e.mov_rr(W::B64, CPU, Gpr::Rdi);
     e.load(W::B64, MEM, Mem::at(Gpr::Rsi, CTX_BASE));
     e.load(W::B64, PERMS, Mem::at(Gpr::Rsi, CTX_PERMS));
@@ -168,6 +215,9 @@ pub fn emit_entry_exit(e: &mut Emitter, exit: &mut Label) {
     e.bind(exit);
     spill(e);
     e.store(W::B64, instret_slot(), INSTRET);
+    e.load(W::B64, Gpr::Rcx, Mem::at(Gpr::Rsp, CTX_SLOT));
+    e.stmxcsr(Mem::at(Gpr::Rcx, CTX_MXCSR));
+    e.ldmxcsr(Mem::at(Gpr::Rsp, 0));
     e.alu_ri(isa_b::Alu::Add, W::B64, Gpr::Rsp, 24);
     for r in SAVED.iter().rev() {
         e.pop(*r);

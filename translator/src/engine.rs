@@ -161,6 +161,9 @@ impl Engine {
                 Ok(h) => h,
                 Err(t) => return Some(t),
             };
+            // Native FP rounds as frm says; a mode x86 lacks is the interpreter's.
+            let mxcsr = crate::abi::mxcsr_for(cpu.frm());
+            let host = host.filter(|_| mxcsr.is_some());
             let Some(host) = host else {
                 patch = None;
                 if let Some(t) = self.interpret(cpu, bus) {
@@ -178,6 +181,7 @@ impl Engine {
                 stop,
                 bus: bus as *mut M as *mut dyn Bus,
                 trap: None,
+                mxcsr: mxcsr.expect("checked above"),
             };
             let enter = {
                 let c = self.lock();
@@ -189,6 +193,7 @@ impl Engine {
             self.stats.jit_entries += 1;
             let ret = unsafe { enter(cpu, &mut ctx, host) };
             self.stats.insns_jit += cpu.instret - before;
+            crate::abi::fold_mxcsr(cpu, ctx.mxcsr);
             match Reason::from_raw(ret.reason) {
                 Reason::Next => self.stats.indirect_misses += 1,
                 Reason::Chain => {

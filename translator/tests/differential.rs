@@ -245,7 +245,17 @@ fn cases() -> u32 {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: cases(), ..ProptestConfig::default() })]
+    // Failures are kept next to this file (cargo runs tests from the package root; the
+    // default, a file parallel to the source, cannot find an integration test's crate root).
+    #![proptest_config(ProptestConfig {
+        cases: cases(),
+        failure_persistence: Some(Box::new(
+            proptest::test_runner::FileFailurePersistence::Direct(
+                "tests/differential.proptest-regressions",
+            ),
+        )),
+        ..ProptestConfig::default()
+    })]
 
     #[test]
     fn translated_code_matches_the_interpreter(

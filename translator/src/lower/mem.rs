@@ -26,7 +26,7 @@ fn bytes(w: W) -> u32 {
 
 impl Lower<'_> {
     /// `rsi = rs1 + imm`.
-    fn address(&mut self, rs1: XReg, imm: i32) {
+    pub(super) fn address(&mut self, rs1: XReg, imm: i32) {
         if rs1.num() == 0 {
             self.e.mov_ri(ADDR, imm as i64);
         } else {
@@ -38,7 +38,7 @@ impl Lower<'_> {
     /// Checks that the `n`-byte access at rsi lies inside the reservation, on one page whose
     /// permission has `need`; jumps to a helper call of this instruction if not. Returns the
     /// label to resume at after the helper.
-    fn check(&mut self, n: u32, need: u8) -> isa_b::Label {
+    pub(super) fn check(&mut self, n: u32, need: u8) -> isa_b::Label {
         let (slow, resume) = (self.e.label(), self.e.label());
         self.e.mov_rr(W::B64, T0, ADDR);
         self.e.shift_ri(Shift::Shr, W::B64, T0, PAGE_SHIFT as u8);
@@ -69,6 +69,11 @@ impl Lower<'_> {
             idx: self.idx,
         });
         resume
+    }
+
+    /// The guest memory operand at rsi.
+    pub(super) fn guest_mem(&self) -> Mem {
+        Mem::indexed(crate::abi::MEM, ADDR, 0)
     }
 
     pub(super) fn load(&mut self, a: Load, w: Width) {

@@ -11,6 +11,7 @@
 
 mod alu;
 mod branch;
+mod fp;
 mod mem;
 mod visit;
 
@@ -252,6 +253,23 @@ impl Lower<'_> {
     /// Runs the current instruction through the interpreter's helper, inline.
     fn helper(&mut self) {
         self.call_helper(self.idx);
+    }
+
+    /// A CSR instruction through the helper; a `frm` the host cannot round in (rmm, or an
+    /// invalid value) leaves for the dispatcher, which interprets until it changes.
+    fn csr(&mut self) {
+        self.helper();
+        let out = self.e.label();
+        self.e.load(W::B32, T0, abi::fcsr_slot());
+        self.e.alu_ri(Alu::And, W::B32, T0, 0xe0);
+        self.e.alu_ri(Alu::Cmp, W::B32, T0, 4 << 5);
+        self.e.jcc(isa_b::Cc::Ae, out);
+        self.cold.push(Cold::Exit {
+            entry: out,
+            pc: self.next_pc(),
+            reason: Reason::Next,
+            retired: self.idx + 1,
+        });
     }
 
     /// The helper call for instruction `idx`: registers written back, pc and instret exact,
