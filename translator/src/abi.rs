@@ -3,7 +3,7 @@
 //! instruction with the interpreter.
 //!
 //! ```text
-//!   rbp  *mut Cpu            r15  guest memory base      r13  permission table
+//!   rbp  *mut Cpu            r15  guest memory base      r13  guest address limit
 //!   r14  instret (of the block's start while inside it)
 //!   rbx r12 rdi r8 r9 r10 r11  ← guest sp a0 a1 a2 a3 a4 a5 (written back at exits and
 //!                                 around helper calls)
@@ -18,7 +18,7 @@ use std::mem::offset_of;
 
 pub const CPU: Gpr = Gpr::Rbp;
 pub const MEM: Gpr = Gpr::R15;
-pub const PERMS: Gpr = Gpr::R13;
+pub const LIMIT: Gpr = Gpr::R13;
 pub const INSTRET: Gpr = Gpr::R14;
 
 /// Guest registers kept in host registers, as (guest, host).
@@ -100,16 +100,21 @@ pub struct Ret {
 #[repr(C)]
 pub struct Ctx {
     pub base: u64,
-    pub perms: u64,
+    pub limit: u64,
     pub stop: u64,
     pub bus: *mut (dyn Bus + 'static),
     pub trap: Option<Trap>,
     /// The guest's MXCSR: set from `frm` before entering, its flags read back at the exit.
     pub mxcsr: u32,
+    /// Where a faulting thread resumes, and what the fault handler saw (crate::fault).
+    pub landing: u64,
+    pub fault_addr: u64,
+    pub fault_host: u64,
+    pub cache: *const std::sync::Mutex<crate::CodeCache>,
 }
 
 pub const CTX_BASE: i32 = offset_of!(Ctx, base) as i32;
-pub const CTX_PERMS: i32 = offset_of!(Ctx, perms) as i32;
+pub const CTX_LIMIT: i32 = offset_of!(Ctx, limit) as i32;
 pub const CTX_STOP: i32 = offset_of!(Ctx, stop) as i32;
 pub const CTX_MXCSR: i32 = offset_of!(Ctx, mxcsr) as i32;
 
@@ -190,9 +195,10 @@ pub fn reload(e: &mut Emitter) {
 
 const SAVED: [Gpr; 6] = [Gpr::Rbx, Gpr::Rbp, Gpr::R12, Gpr::R13, Gpr::R14, Gpr::R15];
 
-/// Emits the entry trampoline (an [`EnterFn`]) and, bound to `exit`, the routine every exit
-/// jumps to with the reason in rax and aux in rdx.
-pub fn emit_entry_exit(e: &mut Emitter, exit: &mut Label) {
+/// Emits the entry trampoline (an [`EnterFn`]), bound to `exit` the routine every exit
+/// jumps to with the reason in rax and aux in rdx, and bound to `landing` where a guest
+/// access that faulted on the host resumes (crate::fault).
+pub fn emit_entry_exit(e: &mut Emitter, exit: &mut Label, landing: &mut Label) {
     for r in SAVED {
         e.push(r);
     }
@@ -206,7 +212,7 @@ pub fn emit_entry_exit(e: &mut Emitter, exit: &mut Label) {
     e.ldmxcsr(Mem::at(Gpr::Rsi, CTX_MXCSR));
     e.mov_rr(W::B64, CPU, Gpr::Rdi);
     e.load(W::B64, MEM, Mem::at(Gpr::Rsi, CTX_BASE));
-    e.load(W::B64, PERMS, Mem::at(Gpr::Rsi, CTX_PERMS));
+    e.load(W::B64, LIMIT, Mem::at(Gpr::Rsi, CTX_LIMIT));
     e.load(W::B64, INSTRET, instret_slot());
     e.mov_rr(W::B64, Gpr::Rcx, Gpr::Rdx);
     reload(e);
@@ -223,4 +229,17 @@ pub fn emit_entry_exit(e: &mut Emitter, exit: &mut Label) {
         e.pop(*r);
     }
     e.ret();
+
+    // The faulting instruction wrote nothing: the mapped registers are the guest's.
+    e.bind(landing);
+    spill(e);
+    e.load(W::B64, Gpr::Rdi, Mem::at(Gpr::Rsp, CTX_SLOT));
+    e.mov_rr(W::B64, Gpr::Rsi, CPU);
+    e.mov_rr(W::B64, Gpr::Rdx, INSTRET);
+    e.mov_ri(Gpr::Rax, crate::fault::resolve as *const () as i64);
+    e.call_reg(Gpr::Rax);
+    e.mov_rr(W::B64, INSTRET, Gpr::Rax);
+    reload(e);
+    e.mov_ri(Gpr::Rax, Reason::Trap as i64);
+    e.jmp(*exit);
 }

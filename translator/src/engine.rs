@@ -177,16 +177,21 @@ impl Engine {
             }
             let mut ctx = Ctx {
                 base: 0,
-                perms: 0,
+                limit: 0,
                 stop,
                 bus: bus as *mut M as *mut dyn Bus,
                 trap: None,
                 mxcsr: mxcsr.expect("checked above"),
+                landing: 0,
+                fault_addr: 0,
+                fault_host: 0,
+                cache: Arc::as_ptr(&self.shared),
             };
             let enter = {
                 let c = self.lock();
                 ctx.base = c.layout().base as u64;
-                ctx.perms = c.layout().perms as u64;
+                ctx.limit = c.layout().limit;
+                ctx.landing = c.landing();
                 c.enter_fn()
             };
             let before = cpu.instret;

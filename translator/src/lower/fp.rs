@@ -174,7 +174,8 @@ impl Lower<'_> {
     /// NaN-boxed.
     pub(super) fn fload(&mut self, a: FLoad, w: W) {
         self.address(a.rs1, a.imm);
-        let mut resume = self.check(if w == W::B64 { 8 } else { 4 }, self.layout.read);
+        let mut resume = self.check();
+        self.access_here(false);
         self.e.load(w, T1, self.guest_mem());
         if w == W::B32 {
             self.e.mov_ri(T0, 0xffff_ffff_0000_0000u64 as i64);
@@ -186,8 +187,9 @@ impl Lower<'_> {
 
     pub(super) fn fstore(&mut self, a: FStore, w: W) {
         self.address(a.rs1, a.imm);
-        let mut resume = self.check(if w == W::B64 { 8 } else { 4 }, self.layout.write);
+        let mut resume = self.check();
         self.e.load(w, T1, f_slot(a.rs2));
+        self.access_here(true);
         self.e.store(w, self.guest_mem(), T1);
         self.e.bind(&mut resume);
     }

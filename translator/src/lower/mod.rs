@@ -16,7 +16,6 @@ mod mem;
 mod visit;
 
 use crate::abi::{self, Reason, CPU, CTX_SLOT, INSTRET, STOP_SLOT};
-use crate::Layout;
 use isa_a::{Decoded, XReg};
 use isa_b::{Alu, Assembled, Emitter, Gpr, Label, Mem, W};
 
@@ -69,9 +68,10 @@ pub struct Lower<'a> {
     exit: Label,
     cold: Vec<Cold>,
     pub chains: Vec<ChainSite>,
+    /// Guest accesses: the host instruction, its guest instruction, store or not.
+    faults: Vec<(Label, usize, bool)>,
     /// Where the lookup table for indirect jumps lives.
     jump_table: u64,
-    layout: Layout,
     /// Set once the block's end has been emitted.
     ended: bool,
 }
@@ -80,18 +80,12 @@ pub struct Lower<'a> {
 pub struct Lowered {
     pub code: Assembled,
     pub chains: Vec<ChainSite>,
+    pub faults: Vec<(Label, usize, bool)>,
 }
 
 /// Lowers `insns` (a block starting at `pc`) to code assembled at `at`, with the common exit
 /// routine at `exit_addr`.
-pub fn lower(
-    insns: &[Decoded],
-    pc: u64,
-    layout: Layout,
-    at: u64,
-    exit_addr: u64,
-    jump_table: u64,
-) -> Lowered {
+pub fn lower(insns: &[Decoded], pc: u64, at: u64, exit_addr: u64, jump_table: u64) -> Lowered {
     let mut e = Emitter::new();
     let exit = e.label();
     let mut l = Lower {
@@ -104,8 +98,8 @@ pub fn lower(
         exit,
         cold: Vec::new(),
         chains: Vec::new(),
+        faults: Vec::new(),
         jump_table,
-        layout,
         ended: false,
     };
     for (i, d) in insns.iter().enumerate() {
@@ -131,6 +125,7 @@ pub fn lower(
     Lowered {
         code,
         chains: l.chains,
+        faults: l.faults,
     }
 }
 
