@@ -3,12 +3,14 @@
 //! instruction with the interpreter.
 //!
 //! ```text
-//!   rbp  *mut Cpu            r15  guest memory base      r13  guest address limit
+//!   rbp  *mut Cpu            r15  guest memory base
 //!   r14  instret (of the block's start while inside it)
-//!   rbx r12 rdi r8 r9 r10 r11  ← guest sp a0 a1 a2 a3 a4 a5 (written back at exits and
-//!                                 around helper calls)
+//!   rbx r12 rdi r8 r9 r10 r11  ← guest sp a0 a1 a2 a3 a4 a5 between blocks; inside a block
+//!   (+ r13)                      the block's own allocation (lower::alloc), which its
+//!                                prologue sets up and its exits undo
 //!   rax rcx rdx rsi            scratch
-//!   [rsp]  the host's MXCSR   [rsp+8]  stop: instret at which to leave   [rsp+16]  *mut Ctx
+//!   [rsp]  the host's MXCSR   [rsp+8]  guest address limit
+//!   [rsp+24]  stop: instret at which to leave   [rsp+32]  *mut Ctx
 //!   MXCSR  the guest's: rounding = frm, flags accumulating (see lower/fp.rs)
 //! ```
 
@@ -18,7 +20,6 @@ use std::mem::offset_of;
 
 pub const CPU: Gpr = Gpr::Rbp;
 pub const MEM: Gpr = Gpr::R15;
-pub const LIMIT: Gpr = Gpr::R13;
 pub const INSTRET: Gpr = Gpr::R14;
 
 /// Guest registers kept in host registers, as (guest, host).
@@ -32,7 +33,20 @@ pub const MAPPED: [(u8, Gpr); 7] = [
     (15, Gpr::R11),
 ];
 
-/// The host register holding guest `r`, if it has one.
+/// Host registers a block may give to guest registers: the mapped ones, then r13. Their
+/// values at a fault are saved in this order in `Ctx::saved`.
+pub const ALLOCATABLE: [Gpr; 8] = [
+    Gpr::Rbx,
+    Gpr::R12,
+    Gpr::Rdi,
+    Gpr::R8,
+    Gpr::R9,
+    Gpr::R10,
+    Gpr::R11,
+    Gpr::R13,
+];
+
+/// The host register holding guest `r` between blocks, if it has one.
 pub fn host_reg(r: XReg) -> Option<Gpr> {
     MAPPED
         .iter()
@@ -40,8 +54,9 @@ pub fn host_reg(r: XReg) -> Option<Gpr> {
         .map(|&(_, h)| h)
 }
 
-pub const STOP_SLOT: i32 = 8;
-pub const CTX_SLOT: i32 = 16;
+pub const LIMIT_SLOT: i32 = 8;
+pub const STOP_SLOT: i32 = 24;
+pub const CTX_SLOT: i32 = 32;
 
 pub fn x_slot(r: usize) -> Mem {
     Mem::at(CPU, (offset_of!(Cpu, x) + 8 * r) as i32)
@@ -110,6 +125,8 @@ pub struct Ctx {
     pub landing: u64,
     pub fault_addr: u64,
     pub fault_host: u64,
+    /// The [`ALLOCATABLE`] registers at a fault.
+    pub saved: [u64; 8],
     pub cache: *const std::sync::Mutex<crate::CodeCache>,
 }
 
@@ -117,6 +134,7 @@ pub const CTX_BASE: i32 = offset_of!(Ctx, base) as i32;
 pub const CTX_LIMIT: i32 = offset_of!(Ctx, limit) as i32;
 pub const CTX_STOP: i32 = offset_of!(Ctx, stop) as i32;
 pub const CTX_MXCSR: i32 = offset_of!(Ctx, mxcsr) as i32;
+pub const CTX_SAVED: i32 = offset_of!(Ctx, saved) as i32;
 
 /// MXCSR with every exception masked and no flags: Rust's, and the guest's base.
 const MXCSR_MASKED: u32 = 0x1f80;
@@ -203,16 +221,17 @@ pub fn emit_entry_exit(e: &mut Emitter, exit: &mut Label, landing: &mut Label) {
         e.push(r);
     }
     // ctx, then stop: with the return address and six saved registers rsp is then 8 off a
-    // multiple of 16; one more slot aligns it for helper calls.
+    // multiple of 16; three more slots align it for helper calls.
     e.push(Gpr::Rsi);
     e.load(W::B64, Gpr::Rax, Mem::at(Gpr::Rsi, CTX_STOP));
     e.push(Gpr::Rax);
-    e.alu_ri(isa_b::Alu::Sub, W::B64, Gpr::Rsp, 8);
+    e.alu_ri(isa_b::Alu::Sub, W::B64, Gpr::Rsp, 24);
     e.stmxcsr(Mem::at(Gpr::Rsp, 0));
     e.ldmxcsr(Mem::at(Gpr::Rsi, CTX_MXCSR));
+    e.load(W::B64, Gpr::Rax, Mem::at(Gpr::Rsi, CTX_LIMIT));
+    e.store(W::B64, Mem::at(Gpr::Rsp, LIMIT_SLOT), Gpr::Rax);
     e.mov_rr(W::B64, CPU, Gpr::Rdi);
     e.load(W::B64, MEM, Mem::at(Gpr::Rsi, CTX_BASE));
-    e.load(W::B64, LIMIT, Mem::at(Gpr::Rsi, CTX_LIMIT));
     e.load(W::B64, INSTRET, instret_slot());
     e.mov_rr(W::B64, Gpr::Rcx, Gpr::Rdx);
     reload(e);
@@ -224,16 +243,20 @@ pub fn emit_entry_exit(e: &mut Emitter, exit: &mut Label, landing: &mut Label) {
     e.load(W::B64, Gpr::Rcx, Mem::at(Gpr::Rsp, CTX_SLOT));
     e.stmxcsr(Mem::at(Gpr::Rcx, CTX_MXCSR));
     e.ldmxcsr(Mem::at(Gpr::Rsp, 0));
-    e.alu_ri(isa_b::Alu::Add, W::B64, Gpr::Rsp, 24);
+    e.alu_ri(isa_b::Alu::Add, W::B64, Gpr::Rsp, 40);
     for r in SAVED.iter().rev() {
         e.pop(*r);
     }
     e.ret();
 
-    // The faulting instruction wrote nothing: the mapped registers are the guest's.
+    // The faulting instruction wrote nothing: the block's registers are the guest's, and
+    // resolve() knows which guest register each holds.
     e.bind(landing);
-    spill(e);
-    e.load(W::B64, Gpr::Rdi, Mem::at(Gpr::Rsp, CTX_SLOT));
+    e.load(W::B64, Gpr::Rax, Mem::at(Gpr::Rsp, CTX_SLOT));
+    for (i, h) in ALLOCATABLE.into_iter().enumerate() {
+        e.store(W::B64, Mem::at(Gpr::Rax, CTX_SAVED + 8 * i as i32), h);
+    }
+    e.mov_rr(W::B64, Gpr::Rdi, Gpr::Rax);
     e.mov_rr(W::B64, Gpr::Rsi, CPU);
     e.mov_rr(W::B64, Gpr::Rdx, INSTRET);
     e.mov_ri(Gpr::Rax, crate::fault::resolve as *const () as i64);

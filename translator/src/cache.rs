@@ -40,6 +40,17 @@ pub struct Translated {
     pub insns: Box<[Decoded]>,
     /// Its guest accesses: host offset, instruction index, store or not (crate::fault).
     pub faults: Box<[(u32, u32, bool)]>,
+    /// Which guest register each allocatable host register holds inside it: (guest, index
+    /// into abi::ALLOCATABLE).
+    pub map: Box<[(u8, u8)]>,
+}
+
+/// A guest access in translated code (see [`CodeCache::fault_site`]).
+pub struct FaultSite<'a> {
+    pub pc: u64,
+    pub idx: usize,
+    pub write: bool,
+    pub map: &'a [(u8, u8)],
 }
 
 pub struct CodeCache {
@@ -101,15 +112,20 @@ impl CodeCache {
     }
 
     /// The guest access at host address `host`: its instruction's pc and index in its block,
-    /// and whether it is a store.
-    pub fn fault_site(&self, host: u64) -> Option<(u64, usize, bool)> {
+    /// whether it is a store, and the block's register allocation.
+    pub fn fault_site(&self, host: u64) -> Option<FaultSite<'_>> {
         let (_, pc) = self.by_host.range(..=host).next_back()?;
         let t = self.blocks.get(pc)?;
         let off = u32::try_from(host - t.host).ok()?;
         let i = t.faults.binary_search_by_key(&off, |f| f.0).ok()?;
         let (_, idx, write) = t.faults[i];
         let before: u64 = t.insns[..idx as usize].iter().map(|d| d.len as u64).sum();
-        Some((t.pc.wrapping_add(before), idx as usize, write))
+        Some(FaultSite {
+            pc: t.pc.wrapping_add(before),
+            idx: idx as usize,
+            write,
+            map: &t.map,
+        })
     }
 
     pub fn get(&self, pc: u64) -> Option<&Translated> {
@@ -186,6 +202,7 @@ impl CodeCache {
                     host_len,
                     insns,
                     faults,
+                    map: out.map,
                 },
             );
             self.remember_jump(pc, host);

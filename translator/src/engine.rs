@@ -185,6 +185,7 @@ impl Engine {
                 landing: 0,
                 fault_addr: 0,
                 fault_host: 0,
+                saved: [0; 8],
                 cache: Arc::as_ptr(&self.shared),
             };
             let enter = {

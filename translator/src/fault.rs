@@ -11,7 +11,8 @@
 //!   mov rax,[r15+rsi] ──SIGSEGV──▶ handler: pc in a code buffer? ──no──▶ previous action
 //!                                       │ yes: ctx (at [rsp+16]) ← si_addr, pc
 //!                                       ▼      rip ← ctx.landing
-//!   landing: spill, resolve(ctx, cpu, r14) → cpu.pc, Trap::Fault, instret; exit
+//!   landing: save registers, resolve(ctx, cpu, r14) → x (by the block's allocation), cpu.pc,
+//!            Trap::Fault, instret; exit
 //! ```
 //!
 //! Everything the handler touches is per thread (the faulting thread's frame and `Ctx`) or
@@ -115,12 +116,21 @@ extern "C" fn handler(sig: libc::c_int, info: *mut libc::siginfo_t, uc: *mut lib
 pub unsafe extern "C" fn resolve(ctx: *mut Ctx, cpu: *mut Cpu, instret: u64) -> u64 {
     let (ctx, cpu) = (&mut *ctx, &mut *cpu);
     let cache = (*ctx.cache).lock().unwrap_or_else(|e| e.into_inner());
-    let Some((pc, idx, write)) = cache.fault_site(ctx.fault_host) else {
+    let Some(crate::cache::FaultSite {
+        pc,
+        idx,
+        write,
+        map,
+    }) = cache.fault_site(ctx.fault_host)
+    else {
         panic!(
             "host fault at {:#x} in translated code, not at a guest access",
             ctx.fault_host
         );
     };
+    for &(g, h) in map {
+        cpu.x[g as usize] = ctx.saved[h as usize];
+    }
     cpu.pc = pc;
     let addr = ctx.fault_addr.wrapping_sub(ctx.base);
     let access = if write { Access::Write } else { Access::Read };

@@ -33,7 +33,7 @@ impl Lower<'_> {
     fn alu_operand(&mut self, op: Alu, w: W, t: Gpr, r: XReg) {
         if r.num() == 0 {
             self.e.alu_ri(op, w, t, 0);
-        } else if let Some(h) = crate::abi::host_reg(r) {
+        } else if let Some(h) = self.host(r) {
             self.e.alu_rr(op, w, t, h);
         } else {
             self.e.alu_rm(op, w, t, crate::abi::x_slot(r.num()));

@@ -30,7 +30,12 @@ impl Lower<'_> {
     /// else is left to the host's page protections (crate::fault).
     pub(super) fn check(&mut self) -> isa_b::Label {
         let (slow, resume) = (self.e.label(), self.e.label());
-        self.e.alu_rr(Alu::Cmp, W::B64, ADDR, crate::abi::LIMIT);
+        self.e.alu_rm(
+            Alu::Cmp,
+            W::B64,
+            ADDR,
+            Mem::at(isa_b::Gpr::Rsp, crate::abi::LIMIT_SLOT),
+        );
         self.e.jcc(Cc::Ae, slow);
         self.cold.push(Cold::Helper {
             entry: slow,
