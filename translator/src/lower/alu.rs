@@ -20,6 +20,17 @@ impl Lower<'_> {
         if a.rd.num() == 0 {
             return;
         }
+        // rd = rs2 op rs1 when rd is rs2: computed in rd's register, no copy through a scratch.
+        let commutes = matches!(op, Alu::Add | Alu::And | Alu::Or | Alu::Xor);
+        let a = if commutes && a.rd == a.rs2 {
+            R {
+                rs1: a.rs2,
+                rs2: a.rs1,
+                ..a
+            }
+        } else {
+            a
+        };
         let t = self.target(a.rd, &[a.rs2]);
         self.read_into(a.rs1, t);
         self.alu_operand(op, w, t, a.rs2);
@@ -48,7 +59,10 @@ impl Lower<'_> {
         if op == Alu::Add && a.rs1.num() != 0 {
             // lea: one instruction whatever register holds rs1.
             let s = self.read(a.rs1, t);
-            if w == W::B32 {
+            if w == W::B32 && a.imm == 0 {
+                // sext.w
+                self.e.sx(W::B32, t, s);
+            } else if w == W::B32 {
                 self.e.lea32(t, Mem::at(s, a.imm));
                 self.e.sx(W::B32, t, t);
             } else {
@@ -138,6 +152,16 @@ impl Lower<'_> {
         if a.rd.num() == 0 {
             return;
         }
+        // rd = rs2 op rs1 when rd is rs2: computed in rd's register, no copy through a scratch.
+        let a = if a.rd == a.rs2 {
+            R {
+                rs1: a.rs2,
+                rs2: a.rs1,
+                ..a
+            }
+        } else {
+            a
+        };
         let t = self.target(a.rd, &[a.rs2]);
         self.read_into(a.rs1, t);
         let y = self.read(a.rs2, T1);
