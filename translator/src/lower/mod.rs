@@ -10,6 +10,7 @@
 //! length. Every point that leaves the block first makes `cpu.pc` and r14 exact for it.
 
 mod alu;
+mod amo;
 mod branch;
 mod fp;
 mod mem;

@@ -1,7 +1,8 @@
 //! The lowering as a [`Visitor`]: one line per instruction. Whatever is not lowered natively
-//! (singles, the rarer doubles, CSRs, and for now A) runs through the interpreter's helper: exact by construction.
+//! (singles, the rarer doubles, CSRs, amomin/amomax) runs through the interpreter's helper: exact by construction.
 
 use super::alu::DivKind;
+use super::amo::Rmw;
 use super::fp::Sign;
 use super::mem::Width;
 use super::Lower;
@@ -86,24 +87,24 @@ impl Visitor for Lower<'_> {
     fn divuw(&mut self, a: R) { self.divide(a, DivKind::Divu, W::B32) }
     fn remw(&mut self, a: R) { self.divide(a, DivKind::Rem, W::B32) }
     fn remuw(&mut self, a: R) { self.divide(a, DivKind::Remu, W::B32) }
-    fn lr_w(&mut self, _: Lr) { self.helper() }
-    fn sc_w(&mut self, _: Amo) { self.helper() }
-    fn amoswap_w(&mut self, _: Amo) { self.helper() }
-    fn amoadd_w(&mut self, _: Amo) { self.helper() }
-    fn amoxor_w(&mut self, _: Amo) { self.helper() }
-    fn amoand_w(&mut self, _: Amo) { self.helper() }
-    fn amoor_w(&mut self, _: Amo) { self.helper() }
+    fn lr_w(&mut self, a: Lr) { self.lr(a, 32) }
+    fn sc_w(&mut self, a: Amo) { self.sc(a, 32) }
+    fn amoswap_w(&mut self, a: Amo) { self.amo(a, Rmw::Swap, 32) }
+    fn amoadd_w(&mut self, a: Amo) { self.amo(a, Rmw::Add, 32) }
+    fn amoxor_w(&mut self, a: Amo) { self.amo(a, Rmw::Xor, 32) }
+    fn amoand_w(&mut self, a: Amo) { self.amo(a, Rmw::And, 32) }
+    fn amoor_w(&mut self, a: Amo) { self.amo(a, Rmw::Or, 32) }
     fn amomin_w(&mut self, _: Amo) { self.helper() }
     fn amomax_w(&mut self, _: Amo) { self.helper() }
     fn amominu_w(&mut self, _: Amo) { self.helper() }
     fn amomaxu_w(&mut self, _: Amo) { self.helper() }
-    fn lr_d(&mut self, _: Lr) { self.helper() }
-    fn sc_d(&mut self, _: Amo) { self.helper() }
-    fn amoswap_d(&mut self, _: Amo) { self.helper() }
-    fn amoadd_d(&mut self, _: Amo) { self.helper() }
-    fn amoxor_d(&mut self, _: Amo) { self.helper() }
-    fn amoand_d(&mut self, _: Amo) { self.helper() }
-    fn amoor_d(&mut self, _: Amo) { self.helper() }
+    fn lr_d(&mut self, a: Lr) { self.lr(a, 64) }
+    fn sc_d(&mut self, a: Amo) { self.sc(a, 64) }
+    fn amoswap_d(&mut self, a: Amo) { self.amo(a, Rmw::Swap, 64) }
+    fn amoadd_d(&mut self, a: Amo) { self.amo(a, Rmw::Add, 64) }
+    fn amoxor_d(&mut self, a: Amo) { self.amo(a, Rmw::Xor, 64) }
+    fn amoand_d(&mut self, a: Amo) { self.amo(a, Rmw::And, 64) }
+    fn amoor_d(&mut self, a: Amo) { self.amo(a, Rmw::Or, 64) }
     fn amomin_d(&mut self, _: Amo) { self.helper() }
     fn amomax_d(&mut self, _: Amo) { self.helper() }
     fn amominu_d(&mut self, _: Amo) { self.helper() }
