@@ -194,3 +194,104 @@ impl Lower<'_> {
         self.e.bind(&mut resume);
     }
 }
+
+/// How a CSR instruction forms the new value.
+#[derive(Copy, Clone, PartialEq, Eq)]
+pub enum CsrOp {
+    Write,
+    Set,
+    Clear,
+}
+
+const FFLAGS: u32 = 0x001;
+const FRM: u32 = 0x002;
+const FCSR: u32 = 0x003;
+
+/// x86 exception flags (MXCSR bits 0..5, DE masked off) → RISC-V fflags, as
+/// [`abi::fold_mxcsr`] maps them.
+static FLAG_MAP: [u8; 64] = {
+    let mut t = [0u8; 64];
+    let mut i = 0;
+    while i < 64 {
+        let m = [(0, 4), (2, 3), (3, 2), (4, 1), (5, 0)];
+        let mut j = 0;
+        while j < m.len() {
+            t[i] |= (((i >> m[j].0) & 1) << m[j].1) as u8;
+            j += 1;
+        }
+        i += 1;
+    }
+    t
+};
+
+/// A scratch slot in the frame for MXCSR.
+const MXCSR_SLOT: Mem = Mem::at(isa_b::Gpr::Rsp, 16);
+
+impl Lower<'_> {
+    /// `csrrw`/`csrrs`/`csrrc` and their immediate forms: natively when they only touch
+    /// fflags or only read frm/fcsr (frflags, fsflags, frcsr: glibc brackets inlined sqrt
+    /// with them), else through the helper. `operand` is rs1 or the immediate.
+    pub(super) fn csr_op(
+        &mut self,
+        rd: isa_a::XReg,
+        csr: u32,
+        op: CsrOp,
+        operand: Result<isa_a::XReg, u32>,
+    ) {
+        let writes = match operand {
+            Ok(r) => op == CsrOp::Write || r.num() != 0,
+            Err(imm) => op == CsrOp::Write || imm != 0,
+        };
+        let native = csr == FFLAGS || (matches!(csr, FRM | FCSR) && !writes);
+        if !native {
+            return self.csr();
+        }
+        self.sync_fflags();
+        let fcsr = abi::fcsr_slot();
+        self.e.load(W::B32, T0, fcsr);
+        if writes {
+            // csr is fflags: the new flags in T1, then merged.
+            match operand {
+                Ok(r) => self.read_into(r, T1),
+                Err(imm) => self.e.mov_ri(T1, imm as i64),
+            }
+            self.e.alu_ri(Alu::And, W::B32, T1, 0x1f);
+            self.e.mov_rr(W::B32, T2, T0);
+            match op {
+                CsrOp::Write => {
+                    self.e.alu_ri(Alu::And, W::B32, T2, !0x1f);
+                    self.e.alu_rr(Alu::Or, W::B32, T2, T1);
+                }
+                CsrOp::Set => self.e.alu_rr(Alu::Or, W::B32, T2, T1),
+                CsrOp::Clear => {
+                    self.e.alu_ri(Alu::Xor, W::B32, T1, 0x1f);
+                    self.e.alu_ri(Alu::Or, W::B32, T1, !0x1f);
+                    self.e.alu_rr(Alu::And, W::B32, T2, T1);
+                }
+            }
+            self.e.store(W::B32, fcsr, T2);
+        }
+        match csr {
+            FFLAGS => self.e.alu_ri(Alu::And, W::B32, T0, 0x1f),
+            FRM => {
+                self.e.shift_ri(isa_b::Shift::Shr, W::B32, T0, 5);
+                self.e.alu_ri(Alu::And, W::B32, T0, 7);
+            }
+            _ => self.e.alu_ri(Alu::And, W::B32, T0, 0xff),
+        }
+        self.write(rd, T0);
+    }
+
+    /// Makes fflags in the `Cpu` exact: MXCSR's accumulated flags ORed in, then cleared.
+    fn sync_fflags(&mut self) {
+        self.e.stmxcsr(MXCSR_SLOT);
+        self.e.load(W::B32, T0, MXCSR_SLOT);
+        self.e.alu_ri(Alu::And, W::B32, T0, 0x3d);
+        self.e.mov_ri(T1, FLAG_MAP.as_ptr() as i64);
+        self.e.load(W::B8, T0, Mem::indexed(T1, T0, 0));
+        self.e.alu_rm(Alu::Or, W::B32, T0, abi::fcsr_slot());
+        self.e.store(W::B32, abi::fcsr_slot(), T0);
+        self.e.alu_mi(Alu::And, W::B32, MXCSR_SLOT, !0x3f);
+        self.e.ldmxcsr(MXCSR_SLOT);
+    }
+}

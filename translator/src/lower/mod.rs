@@ -403,7 +403,7 @@ impl Lower<'_> {
 
     /// A CSR instruction through the helper; a `frm` the host cannot round in (rmm, or an
     /// invalid value) leaves for the dispatcher, which interprets until it changes.
-    fn csr(&mut self) {
+    pub(super) fn csr(&mut self) {
         self.helper();
         let out = self.e.label();
         self.e.load(W::B32, T0, abi::fcsr_slot());

@@ -3,7 +3,7 @@
 
 use super::alu::DivKind;
 use super::amo::Rmw;
-use super::fp::Sign;
+use super::fp::{CsrOp, Sign};
 use super::mem::Width;
 use super::Lower;
 use crate::abi::Reason;
@@ -68,12 +68,12 @@ impl Visitor for Lower<'_> {
     fn ecall(&mut self, _: Nullary) { self.system(Reason::Ecall) }
     fn ebreak(&mut self, _: Nullary) { self.system(Reason::Ebreak) }
     fn fence_i(&mut self, _: Nullary) { self.fence_i() }
-    fn csrrw(&mut self, _: Csr) { self.csr() }
-    fn csrrs(&mut self, _: Csr) { self.csr() }
-    fn csrrc(&mut self, _: Csr) { self.csr() }
-    fn csrrwi(&mut self, _: CsrI) { self.csr() }
-    fn csrrsi(&mut self, _: CsrI) { self.csr() }
-    fn csrrci(&mut self, _: CsrI) { self.csr() }
+    fn csrrw(&mut self, a: Csr) { self.csr_op(a.rd, a.csr, CsrOp::Write, Ok(a.rs1)) }
+    fn csrrs(&mut self, a: Csr) { self.csr_op(a.rd, a.csr, CsrOp::Set, Ok(a.rs1)) }
+    fn csrrc(&mut self, a: Csr) { self.csr_op(a.rd, a.csr, CsrOp::Clear, Ok(a.rs1)) }
+    fn csrrwi(&mut self, a: CsrI) { self.csr_op(a.rd, a.csr, CsrOp::Write, Err(a.uimm)) }
+    fn csrrsi(&mut self, a: CsrI) { self.csr_op(a.rd, a.csr, CsrOp::Set, Err(a.uimm)) }
+    fn csrrci(&mut self, a: CsrI) { self.csr_op(a.rd, a.csr, CsrOp::Clear, Err(a.uimm)) }
     fn mul(&mut self, a: R) { self.mul(a, W::B64) }
     fn mulh(&mut self, a: R) { self.mul_high(a, true, true) }
     fn mulhsu(&mut self, a: R) { self.mul_high(a, true, false) }
