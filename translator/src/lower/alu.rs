@@ -31,6 +31,23 @@ impl Lower<'_> {
         } else {
             a
         };
+        if matches!(op, Alu::Add | Alu::Or | Alu::Xor) && a.rs1.num() == 0 {
+            // mv (c.mv is add rd, zero, rs2): a copy.
+            let t = self.target(a.rd, &[]);
+            self.read_into(a.rs2, t);
+            if w == W::B32 {
+                self.e.sx(W::B32, t, t);
+            }
+            return self.write(a.rd, t);
+        }
+        if op == Alu::Add && w == W::B64 && a.rs2.num() != 0 && a.rd != a.rs1 && a.rd != a.rs2 {
+            // Three operands: lea.
+            let x = self.read(a.rs1, T1);
+            let y = self.read(a.rs2, T2);
+            let t = self.target(a.rd, &[]);
+            self.e.lea(t, Mem::indexed(x, y, 0));
+            return self.write(a.rd, t);
+        }
         let t = self.target(a.rd, &[a.rs2]);
         self.read_into(a.rs1, t);
         self.alu_operand(op, w, t, a.rs2);

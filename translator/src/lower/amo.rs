@@ -4,12 +4,12 @@
 //! Misaligned and past-the-limit addresses go to the helper (the interpreter's trap).
 //!
 //! ```text
-//!   rsi = rs1 ─aligned, below limit?─no─▶ helper
+//!   rs1 ─aligned, below limit?─no─▶ helper
 //!     load [r15+rsi] (faults as the interpreter's read check) ─▶ the atomic (faults as its
 //!     write check: a read-only page)
 //! ```
 
-use super::{Cold, Lower, ADDR, T0, T1, T2};
+use super::{Cold, Lower, T0, T1, T2};
 use crate::abi;
 use isa_a::cpu::NO_RESERVATION;
 use isa_a::format::{Amo, Lr};
@@ -50,10 +50,14 @@ impl Lower<'_> {
         self.address(rs1, 0);
         let slow = self.e.label();
         self.e
-            .alu_ri(Alu::Test, W::B32, ADDR, (bits / 8) as i32 - 1);
+            .alu_ri(Alu::Test, W::B32, self.addr, (bits / 8) as i32 - 1);
         self.e.jcc(Cc::Ne, slow);
-        self.e
-            .alu_rm(Alu::Cmp, W::B64, ADDR, Mem::at(Gpr::Rsp, abi::LIMIT_SLOT));
+        self.e.alu_rm(
+            Alu::Cmp,
+            W::B64,
+            self.addr,
+            Mem::at(Gpr::Rsp, abi::LIMIT_SLOT),
+        );
         self.e.jcc(Cc::Ae, slow);
         let resume = self.e.label();
         self.cold.push(Cold::Helper {
@@ -115,7 +119,7 @@ impl Lower<'_> {
         let mut resume = self.atomic_address(a.rs1, bits);
         self.access_here(false);
         self.e.load(w, T0, self.guest_mem());
-        self.e.store(W::B64, reservation(), ADDR);
+        self.e.store(W::B64, reservation(), self.addr);
         self.e.store(W::B64, reservation_value(), T0);
         self.atomic_result(a.rd, T0, bits);
         self.e.bind(&mut resume);
@@ -131,7 +135,7 @@ impl Lower<'_> {
         self.e.load(W::B64, T0, reservation());
         self.e
             .store_imm(W::B64, reservation(), NO_RESERVATION as i64 as i32);
-        self.e.alu_rr(Alu::Cmp, W::B64, T0, ADDR);
+        self.e.alu_rr(Alu::Cmp, W::B64, T0, self.addr);
         self.e.jcc(Cc::Ne, fail);
         let m = self.guest_mem();
         self.access_here(false);

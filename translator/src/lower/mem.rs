@@ -15,17 +15,23 @@ pub struct Width {
 }
 
 impl Lower<'_> {
-    /// `rsi = rs1 + imm`.
+    /// The guest address `rs1 + imm` in a register: rs1's own host register when imm is 0
+    /// (nothing a memory instruction writes before its access can clobber it), else rsi.
     pub(super) fn address(&mut self, rs1: XReg, imm: i32) {
+        self.addr = ADDR;
         if rs1.num() == 0 {
             self.e.mov_ri(ADDR, imm as i64);
         } else {
             let s = self.read(rs1, ADDR);
-            self.e.lea(ADDR, Mem::at(s, imm));
+            if imm == 0 {
+                self.addr = s;
+            } else {
+                self.e.lea(ADDR, Mem::at(s, imm));
+            }
         }
     }
 
-    /// Sends an access at rsi past the limit to a helper call of this instruction (which gives
+    /// Sends an access past the limit to a helper call of this instruction (which gives
     /// the interpreter's fault); returns the label to resume at after the helper. Everything
     /// else is left to the host's page protections (crate::fault).
     pub(super) fn check(&mut self) -> isa_b::Label {
@@ -33,7 +39,7 @@ impl Lower<'_> {
         self.e.alu_rm(
             Alu::Cmp,
             W::B64,
-            ADDR,
+            self.addr,
             Mem::at(isa_b::Gpr::Rsp, crate::abi::LIMIT_SLOT),
         );
         self.e.jcc(Cc::Ae, slow);
@@ -52,16 +58,16 @@ impl Lower<'_> {
         self.faults.push((l, self.idx, write));
     }
 
-    /// The guest memory operand at rsi.
+    /// The guest memory operand at the address [`Lower::address`] computed.
     pub(super) fn guest_mem(&self) -> Mem {
-        Mem::indexed(crate::abi::MEM, ADDR, 0)
+        Mem::indexed(crate::abi::MEM, self.addr, 0)
     }
 
     pub(super) fn load(&mut self, a: Load, w: Width) {
         self.address(a.rs1, a.imm);
         let mut resume = self.check();
         let t = self.target(a.rd, &[]);
-        let m = Mem::indexed(crate::abi::MEM, ADDR, 0);
+        let m = self.guest_mem();
         self.access_here(false);
         if w.signed {
             self.e.load_sx(w.w, t, m);
@@ -77,7 +83,7 @@ impl Lower<'_> {
         let mut resume = self.check();
         let v = self.read(a.rs2, T1);
         self.access_here(true);
-        self.e.store(w, Mem::indexed(crate::abi::MEM, ADDR, 0), v);
+        self.e.store(w, self.guest_mem(), v);
         self.e.bind(&mut resume);
     }
 }

@@ -83,6 +83,8 @@ pub struct Lower<'a> {
     /// its exits if it writes them), and mapped ones whose host register it takes over.
     locals: Vec<Pair>,
     stolen: Vec<Pair>,
+    /// The register holding the current memory instruction's guest address.
+    addr: Gpr,
     /// Uses and writes of each guest register, counted while lowering.
     uses: [u32; 32],
     written: [bool; 32],
@@ -211,6 +213,7 @@ impl<'a> Lower<'a> {
             stolen,
             uses: [0; 32],
             written: [false; 32],
+            addr: ADDR,
         }
     }
 
