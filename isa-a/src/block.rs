@@ -103,7 +103,7 @@ fn with_encoding(d: &Decoded, t: Trap) -> Trap {
 /// Runs `block`, which must start at `cpu.pc`.
 ///
 /// The loop over the block's body is the interpreter's innermost loop, so it does as little
-/// as it can: one `Interp` for the whole block, `pc` advanced per instruction (handlers and
+/// as it can: one `Interp` for the whole block, `pc` stored per instruction (handlers and
 /// traps need it), and everything but `Flow::Next` handled out of line, where the retired
 /// count of a trapping block is recovered from `cpu.pc`.
 pub fn run_block<M: Bus + ?Sized>(cpu: &mut Cpu, bus: &mut M, block: &Block) -> Exit {
@@ -119,13 +119,19 @@ fn run_block_inline<M: Bus + ?Sized>(cpu: &mut Cpu, bus: &mut M, block: &Block) 
         return Exit::Done;
     };
     let mut it = Interp { cpu, bus, len: 0 };
+    // The pc lives in a register and is stored (never read back) before each instruction:
+    // an add to `cpu.pc` in memory per instruction was a store-to-load chain that cost more
+    // than most instructions.
+    let mut pc = block.pc;
     for d in body {
         it.len = d.len;
+        it.cpu.pc = pc;
         match d.insn.visit(&mut it) {
-            Flow::Next => it.cpu.pc = it.cpu.pc.wrapping_add(d.len as u64),
+            Flow::Next => pc = pc.wrapping_add(d.len as u64),
             flow => return body_exit(it.cpu, block, d, flow),
         }
     }
+    it.cpu.pc = pc;
     it.cpu.instret += body.len() as u64;
     it.len = last.len;
     let exit = match last.insn.visit(&mut it) {

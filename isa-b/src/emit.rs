@@ -110,6 +110,43 @@ pub enum Cc {
     Ae,
     Be,
     A,
+    /// Parity set: after `ucomisd`/`comisd`, unordered (a NaN operand).
+    P,
+    Np,
+    /// Overflow.
+    O,
+}
+
+/// An SSE register.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+#[repr(u8)]
+pub enum Xmm {
+    X0,
+    X1,
+    X2,
+}
+
+/// Scalar double-precision operations (`addsd` …), rounded as MXCSR says.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Sse {
+    Add,
+    Sub,
+    Mul,
+    Div,
+    Sqrt,
+}
+
+/// Fused multiply-adds on doubles, `d = ±(d * a) ± b` (x86's 213 forms).
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Fma {
+    /// `d*a + b`
+    MulAdd,
+    /// `d*a - b`
+    MulSub,
+    /// `-(d*a) + b`
+    NegMulAdd,
+    /// `-(d*a) - b`
+    NegMulSub,
 }
 
 /// The opcode of `jmp rel32`.
@@ -237,6 +274,10 @@ fn r16(r: Gpr) -> ca::AsmRegister16 {
 }
 fn r8(r: Gpr) -> ca::AsmRegister8 {
     R8[r as usize]
+}
+
+fn xmm(x: Xmm) -> ca::AsmRegisterXmm {
+    [ca::xmm0, ca::xmm1, ca::xmm2][x as usize]
 }
 
 fn mem(m: Mem) -> AsmMemoryOperand {
@@ -559,6 +600,9 @@ impl Emitter {
             Cc::Ae => a.setae(r),
             Cc::Be => a.setbe(r),
             Cc::A => a.seta(r),
+            Cc::P => a.setp(r),
+            Cc::Np => a.setnp(r),
+            Cc::O => a.seto(r),
         }
         .expect("setcc");
     }
@@ -578,6 +622,9 @@ impl Emitter {
             Cc::Ae => a.cmovae(d, s),
             Cc::Be => a.cmovbe(d, s),
             Cc::A => a.cmova(d, s),
+            Cc::P => a.cmovp(d, s),
+            Cc::Np => a.cmovnp(d, s),
+            Cc::O => a.cmovo(d, s),
         }
         .expect("cmov");
     }
@@ -596,6 +643,9 @@ impl Emitter {
             Cc::Ae => a.jae(l),
             Cc::Be => a.jbe(l),
             Cc::A => a.ja(l),
+            Cc::P => a.jp(l),
+            Cc::Np => a.jnp(l),
+            Cc::O => a.jo(l),
         }
         .expect("jcc");
     }
@@ -651,6 +701,104 @@ impl Emitter {
         by_width!(self, w, |r| |a: &mut CodeAssembler| a
             .lock()
             .cmpxchg(p, r(s)));
+    }
+
+    /// `x = [m]`, 64 bits (`movsd`).
+    pub fn load_sd(&mut self, x: Xmm, m: Mem) {
+        self.asm
+            .movsd_2(xmm(x), ca::qword_ptr(mem(m)))
+            .expect("movsd");
+    }
+
+    /// `[m] = x`, 64 bits (`movsd`).
+    pub fn store_sd(&mut self, m: Mem, x: Xmm) {
+        self.asm
+            .movsd_2(ca::qword_ptr(mem(m)), xmm(x))
+            .expect("movsd");
+    }
+
+    /// `d = s` between a general register and an SSE one, 64 bits (`movq`).
+    pub fn movq_xr(&mut self, d: Xmm, s: Gpr) {
+        self.asm.movq(xmm(d), r64(s)).expect("movq");
+    }
+
+    pub fn movq_rx(&mut self, d: Gpr, s: Xmm) {
+        self.asm.movq(r64(d), xmm(s)).expect("movq");
+    }
+
+    /// `d = d op [m]` (`sqrt`: `d = sqrt([m])`), scalar double.
+    pub fn sse_m(&mut self, op: Sse, d: Xmm, m: Mem) {
+        let (d, m) = (xmm(d), ca::qword_ptr(mem(m)));
+        let a = &mut self.asm;
+        match op {
+            Sse::Add => a.addsd(d, m),
+            Sse::Sub => a.subsd(d, m),
+            Sse::Mul => a.mulsd(d, m),
+            Sse::Div => a.divsd(d, m),
+            Sse::Sqrt => a.sqrtsd(d, m),
+        }
+        .expect("sse");
+    }
+
+    /// `d = op(d, a, [m])` as [`Fma`] says, rounded once.
+    pub fn fma_m(&mut self, op: Fma, d: Xmm, x: Xmm, m: Mem) {
+        let (d, x, m) = (xmm(d), xmm(x), ca::qword_ptr(mem(m)));
+        let a = &mut self.asm;
+        match op {
+            Fma::MulAdd => a.vfmadd213sd(d, x, m),
+            Fma::MulSub => a.vfmsub213sd(d, x, m),
+            Fma::NegMulAdd => a.vfnmadd213sd(d, x, m),
+            Fma::NegMulSub => a.vfnmsub213sd(d, x, m),
+        }
+        .expect("fma");
+    }
+
+    /// Compares doubles: `ucomisd` (quiet: only a signalling NaN is invalid) or `comisd`
+    /// (any NaN is invalid). ZF PF CF = 111 unordered, 100 equal, 001 less, 000 greater.
+    pub fn compare_sd(&mut self, signalling: bool, x: Xmm, m: Mem) {
+        let (x, m) = (xmm(x), ca::qword_ptr(mem(m)));
+        if signalling {
+            self.asm.comisd(x, m)
+        } else {
+            self.asm.ucomisd(x, m)
+        }
+        .expect("comisd");
+    }
+
+    /// `ucomisd x, x`: parity set iff `x` is a NaN.
+    pub fn is_nan_sd(&mut self, x: Xmm) {
+        self.asm.ucomisd(xmm(x), xmm(x)).expect("ucomisd");
+    }
+
+    /// `d = (double) s` for a signed 32- or 64-bit integer (`cvtsi2sd`).
+    pub fn cvt_int_sd(&mut self, w: W, d: Xmm, s: Gpr) {
+        match w {
+            W::B64 => self.asm.cvtsi2sd(xmm(d), r64(s)),
+            _ => self.asm.cvtsi2sd(xmm(d), r32(s)),
+        }
+        .expect("cvtsi2sd");
+    }
+
+    /// `d = (int) [m]` to 32 or 64 bits, truncating (`cvttsd2si`) or as MXCSR rounds
+    /// (`cvtsd2si`); out of range or NaN gives the "integer indefinite" (the minimum).
+    pub fn cvt_sd_int(&mut self, w: W, truncate: bool, d: Gpr, m: Mem) {
+        let m = ca::qword_ptr(mem(m));
+        let a = &mut self.asm;
+        match (w, truncate) {
+            (W::B64, true) => a.cvttsd2si(r64(d), m),
+            (W::B64, false) => a.cvtsd2si(r64(d), m),
+            (_, true) => a.cvttsd2si(r32(d), m),
+            (_, false) => a.cvtsd2si(r32(d), m),
+        }
+        .expect("cvtsd2si");
+    }
+
+    pub fn ldmxcsr(&mut self, m: Mem) {
+        self.asm.ldmxcsr(ca::dword_ptr(mem(m))).expect("ldmxcsr");
+    }
+
+    pub fn stmxcsr(&mut self, m: Mem) {
+        self.asm.stmxcsr(ca::dword_ptr(mem(m))).expect("stmxcsr");
     }
 
     /// A `jmp rel32` whose target is set after assembly ([`Assembled::set_jmp`]) and may be

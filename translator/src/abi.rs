@@ -3,12 +3,15 @@
 //! instruction with the interpreter.
 //!
 //! ```text
-//!   rbp  *mut Cpu            r15  guest memory base      r13  permission table
+//!   rbp  *mut Cpu            r15  guest memory base
 //!   r14  instret (of the block's start while inside it)
-//!   rbx r12 rdi r8 r9 r10 r11  ← guest sp a0 a1 a2 a3 a4 a5 (written back at exits and
-//!                                 around helper calls)
+//!   rbx r12 rdi r8 r9 r10 r11  ← guest sp a0 a1 a2 a3 a4 a5 between blocks; inside a block
+//!   (+ r13)                      the block's own allocation (lower::alloc), which its
+//!                                prologue sets up and its exits undo
 //!   rax rcx rdx rsi            scratch
-//!   [rsp+8]  stop: instret at which to leave     [rsp+16]  *mut Ctx
+//!   [rsp]  the host's MXCSR   [rsp+8]  guest address limit
+//!   [rsp+24]  stop: instret at which to leave   [rsp+32]  *mut Ctx
+//!   MXCSR  the guest's: rounding = frm, flags accumulating (see lower/fp.rs)
 //! ```
 
 use isa_a::{Bus, Cpu, Decoded, Flow, Trap, XReg};
@@ -17,7 +20,6 @@ use std::mem::offset_of;
 
 pub const CPU: Gpr = Gpr::Rbp;
 pub const MEM: Gpr = Gpr::R15;
-pub const PERMS: Gpr = Gpr::R13;
 pub const INSTRET: Gpr = Gpr::R14;
 
 /// Guest registers kept in host registers, as (guest, host).
@@ -31,7 +33,20 @@ pub const MAPPED: [(u8, Gpr); 7] = [
     (15, Gpr::R11),
 ];
 
-/// The host register holding guest `r`, if it has one.
+/// Host registers a block may give to guest registers: the mapped ones, then r13. Their
+/// values at a fault are saved in this order in `Ctx::saved`.
+pub const ALLOCATABLE: [Gpr; 8] = [
+    Gpr::Rbx,
+    Gpr::R12,
+    Gpr::Rdi,
+    Gpr::R8,
+    Gpr::R9,
+    Gpr::R10,
+    Gpr::R11,
+    Gpr::R13,
+];
+
+/// The host register holding guest `r` between blocks, if it has one.
 pub fn host_reg(r: XReg) -> Option<Gpr> {
     MAPPED
         .iter()
@@ -39,14 +54,18 @@ pub fn host_reg(r: XReg) -> Option<Gpr> {
         .map(|&(_, h)| h)
 }
 
-pub const STOP_SLOT: i32 = 8;
-pub const CTX_SLOT: i32 = 16;
+pub const LIMIT_SLOT: i32 = 8;
+pub const STOP_SLOT: i32 = 24;
+pub const CTX_SLOT: i32 = 32;
 
 pub fn x_slot(r: usize) -> Mem {
     Mem::at(CPU, (offset_of!(Cpu, x) + 8 * r) as i32)
 }
 pub fn pc_slot() -> Mem {
     Mem::at(CPU, offset_of!(Cpu, pc) as i32)
+}
+pub fn fcsr_slot() -> Mem {
+    Mem::at(CPU, offset_of!(Cpu, fcsr) as i32)
 }
 pub fn instret_slot() -> Mem {
     Mem::at(CPU, offset_of!(Cpu, instret) as i32)
@@ -96,15 +115,57 @@ pub struct Ret {
 #[repr(C)]
 pub struct Ctx {
     pub base: u64,
-    pub perms: u64,
+    pub limit: u64,
     pub stop: u64,
     pub bus: *mut (dyn Bus + 'static),
     pub trap: Option<Trap>,
+    /// The guest's MXCSR: set from `frm` before entering, its flags read back at the exit.
+    pub mxcsr: u32,
+    /// Where a faulting thread resumes, and what the fault handler saw (crate::fault).
+    pub landing: u64,
+    pub fault_addr: u64,
+    pub fault_host: u64,
+    /// The [`ALLOCATABLE`] registers at a fault.
+    pub saved: [u64; 8],
+    pub cache: *const std::sync::Mutex<crate::CodeCache>,
 }
 
 pub const CTX_BASE: i32 = offset_of!(Ctx, base) as i32;
-pub const CTX_PERMS: i32 = offset_of!(Ctx, perms) as i32;
+pub const CTX_LIMIT: i32 = offset_of!(Ctx, limit) as i32;
 pub const CTX_STOP: i32 = offset_of!(Ctx, stop) as i32;
+pub const CTX_MXCSR: i32 = offset_of!(Ctx, mxcsr) as i32;
+pub const CTX_SAVED: i32 = offset_of!(Ctx, saved) as i32;
+
+/// MXCSR with every exception masked and no flags: Rust's, and the guest's base.
+const MXCSR_MASKED: u32 = 0x1f80;
+
+/// The MXCSR translated code runs with for `frm`, or `None` when x86 has no such rounding
+/// (rmm, or an invalid frm whose `dyn` instructions are illegal): then the interpreter runs.
+pub fn mxcsr_for(frm: u32) -> Option<u32> {
+    // RISC-V rne rtz rdn rup → x86 RC 00, 11, 01, 10.
+    const RC: [u32; 4] = [0, 3, 1, 2];
+    RC.get(frm as usize).map(|rc| MXCSR_MASKED | rc << 13)
+}
+
+/// ORs the exception flags of `mxcsr` into `fcsr`'s fflags: IE→NV, ZE→DZ, OE→OF, UE→UF,
+/// PE→NX (DE, the denormal-operand flag, has no RISC-V counterpart; x86 and RISC-V both
+/// detect tininess after rounding).
+pub fn fold_mxcsr(cpu: &mut Cpu, mxcsr: u32) {
+    const MAP: [(u32, u32); 5] = [(0, 4), (2, 3), (3, 2), (4, 1), (5, 0)];
+    for (x, r) in MAP {
+        cpu.fcsr |= ((mxcsr >> x) & 1) << r;
+    }
+}
+
+fn get_mxcsr() -> u32 {
+    let mut v = 0u32;
+    unsafe { std::arch::asm!("stmxcsr [{}]", in(reg) &mut v, options(nostack)) };
+    v
+}
+
+fn set_mxcsr(v: u32) {
+    unsafe { std::arch::asm!("ldmxcsr [{}]", in(reg) &v, options(nostack)) };
+}
 
 /// `enter(cpu, ctx, host_code)`: runs translated code until it exits.
 pub type EnterFn = unsafe extern "C" fn(*mut Cpu, *mut Ctx, u64) -> Ret;
@@ -119,7 +180,14 @@ pub type EnterFn = unsafe extern "C" fn(*mut Cpu, *mut Ctx, u64) -> Ret;
 /// `Decoded` owned by the block's cache entry.
 pub unsafe extern "C" fn helper(ctx: *mut Ctx, cpu: *mut Cpu, d: *const Decoded) -> u64 {
     let (ctx, cpu, d) = (&mut *ctx, &mut *cpu, &*d);
-    match isa_a::block::exec(cpu, &mut *ctx.bus, d) {
+    // Native FP ran under the guest's MXCSR: its flags first, then Rust's own MXCSR while the
+    // interpreter runs (it may read or write fcsr), then the guest's again.
+    fold_mxcsr(cpu, get_mxcsr());
+    set_mxcsr(MXCSR_MASKED);
+    let flow = isa_a::block::exec(cpu, &mut *ctx.bus, d);
+    // An frm without an x86 rounding ends the block (lower::csr); the rounding is moot then.
+    set_mxcsr(mxcsr_for(cpu.frm()).unwrap_or(MXCSR_MASKED));
+    match flow {
         Flow::Next => 0,
         Flow::Trap(t) => {
             ctx.trap = Some(t);
@@ -145,21 +213,25 @@ pub fn reload(e: &mut Emitter) {
 
 const SAVED: [Gpr; 6] = [Gpr::Rbx, Gpr::Rbp, Gpr::R12, Gpr::R13, Gpr::R14, Gpr::R15];
 
-/// Emits the entry trampoline (an [`EnterFn`]) and, bound to `exit`, the routine every exit
-/// jumps to with the reason in rax and aux in rdx.
-pub fn emit_entry_exit(e: &mut Emitter, exit: &mut Label) {
+/// Emits the entry trampoline (an [`EnterFn`]), bound to `exit` the routine every exit
+/// jumps to with the reason in rax and aux in rdx, and bound to `landing` where a guest
+/// access that faulted on the host resumes (crate::fault).
+pub fn emit_entry_exit(e: &mut Emitter, exit: &mut Label, landing: &mut Label) {
     for r in SAVED {
         e.push(r);
     }
     // ctx, then stop: with the return address and six saved registers rsp is then 8 off a
-    // multiple of 16; one more slot aligns it for helper calls.
+    // multiple of 16; three more slots align it for helper calls.
     e.push(Gpr::Rsi);
     e.load(W::B64, Gpr::Rax, Mem::at(Gpr::Rsi, CTX_STOP));
     e.push(Gpr::Rax);
-    e.alu_ri(isa_b::Alu::Sub, W::B64, Gpr::Rsp, 8);
+    e.alu_ri(isa_b::Alu::Sub, W::B64, Gpr::Rsp, 24);
+    e.stmxcsr(Mem::at(Gpr::Rsp, 0));
+    e.ldmxcsr(Mem::at(Gpr::Rsi, CTX_MXCSR));
+    e.load(W::B64, Gpr::Rax, Mem::at(Gpr::Rsi, CTX_LIMIT));
+    e.store(W::B64, Mem::at(Gpr::Rsp, LIMIT_SLOT), Gpr::Rax);
     e.mov_rr(W::B64, CPU, Gpr::Rdi);
     e.load(W::B64, MEM, Mem::at(Gpr::Rsi, CTX_BASE));
-    e.load(W::B64, PERMS, Mem::at(Gpr::Rsi, CTX_PERMS));
     e.load(W::B64, INSTRET, instret_slot());
     e.mov_rr(W::B64, Gpr::Rcx, Gpr::Rdx);
     reload(e);
@@ -168,9 +240,29 @@ pub fn emit_entry_exit(e: &mut Emitter, exit: &mut Label) {
     e.bind(exit);
     spill(e);
     e.store(W::B64, instret_slot(), INSTRET);
-    e.alu_ri(isa_b::Alu::Add, W::B64, Gpr::Rsp, 24);
+    e.load(W::B64, Gpr::Rcx, Mem::at(Gpr::Rsp, CTX_SLOT));
+    e.stmxcsr(Mem::at(Gpr::Rcx, CTX_MXCSR));
+    e.ldmxcsr(Mem::at(Gpr::Rsp, 0));
+    e.alu_ri(isa_b::Alu::Add, W::B64, Gpr::Rsp, 40);
     for r in SAVED.iter().rev() {
         e.pop(*r);
     }
     e.ret();
+
+    // The faulting instruction wrote nothing: the block's registers are the guest's, and
+    // resolve() knows which guest register each holds.
+    e.bind(landing);
+    e.load(W::B64, Gpr::Rax, Mem::at(Gpr::Rsp, CTX_SLOT));
+    for (i, h) in ALLOCATABLE.into_iter().enumerate() {
+        e.store(W::B64, Mem::at(Gpr::Rax, CTX_SAVED + 8 * i as i32), h);
+    }
+    e.mov_rr(W::B64, Gpr::Rdi, Gpr::Rax);
+    e.mov_rr(W::B64, Gpr::Rsi, CPU);
+    e.mov_rr(W::B64, Gpr::Rdx, INSTRET);
+    e.mov_ri(Gpr::Rax, crate::fault::resolve as *const () as i64);
+    e.call_reg(Gpr::Rax);
+    e.mov_rr(W::B64, INSTRET, Gpr::Rax);
+    reload(e);
+    e.mov_ri(Gpr::Rax, Reason::Trap as i64);
+    e.jmp(*exit);
 }

@@ -11,7 +11,7 @@ use crate::lower;
 use crate::Layout;
 use isa_a::Decoded;
 use isa_b::{CodeBuffer, Emitter};
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 /// Entries in the indirect-jump table (a power of two) and their size (1 << shift).
 pub const JUMP_TABLE_MASK: u64 = 4095;
@@ -38,13 +38,29 @@ pub struct Translated {
     pub host_len: usize,
     /// Its guest instructions; the helper calls point into this.
     pub insns: Box<[Decoded]>,
+    /// Its guest accesses: host offset, instruction index, store or not (crate::fault).
+    pub faults: Box<[(u32, u32, bool)]>,
+    /// Which guest register each allocatable host register holds inside it: (guest, index
+    /// into abi::ALLOCATABLE).
+    pub map: Box<[(u8, u8)]>,
+}
+
+/// A guest access in translated code (see [`CodeCache::fault_site`]).
+pub struct FaultSite<'a> {
+    pub pc: u64,
+    pub idx: usize,
+    pub write: bool,
+    pub map: &'a [(u8, u8)],
 }
 
 pub struct CodeCache {
     buf: CodeBuffer,
     enter: u64,
     exit: u64,
+    landing: u64,
     blocks: HashMap<u64, Translated>,
+    /// Host start → guest pc of every block, to find the block a host pc lies in.
+    by_host: BTreeMap<u64, u64>,
     jump_table: Box<[JumpEntry]>,
     layout: Layout,
 }
@@ -58,21 +74,26 @@ impl CodeCache {
             buf: CodeBuffer::new(CAPACITY)?,
             enter: 0,
             exit: 0,
+            landing: 0,
             blocks: HashMap::new(),
+            by_host: BTreeMap::new(),
             jump_table: vec![JumpEntry::EMPTY; JUMP_TABLE_MASK as usize + 1].into_boxed_slice(),
             layout,
         };
         c.emit_trampoline();
+        let start = c.buf.exec_addr(0);
+        crate::fault::register(start, start + c.buf.capacity() as u64);
         Ok(c)
     }
 
     fn emit_trampoline(&mut self) {
         let mut e = Emitter::new();
-        let mut exit = e.label();
-        abi::emit_entry_exit(&mut e, &mut exit);
+        let (mut exit, mut landing) = (e.label(), e.label());
+        abi::emit_entry_exit(&mut e, &mut exit, &mut landing);
         let at = self.buf.next_addr(0).expect("room for the trampoline");
         let code = e.assemble(at);
         self.exit = code.label_addr(&exit);
+        self.landing = code.label_addr(&landing);
         self.enter = self.buf.commit(&code.bytes).expect("code buffer");
     }
 
@@ -83,6 +104,28 @@ impl CodeCache {
 
     pub fn layout(&self) -> Layout {
         self.layout
+    }
+
+    /// Where a thread whose guest access faulted resumes.
+    pub fn landing(&self) -> u64 {
+        self.landing
+    }
+
+    /// The guest access at host address `host`: its instruction's pc and index in its block,
+    /// whether it is a store, and the block's register allocation.
+    pub fn fault_site(&self, host: u64) -> Option<FaultSite<'_>> {
+        let (_, pc) = self.by_host.range(..=host).next_back()?;
+        let t = self.blocks.get(pc)?;
+        let off = u32::try_from(host - t.host).ok()?;
+        let i = t.faults.binary_search_by_key(&off, |f| f.0).ok()?;
+        let (_, idx, write) = t.faults[i];
+        let before: u64 = t.insns[..idx as usize].iter().map(|d| d.len as u64).sum();
+        Some(FaultSite {
+            pc: t.pc.wrapping_add(before),
+            idx: idx as usize,
+            write,
+            map: &t.map,
+        })
     }
 
     pub fn get(&self, pc: u64) -> Option<&Translated> {
@@ -132,7 +175,7 @@ impl CodeCache {
                 .buf
                 .next_addr(0)
                 .expect("code buffer has room for an address");
-            let mut out = lower::lower(&insns, pc, self.layout, at, self.exit, table);
+            let mut out = lower::lower(&insns, pc, at, self.exit, table);
             if self.buf.next_addr(out.code.bytes.len()).is_none() {
                 self.flush();
                 *flushed = true;
@@ -145,6 +188,17 @@ impl CodeCache {
             }
             let host = self.buf.commit(&out.code.bytes).expect("code buffer");
             let host_len = out.code.bytes.len();
+            let faults = out
+                .faults
+                .iter()
+                .map(|(l, idx, write)| {
+                    ((out.code.label_addr(l) - host) as u32, *idx as u32, *write)
+                })
+                .collect();
+            if let Some(old) = self.blocks.get(&pc) {
+                self.by_host.remove(&old.host);
+            }
+            self.by_host.insert(host, pc);
             self.blocks.insert(
                 pc,
                 Translated {
@@ -152,6 +206,8 @@ impl CodeCache {
                     host,
                     host_len,
                     insns,
+                    faults,
+                    map: out.map,
                 },
             );
             self.remember_jump(pc, host);
@@ -162,8 +218,15 @@ impl CodeCache {
     /// Drops every translated block.
     pub fn flush(&mut self) {
         self.blocks.clear();
+        self.by_host.clear();
         self.jump_table.fill(JumpEntry::EMPTY);
         self.buf.reset();
         self.emit_trampoline();
+    }
+}
+
+impl Drop for CodeCache {
+    fn drop(&mut self) {
+        crate::fault::unregister(self.buf.exec_addr(0));
     }
 }

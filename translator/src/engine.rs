@@ -161,6 +161,9 @@ impl Engine {
                 Ok(h) => h,
                 Err(t) => return Some(t),
             };
+            // Native FP rounds as frm says; a mode x86 lacks is the interpreter's.
+            let mxcsr = crate::abi::mxcsr_for(cpu.frm());
+            let host = host.filter(|_| mxcsr.is_some());
             let Some(host) = host else {
                 patch = None;
                 if let Some(t) = self.interpret(cpu, bus) {
@@ -174,21 +177,29 @@ impl Engine {
             }
             let mut ctx = Ctx {
                 base: 0,
-                perms: 0,
+                limit: 0,
                 stop,
                 bus: bus as *mut M as *mut dyn Bus,
                 trap: None,
+                mxcsr: mxcsr.expect("checked above"),
+                landing: 0,
+                fault_addr: 0,
+                fault_host: 0,
+                saved: [0; 8],
+                cache: Arc::as_ptr(&self.shared),
             };
             let enter = {
                 let c = self.lock();
                 ctx.base = c.layout().base as u64;
-                ctx.perms = c.layout().perms as u64;
+                ctx.limit = c.layout().limit;
+                ctx.landing = c.landing();
                 c.enter_fn()
             };
             let before = cpu.instret;
             self.stats.jit_entries += 1;
             let ret = unsafe { enter(cpu, &mut ctx, host) };
             self.stats.insns_jit += cpu.instret - before;
+            crate::abi::fold_mxcsr(cpu, ctx.mxcsr);
             match Reason::from_raw(ret.reason) {
                 Reason::Next => self.stats.indirect_misses += 1,
                 Reason::Chain => {

@@ -34,6 +34,7 @@
 pub mod abi;
 pub mod cache;
 mod engine;
+pub mod fault;
 mod lower;
 mod testmem;
 
@@ -45,15 +46,14 @@ pub use testmem::TestMemory;
 pub const PAGE_SHIFT: u32 = 12;
 
 /// Where guest memory is, as translated code addresses it: guest address `g` at `base + g`
-/// for `g < limit`, one permission byte per page at `perms[g >> PAGE_SHIFT]`, in which `read`
-/// and `write` are the bits that allow loads and stores.
+/// for `g < limit`. The host protections of those pages must be the guest's (no access:
+/// `PROT_NONE`; read only: `PROT_READ`; execute-only pages may be readable, as the decoder
+/// reads them) and the 8 bytes from `base + limit` must fault too: translated code checks
+/// only `g < limit` and lets the host fault, which [`fault`] turns into the guest's fault.
 #[derive(Copy, Clone, Debug)]
 pub struct Layout {
     pub base: *mut u8,
-    pub perms: *const u8,
     pub limit: u64,
-    pub read: u8,
-    pub write: u8,
 }
 
 // The pointers name the process's guest memory, shared by every vCPU by design.

@@ -10,60 +10,116 @@ pub const X: u8 = 4;
 
 /// `size` bytes of guest memory at guest address 0, every page readable, writable and
 /// executable until [`TestMemory::set_perm`] says otherwise.
+///
+/// One memfd mapped twice: a read-write view the interpreter (checking the permission bytes)
+/// and [`TestMemory::bytes`] use, and the view translated code uses, whose host protections
+/// mirror the permissions and which is followed by a guard page, as [`Layout`] asks.
 pub struct TestMemory {
-    bytes: Box<[u8]>,
+    view: *mut u8,
+    guarded: *mut u8,
+    size: usize,
     perms: Box<[u8]>,
 }
+
+// Owned mappings.
+unsafe impl Send for TestMemory {}
+
+const PAGE: usize = 1 << PAGE_SHIFT;
 
 impl TestMemory {
     pub fn new(size: usize) -> TestMemory {
         let pages = size >> PAGE_SHIFT;
         assert!(pages << PAGE_SHIFT == size && pages > 0, "whole pages");
-        TestMemory {
-            bytes: vec![0; size].into_boxed_slice(),
-            perms: vec![R | W | X; pages].into_boxed_slice(),
+        unsafe {
+            let fd = libc::memfd_create(c"mimic-test-memory".as_ptr(), libc::MFD_CLOEXEC);
+            assert!(fd >= 0, "memfd_create");
+            assert_eq!(libc::ftruncate(fd, size as i64), 0, "ftruncate");
+            let map = |at: *mut u8, flags| {
+                let p = libc::mmap(
+                    at.cast(),
+                    size,
+                    libc::PROT_READ | libc::PROT_WRITE,
+                    libc::MAP_SHARED | flags,
+                    fd,
+                    0,
+                );
+                assert!(p != libc::MAP_FAILED, "mmap");
+                p as *mut u8
+            };
+            let view = map(std::ptr::null_mut(), 0);
+            // Reserve the guarded view and its guard page, then put the file over the first part.
+            let guarded = libc::mmap(
+                std::ptr::null_mut(),
+                size + PAGE,
+                libc::PROT_NONE,
+                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_NORESERVE,
+                -1,
+                0,
+            );
+            assert!(guarded != libc::MAP_FAILED, "mmap");
+            let guarded = map(guarded as *mut u8, libc::MAP_FIXED);
+            libc::close(fd);
+            TestMemory {
+                view,
+                guarded,
+                size,
+                perms: vec![R | W | X; pages].into_boxed_slice(),
+            }
         }
     }
 
     pub fn layout(&mut self) -> Layout {
         Layout {
-            base: self.bytes.as_mut_ptr(),
-            perms: self.perms.as_ptr(),
-            limit: self.bytes.len() as u64,
-            read: R,
-            write: W,
+            base: self.guarded,
+            limit: self.size as u64,
         }
     }
 
     pub fn bytes(&self) -> &[u8] {
-        &self.bytes
+        unsafe { std::slice::from_raw_parts(self.view, self.size) }
     }
 
     pub fn bytes_mut(&mut self) -> &mut [u8] {
-        &mut self.bytes
+        unsafe { std::slice::from_raw_parts_mut(self.view, self.size) }
     }
 
-    /// Sets the permission bits of the pages holding `start..end`.
+    /// Sets the permission bits of the pages holding `start..end` (and the host protections
+    /// of the translated code's view).
     pub fn set_perm(&mut self, start: u64, end: u64, bits: u8) {
         let (a, b) = (
             start >> PAGE_SHIFT,
             (end + (1 << PAGE_SHIFT) - 1) >> PAGE_SHIFT,
         );
         self.perms[a as usize..b as usize].fill(bits);
+        let prot = if bits & W != 0 {
+            libc::PROT_READ | libc::PROT_WRITE
+        } else if bits & (R | X) != 0 {
+            libc::PROT_READ
+        } else {
+            libc::PROT_NONE
+        };
+        let r = unsafe {
+            libc::mprotect(
+                self.guarded.add((a as usize) << PAGE_SHIFT).cast(),
+                ((b - a) as usize) << PAGE_SHIFT,
+                prot,
+            )
+        };
+        assert_eq!(r, 0, "mprotect");
     }
 
     /// Writes 32-bit encodings of `code` at `addr`.
     pub fn load_code(&mut self, addr: u64, code: &[Insn]) {
         let mut at = addr as usize;
         for i in code {
-            self.bytes[at..at + 4].copy_from_slice(&i.encode().to_le_bytes());
+            self.bytes_mut()[at..at + 4].copy_from_slice(&i.encode().to_le_bytes());
             at += 4;
         }
     }
 
     /// The checks hypervisor-lite's `GuestMem` makes, with the same fault addresses.
     fn check(&self, addr: u64, n: u64, need: u8, access: Access) -> Result<usize, MemFault> {
-        let limit = self.bytes.len() as u64;
+        let limit = self.size as u64;
         let last = addr.wrapping_add(n - 1);
         if addr >= limit || last >= limit || last < addr {
             let at = if addr >= limit { addr } else { limit };
@@ -89,12 +145,12 @@ impl TestMemory {
         access: Access,
     ) -> Result<[u8; N], MemFault> {
         let at = self.check(addr, N as u64, need, access)?;
-        Ok(self.bytes[at..at + N].try_into().expect("N bytes"))
+        Ok(self.bytes()[at..at + N].try_into().expect("N bytes"))
     }
 
     fn write<const N: usize>(&mut self, addr: u64, v: [u8; N]) -> Result<(), MemFault> {
         let at = self.check(addr, N as u64, W, Access::Write)?;
-        self.bytes[at..at + N].copy_from_slice(&v);
+        self.bytes_mut()[at..at + N].copy_from_slice(&v);
         Ok(())
     }
 }
@@ -126,5 +182,14 @@ impl Bus for TestMemory {
     }
     fn fetch16(&mut self, addr: u64) -> Result<u16, MemFault> {
         self.read(addr, X, Access::Execute).map(u16::from_le_bytes)
+    }
+}
+
+impl Drop for TestMemory {
+    fn drop(&mut self) {
+        unsafe {
+            libc::munmap(self.view.cast(), self.size);
+            libc::munmap(self.guarded.cast(), self.size + PAGE);
+        }
     }
 }

@@ -1,16 +1,19 @@
 //! The guest address space: one host reservation, guest address `g` at `base + g`.
 //!
 //! ```text
-//!   host:  base ──────────────────────────────────────────── base + GUEST_LIMIT
-//!          │ PROT_NONE except pages the guest mapped (host RW) │
+//!   host:  base ─────────────────────────────────────────── base + GUEST_LIMIT ─ guard page
+//!          │ host protections mirror the guest's (host_prot)   │ PROT_NONE    │
 //!   perms: one byte per guest page: R W X (what the guest asked for)
 //! ```
 //!
-//! The host protection of a mapped page is always read/write and of an unmapped page none;
-//! the guest's own protections live in the per-page table and every interpreter access and
-//! every syscall pointer is checked against it in software. So a guest access can never
-//! fault on the host, and the addresses an access can reach are confined to
-//! `base..base+GUEST_LIMIT` by the `addr < GUEST_LIMIT` check.
+//! The guest's protections live in the per-page table, and every interpreter access and
+//! every syscall pointer is checked against it in software, so those never fault on the
+//! host. The host protections mirror the table (no access: none; read-only or execute: read;
+//! writable: read/write) for translated code, which checks only `addr < GUEST_LIMIT` and
+//! lets the host fault (the translator's fault handler makes that the guest's fault); the
+//! guard page catches an access that starts below the limit and ends past it. The mapping's
+//! own writes that ignore guest protections (`write_raw`, `zero_raw`) lift the host
+//! protection for their duration.
 
 mod bus;
 mod vma;
@@ -26,6 +29,9 @@ use std::sync::Arc;
 pub const PAGE: u64 = 4096;
 /// One past the highest guest address: riscv64 Sv39 user space.
 pub const GUEST_LIMIT: u64 = 1 << 38;
+
+/// The reservation: the guest's addresses and a guard page.
+const RESERVED: usize = (GUEST_LIMIT + PAGE) as usize;
 
 /// Guest page permission bits in the table.
 pub mod perm {
@@ -60,6 +66,18 @@ pub fn prot_to_perm(prot: u32) -> u8 {
     p
 }
 
+/// The host protection mirroring table bits (an execute-only page stays readable: the
+/// decoder reads it through the table check).
+pub fn host_prot(bits: u8) -> i32 {
+    if bits & perm::W != 0 {
+        libc::PROT_READ | libc::PROT_WRITE
+    } else if bits & (perm::R | perm::X) != 0 {
+        libc::PROT_READ
+    } else {
+        libc::PROT_NONE
+    }
+}
+
 /// The whole guest address space of a process.
 pub struct AddressSpace {
     base: *mut u8,
@@ -84,14 +102,14 @@ unsafe impl Sync for AddressSpace {}
 impl AddressSpace {
     /// Reserves `GUEST_LIMIT` bytes of host address space with no access, and the page table.
     pub fn new() -> io::Result<AddressSpace> {
-        let base = host_mmap(GUEST_LIMIT as usize, libc::PROT_NONE)?;
+        let base = host_mmap(RESERVED, libc::PROT_NONE)?;
         let perms = match host_mmap(
             (GUEST_LIMIT / PAGE) as usize,
             libc::PROT_READ | libc::PROT_WRITE,
         ) {
             Ok(p) => p,
             Err(e) => {
-                unsafe { libc::munmap(base.cast(), GUEST_LIMIT as usize) };
+                unsafe { libc::munmap(base.cast(), RESERVED) };
                 return Err(e);
             }
         };
@@ -125,10 +143,7 @@ impl AddressSpace {
     pub fn layout(&self) -> translator::Layout {
         translator::Layout {
             base: self.base,
-            perms: self.perms,
             limit: GUEST_LIMIT,
-            read: perm::R,
-            write: perm::W,
         }
     }
 
@@ -155,7 +170,7 @@ impl AddressSpace {
             libc::mmap(
                 p.cast(),
                 len as usize,
-                libc::PROT_READ | libc::PROT_WRITE,
+                host_prot(prot_to_perm(prot)),
                 libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_FIXED | libc::MAP_NORESERVE,
                 -1,
                 0,
@@ -208,6 +223,7 @@ impl AddressSpace {
         self.note_code_change(start, end);
         let bits = prot_to_perm(prot);
         self.perm_slice(start, end).fill(bits);
+        self.sync_host(start, end);
         Ok(())
     }
 
@@ -220,6 +236,49 @@ impl AddressSpace {
                 *p |= bits;
             }
         }
+        self.sync_host(page_down(start), page_up(end).unwrap_or(GUEST_LIMIT));
+    }
+
+    /// Sets the host protections of `start..end` (page aligned) from the table, a run of
+    /// equal pages at a time.
+    fn sync_host(&mut self, start: u64, end: u64) {
+        let perms = self.perm_slice(start, end).to_vec();
+        let mut i = 0;
+        while i < perms.len() {
+            let mut j = i + 1;
+            while j < perms.len() && perms[j] == perms[i] {
+                j += 1;
+            }
+            let at = start + i as u64 * PAGE;
+            let r = unsafe {
+                libc::mprotect(
+                    self.base.add(at as usize).cast(),
+                    (j - i) * PAGE as usize,
+                    host_prot(perms[i]),
+                )
+            };
+            assert_eq!(r, 0, "mprotect of guest pages");
+            i = j;
+        }
+    }
+
+    /// Runs `f` on `addr..addr+len` with the host protections lifted to read/write.
+    fn unprotected(&mut self, addr: u64, len: u64, f: impl FnOnce(*mut u8)) {
+        assert!(addr.checked_add(len).is_some_and(|e| e <= GUEST_LIMIT));
+        let (start, end) = (
+            page_down(addr),
+            page_up(addr + len).expect("below the limit"),
+        );
+        let r = unsafe {
+            libc::mprotect(
+                self.base.add(start as usize).cast(),
+                (end - start) as usize,
+                libc::PROT_READ | libc::PROT_WRITE,
+            )
+        };
+        assert_eq!(r, 0, "mprotect of mapped guest pages");
+        f(unsafe { self.base.add(addr as usize) });
+        self.sync_host(start, end);
     }
 
     fn note_code_change(&mut self, start: u64, end: u64) {
@@ -241,18 +300,16 @@ impl AddressSpace {
     /// Copies `data` to guest memory at `addr` ignoring guest protections (the loader's and
     /// the kernel's own writes). The pages must be mapped.
     pub fn write_raw(&mut self, addr: u64, data: &[u8]) {
-        assert!(addr
-            .checked_add(data.len() as u64)
-            .is_some_and(|e| e <= GUEST_LIMIT));
-        unsafe {
-            std::ptr::copy_nonoverlapping(data.as_ptr(), self.base.add(addr as usize), data.len())
-        };
+        self.unprotected(addr, data.len() as u64, |p| unsafe {
+            std::ptr::copy_nonoverlapping(data.as_ptr(), p, data.len())
+        });
     }
 
     /// Zeroes guest memory at `addr..addr+len` ignoring protections; pages must be mapped.
     pub fn zero_raw(&mut self, addr: u64, len: u64) {
-        assert!(addr.checked_add(len).is_some_and(|e| e <= GUEST_LIMIT));
-        unsafe { std::ptr::write_bytes(self.base.add(addr as usize), 0, len as usize) };
+        self.unprotected(addr, len, |p| unsafe {
+            std::ptr::write_bytes(p, 0, len as usize)
+        });
     }
 
     /// The mapped range containing `addr`, if any.
@@ -288,7 +345,7 @@ impl AddressSpace {
 impl Drop for AddressSpace {
     fn drop(&mut self) {
         unsafe {
-            libc::munmap(self.base.cast(), GUEST_LIMIT as usize);
+            libc::munmap(self.base.cast(), RESERVED);
             libc::munmap(self.perms.cast(), (GUEST_LIMIT / PAGE) as usize);
         }
     }

@@ -10,7 +10,7 @@ int main(void)
         table[i] = c;
     }
     uint32_t crc = 0;
-    for (int round = 0; round < 40; round++) {
+    for (int round = 0; round < 120; round++) {
         uint32_t c = ~crc;
         for (size_t i = 0; i < sizeof buf; i++) c = table[(c ^ buf[i]) & 0xff] ^ (c >> 8);
         crc = ~c;

@@ -10,7 +10,7 @@ int main(void)
     for (uint32_t i = 0; i < N; i++) { nodes[perm[i]].next = &nodes[perm[(i + 1) % N]]; nodes[perm[i]].v = i; }
     long sum = 0;
     struct node *p = &nodes[perm[0]];
-    for (long step = 0; step < 30L * N; step++) { sum += p->v; p = p->next; }
+    for (long step = 0; step < 60L * N; step++) { sum += p->v; p = p->next; }
     printf("linked_list %ld\n", sum);
     return 0;
 }

@@ -4,7 +4,7 @@ static int32_t a[N][N], b[N][N], c[N][N];
 int main(void)
 {
     for (int i = 0; i < N; i++) for (int j = 0; j < N; j++) { a[i][j] = rng() % 100; b[i][j] = rng() % 100; }
-    for (int r = 0; r < 3; r++)
+    for (int r = 0; r < 15; r++)
         for (int i = 0; i < N; i++)
             for (int j = 0; j < N; j++) {
                 int32_t s = 0;

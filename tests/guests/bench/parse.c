@@ -11,7 +11,7 @@ int main(void)
     }
     text[n] = 0;
     long sum = 0, words = 0, letters = 0;
-    for (int r = 0; r < 20; r++) {
+    for (int r = 0; r < 60; r++) {
         const char *p = text;
         while (*p) {
             if (*p == '-' || (*p >= '0' && *p <= '9')) {

@@ -5,7 +5,7 @@ int main(void)
     uint8_t *in = malloc(LEN);
     for (int i = 0; i < LEN; i++) in[i] = rng() % 8;
     int state = 0; long counts[8] = {0};
-    for (int r = 0; r < 30; r++)
+    for (int r = 0; r < 90; r++)
         for (int i = 0; i < LEN; i++) {
             switch (state * 8 + in[i]) {
             case 0: case 9: case 18: state = 1; break;

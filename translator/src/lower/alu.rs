@@ -20,6 +20,34 @@ impl Lower<'_> {
         if a.rd.num() == 0 {
             return;
         }
+        // rd = rs2 op rs1 when rd is rs2: computed in rd's register, no copy through a scratch.
+        let commutes = matches!(op, Alu::Add | Alu::And | Alu::Or | Alu::Xor);
+        let a = if commutes && a.rd == a.rs2 {
+            R {
+                rs1: a.rs2,
+                rs2: a.rs1,
+                ..a
+            }
+        } else {
+            a
+        };
+        if matches!(op, Alu::Add | Alu::Or | Alu::Xor) && a.rs1.num() == 0 {
+            // mv (c.mv is add rd, zero, rs2): a copy.
+            let t = self.target(a.rd, &[]);
+            self.read_into(a.rs2, t);
+            if w == W::B32 {
+                self.e.sx(W::B32, t, t);
+            }
+            return self.write(a.rd, t);
+        }
+        if op == Alu::Add && w == W::B64 && a.rs2.num() != 0 && a.rd != a.rs1 && a.rd != a.rs2 {
+            // Three operands: lea.
+            let x = self.read(a.rs1, T1);
+            let y = self.read(a.rs2, T2);
+            let t = self.target(a.rd, &[]);
+            self.e.lea(t, Mem::indexed(x, y, 0));
+            return self.write(a.rd, t);
+        }
         let t = self.target(a.rd, &[a.rs2]);
         self.read_into(a.rs1, t);
         self.alu_operand(op, w, t, a.rs2);
@@ -33,7 +61,7 @@ impl Lower<'_> {
     fn alu_operand(&mut self, op: Alu, w: W, t: Gpr, r: XReg) {
         if r.num() == 0 {
             self.e.alu_ri(op, w, t, 0);
-        } else if let Some(h) = crate::abi::host_reg(r) {
+        } else if let Some(h) = self.host(r) {
             self.e.alu_rr(op, w, t, h);
         } else {
             self.e.alu_rm(op, w, t, crate::abi::x_slot(r.num()));
@@ -48,7 +76,10 @@ impl Lower<'_> {
         if op == Alu::Add && a.rs1.num() != 0 {
             // lea: one instruction whatever register holds rs1.
             let s = self.read(a.rs1, t);
-            if w == W::B32 {
+            if w == W::B32 && a.imm == 0 {
+                // sext.w
+                self.e.sx(W::B32, t, s);
+            } else if w == W::B32 {
                 self.e.lea32(t, Mem::at(s, a.imm));
                 self.e.sx(W::B32, t, t);
             } else {
@@ -138,6 +169,16 @@ impl Lower<'_> {
         if a.rd.num() == 0 {
             return;
         }
+        // rd = rs2 op rs1 when rd is rs2: computed in rd's register, no copy through a scratch.
+        let a = if a.rd == a.rs2 {
+            R {
+                rs1: a.rs2,
+                rs2: a.rs1,
+                ..a
+            }
+        } else {
+            a
+        };
         let t = self.target(a.rd, &[a.rs2]);
         self.read_into(a.rs1, t);
         let y = self.read(a.rs2, T1);

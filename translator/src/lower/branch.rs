@@ -20,6 +20,7 @@ impl Lower<'_> {
             self.e.alu_rr(Alu::Cmp, W::B64, x, y);
         }
         self.advance_instret(n);
+        self.epilogue();
         self.e.jcc(cc, taken);
         self.goto(self.next_pc());
         let mut taken = taken;
@@ -30,6 +31,7 @@ impl Lower<'_> {
     pub(super) fn jal(&mut self, a: J) {
         self.write_imm(a.rd, self.next_pc());
         self.advance_instret(self.idx + 1);
+        self.epilogue();
         self.goto(self.pc.wrapping_add(a.off as i64 as u64));
     }
 
@@ -39,6 +41,7 @@ impl Lower<'_> {
         self.e.alu_ri(Alu::And, W::B64, ADDR, -2);
         self.write_imm(a.rd, self.next_pc());
         self.advance_instret(self.idx + 1);
+        self.epilogue();
         let (budget, miss) = (self.e.label(), self.e.label());
         self.e.alu_rm(
             Alu::Cmp,
@@ -75,11 +78,13 @@ impl Lower<'_> {
 
     /// `ecall`/`ebreak`: out before the instruction retires.
     pub(super) fn system(&mut self, reason: Reason) {
+        self.epilogue();
         self.leave(self.pc, reason, self.idx);
     }
 
     /// `fence.i`: retires, then out so the dispatcher can drop stale code.
     pub(super) fn fence_i(&mut self) {
+        self.epilogue();
         self.leave(self.next_pc(), Reason::FenceI, self.idx + 1);
     }
 }

@@ -1,12 +1,11 @@
-//! Loads and stores: the guest address confined to the reservation and checked against the
-//! permission table inline; anything else (unmapped, protected, past the limit, across a
-//! page) goes to the helper, which gives the interpreter's fault at the right pc.
+//! Loads and stores: the guest address checked against the limit inline (past it: the
+//! helper, which gives the interpreter's fault), then accessed directly; an access the guest's
+//! protections forbid faults on the host and becomes the guest's fault (crate::fault).
 
-use super::{Cold, Lower, ADDR, T0, T1};
-use crate::PAGE_SHIFT;
+use super::{Cold, Lower, ADDR, T1};
 use isa_a::format::{Load, Store};
 use isa_a::XReg;
-use isa_b::{Alu, Cc, Mem, Shift, W};
+use isa_b::{Alu, Cc, Mem, W};
 
 /// A load's width and extension.
 #[derive(Copy, Clone)]
@@ -15,54 +14,35 @@ pub struct Width {
     pub signed: bool,
 }
 
-fn bytes(w: W) -> u32 {
-    match w {
-        W::B8 => 1,
-        W::B16 => 2,
-        W::B32 => 4,
-        W::B64 => 8,
-    }
-}
-
 impl Lower<'_> {
-    /// `rsi = rs1 + imm`.
-    fn address(&mut self, rs1: XReg, imm: i32) {
+    /// The guest address `rs1 + imm` in a register: rs1's own host register when imm is 0
+    /// (nothing a memory instruction writes before its access can clobber it), else rsi.
+    pub(super) fn address(&mut self, rs1: XReg, imm: i32) {
+        self.addr = ADDR;
         if rs1.num() == 0 {
             self.e.mov_ri(ADDR, imm as i64);
         } else {
             let s = self.read(rs1, ADDR);
-            self.e.lea(ADDR, Mem::at(s, imm));
+            if imm == 0 {
+                self.addr = s;
+            } else {
+                self.e.lea(ADDR, Mem::at(s, imm));
+            }
         }
     }
 
-    /// Checks that the `n`-byte access at rsi lies inside the reservation, on one page whose
-    /// permission has `need`; jumps to a helper call of this instruction if not. Returns the
-    /// label to resume at after the helper.
-    fn check(&mut self, n: u32, need: u8) -> isa_b::Label {
+    /// Sends an access past the limit to a helper call of this instruction (which gives
+    /// the interpreter's fault); returns the label to resume at after the helper. Everything
+    /// else is left to the host's page protections (crate::fault).
+    pub(super) fn check(&mut self) -> isa_b::Label {
         let (slow, resume) = (self.e.label(), self.e.label());
-        self.e.mov_rr(W::B64, T0, ADDR);
-        self.e.shift_ri(Shift::Shr, W::B64, T0, PAGE_SHIFT as u8);
-        self.e.alu_ri(
+        self.e.alu_rm(
             Alu::Cmp,
             W::B64,
-            T0,
-            (self.layout.limit >> PAGE_SHIFT) as i32,
+            self.addr,
+            Mem::at(isa_b::Gpr::Rsp, crate::abi::LIMIT_SLOT),
         );
         self.e.jcc(Cc::Ae, slow);
-        self.e.alu_mi(
-            Alu::Test,
-            W::B8,
-            Mem::indexed(crate::abi::PERMS, T0, 0),
-            need as i32,
-        );
-        self.e.jcc(Cc::E, slow);
-        if n > 1 {
-            let page = (1u32 << PAGE_SHIFT) as i32;
-            self.e.mov_rr(W::B32, T0, ADDR);
-            self.e.alu_ri(Alu::And, W::B32, T0, page - 1);
-            self.e.alu_ri(Alu::Cmp, W::B32, T0, page - n as i32);
-            self.e.jcc(Cc::A, slow);
-        }
         self.cold.push(Cold::Helper {
             entry: slow,
             resume,
@@ -71,11 +51,24 @@ impl Lower<'_> {
         resume
     }
 
+    /// Marks the next instruction as this guest instruction's access, for the fault handler.
+    pub(super) fn access_here(&mut self, write: bool) {
+        let mut l = self.e.label();
+        self.e.bind(&mut l);
+        self.faults.push((l, self.idx, write));
+    }
+
+    /// The guest memory operand at the address [`Lower::address`] computed.
+    pub(super) fn guest_mem(&self) -> Mem {
+        Mem::indexed(crate::abi::MEM, self.addr, 0)
+    }
+
     pub(super) fn load(&mut self, a: Load, w: Width) {
         self.address(a.rs1, a.imm);
-        let mut resume = self.check(bytes(w.w), self.layout.read);
+        let mut resume = self.check();
         let t = self.target(a.rd, &[]);
-        let m = Mem::indexed(crate::abi::MEM, ADDR, 0);
+        let m = self.guest_mem();
+        self.access_here(false);
         if w.signed {
             self.e.load_sx(w.w, t, m);
         } else {
@@ -87,9 +80,10 @@ impl Lower<'_> {
 
     pub(super) fn store(&mut self, a: Store, w: W) {
         self.address(a.rs1, a.imm);
-        let mut resume = self.check(bytes(w), self.layout.write);
+        let mut resume = self.check();
         let v = self.read(a.rs2, T1);
-        self.e.store(w, Mem::indexed(crate::abi::MEM, ADDR, 0), v);
+        self.access_here(true);
+        self.e.store(w, self.guest_mem(), v);
         self.e.bind(&mut resume);
     }
 }

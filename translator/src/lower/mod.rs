@@ -10,12 +10,13 @@
 //! length. Every point that leaves the block first makes `cpu.pc` and r14 exact for it.
 
 mod alu;
+mod amo;
 mod branch;
+mod fp;
 mod mem;
 mod visit;
 
 use crate::abi::{self, Reason, CPU, CTX_SLOT, INSTRET, STOP_SLOT};
-use crate::Layout;
 use isa_a::{Decoded, XReg};
 use isa_b::{Alu, Assembled, Emitter, Gpr, Label, Mem, W};
 
@@ -49,6 +50,8 @@ enum Cold {
         reason: Reason,
         /// Instructions of the block retired at this exit beyond r14.
         retired: usize,
+        /// Whether the block's allocation is still in place there (the epilogue is due).
+        restore: bool,
     },
     /// A chain stub: `cpu.pc = target`, aux = the site.
     Chain { stub: Label, site: Label, pc: u64 },
@@ -68,60 +71,64 @@ pub struct Lower<'a> {
     exit: Label,
     cold: Vec<Cold>,
     pub chains: Vec<ChainSite>,
+    /// Guest accesses: the host instruction, its guest instruction, store or not.
+    faults: Vec<(Label, usize, bool)>,
     /// Where the lookup table for indirect jumps lives.
     jump_table: u64,
-    layout: Layout,
     /// Set once the block's end has been emitted.
     ended: bool,
+    /// The block's register allocation: the host register of each guest register.
+    regs: [Option<Gpr>; 32],
+    /// Guest registers this block loads into host registers at its start (and stores back at
+    /// its exits if it writes them), and mapped ones whose host register it takes over.
+    locals: Vec<Pair>,
+    stolen: Vec<Pair>,
+    /// The register holding the current memory instruction's guest address.
+    addr: Gpr,
+    /// Uses and writes of each guest register, counted while lowering.
+    uses: [u32; 32],
+    written: [bool; 32],
 }
 
 /// The result of lowering: assembled code and its chain sites.
 pub struct Lowered {
     pub code: Assembled,
     pub chains: Vec<ChainSite>,
+    pub faults: Vec<(Label, usize, bool)>,
+    /// (guest register, index into abi::ALLOCATABLE) inside the block.
+    pub map: Box<[(u8, u8)]>,
 }
 
 /// Lowers `insns` (a block starting at `pc`) to code assembled at `at`, with the common exit
 /// routine at `exit_addr`.
-pub fn lower(
-    insns: &[Decoded],
-    pc: u64,
-    layout: Layout,
-    at: u64,
-    exit_addr: u64,
-    jump_table: u64,
-) -> Lowered {
-    let mut e = Emitter::new();
-    let exit = e.label();
-    let mut l = Lower {
-        e,
-        insns,
-        start: pc,
-        pc,
-        idx: 0,
-        len: 0,
-        exit,
-        cold: Vec::new(),
-        chains: Vec::new(),
-        jump_table,
-        layout,
-        ended: false,
-    };
-    for (i, d) in insns.iter().enumerate() {
-        l.idx = i;
-        l.len = d.len;
-        d.insn.visit(&mut l);
-        l.pc = l.pc.wrapping_add(d.len as u64);
+pub fn lower(insns: &[Decoded], pc: u64, at: u64, exit_addr: u64, jump_table: u64) -> Lowered {
+    // A first pass counts register uses under the mapping between blocks; the second lowers
+    // under the block's own allocation.
+    let mut count = Lower::new(insns, pc, jump_table, global_regs(), Vec::new(), Vec::new());
+    count.body();
+    let (locals, stolen) = alloc(&count.uses);
+    let mut regs = global_regs();
+    for &(g, _) in &stolen {
+        regs[g] = None;
     }
-    if !l.ended {
-        // The block stopped at its length limit or before an undecodable instruction.
-        l.advance_instret(insns.len());
-        l.goto(l.pc);
+    for &(g, h) in &locals {
+        regs[g] = Some(h);
     }
+    let mut l = Lower::new(insns, pc, jump_table, regs, locals, stolen);
+    l.written = count.written;
+    l.prologue();
+    l.body();
     l.emit_cold();
     let mut exit = l.exit;
     l.e.bind(&mut exit);
     l.e.jmp_abs(exit_addr);
+    let map = (1..32)
+        .filter_map(|g| {
+            let h = l.regs[g]?;
+            let i = abi::ALLOCATABLE.iter().position(|&a| a == h)?;
+            Some((g as u8, i as u8))
+        })
+        .collect();
     let mut code = l.e.assemble(at);
     for c in &l.chains {
         let stub = code.label_addr(&c.stub);
@@ -130,6 +137,146 @@ pub fn lower(
     Lowered {
         code,
         chains: l.chains,
+        faults: l.faults,
+        map,
+    }
+}
+
+/// A guest register number and a host register.
+type Pair = (usize, Gpr);
+
+/// The mapping between blocks (abi::MAPPED).
+fn global_regs() -> [Option<Gpr>; 32] {
+    let mut regs = [None; 32];
+    for (g, h) in abi::MAPPED {
+        regs[g as usize] = Some(h);
+    }
+    regs
+}
+
+/// A block's extra allocation from its register use counts: r13 for the most used guest
+/// register that has no host register, and the host register of each mapped guest register
+/// the block does not use for the next ones, when their uses pay for the loads and stores
+/// at the block's start and exits.
+fn alloc(uses: &[u32; 32]) -> (Vec<Pair>, Vec<Pair>) {
+    let mut free: Vec<Pair> = abi::MAPPED
+        .iter()
+        .filter(|(g, _)| uses[*g as usize] == 0)
+        .map(|&(g, h)| (g as usize, h))
+        .collect();
+    let mut want: Vec<usize> = (1..32)
+        .filter(|&g| abi::host_reg(XReg::new(g as u32)).is_none() && uses[g] >= 2)
+        .collect();
+    want.sort_by_key(|&g| std::cmp::Reverse(uses[g]));
+    let (mut locals, mut stolen) = (Vec::new(), Vec::new());
+    let mut want = want.into_iter();
+    if let Some(g) = want.next() {
+        locals.push((g, Gpr::R13));
+    }
+    for g in want {
+        if uses[g] < 4 {
+            break;
+        }
+        let Some((p, h)) = free.pop() else { break };
+        stolen.push((p, h));
+        locals.push((g, h));
+    }
+    (locals, stolen)
+}
+
+impl<'a> Lower<'a> {
+    fn new(
+        insns: &'a [Decoded],
+        pc: u64,
+        jump_table: u64,
+        regs: [Option<Gpr>; 32],
+        locals: Vec<Pair>,
+        stolen: Vec<Pair>,
+    ) -> Lower<'a> {
+        let mut e = Emitter::new();
+        let exit = e.label();
+        Lower {
+            e,
+            insns,
+            start: pc,
+            pc,
+            idx: 0,
+            len: 0,
+            exit,
+            cold: Vec::new(),
+            chains: Vec::new(),
+            faults: Vec::new(),
+            jump_table,
+            ended: false,
+            regs,
+            locals,
+            stolen,
+            uses: [0; 32],
+            written: [false; 32],
+            addr: ADDR,
+        }
+    }
+
+    fn body(&mut self) {
+        for (i, d) in self.insns.iter().enumerate() {
+            self.idx = i;
+            self.len = d.len;
+            d.insn.visit(self);
+            self.pc = self.pc.wrapping_add(d.len as u64);
+        }
+        if !self.ended {
+            // The block stopped at its length limit or before an undecodable instruction.
+            self.advance_instret(self.insns.len());
+            self.epilogue();
+            self.goto(self.pc);
+        }
+    }
+
+    /// Moves from the mapping between blocks to the block's own.
+    fn prologue(&mut self) {
+        for &(p, h) in &self.stolen {
+            self.e.store(W::B64, abi::x_slot(p), h);
+        }
+        for &(g, h) in &self.locals {
+            self.e.load(W::B64, h, abi::x_slot(g));
+        }
+    }
+
+    /// Moves back to the mapping between blocks: before every way out of the block. Moves
+    /// only: the flags survive.
+    fn epilogue(&mut self) {
+        for &(g, h) in &self.locals {
+            if self.written[g] {
+                self.e.store(W::B64, abi::x_slot(g), h);
+            }
+        }
+        for &(p, h) in &self.stolen {
+            self.e.load(W::B64, h, abi::x_slot(p));
+        }
+    }
+
+    /// Writes every register the block holds in a host register back to the `Cpu`.
+    fn spill(&mut self) {
+        for g in 1..32 {
+            if let Some(h) = self.regs[g] {
+                self.e.store(W::B64, abi::x_slot(g), h);
+            }
+        }
+    }
+
+    /// Loads them again.
+    fn reload(&mut self) {
+        for g in 1..32 {
+            if let Some(h) = self.regs[g] {
+                self.e.load(W::B64, h, abi::x_slot(g));
+            }
+        }
+    }
+
+    /// Guest `r`'s host register in this block, counting the use.
+    fn host(&mut self, r: XReg) -> Option<Gpr> {
+        self.uses[r.num()] += 1;
+        self.regs[r.num()]
     }
 }
 
@@ -145,7 +292,7 @@ impl Lower<'_> {
         if r.num() == 0 {
             self.e.mov_ri(scratch, 0);
             scratch
-        } else if let Some(h) = abi::host_reg(r) {
+        } else if let Some(h) = self.host(r) {
             h
         } else {
             self.e.load(W::B64, scratch, abi::x_slot(r.num()));
@@ -163,8 +310,8 @@ impl Lower<'_> {
 
     /// The register to compute guest `rd`'s new value in: its host register when that does
     /// not clobber a source still needed (`avoid`), else `T0`.
-    fn target(&self, rd: XReg, avoid: &[XReg]) -> Gpr {
-        match abi::host_reg(rd) {
+    fn target(&mut self, rd: XReg, avoid: &[XReg]) -> Gpr {
+        match self.host(rd) {
             Some(h) if !avoid.contains(&rd) => h,
             _ => T0,
         }
@@ -175,7 +322,8 @@ impl Lower<'_> {
         if rd.num() == 0 {
             return;
         }
-        match abi::host_reg(rd) {
+        self.written[rd.num()] = true;
+        match self.host(rd) {
             Some(h) if h == v => {}
             Some(h) => self.e.mov_rr(W::B64, h, v),
             None => self.e.store(W::B64, abi::x_slot(rd.num()), v),
@@ -187,7 +335,8 @@ impl Lower<'_> {
         if rd.num() == 0 {
             return;
         }
-        match abi::host_reg(rd) {
+        self.written[rd.num()] = true;
+        match self.host(rd) {
             Some(h) => self.e.mov_ri(h, v as i64),
             None if v as i64 == v as i32 as i64 => {
                 self.e.store_imm(W::B64, abi::x_slot(rd.num()), v as i32)
@@ -236,6 +385,7 @@ impl Lower<'_> {
             pc: target,
             reason: Reason::Budget,
             retired: 0,
+            restore: false,
         });
         let mut site = self.e.label();
         let stub = self.e.label();
@@ -254,11 +404,29 @@ impl Lower<'_> {
         self.call_helper(self.idx);
     }
 
+    /// A CSR instruction through the helper; a `frm` the host cannot round in (rmm, or an
+    /// invalid value) leaves for the dispatcher, which interprets until it changes.
+    pub(super) fn csr(&mut self) {
+        self.helper();
+        let out = self.e.label();
+        self.e.load(W::B32, T0, abi::fcsr_slot());
+        self.e.alu_ri(Alu::And, W::B32, T0, 0xe0);
+        self.e.alu_ri(Alu::Cmp, W::B32, T0, 4 << 5);
+        self.e.jcc(isa_b::Cc::Ae, out);
+        self.cold.push(Cold::Exit {
+            entry: out,
+            pc: self.next_pc(),
+            reason: Reason::Next,
+            retired: self.idx + 1,
+            restore: true,
+        });
+    }
+
     /// The helper call for instruction `idx`: registers written back, pc and instret exact,
     /// and out through the exit on a trap.
     fn call_helper(&mut self, idx: usize) {
         let pc = self.pc_of(idx);
-        abi::spill(&mut self.e);
+        self.spill();
         self.e.lea(T0, Mem::at(INSTRET, idx as i32));
         self.e.store(W::B64, abi::instret_slot(), T0);
         self.set_pc(pc);
@@ -268,7 +436,7 @@ impl Lower<'_> {
             .mov_ri(Gpr::Rdx, &self.insns[idx] as *const Decoded as i64);
         self.e.mov_ri(T0, abi::helper as *const () as i64);
         self.e.call_reg(T0);
-        abi::reload(&mut self.e);
+        self.reload();
         let trapped = self.e.label();
         self.e.alu_rr(Alu::Test, W::B32, T0, T0);
         self.e.jcc(isa_b::Cc::Ne, trapped);
@@ -278,6 +446,7 @@ impl Lower<'_> {
             pc,
             reason: Reason::Trap,
             retired: idx,
+            restore: true,
         });
     }
 
@@ -304,8 +473,12 @@ impl Lower<'_> {
                     pc,
                     reason,
                     retired,
+                    restore,
                 } => {
                     self.e.bind(&mut entry);
+                    if restore {
+                        self.epilogue();
+                    }
                     if reason == Reason::Trap {
                         // pc and the reason were set by the helper call.
                         self.advance_instret(retired);

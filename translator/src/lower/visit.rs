@@ -1,13 +1,15 @@
 //! The lowering as a [`Visitor`]: one line per instruction. Whatever is not lowered natively
-//! (F, D, CSRs, and for now A) runs through the interpreter's helper: exact by construction.
+//! (singles, the rarer doubles, CSRs, amomin/amomax) runs through the interpreter's helper: exact by construction.
 
 use super::alu::DivKind;
+use super::amo::Rmw;
+use super::fp::{CsrOp, Sign};
 use super::mem::Width;
 use super::Lower;
 use crate::abi::Reason;
 use isa_a::format::*;
 use isa_a::Visitor;
-use isa_b::{Alu, Cc, Shift as Sh, W};
+use isa_b::{Alu, Cc, Fma, Shift as Sh, Sse, W};
 
 #[rustfmt::skip]
 impl Visitor for Lower<'_> {
@@ -66,12 +68,12 @@ impl Visitor for Lower<'_> {
     fn ecall(&mut self, _: Nullary) { self.system(Reason::Ecall) }
     fn ebreak(&mut self, _: Nullary) { self.system(Reason::Ebreak) }
     fn fence_i(&mut self, _: Nullary) { self.fence_i() }
-    fn csrrw(&mut self, _: Csr) { self.helper() }
-    fn csrrs(&mut self, _: Csr) { self.helper() }
-    fn csrrc(&mut self, _: Csr) { self.helper() }
-    fn csrrwi(&mut self, _: CsrI) { self.helper() }
-    fn csrrsi(&mut self, _: CsrI) { self.helper() }
-    fn csrrci(&mut self, _: CsrI) { self.helper() }
+    fn csrrw(&mut self, a: Csr) { self.csr_op(a.rd, a.csr, CsrOp::Write, Ok(a.rs1)) }
+    fn csrrs(&mut self, a: Csr) { self.csr_op(a.rd, a.csr, CsrOp::Set, Ok(a.rs1)) }
+    fn csrrc(&mut self, a: Csr) { self.csr_op(a.rd, a.csr, CsrOp::Clear, Ok(a.rs1)) }
+    fn csrrwi(&mut self, a: CsrI) { self.csr_op(a.rd, a.csr, CsrOp::Write, Err(a.uimm)) }
+    fn csrrsi(&mut self, a: CsrI) { self.csr_op(a.rd, a.csr, CsrOp::Set, Err(a.uimm)) }
+    fn csrrci(&mut self, a: CsrI) { self.csr_op(a.rd, a.csr, CsrOp::Clear, Err(a.uimm)) }
     fn mul(&mut self, a: R) { self.mul(a, W::B64) }
     fn mulh(&mut self, a: R) { self.mul_high(a, true, true) }
     fn mulhsu(&mut self, a: R) { self.mul_high(a, true, false) }
@@ -85,30 +87,30 @@ impl Visitor for Lower<'_> {
     fn divuw(&mut self, a: R) { self.divide(a, DivKind::Divu, W::B32) }
     fn remw(&mut self, a: R) { self.divide(a, DivKind::Rem, W::B32) }
     fn remuw(&mut self, a: R) { self.divide(a, DivKind::Remu, W::B32) }
-    fn lr_w(&mut self, _: Lr) { self.helper() }
-    fn sc_w(&mut self, _: Amo) { self.helper() }
-    fn amoswap_w(&mut self, _: Amo) { self.helper() }
-    fn amoadd_w(&mut self, _: Amo) { self.helper() }
-    fn amoxor_w(&mut self, _: Amo) { self.helper() }
-    fn amoand_w(&mut self, _: Amo) { self.helper() }
-    fn amoor_w(&mut self, _: Amo) { self.helper() }
+    fn lr_w(&mut self, a: Lr) { self.lr(a, 32) }
+    fn sc_w(&mut self, a: Amo) { self.sc(a, 32) }
+    fn amoswap_w(&mut self, a: Amo) { self.amo(a, Rmw::Swap, 32) }
+    fn amoadd_w(&mut self, a: Amo) { self.amo(a, Rmw::Add, 32) }
+    fn amoxor_w(&mut self, a: Amo) { self.amo(a, Rmw::Xor, 32) }
+    fn amoand_w(&mut self, a: Amo) { self.amo(a, Rmw::And, 32) }
+    fn amoor_w(&mut self, a: Amo) { self.amo(a, Rmw::Or, 32) }
     fn amomin_w(&mut self, _: Amo) { self.helper() }
     fn amomax_w(&mut self, _: Amo) { self.helper() }
     fn amominu_w(&mut self, _: Amo) { self.helper() }
     fn amomaxu_w(&mut self, _: Amo) { self.helper() }
-    fn lr_d(&mut self, _: Lr) { self.helper() }
-    fn sc_d(&mut self, _: Amo) { self.helper() }
-    fn amoswap_d(&mut self, _: Amo) { self.helper() }
-    fn amoadd_d(&mut self, _: Amo) { self.helper() }
-    fn amoxor_d(&mut self, _: Amo) { self.helper() }
-    fn amoand_d(&mut self, _: Amo) { self.helper() }
-    fn amoor_d(&mut self, _: Amo) { self.helper() }
+    fn lr_d(&mut self, a: Lr) { self.lr(a, 64) }
+    fn sc_d(&mut self, a: Amo) { self.sc(a, 64) }
+    fn amoswap_d(&mut self, a: Amo) { self.amo(a, Rmw::Swap, 64) }
+    fn amoadd_d(&mut self, a: Amo) { self.amo(a, Rmw::Add, 64) }
+    fn amoxor_d(&mut self, a: Amo) { self.amo(a, Rmw::Xor, 64) }
+    fn amoand_d(&mut self, a: Amo) { self.amo(a, Rmw::And, 64) }
+    fn amoor_d(&mut self, a: Amo) { self.amo(a, Rmw::Or, 64) }
     fn amomin_d(&mut self, _: Amo) { self.helper() }
     fn amomax_d(&mut self, _: Amo) { self.helper() }
     fn amominu_d(&mut self, _: Amo) { self.helper() }
     fn amomaxu_d(&mut self, _: Amo) { self.helper() }
-    fn flw(&mut self, _: FLoad) { self.helper() }
-    fn fsw(&mut self, _: FStore) { self.helper() }
+    fn flw(&mut self, a: FLoad) { self.fload(a, W::B32) }
+    fn fsw(&mut self, a: FStore) { self.fstore(a, W::B32) }
     fn fmadd_s(&mut self, _: R4) { self.helper() }
     fn fmsub_s(&mut self, _: R4) { self.helper() }
     fn fnmsub_s(&mut self, _: R4) { self.helper() }
@@ -137,36 +139,36 @@ impl Visitor for Lower<'_> {
     fn fcvt_s_l(&mut self, _: XToF) { self.helper() }
     fn fcvt_s_lu(&mut self, _: XToF) { self.helper() }
     fn fmv_w_x(&mut self, _: XMvF) { self.helper() }
-    fn fld(&mut self, _: FLoad) { self.helper() }
-    fn fsd(&mut self, _: FStore) { self.helper() }
-    fn fmadd_d(&mut self, _: R4) { self.helper() }
-    fn fmsub_d(&mut self, _: R4) { self.helper() }
-    fn fnmsub_d(&mut self, _: R4) { self.helper() }
-    fn fnmadd_d(&mut self, _: R4) { self.helper() }
-    fn fadd_d(&mut self, _: FRrm) { self.helper() }
-    fn fsub_d(&mut self, _: FRrm) { self.helper() }
-    fn fmul_d(&mut self, _: FRrm) { self.helper() }
-    fn fdiv_d(&mut self, _: FRrm) { self.helper() }
-    fn fsqrt_d(&mut self, _: F1rm) { self.helper() }
-    fn fsgnj_d(&mut self, _: FR) { self.helper() }
-    fn fsgnjn_d(&mut self, _: FR) { self.helper() }
-    fn fsgnjx_d(&mut self, _: FR) { self.helper() }
+    fn fld(&mut self, a: FLoad) { self.fload(a, W::B64) }
+    fn fsd(&mut self, a: FStore) { self.fstore(a, W::B64) }
+    fn fmadd_d(&mut self, a: R4) { self.fma_d(a, Fma::MulAdd) }
+    fn fmsub_d(&mut self, a: R4) { self.fma_d(a, Fma::MulSub) }
+    fn fnmsub_d(&mut self, a: R4) { self.fma_d(a, Fma::NegMulAdd) }
+    fn fnmadd_d(&mut self, a: R4) { self.fma_d(a, Fma::NegMulSub) }
+    fn fadd_d(&mut self, a: FRrm) { self.fop_d(a, Sse::Add) }
+    fn fsub_d(&mut self, a: FRrm) { self.fop_d(a, Sse::Sub) }
+    fn fmul_d(&mut self, a: FRrm) { self.fop_d(a, Sse::Mul) }
+    fn fdiv_d(&mut self, a: FRrm) { self.fop_d(a, Sse::Div) }
+    fn fsqrt_d(&mut self, a: F1rm) { self.fsqrt_d(a) }
+    fn fsgnj_d(&mut self, a: FR) { self.fsgnj_d(a, Sign::Copy) }
+    fn fsgnjn_d(&mut self, a: FR) { self.fsgnj_d(a, Sign::Negate) }
+    fn fsgnjx_d(&mut self, a: FR) { self.fsgnj_d(a, Sign::Xor) }
     fn fmin_d(&mut self, _: FR) { self.helper() }
     fn fmax_d(&mut self, _: FR) { self.helper() }
     fn fcvt_s_d(&mut self, _: F1rm) { self.helper() }
     fn fcvt_d_s(&mut self, _: F1rm) { self.helper() }
-    fn feq_d(&mut self, _: FCmp) { self.helper() }
-    fn flt_d(&mut self, _: FCmp) { self.helper() }
-    fn fle_d(&mut self, _: FCmp) { self.helper() }
+    fn feq_d(&mut self, a: FCmp) { self.fcmp_d(a, Cc::E) }
+    fn flt_d(&mut self, a: FCmp) { self.fcmp_d(a, Cc::A) }
+    fn fle_d(&mut self, a: FCmp) { self.fcmp_d(a, Cc::Ae) }
     fn fclass_d(&mut self, _: FMvX) { self.helper() }
-    fn fcvt_w_d(&mut self, _: FToX) { self.helper() }
+    fn fcvt_w_d(&mut self, a: FToX) { self.fcvt_int_d(a, W::B32) }
     fn fcvt_wu_d(&mut self, _: FToX) { self.helper() }
-    fn fcvt_l_d(&mut self, _: FToX) { self.helper() }
+    fn fcvt_l_d(&mut self, a: FToX) { self.fcvt_int_d(a, W::B64) }
     fn fcvt_lu_d(&mut self, _: FToX) { self.helper() }
-    fn fmv_x_d(&mut self, _: FMvX) { self.helper() }
-    fn fcvt_d_w(&mut self, _: XToF) { self.helper() }
-    fn fcvt_d_wu(&mut self, _: XToF) { self.helper() }
-    fn fcvt_d_l(&mut self, _: XToF) { self.helper() }
+    fn fmv_x_d(&mut self, a: FMvX) { self.fmv_x_d(a) }
+    fn fcvt_d_w(&mut self, a: XToF) { self.fcvt_d_int(a, W::B32, true) }
+    fn fcvt_d_wu(&mut self, a: XToF) { self.fcvt_d_int(a, W::B32, false) }
+    fn fcvt_d_l(&mut self, a: XToF) { self.fcvt_d_int(a, W::B64, true) }
     fn fcvt_d_lu(&mut self, _: XToF) { self.helper() }
-    fn fmv_d_x(&mut self, _: XMvF) { self.helper() }
+    fn fmv_d_x(&mut self, a: XMvF) { self.fmv_d_x(a) }
 }

@@ -1,0 +1,139 @@
+//! Guest memory faults in translated code: host faults turned into guest traps.
+//!
+//! Translated loads and stores check only that the address is below the limit and then
+//! access `base + addr` directly; the host page protections mirror the guest's (see
+//! [`crate::Layout`]), so a forbidden access faults on the host. A process-wide SIGSEGV
+//! handler recognises faults whose pc lies in a registered code buffer and resumes the thread
+//! at its cache's landing routine, which writes the registers back and asks [`resolve`] for
+//! the guest instruction (each block keeps host offset → instruction of every access).
+//!
+//! ```text
+//!   mov rax,[r15+rsi] ──SIGSEGV──▶ handler: pc in a code buffer? ──no──▶ previous action
+//!                                       │ yes: ctx (at [rsp+16]) ← si_addr, pc
+//!                                       ▼      rip ← ctx.landing
+//!   landing: save registers, resolve(ctx, cpu, r14) → x (by the block's allocation), cpu.pc,
+//!            Trap::Fault, instret; exit
+//! ```
+//!
+//! Everything the handler touches is per thread (the faulting thread's frame and `Ctx`) or
+//! atomic (the buffer ranges), so any number of vCPU threads may run translated code.
+
+use crate::abi::{Ctx, CTX_SLOT};
+use isa_a::{Access, Cpu, MemFault, Trap};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Once;
+
+/// Code buffers that may fault, as start/end pairs (0 = free slot).
+const SLOTS: usize = 64;
+static RANGES: [[AtomicU64; 2]; SLOTS] = [const { [AtomicU64::new(0), AtomicU64::new(0)] }; SLOTS];
+
+/// The SIGSEGV action before ours, for faults that are not the guest's.
+static mut PREVIOUS: std::mem::MaybeUninit<libc::sigaction> = std::mem::MaybeUninit::uninit();
+static INSTALL: Once = Once::new();
+
+/// Makes faults in `start..end` (a code buffer) guest faults; installs the handler once.
+pub fn register(start: u64, end: u64) {
+    install();
+    for r in &RANGES {
+        if r[0]
+            .compare_exchange(0, u64::MAX, Ordering::AcqRel, Ordering::Relaxed)
+            .is_ok()
+        {
+            r[1].store(end, Ordering::Release);
+            r[0].store(start, Ordering::Release);
+            return;
+        }
+    }
+    panic!("more than {SLOTS} code buffers");
+}
+
+pub fn unregister(start: u64) {
+    for r in &RANGES {
+        if r[0].load(Ordering::Acquire) == start {
+            r[1].store(0, Ordering::Release);
+            r[0].store(0, Ordering::Release);
+        }
+    }
+}
+
+fn ours(pc: u64) -> bool {
+    RANGES.iter().any(|r| {
+        let s = r[0].load(Ordering::Acquire);
+        s != 0 && s != u64::MAX && pc >= s && pc < r[1].load(Ordering::Acquire)
+    })
+}
+
+fn install() {
+    INSTALL.call_once(|| unsafe {
+        let mut sa: libc::sigaction = std::mem::zeroed();
+        sa.sa_sigaction = handler as *const () as usize;
+        sa.sa_flags = libc::SA_SIGINFO | libc::SA_ONSTACK;
+        libc::sigemptyset(&mut sa.sa_mask);
+        let prev = &raw mut PREVIOUS;
+        let r = libc::sigaction(libc::SIGSEGV, &sa, (*prev).as_mut_ptr());
+        assert_eq!(r, 0, "sigaction(SIGSEGV)");
+    });
+}
+
+extern "C" fn handler(sig: libc::c_int, info: *mut libc::siginfo_t, uc: *mut libc::c_void) {
+    unsafe {
+        let uc = &mut *(uc as *mut libc::ucontext_t);
+        let gregs = &mut uc.uc_mcontext.gregs;
+        let pc = gregs[libc::REG_RIP as usize] as u64;
+        if ours(pc) {
+            let rsp = gregs[libc::REG_RSP as usize] as u64;
+            let ctx = *((rsp + CTX_SLOT as u64) as *const *mut Ctx);
+            (*ctx).fault_addr = (*info).si_addr() as u64;
+            (*ctx).fault_host = pc;
+            gregs[libc::REG_RIP as usize] = (*ctx).landing as i64;
+            return;
+        }
+        // Not a guest access: whatever would have happened without us.
+        let prev = &*(&raw const PREVIOUS as *const libc::sigaction);
+        match prev.sa_sigaction {
+            libc::SIG_DFL | libc::SIG_IGN => {
+                libc::sigaction(sig, prev, std::ptr::null_mut());
+            }
+            f if prev.sa_flags & libc::SA_SIGINFO != 0 => {
+                let f: extern "C" fn(libc::c_int, *mut libc::siginfo_t, *mut libc::c_void) =
+                    std::mem::transmute(f);
+                f(sig, info, uc as *mut _ as *mut libc::c_void);
+            }
+            f => {
+                let f: extern "C" fn(libc::c_int) = std::mem::transmute(f);
+                f(sig);
+            }
+        }
+    }
+}
+
+/// Called by the landing routine with the mapped registers written back and r14 (the
+/// block's starting instret): makes `cpu.pc` the faulting instruction's, puts the trap in
+/// the `Ctx` and returns the instret the interpreter would have.
+///
+/// # Safety
+/// Only from the landing routine, with the `Ctx` and `Cpu` of the running `enter`.
+pub unsafe extern "C" fn resolve(ctx: *mut Ctx, cpu: *mut Cpu, instret: u64) -> u64 {
+    let (ctx, cpu) = (&mut *ctx, &mut *cpu);
+    let cache = (*ctx.cache).lock().unwrap_or_else(|e| e.into_inner());
+    let Some(crate::cache::FaultSite {
+        pc,
+        idx,
+        write,
+        map,
+    }) = cache.fault_site(ctx.fault_host)
+    else {
+        panic!(
+            "host fault at {:#x} in translated code, not at a guest access",
+            ctx.fault_host
+        );
+    };
+    for &(g, h) in map {
+        cpu.x[g as usize] = ctx.saved[h as usize];
+    }
+    cpu.pc = pc;
+    let addr = ctx.fault_addr.wrapping_sub(ctx.base);
+    let access = if write { Access::Write } else { Access::Read };
+    ctx.trap = Some(Trap::Fault(MemFault { addr, access }));
+    instret + idx as u64
+}

@@ -1,0 +1,297 @@
+//! Double-precision arithmetic, comparisons, conversions and moves on the host's SSE unit,
+//! where its results and flags are those RISC-V defines; the rest through the helper.
+//!
+//! ```text
+//!   MXCSR while translated code runs: rounding = frm (valid: 0..=3, else the dispatcher
+//!   interprets), exceptions masked, flags accumulating → folded into fflags at every exit
+//!   and helper call (abi::fold_mxcsr).
+//!   op in xmm0 ──NaN?──▶ helper redoes the instruction (RISC-V's canonical NaN, and NV for
+//!                        inf*0+qNaN that x86's fma does not raise); fd untouched until then
+//! ```
+//!
+//! A rounding mode fixed in the instruction other than `dyn` (and `rtz` for conversions to
+//! integers, which `cvttsd2si` does) goes to the helper.
+
+use super::{Cold, Lower, T0, T1, T2};
+use crate::abi;
+use isa_a::format::{F1rm, FCmp, FLoad, FMvX, FRrm, FStore, FToX, XMvF, XToF, FR, R4};
+use isa_a::{FReg, Rm};
+use isa_b::{Alu, Cc, Fma, Label, Mem, Sse, Xmm, W};
+use std::mem::offset_of;
+
+fn f_slot(r: FReg) -> Mem {
+    Mem::at(abi::CPU, (offset_of!(isa_a::Cpu, f) + 8 * r.num()) as i32)
+}
+
+/// How `fsgnj*` picks the sign.
+#[derive(Copy, Clone, PartialEq, Eq)]
+pub enum Sign {
+    Copy,
+    Negate,
+    Xor,
+}
+
+impl Lower<'_> {
+    /// A cold helper call of this instruction resuming at the returned label.
+    fn fp_slow(&mut self, slow: Label) -> Label {
+        let resume = self.e.label();
+        self.cold.push(Cold::Helper {
+            entry: slow,
+            resume,
+            idx: self.idx,
+        });
+        resume
+    }
+
+    /// xmm0 holds the result for `rd`: a NaN goes to the helper, anything else is stored.
+    fn fp_result(&mut self, rd: FReg) {
+        let slow = self.e.label();
+        self.e.is_nan_sd(Xmm::X0);
+        self.e.jcc(Cc::P, slow);
+        self.e.store_sd(f_slot(rd), Xmm::X0);
+        let mut resume = self.fp_slow(slow);
+        self.e.bind(&mut resume);
+    }
+
+    pub(super) fn fop_d(&mut self, a: FRrm, op: Sse) {
+        if a.rm != Rm::Dyn {
+            return self.helper();
+        }
+        self.e.load_sd(Xmm::X0, f_slot(a.rs1));
+        self.e.sse_m(op, Xmm::X0, f_slot(a.rs2));
+        self.fp_result(a.rd);
+    }
+
+    pub(super) fn fsqrt_d(&mut self, a: F1rm) {
+        if a.rm != Rm::Dyn {
+            return self.helper();
+        }
+        self.e.sse_m(Sse::Sqrt, Xmm::X0, f_slot(a.rs1));
+        self.fp_result(a.rd);
+    }
+
+    pub(super) fn fma_d(&mut self, a: R4, op: Fma) {
+        if a.rm != Rm::Dyn {
+            return self.helper();
+        }
+        self.e.load_sd(Xmm::X0, f_slot(a.rs1));
+        self.e.load_sd(Xmm::X1, f_slot(a.rs2));
+        self.e.fma_m(op, Xmm::X0, Xmm::X1, f_slot(a.rs3));
+        self.fp_result(a.rd);
+    }
+
+    /// `feq` (quiet: NV only for a signalling NaN, as `ucomisd`), `flt`/`fle` (signalling:
+    /// NV for any NaN, as `comisd`); unordered compares false.
+    pub(super) fn fcmp_d(&mut self, a: FCmp, cc: Cc) {
+        self.e.mov_ri(T0, 0);
+        if cc == Cc::E {
+            self.e.mov_ri(T1, 0);
+            self.e.load_sd(Xmm::X0, f_slot(a.rs1));
+            self.e.compare_sd(false, Xmm::X0, f_slot(a.rs2));
+            self.e.setcc(Cc::E, T0);
+            self.e.setcc(Cc::Np, T1);
+            self.e.alu_rr(Alu::And, W::B32, T0, T1);
+        } else {
+            // rs2 > rs1 (above) or rs2 >= rs1: CF=1 when unordered, so both are false then.
+            self.e.load_sd(Xmm::X0, f_slot(a.rs2));
+            self.e.compare_sd(true, Xmm::X0, f_slot(a.rs1));
+            self.e.setcc(cc, T0);
+        }
+        self.write(a.rd, T0);
+    }
+
+    /// `fcvt.{w,l}.d`: out of range and NaN give x86's indefinite (the minimum), which the
+    /// helper redoes with RISC-V's saturation; so does a true minimum, harmlessly.
+    pub(super) fn fcvt_int_d(&mut self, a: FToX, w: W) {
+        let truncate = match a.rm {
+            Rm::Rtz => true,
+            Rm::Dyn => false,
+            _ => return self.helper(),
+        };
+        let slow = self.e.label();
+        self.e.cvt_sd_int(w, truncate, T0, f_slot(a.rs1));
+        // x - 1 overflows only for the minimum.
+        self.e.alu_ri(Alu::Cmp, w, T0, 1);
+        self.e.jcc(Cc::O, slow);
+        if w == W::B32 {
+            self.e.sx(W::B32, T0, T0);
+        }
+        self.write(a.rd, T0);
+        let mut resume = self.fp_slow(slow);
+        self.e.bind(&mut resume);
+    }
+
+    /// `fcvt.d.{w,wu,l}`: 32-bit sources are exact whatever the rounding mode.
+    pub(super) fn fcvt_d_int(&mut self, a: XToF, w: W, signed: bool) {
+        if w == W::B64 && a.rm != Rm::Dyn {
+            return self.helper();
+        }
+        let s = self.read(a.rs1, T0);
+        let w = if signed {
+            w
+        } else {
+            // Zero-extended, converted as a (positive) 64-bit integer.
+            self.e.mov_rr(W::B32, T0, s);
+            W::B64
+        };
+        let s = if signed { s } else { T0 };
+        self.e.cvt_int_sd(w, Xmm::X0, s);
+        self.e.store_sd(f_slot(a.rd), Xmm::X0);
+    }
+
+    pub(super) fn fmv_x_d(&mut self, a: FMvX) {
+        let t = self.target(a.rd, &[]);
+        self.e.load(W::B64, t, f_slot(a.rs1));
+        self.write(a.rd, t);
+    }
+
+    pub(super) fn fmv_d_x(&mut self, a: XMvF) {
+        let s = self.read(a.rs1, T0);
+        self.e.store(W::B64, f_slot(a.rd), s);
+    }
+
+    /// `fsgnj*.d`: integer bit operations on the register images.
+    pub(super) fn fsgnj_d(&mut self, a: FR, sign: Sign) {
+        self.e.load(W::B64, T0, f_slot(a.rs1));
+        self.e.load(W::B64, T1, f_slot(a.rs2));
+        self.e.mov_ri(T2, i64::MIN);
+        match sign {
+            // rs1 ^ ((rs1 ^ sign) & S)
+            Sign::Copy | Sign::Negate => {
+                if sign == Sign::Negate {
+                    self.e.alu_rr(Alu::Xor, W::B64, T1, T2);
+                }
+                self.e.alu_rr(Alu::Xor, W::B64, T1, T0);
+                self.e.alu_rr(Alu::And, W::B64, T1, T2);
+            }
+            Sign::Xor => self.e.alu_rr(Alu::And, W::B64, T1, T2),
+        }
+        self.e.alu_rr(Alu::Xor, W::B64, T0, T1);
+        self.e.store(W::B64, f_slot(a.rd), T0);
+    }
+
+    /// `fld`/`flw`: through the integer load path into a scratch register; singles are
+    /// NaN-boxed.
+    pub(super) fn fload(&mut self, a: FLoad, w: W) {
+        self.address(a.rs1, a.imm);
+        let mut resume = self.check();
+        self.access_here(false);
+        self.e.load(w, T1, self.guest_mem());
+        if w == W::B32 {
+            self.e.mov_ri(T0, 0xffff_ffff_0000_0000u64 as i64);
+            self.e.alu_rr(Alu::Or, W::B64, T1, T0);
+        }
+        self.e.store(W::B64, f_slot(a.rd), T1);
+        self.e.bind(&mut resume);
+    }
+
+    pub(super) fn fstore(&mut self, a: FStore, w: W) {
+        self.address(a.rs1, a.imm);
+        let mut resume = self.check();
+        self.e.load(w, T1, f_slot(a.rs2));
+        self.access_here(true);
+        self.e.store(w, self.guest_mem(), T1);
+        self.e.bind(&mut resume);
+    }
+}
+
+/// How a CSR instruction forms the new value.
+#[derive(Copy, Clone, PartialEq, Eq)]
+pub enum CsrOp {
+    Write,
+    Set,
+    Clear,
+}
+
+const FFLAGS: u32 = 0x001;
+const FRM: u32 = 0x002;
+const FCSR: u32 = 0x003;
+
+/// x86 exception flags (MXCSR bits 0..5, DE masked off) → RISC-V fflags, as
+/// [`abi::fold_mxcsr`] maps them.
+static FLAG_MAP: [u8; 64] = {
+    let mut t = [0u8; 64];
+    let mut i = 0;
+    while i < 64 {
+        let m = [(0, 4), (2, 3), (3, 2), (4, 1), (5, 0)];
+        let mut j = 0;
+        while j < m.len() {
+            t[i] |= (((i >> m[j].0) & 1) << m[j].1) as u8;
+            j += 1;
+        }
+        i += 1;
+    }
+    t
+};
+
+/// A scratch slot in the frame for MXCSR.
+const MXCSR_SLOT: Mem = Mem::at(isa_b::Gpr::Rsp, 16);
+
+impl Lower<'_> {
+    /// `csrrw`/`csrrs`/`csrrc` and their immediate forms: natively when they only touch
+    /// fflags or only read frm/fcsr (frflags, fsflags, frcsr: glibc brackets inlined sqrt
+    /// with them), else through the helper. `operand` is rs1 or the immediate.
+    pub(super) fn csr_op(
+        &mut self,
+        rd: isa_a::XReg,
+        csr: u32,
+        op: CsrOp,
+        operand: Result<isa_a::XReg, u32>,
+    ) {
+        let writes = match operand {
+            Ok(r) => op == CsrOp::Write || r.num() != 0,
+            Err(imm) => op == CsrOp::Write || imm != 0,
+        };
+        let native = csr == FFLAGS || (matches!(csr, FRM | FCSR) && !writes);
+        if !native {
+            return self.csr();
+        }
+        self.sync_fflags();
+        let fcsr = abi::fcsr_slot();
+        self.e.load(W::B32, T0, fcsr);
+        if writes {
+            // csr is fflags: the new flags in T1, then merged.
+            match operand {
+                Ok(r) => self.read_into(r, T1),
+                Err(imm) => self.e.mov_ri(T1, imm as i64),
+            }
+            self.e.alu_ri(Alu::And, W::B32, T1, 0x1f);
+            self.e.mov_rr(W::B32, T2, T0);
+            match op {
+                CsrOp::Write => {
+                    self.e.alu_ri(Alu::And, W::B32, T2, !0x1f);
+                    self.e.alu_rr(Alu::Or, W::B32, T2, T1);
+                }
+                CsrOp::Set => self.e.alu_rr(Alu::Or, W::B32, T2, T1),
+                CsrOp::Clear => {
+                    self.e.alu_ri(Alu::Xor, W::B32, T1, 0x1f);
+                    self.e.alu_ri(Alu::Or, W::B32, T1, !0x1f);
+                    self.e.alu_rr(Alu::And, W::B32, T2, T1);
+                }
+            }
+            self.e.store(W::B32, fcsr, T2);
+        }
+        match csr {
+            FFLAGS => self.e.alu_ri(Alu::And, W::B32, T0, 0x1f),
+            FRM => {
+                self.e.shift_ri(isa_b::Shift::Shr, W::B32, T0, 5);
+                self.e.alu_ri(Alu::And, W::B32, T0, 7);
+            }
+            _ => self.e.alu_ri(Alu::And, W::B32, T0, 0xff),
+        }
+        self.write(rd, T0);
+    }
+
+    /// Makes fflags in the `Cpu` exact: MXCSR's accumulated flags ORed in, then cleared.
+    fn sync_fflags(&mut self) {
+        self.e.stmxcsr(MXCSR_SLOT);
+        self.e.load(W::B32, T0, MXCSR_SLOT);
+        self.e.alu_ri(Alu::And, W::B32, T0, 0x3d);
+        self.e.mov_ri(T1, FLAG_MAP.as_ptr() as i64);
+        self.e.load(W::B8, T0, Mem::indexed(T1, T0, 0));
+        self.e.alu_rm(Alu::Or, W::B32, T0, abi::fcsr_slot());
+        self.e.store(W::B32, abi::fcsr_slot(), T0);
+        self.e.alu_mi(Alu::And, W::B32, MXCSR_SLOT, !0x3f);
+        self.e.ldmxcsr(MXCSR_SLOT);
+    }
+}
