@@ -80,6 +80,24 @@ fn successful_sc_writes_zero_and_clears_the_reservation() {
     assert_eq!(cpu.x[12], 1);
 }
 
+/// An sc.w after an lr.d of the same address compares the word it writes with the low word
+/// the lr.d read (the translator's lock cmpxchg does the same; found by the differential test).
+#[test]
+fn sc_w_after_lr_d_compares_the_low_word() {
+    let (mut cpu, mut mem) = setup(0x2899_a61c_0000_0011, 0);
+    cpu.x[7] = 0x6d53;
+    exec_all(
+        &mut cpu,
+        &mut mem,
+        &[lr(Insn::LrD, 10, 5), amo(Insn::ScW, 11, 5, 7)],
+    );
+    assert_eq!(
+        cpu.x[11], 0,
+        "the low word was unchanged: the sc.w succeeds"
+    );
+    assert_eq!(mem64(&mut mem, DATA), 0x2899_a61c_0000_6d53);
+}
+
 #[test]
 fn lr_w_sign_extends() {
     let (mut cpu, mut mem) = setup(0x1234_5678_8000_0001, 0);

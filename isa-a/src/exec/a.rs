@@ -58,7 +58,10 @@ impl<M: Bus + ?Sized> Interp<'_, M> {
         trap!(self.aligned(addr, bits, Access::Write));
         let reserved = std::mem::replace(&mut self.cpu.reservation, NO_RESERVATION);
         let ok = reserved == addr && {
-            let (expected, new) = (self.cpu.reservation_value, self.cpu.xr(a.rs2));
+            // Only the bytes being written are compared: an sc.w after an lr.d of the same
+            // address checks the low word the lr.d read.
+            let mask = if bits == 32 { 0xffff_ffff } else { u64::MAX };
+            let (expected, new) = (self.cpu.reservation_value & mask, self.cpu.xr(a.rs2));
             trap!(self.bus.compare_store(addr, expected, new, bits))
         };
         self.cpu.set_xr(a.rd, !ok as u64);
