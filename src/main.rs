@@ -28,46 +28,9 @@ enum Command {
     Tui(TuiArgs),
 }
 
+/// The options `run` and `tui` share: what the guest sees.
 #[derive(Args)]
-struct TuiArgs {
-    /// Sysroot for dynamically linked programs [default: /usr/riscv64-linux-gnu if it exists]
-    #[arg(short = 'L', value_name = "DIR", env = "MIMIC_LD_PREFIX")]
-    sysroot: Option<PathBuf>,
-
-    /// Set VAR to VALUE in the guest environment (repeatable)
-    #[arg(short = 'E', value_name = "VAR=VALUE", value_delimiter = ',')]
-    set_env: Vec<String>,
-
-    /// Remove VAR from the guest environment (repeatable)
-    #[arg(short = 'U', value_name = "VAR", value_delimiter = ',')]
-    unset_env: Vec<String>,
-
-    /// The guest's argv[0] [default: the program path as given]
-    #[arg(short = '0', value_name = "ARGV0")]
-    argv0: Option<OsString>,
-
-    /// Guest stack size in bytes; k, M and G suffixes allowed
-    #[arg(short = 's', value_name = "SIZE", env = "MIMIC_STACK_SIZE", default_value = "8M", value_parser = parse_size)]
-    stack_size: u64,
-
-    /// Start stopped at the entry point
-    #[arg(long)]
-    paused: bool,
-
-    /// Break at this address or symbol (repeatable)
-    #[arg(short = 'b', long = "break", value_name = "ADDR|SYMBOL")]
-    breakpoints: Vec<String>,
-
-    /// The riscv64 ELF program to run [default: the embedded demo]
-    program: Option<PathBuf>,
-
-    /// Arguments passed to the program
-    #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
-    args: Vec<OsString>,
-}
-
-#[derive(Args)]
-struct RunArgs {
+struct GuestArgs {
     /// Sysroot for dynamically linked programs: their interpreter and libraries, and absolute
     /// paths the guest opens, are looked up here first [default: /usr/riscv64-linux-gnu if it exists]
     #[arg(short = 'L', value_name = "DIR", env = "MIMIC_LD_PREFIX")]
@@ -100,13 +63,40 @@ struct RunArgs {
     )]
     argv0: Option<OsString>,
 
-    /// Log every system call to stderr, as qemu-user's -strace does
-    #[arg(long, env = "MIMIC_STRACE")]
-    strace: bool,
-
     /// Guest stack size in bytes; k, M and G suffixes allowed
     #[arg(short = 's', value_name = "SIZE", env = "MIMIC_STACK_SIZE", default_value = "8M", value_parser = parse_size)]
     stack_size: u64,
+}
+
+#[derive(Args)]
+struct TuiArgs {
+    #[command(flatten)]
+    guest: GuestArgs,
+
+    /// Start stopped at the entry point
+    #[arg(long)]
+    paused: bool,
+
+    /// Break at this address or symbol (repeatable)
+    #[arg(short = 'b', long = "break", value_name = "ADDR|SYMBOL")]
+    breakpoints: Vec<String>,
+
+    /// The riscv64 ELF program to run [default: the embedded demo]
+    program: Option<PathBuf>,
+
+    /// Arguments passed to the program
+    #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+    args: Vec<OsString>,
+}
+
+#[derive(Args)]
+struct RunArgs {
+    #[command(flatten)]
+    guest: GuestArgs,
+
+    /// Log every system call to stderr, as qemu-user's -strace does
+    #[arg(long, env = "MIMIC_STRACE")]
+    strace: bool,
 
     /// Run every guest thread on one host thread, switched after a fixed number of retired
     /// instructions, with blocking calls (futex, read of an empty pipe, sleeps, wait4, ppoll)
@@ -206,18 +196,8 @@ fn main() {
     }
 }
 
-/// The guest's configuration from the options `run` and `tui` share.
-struct GuestOpts {
-    sysroot: Option<PathBuf>,
-    set_env: Vec<String>,
-    unset_env: Vec<String>,
-    argv0: Option<OsString>,
-    stack_size: u64,
-    strace: bool,
-}
-
 /// A guest configuration running on the default engine, without logging or --stats.
-fn config(o: GuestOpts, program: PathBuf, rest: Vec<OsString>) -> Config {
+fn config(o: GuestArgs, strace: bool, program: PathBuf, rest: Vec<OsString>) -> Config {
     let sysroot = o.sysroot.or_else(|| {
         let d = PathBuf::from("/usr/riscv64-linux-gnu");
         d.is_dir().then_some(d)
@@ -244,7 +224,7 @@ fn config(o: GuestOpts, program: PathBuf, rest: Vec<OsString>) -> Config {
         env,
         sysroot,
         stack_size: o.stack_size,
-        strace: o.strace,
+        strace,
         engine: Mode::Tiered,
         log: None,
         deterministic: false,
@@ -281,20 +261,12 @@ fn run(a: RunArgs) -> ! {
             }
         },
     };
-    let opts = GuestOpts {
-        sysroot: a.sysroot,
-        set_env: a.set_env,
-        unset_env: a.unset_env,
-        argv0: a.argv0,
-        stack_size: a.stack_size,
-        strace: a.strace,
-    };
     let cfg = Config {
         engine,
         log,
         deterministic: a.deterministic,
         stats: a.stats,
-        ..config(opts, a.program, a.args)
+        ..config(a.guest, a.strace, a.program, a.args)
     };
     match Process::new(&cfg) {
         Ok(p) => p.run(),
@@ -306,19 +278,14 @@ fn run(a: RunArgs) -> ! {
 }
 
 fn tui(a: TuiArgs) -> i32 {
-    let opts = GuestOpts {
-        sysroot: a.sysroot,
-        set_env: a.set_env,
-        unset_env: a.unset_env,
-        argv0: a.argv0,
-        stack_size: a.stack_size,
-        // The syscall pane is the UI's strace; stderr is the guest's.
-        strace: false,
-    };
     let ui = tui::Options {
         paused: a.paused,
         breakpoints: a.breakpoints,
     };
     // No program: an empty path, which tui::run replaces with its embedded demo.
-    tui::run(config(opts, a.program.unwrap_or_default(), a.args), ui)
+    // The syscall pane is the UI's strace; stderr is the guest's.
+    tui::run(
+        config(a.guest, false, a.program.unwrap_or_default(), a.args),
+        ui,
+    )
 }

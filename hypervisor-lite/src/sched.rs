@@ -127,15 +127,20 @@ fn vnow(vcpus: &[Vcpu], skipped: u64) -> u64 {
     v.shared.retired.load(Ordering::Relaxed) + live + skipped
 }
 
-fn poll_ready(fds: &[(i32, i16)]) -> bool {
-    let mut p: Vec<libc::pollfd> = fds
-        .iter()
+/// `poll` structures for `(fd, events)` pairs.
+pub(crate) fn pollfds(fds: &[(i32, i16)]) -> Vec<libc::pollfd> {
+    fds.iter()
         .map(|&(fd, events)| libc::pollfd {
             fd,
             events,
             revents: 0,
         })
-        .collect();
+        .collect()
+}
+
+/// Whether any of `fds` is ready now (a poll that does not wait).
+pub(crate) fn poll_ready(fds: &[(i32, i16)]) -> bool {
+    let mut p = pollfds(fds);
     unsafe { libc::poll(p.as_mut_ptr(), p.len() as libc::nfds_t, 0) != 0 }
 }
 
@@ -256,14 +261,7 @@ fn idle(vcpus: &[Vcpu], now: u64) -> u64 {
         } else {
             -1
         };
-        let mut p: Vec<libc::pollfd> = fds
-            .iter()
-            .map(|&(fd, events)| libc::pollfd {
-                fd,
-                events,
-                revents: 0,
-            })
-            .collect();
+        let mut p = pollfds(&fds);
         let n = unsafe { libc::poll(p.as_mut_ptr(), p.len() as libc::nfds_t, timeout) };
         if n != 0 || deadline.is_none() {
             return 0;

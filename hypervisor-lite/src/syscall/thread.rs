@@ -429,15 +429,7 @@ pub fn park_until_ready(v: &mut Vcpu, fds: &[(i32, i16)], deadline: Option<u64>)
     if !v.shared.deterministic() {
         return false;
     }
-    let mut p: Vec<libc::pollfd> = fds
-        .iter()
-        .map(|&(fd, events)| libc::pollfd {
-            fd,
-            events,
-            revents: 0,
-        })
-        .collect();
-    if unsafe { libc::poll(p.as_mut_ptr(), p.len() as libc::nfds_t, 0) } != 0 {
+    if crate::sched::poll_ready(fds) {
         return false;
     }
     v.wait = Some(Wait::Io {
