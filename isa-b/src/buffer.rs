@@ -3,9 +3,10 @@
 //! One memfd, mapped twice: a read-write view the translator writes through and a read-execute
 //! view the host runs. Neither view is ever both writable and executable (W^X), and patching
 //! a jump in running code is a write to the RW view, no mprotect flip that another thread
-//! could run into. The file grows by [`CHUNK`] as code is added, up to the capacity reserved
-//! for both views at creation, so all code lies within ±2 GiB of itself and blocks reach each
-//! other with `jmp rel32`.
+//! could run into. The file is sized to the whole capacity at creation (it is sparse: pages
+//! exist once code is written to them), so all code lies within ±2 GiB of itself and blocks
+//! reach each other with `jmp rel32`; the descriptor is closed once both views are mapped,
+//! since the guest shares mimic's descriptor table and every vCPU has a buffer.
 
 use crate::emit::{jmp_rel32, JMP_REL32};
 use memmap2::{Mmap, MmapMut, MmapOptions};
@@ -13,17 +14,14 @@ use std::fs::File;
 use std::io;
 use std::os::fd::FromRawFd;
 
-/// The file grows by this much at a time.
+/// Capacities are whole multiples of this.
 pub const CHUNK: usize = 1 << 20;
 
 pub struct CodeBuffer {
-    file: File,
     rw: MmapMut,
     rx: Mmap,
     /// Bytes handed out.
     used: usize,
-    /// Bytes the file holds.
-    size: usize,
 }
 
 impl CodeBuffer {
@@ -36,19 +34,13 @@ impl CodeBuffer {
         if fd < 0 {
             return Err(io::Error::last_os_error());
         }
-        let file = unsafe { File::from_raw_fd(move_out_of_the_way(fd)?) };
-        file.set_len(CHUNK as u64)?;
-        // Both views span the whole capacity; pages past the file's end are never touched
-        // (they would raise SIGBUS) because `alloc` grows the file first.
+        // SAFETY: memfd_create returned a descriptor nothing else owns.
+        let file = unsafe { File::from_raw_fd(fd) };
+        file.set_len(capacity as u64)?;
         let rw = unsafe { MmapOptions::new().len(capacity).map_mut(&file)? };
         let rx = unsafe { MmapOptions::new().len(capacity).map_exec(&file)? };
-        Ok(CodeBuffer {
-            file,
-            rw,
-            rx,
-            used: 0,
-            size: CHUNK,
-        })
+        // The mappings keep the memory; `file` closes here.
+        Ok(CodeBuffer { rw, rx, used: 0 })
     }
 
     /// Bytes reserved.
@@ -84,11 +76,6 @@ impl CodeBuffer {
         let at = self.used.next_multiple_of(16);
         let end = at + code.len();
         assert!(end <= self.capacity(), "commit past capacity");
-        if end > self.size {
-            let size = end.div_ceil(CHUNK) * CHUNK;
-            self.file.set_len(size as u64)?;
-            self.size = size;
-        }
         self.rw[at..end].copy_from_slice(code);
         self.used = end;
         Ok(self.exec_addr(at))
@@ -114,26 +101,4 @@ impl CodeBuffer {
         let off = addr.wrapping_sub(self.exec_addr(0)) as usize;
         &self.rx[off..off + len]
     }
-}
-
-/// Moves `fd` to a number near the top of the descriptor limit and closes the original. The
-/// guest shares mimic's descriptor table and expects `open` to return the lowest free number
-/// (3 for its first file), so mimic's own descriptors must not sit down there.
-fn move_out_of_the_way(fd: libc::c_int) -> io::Result<libc::c_int> {
-    let mut lim = libc::rlimit {
-        rlim_cur: 0,
-        rlim_max: 0,
-    };
-    // SAFETY: getrlimit writes the struct it is given.
-    let cur = match unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) } {
-        0 => lim.rlim_cur.min(1 << 20) as libc::c_int,
-        _ => 1024,
-    };
-    // SAFETY: plain descriptor calls on a descriptor this function owns.
-    let high = unsafe { libc::fcntl(fd, libc::F_DUPFD_CLOEXEC, (cur - 64).max(3)) };
-    unsafe { libc::close(fd) };
-    if high < 0 {
-        return Err(io::Error::last_os_error());
-    }
-    Ok(high)
 }

@@ -82,7 +82,7 @@ impl CodeCache {
         };
         c.emit_trampoline();
         let start = c.buf.exec_addr(0);
-        crate::fault::register(start, start + c.buf.capacity() as u64);
+        crate::fault::register(start, start + c.buf.capacity() as u64)?;
         Ok(c)
     }
 

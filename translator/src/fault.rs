@@ -23,8 +23,8 @@ use isa_a::{Access, Cpu, MemFault, Trap};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Once;
 
-/// Code buffers that may fault, as start/end pairs (0 = free slot).
-const SLOTS: usize = 64;
+/// Code buffers that may fault, as start/end pairs (0 = free slot): one per vCPU.
+const SLOTS: usize = 4096;
 static RANGES: [[AtomicU64; 2]; SLOTS] = [const { [AtomicU64::new(0), AtomicU64::new(0)] }; SLOTS];
 
 /// The SIGSEGV action before ours, for faults that are not the guest's.
@@ -32,7 +32,8 @@ static mut PREVIOUS: std::mem::MaybeUninit<libc::sigaction> = std::mem::MaybeUni
 static INSTALL: Once = Once::new();
 
 /// Makes faults in `start..end` (a code buffer) guest faults; installs the handler once.
-pub fn register(start: u64, end: u64) {
+/// Fails (EAGAIN, as for a thread Linux cannot create) when every slot is taken.
+pub fn register(start: u64, end: u64) -> std::io::Result<()> {
     install();
     for r in &RANGES {
         if r[0]
@@ -41,10 +42,10 @@ pub fn register(start: u64, end: u64) {
         {
             r[1].store(end, Ordering::Release);
             r[0].store(start, Ordering::Release);
-            return;
+            return Ok(());
         }
     }
-    panic!("more than {SLOTS} code buffers");
+    Err(std::io::Error::from_raw_os_error(libc::EAGAIN))
 }
 
 pub fn unregister(start: u64) {
