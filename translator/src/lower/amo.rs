@@ -9,7 +9,7 @@
 //!     write check: a read-only page)
 //! ```
 
-use super::{Cold, Lower, T0, T1, T2};
+use super::{Lower, T0, T1, T2};
 use crate::abi;
 use isa_a::cpu::NO_RESERVATION;
 use isa_a::format::{Amo, Lr};
@@ -52,20 +52,8 @@ impl Lower<'_> {
         self.e
             .alu_ri(Alu::Test, W::B32, self.addr, (bits / 8) as i32 - 1);
         self.e.jcc(Cc::Ne, slow);
-        self.e.alu_rm(
-            Alu::Cmp,
-            W::B64,
-            self.addr,
-            Mem::at(Gpr::Rsp, abi::LIMIT_SLOT),
-        );
-        self.e.jcc(Cc::Ae, slow);
-        let resume = self.e.label();
-        self.cold.push(Cold::Helper {
-            entry: slow,
-            resume,
-            idx: self.idx,
-        });
-        resume
+        self.limit_check(slow);
+        self.slow_path(slow)
     }
 
     /// rd = the `bits`-wide value in `v`, sign-extended.

@@ -12,11 +12,11 @@
 //! A rounding mode fixed in the instruction other than `dyn` (and `rtz` for conversions to
 //! integers, which `cvttsd2si` does) goes to the helper.
 
-use super::{Cold, Lower, T0, T1, T2};
+use super::{Lower, T0, T1, T2};
 use crate::abi;
 use isa_a::format::{F1rm, FCmp, FLoad, FMvX, FRrm, FStore, FToX, XMvF, XToF, FR, R4};
 use isa_a::{FReg, Rm};
-use isa_b::{Alu, Cc, Fma, Label, Mem, Sse, Xmm, W};
+use isa_b::{Alu, Cc, Fma, Mem, Sse, Xmm, W};
 use std::mem::offset_of;
 
 fn f_slot(r: FReg) -> Mem {
@@ -32,24 +32,13 @@ pub enum Sign {
 }
 
 impl Lower<'_> {
-    /// A cold helper call of this instruction resuming at the returned label.
-    fn fp_slow(&mut self, slow: Label) -> Label {
-        let resume = self.e.label();
-        self.cold.push(Cold::Helper {
-            entry: slow,
-            resume,
-            idx: self.idx,
-        });
-        resume
-    }
-
     /// xmm0 holds the result for `rd`: a NaN goes to the helper, anything else is stored.
     fn fp_result(&mut self, rd: FReg) {
         let slow = self.e.label();
         self.e.is_nan_sd(Xmm::X0);
         self.e.jcc(Cc::P, slow);
         self.e.store_sd(f_slot(rd), Xmm::X0);
-        let mut resume = self.fp_slow(slow);
+        let mut resume = self.slow_path(slow);
         self.e.bind(&mut resume);
     }
 
@@ -117,7 +106,7 @@ impl Lower<'_> {
             self.e.sx(W::B32, T0, T0);
         }
         self.write(a.rd, T0);
-        let mut resume = self.fp_slow(slow);
+        let mut resume = self.slow_path(slow);
         self.e.bind(&mut resume);
     }
 

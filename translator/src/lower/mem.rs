@@ -2,7 +2,7 @@
 //! helper, which gives the interpreter's fault), then accessed directly; an access the guest's
 //! protections forbid faults on the host and becomes the guest's fault (crate::fault).
 
-use super::{Cold, Lower, ADDR, T1};
+use super::{Lower, ADDR, T1};
 use isa_a::format::{Load, Store};
 use isa_a::XReg;
 use isa_b::{Alu, Cc, Mem, W};
@@ -35,7 +35,13 @@ impl Lower<'_> {
     /// the interpreter's fault); returns the label to resume at after the helper. Everything
     /// else is left to the host's page protections (crate::fault).
     pub(super) fn check(&mut self) -> isa_b::Label {
-        let (slow, resume) = (self.e.label(), self.e.label());
+        let slow = self.e.label();
+        self.limit_check(slow);
+        self.slow_path(slow)
+    }
+
+    /// Jumps to `slow` when the address is at or past the guest limit.
+    pub(super) fn limit_check(&mut self, slow: isa_b::Label) {
         self.e.alu_rm(
             Alu::Cmp,
             W::B64,
@@ -43,12 +49,6 @@ impl Lower<'_> {
             Mem::at(isa_b::Gpr::Rsp, crate::abi::LIMIT_SLOT),
         );
         self.e.jcc(Cc::Ae, slow);
-        self.cold.push(Cold::Helper {
-            entry: slow,
-            resume,
-            idx: self.idx,
-        });
-        resume
     }
 
     /// Marks the next instruction as this guest instruction's access, for the fault handler.

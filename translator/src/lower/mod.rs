@@ -399,6 +399,19 @@ impl Lower<'_> {
         self.ended = true;
     }
 
+    /// A cold helper call of this instruction, entered at `slow`; returns the label to resume
+    /// at after it. Every fast path that can fall back (the limit, alignment, a NaN result)
+    /// ends here.
+    pub(super) fn slow_path(&mut self, slow: isa_b::Label) -> isa_b::Label {
+        let resume = self.e.label();
+        self.cold.push(Cold::Helper {
+            entry: slow,
+            resume,
+            idx: self.idx,
+        });
+        resume
+    }
+
     /// Runs the current instruction through the interpreter's helper, inline.
     fn helper(&mut self) {
         self.call_helper(self.idx);
