@@ -165,21 +165,8 @@ impl AddressSpace {
     pub fn map_fixed(&mut self, start: u64, len: u64, prot: u32) -> io::Result<()> {
         let end = check_range(start, len)?;
         self.note_code_change(start, end);
-        let p = unsafe { self.base.add(start as usize) };
-        let r = unsafe {
-            libc::mmap(
-                p.cast(),
-                len as usize,
-                host_prot(prot_to_perm(prot)),
-                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_FIXED | libc::MAP_NORESERVE,
-                -1,
-                0,
-            )
-        };
-        if r == libc::MAP_FAILED {
-            return Err(io::Error::last_os_error());
-        }
         let bits = prot_to_perm(prot);
+        self.fresh_pages(start, len, host_prot(bits))?;
         self.perm_slice(start, end).fill(bits);
         vma::insert(&mut self.vmas, start, end);
         Ok(())
@@ -189,14 +176,23 @@ impl AddressSpace {
     pub fn unmap(&mut self, start: u64, len: u64) -> io::Result<()> {
         let end = check_range(start, len)?;
         self.note_code_change(start, end);
-        let p = unsafe { self.base.add(start as usize) };
         // Replacing with a fresh PROT_NONE mapping gives the memory back and keeps the
         // reservation whole.
+        self.fresh_pages(start, len, libc::PROT_NONE)?;
+        self.perm_slice(start, end).fill(0);
+        vma::remove(&mut self.vmas, start, end);
+        Ok(())
+    }
+
+    /// Puts fresh zeroed host pages with host protections `prot` at guest `start..start+len`
+    /// (checked by the caller), replacing what was there.
+    fn fresh_pages(&self, start: u64, len: u64, prot: libc::c_int) -> io::Result<()> {
+        let p = unsafe { self.base.add(start as usize) };
         let r = unsafe {
             libc::mmap(
                 p.cast(),
                 len as usize,
-                libc::PROT_NONE,
+                prot,
                 libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_FIXED | libc::MAP_NORESERVE,
                 -1,
                 0,
@@ -205,8 +201,6 @@ impl AddressSpace {
         if r == libc::MAP_FAILED {
             return Err(io::Error::last_os_error());
         }
-        self.perm_slice(start, end).fill(0);
-        vma::remove(&mut self.vmas, start, end);
         Ok(())
     }
 
