@@ -128,13 +128,13 @@ impl Vcpu {
     /// code.
     fn run_slice(&mut self, budget: u64) -> Option<Trap> {
         let mut bus = self.mem;
-        let flushes = self.engine.stats().flushes;
+        let flushes = self.engine.flushes();
         let trap = match &self.control {
             // The front end decides how far the engine may run (pauses, steps, breakpoints).
             Some(c) => c.slice(self.tid, &mut self.cpu, &mut bus, &mut self.engine),
             None => self.engine.run(&mut self.cpu, &mut bus, budget),
         };
-        if self.engine.stats().flushes != flushes {
+        if self.engine.flushes() != flushes {
             self.code_gen = self.shared.code_gen.fetch_add(1, Ordering::AcqRel) + 1;
         }
         trap

@@ -113,6 +113,11 @@ impl Engine {
         self.mode
     }
 
+    /// How many times all code was dropped (cheap: no lock, unlike [`Engine::stats`]).
+    pub fn flushes(&self) -> u64 {
+        self.stats.flushes
+    }
+
     pub fn stats(&self) -> Stats {
         let mut s = self.stats;
         s.host_bytes = self.lock().host_bytes() as u64;
