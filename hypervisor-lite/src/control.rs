@@ -59,7 +59,7 @@ use crate::syscall::{self, Errno, Ret};
 use crate::thread::BUDGET;
 use crate::vcpu::Vcpu;
 use isa_a::block::MAX_BLOCK_INSNS;
-use isa_a::{flag, BlockCache, Bus, Cpu, Flow, Trap};
+use isa_a::{BlockCache, Bus, Cpu, Flow, Trap};
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Condvar, Mutex, MutexGuard};
@@ -653,7 +653,7 @@ fn step_one<M: Bus + ?Sized, E: Engine<M>>(
         Ok(d) => d,
         Err(t) => return Some(t),
     };
-    if d.insn.info().has(flag::ENDS_BLOCK) {
+    if isa_a::ends_block(&d.insn) {
         // A block-ending instruction at pc is a block of one instruction.
         return engine.run(cpu, bus, 1);
     }

@@ -1,8 +1,8 @@
 //! Pre-decoded blocks: the interpreter's cold tier.
 //!
 //! A block is a run of straight-line instructions decoded once, ending at the first instruction
-//! that can change control flow or needs the environment (branch, jump, `ecall`, CSR access,
-//! `fence.i`) or at [`MAX_BLOCK_INSNS`]. Running a block touches `instret` twice, not once per
+//! that can change control flow or needs the environment (branch, jump, `ecall`, a CSR access
+//! other than the FP CSRs, `fence.i`) or at [`MAX_BLOCK_INSNS`]. Running a block touches `instret` twice, not once per
 //! instruction, yet a CSR read of the counters sees the exact count: such an instruction is
 //! always the last one of its block and the count is brought up to date just before it.
 
@@ -67,11 +67,25 @@ pub fn decode_block<M: Bus + ?Sized>(bus: &mut M, pc: u64) -> Result<Block, Trap
         };
         insns.push(d);
         at = at.wrapping_add(d.len as u64);
-        if d.insn.info().has(flag::ENDS_BLOCK) {
+        if ends_block(&d.insn) {
             break;
         }
     }
     Ok(Block { pc, insns })
+}
+
+/// Whether `insn` ends its block: control flow, the environment, and CSR accesses except
+/// those of the floating-point CSRs (fflags, frm, fcsr). Those depend on nothing a block
+/// defers, and glibc brackets every inlined `sqrt` with `frflags`/`fsflags`: ending blocks
+/// there would split hot FP loops in three.
+pub fn ends_block(insn: &crate::Insn) -> bool {
+    use crate::Insn::*;
+    let fp_csr = |csr: u32| (0x001..=0x003).contains(&csr);
+    match insn {
+        Csrrw(a) | Csrrs(a) | Csrrc(a) => !fp_csr(a.csr),
+        Csrrwi(a) | Csrrsi(a) | Csrrci(a) => !fp_csr(a.csr),
+        i => i.info().has(flag::ENDS_BLOCK),
+    }
 }
 
 /// Executes one instruction with the interpreter. An illegal-instruction trap raised while

@@ -42,7 +42,7 @@ pub mod reg;
 pub mod softfloat;
 mod table;
 
-pub use block::{decode_block, fetch, run_block, Block, BlockCache, Exit};
+pub use block::{decode_block, ends_block, fetch, run_block, Block, BlockCache, Exit};
 pub use bus::{Access, AmoOp, Bus, FlatMemory, MemFault};
 pub use cpu::Cpu;
 pub use decode::{decode, decode32, Decoded, Illegal};

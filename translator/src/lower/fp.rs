@@ -220,6 +220,12 @@ impl Lower<'_> {
     /// `csrrw`/`csrrs`/`csrrc` and their immediate forms: natively when they only touch
     /// fflags or only read frm/fcsr (frflags, fsflags, frcsr: glibc brackets inlined sqrt
     /// with them), else through the helper. `operand` is rs1 or the immediate.
+    ///
+    /// MXCSR's flags are folded into fflags (an OR, so folding twice is harmless) but never
+    /// cleared here: `ldmxcsr` waits for every FP operation in flight, and in a loop around
+    /// `sqrt` that cost two thirds of the time. A write that would leave a folded flag behind
+    /// in MXCSR, where the next fold would bring it back, goes to the helper instead, which
+    /// clears MXCSR.
     pub(super) fn csr_op(
         &mut self,
         rd: isa_a::XReg,
@@ -235,16 +241,49 @@ impl Lower<'_> {
         if !native {
             return self.csr();
         }
-        self.sync_fflags();
-        let fcsr = abi::fcsr_slot();
-        self.e.load(W::B32, T0, fcsr);
+        // T0 = the flags MXCSR holds, as fflags bits.
+        self.e.stmxcsr(MXCSR_SLOT);
+        self.e.load(W::B32, T0, MXCSR_SLOT);
+        self.e.alu_ri(Alu::And, W::B32, T0, 0x3d);
+        self.e.mov_ri(T1, FLAG_MAP.as_ptr() as i64);
+        self.e.load(W::B8, T0, Mem::indexed(T1, T0, 0));
         if writes {
-            // csr is fflags: the new flags in T1, then merged.
+            // T1 = the flags operand; a write or a clear must keep every MXCSR flag.
             match operand {
                 Ok(r) => self.read_into(r, T1),
                 Err(imm) => self.e.mov_ri(T1, imm as i64),
             }
             self.e.alu_ri(Alu::And, W::B32, T1, 0x1f);
+            let kept = match op {
+                CsrOp::Write => Some(true),
+                CsrOp::Clear => Some(false),
+                CsrOp::Set => None,
+            };
+            if let Some(kept) = kept {
+                self.e.mov_rr(W::B32, T2, T1);
+                if kept {
+                    self.e.alu_ri(Alu::Xor, W::B32, T2, 0x1f);
+                }
+                self.e.alu_rr(Alu::Test, W::B32, T2, T0);
+                let slow = self.e.label();
+                self.e.jcc(Cc::Ne, slow);
+                // The helper does the whole instruction and resumes after it.
+                let mut resume = self.slow_path(slow);
+                self.fp_csr_fast(rd, csr, op, true);
+                self.e.bind(&mut resume);
+                return;
+            }
+        }
+        self.fp_csr_fast(rd, csr, op, writes);
+    }
+
+    /// The native part of [`Self::csr_op`]: T0 holds MXCSR's flags, T1 the operand.
+    fn fp_csr_fast(&mut self, rd: isa_a::XReg, csr: u32, op: CsrOp, writes: bool) {
+        let fcsr = abi::fcsr_slot();
+        self.e.alu_rm(Alu::Or, W::B32, T0, fcsr);
+        self.e.store(W::B32, fcsr, T0);
+        if writes {
+            // csr is fflags: the new flags from T1, merged.
             self.e.mov_rr(W::B32, T2, T0);
             match op {
                 CsrOp::Write => {
@@ -269,18 +308,5 @@ impl Lower<'_> {
             _ => self.e.alu_ri(Alu::And, W::B32, T0, 0xff),
         }
         self.write(rd, T0);
-    }
-
-    /// Makes fflags in the `Cpu` exact: MXCSR's accumulated flags ORed in, then cleared.
-    fn sync_fflags(&mut self) {
-        self.e.stmxcsr(MXCSR_SLOT);
-        self.e.load(W::B32, T0, MXCSR_SLOT);
-        self.e.alu_ri(Alu::And, W::B32, T0, 0x3d);
-        self.e.mov_ri(T1, FLAG_MAP.as_ptr() as i64);
-        self.e.load(W::B8, T0, Mem::indexed(T1, T0, 0));
-        self.e.alu_rm(Alu::Or, W::B32, T0, abi::fcsr_slot());
-        self.e.store(W::B32, abi::fcsr_slot(), T0);
-        self.e.alu_mi(Alu::And, W::B32, MXCSR_SLOT, !0x3f);
-        self.e.ldmxcsr(MXCSR_SLOT);
     }
 }
