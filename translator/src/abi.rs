@@ -180,13 +180,17 @@ pub type EnterFn = unsafe extern "C" fn(*mut Cpu, *mut Ctx, u64) -> Ret;
 /// `Decoded` owned by the block's cache entry.
 pub unsafe extern "C" fn helper(ctx: *mut Ctx, cpu: *mut Cpu, d: *const Decoded) -> u64 {
     let (ctx, cpu, d) = (&mut *ctx, &mut *cpu, &*d);
-    // Native FP ran under the guest's MXCSR: its flags first, then Rust's own MXCSR while the
-    // interpreter runs (it may read or write fcsr), then the guest's again.
+    // Native FP ran under the guest's MXCSR: its flags go to fflags first (the interpreter
+    // may read them). They stay set in MXCSR, which is harmless while fflags holds them: only
+    // a CSR write can take flags away or change frm, and only then is MXCSR reloaded —
+    // `ldmxcsr` waits for all FP work in flight, so it is not done on every helper call.
+    // The interpreter's floating point is integer-only: MXCSR's rounding does not touch it.
     fold_mxcsr(cpu, get_mxcsr());
-    set_mxcsr(MXCSR_MASKED);
     let flow = isa_a::block::exec(cpu, &mut *ctx.bus, d);
-    // An frm without an x86 rounding ends the block (lower::csr); the rounding is moot then.
-    set_mxcsr(mxcsr_for(cpu.frm()).unwrap_or(MXCSR_MASKED));
+    if d.insn.info().has(isa_a::flag::CSR) {
+        // An frm without an x86 rounding ends the block (lower::csr); the rounding is moot then.
+        set_mxcsr(mxcsr_for(cpu.frm()).unwrap_or(MXCSR_MASKED));
+    }
     match flow {
         Flow::Next => 0,
         Flow::Trap(t) => {
