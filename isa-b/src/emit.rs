@@ -328,6 +328,8 @@ fn ptr(w: W, m: Mem) -> AsmMemoryOperand {
 pub struct Emitter {
     asm: CodeAssembler,
     bound: Vec<CodeLabel>,
+    /// How many instructions there were when the last label was bound.
+    last_bind: Option<usize>,
 }
 
 impl Default for Emitter {
@@ -346,6 +348,7 @@ impl Emitter {
         Emitter {
             asm,
             bound: Vec::new(),
+            last_bind: None,
         }
     }
 
@@ -362,8 +365,14 @@ impl Emitter {
         Label(self.asm.create_label())
     }
 
-    /// Binds `l` to the next instruction emitted.
+    /// Binds `l` to the next instruction emitted. iced gives an instruction one label at
+    /// most, so a second label at the same place gets a `nop` of its own.
     pub fn bind(&mut self, l: &mut Label) {
+        let here = self.asm.instructions().len();
+        if self.last_bind == Some(here) {
+            self.asm.nop().expect("nop");
+        }
+        self.last_bind = Some(self.asm.instructions().len());
         self.asm.set_label(&mut l.0).expect("label bound once");
         self.bound.push(l.0);
     }

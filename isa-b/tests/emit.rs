@@ -90,3 +90,37 @@ fn no_page_of_the_buffer_is_writable_and_executable() {
     }
     assert!(maps.contains("mimic-code"));
 }
+
+#[test]
+fn two_labels_at_one_place_both_bind() {
+    let mut e = Emitter::new();
+    let (mut a, mut b) = (e.label(), e.label());
+    e.jmp(a);
+    e.jmp(b);
+    e.bind(&mut a);
+    e.bind(&mut b);
+    e.ret();
+    let code = e.assemble(0x1000);
+    let (at_a, at_b) = (code.label_addr(&a), code.label_addr(&b));
+    assert_eq!(
+        at_b,
+        at_a + 1,
+        "b lands on the nop's successor, a on the nop"
+    );
+    assert_eq!(
+        text_of(&code.bytes),
+        [
+            "jmp short 0x0000000000001004",
+            "jmp short 0x0000000000001005",
+            "nop",
+            "ret"
+        ]
+    );
+}
+
+fn text_of(bytes: &[u8]) -> Vec<String> {
+    disassemble(bytes, 0x1000)
+        .into_iter()
+        .map(|i| i.text)
+        .collect()
+}
