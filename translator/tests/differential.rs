@@ -368,3 +368,43 @@ fn fflags_read_and_written_between_native_fp() {
         }
     }
 }
+
+/// A block that branches back to its own start keeps its registers in host registers across
+/// iterations; the budget runs out mid-loop, so the exit that writes them back is taken too.
+#[test]
+fn a_loop_on_unmapped_registers_keeps_them_across_iterations() {
+    use isa_a::format::{B, I, R};
+    use isa_a::XReg;
+    let x = XReg::new;
+    let i = |rd, rs1, imm| I {
+        rd: x(rd),
+        rs1: x(rs1),
+        imm,
+    };
+    let r = |rd, rs1, rs2| R {
+        rd: x(rd),
+        rs1: x(rs1),
+        rs2: x(rs2),
+    };
+    let code = [
+        Insn::Addi(i(5, 5, 1)),  // t0 += 1
+        Insn::Add(r(9, 9, 5)),   // s1 += t0
+        Insn::Xor(r(7, 9, 5)),   // t2 = s1 ^ t0
+        Insn::Sub(r(18, 18, 7)), // s2 -= t2
+        Insn::Bne(B {
+            rs1: x(5),
+            rs2: x(6),
+            off: -16,
+        }),
+    ];
+    for n in [1, 7, 199, 200, 201, 5000] {
+        let mut s = Start {
+            x: [0; 32],
+            f: [0; 32],
+            fcsr: 0,
+            scratch_seed: 1,
+        };
+        s.x[6] = n;
+        compare_code(&code, &s);
+    }
+}

@@ -20,19 +20,33 @@ impl Lower<'_> {
             self.e.alu_rr(Alu::Cmp, W::B64, x, y);
         }
         self.advance_instret(n);
+        let target = self.pc.wrapping_add(a.off as i64 as u64);
+        if self.keeps_allocation(target) {
+            let mut back = taken;
+            self.e.jcc(cc, back);
+            self.epilogue();
+            self.goto(self.next_pc());
+            self.e.bind(&mut back);
+            self.loop_back();
+            return;
+        }
         self.epilogue();
         self.e.jcc(cc, taken);
         self.goto(self.next_pc());
         let mut taken = taken;
         self.e.bind(&mut taken);
-        self.goto(self.pc.wrapping_add(a.off as i64 as u64));
+        self.goto(target);
     }
 
     pub(super) fn jal(&mut self, a: J) {
         self.write_imm(a.rd, self.next_pc());
         self.advance_instret(self.idx + 1);
+        let target = self.pc.wrapping_add(a.off as i64 as u64);
+        if self.keeps_allocation(target) {
+            return self.loop_back();
+        }
         self.epilogue();
-        self.goto(self.pc.wrapping_add(a.off as i64 as u64));
+        self.goto(target);
     }
 
     pub(super) fn jalr(&mut self, a: Load) {

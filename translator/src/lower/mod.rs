@@ -85,6 +85,9 @@ pub struct Lower<'a> {
     stolen: Vec<Pair>,
     /// The register holding the current memory instruction's guest address.
     addr: Gpr,
+    /// Where the body starts, after the prologue: a branch back to the block's own start
+    /// jumps here, keeping the block's allocation (see [`Lower::loop_back`]).
+    body_start: Label,
     /// Uses and writes of each guest register, counted while lowering.
     uses: [u32; 32],
     written: [bool; 32],
@@ -106,7 +109,7 @@ pub fn lower(insns: &[Decoded], pc: u64, at: u64, exit_addr: u64, jump_table: u6
     // under the block's own allocation.
     let mut count = Lower::new(insns, pc, jump_table, global_regs(), Vec::new(), Vec::new());
     count.body();
-    let (locals, stolen) = alloc(&count.uses);
+    let (locals, stolen) = alloc(&count.uses, loops_to_start(insns, pc));
     let mut regs = global_regs();
     for &(g, _) in &stolen {
         regs[g] = None;
@@ -157,15 +160,17 @@ fn global_regs() -> [Option<Gpr>; 32] {
 /// A block's extra allocation from its register use counts: r13 for the most used guest
 /// register that has no host register, and the host register of each mapped guest register
 /// the block does not use for the next ones, when their uses pay for the loads and stores
-/// at the block's start and exits.
-fn alloc(uses: &[u32; 32]) -> (Vec<Pair>, Vec<Pair>) {
+/// at the block's start and exits. In a block that branches back to its own start those
+/// are paid once per loop, not once per iteration, so every use pays.
+fn alloc(uses: &[u32; 32], looping: bool) -> (Vec<Pair>, Vec<Pair>) {
+    let (first, more) = if looping { (1, 1) } else { (2, 4) };
     let mut free: Vec<Pair> = abi::MAPPED
         .iter()
         .filter(|(g, _)| uses[*g as usize] == 0)
         .map(|&(g, h)| (g as usize, h))
         .collect();
     let mut want: Vec<usize> = (1..32)
-        .filter(|&g| abi::host_reg(XReg::new(g as u32)).is_none() && uses[g] >= 2)
+        .filter(|&g| abi::host_reg(XReg::new(g as u32)).is_none() && uses[g] >= first)
         .collect();
     want.sort_by_key(|&g| std::cmp::Reverse(uses[g]));
     let (mut locals, mut stolen) = (Vec::new(), Vec::new());
@@ -174,7 +179,7 @@ fn alloc(uses: &[u32; 32]) -> (Vec<Pair>, Vec<Pair>) {
         locals.push((g, Gpr::R13));
     }
     for g in want {
-        if uses[g] < 4 {
+        if uses[g] < more {
             break;
         }
         let Some((p, h)) = free.pop() else { break };
@@ -182,6 +187,25 @@ fn alloc(uses: &[u32; 32]) -> (Vec<Pair>, Vec<Pair>) {
         locals.push((g, h));
     }
     (locals, stolen)
+}
+
+/// Whether the block ends in a direct branch or jump back to its own start.
+fn loops_to_start(insns: &[Decoded], pc: u64) -> bool {
+    let Some(last) = insns.last() else {
+        return false;
+    };
+    let at = pc.wrapping_add(insns[..insns.len() - 1].iter().map(|d| d.len as u64).sum());
+    let off = match last.insn {
+        isa_a::Insn::Jal(j) => j.off,
+        isa_a::Insn::Beq(b)
+        | isa_a::Insn::Bne(b)
+        | isa_a::Insn::Blt(b)
+        | isa_a::Insn::Bge(b)
+        | isa_a::Insn::Bltu(b)
+        | isa_a::Insn::Bgeu(b) => b.off,
+        _ => return false,
+    };
+    at.wrapping_add(off as i64 as u64) == pc
 }
 
 impl<'a> Lower<'a> {
@@ -195,6 +219,7 @@ impl<'a> Lower<'a> {
     ) -> Lower<'a> {
         let mut e = Emitter::new();
         let exit = e.label();
+        let body_start = e.label();
         Lower {
             e,
             insns,
@@ -214,6 +239,7 @@ impl<'a> Lower<'a> {
             uses: [0; 32],
             written: [false; 32],
             addr: ADDR,
+            body_start,
         }
     }
 
@@ -240,6 +266,8 @@ impl<'a> Lower<'a> {
         for &(g, h) in &self.locals {
             self.e.load(W::B64, h, abi::x_slot(g));
         }
+        let mut start = self.body_start;
+        self.e.bind(&mut start);
     }
 
     /// Moves back to the mapping between blocks: before every way out of the block. Moves
@@ -370,6 +398,29 @@ impl Lower<'_> {
         self.advance_instret(retired);
         self.e.mov_ri(T0, reason as i64);
         self.e.jmp(self.exit);
+        self.ended = true;
+    }
+
+    /// Whether a jump to the block's own start should skip its prologue: when there is one.
+    fn keeps_allocation(&self, target: u64) -> bool {
+        target == self.start && !(self.locals.is_empty() && self.stolen.is_empty())
+    }
+
+    /// Goes back to the block's body, its allocation still in place (r14 already counts
+    /// this block): out through the epilogue if the budget is spent.
+    fn loop_back(&mut self) {
+        let budget = self.e.label();
+        self.e
+            .alu_rm(Alu::Cmp, W::B64, INSTRET, Mem::at(Gpr::Rsp, STOP_SLOT));
+        self.e.jcc(isa_b::Cc::Ae, budget);
+        self.cold.push(Cold::Exit {
+            entry: budget,
+            pc: self.start,
+            reason: Reason::Budget,
+            retired: 0,
+            restore: true,
+        });
+        self.e.jmp(self.body_start);
         self.ended = true;
     }
 
