@@ -802,6 +802,99 @@ impl Emitter {
         .expect("cvtsd2si");
     }
 
+    /// `x = [m]`, 32 bits (`movss`).
+    pub fn load_ss(&mut self, x: Xmm, m: Mem) {
+        self.asm
+            .movss(xmm(x), ca::dword_ptr(mem(m)))
+            .expect("movss");
+    }
+
+    /// `[m] = x`, 32 bits (`movss`).
+    pub fn store_ss(&mut self, m: Mem, x: Xmm) {
+        self.asm
+            .movss(ca::dword_ptr(mem(m)), xmm(x))
+            .expect("movss");
+    }
+
+    /// `d = d op [m]` (`sqrt`: `d = sqrt([m])`), scalar single.
+    pub fn sse_ss_m(&mut self, op: Sse, d: Xmm, m: Mem) {
+        let (d, m) = (xmm(d), ca::dword_ptr(mem(m)));
+        let a = &mut self.asm;
+        match op {
+            Sse::Add => a.addss(d, m),
+            Sse::Sub => a.subss(d, m),
+            Sse::Mul => a.mulss(d, m),
+            Sse::Div => a.divss(d, m),
+            Sse::Sqrt => a.sqrtss(d, m),
+        }
+        .expect("sse");
+    }
+
+    /// `d = op(d, a, [m])` as [`Fma`] says on singles, rounded once.
+    pub fn fma_ss_m(&mut self, op: Fma, d: Xmm, x: Xmm, m: Mem) {
+        let (d, x, m) = (xmm(d), xmm(x), ca::dword_ptr(mem(m)));
+        let a = &mut self.asm;
+        match op {
+            Fma::MulAdd => a.vfmadd213ss(d, x, m),
+            Fma::MulSub => a.vfmsub213ss(d, x, m),
+            Fma::NegMulAdd => a.vfnmadd213ss(d, x, m),
+            Fma::NegMulSub => a.vfnmsub213ss(d, x, m),
+        }
+        .expect("fma");
+    }
+
+    /// [`Emitter::compare_sd`] on singles (`ucomiss` / `comiss`).
+    pub fn compare_ss(&mut self, signalling: bool, x: Xmm, m: Mem) {
+        let (x, m) = (xmm(x), ca::dword_ptr(mem(m)));
+        if signalling {
+            self.asm.comiss(x, m)
+        } else {
+            self.asm.ucomiss(x, m)
+        }
+        .expect("comiss");
+    }
+
+    /// `ucomiss x, x`: parity set iff `x` is a NaN.
+    pub fn is_nan_ss(&mut self, x: Xmm) {
+        self.asm.ucomiss(xmm(x), xmm(x)).expect("ucomiss");
+    }
+
+    /// `d = (float) s` for a signed 32- or 64-bit integer (`cvtsi2ss`), rounded as MXCSR says.
+    pub fn cvt_int_ss(&mut self, w: W, d: Xmm, s: Gpr) {
+        match w {
+            W::B64 => self.asm.cvtsi2ss(xmm(d), r64(s)),
+            _ => self.asm.cvtsi2ss(xmm(d), r32(s)),
+        }
+        .expect("cvtsi2ss");
+    }
+
+    /// [`Emitter::cvt_sd_int`] from a single (`cvttss2si` / `cvtss2si`).
+    pub fn cvt_ss_int(&mut self, w: W, truncate: bool, d: Gpr, m: Mem) {
+        let m = ca::dword_ptr(mem(m));
+        let a = &mut self.asm;
+        match (w, truncate) {
+            (W::B64, true) => a.cvttss2si(r64(d), m),
+            (W::B64, false) => a.cvtss2si(r64(d), m),
+            (_, true) => a.cvttss2si(r32(d), m),
+            (_, false) => a.cvtss2si(r32(d), m),
+        }
+        .expect("cvtss2si");
+    }
+
+    /// `d = (float) [m]` from a double, rounded as MXCSR says (`cvtsd2ss`).
+    pub fn cvt_sd_ss(&mut self, d: Xmm, m: Mem) {
+        self.asm
+            .cvtsd2ss(xmm(d), ca::qword_ptr(mem(m)))
+            .expect("cvtsd2ss");
+    }
+
+    /// `d = (double) [m]` from a single, exactly (`cvtss2sd`).
+    pub fn cvt_ss_sd(&mut self, d: Xmm, m: Mem) {
+        self.asm
+            .cvtss2sd(xmm(d), ca::dword_ptr(mem(m)))
+            .expect("cvtss2sd");
+    }
+
     pub fn ldmxcsr(&mut self, m: Mem) {
         self.asm.ldmxcsr(ca::dword_ptr(mem(m))).expect("ldmxcsr");
     }

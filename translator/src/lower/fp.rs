@@ -19,7 +19,7 @@ use isa_a::{FReg, Rm};
 use isa_b::{Alu, Cc, Fma, Mem, Sse, Xmm, W};
 use std::mem::offset_of;
 
-fn f_slot(r: FReg) -> Mem {
+pub(super) fn f_slot(r: FReg) -> Mem {
     Mem::at(abi::CPU, (offset_of!(isa_a::Cpu, f) + 8 * r.num()) as i32)
 }
 

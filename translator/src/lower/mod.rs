@@ -13,6 +13,7 @@ mod alu;
 mod amo;
 mod branch;
 mod fp;
+mod fp_s;
 mod mem;
 mod visit;
 

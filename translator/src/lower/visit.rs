@@ -111,34 +111,34 @@ impl Visitor for Lower<'_> {
     fn amomaxu_d(&mut self, _: Amo) { self.helper() }
     fn flw(&mut self, a: FLoad) { self.fload(a, W::B32) }
     fn fsw(&mut self, a: FStore) { self.fstore(a, W::B32) }
-    fn fmadd_s(&mut self, _: R4) { self.helper() }
-    fn fmsub_s(&mut self, _: R4) { self.helper() }
-    fn fnmsub_s(&mut self, _: R4) { self.helper() }
-    fn fnmadd_s(&mut self, _: R4) { self.helper() }
-    fn fadd_s(&mut self, _: FRrm) { self.helper() }
-    fn fsub_s(&mut self, _: FRrm) { self.helper() }
-    fn fmul_s(&mut self, _: FRrm) { self.helper() }
-    fn fdiv_s(&mut self, _: FRrm) { self.helper() }
-    fn fsqrt_s(&mut self, _: F1rm) { self.helper() }
-    fn fsgnj_s(&mut self, _: FR) { self.helper() }
-    fn fsgnjn_s(&mut self, _: FR) { self.helper() }
-    fn fsgnjx_s(&mut self, _: FR) { self.helper() }
+    fn fmadd_s(&mut self, a: R4) { self.fma_s(a, Fma::MulAdd) }
+    fn fmsub_s(&mut self, a: R4) { self.fma_s(a, Fma::MulSub) }
+    fn fnmsub_s(&mut self, a: R4) { self.fma_s(a, Fma::NegMulAdd) }
+    fn fnmadd_s(&mut self, a: R4) { self.fma_s(a, Fma::NegMulSub) }
+    fn fadd_s(&mut self, a: FRrm) { self.fop_s(a, Sse::Add) }
+    fn fsub_s(&mut self, a: FRrm) { self.fop_s(a, Sse::Sub) }
+    fn fmul_s(&mut self, a: FRrm) { self.fop_s(a, Sse::Mul) }
+    fn fdiv_s(&mut self, a: FRrm) { self.fop_s(a, Sse::Div) }
+    fn fsqrt_s(&mut self, a: F1rm) { self.fsqrt_s(a) }
+    fn fsgnj_s(&mut self, a: FR) { self.fsgnj_s(a, Sign::Copy) }
+    fn fsgnjn_s(&mut self, a: FR) { self.fsgnj_s(a, Sign::Negate) }
+    fn fsgnjx_s(&mut self, a: FR) { self.fsgnj_s(a, Sign::Xor) }
     fn fmin_s(&mut self, _: FR) { self.helper() }
     fn fmax_s(&mut self, _: FR) { self.helper() }
-    fn fcvt_w_s(&mut self, _: FToX) { self.helper() }
+    fn fcvt_w_s(&mut self, a: FToX) { self.fcvt_int_s(a, W::B32) }
     fn fcvt_wu_s(&mut self, _: FToX) { self.helper() }
-    fn fcvt_l_s(&mut self, _: FToX) { self.helper() }
+    fn fcvt_l_s(&mut self, a: FToX) { self.fcvt_int_s(a, W::B64) }
     fn fcvt_lu_s(&mut self, _: FToX) { self.helper() }
-    fn fmv_x_w(&mut self, _: FMvX) { self.helper() }
-    fn feq_s(&mut self, _: FCmp) { self.helper() }
-    fn flt_s(&mut self, _: FCmp) { self.helper() }
-    fn fle_s(&mut self, _: FCmp) { self.helper() }
+    fn fmv_x_w(&mut self, a: FMvX) { self.fmv_x_w(a) }
+    fn feq_s(&mut self, a: FCmp) { self.fcmp_s(a, Cc::E) }
+    fn flt_s(&mut self, a: FCmp) { self.fcmp_s(a, Cc::A) }
+    fn fle_s(&mut self, a: FCmp) { self.fcmp_s(a, Cc::Ae) }
     fn fclass_s(&mut self, _: FMvX) { self.helper() }
-    fn fcvt_s_w(&mut self, _: XToF) { self.helper() }
-    fn fcvt_s_wu(&mut self, _: XToF) { self.helper() }
-    fn fcvt_s_l(&mut self, _: XToF) { self.helper() }
+    fn fcvt_s_w(&mut self, a: XToF) { self.fcvt_s_int(a, W::B32, true) }
+    fn fcvt_s_wu(&mut self, a: XToF) { self.fcvt_s_int(a, W::B32, false) }
+    fn fcvt_s_l(&mut self, a: XToF) { self.fcvt_s_int(a, W::B64, true) }
     fn fcvt_s_lu(&mut self, _: XToF) { self.helper() }
-    fn fmv_w_x(&mut self, _: XMvF) { self.helper() }
+    fn fmv_w_x(&mut self, a: XMvF) { self.fmv_w_x(a) }
     fn fld(&mut self, a: FLoad) { self.fload(a, W::B64) }
     fn fsd(&mut self, a: FStore) { self.fstore(a, W::B64) }
     fn fmadd_d(&mut self, a: R4) { self.fma_d(a, Fma::MulAdd) }
@@ -155,8 +155,8 @@ impl Visitor for Lower<'_> {
     fn fsgnjx_d(&mut self, a: FR) { self.fsgnj_d(a, Sign::Xor) }
     fn fmin_d(&mut self, _: FR) { self.helper() }
     fn fmax_d(&mut self, _: FR) { self.helper() }
-    fn fcvt_s_d(&mut self, _: F1rm) { self.helper() }
-    fn fcvt_d_s(&mut self, _: F1rm) { self.helper() }
+    fn fcvt_s_d(&mut self, a: F1rm) { self.fcvt_s_d(a) }
+    fn fcvt_d_s(&mut self, a: F1rm) { self.fcvt_d_s(a) }
     fn feq_d(&mut self, a: FCmp) { self.fcmp_d(a, Cc::E) }
     fn flt_d(&mut self, a: FCmp) { self.fcmp_d(a, Cc::A) }
     fn fle_d(&mut self, a: FCmp) { self.fcmp_d(a, Cc::Ae) }

@@ -1,0 +1,205 @@
+//! Single-precision arithmetic, comparisons, conversions and moves on the host's SSE unit,
+//! as [`super::fp`] does for doubles.
+//!
+//! ```text
+//!   f[r] = 0xffffffff_xxxxxxxx  (NaN-boxed: the single is the low half)
+//!   operand not boxed ──▶ helper (it reads as the canonical NaN there)
+//!   op in xmm0 ──NaN?──▶ helper redoes the instruction; else stored, boxed
+//! ```
+//!
+//! A rounding mode fixed in the instruction other than `dyn` (and `rtz` for conversions to
+//! integers) goes to the helper, as for doubles.
+
+use super::fp::{f_slot, Sign};
+use super::{Lower, T0, T1, T2};
+use isa_a::format::{F1rm, FCmp, FMvX, FRrm, FToX, XMvF, XToF, FR, R4};
+use isa_a::{FReg, Rm};
+use isa_b::{Alu, Cc, Fma, Label, Mem, Sse, Xmm, W};
+
+/// The upper half of `r`'s slot: all ones when it holds a single.
+fn box_half(r: FReg) -> Mem {
+    let m = f_slot(r);
+    Mem::at(m.base, m.disp + 4)
+}
+
+impl Lower<'_> {
+    /// Jumps to `slow` unless every register of `rs` holds a NaN-boxed single.
+    fn boxed(&mut self, rs: &[FReg], slow: Label) {
+        for &r in rs {
+            self.e.alu_mi(Alu::Cmp, W::B32, box_half(r), -1);
+            self.e.jcc(Cc::Ne, slow);
+        }
+    }
+
+    /// Stores the single in xmm0 to `rd`, boxed; a NaN goes to `slow` first.
+    fn fp_result_s(&mut self, rd: FReg, slow: Label) {
+        self.e.is_nan_ss(Xmm::X0);
+        self.e.jcc(Cc::P, slow);
+        self.store_boxed(rd);
+    }
+
+    fn store_boxed(&mut self, rd: FReg) {
+        self.e.store_ss(f_slot(rd), Xmm::X0);
+        self.e.store_imm(W::B32, box_half(rd), -1);
+    }
+
+    /// Ends a native single-precision instruction: its slow path is the helper.
+    fn resume_s(&mut self, slow: Label) {
+        let mut resume = self.slow_path(slow);
+        self.e.bind(&mut resume);
+    }
+
+    pub(super) fn fop_s(&mut self, a: FRrm, op: Sse) {
+        if a.rm != Rm::Dyn {
+            return self.helper();
+        }
+        let slow = self.e.label();
+        self.boxed(&[a.rs1, a.rs2], slow);
+        self.e.load_ss(Xmm::X0, f_slot(a.rs1));
+        self.e.sse_ss_m(op, Xmm::X0, f_slot(a.rs2));
+        self.fp_result_s(a.rd, slow);
+        self.resume_s(slow);
+    }
+
+    pub(super) fn fsqrt_s(&mut self, a: F1rm) {
+        if a.rm != Rm::Dyn {
+            return self.helper();
+        }
+        let slow = self.e.label();
+        self.boxed(&[a.rs1], slow);
+        self.e.sse_ss_m(Sse::Sqrt, Xmm::X0, f_slot(a.rs1));
+        self.fp_result_s(a.rd, slow);
+        self.resume_s(slow);
+    }
+
+    pub(super) fn fma_s(&mut self, a: R4, op: Fma) {
+        if a.rm != Rm::Dyn {
+            return self.helper();
+        }
+        let slow = self.e.label();
+        self.boxed(&[a.rs1, a.rs2, a.rs3], slow);
+        self.e.load_ss(Xmm::X0, f_slot(a.rs1));
+        self.e.load_ss(Xmm::X1, f_slot(a.rs2));
+        self.e.fma_ss_m(op, Xmm::X0, Xmm::X1, f_slot(a.rs3));
+        self.fp_result_s(a.rd, slow);
+        self.resume_s(slow);
+    }
+
+    /// `feq.s` (quiet, `ucomiss`), `flt.s`/`fle.s` (signalling, `comiss`), as for doubles.
+    pub(super) fn fcmp_s(&mut self, a: FCmp, cc: Cc) {
+        let slow = self.e.label();
+        self.boxed(&[a.rs1, a.rs2], slow);
+        self.e.mov_ri(T0, 0);
+        if cc == Cc::E {
+            self.e.mov_ri(T1, 0);
+            self.e.load_ss(Xmm::X0, f_slot(a.rs1));
+            self.e.compare_ss(false, Xmm::X0, f_slot(a.rs2));
+            self.e.setcc(Cc::E, T0);
+            self.e.setcc(Cc::Np, T1);
+            self.e.alu_rr(Alu::And, W::B32, T0, T1);
+        } else {
+            self.e.load_ss(Xmm::X0, f_slot(a.rs2));
+            self.e.compare_ss(true, Xmm::X0, f_slot(a.rs1));
+            self.e.setcc(cc, T0);
+        }
+        self.write(a.rd, T0);
+        self.resume_s(slow);
+    }
+
+    /// `fcvt.{w,l}.s`: the indefinite result (out of range, NaN, or a true minimum) is the
+    /// helper's.
+    pub(super) fn fcvt_int_s(&mut self, a: FToX, w: W) {
+        let truncate = match a.rm {
+            Rm::Rtz => true,
+            Rm::Dyn => false,
+            _ => return self.helper(),
+        };
+        let slow = self.e.label();
+        self.boxed(&[a.rs1], slow);
+        self.e.cvt_ss_int(w, truncate, T0, f_slot(a.rs1));
+        self.e.alu_ri(Alu::Cmp, w, T0, 1);
+        self.e.jcc(Cc::O, slow);
+        if w == W::B32 {
+            self.e.sx(W::B32, T0, T0);
+        }
+        self.write(a.rd, T0);
+        self.resume_s(slow);
+    }
+
+    /// `fcvt.s.{w,wu,l}`: rounded as frm says (a single cannot hold every 32-bit integer).
+    pub(super) fn fcvt_s_int(&mut self, a: XToF, w: W, signed: bool) {
+        if a.rm != Rm::Dyn {
+            return self.helper();
+        }
+        let s = self.read(a.rs1, T0);
+        let (w, s) = if signed {
+            (w, s)
+        } else {
+            // Zero-extended, converted as a (positive) 64-bit integer: one rounding.
+            self.e.mov_rr(W::B32, T0, s);
+            (W::B64, T0)
+        };
+        self.e.cvt_int_ss(w, Xmm::X0, s);
+        self.store_boxed(a.rd);
+    }
+
+    /// `fcvt.s.d`: rounded as frm says; a NaN is the helper's (canonical NaN).
+    pub(super) fn fcvt_s_d(&mut self, a: F1rm) {
+        if a.rm != Rm::Dyn {
+            return self.helper();
+        }
+        let slow = self.e.label();
+        self.e.cvt_sd_ss(Xmm::X0, f_slot(a.rs1));
+        self.fp_result_s(a.rd, slow);
+        self.resume_s(slow);
+    }
+
+    /// `fcvt.d.s`: exact; a NaN is the helper's.
+    pub(super) fn fcvt_d_s(&mut self, a: F1rm) {
+        let slow = self.e.label();
+        self.boxed(&[a.rs1], slow);
+        self.e.cvt_ss_sd(Xmm::X0, f_slot(a.rs1));
+        self.e.is_nan_sd(Xmm::X0);
+        self.e.jcc(Cc::P, slow);
+        self.e.store_sd(f_slot(a.rd), Xmm::X0);
+        self.resume_s(slow);
+    }
+
+    /// `fmv.x.w`: the low half's raw bits, sign-extended, boxed or not.
+    pub(super) fn fmv_x_w(&mut self, a: FMvX) {
+        let t = self.target(a.rd, &[]);
+        self.e.load_sx(W::B32, t, f_slot(a.rs1));
+        self.write(a.rd, t);
+    }
+
+    /// `fmv.w.x`: the low half of rs1, boxed.
+    pub(super) fn fmv_w_x(&mut self, a: XMvF) {
+        let s = self.read(a.rs1, T0);
+        self.e.store(W::B32, f_slot(a.rd), s);
+        self.e.store_imm(W::B32, box_half(a.rd), -1);
+    }
+
+    /// `fsgnj*.s`: integer bit operations on the low halves.
+    pub(super) fn fsgnj_s(&mut self, a: FR, sign: Sign) {
+        let slow = self.e.label();
+        self.boxed(&[a.rs1, a.rs2], slow);
+        self.e.load(W::B32, T0, f_slot(a.rs1));
+        self.e.load(W::B32, T1, f_slot(a.rs2));
+        self.e.mov_ri(T2, 0x8000_0000);
+        match sign {
+            // rs1 ^ ((rs1 ^ sign) & S)
+            Sign::Copy | Sign::Negate => {
+                if sign == Sign::Negate {
+                    self.e.alu_rr(Alu::Xor, W::B32, T1, T2);
+                }
+                self.e.alu_rr(Alu::Xor, W::B32, T1, T0);
+                self.e.alu_rr(Alu::And, W::B32, T1, T2);
+            }
+            Sign::Xor => self.e.alu_rr(Alu::And, W::B32, T1, T2),
+        }
+        self.e.alu_rr(Alu::Xor, W::B32, T0, T1);
+        self.e.store(W::B32, f_slot(a.rd), T0);
+        self.e.store_imm(W::B32, box_half(a.rd), -1);
+        self.resume_s(slow);
+    }
+}
