@@ -117,13 +117,60 @@ pub enum Cc {
     O,
 }
 
-/// An SSE register.
+/// An SSE register, xmm0..xmm15.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
-#[repr(u8)]
-pub enum Xmm {
-    X0,
-    X1,
-    X2,
+pub struct Xmm(u8);
+
+impl Xmm {
+    pub const X0: Xmm = Xmm(0);
+    pub const X1: Xmm = Xmm(1);
+    pub const X2: Xmm = Xmm(2);
+
+    /// xmm`n`; `n` must be below 16.
+    pub const fn new(n: u8) -> Xmm {
+        assert!(n < 16, "x86-64 has 16 SSE registers");
+        Xmm(n)
+    }
+
+    pub const fn num(self) -> u8 {
+        self.0
+    }
+}
+
+/// A floating-point source operand: a register, or memory of the operation's width.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum FSrc {
+    Reg(Xmm),
+    Mem(Mem),
+}
+
+impl From<Xmm> for FSrc {
+    fn from(x: Xmm) -> FSrc {
+        FSrc::Reg(x)
+    }
+}
+
+impl From<Mem> for FSrc {
+    fn from(m: Mem) -> FSrc {
+        FSrc::Mem(m)
+    }
+}
+
+/// Evaluates `$body` with `$s` bound to the iced operand for `$src`: an xmm register, or a
+/// memory operand made by `ca::$ptr` (`dword_ptr` for singles, `qword_ptr` for doubles).
+macro_rules! with_src {
+    ($src:expr, $ptr:ident, |$s:ident| $body:expr) => {
+        match $src {
+            FSrc::Reg(x) => {
+                let $s = xmm(x);
+                $body
+            }
+            FSrc::Mem(m) => {
+                let $s = ca::$ptr(mem(m));
+                $body
+            }
+        }
+    };
 }
 
 /// Scalar double-precision operations (`addsd` …), rounded as MXCSR says.
@@ -277,7 +324,24 @@ fn r8(r: Gpr) -> ca::AsmRegister8 {
 }
 
 fn xmm(x: Xmm) -> ca::AsmRegisterXmm {
-    [ca::xmm0, ca::xmm1, ca::xmm2][x as usize]
+    [
+        ca::xmm0,
+        ca::xmm1,
+        ca::xmm2,
+        ca::xmm3,
+        ca::xmm4,
+        ca::xmm5,
+        ca::xmm6,
+        ca::xmm7,
+        ca::xmm8,
+        ca::xmm9,
+        ca::xmm10,
+        ca::xmm11,
+        ca::xmm12,
+        ca::xmm13,
+        ca::xmm14,
+        ca::xmm15,
+    ][x.0 as usize]
 }
 
 fn mem(m: Mem) -> AsmMemoryOperand {
@@ -735,48 +799,59 @@ impl Emitter {
         self.asm.movq(r64(d), xmm(s)).expect("movq");
     }
 
-    /// `d = d op [m]` (`sqrt`: `d = sqrt([m])`), scalar double.
-    pub fn sse_m(&mut self, op: Sse, d: Xmm, m: Mem) {
-        let (d, m) = (xmm(d), ca::qword_ptr(mem(m)));
+    /// `d = d op src` (`sqrt`: `d = sqrt(src)`), scalar double.
+    pub fn sse_m(&mut self, op: Sse, d: Xmm, src: impl Into<FSrc>) {
+        let d = xmm(d);
         let a = &mut self.asm;
-        match op {
+        with_src!(src.into(), qword_ptr, |m| match op {
             Sse::Add => a.addsd(d, m),
             Sse::Sub => a.subsd(d, m),
             Sse::Mul => a.mulsd(d, m),
             Sse::Div => a.divsd(d, m),
             Sse::Sqrt => a.sqrtsd(d, m),
-        }
+        })
         .expect("sse");
     }
 
-    /// `d = op(d, a, [m])` as [`Fma`] says, rounded once.
-    pub fn fma_m(&mut self, op: Fma, d: Xmm, x: Xmm, m: Mem) {
-        let (d, x, m) = (xmm(d), xmm(x), ca::qword_ptr(mem(m)));
+    /// `d = op(d, x, src)` as [`Fma`] says, rounded once.
+    pub fn fma_m(&mut self, op: Fma, d: Xmm, x: Xmm, src: impl Into<FSrc>) {
+        let (d, x) = (xmm(d), xmm(x));
         let a = &mut self.asm;
-        match op {
+        with_src!(src.into(), qword_ptr, |m| match op {
             Fma::MulAdd => a.vfmadd213sd(d, x, m),
             Fma::MulSub => a.vfmsub213sd(d, x, m),
             Fma::NegMulAdd => a.vfnmadd213sd(d, x, m),
             Fma::NegMulSub => a.vfnmsub213sd(d, x, m),
-        }
+        })
         .expect("fma");
     }
 
     /// Compares doubles: `ucomisd` (quiet: only a signalling NaN is invalid) or `comisd`
     /// (any NaN is invalid). ZF PF CF = 111 unordered, 100 equal, 001 less, 000 greater.
-    pub fn compare_sd(&mut self, signalling: bool, x: Xmm, m: Mem) {
-        let (x, m) = (xmm(x), ca::qword_ptr(mem(m)));
-        if signalling {
-            self.asm.comisd(x, m)
+    pub fn compare_sd(&mut self, signalling: bool, x: Xmm, src: impl Into<FSrc>) {
+        let x = xmm(x);
+        let a = &mut self.asm;
+        with_src!(src.into(), qword_ptr, |m| if signalling {
+            a.comisd(x, m)
         } else {
-            self.asm.ucomisd(x, m)
-        }
+            a.ucomisd(x, m)
+        })
         .expect("comisd");
     }
 
     /// `ucomisd x, x`: parity set iff `x` is a NaN.
     pub fn is_nan_sd(&mut self, x: Xmm) {
         self.asm.ucomisd(xmm(x), xmm(x)).expect("ucomisd");
+    }
+
+    /// `d = s`, the whole register (`movapd`).
+    pub fn mov_xx(&mut self, d: Xmm, s: Xmm) {
+        self.asm.movapd(xmm(d), xmm(s)).expect("movapd");
+    }
+
+    /// `d = s` from the low 32 bits of an SSE register, zero-extended (`movd`).
+    pub fn movd_rx(&mut self, d: Gpr, s: Xmm) {
+        self.asm.movd(r32(d), xmm(s)).expect("movd");
     }
 
     /// `d = (double) s` for a signed 32- or 64-bit integer (`cvtsi2sd`).
@@ -788,17 +863,16 @@ impl Emitter {
         .expect("cvtsi2sd");
     }
 
-    /// `d = (int) [m]` to 32 or 64 bits, truncating (`cvttsd2si`) or as MXCSR rounds
+    /// `d = (int) src` to 32 or 64 bits, truncating (`cvttsd2si`) or as MXCSR rounds
     /// (`cvtsd2si`); out of range or NaN gives the "integer indefinite" (the minimum).
-    pub fn cvt_sd_int(&mut self, w: W, truncate: bool, d: Gpr, m: Mem) {
-        let m = ca::qword_ptr(mem(m));
+    pub fn cvt_sd_int(&mut self, w: W, truncate: bool, d: Gpr, src: impl Into<FSrc>) {
         let a = &mut self.asm;
-        match (w, truncate) {
+        with_src!(src.into(), qword_ptr, |m| match (w, truncate) {
             (W::B64, true) => a.cvttsd2si(r64(d), m),
             (W::B64, false) => a.cvtsd2si(r64(d), m),
             (_, true) => a.cvttsd2si(r32(d), m),
             (_, false) => a.cvtsd2si(r32(d), m),
-        }
+        })
         .expect("cvtsd2si");
     }
 
@@ -816,41 +890,42 @@ impl Emitter {
             .expect("movss");
     }
 
-    /// `d = d op [m]` (`sqrt`: `d = sqrt([m])`), scalar single.
-    pub fn sse_ss_m(&mut self, op: Sse, d: Xmm, m: Mem) {
-        let (d, m) = (xmm(d), ca::dword_ptr(mem(m)));
+    /// `d = d op src` (`sqrt`: `d = sqrt(src)`), scalar single.
+    pub fn sse_ss_m(&mut self, op: Sse, d: Xmm, src: impl Into<FSrc>) {
+        let d = xmm(d);
         let a = &mut self.asm;
-        match op {
+        with_src!(src.into(), dword_ptr, |m| match op {
             Sse::Add => a.addss(d, m),
             Sse::Sub => a.subss(d, m),
             Sse::Mul => a.mulss(d, m),
             Sse::Div => a.divss(d, m),
             Sse::Sqrt => a.sqrtss(d, m),
-        }
+        })
         .expect("sse");
     }
 
-    /// `d = op(d, a, [m])` as [`Fma`] says on singles, rounded once.
-    pub fn fma_ss_m(&mut self, op: Fma, d: Xmm, x: Xmm, m: Mem) {
-        let (d, x, m) = (xmm(d), xmm(x), ca::dword_ptr(mem(m)));
+    /// `d = op(d, x, src)` as [`Fma`] says on singles, rounded once.
+    pub fn fma_ss_m(&mut self, op: Fma, d: Xmm, x: Xmm, src: impl Into<FSrc>) {
+        let (d, x) = (xmm(d), xmm(x));
         let a = &mut self.asm;
-        match op {
+        with_src!(src.into(), dword_ptr, |m| match op {
             Fma::MulAdd => a.vfmadd213ss(d, x, m),
             Fma::MulSub => a.vfmsub213ss(d, x, m),
             Fma::NegMulAdd => a.vfnmadd213ss(d, x, m),
             Fma::NegMulSub => a.vfnmsub213ss(d, x, m),
-        }
+        })
         .expect("fma");
     }
 
     /// [`Emitter::compare_sd`] on singles (`ucomiss` / `comiss`).
-    pub fn compare_ss(&mut self, signalling: bool, x: Xmm, m: Mem) {
-        let (x, m) = (xmm(x), ca::dword_ptr(mem(m)));
-        if signalling {
-            self.asm.comiss(x, m)
+    pub fn compare_ss(&mut self, signalling: bool, x: Xmm, src: impl Into<FSrc>) {
+        let x = xmm(x);
+        let a = &mut self.asm;
+        with_src!(src.into(), dword_ptr, |m| if signalling {
+            a.comiss(x, m)
         } else {
-            self.asm.ucomiss(x, m)
-        }
+            a.ucomiss(x, m)
+        })
         .expect("comiss");
     }
 
@@ -869,30 +944,27 @@ impl Emitter {
     }
 
     /// [`Emitter::cvt_sd_int`] from a single (`cvttss2si` / `cvtss2si`).
-    pub fn cvt_ss_int(&mut self, w: W, truncate: bool, d: Gpr, m: Mem) {
-        let m = ca::dword_ptr(mem(m));
+    pub fn cvt_ss_int(&mut self, w: W, truncate: bool, d: Gpr, src: impl Into<FSrc>) {
         let a = &mut self.asm;
-        match (w, truncate) {
+        with_src!(src.into(), dword_ptr, |m| match (w, truncate) {
             (W::B64, true) => a.cvttss2si(r64(d), m),
             (W::B64, false) => a.cvtss2si(r64(d), m),
             (_, true) => a.cvttss2si(r32(d), m),
             (_, false) => a.cvtss2si(r32(d), m),
-        }
+        })
         .expect("cvtss2si");
     }
 
-    /// `d = (float) [m]` from a double, rounded as MXCSR says (`cvtsd2ss`).
-    pub fn cvt_sd_ss(&mut self, d: Xmm, m: Mem) {
-        self.asm
-            .cvtsd2ss(xmm(d), ca::qword_ptr(mem(m)))
-            .expect("cvtsd2ss");
+    /// `d = (float) src` from a double, rounded as MXCSR says (`cvtsd2ss`).
+    pub fn cvt_sd_ss(&mut self, d: Xmm, src: impl Into<FSrc>) {
+        let (d, a) = (xmm(d), &mut self.asm);
+        with_src!(src.into(), qword_ptr, |m| a.cvtsd2ss(d, m)).expect("cvtsd2ss");
     }
 
-    /// `d = (double) [m]` from a single, exactly (`cvtss2sd`).
-    pub fn cvt_ss_sd(&mut self, d: Xmm, m: Mem) {
-        self.asm
-            .cvtss2sd(xmm(d), ca::dword_ptr(mem(m)))
-            .expect("cvtss2sd");
+    /// `d = (double) src` from a single, exactly (`cvtss2sd`).
+    pub fn cvt_ss_sd(&mut self, d: Xmm, src: impl Into<FSrc>) {
+        let (d, a) = (xmm(d), &mut self.asm);
+        with_src!(src.into(), dword_ptr, |m| a.cvtss2sd(d, m)).expect("cvtss2sd");
     }
 
     pub fn ldmxcsr(&mut self, m: Mem) {
