@@ -248,8 +248,9 @@ impl Engine {
             Some(b) => b.block,
             None => decode_block(bus, pc)?,
         };
+        let insns = crate::superblock::extend(bus, pc, block.insns);
         let mut flushed = false;
-        let host = self.lock().translate(pc, &block.insns, &mut flushed);
+        let host = self.lock().translate(pc, &insns, &mut flushed);
         if flushed {
             *patch = None;
             self.stats.flushes += 1;

@@ -36,6 +36,7 @@ pub mod cache;
 mod engine;
 pub mod fault;
 mod lower;
+mod superblock;
 mod testmem;
 
 pub use cache::{CodeCache, Translated};

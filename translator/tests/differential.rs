@@ -287,6 +287,11 @@ fn a_trap_ends_the_comparison() {
 
 /// Runs `code` (then `ecall`) from `s` in both engines; the trap, `Cpu` and memory must agree.
 fn compare_code(code: &[Insn], s: &Start) {
+    compare_code_for(code, s, 1000)
+}
+
+/// [`compare_code`] with the budget `budget`.
+fn compare_code_for(code: &[Insn], s: &Start, budget: u64) {
     let mut bytes = Vec::new();
     for i in code.iter().chain([&Insn::Ecall(isa_a::format::Nullary {})]) {
         bytes.extend_from_slice(&i.encode().to_le_bytes());
@@ -294,8 +299,8 @@ fn compare_code(code: &[Insn], s: &Start) {
     let (mut icpu, mut imem) = setup(s, &bytes);
     let (mut jcpu, mut jmem) = setup(s, &bytes);
     let mut engine = Engine::new(Mode::Jit, jmem.layout()).unwrap();
-    let it = BlockCache::new().run(&mut icpu, &mut imem, 1000);
-    let jt = engine.run(&mut jcpu, &mut jmem, 1000);
+    let it = BlockCache::new().run(&mut icpu, &mut imem, budget);
+    let jt = engine.run(&mut jcpu, &mut jmem, budget);
     assert_eq!(it, jt);
     assert_eq!(icpu, jcpu);
     assert!(imem.bytes() == jmem.bytes());
@@ -406,5 +411,51 @@ fn a_loop_on_unmapped_registers_keeps_them_across_iterations() {
         };
         s.x[6] = n;
         compare_code(&code, &s);
+    }
+}
+
+/// A loop whose body is two basic blocks (a forward branch skips part of it) becomes one
+/// superblock: its inner branch exits when taken, and the budget may run out at the inner
+/// block boundary exactly where the interpreter's check falls.
+#[test]
+fn a_superblock_exits_and_stops_where_the_interpreter_does() {
+    use isa_a::format::{B, I, R};
+    use isa_a::XReg;
+    let x = XReg::new;
+    let i = |rd, rs1, imm| I {
+        rd: x(rd),
+        rs1: x(rs1),
+        imm,
+    };
+    let r = |rd, rs1, rs2| R {
+        rd: x(rd),
+        rs1: x(rs1),
+        rs2: x(rs2),
+    };
+    let b = |rs1, rs2, off| B {
+        rs1: x(rs1),
+        rs2: x(rs2),
+        off,
+    };
+    let code = [
+        Insn::Addi(i(5, 5, 1)),   // 0: t0 += 1
+        Insn::Andi(i(6, 5, 3)),   // 4: t1 = t0 & 3
+        Insn::Beq(b(6, 0, 12)),   // 8: skip to 20 when t1 == 0
+        Insn::Add(r(9, 9, 5)),    // 12: s1 += t0
+        Insn::Xor(r(18, 18, 9)),  // 16: s2 ^= s1
+        Insn::Addi(i(19, 19, 1)), // 20: s3 += 1
+        Insn::Bne(b(5, 7, -24)),  // 24: loop while t0 != t2
+    ];
+    for n in [1, 3, 4, 5, 100, 10_000] {
+        for budget in 1..40 {
+            let mut s = Start {
+                x: [0; 32],
+                f: [0; 32],
+                fcsr: 0,
+                scratch_seed: 1,
+            };
+            s.x[7] = n;
+            compare_code_for(&code, &s, budget);
+        }
     }
 }

@@ -19,8 +19,11 @@ impl Lower<'_> {
             let y = self.read(a.rs2, T2);
             self.e.alu_rr(Alu::Cmp, W::B64, x, y);
         }
-        self.advance_instret(n);
         let target = self.pc.wrapping_add(a.off as i64 as u64);
+        if n < self.insns.len() {
+            return self.inner_branch(cc, target);
+        }
+        self.advance_instret(n);
         if self.keeps_allocation(target) {
             let mut back = taken;
             self.e.jcc(cc, back);
@@ -36,6 +39,36 @@ impl Lower<'_> {
         let mut taken = taken;
         self.e.bind(&mut taken);
         self.goto(target);
+    }
+
+    /// A branch inside a superblock (flags set by its compare): taken leaves through cold
+    /// code; not taken goes on with the next part, unless the budget is spent there — the
+    /// interpreter checks it at the same place, between its blocks.
+    fn inner_branch(&mut self, cc: Cc, target: u64) {
+        let retired = self.idx + 1;
+        let taken = self.e.label();
+        self.e.jcc(cc, taken);
+        self.cold.push(Cold::Taken {
+            entry: taken,
+            target,
+            retired,
+        });
+        let budget = self.e.label();
+        self.e.lea(T0, Mem::at(crate::abi::INSTRET, retired as i32));
+        self.e.alu_rm(
+            Alu::Cmp,
+            W::B64,
+            T0,
+            Mem::at(Gpr::Rsp, crate::abi::STOP_SLOT),
+        );
+        self.e.jcc(Cc::Ae, budget);
+        self.cold.push(Cold::Exit {
+            entry: budget,
+            pc: self.next_pc(),
+            reason: Reason::Budget,
+            retired,
+            restore: true,
+        });
     }
 
     pub(super) fn jal(&mut self, a: J) {

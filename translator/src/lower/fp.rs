@@ -37,7 +37,7 @@ impl Lower<'_> {
         let slow = self.e.label();
         self.e.is_nan_sd(Xmm::X0);
         self.e.jcc(Cc::P, slow);
-        self.e.store_sd(f_slot(rd), Xmm::X0);
+        self.fwrite_x0(rd);
         let mut resume = self.slow_path(slow);
         self.e.bind(&mut resume);
     }
@@ -46,8 +46,9 @@ impl Lower<'_> {
         if a.rm != Rm::Dyn {
             return self.helper();
         }
-        self.e.load_sd(Xmm::X0, f_slot(a.rs1));
-        self.e.sse_m(op, Xmm::X0, f_slot(a.rs2));
+        self.fload_into(Xmm::X0, a.rs1);
+        let y = self.fsrc(a.rs2);
+        self.e.sse_m(op, Xmm::X0, y);
         self.fp_result(a.rd);
     }
 
@@ -55,7 +56,8 @@ impl Lower<'_> {
         if a.rm != Rm::Dyn {
             return self.helper();
         }
-        self.e.sse_m(Sse::Sqrt, Xmm::X0, f_slot(a.rs1));
+        let x = self.fsrc(a.rs1);
+        self.e.sse_m(Sse::Sqrt, Xmm::X0, x);
         self.fp_result(a.rd);
     }
 
@@ -63,9 +65,10 @@ impl Lower<'_> {
         if a.rm != Rm::Dyn {
             return self.helper();
         }
-        self.e.load_sd(Xmm::X0, f_slot(a.rs1));
-        self.e.load_sd(Xmm::X1, f_slot(a.rs2));
-        self.e.fma_m(op, Xmm::X0, Xmm::X1, f_slot(a.rs3));
+        self.fload_into(Xmm::X0, a.rs1);
+        let y = self.fread(a.rs2, Xmm::X1);
+        let z = self.fsrc(a.rs3);
+        self.e.fma_m(op, Xmm::X0, y, z);
         self.fp_result(a.rd);
     }
 
@@ -75,15 +78,17 @@ impl Lower<'_> {
         self.e.mov_ri(T0, 0);
         if cc == Cc::E {
             self.e.mov_ri(T1, 0);
-            self.e.load_sd(Xmm::X0, f_slot(a.rs1));
-            self.e.compare_sd(false, Xmm::X0, f_slot(a.rs2));
+            self.fload_into(Xmm::X0, a.rs1);
+            let y = self.fsrc(a.rs2);
+            self.e.compare_sd(false, Xmm::X0, y);
             self.e.setcc(Cc::E, T0);
             self.e.setcc(Cc::Np, T1);
             self.e.alu_rr(Alu::And, W::B32, T0, T1);
         } else {
             // rs2 > rs1 (above) or rs2 >= rs1: CF=1 when unordered, so both are false then.
-            self.e.load_sd(Xmm::X0, f_slot(a.rs2));
-            self.e.compare_sd(true, Xmm::X0, f_slot(a.rs1));
+            self.fload_into(Xmm::X0, a.rs2);
+            let x = self.fsrc(a.rs1);
+            self.e.compare_sd(true, Xmm::X0, x);
             self.e.setcc(cc, T0);
         }
         self.write(a.rd, T0);
@@ -98,7 +103,8 @@ impl Lower<'_> {
             _ => return self.helper(),
         };
         let slow = self.e.label();
-        self.e.cvt_sd_int(w, truncate, T0, f_slot(a.rs1));
+        let x = self.fsrc(a.rs1);
+        self.e.cvt_sd_int(w, truncate, T0, x);
         // x - 1 overflows only for the minimum.
         self.e.alu_ri(Alu::Cmp, w, T0, 1);
         self.e.jcc(Cc::O, slow);
@@ -125,18 +131,21 @@ impl Lower<'_> {
         };
         let s = if signed { s } else { T0 };
         self.e.cvt_int_sd(w, Xmm::X0, s);
-        self.e.store_sd(f_slot(a.rd), Xmm::X0);
+        self.fwrite_x0(a.rd);
     }
 
     pub(super) fn fmv_x_d(&mut self, a: FMvX) {
         let t = self.target(a.rd, &[]);
-        self.e.load(W::B64, t, f_slot(a.rs1));
+        match self.fsrc(a.rs1) {
+            isa_b::FSrc::Reg(x) => self.e.movq_rx(t, x),
+            isa_b::FSrc::Mem(m) => self.e.load(W::B64, t, m),
+        }
         self.write(a.rd, t);
     }
 
     pub(super) fn fmv_d_x(&mut self, a: XMvF) {
         let s = self.read(a.rs1, T0);
-        self.e.store(W::B64, f_slot(a.rd), s);
+        self.fwrite_gpr(a.rd, s);
     }
 
     /// `fsgnj*.d`: integer bit operations on the register images.
@@ -156,7 +165,7 @@ impl Lower<'_> {
             Sign::Xor => self.e.alu_rr(Alu::And, W::B64, T1, T2),
         }
         self.e.alu_rr(Alu::Xor, W::B64, T0, T1);
-        self.e.store(W::B64, f_slot(a.rd), T0);
+        self.fwrite_gpr(a.rd, T0);
     }
 
     /// `fld`/`flw`: through the integer load path into a scratch register; singles are
@@ -170,7 +179,7 @@ impl Lower<'_> {
             self.e.mov_ri(T0, 0xffff_ffff_0000_0000u64 as i64);
             self.e.alu_rr(Alu::Or, W::B64, T1, T0);
         }
-        self.e.store(W::B64, f_slot(a.rd), T1);
+        self.fwrite_gpr(a.rd, T1);
         self.e.bind(&mut resume);
     }
 

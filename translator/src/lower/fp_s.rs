@@ -38,9 +38,10 @@ impl Lower<'_> {
         self.store_boxed(rd);
     }
 
+    /// `f[rd] =` the single in xmm0, boxed.
     fn store_boxed(&mut self, rd: FReg) {
-        self.e.store_ss(f_slot(rd), Xmm::X0);
-        self.e.store_imm(W::B32, box_half(rd), -1);
+        self.e.movd_rx(T0, Xmm::X0);
+        self.fwrite_single(rd, T0);
     }
 
     /// Ends a native single-precision instruction: its slow path is the helper.
@@ -55,8 +56,9 @@ impl Lower<'_> {
         }
         let slow = self.e.label();
         self.boxed(&[a.rs1, a.rs2], slow);
-        self.e.load_ss(Xmm::X0, f_slot(a.rs1));
-        self.e.sse_ss_m(op, Xmm::X0, f_slot(a.rs2));
+        self.fload_into(Xmm::X0, a.rs1);
+        let y = self.fsrc(a.rs2);
+        self.e.sse_ss_m(op, Xmm::X0, y);
         self.fp_result_s(a.rd, slow);
         self.resume_s(slow);
     }
@@ -67,7 +69,8 @@ impl Lower<'_> {
         }
         let slow = self.e.label();
         self.boxed(&[a.rs1], slow);
-        self.e.sse_ss_m(Sse::Sqrt, Xmm::X0, f_slot(a.rs1));
+        let x = self.fsrc(a.rs1);
+        self.e.sse_ss_m(Sse::Sqrt, Xmm::X0, x);
         self.fp_result_s(a.rd, slow);
         self.resume_s(slow);
     }
@@ -78,9 +81,10 @@ impl Lower<'_> {
         }
         let slow = self.e.label();
         self.boxed(&[a.rs1, a.rs2, a.rs3], slow);
-        self.e.load_ss(Xmm::X0, f_slot(a.rs1));
-        self.e.load_ss(Xmm::X1, f_slot(a.rs2));
-        self.e.fma_ss_m(op, Xmm::X0, Xmm::X1, f_slot(a.rs3));
+        self.fload_into(Xmm::X0, a.rs1);
+        let y = self.fread(a.rs2, Xmm::X1);
+        let z = self.fsrc(a.rs3);
+        self.e.fma_ss_m(op, Xmm::X0, y, z);
         self.fp_result_s(a.rd, slow);
         self.resume_s(slow);
     }
@@ -92,14 +96,16 @@ impl Lower<'_> {
         self.e.mov_ri(T0, 0);
         if cc == Cc::E {
             self.e.mov_ri(T1, 0);
-            self.e.load_ss(Xmm::X0, f_slot(a.rs1));
-            self.e.compare_ss(false, Xmm::X0, f_slot(a.rs2));
+            self.fload_into(Xmm::X0, a.rs1);
+            let y = self.fsrc(a.rs2);
+            self.e.compare_ss(false, Xmm::X0, y);
             self.e.setcc(Cc::E, T0);
             self.e.setcc(Cc::Np, T1);
             self.e.alu_rr(Alu::And, W::B32, T0, T1);
         } else {
-            self.e.load_ss(Xmm::X0, f_slot(a.rs2));
-            self.e.compare_ss(true, Xmm::X0, f_slot(a.rs1));
+            self.fload_into(Xmm::X0, a.rs2);
+            let x = self.fsrc(a.rs1);
+            self.e.compare_ss(true, Xmm::X0, x);
             self.e.setcc(cc, T0);
         }
         self.write(a.rd, T0);
@@ -116,7 +122,8 @@ impl Lower<'_> {
         };
         let slow = self.e.label();
         self.boxed(&[a.rs1], slow);
-        self.e.cvt_ss_int(w, truncate, T0, f_slot(a.rs1));
+        let x = self.fsrc(a.rs1);
+        self.e.cvt_ss_int(w, truncate, T0, x);
         self.e.alu_ri(Alu::Cmp, w, T0, 1);
         self.e.jcc(Cc::O, slow);
         if w == W::B32 {
@@ -149,7 +156,8 @@ impl Lower<'_> {
             return self.helper();
         }
         let slow = self.e.label();
-        self.e.cvt_sd_ss(Xmm::X0, f_slot(a.rs1));
+        let x = self.fsrc(a.rs1);
+        self.e.cvt_sd_ss(Xmm::X0, x);
         self.fp_result_s(a.rd, slow);
         self.resume_s(slow);
     }
@@ -158,10 +166,11 @@ impl Lower<'_> {
     pub(super) fn fcvt_d_s(&mut self, a: F1rm) {
         let slow = self.e.label();
         self.boxed(&[a.rs1], slow);
-        self.e.cvt_ss_sd(Xmm::X0, f_slot(a.rs1));
+        let x = self.fsrc(a.rs1);
+        self.e.cvt_ss_sd(Xmm::X0, x);
         self.e.is_nan_sd(Xmm::X0);
         self.e.jcc(Cc::P, slow);
-        self.e.store_sd(f_slot(a.rd), Xmm::X0);
+        self.fwrite_x0(a.rd);
         self.resume_s(slow);
     }
 
@@ -175,8 +184,8 @@ impl Lower<'_> {
     /// `fmv.w.x`: the low half of rs1, boxed.
     pub(super) fn fmv_w_x(&mut self, a: XMvF) {
         let s = self.read(a.rs1, T0);
-        self.e.store(W::B32, f_slot(a.rd), s);
-        self.e.store_imm(W::B32, box_half(a.rd), -1);
+        self.e.mov_rr(W::B32, T0, s);
+        self.fwrite_single(a.rd, T0);
     }
 
     /// `fsgnj*.s`: integer bit operations on the low halves.
@@ -198,8 +207,7 @@ impl Lower<'_> {
             Sign::Xor => self.e.alu_rr(Alu::And, W::B32, T1, T2),
         }
         self.e.alu_rr(Alu::Xor, W::B32, T0, T1);
-        self.e.store(W::B32, f_slot(a.rd), T0);
-        self.e.store_imm(W::B32, box_half(a.rd), -1);
+        self.fwrite_single(a.rd, T0);
         self.resume_s(slow);
     }
 }

@@ -14,6 +14,7 @@ mod amo;
 mod branch;
 mod fp;
 mod fp_s;
+mod fregs;
 mod mem;
 mod visit;
 
@@ -58,6 +59,13 @@ enum Cold {
     Chain { stub: Label, site: Label, pc: u64 },
     /// The indirect-jump budget exit and lookup miss: `cpu.pc = rsi`.
     ExitToAddr { entry: Label, reason: Reason },
+    /// The taken side of a branch inside a superblock: `retired` instructions count, then on
+    /// to `target` as a block end would.
+    Taken {
+        entry: Label,
+        target: u64,
+        retired: usize,
+    },
 }
 
 pub struct Lower<'a> {
@@ -92,6 +100,10 @@ pub struct Lower<'a> {
     /// Uses and writes of each guest register, counted while lowering.
     uses: [u32; 32],
     written: [bool; 32],
+    /// FP registers mirrored in SSE registers in this block (see fregs.rs), and the reads of
+    /// each FP register, counted while lowering.
+    fregs: [Option<isa_b::Xmm>; 32],
+    freads: [u32; 32],
 }
 
 /// The result of lowering: assembled code and its chain sites.
@@ -120,6 +132,7 @@ pub fn lower(insns: &[Decoded], pc: u64, at: u64, exit_addr: u64, jump_table: u6
     }
     let mut l = Lower::new(insns, pc, jump_table, regs, locals, stolen);
     l.written = count.written;
+    l.fregs = fregs::assign(&count.freads);
     l.prologue();
     l.body();
     l.emit_cold();
@@ -190,23 +203,24 @@ fn alloc(uses: &[u32; 32], looping: bool) -> (Vec<Pair>, Vec<Pair>) {
     (locals, stolen)
 }
 
-/// Whether the block ends in a direct branch or jump back to its own start.
+/// Whether the block has a direct branch or jump back to its own start.
 fn loops_to_start(insns: &[Decoded], pc: u64) -> bool {
-    let Some(last) = insns.last() else {
-        return false;
-    };
-    let at = pc.wrapping_add(insns[..insns.len() - 1].iter().map(|d| d.len as u64).sum());
-    let off = match last.insn {
-        isa_a::Insn::Jal(j) => j.off,
-        isa_a::Insn::Beq(b)
-        | isa_a::Insn::Bne(b)
-        | isa_a::Insn::Blt(b)
-        | isa_a::Insn::Bge(b)
-        | isa_a::Insn::Bltu(b)
-        | isa_a::Insn::Bgeu(b) => b.off,
-        _ => return false,
-    };
-    at.wrapping_add(off as i64 as u64) == pc
+    let mut at = pc;
+    insns.iter().any(|d| {
+        let off = match d.insn {
+            isa_a::Insn::Jal(j) => Some(j.off),
+            isa_a::Insn::Beq(b)
+            | isa_a::Insn::Bne(b)
+            | isa_a::Insn::Blt(b)
+            | isa_a::Insn::Bge(b)
+            | isa_a::Insn::Bltu(b)
+            | isa_a::Insn::Bgeu(b) => Some(b.off),
+            _ => None,
+        };
+        let hit = off.is_some_and(|o| at.wrapping_add(o as i64 as u64) == pc);
+        at = at.wrapping_add(d.len as u64);
+        hit
+    })
 }
 
 impl<'a> Lower<'a> {
@@ -239,6 +253,8 @@ impl<'a> Lower<'a> {
             stolen,
             uses: [0; 32],
             written: [false; 32],
+            fregs: [None; 32],
+            freads: [0; 32],
             addr: ADDR,
             body_start,
         }
@@ -267,6 +283,7 @@ impl<'a> Lower<'a> {
         for &(g, h) in &self.locals {
             self.e.load(W::B64, h, abi::x_slot(g));
         }
+        self.reload_mirrors();
         let mut start = self.body_start;
         self.e.bind(&mut start);
     }
@@ -502,6 +519,7 @@ impl Lower<'_> {
         self.e.mov_ri(T0, abi::helper as *const () as i64);
         self.e.call_reg(T0);
         self.reload();
+        self.reload_mirrors();
         let trapped = self.e.label();
         self.e.alu_rr(Alu::Test, W::B32, T0, T0);
         self.e.jcc(isa_b::Cc::Ne, trapped);
@@ -558,6 +576,20 @@ impl Lower<'_> {
                     self.e.lea_label(T2, site);
                     self.e.mov_ri(T0, Reason::Chain as i64);
                     self.e.jmp(self.exit);
+                }
+                Cold::Taken {
+                    mut entry,
+                    target,
+                    retired,
+                } => {
+                    self.e.bind(&mut entry);
+                    self.advance_instret(retired);
+                    if self.keeps_allocation(target) {
+                        self.loop_back();
+                    } else {
+                        self.epilogue();
+                        self.goto(target);
+                    }
                 }
                 Cold::ExitToAddr { mut entry, reason } => {
                     self.e.bind(&mut entry);
