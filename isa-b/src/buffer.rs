@@ -8,7 +8,7 @@
 //! reach each other with `jmp rel32`; the descriptor is closed once both views are mapped,
 //! since the guest shares mimic's descriptor table and every vCPU has a buffer.
 
-use crate::emit::{jmp_rel32, JMP_REL32};
+use crate::emit::{patch_site_len, set_rel32};
 use memmap2::{Mmap, MmapMut, MmapOptions};
 use std::fs::File;
 use std::io;
@@ -86,14 +86,15 @@ impl CodeBuffer {
         self.used = 0;
     }
 
-    /// Re-points the 5-byte `jmp rel32` at executable address `site` to `target`. The rel32 is
-    /// written with one aligned-or-not 4-byte store; a single thread sees either target.
+    /// Re-points the `jmp rel32` or `jcc rel32` at executable address `site` to `target`. The
+    /// rel32 is written with one aligned-or-not 4-byte store; a single thread sees either
+    /// target.
     pub fn patch_jmp(&mut self, site: u64, target: u64) {
         let off = site.wrapping_sub(self.exec_addr(0)) as usize;
-        assert!(off + 5 <= self.used, "patch site outside the code");
-        assert_eq!(self.rw[off], JMP_REL32, "patch site is not a jmp rel32");
-        let rel = jmp_rel32(site, target);
-        self.rw[off + 1..off + 5].copy_from_slice(&rel.to_le_bytes());
+        let len = patch_site_len(&self.rw[off.min(self.used)..self.used])
+            .expect("patch site is a jmp or jcc rel32 inside the code");
+        assert!(off + len <= self.used, "patch site outside the code");
+        set_rel32(&mut self.rw[off..off + len], site, target);
     }
 
     /// The bytes of executable code at `addr..addr+len`.

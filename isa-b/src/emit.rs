@@ -201,8 +201,49 @@ pub const JMP_REL32: u8 = 0xe9;
 
 /// The rel32 of a 5-byte `jmp` at `site` to `target`.
 pub fn jmp_rel32(site: u64, target: u64) -> i32 {
-    let rel = target.wrapping_sub(site.wrapping_add(5)) as i64;
+    rel32(site, 5, target)
+}
+
+/// The rel32 of a `len`-byte jump at `site` to `target`.
+fn rel32(site: u64, len: u64, target: u64) -> i32 {
+    let rel = target.wrapping_sub(site.wrapping_add(len)) as i64;
     i32::try_from(rel).expect("jump within the code region")
+}
+
+/// The length of the patchable jump starting with `code`: a `jmp rel32` (5 bytes) or a
+/// `jcc rel32` (6 bytes); its rel32 is its last four bytes.
+pub fn patch_site_len(code: &[u8]) -> Option<usize> {
+    match code {
+        [JMP_REL32, ..] => Some(5),
+        [0x0f, op, ..] if op & 0xf0 == 0x80 => Some(6),
+        _ => None,
+    }
+}
+
+/// Writes the rel32 of the patchable jump at the start of `code` (at address `site`).
+pub fn set_rel32(code: &mut [u8], site: u64, target: u64) {
+    let len = patch_site_len(code).expect("a patch site is a jmp or jcc rel32");
+    let rel = rel32(site, len as u64, target);
+    code[len - 4..len].copy_from_slice(&rel.to_le_bytes());
+}
+
+/// x86's condition-code nibble (as in `jcc`'s `0f 8x`).
+fn cc_code(cc: Cc) -> u8 {
+    match cc {
+        Cc::O => 0x0,
+        Cc::B => 0x2,
+        Cc::Ae => 0x3,
+        Cc::E => 0x4,
+        Cc::Ne => 0x5,
+        Cc::Be => 0x6,
+        Cc::A => 0x7,
+        Cc::P => 0xa,
+        Cc::Np => 0xb,
+        Cc::L => 0xc,
+        Cc::Ge => 0xd,
+        Cc::Le => 0xe,
+        Cc::G => 0xf,
+    }
 }
 
 /// A position in the code being emitted.
@@ -224,11 +265,12 @@ impl Assembled {
         let bound = self.bound.iter().find(|b| **b == l.0).expect("label bound");
         self.result.label_ip(bound).expect("label bound")
     }
-    /// Points the [`Emitter::patchable_jmp`] at `site` to `target`.
+    /// Points the [`Emitter::patchable_jmp`] or [`Emitter::patchable_jcc`] at `site` to
+    /// `target`.
     pub fn set_jmp(&mut self, site: &Label, target: u64) {
         let at = self.label_offset(site);
-        let rel = jmp_rel32(self.label_addr(site), target);
-        self.bytes[at + 1..at + 5].copy_from_slice(&rel.to_le_bytes());
+        let addr = self.label_addr(site);
+        set_rel32(&mut self.bytes[at..], addr, target);
     }
 
     /// Its offset from the start of the code.
@@ -981,6 +1023,14 @@ impl Emitter {
     pub fn patchable_jmp(&mut self, site: &mut Label) {
         self.bind(site);
         self.asm.db(&[JMP_REL32, 0, 0, 0, 0]).expect("db");
+    }
+
+    /// A `jcc rel32` that can be re-pointed like [`Emitter::patchable_jmp`].
+    pub fn patchable_jcc(&mut self, cc: Cc, site: &mut Label) {
+        self.bind(site);
+        self.asm
+            .db(&[0x0f, 0x80 | cc_code(cc), 0, 0, 0, 0])
+            .expect("db");
     }
 
     /// Encodes everything at address `ip`.

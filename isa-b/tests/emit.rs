@@ -124,3 +124,36 @@ fn text_of(bytes: &[u8]) -> Vec<String> {
         .map(|i| i.text)
         .collect()
 }
+
+#[test]
+fn a_patchable_conditional_jump_is_rel32_and_can_be_repointed() {
+    let mut buf = CodeBuffer::new(1 << 20).unwrap();
+    // f(x): cmp x, 0; je (patchable) -> a or b; mov eax, 3; ret
+    let mut e = Emitter::new();
+    let mut site = e.label();
+    let (mut a, mut b) = (e.label(), e.label());
+    e.alu_ri(Alu::Cmp, W::B64, Gpr::Rdi, 0);
+    e.patchable_jcc(Cc::E, &mut site);
+    e.mov_ri(Gpr::Rax, 3);
+    e.ret();
+    e.bind(&mut a);
+    e.mov_ri(Gpr::Rax, 1);
+    e.ret();
+    e.bind(&mut b);
+    e.mov_ri(Gpr::Rax, 2);
+    e.ret();
+    let at = buf.next_addr(64).unwrap();
+    let mut code = e.assemble(at);
+    let a_addr = code.label_addr(&a);
+    code.set_jmp(&site, a_addr);
+    let f = buf.commit(&code.bytes).unwrap();
+    let call =
+        |f: u64, x: u64| unsafe { std::mem::transmute::<u64, extern "C" fn(u64) -> u64>(f)(x) };
+    assert_eq!((call(f, 0), call(f, 5)), (1, 3));
+    let site_addr = code.label_addr(&site);
+    let text = disassemble(buf.code(site_addr, 6), site_addr);
+    assert_eq!(text.len(), 1);
+    assert!(text[0].text.starts_with("je "), "{}", text[0].text);
+    buf.patch_jmp(site_addr, code.label_addr(&b));
+    assert_eq!((call(f, 0), call(f, 5)), (2, 3));
+}
