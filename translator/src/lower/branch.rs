@@ -3,7 +3,7 @@
 //! back to the dispatcher.
 
 use super::{Cold, Lower, ADDR, T0, T1, T2};
-use crate::abi::Reason;
+use crate::abi::{Reason, INSTRET, STOP_SLOT};
 use crate::cache::{JUMP_ENTRY_SHIFT, JUMP_TABLE_MASK};
 use isa_a::format::{Load, B, J};
 use isa_b::{Alu, Cc, Gpr, Mem, Shift, W};
@@ -11,34 +11,47 @@ use isa_b::{Alu, Cc, Gpr, Mem, Shift, W};
 impl Lower<'_> {
     pub(super) fn branch(&mut self, a: B, cc: Cc) {
         let n = self.idx + 1;
+        let target = self.pc.wrapping_add(a.off as i64 as u64);
+        if n < self.insns.len() {
+            self.compare(a);
+            return self.inner_branch(cc, target);
+        }
+        // The block's end. The budget is checked first, once for both ways: the branch itself
+        // is then one patchable `jcc` straight to the taken target's code.
+        self.advance_instret(n);
+        let budget = self.e.label();
+        self.e
+            .alu_rm(Alu::Cmp, W::B64, INSTRET, Mem::at(Gpr::Rsp, STOP_SLOT));
+        self.e.jcc(Cc::Ae, budget);
+        self.cold.push(Cold::BranchBudget {
+            entry: budget,
+            branch: a,
+            cc,
+            target,
+            next: self.next_pc(),
+        });
+        self.compare(a);
+        if self.keeps_allocation(target) {
+            self.e.jcc(cc, self.body_start);
+            self.epilogue();
+            self.chain(None, self.next_pc());
+        } else {
+            self.epilogue();
+            self.chain(Some(cc), target);
+            self.chain(None, self.next_pc());
+        }
+        self.ended = true;
+    }
+
+    /// Sets the flags for branch `a`: `rs1` compared with `rs2`.
+    pub(super) fn compare(&mut self, a: B) {
         let x = self.read(a.rs1, T1);
-        let taken = self.e.label();
         if a.rs2.num() == 0 {
             self.e.alu_ri(Alu::Cmp, W::B64, x, 0);
         } else {
             let y = self.read(a.rs2, T2);
             self.e.alu_rr(Alu::Cmp, W::B64, x, y);
         }
-        let target = self.pc.wrapping_add(a.off as i64 as u64);
-        if n < self.insns.len() {
-            return self.inner_branch(cc, target);
-        }
-        self.advance_instret(n);
-        if self.keeps_allocation(target) {
-            let mut back = taken;
-            self.e.jcc(cc, back);
-            self.epilogue();
-            self.goto(self.next_pc());
-            self.e.bind(&mut back);
-            self.loop_back();
-            return;
-        }
-        self.epilogue();
-        self.e.jcc(cc, taken);
-        self.goto(self.next_pc());
-        let mut taken = taken;
-        self.e.bind(&mut taken);
-        self.goto(target);
     }
 
     /// A branch inside a superblock (flags set by its compare): taken leaves through cold

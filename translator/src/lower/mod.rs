@@ -59,6 +59,15 @@ enum Cold {
     Chain { stub: Label, site: Label, pc: u64 },
     /// The indirect-jump budget exit and lookup miss: `cpu.pc = rsi`.
     ExitToAddr { entry: Label, reason: Reason },
+    /// The budget ran out at a block-ending branch: its compare redone, out to whichever
+    /// side it takes.
+    BranchBudget {
+        entry: Label,
+        branch: isa_a::format::B,
+        cc: isa_b::Cc,
+        target: u64,
+        next: u64,
+    },
     /// The taken side of a branch inside a superblock: `retired` instructions count, then on
     /// to `target` as a block end would.
     Taken {
@@ -456,16 +465,25 @@ impl Lower<'_> {
             retired: 0,
             restore: false,
         });
+        self.chain(None, target);
+        self.ended = true;
+    }
+
+    /// A patchable jump (conditional on `cc`, or not) to guest `target`'s code, starting as a
+    /// stub into the dispatcher, which patches it once that code exists.
+    fn chain(&mut self, cc: Option<isa_b::Cc>, target: u64) {
         let mut site = self.e.label();
         let stub = self.e.label();
-        self.e.patchable_jmp(&mut site);
+        match cc {
+            Some(cc) => self.e.patchable_jcc(cc, &mut site),
+            None => self.e.patchable_jmp(&mut site),
+        }
         self.cold.push(Cold::Chain {
             stub,
             site,
             pc: target,
         });
         self.chains.push(ChainSite { site, stub, target });
-        self.ended = true;
     }
 
     /// A cold helper call of this instruction, entered at `slow`; returns the label to resume
@@ -576,6 +594,22 @@ impl Lower<'_> {
                     self.e.lea_label(T2, site);
                     self.e.mov_ri(T0, Reason::Chain as i64);
                     self.e.jmp(self.exit);
+                }
+                Cold::BranchBudget {
+                    mut entry,
+                    branch,
+                    cc,
+                    target,
+                    next,
+                } => {
+                    self.e.bind(&mut entry);
+                    self.compare(branch);
+                    self.epilogue();
+                    let mut taken = self.e.label();
+                    self.e.jcc(cc, taken);
+                    self.leave(next, Reason::Budget, 0);
+                    self.e.bind(&mut taken);
+                    self.leave(target, Reason::Budget, 0);
                 }
                 Cold::Taken {
                     mut entry,
