@@ -459,3 +459,59 @@ fn a_superblock_exits_and_stops_where_the_interpreter_does() {
         }
     }
 }
+
+/// amomin/amomax (signed and unsigned, word and doubleword) against memory and register
+/// values of both signs, the boundaries included.
+#[test]
+fn amo_min_max_match_the_interpreter() {
+    use isa_a::format::Amo;
+    use isa_a::XReg;
+    let x = XReg::new;
+    let amo = |rd, rs1, rs2| Amo {
+        rd: x(rd),
+        rs1: x(rs1),
+        rs2: x(rs2),
+        aq: false,
+        rl: false,
+    };
+    let ops: [fn(Amo) -> Insn; 8] = [
+        Insn::AmominW,
+        Insn::AmomaxW,
+        Insn::AmominuW,
+        Insn::AmomaxuW,
+        Insn::AmominD,
+        Insn::AmomaxD,
+        Insn::AmominuD,
+        Insn::AmomaxuD,
+    ];
+    let values = [
+        0u64,
+        1,
+        u64::MAX,
+        0x7fff_ffff,
+        0x8000_0000,
+        0xffff_ffff,
+        0x1_0000_0000,
+        i64::MIN as u64,
+        i64::MAX as u64,
+        0x1234_5678_9abc_def0,
+    ];
+    for op in ops {
+        // Two in a row: the second sees the first's result.
+        let code = [op(amo(10, 11, 12)), op(amo(13, 11, 14))];
+        for (k, &v) in values.iter().enumerate() {
+            for seed in 1..4 {
+                let mut s = Start {
+                    x: [0; 32],
+                    f: [0; 32],
+                    fcsr: 0,
+                    scratch_seed: seed,
+                };
+                s.x[11] = SCRATCH + 8 * (k as u64 + seed);
+                s.x[12] = v;
+                s.x[14] = values[(k + 3) % values.len()];
+                compare_code(&code, &s);
+            }
+        }
+    }
+}

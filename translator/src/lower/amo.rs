@@ -1,5 +1,5 @@
 //! A: atomics as host atomics on guest memory. `amoswap` is `xchg`, `amoadd` `lock xadd`,
-//! and/or/xor a `lock cmpxchg` loop; `lr`/`sc` keep the interpreter's reservation (address
+//! and/or/xor and min/max a `lock cmpxchg` loop; `lr`/`sc` keep the interpreter's reservation (address
 //! and the value read) in the `Cpu`, and `sc` is a `lock cmpxchg` against that value.
 //! Misaligned and past-the-limit addresses go to the helper (the interpreter's trap).
 //!
@@ -25,6 +25,11 @@ pub enum Rmw {
     And,
     Or,
     Xor,
+    /// Signed and unsigned minimum and maximum.
+    Min,
+    Max,
+    Minu,
+    Maxu,
 }
 
 fn width(bits: u32) -> W {
@@ -82,17 +87,27 @@ impl Lower<'_> {
                 self.e.lock_xadd(w, m, T1);
                 self.atomic_result(a.rd, T1, bits);
             }
-            Rmw::And | Rmw::Or | Rmw::Xor => {
-                let alu = match op {
-                    Rmw::And => Alu::And,
-                    Rmw::Or => Alu::Or,
-                    _ => Alu::Xor,
-                };
+            _ => {
                 // rax = old; retry while another hart changed it.
                 let mut again = self.e.label();
                 self.e.bind(&mut again);
                 self.e.mov_rr(W::B64, T2, T0);
-                self.e.alu_rr(alu, w, T2, T1);
+                match op {
+                    Rmw::And => self.e.alu_rr(Alu::And, w, T2, T1),
+                    Rmw::Or => self.e.alu_rr(Alu::Or, w, T2, T1),
+                    Rmw::Xor => self.e.alu_rr(Alu::Xor, w, T2, T1),
+                    _ => {
+                        // new = rs2 when it is below (min) or above (max) the old value.
+                        let cc = match op {
+                            Rmw::Min => Cc::L,
+                            Rmw::Max => Cc::G,
+                            Rmw::Minu => Cc::B,
+                            _ => Cc::A,
+                        };
+                        self.e.alu_rr(Alu::Cmp, w, T1, T0);
+                        self.e.cmov(cc, T2, T1);
+                    }
+                }
                 self.access_here(true);
                 self.e.lock_cmpxchg(w, m, T2);
                 self.e.jcc(Cc::Ne, again);

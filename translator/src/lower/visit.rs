@@ -94,10 +94,10 @@ impl Visitor for Lower<'_> {
     fn amoxor_w(&mut self, a: Amo) { self.amo(a, Rmw::Xor, 32) }
     fn amoand_w(&mut self, a: Amo) { self.amo(a, Rmw::And, 32) }
     fn amoor_w(&mut self, a: Amo) { self.amo(a, Rmw::Or, 32) }
-    fn amomin_w(&mut self, _: Amo) { self.helper() }
-    fn amomax_w(&mut self, _: Amo) { self.helper() }
-    fn amominu_w(&mut self, _: Amo) { self.helper() }
-    fn amomaxu_w(&mut self, _: Amo) { self.helper() }
+    fn amomin_w(&mut self, a: Amo) { self.amo(a, Rmw::Min, 32) }
+    fn amomax_w(&mut self, a: Amo) { self.amo(a, Rmw::Max, 32) }
+    fn amominu_w(&mut self, a: Amo) { self.amo(a, Rmw::Minu, 32) }
+    fn amomaxu_w(&mut self, a: Amo) { self.amo(a, Rmw::Maxu, 32) }
     fn lr_d(&mut self, a: Lr) { self.lr(a, 64) }
     fn sc_d(&mut self, a: Amo) { self.sc(a, 64) }
     fn amoswap_d(&mut self, a: Amo) { self.amo(a, Rmw::Swap, 64) }
@@ -105,10 +105,10 @@ impl Visitor for Lower<'_> {
     fn amoxor_d(&mut self, a: Amo) { self.amo(a, Rmw::Xor, 64) }
     fn amoand_d(&mut self, a: Amo) { self.amo(a, Rmw::And, 64) }
     fn amoor_d(&mut self, a: Amo) { self.amo(a, Rmw::Or, 64) }
-    fn amomin_d(&mut self, _: Amo) { self.helper() }
-    fn amomax_d(&mut self, _: Amo) { self.helper() }
-    fn amominu_d(&mut self, _: Amo) { self.helper() }
-    fn amomaxu_d(&mut self, _: Amo) { self.helper() }
+    fn amomin_d(&mut self, a: Amo) { self.amo(a, Rmw::Min, 64) }
+    fn amomax_d(&mut self, a: Amo) { self.amo(a, Rmw::Max, 64) }
+    fn amominu_d(&mut self, a: Amo) { self.amo(a, Rmw::Minu, 64) }
+    fn amomaxu_d(&mut self, a: Amo) { self.amo(a, Rmw::Maxu, 64) }
     fn flw(&mut self, a: FLoad) { self.fload(a, W::B32) }
     fn fsw(&mut self, a: FStore) { self.fstore(a, W::B32) }
     fn fmadd_s(&mut self, a: R4) { self.fma_s(a, Fma::MulAdd) }
