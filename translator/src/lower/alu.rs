@@ -135,9 +135,24 @@ impl Lower<'_> {
             return;
         }
         let t = self.target(a.rd, &[]);
-        self.read_into(a.rs1, t);
-        self.e.shift_ri(op, W::B32, t, a.shamt as u8);
-        self.e.sx(W::B32, t, t);
+        match op {
+            // Sign-extended first, the 64-bit shift gives the sign-extended result.
+            Shift::Sar => {
+                let s = self.read(a.rs1, t);
+                self.e.sx(W::B32, t, s);
+                self.e.shift_ri(Shift::Sar, W::B64, t, a.shamt as u8);
+            }
+            // Bit 31 of the result is clear: x86's zero extension is the sign extension.
+            Shift::Shr if a.shamt > 0 => {
+                self.read_into(a.rs1, t);
+                self.e.shift_ri(Shift::Shr, W::B32, t, a.shamt as u8);
+            }
+            _ => {
+                self.read_into(a.rs1, t);
+                self.e.shift_ri(op, W::B32, t, a.shamt as u8);
+                self.e.sx(W::B32, t, t);
+            }
+        }
         self.write(a.rd, t);
     }
 
