@@ -181,6 +181,9 @@ pub enum Sse {
     Mul,
     Div,
     Sqrt,
+    /// x86's `min`/`max`: the second operand when either is a NaN or both are zeros.
+    Min,
+    Max,
 }
 
 /// Fused multiply-adds on doubles, `d = ±(d * a) ± b` (x86's 213 forms).
@@ -851,6 +854,8 @@ impl Emitter {
             Sse::Mul => a.mulsd(d, m),
             Sse::Div => a.divsd(d, m),
             Sse::Sqrt => a.sqrtsd(d, m),
+            Sse::Min => a.minsd(d, m),
+            Sse::Max => a.maxsd(d, m),
         })
         .expect("sse");
     }
@@ -942,6 +947,8 @@ impl Emitter {
             Sse::Mul => a.mulss(d, m),
             Sse::Div => a.divss(d, m),
             Sse::Sqrt => a.sqrtss(d, m),
+            Sse::Min => a.minss(d, m),
+            Sse::Max => a.maxss(d, m),
         })
         .expect("sse");
     }

@@ -515,3 +515,74 @@ fn amo_min_max_match_the_interpreter() {
         }
     }
 }
+
+/// fmin/fmax/fclass in both precisions on the values where they are subtle: signed zeros,
+/// infinities, subnormals, quiet and signalling NaNs, and singles that are not NaN-boxed.
+#[test]
+fn fmin_fmax_fclass_match_the_interpreter() {
+    use isa_a::format::{FMvX, FR};
+    use isa_a::{FReg, XReg};
+    let (x, f) = (XReg::new, FReg::new);
+    let fr = |rd, rs1, rs2| FR {
+        rd: f(rd),
+        rs1: f(rs1),
+        rs2: f(rs2),
+    };
+    let class = |rd, rs1| FMvX {
+        rd: x(rd),
+        rs1: f(rs1),
+    };
+    let code = [
+        Insn::FminD(fr(3, 1, 2)),
+        Insn::FmaxD(fr(4, 1, 2)),
+        Insn::FminS(fr(5, 1, 2)),
+        Insn::FmaxS(fr(6, 1, 2)),
+        Insn::FclassD(class(10, 1)),
+        Insn::FclassD(class(11, 2)),
+        Insn::FclassS(class(12, 1)),
+        Insn::FclassS(class(13, 2)),
+        Insn::FclassD(class(14, 3)),
+        Insn::FclassS(class(15, 6)),
+        Insn::Csrrs(isa_a::format::Csr {
+            rd: x(16),
+            rs1: x(0),
+            csr: 1,
+        }),
+    ];
+    let box32 = |v: u32| v as u64 | 0xffff_ffff_0000_0000;
+    let values = [
+        0.0f64.to_bits(),
+        (-0.0f64).to_bits(),
+        1.5f64.to_bits(),
+        (-2.0f64).to_bits(),
+        f64::INFINITY.to_bits(),
+        f64::NEG_INFINITY.to_bits(),
+        f64::NAN.to_bits(),
+        0x7ff0_0000_0000_0001, // signalling NaN
+        0xfff8_0000_0000_0001, // negative quiet NaN with a payload
+        5e-324f64.to_bits(),
+        (-2.2250738585072014e-308f64).to_bits(),
+        box32(0.0f32.to_bits()),
+        box32((-0.0f32).to_bits()),
+        box32(1.5f32.to_bits()),
+        box32(f32::NEG_INFINITY.to_bits()),
+        box32(f32::NAN.to_bits()),
+        box32(0x7f80_0001),    // signalling NaN
+        box32(1),              // subnormal
+        box32(0x8080_0000),    // negative smallest normal
+        0x0000_0000_3fc0_0000, // 1.5f not boxed
+    ];
+    for &a in &values {
+        for &b in &values {
+            let mut s = Start {
+                x: [0; 32],
+                f: [0; 32],
+                fcsr: 0,
+                scratch_seed: 1,
+            };
+            s.f[1] = a;
+            s.f[2] = b;
+            compare_code(&code, &s);
+        }
+    }
+}

@@ -24,7 +24,7 @@ fn box_half(r: FReg) -> Mem {
 
 impl Lower<'_> {
     /// Jumps to `slow` unless every register of `rs` holds a NaN-boxed single.
-    fn boxed(&mut self, rs: &[FReg], slow: Label) {
+    pub(super) fn boxed(&mut self, rs: &[FReg], slow: Label) {
         for &r in rs {
             self.e.alu_mi(Alu::Cmp, W::B32, box_half(r), -1);
             self.e.jcc(Cc::Ne, slow);
@@ -39,13 +39,13 @@ impl Lower<'_> {
     }
 
     /// `f[rd] =` the single in xmm0, boxed.
-    fn store_boxed(&mut self, rd: FReg) {
+    pub(super) fn store_boxed(&mut self, rd: FReg) {
         self.e.movd_rx(T0, Xmm::X0);
         self.fwrite_single(rd, T0);
     }
 
     /// Ends a native single-precision instruction: its slow path is the helper.
-    fn resume_s(&mut self, slow: Label) {
+    pub(super) fn resume_s(&mut self, slow: Label) {
         let mut resume = self.slow_path(slow);
         self.e.bind(&mut resume);
     }

@@ -14,6 +14,7 @@ mod amo;
 mod branch;
 mod fp;
 mod fp_s;
+mod fp_select;
 mod fregs;
 mod mem;
 mod visit;

@@ -1,9 +1,11 @@
 //! The lowering as a [`Visitor`]: one line per instruction. Whatever is not lowered natively
-//! (singles, the rarer doubles, CSRs, amomin/amomax) runs through the interpreter's helper: exact by construction.
+//! (conversions between FP and unsigned integers, CSRs other than the FP ones) runs through
+//! the interpreter's helper: exact by construction.
 
 use super::alu::DivKind;
 use super::amo::Rmw;
 use super::fp::{CsrOp, Sign};
+use super::fp_select::Prec;
 use super::mem::Width;
 use super::Lower;
 use crate::abi::Reason;
@@ -123,8 +125,8 @@ impl Visitor for Lower<'_> {
     fn fsgnj_s(&mut self, a: FR) { self.fsgnj_s(a, Sign::Copy) }
     fn fsgnjn_s(&mut self, a: FR) { self.fsgnj_s(a, Sign::Negate) }
     fn fsgnjx_s(&mut self, a: FR) { self.fsgnj_s(a, Sign::Xor) }
-    fn fmin_s(&mut self, _: FR) { self.helper() }
-    fn fmax_s(&mut self, _: FR) { self.helper() }
+    fn fmin_s(&mut self, a: FR) { self.fminmax(a, Prec::S, false) }
+    fn fmax_s(&mut self, a: FR) { self.fminmax(a, Prec::S, true) }
     fn fcvt_w_s(&mut self, a: FToX) { self.fcvt_int_s(a, W::B32) }
     fn fcvt_wu_s(&mut self, _: FToX) { self.helper() }
     fn fcvt_l_s(&mut self, a: FToX) { self.fcvt_int_s(a, W::B64) }
@@ -133,7 +135,7 @@ impl Visitor for Lower<'_> {
     fn feq_s(&mut self, a: FCmp) { self.fcmp_s(a, Cc::E) }
     fn flt_s(&mut self, a: FCmp) { self.fcmp_s(a, Cc::A) }
     fn fle_s(&mut self, a: FCmp) { self.fcmp_s(a, Cc::Ae) }
-    fn fclass_s(&mut self, _: FMvX) { self.helper() }
+    fn fclass_s(&mut self, a: FMvX) { self.fclass(a, Prec::S) }
     fn fcvt_s_w(&mut self, a: XToF) { self.fcvt_s_int(a, W::B32, true) }
     fn fcvt_s_wu(&mut self, a: XToF) { self.fcvt_s_int(a, W::B32, false) }
     fn fcvt_s_l(&mut self, a: XToF) { self.fcvt_s_int(a, W::B64, true) }
@@ -153,14 +155,14 @@ impl Visitor for Lower<'_> {
     fn fsgnj_d(&mut self, a: FR) { self.fsgnj_d(a, Sign::Copy) }
     fn fsgnjn_d(&mut self, a: FR) { self.fsgnj_d(a, Sign::Negate) }
     fn fsgnjx_d(&mut self, a: FR) { self.fsgnj_d(a, Sign::Xor) }
-    fn fmin_d(&mut self, _: FR) { self.helper() }
-    fn fmax_d(&mut self, _: FR) { self.helper() }
+    fn fmin_d(&mut self, a: FR) { self.fminmax(a, Prec::D, false) }
+    fn fmax_d(&mut self, a: FR) { self.fminmax(a, Prec::D, true) }
     fn fcvt_s_d(&mut self, a: F1rm) { self.fcvt_s_d(a) }
     fn fcvt_d_s(&mut self, a: F1rm) { self.fcvt_d_s(a) }
     fn feq_d(&mut self, a: FCmp) { self.fcmp_d(a, Cc::E) }
     fn flt_d(&mut self, a: FCmp) { self.fcmp_d(a, Cc::A) }
     fn fle_d(&mut self, a: FCmp) { self.fcmp_d(a, Cc::Ae) }
-    fn fclass_d(&mut self, _: FMvX) { self.helper() }
+    fn fclass_d(&mut self, a: FMvX) { self.fclass(a, Prec::D) }
     fn fcvt_w_d(&mut self, a: FToX) { self.fcvt_int_d(a, W::B32) }
     fn fcvt_wu_d(&mut self, _: FToX) { self.helper() }
     fn fcvt_l_d(&mut self, a: FToX) { self.fcvt_int_d(a, W::B64) }
