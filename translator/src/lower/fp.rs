@@ -32,12 +32,27 @@ pub enum Sign {
 }
 
 impl Lower<'_> {
-    /// xmm0 holds the result for `rd`: a NaN goes to the helper, anything else is stored.
-    fn fp_result(&mut self, rd: FReg) {
+    /// Where to compute a double for `rd`: its mirror when no other source of the instruction
+    /// (`others`) is read from that register after it is first written, else xmm0. A NaN
+    /// result then leaves through the helper, which reloads the mirrors: the clobbered one
+    /// comes back from the `Cpu`.
+    fn fp_dest(&self, rd: FReg, others: &[FReg]) -> Xmm {
+        match self.fregs[rd.num()] {
+            Some(m) if !others.contains(&rd) => m,
+            _ => Xmm::X0,
+        }
+    }
+
+    /// `d` holds the result for `rd`: a NaN goes to the helper, anything else is stored.
+    fn fp_result(&mut self, rd: FReg, d: Xmm) {
         let slow = self.e.label();
-        self.e.is_nan_sd(Xmm::X0);
+        self.e.is_nan_sd(d);
         self.e.jcc(Cc::P, slow);
-        self.fwrite_x0(rd);
+        if d == Xmm::X0 {
+            self.fwrite_x0(rd);
+        } else {
+            self.e.store_sd(f_slot(rd), d);
+        }
         let mut resume = self.slow_path(slow);
         self.e.bind(&mut resume);
     }
@@ -46,30 +61,41 @@ impl Lower<'_> {
         if a.rm != Rm::Dyn {
             return self.helper();
         }
-        self.fload_into(Xmm::X0, a.rs1);
+        let d = self.fp_dest(a.rd, &[a.rs2]);
+        if self.fregs[a.rs1.num()] != Some(d) {
+            self.fload_into(d, a.rs1);
+        } else {
+            self.freads[a.rs1.num()] += 1;
+        }
         let y = self.fsrc(a.rs2);
-        self.e.sse_m(op, Xmm::X0, y);
-        self.fp_result(a.rd);
+        self.e.sse_m(op, d, y);
+        self.fp_result(a.rd, d);
     }
 
     pub(super) fn fsqrt_d(&mut self, a: F1rm) {
         if a.rm != Rm::Dyn {
             return self.helper();
         }
+        let d = self.fp_dest(a.rd, &[]);
         let x = self.fsrc(a.rs1);
-        self.e.sse_m(Sse::Sqrt, Xmm::X0, x);
-        self.fp_result(a.rd);
+        self.e.sse_m(Sse::Sqrt, d, x);
+        self.fp_result(a.rd, d);
     }
 
     pub(super) fn fma_d(&mut self, a: R4, op: Fma) {
         if a.rm != Rm::Dyn {
             return self.helper();
         }
-        self.fload_into(Xmm::X0, a.rs1);
+        let d = self.fp_dest(a.rd, &[a.rs2, a.rs3]);
+        if self.fregs[a.rs1.num()] != Some(d) {
+            self.fload_into(d, a.rs1);
+        } else {
+            self.freads[a.rs1.num()] += 1;
+        }
         let y = self.fread(a.rs2, Xmm::X1);
         let z = self.fsrc(a.rs3);
-        self.e.fma_m(op, Xmm::X0, y, z);
-        self.fp_result(a.rd);
+        self.e.fma_m(op, d, y, z);
+        self.fp_result(a.rd, d);
     }
 
     /// `feq` (quiet: NV only for a signalling NaN, as `ucomisd`), `flt`/`fle` (signalling:
