@@ -785,6 +785,11 @@ impl Emitter {
         self.asm.jmp(ca::qword_ptr(mem(m))).expect("jmp mem");
     }
 
+    /// `call l`.
+    pub fn call_label(&mut self, l: Label) {
+        self.asm.call(l.0).expect("call label");
+    }
+
     pub fn call_reg(&mut self, r: Gpr) {
         self.asm.call(r64(r)).expect("call reg");
     }

@@ -201,6 +201,25 @@ pub unsafe extern "C" fn helper(ctx: *mut Ctx, cpu: *mut Cpu, d: *const Decoded)
     }
 }
 
+/// [`helper`] for instruction `idx` of the block whose instructions start at `insns` and
+/// whose guest code starts at `start`: sets `cpu.pc` to that instruction's first.
+///
+/// # Safety
+/// As [`helper`]; `insns` points at the block's instructions, of which there are more than
+/// `idx`.
+pub unsafe extern "C" fn helper_at(
+    ctx: *mut Ctx,
+    cpu: *mut Cpu,
+    insns: *const Decoded,
+    idx: u64,
+    start: u64,
+) -> u64 {
+    let insns = std::slice::from_raw_parts(insns, idx as usize + 1);
+    let before: u64 = insns[..idx as usize].iter().map(|d| d.len as u64).sum();
+    (*cpu).pc = start.wrapping_add(before);
+    helper(ctx, cpu, &insns[idx as usize])
+}
+
 /// Writes every mapped guest register back to the `Cpu`.
 pub fn spill(e: &mut Emitter) {
     for (g, h) in MAPPED {

@@ -104,6 +104,9 @@ pub struct Lower<'a> {
     stolen: Vec<Pair>,
     /// The register holding the current memory instruction's guest address.
     addr: Gpr,
+    /// The block's helper thunk, and whether anything calls it.
+    thunk: Label,
+    thunk_used: bool,
     /// Where the body starts, after the prologue: a branch back to the block's own start
     /// jumps here, keeping the block's allocation (see [`Lower::loop_back`]).
     body_start: Label,
@@ -146,6 +149,9 @@ pub fn lower(insns: &[Decoded], pc: u64, at: u64, exit_addr: u64, jump_table: u6
     l.prologue();
     l.body();
     l.emit_cold();
+    if l.thunk_used {
+        l.emit_thunk();
+    }
     let mut exit = l.exit;
     l.e.bind(&mut exit);
     l.e.jmp_abs(exit_addr);
@@ -245,6 +251,7 @@ impl<'a> Lower<'a> {
         let mut e = Emitter::new();
         let exit = e.label();
         let body_start = e.label();
+        let thunk = e.label();
         Lower {
             e,
             insns,
@@ -266,6 +273,8 @@ impl<'a> Lower<'a> {
             fregs: [None; 32],
             freads: [0; 32],
             addr: ADDR,
+            thunk,
+            thunk_used: false,
             body_start,
         }
     }
@@ -523,38 +532,48 @@ impl Lower<'_> {
         });
     }
 
-    /// The helper call for instruction `idx`: registers written back, pc and instret exact,
-    /// and out through the exit on a trap.
+    /// The helper call for instruction `idx`: two instructions here, the rest in the block's
+    /// one helper thunk ([`Lower::emit_thunk`]).
     fn call_helper(&mut self, idx: usize) {
-        let pc = self.pc_of(idx);
-        self.spill();
-        self.e.lea(T0, Mem::at(INSTRET, idx as i32));
-        self.e.store(W::B64, abi::instret_slot(), T0);
-        self.set_pc(pc);
-        self.e.load(W::B64, Gpr::Rdi, Mem::at(Gpr::Rsp, CTX_SLOT));
-        self.e.mov_rr(W::B64, Gpr::Rsi, CPU);
-        self.e
-            .mov_ri(Gpr::Rdx, &self.insns[idx] as *const Decoded as i64);
-        self.e.mov_ri(T0, abi::helper as *const () as i64);
-        self.e.call_reg(T0);
-        self.reload();
-        self.reload_mirrors();
-        let trapped = self.e.label();
-        self.e.alu_rr(Alu::Test, W::B32, T0, T0);
-        self.e.jcc(isa_b::Cc::Ne, trapped);
-        // The trap exit: rax holds the reason already; count what retired before it.
-        self.cold.push(Cold::Exit {
-            entry: trapped,
-            pc,
-            reason: Reason::Trap,
-            retired: idx,
-            restore: true,
-        });
+        self.e.mov_ri(T0, idx as i64);
+        self.e.call_label(self.thunk);
+        self.thunk_used = true;
     }
 
-    fn pc_of(&self, idx: usize) -> u64 {
-        let before: u64 = self.insns[..idx].iter().map(|d| d.len as u64).sum();
-        self.start.wrapping_add(before)
+    /// The block's helper thunk, called with the instruction's index in eax: registers
+    /// written back, instret exact (pc is set by [`abi::helper_at`]), the interpreter run on
+    /// the instruction, registers reloaded; returns, or on a trap leaves the block through
+    /// its exit.
+    fn emit_thunk(&mut self) {
+        let mut thunk = self.thunk;
+        self.e.bind(&mut thunk);
+        // The call pushed 8 bytes: 8 more keep the stack aligned for the helper.
+        self.e.alu_ri(Alu::Sub, W::B64, Gpr::Rsp, 8);
+        self.spill();
+        self.e.lea(T2, Mem::indexed(INSTRET, T0, 0));
+        self.e.store(W::B64, abi::instret_slot(), T2);
+        self.e
+            .load(W::B64, Gpr::Rdi, Mem::at(Gpr::Rsp, 16 + CTX_SLOT));
+        self.e.mov_rr(W::B64, Gpr::Rsi, CPU);
+        self.e.mov_ri(Gpr::Rdx, self.insns.as_ptr() as i64);
+        self.e.mov_rr(W::B32, Gpr::Rcx, T0);
+        self.e.mov_ri(Gpr::R8, self.start as i64);
+        self.e.mov_ri(T0, abi::helper_at as *const () as i64);
+        self.e.call_reg(T0);
+        self.e.alu_ri(Alu::Add, W::B64, Gpr::Rsp, 8);
+        self.reload();
+        self.reload_mirrors();
+        let mut trapped = self.e.label();
+        self.e.alu_rr(Alu::Test, W::B32, T0, T0);
+        self.e.jcc(isa_b::Cc::Ne, trapped);
+        self.e.ret();
+        // rax holds the reason, the helper set pc, and instret counts what retired before
+        // the instruction; the return address is dropped.
+        self.e.bind(&mut trapped);
+        self.e.load(W::B64, INSTRET, abi::instret_slot());
+        self.e.alu_ri(Alu::Add, W::B64, Gpr::Rsp, 8);
+        self.epilogue();
+        self.e.jmp(self.exit);
     }
 
     fn emit_cold(&mut self) {
