@@ -14,6 +14,9 @@ use std::fs::File;
 use std::io;
 use std::os::fd::FromRawFd;
 
+/// The host's cache line: a store within one is seen whole by other cores' instruction fetch.
+const CACHE_LINE: u64 = 64;
+
 /// Capacities are whole multiples of this.
 pub const CHUNK: usize = 1 << 20;
 
@@ -86,14 +89,27 @@ impl CodeBuffer {
         self.used = 0;
     }
 
-    /// Re-points the 5-byte `jmp rel32` at executable address `site` to `target`. The rel32 is
-    /// written with one aligned-or-not 4-byte store; a single thread sees either target.
-    pub fn patch_jmp(&mut self, site: u64, target: u64) {
+    /// Re-points the 5-byte `jmp rel32` at executable address `site` to `target`, while other
+    /// threads may be running it: the rel32 is written with one 4-byte store, which a thread
+    /// fetching the jump sees whole (old or new target) when the four bytes lie in one cache
+    /// line. When they do not (3 of 64 places), nothing is written and this returns false:
+    /// the jump keeps its target.
+    pub fn patch_jmp(&mut self, site: u64, target: u64) -> bool {
         let off = site.wrapping_sub(self.exec_addr(0)) as usize;
         assert!(off + 5 <= self.used, "patch site outside the code");
         assert_eq!(self.rw[off], JMP_REL32, "patch site is not a jmp rel32");
+        if (site + 1) / CACHE_LINE != (site + 4) / CACHE_LINE {
+            return false;
+        }
         let rel = jmp_rel32(site, target);
-        self.rw[off + 1..off + 5].copy_from_slice(&rel.to_le_bytes());
+        // SAFETY: off + 1..off + 5 is inside the mapping (checked above). An unaligned
+        // 4-byte store is one instruction; the asm makes sure it is not split up.
+        unsafe {
+            let p = self.rw.as_mut_ptr().add(off + 1);
+            std::arch::asm!("mov dword ptr [{p}], {v:e}", p = in(reg) p, v = in(reg) rel,
+                options(nostack, preserves_flags));
+        }
+        true
     }
 
     /// The bytes of executable code at `addr..addr+len`.
