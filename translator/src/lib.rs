@@ -38,7 +38,7 @@ pub mod fault;
 mod lower;
 mod testmem;
 
-pub use cache::{CodeCache, Translated};
+pub use cache::{CacheStats, CodeCache, Translated};
 pub use engine::{BlockSummary, Engine, LogFlags, Mode, Stats, HOT};
 pub use testmem::TestMemory;
 
