@@ -89,18 +89,13 @@ impl CodeBuffer {
         self.used = 0;
     }
 
-    /// Re-points the 5-byte `jmp rel32` at executable address `site` to `target`, while other
-    /// threads may be running it: the rel32 is written with one 4-byte store, which a thread
-    /// fetching the jump sees whole (old or new target) when the four bytes lie in one cache
-    /// line. When they do not (3 of 64 places), nothing is written and this returns false:
-    /// the jump keeps its target.
-    pub fn patch_jmp(&mut self, site: u64, target: u64) -> bool {
+    /// Re-points the 5-byte `jmp rel32` at executable address `site` to `target`. Other
+    /// threads may be running it only if its rel32 lies in one cache line (see
+    /// [`CodeBuffer::patch_jmp_live`]).
+    pub fn patch_jmp(&mut self, site: u64, target: u64) {
         let off = site.wrapping_sub(self.exec_addr(0)) as usize;
         assert!(off + 5 <= self.used, "patch site outside the code");
         assert_eq!(self.rw[off], JMP_REL32, "patch site is not a jmp rel32");
-        if (site + 1) / CACHE_LINE != (site + 4) / CACHE_LINE {
-            return false;
-        }
         let rel = jmp_rel32(site, target);
         // SAFETY: off + 1..off + 5 is inside the mapping (checked above). An unaligned
         // 4-byte store is one instruction; the asm makes sure it is not split up.
@@ -109,6 +104,17 @@ impl CodeBuffer {
             std::arch::asm!("mov dword ptr [{p}], {v:e}", p = in(reg) p, v = in(reg) rel,
                 options(nostack, preserves_flags));
         }
+    }
+
+    /// [`CodeBuffer::patch_jmp`] while other threads may be running the jump: a thread
+    /// fetching it sees the 4-byte store of its rel32 whole (old or new target) when the
+    /// four bytes lie in one cache line. When they do not (3 of 64 places), a fetch could
+    /// see half of each and jump anywhere: nothing is written and this returns false.
+    pub fn patch_jmp_live(&mut self, site: u64, target: u64) -> bool {
+        if (site + 1) / CACHE_LINE != (site + 4) / CACHE_LINE {
+            return false;
+        }
+        self.patch_jmp(site, target);
         true
     }
 

@@ -70,12 +70,13 @@ fn a_patchable_jump_is_rel32_and_can_be_repointed() {
     assert_eq!(call(f), 1);
     let site_addr = code.label_addr(&site);
     assert_eq!(disassemble(buf.code(site_addr, 5), site_addr).len(), 1);
-    assert!(buf.patch_jmp(site_addr, code.label_addr(&b)));
+    buf.patch_jmp(site_addr, code.label_addr(&b));
     assert_eq!(call(f), 2);
 }
 
 /// Another thread may be running the jump while it is patched: a rel32 split across two
-/// cache lines could be fetched half old, half new, so such a jump is left alone.
+/// cache lines could be fetched half old, half new, so such a jump is left alone while code
+/// may be running.
 #[test]
 fn a_jump_whose_target_straddles_a_cache_line_is_not_patched() {
     let mut buf = CodeBuffer::new(CHUNK).unwrap();
@@ -88,7 +89,7 @@ fn a_jump_whose_target_straddles_a_cache_line_is_not_patched() {
         let site = at + (lead + pad) as u64;
         assert_eq!(site % 64, pad as u64);
         let before = buf.code(site, 5).to_vec();
-        let patched = buf.patch_jmp(site, at);
+        let patched = buf.patch_jmp_live(site, at);
         assert_eq!(
             patched,
             !(60..63).contains(&pad),

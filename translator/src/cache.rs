@@ -40,9 +40,10 @@ pub const JUMP_ENTRY_SHIFT: u32 = 4;
 /// One entry of the indirect-jump table: a guest pc and its host code, which translated code
 /// reads without the lock, pc first, then host, with two loads.
 ///
-/// So that no thread pairs one pc with another's host code, an entry is written once per
-/// generation: host first, then pc (x86 keeps stores in order, and loads too). An entry
-/// taken by one pc is not given to another that collides with it; that one goes through the
+/// So that no thread pairs one pc with another's host code, an empty entry is filled host
+/// first, then pc (x86 keeps stores in order, and loads too), and an entry one pc holds is
+/// given to another that collides with it only while no vCPU runs code of its generation
+/// (always, in a process with one thread); otherwise that pc's jumps go through the
 /// dispatcher.
 #[repr(C)]
 pub struct JumpEntry {
@@ -278,23 +279,46 @@ impl CodeCache {
             .code(t.host, t.host_len)
     }
 
-    /// Makes indirect jumps to `pc` find `host` without leaving translated code, unless
-    /// the entry is another pc's (see [`JumpEntry`]).
+    /// Makes indirect jumps to `pc` find `host` without leaving translated code. An entry
+    /// another pc holds is taken over only while no vCPU runs current code (see
+    /// [`JumpEntry`]); the caller must not be running translated code either.
     pub fn remember_jump(&mut self, pc: u64, host: u64) {
         let e = &self.cur.jump_table[((pc >> 1) & JUMP_TABLE_MASK) as usize];
-        if e.pc.load(Ordering::Relaxed) == EMPTY_PC {
-            e.host.store(host, Ordering::Relaxed);
-            e.pc.store(pc, Ordering::Release);
+        let held = e.pc.load(Ordering::Relaxed);
+        if held == pc || (held != EMPTY_PC && self.runs_current()) {
+            return;
         }
+        e.pc.store(EMPTY_PC, Ordering::Relaxed);
+        e.host.store(host, Ordering::Relaxed);
+        e.pc.store(pc, Ordering::Release);
+    }
+
+    /// Whether some vCPU may be running code of the current generation, so reading its
+    /// lookup table. (One that enters after this needs the lock the caller holds.)
+    fn runs_current(&self) -> bool {
+        let cur = self.cur.id;
+        self.running.iter().any(|w| {
+            w.upgrade()
+                .is_some_and(|r| r.load(Ordering::Acquire) == cur)
+        })
     }
 
     /// Points the chain jump at `site`, in code of `generation`, to `host` (current code),
-    /// unless that generation has been flushed since. Returns whether it patched.
+    /// unless that generation has been flushed since, or the jump cannot be patched while
+    /// other vCPUs run current code (see [`CodeBuffer::patch_jmp_live`]). Returns whether it
+    /// patched. The caller must not be running translated code.
     pub fn patch(&mut self, site: u64, generation: u64, host: u64) -> bool {
         if generation != self.cur.id {
             return false;
         }
-        self.cur.buf.patch_jmp(site, host)
+        if self.cur.buf.patch_jmp_live(site, host) {
+            return true;
+        }
+        if self.runs_current() {
+            return false;
+        }
+        self.cur.buf.patch_jmp(site, host);
+        true
     }
 
     /// Translates the block `insns` at `pc`, unless another vCPU did already; returns its
