@@ -13,7 +13,7 @@
 //!   flush: current generation ──retire──▶ retired (its table emptied, its code kept)
 //!          a fresh buffer + table ──────▶ current (generation + 1)
 //!   reclaim (under the lock, on each dispatch while something is retired):
-//!          retired generation g freed once no vCPU's `running` word is in 1..=g
+//!          retired generation g freed once no vCPU's `running` word is g
 //! ```
 //!
 //! A vCPU sets its `running` word to the current generation under the lock before it enters
@@ -410,21 +410,19 @@ impl CodeCache {
         if self.retired.is_empty() {
             return;
         }
-        // The oldest generation any vCPU runs code of (a vCPU that stores its word after
-        // this loaded it does so under the lock, with the current generation).
-        let mut oldest = u64::MAX;
+        // The generations vCPUs run code of. (A vCPU that stores its word after this loaded
+        // it does so under the lock, with the current generation.) A vCPU stays in the
+        // generation it entered, so the others can go, whatever their age.
+        let mut live = Vec::new();
         self.running.retain(|w| match w.upgrade() {
             Some(r) => {
-                let g = r.load(Ordering::Acquire);
-                if g != 0 {
-                    oldest = oldest.min(g);
-                }
+                live.push(r.load(Ordering::Acquire));
                 true
             }
             None => false,
         });
         let before = self.retired.len();
-        self.retired.retain(|g| g.id >= oldest);
+        self.retired.retain(|g| live.contains(&g.id));
         self.stats.freed += (before - self.retired.len()) as u64;
     }
 }

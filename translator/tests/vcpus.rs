@@ -258,3 +258,103 @@ fn a_block_translated_by_one_vcpu_serves_all() {
     assert_eq!(second.stats().blocks_translated, translated);
     assert_eq!(second.stats().insns_interp, 0);
 }
+
+/// A bus whose loads past the end of memory (which translated code leaves to the helper)
+/// wait for a go-ahead: the vCPU is then held inside translated code.
+struct Gate {
+    mem: TestMemory,
+    inside: std::sync::mpsc::Sender<()>,
+    go: std::sync::mpsc::Receiver<()>,
+}
+
+impl isa_a::Bus for Gate {
+    fn load8(&mut self, a: u64) -> Result<u8, MemFault> {
+        self.mem.load8(a)
+    }
+    fn load16(&mut self, a: u64) -> Result<u16, MemFault> {
+        self.mem.load16(a)
+    }
+    fn load32(&mut self, a: u64) -> Result<u32, MemFault> {
+        self.mem.load32(a)
+    }
+    fn load64(&mut self, a: u64) -> Result<u64, MemFault> {
+        if a < 1 << 16 {
+            return self.mem.load64(a);
+        }
+        self.inside.send(()).unwrap();
+        self.go.recv().unwrap();
+        Ok(41)
+    }
+    fn store8(&mut self, a: u64, v: u8) -> Result<(), MemFault> {
+        self.mem.store8(a, v)
+    }
+    fn store16(&mut self, a: u64, v: u16) -> Result<(), MemFault> {
+        self.mem.store16(a, v)
+    }
+    fn store32(&mut self, a: u64, v: u32) -> Result<(), MemFault> {
+        self.mem.store32(a, v)
+    }
+    fn store64(&mut self, a: u64, v: u64) -> Result<(), MemFault> {
+        self.mem.store64(a, v)
+    }
+    fn fetch16(&mut self, a: u64) -> Result<u16, MemFault> {
+        self.mem.fetch16(a)
+    }
+}
+
+/// Flushes while a vCPU is inside translated code: its buffer stays (and its code goes on
+/// correctly) until it leaves; buffers retired meanwhile that nobody runs are freed at
+/// once, and their fault ranges with them.
+#[test]
+fn a_vcpu_inside_flushed_code_keeps_only_its_own_buffer() {
+    let _serial = serial();
+    let mut mem = TestMemory::new(1 << 16);
+    mem.load_code(
+        0x1000,
+        &[
+            addi(A0, Z, 1),
+            Insn::Ld(Load {
+                rd: A5,
+                rs1: A6,
+                imm: 0,
+            }),
+            addi(A0, A5, 1),
+            Insn::Ecall(Nullary {}),
+        ],
+    );
+    let ranges_before = translator::fault::registered();
+    let cache = Arc::new(Mutex::new(CodeCache::new(mem.layout()).unwrap()));
+    let (inside, inside_rx) = std::sync::mpsc::channel();
+    let (go_tx, go) = std::sync::mpsc::channel();
+    let mut gate = Gate {
+        mem: mem.share(),
+        inside,
+        go,
+    };
+    let held = {
+        let cache = cache.clone();
+        std::thread::spawn(move || {
+            let mut engine = Engine::with_cache(Mode::Jit, cache);
+            let mut cpu = Cpu::new(0x1000);
+            // Past the end of memory: the helper, so the gate.
+            cpu.x[16] = 1 << 20;
+            let trap = engine.run(&mut cpu, &mut gate, 100);
+            (trap, cpu.x[10], cpu.pc, engine.stats().insns_jit)
+        })
+    };
+    inside_rx.recv().unwrap();
+    let mut flusher = Engine::with_cache(Mode::Jit, cache.clone());
+    for _ in 0..3 {
+        flusher.flush();
+    }
+    let st = cache.lock().unwrap().stats();
+    assert_eq!((st.flushes, st.retired, st.freed), (3, 1, 2), "{st:?}");
+    assert_eq!(translator::fault::registered(), ranges_before + 2);
+    go_tx.send(()).unwrap();
+    assert_eq!(held.join().unwrap(), (Some(Trap::Ecall), 42, 0x100c, 3));
+    let mut c = cache.lock().unwrap();
+    c.reclaim();
+    assert_eq!(c.stats().retired, 0);
+    drop(c);
+    assert_eq!(translator::fault::registered(), ranges_before + 1);
+}
