@@ -23,6 +23,11 @@
 //! and each generation has its own lookup table, emptied at retirement. So a vCPU that
 //! entered generation g stays in g's buffer until it leaves, and g's buffer, blocks (whose
 //! decoded instructions the helper calls use) and fault ranges live until then.
+//!
+//! The running words also say when current code may be running on another thread, which
+//! matters for the two writes into live code: a chain jump whose rel32 straddles a cache
+//! line, and a lookup entry another pc holds, are only rewritten when none is (see
+//! [`CodeCache::patch`], [`JumpEntry`]).
 
 use crate::abi::{self, EnterFn};
 use crate::lower;
