@@ -554,7 +554,8 @@ impl Control {
         }
     }
 
-    /// Publishes this vCPU as paused and sleeps until resumed, a step, or new views.
+    /// Publishes this vCPU as paused and sleeps until resumed, a step, or new views (memory
+    /// or host code).
     fn wait_paused<'a, M: Bus + ?Sized, E: Engine<M>>(
         &'a self,
         mut s: MutexGuard<'a, Shared>,
@@ -565,10 +566,12 @@ impl Control {
     ) -> MutexGuard<'a, Shared> {
         publish(&mut s, tid, cpu, bus, engine, VcpuState::Paused);
         s.resume_at.insert(tid, cpu.pc);
-        let views = s.views.clone();
+        let (views, host_view) = (s.views.clone(), s.host_view);
         let s = self
             .wake
-            .wait_while(s, |st| st.paused && st.step.is_none() && st.views == views)
+            .wait_while(s, |st| {
+                st.paused && st.step.is_none() && st.views == views && st.host_view == host_view
+            })
             .unwrap_or_else(|e| e.into_inner());
         s
     }

@@ -6,7 +6,8 @@
 //!                                    budget, blocking calls parked as waits (sched.rs)
 //!   Shared (Arc): address space + mapping lock, code generation, signal dispositions,
 //!                 pid, options, live threads (tid → ThreadCtl), the reported-unsupported set
-//!   Vcpu (owned by its thread): Cpu, tid, block cache, mask, altstack, clear_child_tid, …
+//!   Vcpu (owned by its thread): Cpu, tid, engine (its decoded blocks; the translated code
+//!                               is the process's, shared by every vCPU), mask, altstack, …
 //! ```
 //!
 //! File descriptors, the working directory and umask are the host process's own, so the
@@ -25,7 +26,7 @@ use std::ffi::OsString;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicI32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
-use translator::{Engine, LogFlags, Mode};
+use translator::{CodeCache, Engine, LogFlags, Mode};
 
 /// How to start a guest.
 #[derive(Clone, Debug)]
@@ -265,7 +266,7 @@ impl Process {
             fatal: AtomicI32::new(0),
             ended: OnceLock::new(),
         });
-        let first = Vcpu::new(shared, ctl, cpu)
+        let first = Vcpu::new(shared, ctl, cpu, None)
             .map_err(|e| err(format!("cannot reserve code space: {e}")))?;
         Ok(Process { first })
     }
@@ -294,10 +295,14 @@ impl Process {
     }
 }
 
-/// A new execution engine for a vCPU of this process, as the options ask. Each vCPU has its
-/// own code cache: translated code is never freed while another thread may be running it.
-pub fn engine(shared: &Shared) -> std::io::Result<Engine> {
-    let mut engine = Engine::new(shared.cfg.engine, shared.space().layout())?;
+/// A new execution engine for a vCPU of this process, as the options ask: sharing `cache`
+/// (the code cache of the process's other vCPUs), or with a code cache of its own for the
+/// first vCPU of a process.
+pub fn engine(shared: &Shared, cache: Option<Arc<Mutex<CodeCache>>>) -> std::io::Result<Engine> {
+    let mut engine = match cache {
+        Some(c) => Engine::with_cache(shared.cfg.engine, c),
+        None => Engine::new(shared.cfg.engine, shared.space().layout())?,
+    };
     if let Some((flags, out)) = &shared.cfg.log {
         engine.set_log(*flags, Box::new(SharedWriter(out.0.clone())));
     }

@@ -16,8 +16,8 @@ use crate::signal::{self, Disposition, Signals};
 use crate::syscall::{self, Errno};
 use isa_a::{Access, Cpu, Trap};
 use std::sync::atomic::Ordering;
-use std::sync::Arc;
-use translator::Engine;
+use std::sync::{Arc, Mutex};
+use translator::{CodeCache, Engine};
 
 /// How a thread or its process ends.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
@@ -42,7 +42,8 @@ pub struct Vcpu {
     pub ctl: Arc<ThreadCtl>,
     pub mem: GuestMem,
     pub cpu: Cpu,
-    /// This vCPU's execution engine and its code cache (interpreter, translator or both).
+    /// This vCPU's execution engine (interpreter, translator or both); its code cache is
+    /// the process's, shared with the other vCPUs.
     pub engine: Engine,
     /// A front end (the TUI) watching and steering this vCPU, if any.
     pub control: Option<Arc<Control>>,
@@ -72,9 +73,15 @@ pub struct Vcpu {
 }
 
 impl Vcpu {
-    /// A vCPU with an engine of its own; fails if no code space can be reserved.
-    pub fn new(shared: Arc<Shared>, ctl: Arc<ThreadCtl>, cpu: Cpu) -> std::io::Result<Vcpu> {
-        let engine = crate::process::engine(&shared)?;
+    /// A vCPU whose engine shares `cache`, or has a code cache of its own (the first vCPU
+    /// of a process); fails if no code space can be reserved.
+    pub fn new(
+        shared: Arc<Shared>,
+        ctl: Arc<ThreadCtl>,
+        cpu: Cpu,
+        cache: Option<Arc<Mutex<CodeCache>>>,
+    ) -> std::io::Result<Vcpu> {
+        let engine = crate::process::engine(&shared, cache)?;
         Ok(Vcpu {
             mem: shared.mem,
             code_gen: shared.code_gen.load(Ordering::Acquire),
@@ -117,15 +124,18 @@ impl Vcpu {
         cpu.pc = cpu.pc.wrapping_add(4);
         cpu.instret = 0;
         cpu.reservation = isa_a::cpu::NO_RESERVATION;
-        let mut v = Vcpu::new(self.shared.clone(), ctl, cpu)?;
+        let mut v = Vcpu::new(self.shared.clone(), ctl, cpu, Some(self.engine.cache()))?;
+        // The shared code is as current as this vCPU's view of it: a change this vCPU has
+        // not caught up with yet is the new one's to catch up with too.
+        v.code_gen = self.code_gen;
         v.sig.mask = self.sig.mask;
         v.control = self.control.clone();
         Ok(v)
     }
 
     /// Runs the execution engine for about `budget` instructions. The one place the engine
-    /// is called; a `fence.i` on this vCPU makes every vCPU forget its decoded and translated
-    /// code.
+    /// is called; a `fence.i` on this vCPU makes every vCPU forget its decoded blocks (the
+    /// translated code, which they share, is gone already).
     fn run_slice(&mut self, budget: u64) -> Option<Trap> {
         let mut bus = self.mem;
         let flushes = self.engine.flushes();
@@ -136,6 +146,7 @@ impl Vcpu {
         };
         if self.engine.flushes() != flushes {
             self.code_gen = self.shared.code_gen.fetch_add(1, Ordering::AcqRel) + 1;
+            self.engine.flushed_for(self.code_gen);
         }
         trap
     }
@@ -152,7 +163,7 @@ impl Vcpu {
         }
         let gen = self.shared.code_gen.load(Ordering::Acquire);
         if gen != self.code_gen {
-            self.engine.flush();
+            self.engine.code_changed(gen);
             self.code_gen = gen;
         }
         let trap = self.run_slice(budget);

@@ -14,6 +14,9 @@ use std::fs::File;
 use std::io;
 use std::os::fd::FromRawFd;
 
+/// The host's cache line: a store within one is seen whole by other cores' instruction fetch.
+const CACHE_LINE: u64 = 64;
+
 /// Capacities are whole multiples of this.
 pub const CHUNK: usize = 1 << 20;
 
@@ -86,15 +89,46 @@ impl CodeBuffer {
         self.used = 0;
     }
 
-    /// Re-points the `jmp rel32` or `jcc rel32` at executable address `site` to `target`. The
-    /// rel32 is written with one aligned-or-not 4-byte store; a single thread sees either
-    /// target.
+    /// Re-points the `jmp rel32` or `jcc rel32` at executable address `site` to `target`.
+    /// Other threads may be running it only if its rel32 lies in one cache line (see
+    /// [`CodeBuffer::patch_jmp_live`]).
     pub fn patch_jmp(&mut self, site: u64, target: u64) {
+        let (off, len) = self.patch_site(site);
+        let mut rel = [0u8; 6];
+        rel[..len].copy_from_slice(&self.rw[off..off + len]);
+        set_rel32(&mut rel[..len], site, target);
+        let v = u32::from_le_bytes(rel[len - 4..len].try_into().expect("four bytes"));
+        // SAFETY: off + len - 4..off + len is inside the mapping (patch_site checked it). An
+        // unaligned 4-byte store is one instruction; the asm makes sure it is not split up.
+        unsafe {
+            let p = self.rw.as_mut_ptr().add(off + len - 4);
+            std::arch::asm!("mov dword ptr [{p}], {v:e}", p = in(reg) p, v = in(reg) v,
+                options(nostack, preserves_flags));
+        }
+    }
+
+    /// The offset and length of the patchable jump at executable address `site`.
+    fn patch_site(&self, site: u64) -> (usize, usize) {
         let off = site.wrapping_sub(self.exec_addr(0)) as usize;
-        let len = patch_site_len(&self.rw[off.min(self.used)..self.used])
-            .expect("patch site is a jmp or jcc rel32 inside the code");
+        assert!(off < self.used, "patch site outside the code");
+        let len =
+            patch_site_len(&self.rw[off..self.used]).expect("patch site is a jmp or jcc rel32");
         assert!(off + len <= self.used, "patch site outside the code");
-        set_rel32(&mut self.rw[off..off + len], site, target);
+        (off, len)
+    }
+
+    /// [`CodeBuffer::patch_jmp`] while other threads may be running the jump: a thread
+    /// fetching it sees the 4-byte store of its rel32 whole (old or new target) when the
+    /// four bytes lie in one cache line. When they do not (3 of 64 places), a fetch could
+    /// see half of each and jump anywhere: nothing is written and this returns false.
+    pub fn patch_jmp_live(&mut self, site: u64, target: u64) -> bool {
+        let (_, len) = self.patch_site(site);
+        let rel = site + len as u64 - 4;
+        if rel / CACHE_LINE != (rel + 3) / CACHE_LINE {
+            return false;
+        }
+        self.patch_jmp(site, target);
+        true
     }
 
     /// The bytes of executable code at `addr..addr+len`.

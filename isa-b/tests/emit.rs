@@ -74,6 +74,31 @@ fn a_patchable_jump_is_rel32_and_can_be_repointed() {
     assert_eq!(call(f), 2);
 }
 
+/// Another thread may be running the jump while it is patched: a rel32 split across two
+/// cache lines could be fetched half old, half new, so such a jump is left alone while code
+/// may be running.
+#[test]
+fn a_jump_whose_target_straddles_a_cache_line_is_not_patched() {
+    let mut buf = CodeBuffer::new(CHUNK).unwrap();
+    for pad in 59usize..64 {
+        let at = buf.next_addr(128 + 5).unwrap();
+        let lead = ((64 - at % 64) % 64) as usize;
+        let mut code = vec![0x90u8; lead + pad];
+        code.extend([JMP_REL32, 0, 0, 0, 0]);
+        assert_eq!(buf.commit(&code).unwrap(), at);
+        let site = at + (lead + pad) as u64;
+        assert_eq!(site % 64, pad as u64);
+        let before = buf.code(site, 5).to_vec();
+        let patched = buf.patch_jmp_live(site, at);
+        assert_eq!(
+            patched,
+            !(60..63).contains(&pad),
+            "jmp at line offset {pad}"
+        );
+        assert_eq!(buf.code(site, 5) == before, !patched);
+    }
+}
+
 #[test]
 fn no_page_of_the_buffer_is_writable_and_executable() {
     let mut buf = CodeBuffer::new(4 << 20).unwrap();

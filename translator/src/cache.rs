@@ -1,10 +1,33 @@
-//! Translated code by guest pc: the code buffer, the blocks in it, and the lookup table that
-//! indirect jumps consult from translated code.
+//! Translated code by guest pc: the code buffers, the blocks in them, and the lookup tables
+//! that indirect jumps consult from translated code.
 //!
-//! One cache serves every vCPU of a process (behind the engine's lock). Invalidation is
-//! wholesale: `fence.i`, and unmapping, re-protecting or replacing executable pages, drop all
-//! translated code (what the ISA asks of user code is exactly that it executes `fence.i`
-//! or a flush syscall after writing code), as does a full code buffer.
+//! One cache serves every vCPU of a process (behind the engines' lock); vCPUs run translated
+//! code without holding the lock. Invalidation is wholesale: `fence.i`, and unmapping,
+//! re-protecting or replacing executable pages, drop all translated code (what the ISA asks
+//! of user code is exactly that it executes `fence.i` or a flush syscall after writing code),
+//! as does a full code buffer.
+//!
+//! Dropping code other threads may be running is done by generations:
+//!
+//! ```text
+//!   flush: current generation ──retire──▶ retired (its table emptied, its code kept)
+//!          a fresh buffer + table ──────▶ current (generation + 1)
+//!   reclaim (under the lock, on each dispatch while something is retired):
+//!          retired generation g freed once no vCPU's `running` word is g
+//! ```
+//!
+//! A vCPU sets its `running` word to the current generation under the lock before it enters
+//! translated code, and clears it when it is back in the dispatcher (every budget slice,
+//! syscall, trap and chain or lookup miss). Code of a generation only ever jumps to code of
+//! the same generation: chains are patched only when the site's generation is still current,
+//! and each generation has its own lookup table, emptied at retirement. So a vCPU that
+//! entered generation g stays in g's buffer until it leaves, and g's buffer, blocks (whose
+//! decoded instructions the helper calls use) and fault ranges live until then.
+//!
+//! The running words also say when current code may be running on another thread, which
+//! matters for the two writes into live code: a chain jump whose rel32 straddles a cache
+//! line, and a lookup entry another pc holds, are only rewritten when none is (see
+//! [`CodeCache::patch`], [`JumpEntry`]).
 
 use crate::abi::{self, EnterFn};
 use crate::lower;
@@ -12,23 +35,29 @@ use crate::Layout;
 use isa_a::Decoded;
 use isa_b::{CodeBuffer, Emitter};
 use std::collections::{BTreeMap, HashMap};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Weak};
 
 /// Entries in the indirect-jump table (a power of two) and their size (1 << shift).
 pub const JUMP_TABLE_MASK: u64 = 4095;
 pub const JUMP_ENTRY_SHIFT: u32 = 4;
 
-/// One entry of the indirect-jump table: a guest pc and its host code.
-#[derive(Copy, Clone)]
+/// One entry of the indirect-jump table: a guest pc and its host code, which translated code
+/// reads without the lock, pc first, then host, with two loads.
+///
+/// So that no thread pairs one pc with another's host code, an empty entry is filled host
+/// first, then pc (x86 keeps stores in order, and loads too), and an entry one pc holds is
+/// given to another that collides with it only while no vCPU runs code of its generation
+/// (always, in a process with one thread); otherwise that pc's jumps go through the
+/// dispatcher.
 #[repr(C)]
 pub struct JumpEntry {
-    pub pc: u64,
-    pub host: u64,
+    pub pc: AtomicU64,
+    pub host: AtomicU64,
 }
 
-impl JumpEntry {
-    /// Guest pcs are even: an odd pc never matches.
-    const EMPTY: JumpEntry = JumpEntry { pc: 1, host: 0 };
-}
+/// Guest pcs are even: an odd pc never matches.
+const EMPTY_PC: u64 = 1;
 
 /// A translated block.
 pub struct Translated {
@@ -53,7 +82,9 @@ pub struct FaultSite<'a> {
     pub map: &'a [(u8, u8)],
 }
 
-pub struct CodeCache {
+/// One code buffer and what was translated into it.
+struct Generation {
+    id: u64,
     buf: CodeBuffer,
     enter: u64,
     exit: u64,
@@ -62,58 +93,43 @@ pub struct CodeCache {
     /// Host start → guest pc of every block, to find the block a host pc lies in.
     by_host: BTreeMap<u64, u64>,
     jump_table: Box<[JumpEntry]>,
-    layout: Layout,
 }
 
-/// Code space reserved per cache.
-const CAPACITY: usize = 256 << 20;
-
-impl CodeCache {
-    pub fn new(layout: Layout) -> std::io::Result<CodeCache> {
-        let mut c = CodeCache {
-            buf: CodeBuffer::new(CAPACITY)?,
+impl Generation {
+    fn new(id: u64) -> std::io::Result<Generation> {
+        let buf = CodeBuffer::new(CAPACITY)?;
+        let start = buf.exec_addr(0);
+        crate::fault::register(start, start + buf.capacity() as u64)?;
+        let mut g = Generation {
+            id,
+            buf,
             enter: 0,
             exit: 0,
             landing: 0,
             blocks: HashMap::new(),
             by_host: BTreeMap::new(),
-            jump_table: vec![JumpEntry::EMPTY; JUMP_TABLE_MASK as usize + 1].into_boxed_slice(),
-            layout,
+            jump_table: (0..=JUMP_TABLE_MASK)
+                .map(|_| JumpEntry {
+                    pc: AtomicU64::new(EMPTY_PC),
+                    host: AtomicU64::new(0),
+                })
+                .collect(),
         };
-        c.emit_trampoline();
-        let start = c.buf.exec_addr(0);
-        crate::fault::register(start, start + c.buf.capacity() as u64)?;
-        Ok(c)
-    }
-
-    fn emit_trampoline(&mut self) {
         let mut e = Emitter::new();
         let (mut exit, mut landing) = (e.label(), e.label());
         abi::emit_entry_exit(&mut e, &mut exit, &mut landing);
-        let at = self.buf.next_addr(0).expect("room for the trampoline");
+        let at = g.buf.next_addr(0).expect("room for the trampoline");
         let code = e.assemble(at);
-        self.exit = code.label_addr(&exit);
-        self.landing = code.label_addr(&landing);
-        self.enter = self.buf.commit(&code.bytes).expect("code buffer");
+        g.exit = code.label_addr(&exit);
+        g.landing = code.label_addr(&landing);
+        g.enter = g.buf.commit(&code.bytes).expect("code buffer");
+        Ok(g)
     }
 
-    /// The entry trampoline.
-    pub fn enter_fn(&self) -> EnterFn {
-        unsafe { std::mem::transmute::<u64, EnterFn>(self.enter) }
-    }
-
-    pub fn layout(&self) -> Layout {
-        self.layout
-    }
-
-    /// Where a thread whose guest access faulted resumes.
-    pub fn landing(&self) -> u64 {
-        self.landing
-    }
-
-    /// The guest access at host address `host`: its instruction's pc and index in its block,
-    /// whether it is a store, and the block's register allocation.
-    pub fn fault_site(&self, host: u64) -> Option<FaultSite<'_>> {
+    fn fault_site(&self, host: u64) -> Option<FaultSite<'_>> {
+        if !self.buf.contains(host) {
+            return None;
+        }
         let (_, pc) = self.by_host.range(..=host).next_back()?;
         let t = self.blocks.get(pc)?;
         let off = u32::try_from(host - t.host).ok()?;
@@ -127,66 +143,214 @@ impl CodeCache {
             map: &t.map,
         })
     }
+}
 
+impl Drop for Generation {
+    fn drop(&mut self) {
+        // Before the buffer is unmapped: the fault handler must not claim the addresses.
+        crate::fault::unregister(self.buf.exec_addr(0));
+    }
+}
+
+/// What the code cache has done since it was made, for every vCPU sharing it.
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq)]
+pub struct CacheStats {
+    pub blocks_translated: u64,
+    /// Times all translated code was dropped.
+    pub flushes: u64,
+    /// Retired code buffers freed, and those waiting for a vCPU to leave them now.
+    pub freed: u64,
+    pub retired: u64,
+}
+
+/// Where a vCPU enters the current generation's code (see [`CodeCache::enter`]).
+#[derive(Copy, Clone)]
+pub struct Entry {
+    pub enter: EnterFn,
+    pub landing: u64,
+    pub generation: u64,
+}
+
+pub struct CodeCache {
+    cur: Generation,
+    /// Generations flushed while a vCPU may still run their code, oldest first.
+    retired: Vec<Generation>,
+    /// Each engine's running word: the generation it runs code of, 0 in the dispatcher.
+    running: Vec<Weak<AtomicU64>>,
+    layout: Layout,
+    /// The count of guest code changes this cache's code is up to date with (see
+    /// [`CodeCache::code_changed`]).
+    code_gen: u64,
+    stats: CacheStats,
+}
+
+/// Code space reserved per code buffer.
+const CAPACITY: usize = 256 << 20;
+
+impl CodeCache {
+    pub fn new(layout: Layout) -> std::io::Result<CodeCache> {
+        Ok(CodeCache {
+            cur: Generation::new(1)?,
+            retired: Vec::new(),
+            running: Vec::new(),
+            layout,
+            code_gen: 0,
+            stats: CacheStats::default(),
+        })
+    }
+
+    /// The entry trampoline of the current generation.
+    pub fn enter_fn(&self) -> EnterFn {
+        unsafe { std::mem::transmute::<u64, EnterFn>(self.cur.enter) }
+    }
+
+    pub fn layout(&self) -> Layout {
+        self.layout
+    }
+
+    /// The current generation: 1 at first, one more at each flush.
+    pub fn generation(&self) -> u64 {
+        self.cur.id
+    }
+
+    /// Where a thread whose guest access faulted resumes, in the current generation.
+    pub fn landing(&self) -> u64 {
+        self.cur.landing
+    }
+
+    /// Makes `running` (an engine's word, see the module docs) one the cache waits for.
+    pub fn add_runner(&mut self, running: &Arc<AtomicU64>) {
+        self.running.retain(|w| w.strong_count() > 0);
+        self.running.push(Arc::downgrade(running));
+    }
+
+    /// Prepares to run translated code: marks `running` with the current generation (which
+    /// must be done under the lock, before the code is entered) and says how to enter it.
+    pub fn enter(&self, running: &AtomicU64) -> Entry {
+        running.store(self.cur.id, Ordering::Relaxed);
+        Entry {
+            enter: self.enter_fn(),
+            landing: self.cur.landing,
+            generation: self.cur.id,
+        }
+    }
+
+    /// The guest access at host address `host`, in the current or a retired generation: its
+    /// instruction's pc and index in its block, whether it is a store, and the block's
+    /// register allocation.
+    pub fn fault_site(&self, host: u64) -> Option<FaultSite<'_>> {
+        std::iter::once(&self.cur)
+            .chain(&self.retired)
+            .find_map(|g| g.fault_site(host))
+    }
+
+    /// The translated block at `pc`, in the current generation.
     pub fn get(&self, pc: u64) -> Option<&Translated> {
-        self.blocks.get(&pc)
+        self.cur.blocks.get(&pc)
     }
 
     pub fn len(&self) -> usize {
-        self.blocks.len()
+        self.cur.blocks.len()
     }
 
     /// The translated blocks, in no particular order.
     pub fn iter(&self) -> impl Iterator<Item = &Translated> {
-        self.blocks.values()
+        self.cur.blocks.values()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.blocks.is_empty()
+        self.cur.blocks.is_empty()
     }
 
-    /// Host code bytes in use.
+    /// Host code bytes in use in the current buffer.
     pub fn host_bytes(&self) -> usize {
-        self.buf.used()
+        self.cur.buf.used()
+    }
+
+    pub fn stats(&self) -> CacheStats {
+        CacheStats {
+            retired: self.retired.len() as u64,
+            ..self.stats
+        }
     }
 
     /// The executable bytes of a translated block.
     pub fn host_code(&self, t: &Translated) -> &[u8] {
-        self.buf.code(t.host, t.host_len)
+        std::iter::once(&self.cur)
+            .chain(&self.retired)
+            .find(|g| g.buf.contains(t.host))
+            .expect("a live generation holds the block")
+            .buf
+            .code(t.host, t.host_len)
     }
 
-    /// Makes indirect jumps to `pc` find `host` without leaving translated code.
+    /// Makes indirect jumps to `pc` find `host` without leaving translated code. An entry
+    /// another pc holds is taken over only while no vCPU runs current code (see
+    /// [`JumpEntry`]); the caller must not be running translated code either.
     pub fn remember_jump(&mut self, pc: u64, host: u64) {
-        self.jump_table[((pc >> 1) & JUMP_TABLE_MASK) as usize] = JumpEntry { pc, host };
+        let e = &self.cur.jump_table[((pc >> 1) & JUMP_TABLE_MASK) as usize];
+        let held = e.pc.load(Ordering::Relaxed);
+        if held == pc || (held != EMPTY_PC && self.runs_current()) {
+            return;
+        }
+        e.pc.store(EMPTY_PC, Ordering::Relaxed);
+        e.host.store(host, Ordering::Relaxed);
+        e.pc.store(pc, Ordering::Release);
     }
 
-    /// Points the chain jump at `site` to `host`.
-    pub fn patch(&mut self, site: u64, host: u64) {
-        self.buf.patch_jmp(site, host);
+    /// Whether some vCPU may be running code of the current generation, so reading its
+    /// lookup table. (One that enters after this needs the lock the caller holds.)
+    fn runs_current(&self) -> bool {
+        let cur = self.cur.id;
+        self.running.iter().any(|w| {
+            w.upgrade()
+                .is_some_and(|r| r.load(Ordering::Acquire) == cur)
+        })
     }
 
-    /// Translates the block `insns` at `pc`; returns its host address. A full buffer is
-    /// flushed first (the caller's pending patch sites die with it: `flushed` is set).
-    pub fn translate(&mut self, pc: u64, insns: &[Decoded], flushed: &mut bool) -> u64 {
+    /// Points the chain jump at `site`, in code of `generation`, to `host` (current code),
+    /// unless that generation has been flushed since, or the jump cannot be patched while
+    /// other vCPUs run current code (see [`CodeBuffer::patch_jmp_live`]). Returns whether it
+    /// patched. The caller must not be running translated code.
+    pub fn patch(&mut self, site: u64, generation: u64, host: u64) -> bool {
+        if generation != self.cur.id {
+            return false;
+        }
+        if self.cur.buf.patch_jmp_live(site, host) {
+            return true;
+        }
+        if self.runs_current() {
+            return false;
+        }
+        self.cur.buf.patch_jmp(site, host);
+        true
+    }
+
+    /// Translates the block `insns` at `pc`, unless another vCPU did already; returns its
+    /// host address. A full buffer is flushed first.
+    pub fn translate(&mut self, pc: u64, insns: &[Decoded]) -> u64 {
+        if let Some(t) = self.cur.blocks.get(&pc) {
+            return t.host;
+        }
         let insns: Box<[Decoded]> = insns.into();
-        let table = self.jump_table.as_ptr() as u64;
         loop {
-            let at = self
+            let g = &mut self.cur;
+            let table = g.jump_table.as_ptr() as u64;
+            let at = g
                 .buf
                 .next_addr(0)
                 .expect("code buffer has room for an address");
-            let mut out = lower::lower(&insns, pc, at, self.exit, table);
-            if self.buf.next_addr(out.code.bytes.len()).is_none() {
+            let mut out = lower::lower(&insns, pc, at, g.exit, table);
+            if g.buf.next_addr(out.code.bytes.len()).is_none() {
                 self.flush();
-                *flushed = true;
                 continue;
             }
             for c in &out.chains {
-                if let Some(t) = self.blocks.get(&c.target) {
+                if let Some(t) = g.blocks.get(&c.target) {
                     out.code.set_jmp(&c.site, t.host);
                 }
             }
-            let host = self.buf.commit(&out.code.bytes).expect("code buffer");
+            let host = g.buf.commit(&out.code.bytes).expect("code buffer");
             let host_len = out.code.bytes.len();
             let faults = out
                 .faults
@@ -195,11 +359,8 @@ impl CodeCache {
                     ((out.code.label_addr(l) - host) as u32, *idx as u32, *write)
                 })
                 .collect();
-            if let Some(old) = self.blocks.get(&pc) {
-                self.by_host.remove(&old.host);
-            }
-            self.by_host.insert(host, pc);
-            self.blocks.insert(
+            g.by_host.insert(host, pc);
+            g.blocks.insert(
                 pc,
                 Translated {
                     pc,
@@ -210,23 +371,63 @@ impl CodeCache {
                     map: out.map,
                 },
             );
+            self.stats.blocks_translated += 1;
             self.remember_jump(pc, host);
             return host;
         }
     }
 
-    /// Drops every translated block.
+    /// Drops every translated block: the current generation is retired (its lookup table
+    /// emptied, so its code leaves at its next indirect jump) and a fresh one starts. The
+    /// retired code is freed once no vCPU runs it.
     pub fn flush(&mut self) {
-        self.blocks.clear();
-        self.by_host.clear();
-        self.jump_table.fill(JumpEntry::EMPTY);
-        self.buf.reset();
-        self.emit_trampoline();
+        // Without a fresh buffer the old one cannot be given up: nothing can go on.
+        let fresh = Generation::new(self.cur.id + 1).expect("code space for a fresh code buffer");
+        let old = std::mem::replace(&mut self.cur, fresh);
+        for e in old.jump_table.iter() {
+            e.pc.store(EMPTY_PC, Ordering::Relaxed);
+        }
+        self.retired.push(old);
+        self.stats.flushes += 1;
+        self.reclaim();
     }
-}
 
-impl Drop for CodeCache {
-    fn drop(&mut self) {
-        crate::fault::unregister(self.buf.exec_addr(0));
+    /// Guest code changed as of `code_gen`, a count the caller keeps (hypervisor-lite: the
+    /// address space's code generation): flushes unless this cache was flushed for that
+    /// change already, by another vCPU sharing it. Returns whether it flushed.
+    pub fn code_changed(&mut self, code_gen: u64) -> bool {
+        if self.code_gen >= code_gen {
+            return false;
+        }
+        self.code_gen = code_gen;
+        self.flush();
+        true
+    }
+
+    /// Records that the last flush was for the change counted as `code_gen` (see
+    /// [`CodeCache::code_changed`]).
+    pub fn flushed_for(&mut self, code_gen: u64) {
+        self.code_gen = self.code_gen.max(code_gen);
+    }
+
+    /// Frees the retired generations no vCPU can be running.
+    pub fn reclaim(&mut self) {
+        if self.retired.is_empty() {
+            return;
+        }
+        // The generations vCPUs run code of. (A vCPU that stores its word after this loaded
+        // it does so under the lock, with the current generation.) A vCPU stays in the
+        // generation it entered, so the others can go, whatever their age.
+        let mut live = Vec::new();
+        self.running.retain(|w| match w.upgrade() {
+            Some(r) => {
+                live.push(r.load(Ordering::Acquire));
+                true
+            }
+            None => false,
+        });
+        let before = self.retired.len();
+        self.retired.retain(|g| live.contains(&g.id));
+        self.stats.freed += (before - self.retired.len()) as u64;
     }
 }

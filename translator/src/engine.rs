@@ -11,14 +11,20 @@
 //!               ▼
 //!           interpret one pre-decoded block, count it
 //! ```
+//!
+//! Engines of one process share a [`CodeCache`] (one per vCPU thread, [`Engine::with_cache`]):
+//! a block one thread translated runs in all. The lock is taken once per dispatch (look up
+//! or translate, patch the chain that led here, note the generation entered) and never
+//! while translated code runs; see the cache's module docs for how code is freed.
 
 use crate::abi::{Ctx, Reason};
-use crate::cache::CodeCache;
+use crate::cache::{CodeCache, Entry};
 use crate::Layout;
 use isa_a::{decode_block, run_block, Block, BlockCache, Bus, Cpu, Exit, Trap};
 use std::collections::HashMap;
 use std::io::Write;
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 /// Which tiers run guest code.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Default)]
@@ -35,11 +41,13 @@ pub enum Mode {
 /// Executions after which a block is translated in tiered mode.
 pub const HOT: u32 = 50;
 
-/// What the engine has done so far.
+/// What the engine has done so far. The counts of the code cache (blocks translated, host
+/// bytes, flushes) are the shared cache's, for every vCPU using it; the rest are this
+/// engine's.
 #[derive(Copy, Clone, Debug, Default, PartialEq, Eq)]
 pub struct Stats {
     pub blocks_translated: u64,
-    /// Host code bytes in the buffer now.
+    /// Host code bytes in the current code buffer.
     pub host_bytes: u64,
     /// Guest instructions retired by each tier.
     pub insns_interp: u64,
@@ -72,10 +80,37 @@ struct ColdBlock {
     runs: u32,
 }
 
+/// A chain jump waiting for its target's code: the jump, and the generation of its code.
+#[derive(Copy, Clone)]
+struct Pending {
+    site: u64,
+    generation: u64,
+}
+
+/// Host code about to be entered, the engine marked as running its generation.
+struct Entered {
+    host: u64,
+    entry: Entry,
+    layout: Layout,
+}
+
+impl Entered {
+    fn new(c: &CodeCache, host: u64, running: &AtomicU64) -> Entered {
+        Entered {
+            host,
+            entry: c.enter(running),
+            layout: c.layout(),
+        }
+    }
+}
+
 /// One vCPU's engine. The code cache may be shared between engines.
 pub struct Engine {
     mode: Mode,
     shared: Arc<Mutex<CodeCache>>,
+    /// The generation of translated code this engine runs, 0 in the dispatcher (read by
+    /// [`CodeCache::reclaim`] on other threads).
+    running: Arc<AtomicU64>,
     interp: BlockCache,
     cold: HashMap<u64, ColdBlock>,
     stats: Stats,
@@ -83,8 +118,12 @@ pub struct Engine {
     log: Option<Box<dyn Write + Send>>,
 }
 
+fn lock(shared: &Mutex<CodeCache>) -> MutexGuard<'_, CodeCache> {
+    shared.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 impl Engine {
-    /// An engine over guest memory laid out as `layout`.
+    /// An engine over guest memory laid out as `layout`, with a code cache of its own.
     pub fn new(mode: Mode, layout: Layout) -> std::io::Result<Engine> {
         Ok(Engine::with_cache(
             mode,
@@ -94,9 +133,12 @@ impl Engine {
 
     /// An engine sharing another's translated code (another vCPU of the same process).
     pub fn with_cache(mode: Mode, shared: Arc<Mutex<CodeCache>>) -> Engine {
+        let running = Arc::new(AtomicU64::new(0));
+        lock(&shared).add_runner(&running);
         Engine {
             mode,
             shared,
+            running,
             interp: BlockCache::new(),
             cold: HashMap::new(),
             stats: Stats::default(),
@@ -113,14 +155,19 @@ impl Engine {
         self.mode
     }
 
-    /// How many times all code was dropped (cheap: no lock, unlike [`Engine::stats`]).
+    /// How many times this engine dropped all code, by its own `fence.i` or
+    /// [`Engine::flush`] (cheap: no lock, unlike [`Engine::stats`]).
     pub fn flushes(&self) -> u64 {
         self.stats.flushes
     }
 
     pub fn stats(&self) -> Stats {
         let mut s = self.stats;
-        s.host_bytes = self.lock().host_bytes() as u64;
+        let c = self.lock();
+        let cs = c.stats();
+        s.host_bytes = c.host_bytes() as u64;
+        s.blocks_translated = cs.blocks_translated;
+        s.flushes = cs.flushes;
         s
     }
 
@@ -130,16 +177,33 @@ impl Engine {
         self.log = Some(out);
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, CodeCache> {
-        self.shared.lock().unwrap_or_else(|e| e.into_inner())
+    fn lock(&self) -> MutexGuard<'_, CodeCache> {
+        lock(&self.shared)
     }
 
-    /// Drops all decoded and translated code: after `fence.i`, or when code pages changed.
+    /// Drops all decoded and translated code: after `fence.i`. Every engine sharing the
+    /// cache loses its translated code; their decoded blocks are their own (see
+    /// [`Engine::code_changed`]).
     pub fn flush(&mut self) {
         self.interp.clear();
         self.cold.clear();
         self.lock().flush();
         self.stats.flushes += 1;
+    }
+
+    /// Guest code changed (pages unmapped or re-protected, another vCPU's `fence.i`) as of
+    /// `code_gen`, a count the caller keeps: drops this engine's decoded blocks, and the
+    /// shared translated code unless another engine dropped it for this change already.
+    pub fn code_changed(&mut self, code_gen: u64) {
+        self.interp.clear();
+        self.cold.clear();
+        self.lock().code_changed(code_gen);
+    }
+
+    /// Records that the flush this engine did (its own `fence.i`) is the one for the change
+    /// counted as `code_gen`, so that other engines do not flush the shared code again.
+    pub fn flushed_for(&mut self, code_gen: u64) {
+        self.lock().flushed_for(code_gen);
     }
 
     /// Runs from `cpu.pc` until a trap, or until at least `budget` instructions have retired
@@ -157,59 +221,61 @@ impl Engine {
             return r;
         }
         let stop = cpu.instret.saturating_add(budget);
-        // A chain jump waiting for its target's code.
-        let mut patch: Option<u64> = None;
+        let mut patch: Option<Pending> = None;
         while cpu.instret < stop {
             let pc = cpu.pc;
             self.stats.lookups += 1;
-            let host = match self.host_code(pc, bus, &mut patch) {
-                Ok(h) => h,
-                Err(t) => return Some(t),
-            };
             // Native FP rounds as frm says; a mode x86 lacks is the interpreter's.
-            let mxcsr = crate::abi::mxcsr_for(cpu.frm());
-            let host = host.filter(|_| mxcsr.is_some());
-            let Some(host) = host else {
+            let entered = match crate::abi::mxcsr_for(cpu.frm()) {
+                Some(mxcsr) => match self.host_code(pc, bus, &mut patch) {
+                    Ok(e) => e.map(|e| (e, mxcsr)),
+                    Err(t) => return Some(t),
+                },
+                None => None,
+            };
+            let Some((
+                Entered {
+                    host,
+                    entry,
+                    layout,
+                },
+                mxcsr,
+            )) = entered
+            else {
                 patch = None;
                 if let Some(t) = self.interpret(cpu, bus) {
                     return Some(t);
                 }
                 continue;
             };
-            if let Some(site) = patch.take() {
-                self.lock().patch(site, host);
-                self.stats.chains_patched += 1;
-            }
             let mut ctx = Ctx {
-                base: 0,
-                limit: 0,
+                base: layout.base as u64,
+                limit: layout.limit,
                 stop,
                 bus: bus as *mut M as *mut dyn Bus,
                 trap: None,
-                mxcsr: mxcsr.expect("checked above"),
-                landing: 0,
+                mxcsr,
+                landing: entry.landing,
                 fault_addr: 0,
                 fault_host: 0,
                 saved: [0; 8],
                 cache: Arc::as_ptr(&self.shared),
             };
-            let enter = {
-                let c = self.lock();
-                ctx.base = c.layout().base as u64;
-                ctx.limit = c.layout().limit;
-                ctx.landing = c.landing();
-                c.enter_fn()
-            };
             let before = cpu.instret;
             self.stats.jit_entries += 1;
-            let ret = unsafe { enter(cpu, &mut ctx, host) };
+            let ret = unsafe { (entry.enter)(cpu, &mut ctx, host) };
+            // Back in the dispatcher: the generation entered may be freed.
+            self.running.store(0, Ordering::Release);
             self.stats.insns_jit += cpu.instret - before;
             crate::abi::fold_mxcsr(cpu, ctx.mxcsr);
             match Reason::from_raw(ret.reason) {
                 Reason::Next => self.stats.indirect_misses += 1,
                 Reason::Chain => {
                     self.stats.chain_misses += 1;
-                    patch = Some(ret.aux);
+                    patch = Some(Pending {
+                        site: ret.aux,
+                        generation: entry.generation,
+                    });
                 }
                 Reason::Budget => {}
                 Reason::Ecall => return Some(Trap::Ecall),
@@ -221,20 +287,23 @@ impl Engine {
         None
     }
 
-    /// The host code for `pc`: already translated, or translated now if it is hot. A fetch
-    /// fault or illegal first instruction is the trap.
+    /// The host code for `pc`, already translated or translated now if it is hot, and how
+    /// to enter it; the engine is then marked as running the current generation (so it
+    /// must enter, then clear `running`). Patches the pending chain to it. A fetch fault or
+    /// illegal first instruction is the trap.
     fn host_code<M: Bus>(
         &mut self,
         pc: u64,
         bus: &mut M,
-        patch: &mut Option<u64>,
-    ) -> Result<Option<u64>, Trap> {
+        patch: &mut Option<Pending>,
+    ) -> Result<Option<Entered>, Trap> {
         {
-            let mut c = self.lock();
-            if let Some(t) = c.get(pc) {
-                let host = t.host;
+            let mut c = lock(&self.shared);
+            c.reclaim();
+            if let Some(host) = c.get(pc).map(|t| t.host) {
                 c.remember_jump(pc, host);
-                return Ok(Some(host));
+                self.stats.chains_patched += chain(&mut c, patch.take(), host);
+                return Ok(Some(Entered::new(&c, host, &self.running)));
             }
         }
         let hot = match self.mode {
@@ -249,17 +318,15 @@ impl Engine {
             None => decode_block(bus, pc)?,
         };
         let insns = crate::superblock::extend(bus, pc, block.insns);
-        let mut flushed = false;
-        let host = self.lock().translate(pc, &insns, &mut flushed);
-        if flushed {
-            *patch = None;
-            self.stats.flushes += 1;
-        }
-        self.stats.blocks_translated += 1;
+        let mut c = lock(&self.shared);
+        let host = c.translate(pc, &insns);
+        self.stats.chains_patched += chain(&mut c, patch.take(), host);
+        let entered = Entered::new(&c, host, &self.running);
+        drop(c);
         if self.log.is_some() {
             self.log_block(pc);
         }
-        Ok(Some(host))
+        Ok(Some(entered))
     }
 
     /// Runs the block at `cpu.pc` in the interpreter.
@@ -301,6 +368,11 @@ impl Engine {
     }
 }
 
+/// Patches the chain jump `p` (if any) to `host`; returns how many it patched.
+fn chain(c: &mut CodeCache, p: Option<Pending>, host: u64) -> u64 {
+    p.is_some_and(|p| c.patch(p.site, p.generation, host)) as u64
+}
+
 /// One block an engine holds, for displays.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct BlockSummary {
@@ -312,7 +384,7 @@ pub struct BlockSummary {
 }
 
 impl Engine {
-    /// Blocks decoded or translated so far.
+    /// Blocks decoded by this engine or translated (by any engine sharing its cache).
     pub fn block_count(&self) -> usize {
         self.interp.len() + self.cold.len() + self.lock().len()
     }

@@ -23,7 +23,8 @@ use isa_a::{Access, Cpu, MemFault, Trap};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Once;
 
-/// Code buffers that may fault, as start/end pairs (0 = free slot): one per vCPU.
+/// Code buffers that may fault, as start/end pairs (0 = free slot): one per live code buffer
+/// (a process's current one, and retired ones a vCPU may still run).
 const SLOTS: usize = 4096;
 static RANGES: [[AtomicU64; 2]; SLOTS] = [const { [AtomicU64::new(0), AtomicU64::new(0)] }; SLOTS];
 
@@ -55,6 +56,14 @@ pub fn unregister(start: u64) {
             r[0].store(0, Ordering::Release);
         }
     }
+}
+
+/// How many code buffers are registered now.
+pub fn registered() -> usize {
+    RANGES
+        .iter()
+        .filter(|r| r[0].load(Ordering::Acquire) != 0)
+        .count()
 }
 
 fn ours(pc: u64) -> bool {

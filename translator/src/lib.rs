@@ -39,7 +39,7 @@ mod lower;
 mod superblock;
 mod testmem;
 
-pub use cache::{CodeCache, Translated};
+pub use cache::{CacheStats, CodeCache, Translated};
 pub use engine::{BlockSummary, Engine, LogFlags, Mode, Stats, HOT};
 pub use testmem::TestMemory;
 

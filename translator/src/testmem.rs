@@ -19,6 +19,8 @@ pub struct TestMemory {
     guarded: *mut u8,
     size: usize,
     perms: Box<[u8]>,
+    /// Whether this handle unmaps the memory when dropped (see [`TestMemory::share`]).
+    owner: bool,
 }
 
 // Owned mappings.
@@ -64,6 +66,7 @@ impl TestMemory {
                 guarded,
                 size,
                 perms: vec![R | W | X; pages].into_boxed_slice(),
+                owner: true,
             }
         }
     }
@@ -72,6 +75,16 @@ impl TestMemory {
         Layout {
             base: self.guarded,
             limit: self.size as u64,
+        }
+    }
+
+    /// Another handle on the same memory, for another thread (as vCPUs share a guest's),
+    /// with the permissions as they are now. It must not outlive `self`.
+    pub fn share(&self) -> TestMemory {
+        TestMemory {
+            perms: self.perms.clone(),
+            owner: false,
+            ..*self
         }
     }
 
@@ -187,6 +200,9 @@ impl Bus for TestMemory {
 
 impl Drop for TestMemory {
     fn drop(&mut self) {
+        if !self.owner {
+            return;
+        }
         unsafe {
             libc::munmap(self.view.cast(), self.size);
             libc::munmap(self.guarded.cast(), self.size + PAGE);

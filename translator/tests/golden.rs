@@ -15,8 +15,7 @@ fn translate(name: &str, code: &[Insn]) {
     let insns: Vec<Decoded> = code.iter().map(|i| decode(i.encode()).unwrap()).collect();
     let mut mem = TestMemory::new(1 << 16);
     let mut cache = CodeCache::new(mem.layout()).unwrap();
-    let mut flushed = false;
-    cache.translate(0x1000, &insns, &mut flushed);
+    cache.translate(0x1000, &insns);
     let t = cache.get(0x1000).unwrap();
     let text = describe(
         &cache,

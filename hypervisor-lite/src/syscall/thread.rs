@@ -169,7 +169,9 @@ fn fork(v: &mut Vcpu, flags: u64, stack: u64, ptid: u64, ctid: u64) -> SysResult
         v.control = None;
         // The code buffer is a shared mapping of one memfd, so after fork parent and child
         // would translate into the same pages: the child starts a code cache of its own.
-        match crate::process::engine(&v.shared) {
+        // (Dropping the old engine takes no lock: the parent's other threads may have held
+        // the cache's at the fork.)
+        match crate::process::engine(&v.shared, None) {
             Ok(engine) => v.engine = engine,
             Err(e) => {
                 eprintln!("mimic: fork: cannot reserve code space for the child: {e}");
