@@ -10,7 +10,7 @@ use crate::bus::{Bus, MemFault};
 use crate::cpu::Cpu;
 use crate::decode::{decode, insn_len, Decoded, Illegal};
 use crate::exec::{Flow, Interp, Trap};
-use crate::insn::flag;
+use crate::insn::{flag, Insn};
 use std::collections::HashMap;
 use std::hash::{BuildHasher, Hasher};
 
@@ -22,9 +22,28 @@ pub const MAX_BLOCK_INSNS: usize = 64;
 pub struct Block {
     pub pc: u64,
     pub insns: Vec<Decoded>,
+    /// Each instruction's offset from `pc`: the interpreter stores the pc only where an
+    /// instruction reads it (`auipc`, a block's last instruction, a trap), not per instruction.
+    offsets: Vec<u8>,
 }
 
+// The last instruction of the longest block starts below 256 bytes into it.
+const _: () = assert!((MAX_BLOCK_INSNS - 1) * 4 <= u8::MAX as usize);
+
 impl Block {
+    /// The address of the block's `i`th instruction.
+    #[inline(always)]
+    fn pc_at(&self, i: usize) -> u64 {
+        self.pc.wrapping_add(self.offsets[i] as u64)
+    }
+
+    /// The index of `d`, one of the block's instructions (pointer arithmetic: the hot loop
+    /// iterates by pointer and needs an index only on its rare paths).
+    fn index_of(&self, d: &Decoded) -> usize {
+        (d as *const Decoded as usize - self.insns.as_ptr() as usize)
+            / std::mem::size_of::<Decoded>()
+    }
+
     /// Guest bytes the block covers.
     pub fn byte_len(&self) -> u64 {
         self.insns.iter().map(|d| d.len as u64).sum()
@@ -71,7 +90,16 @@ pub fn decode_block<M: Bus + ?Sized>(bus: &mut M, pc: u64) -> Result<Block, Trap
             break;
         }
     }
-    Ok(Block { pc, insns })
+    let mut off = 0u8;
+    let offsets = insns
+        .iter()
+        .map(|d| {
+            let o = off;
+            off = off.wrapping_add(d.len);
+            o
+        })
+        .collect();
+    Ok(Block { pc, insns, offsets })
 }
 
 /// Whether `insn` ends its block: control flow, the environment, and CSR accesses except
@@ -117,9 +145,13 @@ fn with_encoding(d: &Decoded, t: Trap) -> Trap {
 /// Runs `block`, which must start at `cpu.pc`.
 ///
 /// The loop over the block's body is the interpreter's innermost loop, so it does as little
-/// as it can: one `Interp` for the whole block, `pc` stored per instruction (handlers and
-/// traps need it), and everything but `Flow::Next` handled out of line, where the retired
-/// count of a trapping block is recovered from `cpu.pc`.
+/// as it can: one `Interp` for the whole block, and everything but `Flow::Next` handled out of
+/// line. `cpu.pc` is stored only where something reads it: before `auipc`, before the last
+/// instruction (jumps and branches) and at a trap, each from the block's offset table.
+/// (Keeping the pc in a register and storing it before every instruction cost three host
+/// instructions of the dozen or so a guest instruction takes.) `len` matters only to the last
+/// instruction too: `jal`/`jalr` link with it, and an illegal-instruction trap takes it from
+/// the decoded instruction instead.
 pub fn run_block<M: Bus + ?Sized>(cpu: &mut Cpu, bus: &mut M, block: &Block) -> Exit {
     run_block_inline(cpu, bus, block)
 }
@@ -133,19 +165,16 @@ fn run_block_inline<M: Bus + ?Sized>(cpu: &mut Cpu, bus: &mut M, block: &Block) 
         return Exit::Done;
     };
     let mut it = Interp { cpu, bus, len: 0 };
-    // The pc lives in a register and is stored (never read back) before each instruction:
-    // an add to `cpu.pc` in memory per instruction was a store-to-load chain that cost more
-    // than most instructions.
-    let mut pc = block.pc;
     for d in body {
-        it.len = d.len;
-        it.cpu.pc = pc;
+        if let Insn::Auipc(_) = d.insn {
+            it.cpu.pc = block.pc_at(block.index_of(d));
+        }
         match d.insn.visit(&mut it) {
-            Flow::Next => pc = pc.wrapping_add(d.len as u64),
-            flow => return body_exit(it.cpu, block, d, flow),
+            Flow::Next => {}
+            flow => return body_exit(it.cpu, block, block.index_of(d), flow),
         }
     }
-    it.cpu.pc = pc;
+    it.cpu.pc = block.pc_at(body.len());
     it.cpu.instret += body.len() as u64;
     it.len = last.len;
     let exit = match last.insn.visit(&mut it) {
@@ -167,23 +196,17 @@ fn run_block_inline<M: Bus + ?Sized>(cpu: &mut Cpu, bus: &mut M, block: &Block) 
     exit
 }
 
-/// Leaves a block whose instruction `d`, not the last, did something other than fall through:
-/// only a trap can (anything else ends a block). The instructions before it, up to `cpu.pc`,
-/// retired.
+/// Leaves a block whose instruction `i`, not the last, did something other than fall through:
+/// only a trap can (anything else ends a block). The `i` instructions before it retired.
 #[cold]
 #[inline(never)]
-fn body_exit(cpu: &mut Cpu, block: &Block, d: &Decoded, flow: Flow) -> Exit {
+fn body_exit(cpu: &mut Cpu, block: &Block, i: usize, flow: Flow) -> Exit {
+    let d = &block.insns[i];
     let Flow::Trap(t) = flow else {
         unreachable!("{flow:?} from {} inside a block", d.insn)
     };
-    let mut at = block.pc;
-    for d in &block.insns {
-        if at == cpu.pc {
-            break;
-        }
-        cpu.instret += 1;
-        at = at.wrapping_add(d.len as u64);
-    }
+    cpu.pc = block.pc_at(i);
+    cpu.instret += i as u64;
     Exit::Trap(with_encoding(d, t))
 }
 
