@@ -10,7 +10,8 @@ use crate::bus::{Bus, MemFault};
 use crate::cpu::Cpu;
 use crate::decode::{decode, insn_len, Decoded, Illegal};
 use crate::exec::{Flow, Interp, Trap};
-use crate::insn::{flag, Insn};
+use crate::format::U;
+use crate::insn::{flag, Insn, Visitor};
 use std::collections::HashMap;
 use std::hash::{BuildHasher, Hasher};
 
@@ -25,6 +26,8 @@ pub struct Block {
     /// Each instruction's offset from `pc`: the interpreter stores the pc only where an
     /// instruction reads it (`auipc`, a block's last instruction, a trap), not per instruction.
     offsets: Vec<u8>,
+    /// The address of the last instruction.
+    last_pc: u64,
 }
 
 // The last instruction of the longest block starts below 256 bytes into it.
@@ -98,8 +101,14 @@ pub fn decode_block<M: Bus + ?Sized>(bus: &mut M, pc: u64) -> Result<Block, Trap
             off = off.wrapping_add(d.len);
             o
         })
-        .collect();
-    Ok(Block { pc, insns, offsets })
+        .collect::<Vec<u8>>();
+    let last_pc = pc.wrapping_add(*offsets.last().expect("a block is never empty") as u64);
+    Ok(Block {
+        pc,
+        insns,
+        offsets,
+        last_pc,
+    })
 }
 
 /// Whether `insn` ends its block: control flow, the environment, and CSR accesses except
@@ -144,14 +153,14 @@ fn with_encoding(d: &Decoded, t: Trap) -> Trap {
 
 /// Runs `block`, which must start at `cpu.pc`.
 ///
-/// The loop over the block's body is the interpreter's innermost loop, so it does as little
-/// as it can: one `Interp` for the whole block, and everything but `Flow::Next` handled out of
-/// line. `cpu.pc` is stored only where something reads it: before `auipc`, before the last
-/// instruction (jumps and branches) and at a trap, each from the block's offset table.
-/// (Keeping the pc in a register and storing it before every instruction cost three host
-/// instructions of the dozen or so a guest instruction takes.) `len` matters only to the last
-/// instruction too: `jal`/`jalr` link with it, and an illegal-instruction trap takes it from
-/// the decoded instruction instead.
+/// The loop over the block's instructions is the interpreter's innermost loop, so it does as
+/// little as it can: one `Interp` and one dispatch for the whole block, and everything but
+/// `Flow::Next` handled after the loop. Only control-flow instructions, which are always
+/// last, read `cpu.pc` and `Interp::len` (besides `auipc`, which gets its own pc and gives the
+/// last one back), so both are set once, for the last instruction, before the loop; likewise
+/// `instret` counts the instructions before the last one up front, the last one's CSR read
+/// of the counters seeing the exact count. A trap in the body puts back the pc and the count
+/// from the instruction's index.
 pub fn run_block<M: Bus + ?Sized>(cpu: &mut Cpu, bus: &mut M, block: &Block) -> Exit {
     run_block_inline(cpu, bus, block)
 }
@@ -161,53 +170,67 @@ pub fn run_block<M: Bus + ?Sized>(cpu: &mut Cpu, bus: &mut M, block: &Block) -> 
 #[inline(always)]
 fn run_block_inline<M: Bus + ?Sized>(cpu: &mut Cpu, bus: &mut M, block: &Block) -> Exit {
     debug_assert_eq!(cpu.pc, block.pc);
-    let Some((last, body)) = block.insns.split_last() else {
+    let Some(last) = block.insns.last() else {
         return Exit::Done;
     };
-    let mut it = Interp { cpu, bus, len: 0 };
-    for d in body {
-        if let Insn::Auipc(_) = d.insn {
-            it.cpu.pc = block.pc_at(block.index_of(d));
-        }
-        match d.insn.visit(&mut it) {
-            Flow::Next => {}
-            flow => return body_exit(it.cpu, block, block.index_of(d), flow),
-        }
-    }
-    it.cpu.pc = block.pc_at(body.len());
-    it.cpu.instret += body.len() as u64;
-    it.len = last.len;
-    let exit = match last.insn.visit(&mut it) {
-        Flow::Next => {
-            it.cpu.pc = it.cpu.pc.wrapping_add(last.len as u64);
-            Exit::Done
-        }
-        Flow::Jump(t) => {
-            it.cpu.pc = t;
-            Exit::Done
-        }
-        Flow::FenceI => {
-            it.cpu.pc = it.cpu.pc.wrapping_add(last.len as u64);
-            Exit::FenceI
-        }
-        Flow::Trap(t) => return Exit::Trap(with_encoding(last, t)),
+    let body_len = block.insns.len() - 1;
+    cpu.pc = block.last_pc;
+    cpu.instret += body_len as u64;
+    let mut it = Interp {
+        cpu,
+        bus,
+        len: last.len,
     };
+    for d in &block.insns {
+        let flow = if let Insn::Auipc(a) = d.insn {
+            auipc(&mut it, block, d, a)
+        } else {
+            d.insn.visit(&mut it)
+        };
+        if matches!(flow, Flow::Next) {
+            continue;
+        }
+        if let Flow::Jump(t) = flow {
+            it.cpu.pc = t;
+            it.cpu.instret += 1;
+            return Exit::Done;
+        }
+        return other_exit(it.cpu, block, d, flow);
+    }
+    it.cpu.pc = block.last_pc.wrapping_add(last.len as u64);
     it.cpu.instret += 1;
-    exit
+    Exit::Done
 }
 
-/// Leaves a block whose instruction `i`, not the last, did something other than fall through:
-/// only a trap can (anything else ends a block). The `i` instructions before it retired.
+/// `auipc` in a block: the one instruction besides the last that reads the pc.
+#[inline(always)]
+fn auipc<M: Bus + ?Sized>(it: &mut Interp<'_, M>, block: &Block, d: &Decoded, a: U) -> Flow {
+    it.cpu.pc = block.pc_at(block.index_of(d));
+    let flow = it.auipc(a);
+    it.cpu.pc = block.last_pc;
+    flow
+}
+
+/// Leaves a block whose instruction `d` trapped or was `fence.i` (only the last instruction
+/// can be): the instructions before `d` retired, `d` only if it was `fence.i`.
 #[cold]
 #[inline(never)]
-fn body_exit(cpu: &mut Cpu, block: &Block, i: usize, flow: Flow) -> Exit {
-    let d = &block.insns[i];
-    let Flow::Trap(t) = flow else {
-        unreachable!("{flow:?} from {} inside a block", d.insn)
-    };
-    cpu.pc = block.pc_at(i);
-    cpu.instret += i as u64;
-    Exit::Trap(with_encoding(d, t))
+fn other_exit(cpu: &mut Cpu, block: &Block, d: &Decoded, flow: Flow) -> Exit {
+    let i = block.index_of(d);
+    match flow {
+        Flow::FenceI => {
+            debug_assert_eq!(i + 1, block.insns.len());
+            cpu.pc = block.last_pc.wrapping_add(d.len as u64);
+            cpu.instret += 1;
+            Exit::FenceI
+        }
+        Flow::Trap(t) => {
+            cpu.pc = block.pc_at(i);
+            cpu.instret -= (block.insns.len() - 1 - i) as u64;
+            Exit::Trap(with_encoding(d, t))
+        }
+        Flow::Next | Flow::Jump(_) => unreachable!("handled by run_block"),
+    }
 }
 
 /// Blocks decoded so far, by start address: enough for the interpreter to run on its own.
