@@ -10,8 +10,8 @@ use crate::bus::{Bus, MemFault};
 use crate::cpu::Cpu;
 use crate::decode::{decode, insn_len, Decoded, Illegal};
 use crate::exec::{Flow, Interp, Trap};
-use crate::format::U;
-use crate::insn::{flag, Insn, Visitor};
+use crate::insn::flag;
+use crate::threaded::{self, Chain};
 use std::collections::HashMap;
 use std::hash::{BuildHasher, Hasher};
 
@@ -34,6 +34,12 @@ pub struct Block {
 const _: () = assert!((MAX_BLOCK_INSNS - 1) * 4 <= u8::MAX as usize);
 
 impl Block {
+    /// The address of the block's `i`th instruction.
+    #[inline(always)]
+    pub(crate) fn pc_of(&self, d: &Decoded) -> u64 {
+        self.pc_at(self.index_of(d))
+    }
+
     /// The address of the block's `i`th instruction.
     #[inline(always)]
     fn pc_at(&self, i: usize) -> u64 {
@@ -176,39 +182,30 @@ fn run_block_inline<M: Bus + ?Sized>(cpu: &mut Cpu, bus: &mut M, block: &Block) 
     let body_len = block.insns.len() - 1;
     cpu.pc = block.last_pc;
     cpu.instret += body_len as u64;
-    let mut it = Interp {
-        cpu,
-        bus,
-        len: last.len,
+    let mut chain = Chain {
+        it: Interp {
+            cpu,
+            bus,
+            len: last.len,
+        },
+        block,
+        last,
+        flow: Flow::Next,
+        at: last,
     };
-    for d in &block.insns {
-        let flow = if let Insn::Auipc(a) = d.insn {
-            auipc(&mut it, block, d, a)
-        } else {
-            d.insn.visit(&mut it)
-        };
-        if matches!(flow, Flow::Next) {
-            continue;
+    threaded::run(&mut chain, &block.insns[0]);
+    let cpu = chain.it.cpu;
+    match chain.flow {
+        Flow::Next => cpu.pc = block.last_pc.wrapping_add(last.len as u64),
+        Flow::Jump(t) => cpu.pc = t,
+        flow => {
+            // SAFETY: `at` is the instruction the chain stopped at, one of the block's.
+            let d = unsafe { &*chain.at };
+            return other_exit(cpu, block, d, flow);
         }
-        if let Flow::Jump(t) = flow {
-            it.cpu.pc = t;
-            it.cpu.instret += 1;
-            return Exit::Done;
-        }
-        return other_exit(it.cpu, block, d, flow);
     }
-    it.cpu.pc = block.last_pc.wrapping_add(last.len as u64);
-    it.cpu.instret += 1;
+    cpu.instret += 1;
     Exit::Done
-}
-
-/// `auipc` in a block: the one instruction besides the last that reads the pc.
-#[inline(always)]
-fn auipc<M: Bus + ?Sized>(it: &mut Interp<'_, M>, block: &Block, d: &Decoded, a: U) -> Flow {
-    it.cpu.pc = block.pc_at(block.index_of(d));
-    let flow = it.auipc(a);
-    it.cpu.pc = block.last_pc;
-    flow
 }
 
 /// Leaves a block whose instruction `d` trapped or was `fence.i` (only the last instruction
