@@ -34,7 +34,7 @@ pub struct Block {
 const _: () = assert!((MAX_BLOCK_INSNS - 1) * 4 <= u8::MAX as usize);
 
 impl Block {
-    /// The address of the block's `i`th instruction.
+    /// The address of `d`, one of the block's instructions.
     #[inline(always)]
     pub(crate) fn pc_of(&self, d: &Decoded) -> u64 {
         self.pc_at(self.index_of(d))
@@ -159,14 +159,13 @@ fn with_encoding(d: &Decoded, t: Trap) -> Trap {
 
 /// Runs `block`, which must start at `cpu.pc`.
 ///
-/// The loop over the block's instructions is the interpreter's innermost loop, so it does as
-/// little as it can: one `Interp` and one dispatch for the whole block, and everything but
-/// `Flow::Next` handled after the loop. Only control-flow instructions, which are always
-/// last, read `cpu.pc` and `Interp::len` (besides `auipc`, which gets its own pc and gives the
-/// last one back), so both are set once, for the last instruction, before the loop; likewise
-/// `instret` counts the instructions before the last one up front, the last one's CSR read
-/// of the counters seeing the exact count. A trap in the body puts back the pc and the count
-/// from the instruction's index.
+/// The instructions run as a chain of handlers, each jumping to the next (see `threaded`),
+/// and everything but `Flow::Next` is handled after the chain. Only control-flow
+/// instructions, which are always last, read `cpu.pc` and `Interp::len` (besides `auipc`,
+/// which gets its own pc and gives the last one back), so both are set once, for the last
+/// instruction, before the chain; likewise `instret` counts the instructions before the last
+/// one up front, the last one's CSR read of the counters seeing the exact count. A trap in
+/// the body puts back the pc and the count from the instruction's index.
 pub fn run_block<M: Bus + ?Sized>(cpu: &mut Cpu, bus: &mut M, block: &Block) -> Exit {
     run_block_inline(cpu, bus, block)
 }
@@ -194,15 +193,11 @@ fn run_block_inline<M: Bus + ?Sized>(cpu: &mut Cpu, bus: &mut M, block: &Block) 
         at: last,
     };
     threaded::run(&mut chain, &block.insns[0]);
-    let cpu = chain.it.cpu;
+    let (cpu, at) = (chain.it.cpu, chain.at);
     match chain.flow {
         Flow::Next => cpu.pc = block.last_pc.wrapping_add(last.len as u64),
         Flow::Jump(t) => cpu.pc = t,
-        flow => {
-            // SAFETY: `at` is the instruction the chain stopped at, one of the block's.
-            let d = unsafe { &*chain.at };
-            return other_exit(cpu, block, d, flow);
-        }
+        flow => return other_exit(cpu, block, at, flow),
     }
     cpu.instret += 1;
     Exit::Done

@@ -20,11 +20,11 @@ pub(crate) struct Chain<'a, 'b, M: Bus + ?Sized> {
     pub it: Interp<'a, M>,
     pub block: &'b Block,
     /// The block's last instruction: the chain ends after it.
-    pub last: *const Decoded,
+    pub last: &'b Decoded,
     /// What the instruction that ended the chain did …
     pub flow: Flow,
     /// … and which one it was.
-    pub at: *const Decoded,
+    pub at: &'b Decoded,
 }
 
 /// One instruction's handler.

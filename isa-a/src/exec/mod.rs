@@ -79,7 +79,8 @@ pub struct Interp<'a, M: Bus + ?Sized> {
     pub cpu: &'a mut Cpu,
     pub bus: &'a mut M,
     /// The length of the instruction being executed (2 or 4): where `Next` goes and what
-    /// `jal`/`jalr` link.
+    /// `jal`/`jalr` link. Running a block, it is the last instruction's throughout, as `pc`
+    /// is (see `block::run_block`): no other instruction reads them.
     pub len: u8,
 }
 
