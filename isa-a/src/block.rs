@@ -11,6 +11,7 @@ use crate::cpu::Cpu;
 use crate::decode::{decode, insn_len, Decoded, Illegal};
 use crate::exec::{Flow, Interp, Trap};
 use crate::insn::flag;
+use crate::threaded::{self, Chain};
 use std::collections::HashMap;
 use std::hash::{BuildHasher, Hasher};
 
@@ -22,9 +23,36 @@ pub const MAX_BLOCK_INSNS: usize = 64;
 pub struct Block {
     pub pc: u64,
     pub insns: Vec<Decoded>,
+    /// Each instruction's offset from `pc`: the interpreter stores the pc only where an
+    /// instruction reads it (`auipc`, a block's last instruction, a trap), not per instruction.
+    offsets: Vec<u8>,
+    /// The address of the last instruction.
+    last_pc: u64,
 }
 
+// The last instruction of the longest block starts below 256 bytes into it.
+const _: () = assert!((MAX_BLOCK_INSNS - 1) * 4 <= u8::MAX as usize);
+
 impl Block {
+    /// The address of `d`, one of the block's instructions.
+    #[inline(always)]
+    pub(crate) fn pc_of(&self, d: &Decoded) -> u64 {
+        self.pc_at(self.index_of(d))
+    }
+
+    /// The address of the block's `i`th instruction.
+    #[inline(always)]
+    fn pc_at(&self, i: usize) -> u64 {
+        self.pc.wrapping_add(self.offsets[i] as u64)
+    }
+
+    /// The index of `d`, one of the block's instructions (pointer arithmetic: the hot loop
+    /// iterates by pointer and needs an index only on its rare paths).
+    fn index_of(&self, d: &Decoded) -> usize {
+        (d as *const Decoded as usize - self.insns.as_ptr() as usize)
+            / std::mem::size_of::<Decoded>()
+    }
+
     /// Guest bytes the block covers.
     pub fn byte_len(&self) -> u64 {
         self.insns.iter().map(|d| d.len as u64).sum()
@@ -71,7 +99,22 @@ pub fn decode_block<M: Bus + ?Sized>(bus: &mut M, pc: u64) -> Result<Block, Trap
             break;
         }
     }
-    Ok(Block { pc, insns })
+    let mut off = 0u8;
+    let offsets = insns
+        .iter()
+        .map(|d| {
+            let o = off;
+            off = off.wrapping_add(d.len);
+            o
+        })
+        .collect::<Vec<u8>>();
+    let last_pc = pc.wrapping_add(*offsets.last().expect("a block is never empty") as u64);
+    Ok(Block {
+        pc,
+        insns,
+        offsets,
+        last_pc,
+    })
 }
 
 /// Whether `insn` ends its block: control flow, the environment, and CSR accesses except
@@ -116,10 +159,13 @@ fn with_encoding(d: &Decoded, t: Trap) -> Trap {
 
 /// Runs `block`, which must start at `cpu.pc`.
 ///
-/// The loop over the block's body is the interpreter's innermost loop, so it does as little
-/// as it can: one `Interp` for the whole block, `pc` stored per instruction (handlers and
-/// traps need it), and everything but `Flow::Next` handled out of line, where the retired
-/// count of a trapping block is recovered from `cpu.pc`.
+/// The instructions run as a chain of handlers, each jumping to the next (see `threaded`),
+/// and everything but `Flow::Next` is handled after the chain. Only control-flow
+/// instructions, which are always last, read `cpu.pc` and `Interp::len` (besides `auipc`,
+/// which gets its own pc and gives the last one back), so both are set once, for the last
+/// instruction, before the chain; likewise `instret` counts the instructions before the last
+/// one up front, the last one's CSR read of the counters seeing the exact count. A trap in
+/// the body puts back the pc and the count from the instruction's index.
 pub fn run_block<M: Bus + ?Sized>(cpu: &mut Cpu, bus: &mut M, block: &Block) -> Exit {
     run_block_inline(cpu, bus, block)
 }
@@ -129,62 +175,54 @@ pub fn run_block<M: Bus + ?Sized>(cpu: &mut Cpu, bus: &mut M, block: &Block) -> 
 #[inline(always)]
 fn run_block_inline<M: Bus + ?Sized>(cpu: &mut Cpu, bus: &mut M, block: &Block) -> Exit {
     debug_assert_eq!(cpu.pc, block.pc);
-    let Some((last, body)) = block.insns.split_last() else {
+    let Some(last) = block.insns.last() else {
         return Exit::Done;
     };
-    let mut it = Interp { cpu, bus, len: 0 };
-    // The pc lives in a register and is stored (never read back) before each instruction:
-    // an add to `cpu.pc` in memory per instruction was a store-to-load chain that cost more
-    // than most instructions.
-    let mut pc = block.pc;
-    for d in body {
-        it.len = d.len;
-        it.cpu.pc = pc;
-        match d.insn.visit(&mut it) {
-            Flow::Next => pc = pc.wrapping_add(d.len as u64),
-            flow => return body_exit(it.cpu, block, d, flow),
-        }
-    }
-    it.cpu.pc = pc;
-    it.cpu.instret += body.len() as u64;
-    it.len = last.len;
-    let exit = match last.insn.visit(&mut it) {
-        Flow::Next => {
-            it.cpu.pc = it.cpu.pc.wrapping_add(last.len as u64);
-            Exit::Done
-        }
-        Flow::Jump(t) => {
-            it.cpu.pc = t;
-            Exit::Done
-        }
-        Flow::FenceI => {
-            it.cpu.pc = it.cpu.pc.wrapping_add(last.len as u64);
-            Exit::FenceI
-        }
-        Flow::Trap(t) => return Exit::Trap(with_encoding(last, t)),
+    let body_len = block.insns.len() - 1;
+    cpu.pc = block.last_pc;
+    cpu.instret += body_len as u64;
+    let mut chain = Chain {
+        it: Interp {
+            cpu,
+            bus,
+            len: last.len,
+        },
+        block,
+        last,
+        flow: Flow::Next,
+        at: last,
     };
-    it.cpu.instret += 1;
-    exit
+    threaded::run(&mut chain, &block.insns[0]);
+    let (cpu, at) = (chain.it.cpu, chain.at);
+    match chain.flow {
+        Flow::Next => cpu.pc = block.last_pc.wrapping_add(last.len as u64),
+        Flow::Jump(t) => cpu.pc = t,
+        flow => return other_exit(cpu, block, at, flow),
+    }
+    cpu.instret += 1;
+    Exit::Done
 }
 
-/// Leaves a block whose instruction `d`, not the last, did something other than fall through:
-/// only a trap can (anything else ends a block). The instructions before it, up to `cpu.pc`,
-/// retired.
+/// Leaves a block whose instruction `d` trapped or was `fence.i` (only the last instruction
+/// can be): the instructions before `d` retired, `d` only if it was `fence.i`.
 #[cold]
 #[inline(never)]
-fn body_exit(cpu: &mut Cpu, block: &Block, d: &Decoded, flow: Flow) -> Exit {
-    let Flow::Trap(t) = flow else {
-        unreachable!("{flow:?} from {} inside a block", d.insn)
-    };
-    let mut at = block.pc;
-    for d in &block.insns {
-        if at == cpu.pc {
-            break;
+fn other_exit(cpu: &mut Cpu, block: &Block, d: &Decoded, flow: Flow) -> Exit {
+    let i = block.index_of(d);
+    match flow {
+        Flow::FenceI => {
+            debug_assert_eq!(i + 1, block.insns.len());
+            cpu.pc = block.last_pc.wrapping_add(d.len as u64);
+            cpu.instret += 1;
+            Exit::FenceI
         }
-        cpu.instret += 1;
-        at = at.wrapping_add(d.len as u64);
+        Flow::Trap(t) => {
+            cpu.pc = block.pc_at(i);
+            cpu.instret -= (block.insns.len() - 1 - i) as u64;
+            Exit::Trap(with_encoding(d, t))
+        }
+        Flow::Next | Flow::Jump(_) => unreachable!("handled by run_block"),
     }
-    Exit::Trap(with_encoding(d, t))
 }
 
 /// Blocks decoded so far, by start address: enough for the interpreter to run on its own.

@@ -131,6 +131,7 @@ macro_rules! instructions {
 
             impl Insn {
                 /// Which instruction this is.
+                #[inline(always)]
                 pub const fn opcode(&self) -> Opcode {
                     match self { $( Insn::[<$name:camel>](_) => Opcode::[<$name:camel>], )* }
                 }

@@ -41,6 +41,7 @@ pub mod insn;
 pub mod reg;
 pub mod softfloat;
 mod table;
+mod threaded;
 
 pub use block::{decode_block, ends_block, fetch, run_block, Block, BlockCache, Exit};
 pub use bus::{Access, AmoOp, Bus, FlatMemory, MemFault};

@@ -30,8 +30,27 @@ impl GuestMem {
 
     /// The host address of `addr..addr+n` if every byte allows `need`; otherwise the fault at
     /// the first address that does not.
+    ///
+    /// Every interpreted load and store comes through here, so the common case (inside the
+    /// guest's range, within one page, allowed) is three tests in a straight line, and
+    /// everything else goes to [`GuestMem::check_slow`], out of line.
     #[inline(always)]
     pub fn check(&self, addr: u64, n: u64, need: u8, access: Access) -> Result<*mut u8, MemFault> {
+        // `addr <= GUEST_LIMIT - n`: the last byte is below the limit, with no wrap-around.
+        if addr <= GUEST_LIMIT - n
+            && (addr & (PAGE - 1)) <= PAGE - n
+            && self.page_perm(addr) & need != 0
+        {
+            // SAFETY: addr + n <= GUEST_LIMIT, so the range lies inside the reservation.
+            return Ok(unsafe { self.base.add(addr as usize) });
+        }
+        self.check_slow(addr, n, need, access)
+    }
+
+    /// [`GuestMem::check`] for the accesses that may fault or cross a page.
+    #[cold]
+    #[inline(never)]
+    fn check_slow(&self, addr: u64, n: u64, need: u8, access: Access) -> Result<*mut u8, MemFault> {
         let last = addr.wrapping_add(n - 1);
         if addr >= GUEST_LIMIT || last >= GUEST_LIMIT || last < addr {
             let at = if addr >= GUEST_LIMIT {

@@ -10,61 +10,64 @@ use crate::format::*;
 use crate::insn::Visitor;
 use crate::softfloat::{self as sf, F32, F64};
 
-// A table: one line per instruction reads better than rustfmt's three.
+// A table: one line per instruction reads better than rustfmt's three. The integer
+// instructions are forced inline: they are a few host instructions each, and whether LLVM
+// inlined them into the block loop (or called loads and stores out of line) changed with
+// unrelated edits to the loop, by a third of the interpreter's speed.
 #[rustfmt::skip]
 impl<M: Bus + ?Sized> Visitor for Interp<'_, M> {
     type Out = Flow;
 
     // RV64I
-    fn lui(&mut self, a: U) -> Flow { self.load_upper(a) }
-    fn auipc(&mut self, a: U) -> Flow { self.add_upper_pc(a) }
-    fn jal(&mut self, a: J) -> Flow { self.jump(a) }
-    fn jalr(&mut self, a: Load) -> Flow { self.jump_reg(a) }
-    fn beq(&mut self, a: B) -> Flow { self.branch(a, Cond::Eq) }
-    fn bne(&mut self, a: B) -> Flow { self.branch(a, Cond::Ne) }
-    fn blt(&mut self, a: B) -> Flow { self.branch(a, Cond::Lt) }
-    fn bge(&mut self, a: B) -> Flow { self.branch(a, Cond::Ge) }
-    fn bltu(&mut self, a: B) -> Flow { self.branch(a, Cond::Ltu) }
-    fn bgeu(&mut self, a: B) -> Flow { self.branch(a, Cond::Geu) }
-    fn lb(&mut self, a: Load) -> Flow { self.load(a, Width::B) }
-    fn lh(&mut self, a: Load) -> Flow { self.load(a, Width::H) }
-    fn lw(&mut self, a: Load) -> Flow { self.load(a, Width::W) }
-    fn ld(&mut self, a: Load) -> Flow { self.load(a, Width::D) }
-    fn lbu(&mut self, a: Load) -> Flow { self.load(a, Width::Bu) }
-    fn lhu(&mut self, a: Load) -> Flow { self.load(a, Width::Hu) }
-    fn lwu(&mut self, a: Load) -> Flow { self.load(a, Width::Wu) }
-    fn sb(&mut self, a: Store) -> Flow { self.store(a, 1) }
-    fn sh(&mut self, a: Store) -> Flow { self.store(a, 2) }
-    fn sw(&mut self, a: Store) -> Flow { self.store(a, 4) }
-    fn sd(&mut self, a: Store) -> Flow { self.store(a, 8) }
-    fn addi(&mut self, a: I) -> Flow { self.alu_imm(a, u64::wrapping_add) }
-    fn slti(&mut self, a: I) -> Flow { self.alu_imm(a, |x, y| ((x as i64) < (y as i64)) as u64) }
-    fn sltiu(&mut self, a: I) -> Flow { self.alu_imm(a, |x, y| (x < y) as u64) }
-    fn xori(&mut self, a: I) -> Flow { self.alu_imm(a, |x, y| x ^ y) }
-    fn ori(&mut self, a: I) -> Flow { self.alu_imm(a, |x, y| x | y) }
-    fn andi(&mut self, a: I) -> Flow { self.alu_imm(a, |x, y| x & y) }
-    fn slli(&mut self, a: Shift) -> Flow { self.shift_imm(a, |x, s| x << s) }
-    fn srli(&mut self, a: Shift) -> Flow { self.shift_imm(a, |x, s| x >> s) }
-    fn srai(&mut self, a: Shift) -> Flow { self.shift_imm(a, |x, s| ((x as i64) >> s) as u64) }
-    fn add(&mut self, a: R) -> Flow { self.alu(a, u64::wrapping_add) }
-    fn sub(&mut self, a: R) -> Flow { self.alu(a, u64::wrapping_sub) }
-    fn sll(&mut self, a: R) -> Flow { self.alu(a, |x, y| x << (y & 63)) }
-    fn slt(&mut self, a: R) -> Flow { self.alu(a, |x, y| ((x as i64) < (y as i64)) as u64) }
-    fn sltu(&mut self, a: R) -> Flow { self.alu(a, |x, y| (x < y) as u64) }
-    fn xor(&mut self, a: R) -> Flow { self.alu(a, |x, y| x ^ y) }
-    fn srl(&mut self, a: R) -> Flow { self.alu(a, |x, y| x >> (y & 63)) }
-    fn sra(&mut self, a: R) -> Flow { self.alu(a, |x, y| ((x as i64) >> (y & 63)) as u64) }
-    fn or(&mut self, a: R) -> Flow { self.alu(a, |x, y| x | y) }
-    fn and(&mut self, a: R) -> Flow { self.alu(a, |x, y| x & y) }
-    fn addiw(&mut self, a: I) -> Flow { self.alu_imm(a, |x, y| sext32(x.wrapping_add(y))) }
-    fn slliw(&mut self, a: ShiftW) -> Flow { self.shift_imm_w(a, |x, s| x << s) }
-    fn srliw(&mut self, a: ShiftW) -> Flow { self.shift_imm_w(a, |x, s| x >> s) }
-    fn sraiw(&mut self, a: ShiftW) -> Flow { self.shift_imm_w(a, |x, s| ((x as i32) >> s) as u32) }
-    fn addw(&mut self, a: R) -> Flow { self.alu_w(a, u64::wrapping_add) }
-    fn subw(&mut self, a: R) -> Flow { self.alu_w(a, u64::wrapping_sub) }
-    fn sllw(&mut self, a: R) -> Flow { self.alu_w(a, |x, y| ((x as u32) << (y & 31)) as u64) }
-    fn srlw(&mut self, a: R) -> Flow { self.alu_w(a, |x, y| ((x as u32) >> (y & 31)) as u64) }
-    fn sraw(&mut self, a: R) -> Flow { self.alu_w(a, |x, y| ((x as i32) >> (y & 31)) as u64) }
+    #[inline(always)] fn lui(&mut self, a: U) -> Flow { self.load_upper(a) }
+    #[inline(always)] fn auipc(&mut self, a: U) -> Flow { self.add_upper_pc(a) }
+    #[inline(always)] fn jal(&mut self, a: J) -> Flow { self.jump(a) }
+    #[inline(always)] fn jalr(&mut self, a: Load) -> Flow { self.jump_reg(a) }
+    #[inline(always)] fn beq(&mut self, a: B) -> Flow { self.branch(a, Cond::Eq) }
+    #[inline(always)] fn bne(&mut self, a: B) -> Flow { self.branch(a, Cond::Ne) }
+    #[inline(always)] fn blt(&mut self, a: B) -> Flow { self.branch(a, Cond::Lt) }
+    #[inline(always)] fn bge(&mut self, a: B) -> Flow { self.branch(a, Cond::Ge) }
+    #[inline(always)] fn bltu(&mut self, a: B) -> Flow { self.branch(a, Cond::Ltu) }
+    #[inline(always)] fn bgeu(&mut self, a: B) -> Flow { self.branch(a, Cond::Geu) }
+    #[inline(always)] fn lb(&mut self, a: Load) -> Flow { self.load(a, Width::B) }
+    #[inline(always)] fn lh(&mut self, a: Load) -> Flow { self.load(a, Width::H) }
+    #[inline(always)] fn lw(&mut self, a: Load) -> Flow { self.load(a, Width::W) }
+    #[inline(always)] fn ld(&mut self, a: Load) -> Flow { self.load(a, Width::D) }
+    #[inline(always)] fn lbu(&mut self, a: Load) -> Flow { self.load(a, Width::Bu) }
+    #[inline(always)] fn lhu(&mut self, a: Load) -> Flow { self.load(a, Width::Hu) }
+    #[inline(always)] fn lwu(&mut self, a: Load) -> Flow { self.load(a, Width::Wu) }
+    #[inline(always)] fn sb(&mut self, a: Store) -> Flow { self.store(a, 1) }
+    #[inline(always)] fn sh(&mut self, a: Store) -> Flow { self.store(a, 2) }
+    #[inline(always)] fn sw(&mut self, a: Store) -> Flow { self.store(a, 4) }
+    #[inline(always)] fn sd(&mut self, a: Store) -> Flow { self.store(a, 8) }
+    #[inline(always)] fn addi(&mut self, a: I) -> Flow { self.alu_imm(a, u64::wrapping_add) }
+    #[inline(always)] fn slti(&mut self, a: I) -> Flow { self.alu_imm(a, |x, y| ((x as i64) < (y as i64)) as u64) }
+    #[inline(always)] fn sltiu(&mut self, a: I) -> Flow { self.alu_imm(a, |x, y| (x < y) as u64) }
+    #[inline(always)] fn xori(&mut self, a: I) -> Flow { self.alu_imm(a, |x, y| x ^ y) }
+    #[inline(always)] fn ori(&mut self, a: I) -> Flow { self.alu_imm(a, |x, y| x | y) }
+    #[inline(always)] fn andi(&mut self, a: I) -> Flow { self.alu_imm(a, |x, y| x & y) }
+    #[inline(always)] fn slli(&mut self, a: Shift) -> Flow { self.shift_imm(a, |x, s| x << s) }
+    #[inline(always)] fn srli(&mut self, a: Shift) -> Flow { self.shift_imm(a, |x, s| x >> s) }
+    #[inline(always)] fn srai(&mut self, a: Shift) -> Flow { self.shift_imm(a, |x, s| ((x as i64) >> s) as u64) }
+    #[inline(always)] fn add(&mut self, a: R) -> Flow { self.alu(a, u64::wrapping_add) }
+    #[inline(always)] fn sub(&mut self, a: R) -> Flow { self.alu(a, u64::wrapping_sub) }
+    #[inline(always)] fn sll(&mut self, a: R) -> Flow { self.alu(a, |x, y| x << (y & 63)) }
+    #[inline(always)] fn slt(&mut self, a: R) -> Flow { self.alu(a, |x, y| ((x as i64) < (y as i64)) as u64) }
+    #[inline(always)] fn sltu(&mut self, a: R) -> Flow { self.alu(a, |x, y| (x < y) as u64) }
+    #[inline(always)] fn xor(&mut self, a: R) -> Flow { self.alu(a, |x, y| x ^ y) }
+    #[inline(always)] fn srl(&mut self, a: R) -> Flow { self.alu(a, |x, y| x >> (y & 63)) }
+    #[inline(always)] fn sra(&mut self, a: R) -> Flow { self.alu(a, |x, y| ((x as i64) >> (y & 63)) as u64) }
+    #[inline(always)] fn or(&mut self, a: R) -> Flow { self.alu(a, |x, y| x | y) }
+    #[inline(always)] fn and(&mut self, a: R) -> Flow { self.alu(a, |x, y| x & y) }
+    #[inline(always)] fn addiw(&mut self, a: I) -> Flow { self.alu_imm(a, |x, y| sext32(x.wrapping_add(y))) }
+    #[inline(always)] fn slliw(&mut self, a: ShiftW) -> Flow { self.shift_imm_w(a, |x, s| x << s) }
+    #[inline(always)] fn srliw(&mut self, a: ShiftW) -> Flow { self.shift_imm_w(a, |x, s| x >> s) }
+    #[inline(always)] fn sraiw(&mut self, a: ShiftW) -> Flow { self.shift_imm_w(a, |x, s| ((x as i32) >> s) as u32) }
+    #[inline(always)] fn addw(&mut self, a: R) -> Flow { self.alu_w(a, u64::wrapping_add) }
+    #[inline(always)] fn subw(&mut self, a: R) -> Flow { self.alu_w(a, u64::wrapping_sub) }
+    #[inline(always)] fn sllw(&mut self, a: R) -> Flow { self.alu_w(a, |x, y| ((x as u32) << (y & 31)) as u64) }
+    #[inline(always)] fn srlw(&mut self, a: R) -> Flow { self.alu_w(a, |x, y| ((x as u32) >> (y & 31)) as u64) }
+    #[inline(always)] fn sraw(&mut self, a: R) -> Flow { self.alu_w(a, |x, y| ((x as i32) >> (y & 31)) as u64) }
     // A single hart sees its own memory accesses in order; nothing to do.
     fn fence(&mut self, _: Fence) -> Flow { Flow::Next }
     fn ecall(&mut self, _: Nullary) -> Flow { Flow::Trap(Trap::Ecall) }
@@ -82,19 +85,19 @@ impl<M: Bus + ?Sized> Visitor for Interp<'_, M> {
     fn csrrci(&mut self, a: CsrI) -> Flow { self.csr_imm(a, CsrOp::Clear) }
 
     // M
-    fn mul(&mut self, a: R) -> Flow { self.alu(a, u64::wrapping_mul) }
-    fn mulh(&mut self, a: R) -> Flow { self.alu(a, m::mulh) }
-    fn mulhsu(&mut self, a: R) -> Flow { self.alu(a, m::mulhsu) }
-    fn mulhu(&mut self, a: R) -> Flow { self.alu(a, m::mulhu) }
-    fn div(&mut self, a: R) -> Flow { self.alu(a, m::div) }
-    fn divu(&mut self, a: R) -> Flow { self.alu(a, m::divu) }
-    fn rem(&mut self, a: R) -> Flow { self.alu(a, m::rem) }
-    fn remu(&mut self, a: R) -> Flow { self.alu(a, m::remu) }
-    fn mulw(&mut self, a: R) -> Flow { self.alu_w(a, u64::wrapping_mul) }
-    fn divw(&mut self, a: R) -> Flow { self.alu_w(a, m::divw) }
-    fn divuw(&mut self, a: R) -> Flow { self.alu_w(a, m::divuw) }
-    fn remw(&mut self, a: R) -> Flow { self.alu_w(a, m::remw) }
-    fn remuw(&mut self, a: R) -> Flow { self.alu_w(a, m::remuw) }
+    #[inline(always)] fn mul(&mut self, a: R) -> Flow { self.alu(a, u64::wrapping_mul) }
+    #[inline(always)] fn mulh(&mut self, a: R) -> Flow { self.alu(a, m::mulh) }
+    #[inline(always)] fn mulhsu(&mut self, a: R) -> Flow { self.alu(a, m::mulhsu) }
+    #[inline(always)] fn mulhu(&mut self, a: R) -> Flow { self.alu(a, m::mulhu) }
+    #[inline(always)] fn div(&mut self, a: R) -> Flow { self.alu(a, m::div) }
+    #[inline(always)] fn divu(&mut self, a: R) -> Flow { self.alu(a, m::divu) }
+    #[inline(always)] fn rem(&mut self, a: R) -> Flow { self.alu(a, m::rem) }
+    #[inline(always)] fn remu(&mut self, a: R) -> Flow { self.alu(a, m::remu) }
+    #[inline(always)] fn mulw(&mut self, a: R) -> Flow { self.alu_w(a, u64::wrapping_mul) }
+    #[inline(always)] fn divw(&mut self, a: R) -> Flow { self.alu_w(a, m::divw) }
+    #[inline(always)] fn divuw(&mut self, a: R) -> Flow { self.alu_w(a, m::divuw) }
+    #[inline(always)] fn remw(&mut self, a: R) -> Flow { self.alu_w(a, m::remw) }
+    #[inline(always)] fn remuw(&mut self, a: R) -> Flow { self.alu_w(a, m::remuw) }
 
     // A
     fn lr_w(&mut self, a: Lr) -> Flow { self.lr(a, 32) }
