@@ -215,8 +215,7 @@ pub unsafe extern "C" fn helper_at(
     start: u64,
 ) -> u64 {
     let insns = std::slice::from_raw_parts(insns, idx as usize + 1);
-    let before: u64 = insns[..idx as usize].iter().map(|d| d.len as u64).sum();
-    (*cpu).pc = start.wrapping_add(before);
+    (*cpu).pc = crate::superblock::pcs(start, insns)[idx as usize];
     helper(ctx, cpu, &insns[idx as usize])
 }
 

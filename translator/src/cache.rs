@@ -135,9 +135,8 @@ impl Generation {
         let off = u32::try_from(host - t.host).ok()?;
         let i = t.faults.binary_search_by_key(&off, |f| f.0).ok()?;
         let (_, idx, write) = t.faults[i];
-        let before: u64 = t.insns[..idx as usize].iter().map(|d| d.len as u64).sum();
         Some(FaultSite {
-            pc: t.pc.wrapping_add(before),
+            pc: crate::superblock::pcs(t.pc, &t.insns[..=idx as usize])[idx as usize],
             idx: idx as usize,
             write,
             map: &t.map,

@@ -67,12 +67,10 @@ pub fn describe(cache: &CodeCache, t: &Translated, flags: LogFlags) -> String {
     let mut s = String::new();
     if flags.in_asm {
         let _ = writeln!(s, "IN: guest block at 0x{:x}", t.pc);
-        let mut pc = t.pc;
-        for d in t.insns.iter() {
+        for (d, pc) in t.insns.iter().zip(superblock::pcs(t.pc, &t.insns)) {
             let mut text = String::new();
             let _ = d.insn.disasm(Some(pc), &mut text);
             let _ = writeln!(s, "0x{pc:016x}:  {text}");
-            pc = pc.wrapping_add(d.len as u64);
         }
         let _ = writeln!(s);
     }

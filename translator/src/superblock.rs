@@ -1,13 +1,15 @@
 //! What one translation covers: a pre-decoded block and the blocks that follow it through the
-//! not-taken side of its conditional branches (a superblock: one entry, many exits).
+//! not-taken side of its conditional branches and through plain jumps (`j`, a `jal` that links
+//! nothing): a superblock, one entry and many exits.
 //!
 //! ```text
 //!   A: ... beq → X        translated as one unit:  A's body, beq (taken: exit to X),
-//!   B: ... bne → A                                 B's body, bne (taken: back to A's body)
+//!   B: ... j C                                     B's body, (j: nothing but a budget check)
+//!   C: ... bne → A                                 C's body, bne (taken: back to A's body)
 //! ```
 //!
-//! The parts are contiguous in guest memory, so an instruction's pc is still the start plus
-//! the lengths before it. A loop spread over a branch and its fall-through becomes a block
+//! An instruction's pc is the previous one's plus its length, except after a followed jump:
+//! [`pcs`] is the one place that knows. A loop spread over branches and jumps becomes a block
 //! that branches to its own start, which keeps its registers across iterations
 //! (lower::loop_back).
 
@@ -18,29 +20,64 @@ const MAX_PARTS: usize = 4;
 const MAX_INSNS: usize = 128;
 
 /// `first` (the basic block at `pc`) extended through the fall-throughs of conditional
-/// branches. A part that cannot be decoded (a fetch fault, an illegal first instruction)
-/// ends the superblock before it: it will fault when, and only if, it is reached.
+/// branches and the targets of plain jumps. A part that cannot be decoded (a fetch fault, an
+/// illegal first instruction) ends the superblock before it: it will fault when, and only if,
+/// it is reached.
 pub fn extend<M: Bus + ?Sized>(bus: &mut M, pc: u64, first: Vec<Decoded>) -> Vec<Decoded> {
+    let mut starts = vec![pc];
     let mut insns = first;
     for _ in 1..MAX_PARTS {
-        let Some(last) = insns.last() else { break };
-        let next = pc.wrapping_add(insns.iter().map(|d| d.len as u64).sum());
-        let at = next.wrapping_sub(last.len as u64);
-        // A branch back to the start stays the last instruction: the loop's back edge is
-        // then the block's own end, taken inline (lower::loop_back).
-        match branch_offset(&last.insn) {
-            Some(off) if at.wrapping_add(off as i64 as u64) != pc => {}
+        let (Some(last), Some(&at)) = (insns.last(), pcs(pc, &insns).last()) else {
+            break;
+        };
+        // A branch or jump back to the start stays the last instruction: the loop's back
+        // edge is then the block's own end, taken inline (lower::loop_back). A jump into an
+        // earlier part would unroll its loop: it ends the superblock too.
+        let next = match (branch_offset(&last.insn), &last.insn) {
+            (Some(off), _) if at.wrapping_add(off as i64 as u64) != pc => {
+                at.wrapping_add(last.len as u64)
+            }
+            (None, Insn::Jal(j)) if j.rd.num() == 0 => {
+                let target = at.wrapping_add(j.off as i64 as u64);
+                if starts.contains(&target) {
+                    break;
+                }
+                target
+            }
             _ => break,
-        }
+        };
         if insns.len() >= MAX_INSNS {
             break;
         }
         match decode_block(bus, next) {
-            Ok(b) if insns.len() + b.insns.len() <= MAX_INSNS => insns.extend(b.insns),
+            Ok(b) if insns.len() + b.insns.len() <= MAX_INSNS => {
+                starts.push(next);
+                insns.extend(b.insns)
+            }
             _ => break,
         }
     }
     insns
+}
+
+/// Whether the superblock goes on at the target of `insn` (a plain jump that is not its last
+/// instruction) rather than after it.
+pub fn follows(insn: &Insn) -> bool {
+    matches!(insn, Insn::Jal(j) if j.rd.num() == 0)
+}
+
+/// The pc of each instruction of the superblock starting at `start`.
+pub fn pcs(start: u64, insns: &[Decoded]) -> Vec<u64> {
+    let mut out = Vec::with_capacity(insns.len());
+    let mut pc = start;
+    for d in insns {
+        out.push(pc);
+        pc = match d.insn {
+            Insn::Jal(j) if follows(&d.insn) => pc.wrapping_add(j.off as i64 as u64),
+            _ => pc.wrapping_add(d.len as u64),
+        };
+    }
+    out
 }
 
 /// The offset of a conditional branch.

@@ -586,3 +586,45 @@ fn fmin_fmax_fclass_match_the_interpreter() {
         }
     }
 }
+
+/// A superblock follows a plain jump (`j`) to its target: a loop whose body jumps over dead
+/// code keeps its registers, and budgets stop it at the jump exactly as the interpreter.
+#[test]
+fn a_superblock_follows_a_jump_and_stops_where_the_interpreter_does() {
+    use isa_a::format::{B, I, J, R};
+    use isa_a::XReg;
+    let x = XReg::new;
+    let i = |rd, rs1, imm| I {
+        rd: x(rd),
+        rs1: x(rs1),
+        imm,
+    };
+    let code = [
+        Insn::Addi(i(5, 5, 1)),             // 0: t0 += 1
+        Insn::Jal(J { rd: x(0), off: 12 }), // 4: j 16
+        Insn::Addi(i(9, 9, 100)),           // 8: never runs
+        Insn::Addi(i(18, 18, 7)),           // 12: never runs
+        Insn::Add(R {
+            rd: x(19),
+            rs1: x(19),
+            rs2: x(5),
+        }), // 16: s3 += t0
+        Insn::Bne(B {
+            rs1: x(5),
+            rs2: x(7),
+            off: -20,
+        }), // 20: loop while t0 != t2
+    ];
+    for n in [1, 2, 3, 50, 10_000] {
+        for budget in 1..30 {
+            let mut s = Start {
+                x: [0; 32],
+                f: [0; 32],
+                fcsr: 0,
+                scratch_seed: 1,
+            };
+            s.x[7] = n;
+            compare_code_for(&code, &s, budget);
+        }
+    }
+}

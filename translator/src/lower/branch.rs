@@ -55,8 +55,7 @@ impl Lower<'_> {
     }
 
     /// A branch inside a superblock (flags set by its compare): taken leaves through cold
-    /// code; not taken goes on with the next part, unless the budget is spent there — the
-    /// interpreter checks it at the same place, between its blocks.
+    /// code; not taken goes on with the next part.
     fn inner_branch(&mut self, cc: Cc, target: u64) {
         let retired = self.idx + 1;
         let taken = self.e.label();
@@ -66,6 +65,13 @@ impl Lower<'_> {
             target,
             retired,
         });
+        self.inner_budget(self.next_pc());
+    }
+
+    /// Between two parts of a superblock, going on at `next`: out if the budget is spent —
+    /// the interpreter checks it at the same place, between its blocks.
+    fn inner_budget(&mut self, next: u64) {
+        let retired = self.idx + 1;
         let budget = self.e.label();
         self.e.lea(T0, Mem::at(crate::abi::INSTRET, retired as i32));
         self.e.alu_rm(
@@ -77,7 +83,7 @@ impl Lower<'_> {
         self.e.jcc(Cc::Ae, budget);
         self.cold.push(Cold::Exit {
             entry: budget,
-            pc: self.next_pc(),
+            pc: next,
             reason: Reason::Budget,
             retired,
             restore: true,
@@ -85,9 +91,14 @@ impl Lower<'_> {
     }
 
     pub(super) fn jal(&mut self, a: J) {
+        let target = self.pc.wrapping_add(a.off as i64 as u64);
+        if self.idx + 1 < self.insns.len() {
+            // A plain jump the superblock follows: its next part is the target's code.
+            debug_assert!(crate::superblock::follows(&isa_a::Insn::Jal(a)));
+            return self.inner_budget(target);
+        }
         self.write_imm(a.rd, self.next_pc());
         self.advance_instret(self.idx + 1);
-        let target = self.pc.wrapping_add(a.off as i64 as u64);
         if self.keeps_allocation(target) {
             return self.loop_back();
         }

@@ -221,8 +221,8 @@ fn alloc(uses: &[u32; 32], looping: bool) -> (Vec<Pair>, Vec<Pair>) {
 
 /// Whether the block has a direct branch or jump back to its own start.
 fn loops_to_start(insns: &[Decoded], pc: u64) -> bool {
-    let mut at = pc;
-    insns.iter().any(|d| {
+    let pcs = crate::superblock::pcs(pc, insns);
+    insns.iter().zip(pcs).any(|(d, at)| {
         let off = match d.insn {
             isa_a::Insn::Jal(j) => Some(j.off),
             isa_a::Insn::Beq(b)
@@ -233,9 +233,7 @@ fn loops_to_start(insns: &[Decoded], pc: u64) -> bool {
             | isa_a::Insn::Bgeu(b) => Some(b.off),
             _ => None,
         };
-        let hit = off.is_some_and(|o| at.wrapping_add(o as i64 as u64) == pc);
-        at = at.wrapping_add(d.len as u64);
-        hit
+        off.is_some_and(|o| at.wrapping_add(o as i64 as u64) == pc)
     })
 }
 
@@ -280,12 +278,17 @@ impl<'a> Lower<'a> {
     }
 
     fn body(&mut self) {
+        let pcs = crate::superblock::pcs(self.start, self.insns);
         for (i, d) in self.insns.iter().enumerate() {
             self.idx = i;
             self.len = d.len;
+            self.pc = pcs[i];
             d.insn.visit(self);
-            self.pc = self.pc.wrapping_add(d.len as u64);
         }
+        self.pc = match self.insns.last() {
+            Some(d) => self.pc.wrapping_add(d.len as u64),
+            None => self.start,
+        };
         if !self.ended {
             // The block stopped at its length limit or before an undecodable instruction.
             self.advance_instret(self.insns.len());
