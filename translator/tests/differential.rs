@@ -151,6 +151,47 @@ struct Start {
     scratch_seed: u64,
 }
 
+/// `op rd, rs1, imm`, `op rd, rs1, rs2` and `op rs1, rs2, off` operands for hand-written
+/// sequences.
+fn i(rd: u32, rs1: u32, imm: i32) -> isa_a::format::I {
+    let x = isa_a::XReg::new;
+    isa_a::format::I {
+        rd: x(rd),
+        rs1: x(rs1),
+        imm,
+    }
+}
+
+fn r(rd: u32, rs1: u32, rs2: u32) -> isa_a::format::R {
+    let x = isa_a::XReg::new;
+    isa_a::format::R {
+        rd: x(rd),
+        rs1: x(rs1),
+        rs2: x(rs2),
+    }
+}
+
+fn b(rs1: u32, rs2: u32, off: i32) -> isa_a::format::B {
+    let x = isa_a::XReg::new;
+    isa_a::format::B {
+        rs1: x(rs1),
+        rs2: x(rs2),
+        off,
+    }
+}
+
+impl Start {
+    /// Every register zero, flags clear, round to nearest; the scratch region from seed 1.
+    fn zeroed() -> Start {
+        Start {
+            x: [0; 32],
+            f: [0; 32],
+            fcsr: 0,
+            scratch_seed: 1,
+        }
+    }
+}
+
 fn start() -> impl Strategy<Value = Start> {
     let reg = prop_oneof![
         4 => (SCRATCH + 0x1000..SCRATCH_END - 0x1000).prop_map(|a| a & !7),
@@ -378,19 +419,9 @@ fn fflags_read_and_written_between_native_fp() {
 /// iterations; the budget runs out mid-loop, so the exit that writes them back is taken too.
 #[test]
 fn a_loop_on_unmapped_registers_keeps_them_across_iterations() {
-    use isa_a::format::{B, I, R};
+    use isa_a::format::B;
     use isa_a::XReg;
     let x = XReg::new;
-    let i = |rd, rs1, imm| I {
-        rd: x(rd),
-        rs1: x(rs1),
-        imm,
-    };
-    let r = |rd, rs1, rs2| R {
-        rd: x(rd),
-        rs1: x(rs1),
-        rs2: x(rs2),
-    };
     let code = [
         Insn::Addi(i(5, 5, 1)),  // t0 += 1
         Insn::Add(r(9, 9, 5)),   // s1 += t0
@@ -403,12 +434,7 @@ fn a_loop_on_unmapped_registers_keeps_them_across_iterations() {
         }),
     ];
     for n in [1, 7, 199, 200, 201, 5000] {
-        let mut s = Start {
-            x: [0; 32],
-            f: [0; 32],
-            fcsr: 0,
-            scratch_seed: 1,
-        };
+        let mut s = Start::zeroed();
         s.x[6] = n;
         compare_code(&code, &s);
     }
@@ -419,24 +445,6 @@ fn a_loop_on_unmapped_registers_keeps_them_across_iterations() {
 /// block boundary exactly where the interpreter's check falls.
 #[test]
 fn a_superblock_exits_and_stops_where_the_interpreter_does() {
-    use isa_a::format::{B, I, R};
-    use isa_a::XReg;
-    let x = XReg::new;
-    let i = |rd, rs1, imm| I {
-        rd: x(rd),
-        rs1: x(rs1),
-        imm,
-    };
-    let r = |rd, rs1, rs2| R {
-        rd: x(rd),
-        rs1: x(rs1),
-        rs2: x(rs2),
-    };
-    let b = |rs1, rs2, off| B {
-        rs1: x(rs1),
-        rs2: x(rs2),
-        off,
-    };
     let code = [
         Insn::Addi(i(5, 5, 1)),   // 0: t0 += 1
         Insn::Andi(i(6, 5, 3)),   // 4: t1 = t0 & 3
@@ -448,12 +456,7 @@ fn a_superblock_exits_and_stops_where_the_interpreter_does() {
     ];
     for n in [1, 3, 4, 5, 100, 10_000] {
         for budget in 1..40 {
-            let mut s = Start {
-                x: [0; 32],
-                f: [0; 32],
-                fcsr: 0,
-                scratch_seed: 1,
-            };
+            let mut s = Start::zeroed();
             s.x[7] = n;
             compare_code_for(&code, &s, budget);
         }
@@ -502,10 +505,8 @@ fn amo_min_max_match_the_interpreter() {
         for (k, &v) in values.iter().enumerate() {
             for seed in 1..4 {
                 let mut s = Start {
-                    x: [0; 32],
-                    f: [0; 32],
-                    fcsr: 0,
                     scratch_seed: seed,
+                    ..Start::zeroed()
                 };
                 s.x[11] = SCRATCH + 8 * (k as u64 + seed);
                 s.x[12] = v;
@@ -574,12 +575,7 @@ fn fmin_fmax_fclass_match_the_interpreter() {
     ];
     for &a in &values {
         for &b in &values {
-            let mut s = Start {
-                x: [0; 32],
-                f: [0; 32],
-                fcsr: 0,
-                scratch_seed: 1,
-            };
+            let mut s = Start::zeroed();
             s.f[1] = a;
             s.f[2] = b;
             compare_code(&code, &s);
@@ -591,38 +587,22 @@ fn fmin_fmax_fclass_match_the_interpreter() {
 /// code keeps its registers, and budgets stop it at the jump exactly as the interpreter.
 #[test]
 fn a_superblock_follows_a_jump_and_stops_where_the_interpreter_does() {
-    use isa_a::format::{B, I, J, R};
-    use isa_a::XReg;
-    let x = XReg::new;
-    let i = |rd, rs1, imm| I {
-        rd: x(rd),
-        rs1: x(rs1),
-        imm,
+    use isa_a::format::J;
+    let j = J {
+        rd: isa_a::XReg::new(0),
+        off: 12,
     };
     let code = [
-        Insn::Addi(i(5, 5, 1)),             // 0: t0 += 1
-        Insn::Jal(J { rd: x(0), off: 12 }), // 4: j 16
-        Insn::Addi(i(9, 9, 100)),           // 8: never runs
-        Insn::Addi(i(18, 18, 7)),           // 12: never runs
-        Insn::Add(R {
-            rd: x(19),
-            rs1: x(19),
-            rs2: x(5),
-        }), // 16: s3 += t0
-        Insn::Bne(B {
-            rs1: x(5),
-            rs2: x(7),
-            off: -20,
-        }), // 20: loop while t0 != t2
+        Insn::Addi(i(5, 5, 1)),   // 0: t0 += 1
+        Insn::Jal(j),             // 4: j 16
+        Insn::Addi(i(9, 9, 100)), // 8: never runs
+        Insn::Addi(i(18, 18, 7)), // 12: never runs
+        Insn::Add(r(19, 19, 5)),  // 16: s3 += t0
+        Insn::Bne(b(5, 7, -20)),  // 20: loop while t0 != t2
     ];
     for n in [1, 2, 3, 50, 10_000] {
         for budget in 1..30 {
-            let mut s = Start {
-                x: [0; 32],
-                f: [0; 32],
-                fcsr: 0,
-                scratch_seed: 1,
-            };
+            let mut s = Start::zeroed();
             s.x[7] = n;
             compare_code_for(&code, &s, budget);
         }

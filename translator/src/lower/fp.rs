@@ -23,6 +23,37 @@ pub(super) fn f_slot(r: FReg) -> Mem {
     Mem::at(abi::CPU, (offset_of!(isa_a::Cpu, f) + 8 * r.num()) as i32)
 }
 
+/// The two IEEE formats: single (F) and double (D) precision.
+#[derive(Copy, Clone)]
+pub enum Prec {
+    S,
+    D,
+}
+
+impl Prec {
+    pub(super) fn w(self) -> W {
+        match self {
+            Prec::S => W::B32,
+            Prec::D => W::B64,
+        }
+    }
+
+    pub(super) fn bits(self) -> u8 {
+        match self {
+            Prec::S => 32,
+            Prec::D => 64,
+        }
+    }
+
+    /// Bits of fraction (the quiet bit is the top one).
+    pub(super) fn frac(self) -> u8 {
+        match self {
+            Prec::S => 23,
+            Prec::D => 52,
+        }
+    }
+}
+
 /// How `fsgnj*` picks the sign.
 #[derive(Copy, Clone, PartialEq, Eq)]
 pub enum Sign {
@@ -99,14 +130,19 @@ impl Lower<'_> {
     }
 
     /// `feq` (quiet: NV only for a signalling NaN, as `ucomisd`), `flt`/`fle` (signalling:
-    /// NV for any NaN, as `comisd`); unordered compares false.
-    pub(super) fn fcmp_d(&mut self, a: FCmp, cc: Cc) {
+    /// NV for any NaN, as `comisd`); unordered compares false. A single not NaN-boxed goes to
+    /// the helper.
+    pub(super) fn fcmp(&mut self, a: FCmp, cc: Cc, p: Prec) {
+        let slow = self.e.label();
+        if let Prec::S = p {
+            self.boxed(&[a.rs1, a.rs2], slow);
+        }
         self.e.mov_ri(T0, 0);
         if cc == Cc::E {
             self.e.mov_ri(T1, 0);
             self.fload_into(Xmm::X0, a.rs1);
             let y = self.fsrc(a.rs2);
-            self.e.compare_sd(false, Xmm::X0, y);
+            self.fcompare(p, false, y);
             self.e.setcc(Cc::E, T0);
             self.e.setcc(Cc::Np, T1);
             self.e.alu_rr(Alu::And, W::B32, T0, T1);
@@ -114,23 +150,40 @@ impl Lower<'_> {
             // rs2 > rs1 (above) or rs2 >= rs1: CF=1 when unordered, so both are false then.
             self.fload_into(Xmm::X0, a.rs2);
             let x = self.fsrc(a.rs1);
-            self.e.compare_sd(true, Xmm::X0, x);
+            self.fcompare(p, true, x);
             self.e.setcc(cc, T0);
         }
         self.write(a.rd, T0);
+        if let Prec::S = p {
+            self.resume_s(slow);
+        }
     }
 
-    /// `fcvt.{w,l}.d`: out of range and NaN give x86's indefinite (the minimum), which the
-    /// helper redoes with RISC-V's saturation; so does a true minimum, harmlessly.
-    pub(super) fn fcvt_int_d(&mut self, a: FToX, w: W) {
+    /// Compares xmm0 with `y` in precision `p`, quietly or signalling.
+    fn fcompare(&mut self, p: Prec, signalling: bool, y: isa_b::FSrc) {
+        match p {
+            Prec::S => self.e.compare_ss(signalling, Xmm::X0, y),
+            Prec::D => self.e.compare_sd(signalling, Xmm::X0, y),
+        }
+    }
+
+    /// `fcvt.{w,l}.{s,d}`: out of range and NaN give x86's indefinite (the minimum), which
+    /// the helper redoes with RISC-V's saturation; so does a true minimum, harmlessly.
+    pub(super) fn fcvt_int(&mut self, a: FToX, w: W, p: Prec) {
         let truncate = match a.rm {
             Rm::Rtz => true,
             Rm::Dyn => false,
             _ => return self.helper(),
         };
         let slow = self.e.label();
+        if let Prec::S = p {
+            self.boxed(&[a.rs1], slow);
+        }
         let x = self.fsrc(a.rs1);
-        self.e.cvt_sd_int(w, truncate, T0, x);
+        match p {
+            Prec::S => self.e.cvt_ss_int(w, truncate, T0, x),
+            Prec::D => self.e.cvt_sd_int(w, truncate, T0, x),
+        }
         // x - 1 overflows only for the minimum.
         self.e.alu_ri(Alu::Cmp, w, T0, 1);
         self.e.jcc(Cc::O, slow);
@@ -138,8 +191,7 @@ impl Lower<'_> {
             self.e.sx(W::B32, T0, T0);
         }
         self.write(a.rd, T0);
-        let mut resume = self.slow_path(slow);
-        self.e.bind(&mut resume);
+        self.resume_s(slow);
     }
 
     /// `fcvt.d.{w,wu,l}`: 32-bit sources are exact whatever the rounding mode.
@@ -174,24 +226,39 @@ impl Lower<'_> {
         self.fwrite_gpr(a.rd, s);
     }
 
-    /// `fsgnj*.d`: integer bit operations on the register images.
-    pub(super) fn fsgnj_d(&mut self, a: FR, sign: Sign) {
-        self.e.load(W::B64, T0, f_slot(a.rs1));
-        self.e.load(W::B64, T1, f_slot(a.rs2));
-        self.e.mov_ri(T2, i64::MIN);
+    /// `fsgnj*`: integer bit operations on the register images (the low halves for singles,
+    /// which must be NaN-boxed, else the helper).
+    pub(super) fn fsgnj(&mut self, a: FR, sign: Sign, p: Prec) {
+        let slow = self.e.label();
+        let (w, sign_bit) = match p {
+            Prec::S => {
+                self.boxed(&[a.rs1, a.rs2], slow);
+                (W::B32, 0x8000_0000)
+            }
+            Prec::D => (W::B64, i64::MIN),
+        };
+        self.e.load(w, T0, f_slot(a.rs1));
+        self.e.load(w, T1, f_slot(a.rs2));
+        self.e.mov_ri(T2, sign_bit);
         match sign {
             // rs1 ^ ((rs1 ^ sign) & S)
             Sign::Copy | Sign::Negate => {
                 if sign == Sign::Negate {
-                    self.e.alu_rr(Alu::Xor, W::B64, T1, T2);
+                    self.e.alu_rr(Alu::Xor, w, T1, T2);
                 }
-                self.e.alu_rr(Alu::Xor, W::B64, T1, T0);
-                self.e.alu_rr(Alu::And, W::B64, T1, T2);
+                self.e.alu_rr(Alu::Xor, w, T1, T0);
+                self.e.alu_rr(Alu::And, w, T1, T2);
             }
-            Sign::Xor => self.e.alu_rr(Alu::And, W::B64, T1, T2),
+            Sign::Xor => self.e.alu_rr(Alu::And, w, T1, T2),
         }
-        self.e.alu_rr(Alu::Xor, W::B64, T0, T1);
-        self.fwrite_gpr(a.rd, T0);
+        self.e.alu_rr(Alu::Xor, w, T0, T1);
+        match p {
+            Prec::S => {
+                self.fwrite_single(a.rd, T0);
+                self.resume_s(slow);
+            }
+            Prec::D => self.fwrite_gpr(a.rd, T0),
+        }
     }
 
     /// `fld`/`flw`: through the integer load path into a scratch register; singles are

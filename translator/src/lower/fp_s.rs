@@ -10,9 +10,9 @@
 //! A rounding mode fixed in the instruction other than `dyn` (and `rtz` for conversions to
 //! integers) goes to the helper, as for doubles.
 
-use super::fp::{f_slot, Sign};
-use super::{Lower, T0, T1, T2};
-use isa_a::format::{F1rm, FCmp, FMvX, FRrm, FToX, XMvF, XToF, FR, R4};
+use super::fp::f_slot;
+use super::{Lower, T0};
+use isa_a::format::{F1rm, FMvX, FRrm, XMvF, XToF, R4};
 use isa_a::{FReg, Rm};
 use isa_b::{Alu, Cc, Fma, Label, Mem, Sse, Xmm, W};
 
@@ -89,50 +89,6 @@ impl Lower<'_> {
         self.resume_s(slow);
     }
 
-    /// `feq.s` (quiet, `ucomiss`), `flt.s`/`fle.s` (signalling, `comiss`), as for doubles.
-    pub(super) fn fcmp_s(&mut self, a: FCmp, cc: Cc) {
-        let slow = self.e.label();
-        self.boxed(&[a.rs1, a.rs2], slow);
-        self.e.mov_ri(T0, 0);
-        if cc == Cc::E {
-            self.e.mov_ri(T1, 0);
-            self.fload_into(Xmm::X0, a.rs1);
-            let y = self.fsrc(a.rs2);
-            self.e.compare_ss(false, Xmm::X0, y);
-            self.e.setcc(Cc::E, T0);
-            self.e.setcc(Cc::Np, T1);
-            self.e.alu_rr(Alu::And, W::B32, T0, T1);
-        } else {
-            self.fload_into(Xmm::X0, a.rs2);
-            let x = self.fsrc(a.rs1);
-            self.e.compare_ss(true, Xmm::X0, x);
-            self.e.setcc(cc, T0);
-        }
-        self.write(a.rd, T0);
-        self.resume_s(slow);
-    }
-
-    /// `fcvt.{w,l}.s`: the indefinite result (out of range, NaN, or a true minimum) is the
-    /// helper's.
-    pub(super) fn fcvt_int_s(&mut self, a: FToX, w: W) {
-        let truncate = match a.rm {
-            Rm::Rtz => true,
-            Rm::Dyn => false,
-            _ => return self.helper(),
-        };
-        let slow = self.e.label();
-        self.boxed(&[a.rs1], slow);
-        let x = self.fsrc(a.rs1);
-        self.e.cvt_ss_int(w, truncate, T0, x);
-        self.e.alu_ri(Alu::Cmp, w, T0, 1);
-        self.e.jcc(Cc::O, slow);
-        if w == W::B32 {
-            self.e.sx(W::B32, T0, T0);
-        }
-        self.write(a.rd, T0);
-        self.resume_s(slow);
-    }
-
     /// `fcvt.s.{w,wu,l}`: rounded as frm says (a single cannot hold every 32-bit integer).
     pub(super) fn fcvt_s_int(&mut self, a: XToF, w: W, signed: bool) {
         if a.rm != Rm::Dyn {
@@ -186,28 +142,5 @@ impl Lower<'_> {
         let s = self.read(a.rs1, T0);
         self.e.mov_rr(W::B32, T0, s);
         self.fwrite_single(a.rd, T0);
-    }
-
-    /// `fsgnj*.s`: integer bit operations on the low halves.
-    pub(super) fn fsgnj_s(&mut self, a: FR, sign: Sign) {
-        let slow = self.e.label();
-        self.boxed(&[a.rs1, a.rs2], slow);
-        self.e.load(W::B32, T0, f_slot(a.rs1));
-        self.e.load(W::B32, T1, f_slot(a.rs2));
-        self.e.mov_ri(T2, 0x8000_0000);
-        match sign {
-            // rs1 ^ ((rs1 ^ sign) & S)
-            Sign::Copy | Sign::Negate => {
-                if sign == Sign::Negate {
-                    self.e.alu_rr(Alu::Xor, W::B32, T1, T2);
-                }
-                self.e.alu_rr(Alu::Xor, W::B32, T1, T0);
-                self.e.alu_rr(Alu::And, W::B32, T1, T2);
-            }
-            Sign::Xor => self.e.alu_rr(Alu::And, W::B32, T1, T2),
-        }
-        self.e.alu_rr(Alu::Xor, W::B32, T0, T1);
-        self.fwrite_single(a.rd, T0);
-        self.resume_s(slow);
     }
 }

@@ -8,41 +8,11 @@
 //!   fclass:    integer tests on the bit pattern → one of ten bits.
 //! ```
 
+use super::fp::Prec;
 use super::{Lower, T0, T1, T2};
 use isa_a::format::{FMvX, FR};
 use isa_a::FReg;
 use isa_b::{Alu, Cc, FSrc, Gpr, Shift, Sse, Xmm, W};
-
-/// The two IEEE formats' layouts, for [`Lower::fclass`].
-#[derive(Copy, Clone)]
-pub enum Prec {
-    S,
-    D,
-}
-
-impl Prec {
-    fn w(self) -> W {
-        match self {
-            Prec::S => W::B32,
-            Prec::D => W::B64,
-        }
-    }
-
-    fn bits(self) -> u8 {
-        match self {
-            Prec::S => 32,
-            Prec::D => 64,
-        }
-    }
-
-    /// Bits of fraction (the quiet bit is the top one).
-    fn frac(self) -> u8 {
-        match self {
-            Prec::S => 23,
-            Prec::D => 52,
-        }
-    }
-}
 
 impl Lower<'_> {
     /// `g = ` the bit pattern of `f[r]` (the low half for a single).

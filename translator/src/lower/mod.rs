@@ -449,35 +449,31 @@ impl Lower<'_> {
     /// Goes back to the block's body, its allocation still in place (r14 already counts
     /// this block): out through the epilogue if the budget is spent.
     fn loop_back(&mut self) {
+        self.budget_check(self.start, true);
+        self.e.jmp(self.body_start);
+        self.ended = true;
+    }
+
+    /// Leaves for the dispatcher at `pc` if the budget is spent (r14 counts this block), with
+    /// the epilogue on the way out when the block's allocation is still in place (`restore`).
+    fn budget_check(&mut self, pc: u64, restore: bool) {
         let budget = self.e.label();
         self.e
             .alu_rm(Alu::Cmp, W::B64, INSTRET, Mem::at(Gpr::Rsp, STOP_SLOT));
         self.e.jcc(isa_b::Cc::Ae, budget);
         self.cold.push(Cold::Exit {
             entry: budget,
-            pc: self.start,
+            pc,
             reason: Reason::Budget,
             retired: 0,
-            restore: true,
+            restore,
         });
-        self.e.jmp(self.body_start);
-        self.ended = true;
     }
 
     /// Goes on at guest `target` (r14 already counts this block): out if the budget is spent,
     /// else through a patchable jump that starts as a stub into the dispatcher.
     fn goto(&mut self, target: u64) {
-        let budget = self.e.label();
-        self.e
-            .alu_rm(Alu::Cmp, W::B64, INSTRET, Mem::at(Gpr::Rsp, STOP_SLOT));
-        self.e.jcc(isa_b::Cc::Ae, budget);
-        self.cold.push(Cold::Exit {
-            entry: budget,
-            pc: target,
-            reason: Reason::Budget,
-            retired: 0,
-            restore: false,
-        });
+        self.budget_check(target, false);
         self.chain(None, target);
         self.ended = true;
     }

@@ -4,8 +4,7 @@
 
 use super::alu::DivKind;
 use super::amo::Rmw;
-use super::fp::{CsrOp, Sign};
-use super::fp_select::Prec;
+use super::fp::{CsrOp, Prec, Sign};
 use super::mem::Width;
 use super::Lower;
 use crate::abi::Reason;
@@ -122,19 +121,19 @@ impl Visitor for Lower<'_> {
     fn fmul_s(&mut self, a: FRrm) { self.fop_s(a, Sse::Mul) }
     fn fdiv_s(&mut self, a: FRrm) { self.fop_s(a, Sse::Div) }
     fn fsqrt_s(&mut self, a: F1rm) { self.fsqrt_s(a) }
-    fn fsgnj_s(&mut self, a: FR) { self.fsgnj_s(a, Sign::Copy) }
-    fn fsgnjn_s(&mut self, a: FR) { self.fsgnj_s(a, Sign::Negate) }
-    fn fsgnjx_s(&mut self, a: FR) { self.fsgnj_s(a, Sign::Xor) }
+    fn fsgnj_s(&mut self, a: FR) { self.fsgnj(a, Sign::Copy, Prec::S) }
+    fn fsgnjn_s(&mut self, a: FR) { self.fsgnj(a, Sign::Negate, Prec::S) }
+    fn fsgnjx_s(&mut self, a: FR) { self.fsgnj(a, Sign::Xor, Prec::S) }
     fn fmin_s(&mut self, a: FR) { self.fminmax(a, Prec::S, false) }
     fn fmax_s(&mut self, a: FR) { self.fminmax(a, Prec::S, true) }
-    fn fcvt_w_s(&mut self, a: FToX) { self.fcvt_int_s(a, W::B32) }
+    fn fcvt_w_s(&mut self, a: FToX) { self.fcvt_int(a, W::B32, Prec::S) }
     fn fcvt_wu_s(&mut self, _: FToX) { self.helper() }
-    fn fcvt_l_s(&mut self, a: FToX) { self.fcvt_int_s(a, W::B64) }
+    fn fcvt_l_s(&mut self, a: FToX) { self.fcvt_int(a, W::B64, Prec::S) }
     fn fcvt_lu_s(&mut self, _: FToX) { self.helper() }
     fn fmv_x_w(&mut self, a: FMvX) { self.fmv_x_w(a) }
-    fn feq_s(&mut self, a: FCmp) { self.fcmp_s(a, Cc::E) }
-    fn flt_s(&mut self, a: FCmp) { self.fcmp_s(a, Cc::A) }
-    fn fle_s(&mut self, a: FCmp) { self.fcmp_s(a, Cc::Ae) }
+    fn feq_s(&mut self, a: FCmp) { self.fcmp(a, Cc::E, Prec::S) }
+    fn flt_s(&mut self, a: FCmp) { self.fcmp(a, Cc::A, Prec::S) }
+    fn fle_s(&mut self, a: FCmp) { self.fcmp(a, Cc::Ae, Prec::S) }
     fn fclass_s(&mut self, a: FMvX) { self.fclass(a, Prec::S) }
     fn fcvt_s_w(&mut self, a: XToF) { self.fcvt_s_int(a, W::B32, true) }
     fn fcvt_s_wu(&mut self, a: XToF) { self.fcvt_s_int(a, W::B32, false) }
@@ -152,20 +151,20 @@ impl Visitor for Lower<'_> {
     fn fmul_d(&mut self, a: FRrm) { self.fop_d(a, Sse::Mul) }
     fn fdiv_d(&mut self, a: FRrm) { self.fop_d(a, Sse::Div) }
     fn fsqrt_d(&mut self, a: F1rm) { self.fsqrt_d(a) }
-    fn fsgnj_d(&mut self, a: FR) { self.fsgnj_d(a, Sign::Copy) }
-    fn fsgnjn_d(&mut self, a: FR) { self.fsgnj_d(a, Sign::Negate) }
-    fn fsgnjx_d(&mut self, a: FR) { self.fsgnj_d(a, Sign::Xor) }
+    fn fsgnj_d(&mut self, a: FR) { self.fsgnj(a, Sign::Copy, Prec::D) }
+    fn fsgnjn_d(&mut self, a: FR) { self.fsgnj(a, Sign::Negate, Prec::D) }
+    fn fsgnjx_d(&mut self, a: FR) { self.fsgnj(a, Sign::Xor, Prec::D) }
     fn fmin_d(&mut self, a: FR) { self.fminmax(a, Prec::D, false) }
     fn fmax_d(&mut self, a: FR) { self.fminmax(a, Prec::D, true) }
     fn fcvt_s_d(&mut self, a: F1rm) { self.fcvt_s_d(a) }
     fn fcvt_d_s(&mut self, a: F1rm) { self.fcvt_d_s(a) }
-    fn feq_d(&mut self, a: FCmp) { self.fcmp_d(a, Cc::E) }
-    fn flt_d(&mut self, a: FCmp) { self.fcmp_d(a, Cc::A) }
-    fn fle_d(&mut self, a: FCmp) { self.fcmp_d(a, Cc::Ae) }
+    fn feq_d(&mut self, a: FCmp) { self.fcmp(a, Cc::E, Prec::D) }
+    fn flt_d(&mut self, a: FCmp) { self.fcmp(a, Cc::A, Prec::D) }
+    fn fle_d(&mut self, a: FCmp) { self.fcmp(a, Cc::Ae, Prec::D) }
     fn fclass_d(&mut self, a: FMvX) { self.fclass(a, Prec::D) }
-    fn fcvt_w_d(&mut self, a: FToX) { self.fcvt_int_d(a, W::B32) }
+    fn fcvt_w_d(&mut self, a: FToX) { self.fcvt_int(a, W::B32, Prec::D) }
     fn fcvt_wu_d(&mut self, _: FToX) { self.helper() }
-    fn fcvt_l_d(&mut self, a: FToX) { self.fcvt_int_d(a, W::B64) }
+    fn fcvt_l_d(&mut self, a: FToX) { self.fcvt_int(a, W::B64, Prec::D) }
     fn fcvt_lu_d(&mut self, _: FToX) { self.helper() }
     fn fmv_x_d(&mut self, a: FMvX) { self.fmv_x_d(a) }
     fn fcvt_d_w(&mut self, a: XToF) { self.fcvt_d_int(a, W::B32, true) }
