@@ -608,3 +608,33 @@ fn a_superblock_follows_a_jump_and_stops_where_the_interpreter_does() {
         }
     }
 }
+
+/// A loop that keeps only FP registers (its integer registers are all pinned ones) skips its
+/// prologue too: the mirrors stay loaded across iterations and budget exits.
+#[test]
+fn a_loop_on_fp_registers_keeps_its_mirrors_across_iterations() {
+    use isa_a::format::FRrm;
+    use isa_a::{FReg, Rm};
+    let f = FReg::new;
+    let fp = |rd, rs1, rs2| FRrm {
+        rd: f(rd),
+        rs1: f(rs1),
+        rs2: f(rs2),
+        rm: Rm::Dyn,
+    };
+    let code = [
+        Insn::FaddD(fp(1, 1, 2)),  // f1 += f2
+        Insn::FmulD(fp(3, 1, 1)),  // f3 = f1 * f1
+        Insn::Addi(i(10, 10, -1)), // a0 -= 1
+        Insn::Bne(b(10, 0, -12)),  // loop while a0 != 0
+    ];
+    for n in [1, 2, 30, 1000] {
+        for budget in [1, 2, 5, 13, 400, 1000] {
+            let mut s = Start::zeroed();
+            s.x[10] = n;
+            s.f[1] = 0.5f64.to_bits();
+            s.f[2] = 0.25f64.to_bits();
+            compare_code_for(&code, &s, budget);
+        }
+    }
+}

@@ -441,9 +441,12 @@ impl Lower<'_> {
         self.ended = true;
     }
 
-    /// Whether a jump to the block's own start should skip its prologue: when there is one.
+    /// Whether a jump to the block's own start should skip its prologue: when there is one
+    /// (host registers or FP mirrors to load).
     fn keeps_allocation(&self, target: u64) -> bool {
-        target == self.start && !(self.locals.is_empty() && self.stolen.is_empty())
+        let prologue = !(self.locals.is_empty() && self.stolen.is_empty())
+            || self.fregs.iter().any(Option::is_some);
+        target == self.start && prologue
     }
 
     /// Goes back to the block's body, its allocation still in place (r14 already counts
