@@ -215,7 +215,9 @@ pub unsafe extern "C" fn helper_at(
     start: u64,
 ) -> u64 {
     let insns = std::slice::from_raw_parts(insns, idx as usize + 1);
-    (*cpu).pc = crate::superblock::pcs(start, insns)[idx as usize];
+    (*cpu).pc = crate::superblock::pcs(start, insns)
+        .last()
+        .expect("the block has instruction idx");
     helper(ctx, cpu, &insns[idx as usize])
 }
 

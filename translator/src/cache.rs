@@ -136,7 +136,7 @@ impl Generation {
         let i = t.faults.binary_search_by_key(&off, |f| f.0).ok()?;
         let (_, idx, write) = t.faults[i];
         Some(FaultSite {
-            pc: crate::superblock::pcs(t.pc, &t.insns[..=idx as usize])[idx as usize],
+            pc: crate::superblock::pcs(t.pc, &t.insns).nth(idx as usize)?,
             idx: idx as usize,
             write,
             map: &t.map,

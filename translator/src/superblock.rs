@@ -27,7 +27,7 @@ pub fn extend<M: Bus + ?Sized>(bus: &mut M, pc: u64, first: Vec<Decoded>) -> Vec
     let mut starts = vec![pc];
     let mut insns = first;
     for _ in 1..MAX_PARTS {
-        let (Some(last), Some(&at)) = (insns.last(), pcs(pc, &insns).last()) else {
+        let (Some(last), Some(at)) = (insns.last(), pcs(pc, &insns).last()) else {
             break;
         };
         // A branch or jump back to the start stays the last instruction: the loop's back
@@ -66,18 +66,16 @@ pub fn follows(insn: &Insn) -> bool {
     matches!(insn, Insn::Jal(j) if j.rd.num() == 0)
 }
 
-/// The pc of each instruction of the superblock starting at `start`.
-pub fn pcs(start: u64, insns: &[Decoded]) -> Vec<u64> {
-    let mut out = Vec::with_capacity(insns.len());
-    let mut pc = start;
-    for d in insns {
-        out.push(pc);
-        pc = match d.insn {
-            Insn::Jal(j) if follows(&d.insn) => pc.wrapping_add(j.off as i64 as u64),
-            _ => pc.wrapping_add(d.len as u64),
+/// The pc of each instruction of the superblock starting at `start`, in order.
+pub fn pcs(start: u64, insns: &[Decoded]) -> impl Iterator<Item = u64> + '_ {
+    insns.iter().scan(start, |pc, d| {
+        let at = *pc;
+        *pc = match d.insn {
+            Insn::Jal(j) if follows(&d.insn) => at.wrapping_add(j.off as i64 as u64),
+            _ => at.wrapping_add(d.len as u64),
         };
-    }
-    out
+        Some(at)
+    })
 }
 
 /// The offset of a conditional branch.

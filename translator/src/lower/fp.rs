@@ -1,12 +1,14 @@
-//! Double-precision arithmetic, comparisons, conversions and moves on the host's SSE unit,
-//! where its results and flags are those RISC-V defines; the rest through the helper.
+//! Floating-point arithmetic, comparisons, conversions and moves of both precisions on the
+//! host's SSE unit, where its results and flags are those RISC-V defines; the rest through
+//! the helper. Singles' own pieces (NaN-boxing, their conversions and moves) are in fp_s.rs.
 //!
 //! ```text
 //!   MXCSR while translated code runs: rounding = frm (valid: 0..=3, else the dispatcher
-//!   interprets), exceptions masked, flags accumulating → folded into fflags at every exit
-//!   and helper call (abi::fold_mxcsr).
-//!   op in xmm0 ──NaN?──▶ helper redoes the instruction (RISC-V's canonical NaN, and NV for
-//!                        inf*0+qNaN that x86's fma does not raise); fd untouched until then
+//!   interprets), exceptions masked, flags accumulating → folded into fflags at every exit,
+//!   helper call and FP CSR access (abi::fold_mxcsr, csr_op).
+//!   op in xmm0 or rd's mirror ──NaN?──▶ helper redoes the instruction (RISC-V's canonical
+//!                        NaN, and NV for inf*0+qNaN that x86's fma does not raise); the Cpu's
+//!                        fd untouched until then
 //! ```
 //!
 //! A rounding mode fixed in the instruction other than `dyn` (and `rtz` for conversions to
@@ -16,7 +18,7 @@ use super::{Lower, T0, T1, T2};
 use crate::abi;
 use isa_a::format::{F1rm, FCmp, FLoad, FMvX, FRrm, FStore, FToX, XMvF, XToF, FR, R4};
 use isa_a::{FReg, Rm};
-use isa_b::{Alu, Cc, Fma, Mem, Sse, Xmm, W};
+use isa_b::{Alu, Cc, Fma, Label, Mem, Sse, Xmm, W};
 use std::mem::offset_of;
 
 pub(super) fn f_slot(r: FReg) -> Mem {
@@ -74,59 +76,88 @@ impl Lower<'_> {
         }
     }
 
-    /// `d` holds the result for `rd`: a NaN goes to the helper, anything else is stored.
-    fn fp_result(&mut self, rd: FReg, d: Xmm) {
-        let slow = self.e.label();
-        self.e.is_nan_sd(d);
+    /// `d` holds the result for `rd` in precision `p`: a NaN goes to `slow` (the helper),
+    /// anything else is stored (a single NaN-boxed).
+    pub(super) fn fp_result(&mut self, rd: FReg, d: Xmm, p: Prec, slow: Label) {
+        match p {
+            Prec::S => self.e.is_nan_ss(d),
+            Prec::D => self.e.is_nan_sd(d),
+        }
         self.e.jcc(Cc::P, slow);
-        if d == Xmm::X0 {
-            self.fwrite_x0(rd);
-        } else {
-            self.e.store_sd(f_slot(rd), d);
+        match p {
+            Prec::S => self.store_boxed(rd),
+            Prec::D if d == Xmm::X0 => self.fwrite_x0(rd),
+            Prec::D => self.e.store_sd(f_slot(rd), d),
         }
-        let mut resume = self.slow_path(slow);
-        self.e.bind(&mut resume);
     }
 
-    pub(super) fn fop_d(&mut self, a: FRrm, op: Sse) {
+    /// Where an arithmetic result for `rd` is computed, after the checks its operands
+    /// (`sources`) need: a single's operands must be NaN-boxed (else `slow`), and it is
+    /// computed in xmm0; a double goes straight into `rd`'s mirror when it has one that no
+    /// source in `others` reads ([`Lower::fp_dest`]).
+    fn fp_operands(
+        &mut self,
+        p: Prec,
+        rd: FReg,
+        sources: &[FReg],
+        others: &[FReg],
+        slow: Label,
+    ) -> Xmm {
+        match p {
+            Prec::S => {
+                self.boxed(sources, slow);
+                Xmm::X0
+            }
+            Prec::D => self.fp_dest(rd, others),
+        }
+    }
+
+    pub(super) fn fop(&mut self, a: FRrm, op: Sse, p: Prec) {
         if a.rm != Rm::Dyn {
             return self.helper();
         }
-        let d = self.fp_dest(a.rd, &[a.rs2]);
-        if self.fregs[a.rs1.num()] != Some(d) {
-            self.fload_into(d, a.rs1);
-        } else {
-            self.freads[a.rs1.num()] += 1;
-        }
+        let slow = self.e.label();
+        let d = self.fp_operands(p, a.rd, &[a.rs1, a.rs2], &[a.rs2], slow);
+        self.fload_dest(d, a.rs1);
         let y = self.fsrc(a.rs2);
-        self.e.sse_m(op, d, y);
-        self.fp_result(a.rd, d);
+        match p {
+            Prec::S => self.e.sse_ss_m(op, d, y),
+            Prec::D => self.e.sse_m(op, d, y),
+        }
+        self.fp_result(a.rd, d, p, slow);
+        self.resume_after(slow);
     }
 
-    pub(super) fn fsqrt_d(&mut self, a: F1rm) {
+    pub(super) fn fsqrt(&mut self, a: F1rm, p: Prec) {
         if a.rm != Rm::Dyn {
             return self.helper();
         }
-        let d = self.fp_dest(a.rd, &[]);
+        let slow = self.e.label();
+        let d = self.fp_operands(p, a.rd, &[a.rs1], &[], slow);
         let x = self.fsrc(a.rs1);
-        self.e.sse_m(Sse::Sqrt, d, x);
-        self.fp_result(a.rd, d);
+        match p {
+            Prec::S => self.e.sse_ss_m(Sse::Sqrt, d, x),
+            Prec::D => self.e.sse_m(Sse::Sqrt, d, x),
+        }
+        self.fp_result(a.rd, d, p, slow);
+        self.resume_after(slow);
     }
 
-    pub(super) fn fma_d(&mut self, a: R4, op: Fma) {
+    pub(super) fn fma(&mut self, a: R4, op: Fma, p: Prec) {
         if a.rm != Rm::Dyn {
             return self.helper();
         }
-        let d = self.fp_dest(a.rd, &[a.rs2, a.rs3]);
-        if self.fregs[a.rs1.num()] != Some(d) {
-            self.fload_into(d, a.rs1);
-        } else {
-            self.freads[a.rs1.num()] += 1;
-        }
+        let slow = self.e.label();
+        let d = self.fp_operands(p, a.rd, &[a.rs1, a.rs2, a.rs3], &[a.rs2, a.rs3], slow);
+        self.fload_dest(d, a.rs1);
         let y = self.fread(a.rs2, Xmm::X1);
         let z = self.fsrc(a.rs3);
-        self.e.fma_m(op, d, y, z);
-        self.fp_result(a.rd, d);
+        match p {
+            Prec::S => self.e.fma_ss_m(op, d, y, z),
+            Prec::D => self.e.fma_m(op, d, y, z),
+        }
+        self.fp_result(a.rd, d, p, slow);
+        self.resume_after(slow);
     }
 
     /// `feq` (quiet: NV only for a signalling NaN, as `ucomisd`), `flt`/`fle` (signalling:
@@ -155,7 +186,7 @@ impl Lower<'_> {
         }
         self.write(a.rd, T0);
         if let Prec::S = p {
-            self.resume_s(slow);
+            self.resume_after(slow);
         }
     }
 
@@ -191,7 +222,7 @@ impl Lower<'_> {
             self.e.sx(W::B32, T0, T0);
         }
         self.write(a.rd, T0);
-        self.resume_s(slow);
+        self.resume_after(slow);
     }
 
     /// `fcvt.d.{w,wu,l}`: 32-bit sources are exact whatever the rounding mode.
@@ -214,10 +245,7 @@ impl Lower<'_> {
 
     pub(super) fn fmv_x_d(&mut self, a: FMvX) {
         let t = self.target(a.rd, &[]);
-        match self.fsrc(a.rs1) {
-            isa_b::FSrc::Reg(x) => self.e.movq_rx(t, x),
-            isa_b::FSrc::Mem(m) => self.e.load(W::B64, t, m),
-        }
+        self.fbits(t, a.rs1, Prec::D);
         self.write(a.rd, t);
     }
 
@@ -255,7 +283,7 @@ impl Lower<'_> {
         match p {
             Prec::S => {
                 self.fwrite_single(a.rd, T0);
-                self.resume_s(slow);
+                self.resume_after(slow);
             }
             Prec::D => self.fwrite_gpr(a.rd, T0),
         }

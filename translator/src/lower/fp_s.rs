@@ -1,20 +1,20 @@
-//! Single-precision arithmetic, comparisons, conversions and moves on the host's SSE unit,
-//! as [`super::fp`] does for doubles.
+//! What only singles need: the NaN-boxing checks and stores, and the conversions and moves
+//! that have no double twin. Their arithmetic and compares are fp.rs's, with a precision.
 //!
 //! ```text
 //!   f[r] = 0xffffffff_xxxxxxxx  (NaN-boxed: the single is the low half)
 //!   operand not boxed ──▶ helper (it reads as the canonical NaN there)
-//!   op in xmm0 ──NaN?──▶ helper redoes the instruction; else stored, boxed
+//!   result ──NaN?──▶ helper redoes the instruction; else stored, boxed
 //! ```
 //!
-//! A rounding mode fixed in the instruction other than `dyn` (and `rtz` for conversions to
-//! integers) goes to the helper, as for doubles.
+//! A rounding mode fixed in the instruction other than `dyn` goes to the helper, as for
+//! doubles.
 
-use super::fp::f_slot;
+use super::fp::{f_slot, Prec};
 use super::{Lower, T0};
-use isa_a::format::{F1rm, FMvX, FRrm, XMvF, XToF, R4};
+use isa_a::format::{F1rm, FMvX, XMvF, XToF};
 use isa_a::{FReg, Rm};
-use isa_b::{Alu, Cc, Fma, Label, Mem, Sse, Xmm, W};
+use isa_b::{Alu, Cc, Label, Mem, Xmm, W};
 
 /// The upper half of `r`'s slot: all ones when it holds a single.
 fn box_half(r: FReg) -> Mem {
@@ -31,62 +31,10 @@ impl Lower<'_> {
         }
     }
 
-    /// Stores the single in xmm0 to `rd`, boxed; a NaN goes to `slow` first.
-    fn fp_result_s(&mut self, rd: FReg, slow: Label) {
-        self.e.is_nan_ss(Xmm::X0);
-        self.e.jcc(Cc::P, slow);
-        self.store_boxed(rd);
-    }
-
     /// `f[rd] =` the single in xmm0, boxed.
     pub(super) fn store_boxed(&mut self, rd: FReg) {
         self.e.movd_rx(T0, Xmm::X0);
         self.fwrite_single(rd, T0);
-    }
-
-    /// Ends a native single-precision instruction: its slow path is the helper.
-    pub(super) fn resume_s(&mut self, slow: Label) {
-        let mut resume = self.slow_path(slow);
-        self.e.bind(&mut resume);
-    }
-
-    pub(super) fn fop_s(&mut self, a: FRrm, op: Sse) {
-        if a.rm != Rm::Dyn {
-            return self.helper();
-        }
-        let slow = self.e.label();
-        self.boxed(&[a.rs1, a.rs2], slow);
-        self.fload_into(Xmm::X0, a.rs1);
-        let y = self.fsrc(a.rs2);
-        self.e.sse_ss_m(op, Xmm::X0, y);
-        self.fp_result_s(a.rd, slow);
-        self.resume_s(slow);
-    }
-
-    pub(super) fn fsqrt_s(&mut self, a: F1rm) {
-        if a.rm != Rm::Dyn {
-            return self.helper();
-        }
-        let slow = self.e.label();
-        self.boxed(&[a.rs1], slow);
-        let x = self.fsrc(a.rs1);
-        self.e.sse_ss_m(Sse::Sqrt, Xmm::X0, x);
-        self.fp_result_s(a.rd, slow);
-        self.resume_s(slow);
-    }
-
-    pub(super) fn fma_s(&mut self, a: R4, op: Fma) {
-        if a.rm != Rm::Dyn {
-            return self.helper();
-        }
-        let slow = self.e.label();
-        self.boxed(&[a.rs1, a.rs2, a.rs3], slow);
-        self.fload_into(Xmm::X0, a.rs1);
-        let y = self.fread(a.rs2, Xmm::X1);
-        let z = self.fsrc(a.rs3);
-        self.e.fma_ss_m(op, Xmm::X0, y, z);
-        self.fp_result_s(a.rd, slow);
-        self.resume_s(slow);
     }
 
     /// `fcvt.s.{w,wu,l}`: rounded as frm says (a single cannot hold every 32-bit integer).
@@ -114,8 +62,8 @@ impl Lower<'_> {
         let slow = self.e.label();
         let x = self.fsrc(a.rs1);
         self.e.cvt_sd_ss(Xmm::X0, x);
-        self.fp_result_s(a.rd, slow);
-        self.resume_s(slow);
+        self.fp_result(a.rd, Xmm::X0, Prec::S, slow);
+        self.resume_after(slow);
     }
 
     /// `fcvt.d.s`: exact; a NaN is the helper's.
@@ -127,7 +75,7 @@ impl Lower<'_> {
         self.e.is_nan_sd(Xmm::X0);
         self.e.jcc(Cc::P, slow);
         self.fwrite_x0(a.rd);
-        self.resume_s(slow);
+        self.resume_after(slow);
     }
 
     /// `fmv.x.w`: the low half's raw bits, sign-extended, boxed or not.

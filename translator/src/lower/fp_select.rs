@@ -11,19 +11,9 @@
 use super::fp::Prec;
 use super::{Lower, T0, T1, T2};
 use isa_a::format::{FMvX, FR};
-use isa_a::FReg;
-use isa_b::{Alu, Cc, FSrc, Gpr, Shift, Sse, Xmm, W};
+use isa_b::{Alu, Cc, Shift, Sse, Xmm, W};
 
 impl Lower<'_> {
-    /// `g = ` the bit pattern of `f[r]` (the low half for a single).
-    fn fbits(&mut self, g: Gpr, r: FReg, p: Prec) {
-        match (p, self.fsrc(r)) {
-            (Prec::D, FSrc::Reg(x)) => self.e.movq_rx(g, x),
-            (Prec::S, FSrc::Reg(x)) => self.e.movd_rx(g, x),
-            (_, FSrc::Mem(m)) => self.e.load(p.w(), g, m),
-        }
-    }
-
     pub(super) fn fminmax(&mut self, a: FR, p: Prec, max: bool) {
         let slow = self.e.label();
         if let Prec::S = p {
@@ -60,7 +50,7 @@ impl Lower<'_> {
             }
         }
         self.e.bind(&mut done);
-        self.resume_s(slow);
+        self.resume_after(slow);
     }
 
     /// `fclass`: the class from the magnitude (the pattern shifted left once), then the bit
@@ -120,6 +110,6 @@ impl Lower<'_> {
         self.e.mov_ri(T0, 1);
         self.e.shift_cl(Shift::Shl, W::B64, T0);
         self.write(a.rd, T0);
-        self.resume_s(slow);
+        self.resume_after(slow);
     }
 }

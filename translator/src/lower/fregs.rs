@@ -10,7 +10,7 @@
 //! calls need nothing; reading the mirror instead of the slot keeps FP dependency chains in
 //! registers, out of store-to-load forwarding.
 
-use super::fp::f_slot;
+use super::fp::{f_slot, Prec};
 use super::{Lower, T1, T2};
 use isa_a::FReg;
 use isa_b::{Alu, FSrc, Gpr, Xmm, W};
@@ -44,6 +44,24 @@ impl Lower<'_> {
         match self.fsrc(r) {
             FSrc::Reg(m) => self.e.mov_xx(x, m),
             FSrc::Mem(m) => self.e.load_sd(x, m),
+        }
+    }
+
+    /// Makes `d` hold `f[r]`: nothing to do when `d` is `r`'s mirror.
+    pub(super) fn fload_dest(&mut self, d: Xmm, r: FReg) {
+        if self.fregs[r.num()] == Some(d) {
+            self.freads[r.num()] += 1;
+        } else {
+            self.fload_into(d, r);
+        }
+    }
+
+    /// `g = ` the bit pattern of `f[r]` (the low half for a single).
+    pub(super) fn fbits(&mut self, g: Gpr, r: FReg, p: Prec) {
+        match (p, self.fsrc(r)) {
+            (Prec::D, FSrc::Reg(x)) => self.e.movq_rx(g, x),
+            (Prec::S, FSrc::Reg(x)) => self.e.movd_rx(g, x),
+            (_, FSrc::Mem(m)) => self.e.load(p.w(), g, m),
         }
     }
 

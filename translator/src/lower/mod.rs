@@ -279,10 +279,10 @@ impl<'a> Lower<'a> {
 
     fn body(&mut self) {
         let pcs = crate::superblock::pcs(self.start, self.insns);
-        for (i, d) in self.insns.iter().enumerate() {
+        for (i, (d, pc)) in self.insns.iter().zip(pcs).enumerate() {
             self.idx = i;
             self.len = d.len;
-            self.pc = pcs[i];
+            self.pc = pc;
             d.insn.visit(self);
         }
         self.pc = match self.insns.last() {
@@ -509,6 +509,13 @@ impl Lower<'_> {
             idx: self.idx,
         });
         resume
+    }
+
+    /// Ends a native instruction whose fast path may jump to `slow`: the helper there, then
+    /// back here.
+    pub(super) fn resume_after(&mut self, slow: isa_b::Label) {
+        let mut resume = self.slow_path(slow);
+        self.e.bind(&mut resume);
     }
 
     /// Runs the current instruction through the interpreter's helper, inline.

@@ -112,15 +112,15 @@ impl Visitor for Lower<'_> {
     fn amomaxu_d(&mut self, a: Amo) { self.amo(a, Rmw::Maxu, 64) }
     fn flw(&mut self, a: FLoad) { self.fload(a, W::B32) }
     fn fsw(&mut self, a: FStore) { self.fstore(a, W::B32) }
-    fn fmadd_s(&mut self, a: R4) { self.fma_s(a, Fma::MulAdd) }
-    fn fmsub_s(&mut self, a: R4) { self.fma_s(a, Fma::MulSub) }
-    fn fnmsub_s(&mut self, a: R4) { self.fma_s(a, Fma::NegMulAdd) }
-    fn fnmadd_s(&mut self, a: R4) { self.fma_s(a, Fma::NegMulSub) }
-    fn fadd_s(&mut self, a: FRrm) { self.fop_s(a, Sse::Add) }
-    fn fsub_s(&mut self, a: FRrm) { self.fop_s(a, Sse::Sub) }
-    fn fmul_s(&mut self, a: FRrm) { self.fop_s(a, Sse::Mul) }
-    fn fdiv_s(&mut self, a: FRrm) { self.fop_s(a, Sse::Div) }
-    fn fsqrt_s(&mut self, a: F1rm) { self.fsqrt_s(a) }
+    fn fmadd_s(&mut self, a: R4) { self.fma(a, Fma::MulAdd, Prec::S) }
+    fn fmsub_s(&mut self, a: R4) { self.fma(a, Fma::MulSub, Prec::S) }
+    fn fnmsub_s(&mut self, a: R4) { self.fma(a, Fma::NegMulAdd, Prec::S) }
+    fn fnmadd_s(&mut self, a: R4) { self.fma(a, Fma::NegMulSub, Prec::S) }
+    fn fadd_s(&mut self, a: FRrm) { self.fop(a, Sse::Add, Prec::S) }
+    fn fsub_s(&mut self, a: FRrm) { self.fop(a, Sse::Sub, Prec::S) }
+    fn fmul_s(&mut self, a: FRrm) { self.fop(a, Sse::Mul, Prec::S) }
+    fn fdiv_s(&mut self, a: FRrm) { self.fop(a, Sse::Div, Prec::S) }
+    fn fsqrt_s(&mut self, a: F1rm) { self.fsqrt(a, Prec::S) }
     fn fsgnj_s(&mut self, a: FR) { self.fsgnj(a, Sign::Copy, Prec::S) }
     fn fsgnjn_s(&mut self, a: FR) { self.fsgnj(a, Sign::Negate, Prec::S) }
     fn fsgnjx_s(&mut self, a: FR) { self.fsgnj(a, Sign::Xor, Prec::S) }
@@ -142,15 +142,15 @@ impl Visitor for Lower<'_> {
     fn fmv_w_x(&mut self, a: XMvF) { self.fmv_w_x(a) }
     fn fld(&mut self, a: FLoad) { self.fload(a, W::B64) }
     fn fsd(&mut self, a: FStore) { self.fstore(a, W::B64) }
-    fn fmadd_d(&mut self, a: R4) { self.fma_d(a, Fma::MulAdd) }
-    fn fmsub_d(&mut self, a: R4) { self.fma_d(a, Fma::MulSub) }
-    fn fnmsub_d(&mut self, a: R4) { self.fma_d(a, Fma::NegMulAdd) }
-    fn fnmadd_d(&mut self, a: R4) { self.fma_d(a, Fma::NegMulSub) }
-    fn fadd_d(&mut self, a: FRrm) { self.fop_d(a, Sse::Add) }
-    fn fsub_d(&mut self, a: FRrm) { self.fop_d(a, Sse::Sub) }
-    fn fmul_d(&mut self, a: FRrm) { self.fop_d(a, Sse::Mul) }
-    fn fdiv_d(&mut self, a: FRrm) { self.fop_d(a, Sse::Div) }
-    fn fsqrt_d(&mut self, a: F1rm) { self.fsqrt_d(a) }
+    fn fmadd_d(&mut self, a: R4) { self.fma(a, Fma::MulAdd, Prec::D) }
+    fn fmsub_d(&mut self, a: R4) { self.fma(a, Fma::MulSub, Prec::D) }
+    fn fnmsub_d(&mut self, a: R4) { self.fma(a, Fma::NegMulAdd, Prec::D) }
+    fn fnmadd_d(&mut self, a: R4) { self.fma(a, Fma::NegMulSub, Prec::D) }
+    fn fadd_d(&mut self, a: FRrm) { self.fop(a, Sse::Add, Prec::D) }
+    fn fsub_d(&mut self, a: FRrm) { self.fop(a, Sse::Sub, Prec::D) }
+    fn fmul_d(&mut self, a: FRrm) { self.fop(a, Sse::Mul, Prec::D) }
+    fn fdiv_d(&mut self, a: FRrm) { self.fop(a, Sse::Div, Prec::D) }
+    fn fsqrt_d(&mut self, a: F1rm) { self.fsqrt(a, Prec::D) }
     fn fsgnj_d(&mut self, a: FR) { self.fsgnj(a, Sign::Copy, Prec::D) }
     fn fsgnjn_d(&mut self, a: FR) { self.fsgnj(a, Sign::Negate, Prec::D) }
     fn fsgnjx_d(&mut self, a: FR) { self.fsgnj(a, Sign::Xor, Prec::D) }
