@@ -8,7 +8,7 @@
 //! reach each other with `jmp rel32`; the descriptor is closed once both views are mapped,
 //! since the guest shares mimic's descriptor table and every vCPU has a buffer.
 
-use crate::emit::{patch_site_len, set_rel32};
+use crate::emit::{patch_site_len, rel32};
 use memmap2::{Mmap, MmapMut, MmapOptions};
 use std::fs::File;
 use std::io;
@@ -94,10 +94,7 @@ impl CodeBuffer {
     /// [`CodeBuffer::patch_jmp_live`]).
     pub fn patch_jmp(&mut self, site: u64, target: u64) {
         let (off, len) = self.patch_site(site);
-        let mut rel = [0u8; 6];
-        rel[..len].copy_from_slice(&self.rw[off..off + len]);
-        set_rel32(&mut rel[..len], site, target);
-        let v = u32::from_le_bytes(rel[len - 4..len].try_into().expect("four bytes"));
+        let v = rel32(site, len as u64, target);
         // SAFETY: off + len - 4..off + len is inside the mapping (patch_site checked it). An
         // unaligned 4-byte store is one instruction; the asm makes sure it is not split up.
         unsafe {

@@ -202,13 +202,8 @@ pub enum Fma {
 /// The opcode of `jmp rel32`.
 pub const JMP_REL32: u8 = 0xe9;
 
-/// The rel32 of a 5-byte `jmp` at `site` to `target`.
-pub fn jmp_rel32(site: u64, target: u64) -> i32 {
-    rel32(site, 5, target)
-}
-
 /// The rel32 of a `len`-byte jump at `site` to `target`.
-fn rel32(site: u64, len: u64, target: u64) -> i32 {
+pub(crate) fn rel32(site: u64, len: u64, target: u64) -> i32 {
     let rel = target.wrapping_sub(site.wrapping_add(len)) as i64;
     i32::try_from(rel).expect("jump within the code region")
 }
