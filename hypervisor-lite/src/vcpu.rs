@@ -377,7 +377,7 @@ impl Vcpu {
     /// rt_sigreturn: restores the registers and mask saved in the frame at sp.
     pub fn sigreturn(&mut self) -> Result<(), Errno> {
         let frame = self.cpu.x[2];
-        let f = self.mem.slice(frame, signal::FRAME_SIZE)?.to_vec();
+        let f = self.get(frame, signal::FRAME_SIZE)?;
         let word = |o: usize| u64::from_le_bytes(f[o..o + 8].try_into().expect("8 bytes"));
         let uc = signal::SIGINFO_SIZE as usize;
         let mc = uc + signal::UC_MCONTEXT as usize;

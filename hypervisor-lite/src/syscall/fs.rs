@@ -50,6 +50,18 @@ impl Vcpu {
         }
     }
 
+    /// Copies `len` guest bytes in (EFAULT where any is not readable).
+    pub fn get(&self, addr: u64, len: u64) -> Result<Vec<u8>, Errno> {
+        Ok(self.mem.slice(addr, len)?.to_vec())
+    }
+
+    /// Copies `N` guest bytes in: the fixed-size structures and words the ABI passes.
+    pub fn get_array<const N: usize>(&self, addr: u64) -> Result<[u8; N], Errno> {
+        let mut out = [0u8; N];
+        out.copy_from_slice(self.mem.slice(addr, N as u64)?);
+        Ok(out)
+    }
+
     /// Copies `bytes` out to the guest.
     pub fn put(&self, addr: u64, bytes: &[u8]) -> Result<(), Errno> {
         self.mem
@@ -330,7 +342,7 @@ fn iovecs(p: &Vcpu, addr: u64, count: u64, writable: bool) -> Result<Vec<libc::i
     if count > 1024 {
         return Err(Errno::EINVAL);
     }
-    let raw = p.mem.slice(addr, count * 16)?;
+    let raw = p.get(addr, count * 16)?;
     raw.chunks_exact(16)
         .map(|c| {
             let base = u64::from_le_bytes(c[..8].try_into().expect("8 bytes"));
@@ -397,7 +409,7 @@ fn timeout_ns(p: &Vcpu, addr: u64) -> Result<Option<u64>, Errno> {
     if addr == 0 {
         return Ok(None);
     }
-    let t = p.mem.slice(addr, 16)?;
+    let t: [u8; 16] = p.get_array(addr)?;
     let sec = i64::from_le_bytes(t[..8].try_into().expect("8 bytes"));
     let nsec = i64::from_le_bytes(t[8..].try_into().expect("8 bytes"));
     if sec < 0 || !(0..1_000_000_000).contains(&nsec) {
@@ -414,7 +426,7 @@ fn det_pselect6(p: &mut Vcpu, n: u64, set: u64, a: [u64; 6]) -> SysResult {
         sets.push(if addr == 0 {
             None
         } else {
-            Some(p.mem.slice(addr, set)?.to_vec())
+            Some(p.get(addr, set)?)
         });
     }
     let original = sets.clone();
@@ -471,8 +483,7 @@ pub fn ppoll(p: &mut Vcpu, a: [u64; 6]) -> SysResult {
             return Ok(n);
         }
         let list: Vec<(i32, i16)> = p
-            .mem
-            .slice(a[0], a[1] * 8)?
+            .get(a[0], a[1] * 8)?
             .chunks(8)
             .map(|c| {
                 let fd = i32::from_le_bytes(c[..4].try_into().expect("4 bytes"));

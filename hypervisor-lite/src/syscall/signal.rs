@@ -28,11 +28,11 @@ pub fn rt_sigaction(p: &mut Vcpu, a: [u64; 6]) -> SysResult {
         if sig == SIGKILL || sig == SIGSTOP {
             return Err(Errno::EINVAL);
         }
-        let b = p.mem.slice(a[1], SIGACTION_SIZE)?;
+        let b = p.get(a[1], SIGACTION_SIZE)?;
         Some(SigAction {
-            handler: word(b, 0),
-            flags: word(b, 1),
-            mask: word(b, 2),
+            handler: word(&b, 0),
+            flags: word(&b, 1),
+            mask: word(&b, 2),
         })
     } else {
         None
@@ -58,7 +58,7 @@ pub fn rt_sigprocmask(p: &mut Vcpu, a: [u64; 6]) -> SysResult {
     }
     let old = p.sig.mask;
     if a[1] != 0 {
-        let set = word(p.mem.slice(a[1], 8)?, 0);
+        let set = u64::from_le_bytes(p.get_array(a[1])?);
         p.sig.mask = match a[0] {
             0 => old | set,
             1 => old & !set,
@@ -75,8 +75,8 @@ pub fn rt_sigprocmask(p: &mut Vcpu, a: [u64; 6]) -> SysResult {
 
 pub fn sigaltstack(p: &mut Vcpu, a: [u64; 6]) -> SysResult {
     let new = if a[0] != 0 {
-        let b = p.mem.slice(a[0], STACK_T_SIZE)?;
-        Some((word(b, 0), word(b, 1) as u32, word(b, 2)))
+        let b = p.get(a[0], STACK_T_SIZE)?;
+        Some((word(&b, 0), word(&b, 1) as u32, word(&b, 2)))
     } else {
         None
     };
@@ -198,7 +198,7 @@ pub fn rt_sigsuspend(p: &mut Vcpu, a: [u64; 6]) -> SysResult {
     if a[1] != SIGSET_SIZE {
         return Err(Errno::EINVAL);
     }
-    let set = word(p.mem.slice(a[0], 8)?, 0) & !crate::signal::unblockable();
+    let set = u64::from_le_bytes(p.get_array(a[0])?) & !crate::signal::unblockable();
     p.saved_mask = Some(p.sig.mask);
     p.sig.mask = set;
     if p.shared.deterministic() {

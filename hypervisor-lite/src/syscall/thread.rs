@@ -209,7 +209,7 @@ pub fn futex_wake(v: &Vcpu, addr: u64, n: u64) {
 
 /// A guest timespec in nanoseconds; EINVAL when out of range.
 fn timespec_ns(v: &Vcpu, addr: u64) -> Result<u64, Errno> {
-    let b = v.mem.slice(addr, TIMESPEC)?;
+    let b: [u8; TIMESPEC as usize] = v.get_array(addr)?;
     let sec = i64::from_le_bytes(b[..8].try_into().expect("8 bytes"));
     let nsec = i64::from_le_bytes(b[8..].try_into().expect("8 bytes"));
     if sec < 0 || !(0..NSEC).contains(&nsec) {
@@ -497,7 +497,7 @@ fn strings(v: &Vcpu, mut addr: u64) -> Result<Vec<CString>, Errno> {
         return Ok(out);
     }
     loop {
-        let p = u64::from_le_bytes(v.mem.slice(addr, 8)?.try_into().expect("8 bytes"));
+        let p = u64::from_le_bytes(v.get_array(addr)?);
         if p == 0 {
             return Ok(out);
         }
