@@ -33,6 +33,7 @@ impl CodeBuffer {
     pub fn new(capacity: usize) -> io::Result<CodeBuffer> {
         let capacity = capacity.div_ceil(CHUNK).max(1) * CHUNK;
         assert!(capacity <= 1 << 30, "code buffer too large for rel32 jumps");
+        // SAFETY: memfd_create takes a NUL-terminated name and touches no memory of ours.
         let fd = unsafe { libc::memfd_create(c"mimic-code".as_ptr(), libc::MFD_CLOEXEC) };
         if fd < 0 {
             return Err(io::Error::last_os_error());
@@ -40,7 +41,10 @@ impl CodeBuffer {
         // SAFETY: memfd_create returned a descriptor nothing else owns.
         let file = unsafe { File::from_raw_fd(fd) };
         file.set_len(capacity as u64)?;
+        // SAFETY: the memfd is private to this buffer: nothing else truncates or maps it, so
+        // both views stay valid for as long as they live.
         let rw = unsafe { MmapOptions::new().len(capacity).map_mut(&file)? };
+        // SAFETY: as above; this view is only ever executed, and written through `rw`.
         let rx = unsafe { MmapOptions::new().len(capacity).map_exec(&file)? };
         // The mappings keep the memory; `file` closes here.
         Ok(CodeBuffer { rw, rx, used: 0 })

@@ -66,6 +66,7 @@ fn a_patchable_jump_is_rel32_and_can_be_repointed() {
     code.set_jmp(&site, a_addr);
     let f = buf.commit(&code.bytes).unwrap();
     assert_eq!(f, at);
+    // SAFETY: `f` is the entry of the committed code above, a complete `extern "C" fn() -> u64`.
     let call = |f: u64| unsafe { std::mem::transmute::<u64, extern "C" fn() -> u64>(f)() };
     assert_eq!(call(f), 1);
     let site_addr = code.label_addr(&site);
@@ -172,6 +173,7 @@ fn a_patchable_conditional_jump_is_rel32_and_can_be_repointed() {
     let a_addr = code.label_addr(&a);
     code.set_jmp(&site, a_addr);
     let f = buf.commit(&code.bytes).unwrap();
+    // SAFETY: `f` is the entry of the committed code above, an `extern "C" fn(u64) -> u64`.
     let call =
         |f: u64, x: u64| unsafe { std::mem::transmute::<u64, extern "C" fn(u64) -> u64>(f)(x) };
     assert_eq!((call(f, 0), call(f, 5)), (1, 3));

@@ -159,11 +159,14 @@ pub fn fold_mxcsr(cpu: &mut Cpu, mxcsr: u32) {
 
 fn get_mxcsr() -> u32 {
     let mut v = 0u32;
+    // SAFETY: stmxcsr stores 4 bytes to `v`, a live local.
     unsafe { std::arch::asm!("stmxcsr [{}]", in(reg) &mut v, options(nostack)) };
     v
 }
 
 fn set_mxcsr(v: u32) {
+    // SAFETY: ldmxcsr reads 4 bytes from `v`; callers pass a value with only the rounding and
+    // flag bits mimic uses (masking every exception), so no host FP trap can follow.
     unsafe { std::arch::asm!("ldmxcsr [{}]", in(reg) &v, options(nostack)) };
 }
 

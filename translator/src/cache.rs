@@ -200,6 +200,8 @@ impl CodeCache {
 
     /// The entry trampoline of the current generation.
     pub fn enter_fn(&self) -> EnterFn {
+        // SAFETY: `cur.enter` is the address of the entry trampoline emitted into the current
+        // buffer with the `EnterFn` calling convention; the buffer lives as long as the cache.
         unsafe { std::mem::transmute::<u64, EnterFn>(self.cur.enter) }
     }
 

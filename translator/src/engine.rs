@@ -263,6 +263,8 @@ impl Engine {
             };
             let before = cpu.instret;
             self.stats.jit_entries += 1;
+            // SAFETY: `host` is translated code of the generation `entry` belongs to, which
+            // `running` keeps alive until we are back; `cpu` and `ctx` outlive the call.
             let ret = unsafe { (entry.enter)(cpu, &mut ctx, host) };
             // Back in the dispatcher: the generation entered may be freed.
             self.running.store(0, Ordering::Release);

@@ -74,6 +74,8 @@ fn ours(pc: u64) -> bool {
 }
 
 fn install() {
+    // SAFETY: runs once (the Once), before any buffer is registered, so PREVIOUS is written
+    // before the handler can read it; the sigaction structures are plain data.
     INSTALL.call_once(|| unsafe {
         let mut sa: libc::sigaction = std::mem::zeroed();
         sa.sa_sigaction = handler as *const () as usize;
@@ -86,6 +88,9 @@ fn install() {
 }
 
 extern "C" fn handler(sig: libc::c_int, info: *mut libc::siginfo_t, uc: *mut libc::c_void) {
+    // SAFETY: the kernel passes a valid siginfo and ucontext for this thread's fault. A pc in a
+    // registered buffer is translated code, which keeps the Ctx pointer at [rsp + CTX_SLOT]
+    // for its whole run; PREVIOUS was written before the handler was installed.
     unsafe {
         let uc = &mut *(uc as *mut libc::ucontext_t);
         let gregs = &mut uc.uc_mcontext.gregs;

@@ -57,8 +57,11 @@ pub struct Layout {
     pub limit: u64,
 }
 
-// The pointers name the process's guest memory, shared by every vCPU by design.
+// SAFETY: the pointer names the process's guest memory, shared by every vCPU by design: a
+// Layout is only an address, and translated code reaches memory through it the way a hart
+// reaches RAM.
 unsafe impl Send for Layout {}
+// SAFETY: as for Send: a Layout is read-only data.
 unsafe impl Sync for Layout {}
 
 /// A translated block as text: its guest code and its host code, as `-d in_asm,out_asm` logs.

@@ -23,7 +23,8 @@ pub struct TestMemory {
     owner: bool,
 }
 
-// Owned mappings.
+// SAFETY: the pointers are mappings this value owns (or shares with a handle that never
+// unmaps them); nothing about them is tied to the creating thread.
 unsafe impl Send for TestMemory {}
 
 const PAGE: usize = 1 << PAGE_SHIFT;
@@ -32,6 +33,7 @@ impl TestMemory {
     pub fn new(size: usize) -> TestMemory {
         let pages = size >> PAGE_SHIFT;
         assert!(pages << PAGE_SHIFT == size && pages > 0, "whole pages");
+        // SAFETY: fresh mappings of a new memfd; every pointer made here stays inside them.
         unsafe {
             let fd = libc::memfd_create(c"mimic-test-memory".as_ptr(), libc::MFD_CLOEXEC);
             assert!(fd >= 0, "memfd_create");
@@ -89,10 +91,12 @@ impl TestMemory {
     }
 
     pub fn bytes(&self) -> &[u8] {
+        // SAFETY: `view` maps `size` readable bytes for as long as `self` lives.
         unsafe { std::slice::from_raw_parts(self.view, self.size) }
     }
 
     pub fn bytes_mut(&mut self) -> &mut [u8] {
+        // SAFETY: as in `bytes`, and `&mut self` makes this the only view handed out.
         unsafe { std::slice::from_raw_parts_mut(self.view, self.size) }
     }
 
@@ -111,6 +115,7 @@ impl TestMemory {
         } else {
             libc::PROT_NONE
         };
+        // SAFETY: the pages `a..b` lie inside the guarded mapping (callers pass guest ranges).
         let r = unsafe {
             libc::mprotect(
                 self.guarded.add((a as usize) << PAGE_SHIFT).cast(),
@@ -203,6 +208,7 @@ impl Drop for TestMemory {
         if !self.owner {
             return;
         }
+        // SAFETY: the owner unmaps its own mappings once; no handle uses them after it.
         unsafe {
             libc::munmap(self.view.cast(), self.size);
             libc::munmap(self.guarded.cast(), self.size + PAGE);

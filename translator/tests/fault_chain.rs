@@ -15,6 +15,7 @@ fn a_host_fault_outside_translated_code_still_kills() {
         // Creating an engine registers its code buffer and installs the handler.
         let _engine = Engine::new(Mode::Jit, mem.layout()).unwrap();
         let wild = std::hint::black_box(16usize) as *const u64;
+        // SAFETY: not sound, on purpose: this child process exists to die of the fault.
         unsafe { std::ptr::read_volatile(wild) };
         unreachable!("the read of address 16 faults");
     }

@@ -539,6 +539,7 @@ fn short_float(v: f64) -> String {
 
 /// mimic's host threads and their CPU time, from /proc/self/task.
 pub fn host_threads() -> Vec<HostThread> {
+    // SAFETY: sysconf reads a configuration value and touches no memory of ours.
     let tick = unsafe { libc::sysconf(libc::_SC_CLK_TCK) }.max(1) as f64;
     let mut out = Vec::new();
     let Ok(dir) = std::fs::read_dir("/proc/self/task") else {

@@ -42,8 +42,8 @@ fn check(r: libc::c_int, what: &str) -> io::Result<libc::c_int> {
 
 fn pipe() -> io::Result<(File, libc::c_int)> {
     let mut fds = [0; 2];
-    // SAFETY: fds has room for the two descriptors.
     check(
+        // SAFETY: fds has room for the two descriptors.
         unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) },
         "pipe",
     )?;
