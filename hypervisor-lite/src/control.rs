@@ -55,7 +55,7 @@
 //! assert_eq!((trap, cpu.pc), (Trap::Ecall, 0x100c));
 //! ```
 
-use crate::syscall::{self, Errno, Ret};
+use crate::syscall::{self, Outcome, Ret};
 use crate::thread::BUDGET;
 use crate::vcpu::Vcpu;
 use isa_a::block::MAX_BLOCK_INSNS;
@@ -578,7 +578,7 @@ impl Control {
 
     /// Performs the system call through the table, logging it, and stopping before it when
     /// the front end asked to run to the next one.
-    pub fn syscall(&self, p: &mut Vcpu, nr: u64, args: [u64; 6]) -> u64 {
+    pub fn syscall(&self, p: &mut Vcpu, nr: u64, args: [u64; 6]) -> Outcome {
         let sc = syscall::lookup(nr);
         let name = sc.map_or("unknown", |sc| sc.name);
         let call = match sc {
@@ -605,20 +605,18 @@ impl Control {
             };
             set_state(&mut s, p.tid, state);
         }
-        let r = syscall::dispatch(p, nr, args);
+        let out = syscall::dispatch(p, nr, args);
         self.syscalls.fetch_add(1, Ordering::Relaxed);
-        let line = match sc.map(|sc| sc.ret) {
-            Some(Ret::None) => format!("[{}] {call}", p.tid),
-            _ if (r as i64) < 0 && (r as i64) > -4096 => {
-                format!("[{}] {call} = -1 {}", p.tid, Errno(-(r as i64) as i32))
-            }
-            Some(Ret::Ptr) => format!("[{}] {call} = 0x{r:x}", p.tid),
-            _ => format!("[{}] {call} = {}", p.tid, r as i64),
+        let line = match (&out, sc.map(|sc| sc.ret)) {
+            (Outcome::Done(Err(e)), _) => format!("[{}] {call} = -1 {e}", p.tid),
+            (Outcome::Done(Ok(v)), Some(Ret::Ptr)) => format!("[{}] {call} = 0x{v:x}", p.tid),
+            (Outcome::Done(Ok(v)), _) => format!("[{}] {call} = {}", p.tid, *v as i64),
+            _ => format!("[{}] {call}", p.tid),
         };
         let mut s = self.lock();
         push_line(&mut s.syscall_log, line);
         set_state(&mut s, p.tid, VcpuState::Guest);
-        r
+        out
     }
 
     /// Publishes registers, engine counters and views every [`PUBLISH_EVERY`].

@@ -20,30 +20,12 @@
 
 use crate::process::lock;
 use crate::syscall::Errno;
+pub use crate::syscall::Wait;
 use crate::vcpu::{End, Step, Vcpu};
 use std::sync::atomic::Ordering;
 
 /// Instructions a vCPU runs before the next one gets its turn.
 pub const QUANTUM: u64 = 10_000;
-
-/// What a parked vCPU waits for.
-#[derive(Clone, Debug)]
-pub enum Wait {
-    /// FUTEX_WAIT: completes with 0 when woken, ETIMEDOUT at the deadline.
-    Futex { deadline: Option<u64> },
-    /// The call runs again when one of the fds is ready, and once more at the deadline with
-    /// `Vcpu::poll_expired` set.
-    Io {
-        fds: Vec<(i32, i16)>,
-        deadline: Option<u64>,
-    },
-    /// Completes with 0 at the deadline.
-    Sleep { deadline: u64 },
-    /// The call (wait4, waitid) runs again when a child changes state.
-    Child,
-    /// rt_sigsuspend: ends with EINTR when a signal is deliverable.
-    Signal,
-}
 
 /// A vCPU waiting on a futex word.
 #[derive(Clone, Debug)]

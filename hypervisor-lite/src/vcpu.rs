@@ -11,22 +11,13 @@
 use crate::control::Control;
 use crate::memory::{perm, GuestMem};
 use crate::process::{lock, Shared, ThreadCtl};
-use crate::sched::Wait;
 use crate::signal::{self, Disposition, Signals};
-use crate::syscall::{self, Errno};
+pub use crate::syscall::End;
+use crate::syscall::{self, Errno, Outcome, Wait};
 use isa_a::{Access, Cpu, Trap};
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
 use translator::{CodeCache, Engine};
-
-/// How a thread or its process ends.
-#[derive(Copy, Clone, Debug, PartialEq, Eq)]
-pub enum End {
-    /// `exit`: this thread ends with the code; the process goes on if others are live.
-    Thread(i32),
-    /// `exit_group` or a fatal signal: every thread ends, the process's status.
-    Process(i32),
-}
 
 /// What a step left the vCPU in.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
@@ -55,11 +46,7 @@ pub struct Vcpu {
     pub robust_list: (u64, u64),
     /// The address space's code generation the engine holds code of.
     code_gen: u64,
-    /// Set by rt_sigreturn: the registers were restored, a0 and pc must stay.
-    pub restored: bool,
-    /// Set by exit, exit_group and execve's failure paths that end the process.
-    pub end: Option<End>,
-    /// Set by a system call that parked (deterministic mode only).
+    /// What the parked system call waits for (deterministic mode only): the scheduler's.
     pub wait: Option<Wait>,
     /// Set in the child of a fork: the other threads did not come along.
     pub forked: bool,
@@ -94,8 +81,6 @@ impl Vcpu {
             sig: Signals::default(),
             clear_child_tid: 0,
             robust_list: (0, 0),
-            restored: false,
-            end: None,
             wait: None,
             forked: false,
             saved_mask: None,
@@ -173,24 +158,26 @@ impl Vcpu {
             Some(Trap::Ecall) => {
                 let x = &self.cpu.x;
                 let (nr, args) = (x[17], [x[10], x[11], x[12], x[13], x[14], x[15]]);
-                let r = match self.control.clone() {
+                let out = match self.control.clone() {
                     // Logged for the front end, and stopped before when it asks.
                     Some(c) => c.syscall(self, nr, args),
                     None => syscall::dispatch(self, nr, args),
                 };
-                if let Some(end) = self.end {
-                    return Step::End(end);
-                }
-                if self.wait.is_some() {
-                    return Step::Park;
-                }
-                self.take_host_signals();
-                if self.restored {
-                    self.restored = false;
-                } else if r == Errno::EINTR.a0() && self.restart_interrupted(nr) {
-                    // The ecall runs again (after the handler, if a signal is pending).
-                } else {
-                    self.complete(r);
+                match out {
+                    Outcome::End(end) => return Step::End(end),
+                    Outcome::Park(wait) => {
+                        self.wait = Some(wait);
+                        return Step::Park;
+                    }
+                    Outcome::Restored => self.take_host_signals(),
+                    Outcome::Done(r) => {
+                        self.take_host_signals();
+                        if r == Err(Errno::EINTR) && self.restart_interrupted(nr) {
+                            // The ecall runs again (after the handler, if a signal is pending).
+                        } else {
+                            self.complete(syscall::a0(&r));
+                        }
+                    }
                 }
             }
             Some(trap) => {
@@ -392,7 +379,6 @@ impl Vcpu {
         self.cpu.fcsr =
             u32::from_le_bytes(f[mc + 512..mc + 516].try_into().expect("4 bytes")) & 0xff;
         self.cpu.reservation = isa_a::cpu::NO_RESERVATION;
-        self.restored = true;
         Ok(())
     }
 

@@ -1,6 +1,6 @@
 //! Files, directories, descriptors and terminals. Guest descriptors are host descriptors.
 
-use super::{Errno, SysResult};
+use super::{Errno, Outcome, SysResult, Wait};
 use crate::vcpu::Vcpu;
 use isa_a::Access;
 use std::ffi::CString;
@@ -100,10 +100,12 @@ impl Vcpu {
     }
 }
 
-/// Deterministic mode: parks a read or write on a blocking fd that is not ready.
-fn would_block(p: &mut Vcpu, fd: u64, events: i16) -> bool {
-    super::thread::blocking_fd(p, fd)
-        && super::thread::park_until_ready(p, &[(fd as i32, events)], None)
+/// Deterministic mode: the wait to park a read or write on, for a blocking fd not ready.
+fn would_block(p: &Vcpu, fd: u64, events: i16) -> Option<Wait> {
+    if !super::thread::blocking_fd(p, fd) {
+        return None;
+    }
+    super::thread::park_until_ready(p, &[(fd as i32, events)], None)
 }
 
 fn cptr(c: &CString) -> u64 {
@@ -276,19 +278,22 @@ pub fn getdents64(p: &mut Vcpu, a: [u64; 6]) -> SysResult {
 pub fn lseek(_: &mut Vcpu, a: [u64; 6]) -> SysResult {
     sys(libc::SYS_lseek, a)
 }
-pub fn read(p: &mut Vcpu, a: [u64; 6]) -> SysResult {
-    if would_block(p, a[0], libc::POLLIN) {
-        return Ok(0);
+pub fn read(p: &mut Vcpu, a: [u64; 6]) -> Result<Outcome, Errno> {
+    if let Some(w) = would_block(p, a[0], libc::POLLIN) {
+        return Ok(Outcome::Park(w));
     }
-    sys(libc::SYS_read, [a[0], p.wr(a[1], a[2])?, a[2], 0, 0, 0])
+    Ok(Outcome::Done(sys(
+        libc::SYS_read,
+        [a[0], p.wr(a[1], a[2])?, a[2], 0, 0, 0],
+    )))
 }
-pub fn write(p: &mut Vcpu, a: [u64; 6]) -> SysResult {
-    if would_block(p, a[0], libc::POLLOUT) {
-        return Ok(0);
+pub fn write(p: &mut Vcpu, a: [u64; 6]) -> Result<Outcome, Errno> {
+    if let Some(w) = would_block(p, a[0], libc::POLLOUT) {
+        return Ok(Outcome::Park(w));
     }
     let len = det_pipe_clamp(p, a[0], a[2]);
     let r = sys(libc::SYS_write, [a[0], p.rd(a[1], a[2])?, len, 0, 0, 0]);
-    sigpipe(p, r)
+    Ok(Outcome::Done(sigpipe(p, r)))
 }
 
 /// Deterministic mode: a write to a pipe is cut to PIPE_BUF bytes, which a writable pipe
@@ -360,19 +365,19 @@ fn iovecs(p: &Vcpu, addr: u64, count: u64, writable: bool) -> Result<Vec<libc::i
         .collect()
 }
 
-pub fn readv(p: &mut Vcpu, a: [u64; 6]) -> SysResult {
-    if would_block(p, a[0], libc::POLLIN) {
-        return Ok(0);
+pub fn readv(p: &mut Vcpu, a: [u64; 6]) -> Result<Outcome, Errno> {
+    if let Some(w) = would_block(p, a[0], libc::POLLIN) {
+        return Ok(Outcome::Park(w));
     }
     let v = iovecs(p, a[1], a[2], true)?;
-    sys(
+    Ok(Outcome::Done(sys(
         libc::SYS_readv,
         [a[0], v.as_ptr() as u64, v.len() as u64, 0, 0, 0],
-    )
+    )))
 }
-pub fn writev(p: &mut Vcpu, a: [u64; 6]) -> SysResult {
-    if would_block(p, a[0], libc::POLLOUT) {
-        return Ok(0);
+pub fn writev(p: &mut Vcpu, a: [u64; 6]) -> Result<Outcome, Errno> {
+    if let Some(w) = would_block(p, a[0], libc::POLLOUT) {
+        return Ok(Outcome::Park(w));
     }
     let mut v = iovecs(p, a[1], a[2], false)?;
     let total: u64 = v.iter().map(|i| i.iov_len as u64).sum();
@@ -385,10 +390,10 @@ pub fn writev(p: &mut Vcpu, a: [u64; 6]) -> SysResult {
         libc::SYS_writev,
         [a[0], v.as_ptr() as u64, v.len() as u64, 0, 0, 0],
     );
-    sigpipe(p, r)
+    Ok(Outcome::Done(sigpipe(p, r)))
 }
 
-pub fn pselect6(p: &mut Vcpu, a: [u64; 6]) -> SysResult {
+pub fn pselect6(p: &mut Vcpu, a: [u64; 6]) -> Result<Outcome, Errno> {
     let n = a[0].min(1024);
     let set = n.div_ceil(64) * 8;
     let (r, w, e) = (
@@ -401,7 +406,10 @@ pub fn pselect6(p: &mut Vcpu, a: [u64; 6]) -> SysResult {
         return det_pselect6(p, n, set, a);
     }
     // The guest's signal mask is emulated; the host call runs with mimic's own.
-    sys(libc::SYS_pselect6, [n, r, w, e, timeout, 0])
+    Ok(Outcome::Done(sys(
+        libc::SYS_pselect6,
+        [n, r, w, e, timeout, 0],
+    )))
 }
 
 /// A guest timeout (timespec) in nanoseconds; None for NULL.
@@ -420,7 +428,7 @@ fn timeout_ns(p: &Vcpu, addr: u64) -> Result<Option<u64>, Errno> {
 
 /// Deterministic pselect6: select without waiting on copies of the guest's sets; when nothing
 /// is ready, park until one of the fds is or the (virtual) timeout passes.
-fn det_pselect6(p: &mut Vcpu, n: u64, set: u64, a: [u64; 6]) -> SysResult {
+fn det_pselect6(p: &mut Vcpu, n: u64, set: u64, a: [u64; 6]) -> Result<Outcome, Errno> {
     let mut sets: Vec<Option<Vec<u8>>> = Vec::new();
     for &addr in &a[1..4] {
         sets.push(if addr == 0 {
@@ -447,7 +455,7 @@ fn det_pselect6(p: &mut Vcpu, n: u64, set: u64, a: [u64; 6]) -> SysResult {
                 p.put(addr, s)?;
             }
         }
-        return Ok(r);
+        return Outcome::value(r);
     }
     let mut fds = Vec::new();
     for (s, events) in original
@@ -463,10 +471,9 @@ fn det_pselect6(p: &mut Vcpu, n: u64, set: u64, a: [u64; 6]) -> SysResult {
         }
     }
     let deadline = rel.map(|r| super::thread::deadline(p, r));
-    p.wait = Some(crate::sched::Wait::Io { fds, deadline });
-    Ok(0)
+    Ok(Outcome::Park(Wait::Io { fds, deadline }))
 }
-pub fn ppoll(p: &mut Vcpu, a: [u64; 6]) -> SysResult {
+pub fn ppoll(p: &mut Vcpu, a: [u64; 6]) -> Result<Outcome, Errno> {
     if a[1] > 65536 {
         return Err(Errno::EINVAL);
     }
@@ -480,7 +487,7 @@ pub fn ppoll(p: &mut Vcpu, a: [u64; 6]) -> SysResult {
         let rel = timeout_ns(p, a[2])?;
         let expired = std::mem::take(&mut p.poll_expired);
         if n > 0 || rel == Some(0) || expired {
-            return Ok(n);
+            return Outcome::value(n);
         }
         let list: Vec<(i32, i16)> = p
             .get(a[0], a[1] * 8)?
@@ -491,13 +498,15 @@ pub fn ppoll(p: &mut Vcpu, a: [u64; 6]) -> SysResult {
             })
             .collect();
         let deadline = rel.map(|r| super::thread::deadline(p, r));
-        p.wait = Some(crate::sched::Wait::Io {
+        return Ok(Outcome::Park(Wait::Io {
             fds: list,
             deadline,
-        });
-        return Ok(0);
+        }));
     }
-    sys(libc::SYS_ppoll, [fds, a[1], timeout, 0, 0, 0])
+    Ok(Outcome::Done(sys(
+        libc::SYS_ppoll,
+        [fds, a[1], timeout, 0, 0, 0],
+    )))
 }
 
 pub fn readlinkat(p: &mut Vcpu, a: [u64; 6]) -> SysResult {

@@ -1,19 +1,21 @@
 //! The Linux ABI as one declared table.
 //!
 //! ```text
-//!   ecall (a7 = nr, a0..a5) ─▶ TABLE lookup ─▶ handler(&mut Vcpu, args) ─▶ a0
-//!                                  │                       │
-//!                                  └── --strace line ◀─────┘  (from the declared arg kinds)
+//!   ecall (a7 = nr, a0..a5) ─▶ TABLE lookup ─▶ handler(&mut Vcpu, args) ─▶ Outcome
+//!                                  │                       │           (value, errno, park,
+//!                                  └── --strace line ◀─────┘            end, restored)
 //!   not in the table ─▶ -ENOSYS, reported once
 //! ```
 //!
 //! Each row declares the riscv64 number, the name, the argument kinds and the handler. The
 //! handlers marshal riscv64 layouts explicitly, check every guest pointer against the address
 //! space (EFAULT, never a host fault) and return host errors through [`Errno::from_host`].
+//! A handler returns what happens next ([`Outcome`]); the vCPU's step acts on it.
 
 mod errno;
 mod fs;
 mod mm;
+mod outcome;
 mod proc;
 mod signal;
 mod strace;
@@ -22,6 +24,7 @@ mod thread;
 pub use thread::futex_wake;
 
 pub use errno::Errno;
+pub use outcome::{a0, End, IntoOutcome, Outcome, Wait};
 
 use crate::vcpu::Vcpu;
 use std::io::Write;
@@ -29,7 +32,7 @@ use std::sync::OnceLock;
 
 /// What a handler returns: the value for a0, or an errno (a0 = -errno).
 pub type SysResult = Result<u64, Errno>;
-type Handler = fn(&mut Vcpu, [u64; 6]) -> SysResult;
+type Handler = fn(&mut Vcpu, [u64; 6]) -> Outcome;
 
 /// What an argument is, which is how `--strace` shows it (see `strace.rs`).
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
@@ -98,7 +101,7 @@ macro_rules! syscalls {
             name: stringify!($name),
             args: &[$(Arg::$arg),*],
             ret: Ret::$ret,
-            handler: $handler,
+            handler: |v, a| IntoOutcome::into_outcome($handler(v, a)),
         }),*];
     };
 }
@@ -245,8 +248,8 @@ fn unimplemented_name(nr: u64) -> &'static str {
     }
 }
 
-/// Performs the system call in the guest's a7/a0..a5 and returns the value for a0.
-pub fn dispatch(p: &mut Vcpu, nr: u64, args: [u64; 6]) -> u64 {
+/// Performs the system call in the guest's a7/a0..a5 and says what happens next.
+pub fn dispatch(p: &mut Vcpu, nr: u64, args: [u64; 6]) -> Outcome {
     let strace = p.shared.cfg.strace;
     let Some(sc) = lookup(nr) else {
         if crate::process::lock(&p.shared.reported).insert(nr) {
@@ -263,7 +266,7 @@ pub fn dispatch(p: &mut Vcpu, nr: u64, args: [u64; 6]) -> u64 {
                 Ret::Int,
             );
         }
-        return (-(Errno::ENOSYS.0 as i64)) as u64;
+        return Outcome::Done(Err(Errno::ENOSYS));
     };
     // The call line is formatted before the call: the handler may change what the
     // pointers point at, and exit never returns to print it afterwards.
@@ -272,21 +275,16 @@ pub fn dispatch(p: &mut Vcpu, nr: u64, args: [u64; 6]) -> u64 {
         if let Some(c) = &call {
             let _ = writeln!(std::io::stderr().lock(), "{} {c}", p.tid);
         }
-        return (sc.handler)(p, args).unwrap_or_else(|e| (-(e.0 as i64)) as u64);
+        return (sc.handler)(p, args);
     }
-    let r = (sc.handler)(p, args);
-    if p.wait.is_some() {
+    let out = (sc.handler)(p, args);
+    match (&out, call) {
         // Parked (deterministic mode): the call shows when it runs again or completes.
-        p.parked_call = call;
-        return 0;
+        (Outcome::Park(_), call) => p.parked_call = call,
+        (Outcome::Done(r), Some(c)) => strace_line(p, &c, r, sc.ret),
+        _ => {}
     }
-    if let Some(c) = call {
-        strace_line(p, &c, &r, sc.ret);
-    }
-    match r {
-        Ok(v) => v,
-        Err(e) => (-(e.0 as i64)) as u64,
-    }
+    out
 }
 
 fn strace_line(p: &Vcpu, call: &str, r: &SysResult, ret: Ret) {

@@ -1,7 +1,7 @@
 //! Signal syscalls over the emulated per-process signal state (see `crate::signal`).
 
 use super::fs::host;
-use super::{Errno, SysResult};
+use super::{Errno, Outcome, SysResult, Wait};
 use crate::process::lock;
 use crate::signal::{
     sender_info, SigAction, SigInfo, NSIG, SIGINFO_SIZE, SIGKILL, SIGSTOP, SI_TKILL, SI_USER,
@@ -188,13 +188,13 @@ pub fn rt_sigpending(p: &mut Vcpu, a: [u64; 6]) -> SysResult {
     Ok(0)
 }
 
-pub fn rt_sigreturn(p: &mut Vcpu, _: [u64; 6]) -> SysResult {
+pub fn rt_sigreturn(p: &mut Vcpu, _: [u64; 6]) -> Result<Outcome, Errno> {
     p.sigreturn()?;
-    Ok(0)
+    Ok(Outcome::Restored)
 }
 
 /// rt_sigsuspend(mask, size): waits with `mask` until a signal is delivered; always EINTR.
-pub fn rt_sigsuspend(p: &mut Vcpu, a: [u64; 6]) -> SysResult {
+pub fn rt_sigsuspend(p: &mut Vcpu, a: [u64; 6]) -> Result<Outcome, Errno> {
     if a[1] != SIGSET_SIZE {
         return Err(Errno::EINVAL);
     }
@@ -202,8 +202,7 @@ pub fn rt_sigsuspend(p: &mut Vcpu, a: [u64; 6]) -> SysResult {
     p.saved_mask = Some(p.sig.mask);
     p.sig.mask = set;
     if p.shared.deterministic() {
-        p.wait = Some(crate::sched::Wait::Signal);
-        return Ok(0);
+        return Ok(Outcome::Park(Wait::Signal));
     }
     loop {
         p.take_host_signals();

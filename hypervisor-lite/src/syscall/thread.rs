@@ -6,10 +6,10 @@
 //! kernel's. In deterministic mode the waiters are queues the scheduler resolves.
 
 use super::fs::host;
-use super::{Errno, SysResult};
+use super::{End, Errno, Outcome, SysResult, Wait};
 use crate::process::{lock, ThreadCtl};
-use crate::sched::{Wait, Waiter};
-use crate::vcpu::{End, Vcpu};
+use crate::sched::Waiter;
+use crate::vcpu::Vcpu;
 use isa_a::Bus;
 use std::ffi::CString;
 use std::sync::atomic::Ordering;
@@ -30,13 +30,11 @@ fn sys(nr: libc::c_long, a: [u64; 6]) -> SysResult {
     host(unsafe { libc::syscall(nr, a[0], a[1], a[2], a[3], a[4], a[5]) })
 }
 
-pub fn exit(v: &mut Vcpu, a: [u64; 6]) -> SysResult {
-    v.end = Some(End::Thread(a[0] as i32 & 0xff));
-    Ok(0)
+pub fn exit(_: &mut Vcpu, a: [u64; 6]) -> Result<Outcome, Errno> {
+    Ok(Outcome::End(End::Thread(a[0] as i32 & 0xff)))
 }
-pub fn exit_group(v: &mut Vcpu, a: [u64; 6]) -> SysResult {
-    v.end = Some(End::Process(a[0] as i32 & 0xff));
-    Ok(0)
+pub fn exit_group(_: &mut Vcpu, a: [u64; 6]) -> Result<Outcome, Errno> {
+    Ok(Outcome::End(End::Process(a[0] as i32 & 0xff)))
 }
 pub fn set_tid_address(v: &mut Vcpu, a: [u64; 6]) -> SysResult {
     v.clear_child_tid = a[0];
@@ -245,7 +243,7 @@ const FUTEX_WAKE_BITSET: u64 = 10;
 const FUTEX_PRIVATE: u64 = 128;
 const FUTEX_CLOCK_REALTIME: u64 = 256;
 
-pub fn futex(v: &mut Vcpu, a: [u64; 6]) -> SysResult {
+pub fn futex(v: &mut Vcpu, a: [u64; 6]) -> Result<Outcome, Errno> {
     let cmd = a[1] & !(FUTEX_PRIVATE | FUTEX_CLOCK_REALTIME);
     if !matches!(
         cmd,
@@ -276,10 +274,13 @@ pub fn futex(v: &mut Vcpu, a: [u64; 6]) -> SysResult {
         FUTEX_WAKE_OP => (a[3], v.wr(a[4], 4)?),
         _ => (a[3], a[4]),
     };
-    sys(libc::SYS_futex, [uaddr, a[1], a[2], arg3, uaddr2, a[5]])
+    Ok(Outcome::Done(sys(
+        libc::SYS_futex,
+        [uaddr, a[1], a[2], arg3, uaddr2, a[5]],
+    )))
 }
 
-fn det_futex(v: &mut Vcpu, cmd: u64, a: [u64; 6]) -> SysResult {
+fn det_futex(v: &mut Vcpu, cmd: u64, a: [u64; 6]) -> Result<Outcome, Errno> {
     let det = v.shared.det.as_ref().expect("deterministic mode");
     let mut mem = v.mem;
     let word =
@@ -318,8 +319,7 @@ fn det_futex(v: &mut Vcpu, cmd: u64, a: [u64; 6]) -> SysResult {
                 addr: a[0],
                 bitset,
             });
-            v.wait = Some(Wait::Futex { deadline });
-            Ok(0)
+            Ok(Outcome::Park(Wait::Futex { deadline }))
         }
         FUTEX_WAKE | FUTEX_WAKE_BITSET => {
             let bitset = if cmd == FUTEX_WAKE {
@@ -330,7 +330,7 @@ fn det_futex(v: &mut Vcpu, cmd: u64, a: [u64; 6]) -> SysResult {
             if bitset == 0 {
                 return Err(Errno::EINVAL);
             }
-            Ok(lock(det).wake(a[0], a[2] as i32 as u64, bitset))
+            Outcome::value(lock(det).wake(a[0], a[2] as i32 as u64, bitset))
         }
         FUTEX_REQUEUE | FUTEX_CMP_REQUEUE => {
             if cmd == FUTEX_CMP_REQUEUE && word(&mut mem, a[0])? != a[5] as u32 {
@@ -341,7 +341,7 @@ fn det_futex(v: &mut Vcpu, cmd: u64, a: [u64; 6]) -> SysResult {
             }
             let mut d = lock(det);
             let woken = d.wake(a[0], a[2], u32::MAX);
-            Ok(woken + d.requeue(a[0], a[4], a[3]))
+            Outcome::value(woken + d.requeue(a[0], a[4], a[3]))
         }
         FUTEX_WAKE_OP => {
             let old = wake_op_apply(&mut mem, a[4], a[5] as u32)?;
@@ -350,7 +350,7 @@ fn det_futex(v: &mut Vcpu, cmd: u64, a: [u64; 6]) -> SysResult {
             if wake_op_cmp(old, a[5] as u32) {
                 n += d.wake(a[4], a[3] as i32 as u64, u32::MAX);
             }
-            Ok(n)
+            Outcome::value(n)
         }
         _ => Err(Errno::ENOSYS),
     }
@@ -392,21 +392,20 @@ fn wake_op_cmp(old: u32, enc: u32) -> bool {
     }
 }
 
-pub fn nanosleep(v: &mut Vcpu, a: [u64; 6]) -> SysResult {
+pub fn nanosleep(v: &mut Vcpu, a: [u64; 6]) -> Result<Outcome, Errno> {
     if v.shared.deterministic() {
         let rel = timespec_ns(v, a[0])?;
         v.wr_opt(a[1], TIMESPEC)?;
-        v.wait = Some(Wait::Sleep {
+        return Ok(Outcome::Park(Wait::Sleep {
             deadline: deadline(v, rel),
-        });
-        return Ok(0);
+        }));
     }
-    sys(
+    Ok(Outcome::Done(sys(
         libc::SYS_nanosleep,
         [v.rd(a[0], TIMESPEC)?, v.wr_opt(a[1], TIMESPEC)?, 0, 0, 0, 0],
-    )
+    )))
 }
-pub fn clock_nanosleep(v: &mut Vcpu, a: [u64; 6]) -> SysResult {
+pub fn clock_nanosleep(v: &mut Vcpu, a: [u64; 6]) -> Result<Outcome, Errno> {
     if v.shared.deterministic() {
         let t = timespec_ns(v, a[2])?;
         v.wr_opt(a[3], TIMESPEC)?;
@@ -416,29 +415,27 @@ pub fn clock_nanosleep(v: &mut Vcpu, a: [u64; 6]) -> SysResult {
             clock_now(a[0] as i32)?;
             t
         };
-        v.wait = Some(Wait::Sleep {
+        return Ok(Outcome::Park(Wait::Sleep {
             deadline: deadline(v, rel),
-        });
-        return Ok(0);
+        }));
     }
     let (req, rem) = (v.rd(a[2], TIMESPEC)?, v.wr_opt(a[3], TIMESPEC)?);
-    sys(libc::SYS_clock_nanosleep, [a[0], a[1], req, rem, 0, 0])
+    Ok(Outcome::Done(sys(
+        libc::SYS_clock_nanosleep,
+        [a[0], a[1], req, rem, 0, 0],
+    )))
 }
 
-/// Deterministic mode: parks the call until one of `fds` is ready, if it would block now.
-/// Returns whether it parked (the handler then returns without doing the call).
-pub fn park_until_ready(v: &mut Vcpu, fds: &[(i32, i16)], deadline: Option<u64>) -> bool {
-    if !v.shared.deterministic() {
-        return false;
+/// Deterministic mode: the wait to park the call on until one of `fds` is ready, if it
+/// would block now (the handler then returns it without doing the call).
+pub fn park_until_ready(v: &Vcpu, fds: &[(i32, i16)], deadline: Option<u64>) -> Option<Wait> {
+    if !v.shared.deterministic() || crate::sched::poll_ready(fds) {
+        return None;
     }
-    if crate::sched::poll_ready(fds) {
-        return false;
-    }
-    v.wait = Some(Wait::Io {
+    Some(Wait::Io {
         fds: fds.to_vec(),
         deadline,
-    });
-    true
+    })
 }
 
 /// Deterministic mode: whether an fd operation could block (a blocking descriptor).
@@ -451,7 +448,7 @@ pub fn blocking_fd(v: &Vcpu, fd: u64) -> bool {
 
 const WNOHANG: u64 = 1;
 
-pub fn wait4(v: &mut Vcpu, a: [u64; 6]) -> SysResult {
+pub fn wait4(v: &mut Vcpu, a: [u64; 6]) -> Result<Outcome, Errno> {
     let (status, rusage) = (v.wr_opt(a[1], 4)?, v.wr_opt(a[3], 144)?);
     if v.shared.deterministic() && a[2] & WNOHANG == 0 {
         let r = sys(
@@ -459,14 +456,17 @@ pub fn wait4(v: &mut Vcpu, a: [u64; 6]) -> SysResult {
             [a[0], status, a[2] | WNOHANG, rusage, 0, 0],
         );
         if r == Ok(0) {
-            v.wait = Some(Wait::Child);
+            return Ok(Outcome::Park(Wait::Child));
         }
-        return r;
+        return Ok(Outcome::Done(r));
     }
-    sys(libc::SYS_wait4, [a[0], status, a[2], rusage, 0, 0])
+    Ok(Outcome::Done(sys(
+        libc::SYS_wait4,
+        [a[0], status, a[2], rusage, 0, 0],
+    )))
 }
 
-pub fn waitid(v: &mut Vcpu, a: [u64; 6]) -> SysResult {
+pub fn waitid(v: &mut Vcpu, a: [u64; 6]) -> Result<Outcome, Errno> {
     // riscv64's siginfo_t is the same 128 bytes as x86-64's.
     let (info, rusage) = (v.wr_opt(a[2], 128)?, v.wr_opt(a[4], 144)?);
     if v.shared.deterministic() && a[3] & WNOHANG == 0 {
@@ -483,11 +483,13 @@ pub fn waitid(v: &mut Vcpu, a: [u64; 6]) -> SysResult {
             ],
         );
         if r.is_ok() && unsafe { probe.si_pid() } == 0 {
-            v.wait = Some(Wait::Child);
-            return Ok(0);
+            return Ok(Outcome::Park(Wait::Child));
         }
     }
-    sys(libc::SYS_waitid, [a[0], a[1], info, a[3], rusage, 0])
+    Ok(Outcome::Done(sys(
+        libc::SYS_waitid,
+        [a[0], a[1], info, a[3], rusage, 0],
+    )))
 }
 
 /// A NULL-terminated guest array of string pointers (argv, envp).
