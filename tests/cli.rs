@@ -471,3 +471,23 @@ fn tui_rejects_an_unknown_breakpoint_symbol_in_one_line() {
         "mimic: no symbol or address 'no_such_symbol' in demo (embedded)\n"
     );
 }
+
+/// The prctl answers qemu-riscv64 gets wrong (see tests/guests/src/sysmisc.c), in every engine.
+#[test]
+fn prctl_beyond_qemu() {
+    let guest = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/guests/bin/sysmisc");
+    for engine in ["--interp", "--jit", "--deterministic"] {
+        let t = Tmp::new(&format!("sysmisc{engine}"));
+        let (status, out, err) = mimic(&[
+            engine.as_ref(),
+            guest.as_os_str(),
+            t.0.as_os_str(),
+            "--beyond-qemu".as_ref(),
+        ]);
+        assert!(
+            out.contains("PR_GET_TID_ADDRESS) names a word holding the tid"),
+            "{out}"
+        );
+        assert_eq!((status, err.as_str()), (0, ""), "{engine}: {out}");
+    }
+}

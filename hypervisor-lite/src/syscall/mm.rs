@@ -258,3 +258,36 @@ pub fn madvise(p: &mut Vcpu, a: [u64; 6]) -> SysResult {
     }
     Ok(0)
 }
+
+/// mincore(addr, len, vec): one byte per page, bit 0 set where the page is resident. The whole
+/// range must be mapped (ENOMEM otherwise, PROT_NONE pages included, as Linux counts them).
+pub fn mincore(p: &mut Vcpu, a: [u64; 6]) -> SysResult {
+    let [addr, len, vec, ..] = a;
+    if !addr.is_multiple_of(PAGE) {
+        return Err(Errno::EINVAL);
+    }
+    let len = page_up(len).ok_or(Errno::ENOMEM)?;
+    if addr.checked_add(len).is_none_or(|e| e > GUEST_LIMIT) {
+        return Err(Errno::ENOMEM);
+    }
+    let pages = (len / PAGE) as usize;
+    let out = p.wr(vec, pages as u64)?;
+    let space = p.shared.space();
+    if (0..pages).any(|i| space.perm_at(addr + i as u64 * PAGE) & perm::MAPPED == 0) {
+        return Err(Errno::ENOMEM);
+    }
+    // SAFETY: the range is mapped guest memory inside the reservation (checked above, under
+    // the mapping lock, which keeps it mapped), and `out` is a writable guest buffer of one
+    // byte per page.
+    let r = unsafe {
+        libc::mincore(
+            space.layout().base.add(addr as usize).cast(),
+            len as usize,
+            out as *mut u8,
+        )
+    };
+    if r < 0 {
+        return Err(Errno::last());
+    }
+    Ok(0)
+}

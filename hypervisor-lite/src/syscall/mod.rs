@@ -12,7 +12,9 @@
 //! space (EFAULT, never a host fault) and return host errors through [`Errno::from_host`].
 //! A handler returns what happens next ([`Outcome`]); the vCPU's step acts on it.
 
+mod cred;
 mod errno;
+mod file;
 mod fs;
 mod mm;
 mod outcome;
@@ -112,6 +114,7 @@ syscalls! {
     24  dup3(Fd, Fd, OpenFlags) -> Int = fs::dup3;
     25  fcntl(Fd, Int, Ptr) -> Int = fs::fcntl;
     29  ioctl(Fd, Ioctl, Ptr) -> Int = fs::ioctl;
+    32  flock(Fd, Int) -> Int = file::flock;
     34  mkdirat(DirFd, Path, Mode) -> Int = fs::mkdirat;
     35  unlinkat(DirFd, Path, AtFlags) -> Int = fs::unlinkat;
     36  symlinkat(Path, DirFd, Path) -> Int = fs::symlinkat;
@@ -121,11 +124,14 @@ syscalls! {
     44  fstatfs(Fd, Ptr) -> Int = fs::fstatfs;
     45  truncate(Path, Long) -> Int = fs::truncate;
     46  ftruncate(Fd, Long) -> Int = fs::ftruncate;
+    47  fallocate(Fd, Int, Long, Long) -> Int = file::fallocate;
     48  faccessat(DirFd, Path, AccessMode) -> Int = fs::faccessat;
     49  chdir(Path) -> Int = fs::chdir;
     50  fchdir(Fd) -> Int = fs::fchdir;
     52  fchmod(Fd, Mode) -> Int = fs::fchmod;
     53  fchmodat(DirFd, Path, Mode) -> Int = fs::fchmodat;
+    54  fchownat(DirFd, Path, Int, Int, AtFlags) -> Int = file::fchownat;
+    55  fchown(Fd, Int, Int) -> Int = file::fchown;
     56  openat(DirFd, Path, OpenFlags, CreateMode) -> Int = fs::openat;
     57  close(Fd) -> Int = fs::close;
     59  pipe2(Ptr, OpenFlags) -> Int = fs::pipe2;
@@ -142,9 +148,11 @@ syscalls! {
     78  readlinkat(DirFd, Path, Ptr, Size) -> Int = fs::readlinkat;
     79  newfstatat(DirFd, Path, Ptr, Flags) -> Int = fs::newfstatat;
     80  fstat(Fd, Ptr) -> Int = fs::fstat;
+    81  sync() -> Int = file::sync;
     82  fsync(Fd) -> Int = fs::fsync;
     83  fdatasync(Fd) -> Int = fs::fdatasync;
     88  utimensat(DirFd, Path, Ptr, AtFlags) -> Int = fs::utimensat;
+    92  personality(Flags) -> Int = cred::personality;
     93  exit(Int) -> None = thread::exit;
     94  exit_group(Int) -> None = thread::exit_group;
     95  waitid(Int, Int, Ptr, Flags, Ptr) -> Int = thread::waitid;
@@ -155,24 +163,49 @@ syscalls! {
     113 clock_gettime(Int, Ptr) -> Int = proc::clock_gettime;
     114 clock_getres(Int, Ptr) -> Int = proc::clock_getres;
     115 clock_nanosleep(Int, Flags, Ptr, Ptr) -> Int = thread::clock_nanosleep;
+    118 sched_setparam(Int, Ptr) -> Int = cred::sched_setparam;
+    119 sched_setscheduler(Int, Int, Ptr) -> Int = cred::sched_setscheduler;
+    120 sched_getscheduler(Int) -> Int = cred::sched_getscheduler;
+    121 sched_getparam(Int, Ptr) -> Int = cred::sched_getparam;
+    122 sched_setaffinity(Int, Size, Ptr) -> Int = cred::sched_setaffinity;
     123 sched_getaffinity(Int, Size, Ptr) -> Int = proc::sched_getaffinity;
     124 sched_yield() -> Int = proc::sched_yield;
+    125 sched_get_priority_max(Int) -> Int = cred::sched_get_priority_max;
+    126 sched_get_priority_min(Int) -> Int = cred::sched_get_priority_min;
     129 kill(Int, Signal) -> Int = signal::kill;
     130 tkill(Int, Signal) -> Int = signal::tkill;
     131 tgkill(Int, Int, Signal) -> Int = signal::tgkill;
     132 sigaltstack(Ptr, Ptr) -> Int = signal::sigaltstack;
-    134 rt_sigaction(Signal, Ptr, Ptr, Size) -> Int = signal::rt_sigaction;
     133 rt_sigsuspend(Ptr, Size) -> Int = signal::rt_sigsuspend;
+    134 rt_sigaction(Signal, Ptr, Ptr, Size) -> Int = signal::rt_sigaction;
     135 rt_sigprocmask(SigHow, Ptr, Ptr, Size) -> Int = signal::rt_sigprocmask;
     136 rt_sigpending(Ptr, Size) -> Int = signal::rt_sigpending;
     138 rt_sigqueueinfo(Int, Signal, Ptr) -> Int = signal::rt_sigqueueinfo;
     139 rt_sigreturn() -> None = signal::rt_sigreturn;
+    140 setpriority(Int, Int, Int) -> Int = cred::setpriority;
+    141 getpriority(Int, Int) -> Int = cred::getpriority;
+    143 setregid(Int, Int) -> Int = cred::setregid;
+    144 setgid(Int) -> Int = cred::setgid;
+    145 setreuid(Int, Int) -> Int = cred::setreuid;
+    146 setuid(Int) -> Int = cred::setuid;
+    147 setresuid(Int, Int, Int) -> Int = cred::setresuid;
+    148 getresuid(Ptr, Ptr, Ptr) -> Int = cred::getresuid;
+    149 setresgid(Int, Int, Int) -> Int = cred::setresgid;
+    150 getresgid(Ptr, Ptr, Ptr) -> Int = cred::getresgid;
+    151 setfsuid(Int) -> Int = cred::setfsuid;
+    152 setfsgid(Int) -> Int = cred::setfsgid;
     153 times(Ptr) -> Int = proc::times;
+    154 setpgid(Int, Int) -> Int = cred::setpgid;
     155 getpgid(Int) -> Int = proc::getpgid;
+    156 getsid(Int) -> Int = cred::getsid;
+    157 setsid() -> Int = cred::setsid;
+    158 getgroups(Int, Ptr) -> Int = cred::getgroups;
+    159 setgroups(Int, Ptr) -> Int = cred::setgroups;
     160 uname(Ptr) -> Int = proc::uname;
     163 getrlimit(Int, Ptr) -> Int = proc::getrlimit;
     165 getrusage(Int, Ptr) -> Int = proc::getrusage;
     166 umask(Mode) -> Int = proc::umask;
+    167 prctl(Int, Long, Long, Long, Long) -> Int = cred::prctl;
     169 gettimeofday(Ptr, Ptr) -> Int = proc::gettimeofday;
     172 getpid() -> Int = proc::getpid;
     173 getppid() -> Int = proc::getppid;
@@ -188,17 +221,21 @@ syscalls! {
     220 clone(Flags, Ptr, Ptr, Ptr, Ptr) -> Int = thread::clone;
     221 execve(Path, Ptr, Ptr) -> None = thread::execve;
     222 mmap(Ptr, Size, MmapProt, MmapFlags, Fd, Long) -> Ptr = mm::mmap;
+    223 fadvise64(Fd, Long, Long, Int) -> Int = file::fadvise64;
     226 mprotect(Ptr, Size, MmapProt) -> Int = mm::mprotect;
+    232 mincore(Ptr, Size, Ptr) -> Int = mm::mincore;
     233 madvise(Ptr, Size, Int) -> Int = mm::madvise;
     258 riscv_hwprobe(Ptr, Size, Size, Ptr, Flags) -> Int = proc::enosys;
     259 riscv_flush_icache(Ptr, Ptr, Flags) -> Int = thread::riscv_flush_icache;
     260 wait4(Int, Ptr, Flags, Ptr) -> Int = thread::wait4;
     261 prlimit64(Int, Int, Ptr, Ptr) -> Int = proc::prlimit64;
+    267 syncfs(Fd) -> Int = file::syncfs;
     276 renameat2(DirFd, Path, DirFd, Path, Flags) -> Int = fs::renameat2;
     278 getrandom(Ptr, Size, Flags) -> Int = proc::getrandom;
     291 statx(DirFd, Path, Flags, Flags, Ptr) -> Int = fs::statx;
     293 rseq(Ptr, Size, Flags, Int) -> Int = proc::enosys;
     435 clone3(Ptr, Size) -> Int = thread::clone3;
+    436 close_range(Fd, Fd, Flags) -> Int = file::close_range;
     439 faccessat2(DirFd, Path, AccessMode, AtFlags) -> Int = fs::faccessat2;
 }
 
@@ -241,7 +278,6 @@ pub fn lookup(nr: u64) -> Option<&'static Syscall> {
 fn unimplemented_name(nr: u64) -> &'static str {
     match nr {
         117 => "ptrace",
-        167 => "prctl",
         198 => "socket",
         283 => "membarrier",
         _ => "?",
