@@ -2,7 +2,8 @@
 //! command line, the same sysroot, the same stdin; stdout and the exit status must agree.
 //!
 //! The sysroot is built by `scripts/debian-sysroot` (real trixie packages: coreutils, grep,
-//! sed, gawk, bash, ripgrep (Rust), quickjs (a JavaScript engine), …); `scripts/test-external`
+//! sed, gawk, bash, perl, python3, sqlite3, lua, xz, ripgrep (Rust), quickjs (a JavaScript
+//! engine), …); `scripts/test-external`
 //! builds it and runs these tests (`cargo test --release --test debian -- --ignored`). Each test
 //! fails, saying what to run or install, when the sysroot or qemu-riscv64 is missing.
 //!
@@ -128,6 +129,12 @@ const CASES: &[Case] = &[
     Case { argv: &["/usr/bin/find", ".", "-name", "*.txt", "-type", "f"], stdin: "", reference: Qemu },
     Case { argv: &["/usr/bin/rg", "-n", "-e", "a{2}|4+", "input.txt"], stdin: "", reference: Qemu },
     Case { argv: &["/usr/bin/rg", "--count", "-i", "ALPHA"], stdin: INPUT, reference: Qemu },
+    Case { argv: &["/usr/bin/perl", "-e", "my %h = (b => 2, a => 1); print join(',', map { \"$_=$h{$_}\" } sort keys %h), \"\\n\"; printf(\"%.6f\\n\", atan2(1, 1) * 4)"], stdin: "", reference: Qemu },
+    Case { argv: &["/usr/bin/python3.13", "-S", "-c", "import sys, json; print(sum(i * i for i in range(100000)), 2 ** 100, json.dumps({'a': [1, 2.5]}), sys.byteorder)"], stdin: "", reference: Qemu },
+    Case { argv: &["/usr/bin/sqlite3", ":memory:", "create table t(a, b); insert into t values (1, 'x'), (2, 'y'), (3, 'z'); select sum(a), group_concat(b, '-') from t;"], stdin: "", reference: Qemu },
+    Case { argv: &["/usr/bin/lua5.4", "-e", "local t = {} for i = 1, 10 do t[i] = i * i end print(table.concat(t, ','), math.pi)"], stdin: "", reference: Qemu },
+    Case { argv: &["/usr/bin/xz", "-9", "-c", "input.txt"], stdin: "", reference: Qemu },
+    Case { argv: &["/usr/bin/bzip2", "-c", "input.txt"], stdin: "", reference: Qemu },
     Case { argv: &["/usr/bin/qjs", "-e", "let s = 0; for (let i = 0; i < 100000; i++) s += i % 7; console.log(s, JSON.stringify({a: [1, 2.5, 'x']}), (2 ** 53 + 1).toString(16));"], stdin: "", reference: Qemu },
 ];
 
