@@ -166,7 +166,8 @@ fn parse_log(s: &str) -> Result<LogFlags, String> {
 }
 
 fn main() {
-    // mimic's own failures are one line, never a backtrace.
+    // mimic's own failures are one line, never a backtrace. The hook writes with diag!,
+    // which cannot panic: a panic inside a panic hook aborts mimic.
     std::panic::set_hook(Box::new(|info| {
         let msg = info
             .payload()
@@ -178,7 +179,7 @@ fn main() {
             .location()
             .map(|l| format!(" at {}:{}", l.file(), l.line()))
             .unwrap_or_default();
-        eprintln!("mimic: internal error: {msg}{at}");
+        hypervisor_lite::diag!("mimic: internal error: {msg}{at}");
     }));
     let cli = match Cli::try_parse() {
         Ok(c) => c,
@@ -187,7 +188,7 @@ fn main() {
             // A usage error is one of mimic's own: one line, status 1.
             let text = e.to_string();
             let line = text.lines().next().unwrap_or("invalid arguments");
-            eprintln!("mimic: {}", line.trim_start_matches("error: "));
+            hypervisor_lite::diag!("mimic: {}", line.trim_start_matches("error: "));
             std::process::exit(1);
         }
     };
@@ -260,7 +261,7 @@ fn run(a: RunArgs) -> ! {
                 Some((flags, LogSink(out)))
             }
             Err(e) => {
-                eprintln!("mimic: {}: {e}", path.display());
+                hypervisor_lite::diag!("mimic: {}: {e}", path.display());
                 std::process::exit(1);
             }
         },
@@ -275,7 +276,7 @@ fn run(a: RunArgs) -> ! {
     match Process::new(&cfg) {
         Ok(p) => p.run(),
         Err(e) => {
-            eprintln!("mimic: {e}");
+            hypervisor_lite::diag!("mimic: {e}");
             std::process::exit(1)
         }
     }

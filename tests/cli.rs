@@ -471,3 +471,96 @@ fn tui_rejects_an_unknown_breakpoint_symbol_in_one_line() {
         "mimic: no symbol or address 'no_such_symbol' in demo (embedded)\n"
     );
 }
+
+/// Where mimic's stderr goes in the tests of its own messages.
+#[derive(Clone, Copy, Debug)]
+enum Stderr {
+    /// Every write fails with ENOSPC.
+    DevFull,
+    /// A pipe whose reader is closed: every write fails with EPIPE (and raises SIGPIPE).
+    Unread,
+}
+
+/// Runs `mimic run args` with stderr sent to `to`; returns the status (128+N for signal N).
+fn status_with_stderr(args: &[&std::ffi::OsStr], to: Stderr) -> i32 {
+    use std::os::fd::{FromRawFd, OwnedFd};
+    let err: std::process::Stdio = match to {
+        Stderr::DevFull => std::fs::OpenOptions::new()
+            .write(true)
+            .open("/dev/full")
+            .expect("/dev/full")
+            .into(),
+        Stderr::Unread => {
+            let mut fds = [0; 2];
+            // SAFETY: pipe2 fills the two-int array it is given.
+            assert_eq!(unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) }, 0);
+            // SAFETY: both fds were just created and are owned by nothing else.
+            let (r, w) = unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) };
+            drop(r);
+            w.into()
+        }
+    };
+    let status = Command::new(env!("CARGO_BIN_EXE_mimic"))
+        .arg("run")
+        .args(args)
+        .stdout(std::process::Stdio::null())
+        .stderr(err)
+        .status()
+        .unwrap();
+    status
+        .code()
+        .or(std::os::unix::process::ExitStatusExt::signal(&status).map(|s| 128 + s))
+        .unwrap_or(-1)
+}
+
+/// An unsupported syscall (reported on stderr), then exit(-ENOSYS's low byte).
+fn enosys_elf() -> Vec<u8> {
+    elf(&[li(17, 344), ecall(), li(17, 93), ecall()], &[], None)
+}
+
+/// A fault report or an unsupported-syscall line that cannot be written is dropped: mimic
+/// neither panics inside its own message (status 134) nor dies of the pipe's SIGPIPE.
+#[test]
+fn unwritable_stderr_leaves_the_guests_status() {
+    let t = Tmp::new("stderr");
+    let enosys = t.file("enosys", &enosys_elf());
+    let segv = guests_bin("segv");
+    for to in [Stderr::DevFull, Stderr::Unread] {
+        assert_eq!(status_with_stderr(&[segv.as_os_str()], to), 139, "{to:?}");
+        assert_eq!(
+            status_with_stderr(&[enosys.as_os_str()], to),
+            (-38i32) & 0xff,
+            "{to:?}"
+        );
+        let strace = status_with_stderr(&["--strace".as_ref(), enosys.as_os_str()], to);
+        assert_eq!(strace, (-38i32) & 0xff, "--strace, {to:?}");
+    }
+}
+
+/// A guest that gave SIGPIPE its default action has it on the host too; mimic's own message
+/// to a pipe nobody reads still must not kill it.
+#[test]
+fn unread_stderr_does_not_kill_a_guest_with_default_sigpipe() {
+    let t = Tmp::new("sigpipe");
+    let code = vec![
+        // rt_sigaction(SIGPIPE, {SIG_DFL}, NULL, 8): the zeroed data is the action
+        li(10, 13),
+        li(12, 0),
+        li(13, 8),
+        li(17, 134),
+        ecall(),
+        li(17, 344), // unsupported: reported on stderr
+        ecall(),
+        li(10, 5),
+        li(17, 93),
+        ecall(),
+    ];
+    let p = t.file("sigpipe", &elf(&code, &[0; 32], None));
+    assert_eq!(status_with_stderr(&[p.as_os_str()], Stderr::Unread), 5);
+}
+
+fn guests_bin(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/guests/bin")
+        .join(name)
+}

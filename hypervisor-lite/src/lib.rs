@@ -32,6 +32,7 @@
 //! ```
 
 pub mod control;
+pub mod diag;
 pub mod hostsig;
 pub mod loader;
 pub mod memory;

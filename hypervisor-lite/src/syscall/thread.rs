@@ -204,7 +204,7 @@ fn fork(v: &mut Vcpu, flags: u64, stack: u64, ptid: u64, tls: u64, ctid: u64) ->
         match crate::process::engine(&v.shared, None) {
             Ok(engine) => v.engine = engine,
             Err(e) => {
-                eprintln!("mimic: fork: cannot reserve code space for the child: {e}");
+                crate::diag!("mimic: fork: cannot reserve code space for the child: {e}");
                 unsafe { libc::_exit(127) };
             }
         }
