@@ -33,6 +33,7 @@
 
 pub mod control;
 pub mod diag;
+pub mod exec_file;
 pub mod hostsig;
 pub mod loader;
 pub mod memory;

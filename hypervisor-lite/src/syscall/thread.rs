@@ -540,8 +540,6 @@ fn strings(v: &Vcpu, mut addr: u64) -> Result<Vec<CString>, Errno> {
     }
 }
 
-const EM_RISCV: u16 = 243;
-
 /// execve: a riscv64 ELF continues under mimic with the same options (mimic re-executes
 /// itself); anything else (a host program, a script) is executed by the host kernel.
 pub fn execve(v: &mut Vcpu, a: [u64; 6]) -> SysResult {
@@ -551,14 +549,11 @@ pub fn execve(v: &mut Vcpu, a: [u64; 6]) -> SysResult {
     if unsafe { libc::access(path.as_ptr(), libc::X_OK) } < 0 {
         return Err(Errno::last());
     }
-    let mut head = [0u8; 20];
-    let n = std::fs::File::open(
-        <std::ffi::OsStr as std::os::unix::ffi::OsStrExt>::from_bytes(path.as_bytes()),
+    let riscv = crate::loader::exec_check(
+        <std::ffi::OsStr as std::os::unix::ffi::OsStrExt>::from_bytes(path.as_bytes()).as_ref(),
+        v.shared.cfg.sysroot.as_deref(),
     )
-    .and_then(|mut f| std::io::Read::read(&mut f, &mut head))
-    .map_err(|e| Errno::from_io(&e))?;
-    let riscv =
-        n == 20 && head[..4] == *b"\x7fELF" && u16::from_le_bytes([head[18], head[19]]) == EM_RISCV;
+    .map_err(Errno)?;
     let (prog, args) = if riscv {
         (c"/proc/self/exe".to_owned(), mimic_argv(v, &path, &argv))
     } else {
