@@ -712,3 +712,24 @@ fn execve_of_odd_files_is_eacces() {
         assert_eq!(status, want, "execve {}: {err}", target.display());
     }
 }
+
+/// Everything after `mimic tui`'s program is the guest's, even `--help` or `-b`: here the
+/// missing program is reported, as with no arguments, before anything is drawn.
+#[test]
+fn tui_leaves_the_arguments_after_the_program_to_the_guest() {
+    let (status, stdout, stderr) = mimic_tui_detached(&[
+        "/nonexistent-mimic-program",
+        "--help",
+        "-b",
+        "no_such_symbol",
+        "-s",
+        "1",
+        "--",
+    ]);
+    assert_eq!((status, stdout.as_str()), (1, ""), "{stderr}");
+    assert!(
+        stderr.starts_with("mimic: /nonexistent-mimic-program: no such file"),
+        "{stderr}"
+    );
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+}
