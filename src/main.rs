@@ -81,12 +81,11 @@ struct TuiArgs {
     #[arg(short = 'b', long = "break", value_name = "ADDR|SYMBOL")]
     breakpoints: Vec<String>,
 
-    /// The riscv64 ELF program to run [default: the embedded demo]
-    program: Option<PathBuf>,
-
-    /// Arguments passed to the program
-    #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
-    args: Vec<OsString>,
+    // One trailing positional: clap stops reading options at the program, so everything
+    // after it (`-d`, `--help`, `--`, "") is the guest's, as with qemu-user.
+    /// The riscv64 ELF program to run and its arguments [default: the embedded demo]
+    #[arg(value_name = "PROGRAM [ARGS]", trailing_var_arg = true)]
+    command: Vec<OsString>,
 }
 
 #[derive(Args)]
@@ -126,12 +125,14 @@ struct RunArgs {
     #[arg(short = 'D', value_name = "FILE", env = "MIMIC_LOG_FILENAME")]
     log_file: Option<PathBuf>,
 
-    /// The riscv64 ELF program to run
-    program: PathBuf,
-
-    /// Arguments passed to the program
-    #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
-    args: Vec<OsString>,
+    // As in TuiArgs: everything from the program on is the guest's.
+    /// The riscv64 ELF program to run and its arguments
+    #[arg(
+        value_name = "PROGRAM [ARGS]",
+        required = true,
+        trailing_var_arg = true
+    )]
+    command: Vec<OsString>,
 }
 
 fn parse_size(s: &str) -> Result<u64, String> {
@@ -165,7 +166,8 @@ fn parse_log(s: &str) -> Result<LogFlags, String> {
 }
 
 fn main() {
-    // mimic's own failures are one line, never a backtrace.
+    // mimic's own failures are one line, never a backtrace. The hook writes with diag!,
+    // which cannot panic: a panic inside a panic hook aborts mimic.
     std::panic::set_hook(Box::new(|info| {
         let msg = info
             .payload()
@@ -177,7 +179,7 @@ fn main() {
             .location()
             .map(|l| format!(" at {}:{}", l.file(), l.line()))
             .unwrap_or_default();
-        eprintln!("mimic: internal error: {msg}{at}");
+        hypervisor_lite::diag!("mimic: internal error: {msg}{at}");
     }));
     let cli = match Cli::try_parse() {
         Ok(c) => c,
@@ -186,7 +188,7 @@ fn main() {
             // A usage error is one of mimic's own: one line, status 1.
             let text = e.to_string();
             let line = text.lines().next().unwrap_or("invalid arguments");
-            eprintln!("mimic: {}", line.trim_start_matches("error: "));
+            hypervisor_lite::diag!("mimic: {}", line.trim_start_matches("error: "));
             std::process::exit(1);
         }
     };
@@ -197,7 +199,10 @@ fn main() {
 }
 
 /// A guest configuration running on the default engine, without logging or --stats.
-fn config(o: GuestArgs, strace: bool, program: PathBuf, rest: Vec<OsString>) -> Config {
+/// `command` is the program and its arguments; none gives an empty program path.
+fn config(o: GuestArgs, strace: bool, command: Vec<OsString>) -> Config {
+    let mut command = command.into_iter();
+    let program = PathBuf::from(command.next().unwrap_or_default());
     let sysroot = o.sysroot.or_else(|| {
         let d = PathBuf::from("/usr/riscv64-linux-gnu");
         d.is_dir().then_some(d)
@@ -217,7 +222,7 @@ fn config(o: GuestArgs, strace: bool, program: PathBuf, rest: Vec<OsString>) -> 
         env.push(kv.into());
     }
     let mut args = vec![o.argv0.unwrap_or_else(|| program.clone().into_os_string())];
-    args.extend(rest);
+    args.extend(command);
     Config {
         program,
         args,
@@ -256,7 +261,7 @@ fn run(a: RunArgs) -> ! {
                 Some((flags, LogSink(out)))
             }
             Err(e) => {
-                eprintln!("mimic: {}: {e}", path.display());
+                hypervisor_lite::diag!("mimic: {}: {e}", path.display());
                 std::process::exit(1);
             }
         },
@@ -266,12 +271,12 @@ fn run(a: RunArgs) -> ! {
         log,
         deterministic: a.deterministic,
         stats: a.stats,
-        ..config(a.guest, a.strace, a.program, a.args)
+        ..config(a.guest, a.strace, a.command)
     };
     match Process::new(&cfg) {
         Ok(p) => p.run(),
         Err(e) => {
-            eprintln!("mimic: {e}");
+            hypervisor_lite::diag!("mimic: {e}");
             std::process::exit(1)
         }
     }
@@ -284,8 +289,76 @@ fn tui(a: TuiArgs) -> i32 {
     };
     // No program: an empty path, which tui::run replaces with its embedded demo.
     // The syscall pane is the UI's strace; stderr is the guest's.
-    tui::run(
-        config(a.guest, false, a.program.unwrap_or_default(), a.args),
-        ui,
-    )
+    tui::run(config(a.guest, false, a.command), ui)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(argv: &[&str]) -> Config {
+        let cli = Cli::try_parse_from(std::iter::once("mimic").chain(argv.iter().copied()))
+            .unwrap_or_else(|e| panic!("{argv:?}: {e}"));
+        match cli.command {
+            Command::Run(a) => config(a.guest, a.strace, a.command),
+            Command::Tui(a) => config(a.guest, false, a.command),
+        }
+    }
+
+    /// What looks like mimic's options, `--` and an empty argument after the program.
+    const GUEST_ARGS: [&str; 17] = [
+        "-d",
+        "x",
+        "-E",
+        "re",
+        "-s",
+        "1",
+        "-0",
+        "zero",
+        "-L",
+        "/",
+        "--strace",
+        "--help",
+        "--version",
+        "--",
+        "-x",
+        "",
+        "-b",
+    ];
+
+    #[test]
+    fn everything_after_the_program_is_the_guests() {
+        for sub in ["run", "tui"] {
+            let mut argv = vec![sub, "-s", "64k", "prog"];
+            argv.extend(GUEST_ARGS);
+            let cfg = parse(&argv);
+            assert_eq!(cfg.program, PathBuf::from("prog"), "{sub}");
+            assert_eq!(cfg.stack_size, 64 << 10, "{sub}");
+            assert!(!cfg.strace, "{sub}");
+            let mut want = vec!["prog"];
+            want.extend(GUEST_ARGS);
+            assert_eq!(cfg.args, want, "{sub}");
+        }
+    }
+
+    #[test]
+    fn a_double_dash_before_the_program_ends_mimics_options() {
+        for sub in ["run", "tui"] {
+            let cfg = parse(&[sub, "-0", "-a0", "--", "-prog", "--", ""]);
+            assert_eq!(cfg.program, PathBuf::from("-prog"), "{sub}");
+            assert_eq!(cfg.args, ["-a0", "--", ""], "{sub}");
+        }
+    }
+
+    #[test]
+    fn tui_without_a_program_runs_the_demo() {
+        let cfg = parse(&["tui", "--paused"]);
+        assert_eq!(cfg.program, PathBuf::new());
+        assert_eq!(cfg.args, [""]);
+    }
+
+    #[test]
+    fn run_needs_a_program() {
+        assert!(Cli::try_parse_from(["mimic", "run", "--jit"]).is_err());
+    }
 }

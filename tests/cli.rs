@@ -491,3 +491,264 @@ fn prctl_beyond_qemu() {
         assert_eq!((status, err.as_str()), (0, ""), "{engine}: {out}");
     }
 }
+/// Where mimic's stderr goes in the tests of its own messages.
+#[derive(Clone, Copy, Debug)]
+enum Stderr {
+    /// Every write fails with ENOSPC.
+    DevFull,
+    /// A pipe whose reader is closed: every write fails with EPIPE (and raises SIGPIPE).
+    Unread,
+}
+
+/// Runs `mimic run args` with stderr sent to `to`; returns the status (128+N for signal N).
+fn status_with_stderr(args: &[&std::ffi::OsStr], to: Stderr) -> i32 {
+    use std::os::fd::{FromRawFd, OwnedFd};
+    let err: std::process::Stdio = match to {
+        Stderr::DevFull => std::fs::OpenOptions::new()
+            .write(true)
+            .open("/dev/full")
+            .expect("/dev/full")
+            .into(),
+        Stderr::Unread => {
+            let mut fds = [0; 2];
+            // SAFETY: pipe2 fills the two-int array it is given.
+            assert_eq!(unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) }, 0);
+            // SAFETY: both fds were just created and are owned by nothing else.
+            let (r, w) = unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) };
+            drop(r);
+            w.into()
+        }
+    };
+    let status = Command::new(env!("CARGO_BIN_EXE_mimic"))
+        .arg("run")
+        .args(args)
+        .stdout(std::process::Stdio::null())
+        .stderr(err)
+        .status()
+        .unwrap();
+    status
+        .code()
+        .or(std::os::unix::process::ExitStatusExt::signal(&status).map(|s| 128 + s))
+        .unwrap_or(-1)
+}
+
+/// An unsupported syscall (reported on stderr), then exit(-ENOSYS's low byte).
+fn enosys_elf() -> Vec<u8> {
+    elf(&[li(17, 344), ecall(), li(17, 93), ecall()], &[], None)
+}
+
+/// A fault report or an unsupported-syscall line that cannot be written is dropped: mimic
+/// neither panics inside its own message (status 134) nor dies of the pipe's SIGPIPE.
+#[test]
+fn unwritable_stderr_leaves_the_guests_status() {
+    let t = Tmp::new("stderr");
+    let enosys = t.file("enosys", &enosys_elf());
+    let segv = guests_bin("segv");
+    for to in [Stderr::DevFull, Stderr::Unread] {
+        assert_eq!(status_with_stderr(&[segv.as_os_str()], to), 139, "{to:?}");
+        assert_eq!(
+            status_with_stderr(&[enosys.as_os_str()], to),
+            (-38i32) & 0xff,
+            "{to:?}"
+        );
+        let strace = status_with_stderr(&["--strace".as_ref(), enosys.as_os_str()], to);
+        assert_eq!(strace, (-38i32) & 0xff, "--strace, {to:?}");
+    }
+}
+
+/// A guest that gave SIGPIPE its default action has it on the host too; mimic's own message
+/// to a pipe nobody reads still must not kill it.
+#[test]
+fn unread_stderr_does_not_kill_a_guest_with_default_sigpipe() {
+    let t = Tmp::new("sigpipe");
+    let code = vec![
+        // rt_sigaction(SIGPIPE, {SIG_DFL}, NULL, 8): the zeroed data is the action
+        li(10, 13),
+        li(12, 0),
+        li(13, 8),
+        li(17, 134),
+        ecall(),
+        li(17, 344), // unsupported: reported on stderr
+        ecall(),
+        li(10, 5),
+        li(17, 93),
+        ecall(),
+    ];
+    let p = t.file("sigpipe", &elf(&code, &[0; 32], None));
+    assert_eq!(status_with_stderr(&[p.as_os_str()], Stderr::Unread), 5);
+}
+
+fn guests_bin(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/guests/bin")
+        .join(name)
+}
+
+/// `mimic run args`, killed and failed if it takes more than ten seconds, with its data
+/// limited to 1 GiB: the loader bugs these runs look for hang (a FIFO waits for a writer)
+/// or eat memory (/dev/zero never ends).
+fn mimic_timed(args: &[&std::ffi::OsStr]) -> (i32, String, String) {
+    use std::io::Read;
+    use std::os::unix::process::CommandExt;
+    use std::process::Stdio;
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_mimic"));
+    cmd.arg("run")
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    // SAFETY: setrlimit is async-signal-safe; nothing else runs between fork and exec.
+    unsafe {
+        cmd.pre_exec(|| {
+            let gib = libc::rlimit {
+                rlim_cur: 1 << 30,
+                rlim_max: 1 << 30,
+            };
+            libc::setrlimit(libc::RLIMIT_DATA, &gib);
+            Ok(())
+        });
+    }
+    let mut child = cmd.spawn().unwrap();
+    let end = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        if std::time::Instant::now() > end {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("mimic run {args:?} still running after 10 s");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    };
+    let (mut out, mut err) = (String::new(), String::new());
+    child
+        .stdout
+        .take()
+        .unwrap()
+        .read_to_string(&mut out)
+        .unwrap();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut err)
+        .unwrap();
+    (status.code().unwrap_or(-1), out, err)
+}
+
+fn mkfifo(path: &Path) {
+    let c = std::ffi::CString::new(path.as_os_str().as_encoded_bytes()).unwrap();
+    // SAFETY: c is a NUL-terminated path that outlives the call.
+    assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o755) }, 0, "mkfifo");
+}
+
+/// Linux executes only regular files: a FIFO, a device or a directory as the program, or a
+/// FIFO as its PT_INTERP, is a one-line error at once (not a hang, not a read until memory
+/// runs out).
+#[test]
+fn odd_files_are_refused_at_once() {
+    let t = Tmp::new("odd");
+    let fifo = t.0.join("fifo");
+    mkfifo(&fifo);
+    let root = t.0.join("root");
+    std::fs::create_dir_all(&root).unwrap();
+    mkfifo(&root.join("ld.so"));
+    let dynamic = t.file("dyn", &elf(&exit_with(0), &[], Some("/ld.so")));
+    let runs: [(&[&std::ffi::OsStr], &Path, &str); 5] = [
+        (&[fifo.as_ref()], &fifo, "not a regular file (a FIFO)"),
+        (
+            &["/dev/zero".as_ref()],
+            "/dev/zero".as_ref(),
+            "not a regular file (a character device)",
+        ),
+        (
+            &["/dev/null".as_ref()],
+            "/dev/null".as_ref(),
+            "not a regular file (a character device)",
+        ),
+        (&[t.0.as_ref()], &t.0, "is a directory"),
+        (
+            &["-L".as_ref(), root.as_ref(), dynamic.as_ref()],
+            &root.join("ld.so"),
+            "not a regular file (a FIFO)",
+        ),
+    ];
+    for (args, file, reason) in runs {
+        let (status, out, err) = mimic_timed(args);
+        assert_eq!(
+            (status, out.as_str(), err.as_str()),
+            (
+                1,
+                "",
+                format!("mimic: {}: {reason}\n", file.display()).as_str()
+            ),
+            "{args:?}"
+        );
+    }
+}
+
+/// A guest's execve of a FIFO, a device, a directory, or a riscv64 program whose PT_INTERP
+/// is a FIFO gets EACCES, as from Linux; of one whose PT_INTERP is missing, ENOENT.
+#[test]
+fn execve_of_odd_files_is_eacces() {
+    let t = Tmp::new("exec-odd");
+    let fifo = t.0.join("fifo");
+    mkfifo(&fifo);
+    let root = t.0.join("root");
+    std::fs::create_dir_all(&root).unwrap();
+    mkfifo(&root.join("ld.so"));
+    let fifo_interp = t.file("fifo-interp", &elf(&exit_with(0), &[], Some("/ld.so")));
+    let missing_interp = t.file("no-interp", &elf(&exit_with(0), &[], Some("/nowhere.so")));
+    for p in [&fifo_interp, &missing_interp] {
+        let mut mode = std::fs::metadata(p).unwrap().permissions();
+        std::os::unix::fs::PermissionsExt::set_mode(&mut mode, 0o755);
+        std::fs::set_permissions(p, mode).unwrap();
+    }
+    // execve(a1: the path in the data, NULL, NULL); exit with the low byte of the result.
+    let code = [
+        mv(10, 11, 0),
+        li(11, 0),
+        li(12, 0),
+        li(17, 221),
+        ecall(),
+        li(17, 93),
+        ecall(),
+    ];
+    let eacces = (-libc::EACCES) & 0xff;
+    let targets: [(&Path, i32); 5] = [
+        (&fifo, eacces),
+        ("/dev/zero".as_ref(), eacces),
+        (&root, eacces),
+        (&fifo_interp, eacces),
+        (&missing_interp, (-libc::ENOENT) & 0xff),
+    ];
+    for (i, (target, want)) in targets.into_iter().enumerate() {
+        let mut path = target.as_os_str().as_encoded_bytes().to_vec();
+        path.push(0);
+        let prog = t.file(&format!("exec{i}"), &elf(&code, &path, None));
+        let (status, _, err) = mimic_timed(&["-L".as_ref(), root.as_ref(), prog.as_ref()]);
+        assert_eq!(status, want, "execve {}: {err}", target.display());
+    }
+}
+
+/// Everything after `mimic tui`'s program is the guest's, even `--help` or `-b`: here the
+/// missing program is reported, as with no arguments, before anything is drawn.
+#[test]
+fn tui_leaves_the_arguments_after_the_program_to_the_guest() {
+    let (status, stdout, stderr) = mimic_tui_detached(&[
+        "/nonexistent-mimic-program",
+        "--help",
+        "-b",
+        "no_such_symbol",
+        "-s",
+        "1",
+        "--",
+    ]);
+    assert_eq!((status, stdout.as_str()), (1, ""), "{stderr}");
+    assert!(
+        stderr.starts_with("mimic: /nonexistent-mimic-program: no such file"),
+        "{stderr}"
+    );
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+}

@@ -44,6 +44,7 @@ fn thread_and_process_cases_match_qemu_in_deterministic_mode() {
                 "procsig",
                 "futex",
                 "pollwait",
+                "cloneflags",
             ]
             .contains(&c.binary.as_str())
         })
@@ -130,4 +131,34 @@ fn strace_shows_each_threads_id() {
     assert!(tids.len() >= 9, "{} tids in:\n{err}", tids.len());
     assert!(err.contains(" clone("), "{err}");
     assert!(err.contains(" exit(0)"), "{err}");
+}
+
+/// A guest's execve of a riscv64 program re-executes mimic: the arguments after the
+/// program that look like mimic's options (`-d x`, `--help`, `--`, "") reach the first
+/// guest, `execargs`, and, through the second mimic, the program it executes, `args`, as
+/// they were. qemu recorded what `args` prints for the same arguments.
+#[test]
+fn execve_keeps_arguments_that_look_like_mimics_options() {
+    let case = cases()
+        .into_iter()
+        .find(|c| c.name == "args-mimic-options")
+        .expect("the case args-mimic-options");
+    let want = expected(&case);
+    let target = format!("EXECARGS_PROGRAM={}", guest("args"));
+    let execargs = guest("execargs");
+    for mode in [&[][..], &["--deterministic"][..]] {
+        let mut argv = mode.to_vec();
+        argv.extend(["-E", &target, &execargs]);
+        argv.extend(case.args.iter().map(String::as_str));
+        let (status, out, err) = mimic_run(&argv);
+        assert_eq!(
+            (status, out.as_str(), err.as_str()),
+            (
+                want.status,
+                String::from_utf8_lossy(&want.stdout).as_ref(),
+                ""
+            ),
+            "{mode:?}"
+        );
+    }
 }

@@ -32,6 +32,8 @@
 //! ```
 
 pub mod control;
+pub mod diag;
+pub mod exec_file;
 pub mod hostsig;
 pub mod loader;
 pub mod memory;

@@ -12,12 +12,14 @@
 //! Every offset and size read from the file is checked before use, so a corrupt ELF is an
 //! error naming the file and the reason, never a panic.
 
+use crate::exec_file;
 use crate::memory::{page_down, page_up, AddressSpace, GUEST_LIMIT, PAGE};
 use goblin::container::{Container, Ctx, Endian};
 use goblin::elf::header::{self, Header};
 use goblin::elf::program_header::{self as ph, ProgramHeader};
 use goblin::elf::Elf;
 use std::fmt;
+use std::os::unix::ffi::OsStringExt;
 use std::path::{Path, PathBuf};
 
 /// Where a position-independent main program is loaded (the kernel's ELF_ET_DYN_BASE,
@@ -114,23 +116,8 @@ struct Image {
 
 /// Reads and checks `path` as a riscv64 lp64d executable.
 fn read_image(path: &Path) -> Result<Image, String> {
-    let meta = std::fs::metadata(path).map_err(|e| io_reason(&e))?;
-    if meta.is_dir() {
-        return Err("is a directory".into());
-    }
-    let bytes = std::fs::read(path).map_err(|e| io_reason(&e))?;
+    let bytes = exec_file::read(path, u64::MAX).map_err(|e| e.reason)?;
     check_image(bytes)
-}
-
-fn io_reason(e: &std::io::Error) -> String {
-    match e.kind() {
-        std::io::ErrorKind::NotFound => "no such file".into(),
-        std::io::ErrorKind::PermissionDenied => "permission denied".into(),
-        _ => {
-            let s = e.to_string();
-            s.split(" (os error").next().unwrap_or(&s).to_lowercase()
-        }
-    }
 }
 
 fn machine_name(m: u16) -> String {
@@ -347,6 +334,38 @@ impl Image {
     }
 }
 
+/// Where the interpreter `name` (a PT_INTERP path) is: under the sysroot, if there is one.
+fn interp_path(name: &Path, sysroot: Option<&Path>) -> PathBuf {
+    match sysroot {
+        Some(root) => root.join(name.strip_prefix("/").unwrap_or(name)),
+        None => name.to_path_buf(),
+    }
+}
+
+/// For a guest's execve of `path`, what Linux refuses before the point of no return: a
+/// program or PT_INTERP that is not a regular file (EACCES), an interpreter that does not
+/// exist (ENOENT), as an errno. `Ok(true)`: a riscv64 ELF, for mimic to run; `Ok(false)`:
+/// anything else, for the host kernel. Other faults of a riscv64 file are left to the
+/// loader of the mimic that runs it.
+pub fn exec_check(path: &Path, sysroot: Option<&Path>) -> Result<bool, i32> {
+    let head = exec_file::read(path, 20).map_err(|e| e.errno)?;
+    let riscv = head.len() == 20
+        && head[..4] == *b"\x7fELF"
+        && u16::from_le_bytes([head[18], head[19]]) == header::EM_RISCV;
+    if !riscv {
+        return Ok(false);
+    }
+    let Ok(image) = exec_file::read(path, u64::MAX) else {
+        return Ok(true);
+    };
+    let Some(name) = check_image(image).ok().and_then(|i| i.interp()) else {
+        return Ok(true);
+    };
+    let name = PathBuf::from(std::ffi::OsString::from_vec(name));
+    exec_file::open(&interp_path(&name, sysroot)).map_err(|e| e.errno)?;
+    Ok(true)
+}
+
 /// Loads `path` (and its interpreter) into `mem` and builds the initial stack.
 pub fn load(mem: &mut AddressSpace, path: &Path, start: &StartInfo) -> Result<Loaded, LoadError> {
     let image = read_image(path).map_err(|reason| LoadError {
@@ -408,11 +427,8 @@ fn load_image(
     let entry = image.header.e_entry.wrapping_add(bias);
     let (mut pc, mut interp_base, mut interp_file) = (entry, 0, None);
     if let Some(name) = image.interp() {
-        let name = PathBuf::from(String::from_utf8_lossy(&name).into_owned());
-        let file = match &start.sysroot {
-            Some(root) => root.join(name.strip_prefix("/").unwrap_or(&name)),
-            None => name.clone(),
-        };
+        let name = PathBuf::from(std::ffi::OsString::from_vec(name));
+        let file = interp_path(&name, start.sysroot.as_deref());
         if !file.exists() {
             let under = start
                 .sysroot

@@ -159,7 +159,7 @@ impl Shared {
     /// The `--stats` report, if asked for.
     pub fn report_stats(&self) {
         if self.cfg.stats {
-            eprintln!("mimic: stats: {} instructions retired", self.retired());
+            crate::diag!("mimic: stats: {} instructions retired", self.retired());
         }
     }
 

@@ -412,7 +412,7 @@ impl Vcpu {
             }
             _ => String::new(),
         };
-        eprintln!(
+        crate::diag!(
             "mimic: guest {} at pc=0x{pc:x} ({insn}){what}",
             signal::name(sig)
         );

@@ -149,7 +149,7 @@ pub fn run(cfg: Config, opts: Options) -> i32 {
                 (c, "demo (embedded)".to_string(), Some(path))
             }
             Err(e) => {
-                eprintln!("mimic: cannot write the demo guest: {e}");
+                hypervisor_lite::diag!("mimic: cannot write the demo guest: {e}");
                 return 1;
             }
         },
@@ -160,14 +160,14 @@ pub fn run(cfg: Config, opts: Options) -> i32 {
     let loaded = match loaded {
         Ok(l) => l,
         Err(e) => {
-            eprintln!("mimic: {e}");
+            hypervisor_lite::diag!("mimic: {e}");
             return 1;
         }
     };
     let mut guard = match term::Terminal::take() {
         Ok(t) => t,
         Err(e) => {
-            eprintln!("mimic: tui: {e}");
+            hypervisor_lite::diag!("mimic: tui: {e}");
             return 1;
         }
     };
@@ -175,7 +175,7 @@ pub fn run(cfg: Config, opts: Options) -> i32 {
         Ok(s) => s,
         Err(e) => {
             drop(guard);
-            eprintln!("mimic: {e}");
+            hypervisor_lite::diag!("mimic: {e}");
             return 1;
         }
     };
@@ -184,7 +184,7 @@ pub fn run(cfg: Config, opts: Options) -> i32 {
     let result = guard.event_loop(&mut app);
     drop(guard);
     if let Err(e) = result {
-        eprintln!("mimic: tui: {e}");
+        hypervisor_lite::diag!("mimic: tui: {e}");
         return 1;
     }
     let snap = session.control.snapshot();

@@ -29,7 +29,7 @@ impl Program {
     /// Reads what it can from the ELF at `path`; an unreadable or stripped file gives no
     /// symbols (the guest still runs: the loader reports real errors).
     pub fn read(path: &Path, name: &str) -> Program {
-        let bytes = std::fs::read(path).unwrap_or_default();
+        let bytes = hypervisor_lite::exec_file::read(path, u64::MAX).unwrap_or_default();
         Program::parse(&bytes, name)
     }
 

@@ -171,7 +171,7 @@ pub fn ioctl(p: &mut Vcpu, a: [u64; 6]) -> SysResult {
         ioc::FIOCLEX | ioc::FIONCLEX => 0,
         req => {
             if crate::process::lock(&p.shared.reported).insert(1 << 32 | req) {
-                eprintln!("mimic: unsupported ioctl 0x{req:x}");
+                crate::diag!("mimic: unsupported ioctl 0x{req:x}");
             }
             return Err(Errno::ENOTTY);
         }

@@ -100,7 +100,9 @@ pub fn mmap(p: &mut Vcpu, a: [u64; 6]) -> SysResult {
         && prot & libc::PROT_WRITE as u64 != 0
         && lock(&p.shared.reported).insert(2 << 32)
     {
-        eprintln!("mimic: shared writable file mappings are copies; writes do not reach the file");
+        crate::diag!(
+            "mimic: shared writable file mappings are copies; writes do not reach the file"
+        );
     }
     // Private mappings are the file's bytes read in; past the end of file stays zero.
     s.map_fixed(at, len, (libc::PROT_READ | libc::PROT_WRITE) as u32)

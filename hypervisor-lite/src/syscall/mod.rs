@@ -29,7 +29,6 @@ pub use errno::Errno;
 pub use outcome::{a0, End, IntoOutcome, Outcome, Wait};
 
 use crate::vcpu::Vcpu;
-use std::io::Write;
 use std::sync::OnceLock;
 
 /// What a handler returns: the value for a0, or an errno (a0 = -errno).
@@ -289,7 +288,7 @@ pub fn dispatch(p: &mut Vcpu, nr: u64, args: [u64; 6]) -> Outcome {
     let strace = p.shared.cfg.strace;
     let Some(sc) = lookup(nr) else {
         if crate::process::lock(&p.shared.reported).insert(nr) {
-            eprintln!(
+            crate::diag!(
                 "mimic: unsupported syscall {nr} ({})",
                 unimplemented_name(nr)
             );
@@ -309,7 +308,7 @@ pub fn dispatch(p: &mut Vcpu, nr: u64, args: [u64; 6]) -> Outcome {
     let call = strace.then(|| format_call(p, sc, &args));
     if sc.ret == Ret::None {
         if let Some(c) = &call {
-            let _ = writeln!(std::io::stderr().lock(), "{} {c}", p.tid);
+            crate::diag!("{} {c}", p.tid);
         }
         return (sc.handler)(p, args);
     }
@@ -329,7 +328,7 @@ fn strace_line(p: &Vcpu, call: &str, r: &SysResult, ret: Ret) {
         (Ok(v), Ret::Ptr) => format!("0x{v:016x}"),
         (Ok(v), _) => format!("{}", *v as i64),
     };
-    let _ = writeln!(std::io::stderr().lock(), "{} {call} = {result}", p.tid);
+    crate::diag!("{} {call} = {result}", p.tid);
 }
 
 /// `name(arg,arg,…)` as qemu's strace writes it.

@@ -14,14 +14,31 @@ use isa_a::Bus;
 use std::ffi::CString;
 use std::sync::atomic::Ordering;
 
+const CSIGNAL: u64 = 0xff;
 const CLONE_VM: u64 = 0x100;
+const CLONE_FS: u64 = 0x200;
+const CLONE_FILES: u64 = 0x400;
 const CLONE_SIGHAND: u64 = 0x800;
 const CLONE_VFORK: u64 = 0x4000;
+const CLONE_PARENT: u64 = 0x8000;
 const CLONE_THREAD: u64 = 0x10000;
+const CLONE_SYSVSEM: u64 = 0x40000;
 const CLONE_SETTLS: u64 = 0x80000;
 const CLONE_PARENT_SETTID: u64 = 0x100000;
 const CLONE_CHILD_CLEARTID: u64 = 0x200000;
+const CLONE_DETACHED: u64 = 0x400000;
 const CLONE_CHILD_SETTID: u64 = 0x1000000;
+const CLONE_IO: u64 = 0x8000_0000;
+const SIGCHLD: u64 = 17;
+
+/// What a guest thread shares, all of it: the only memory-sharing clone a vCPU can be.
+const THREAD_SET: u64 =
+    CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD | CLONE_SYSVSEM;
+/// Flags a host fork honours besides the exit signal.
+const FORK_OPTIONAL: u64 =
+    CLONE_SETTLS | CLONE_PARENT_SETTID | CLONE_CHILD_CLEARTID | CLONE_CHILD_SETTID;
+/// Flags a thread honours besides its set (a thread's parent is its process's anyway).
+const THREAD_OPTIONAL: u64 = FORK_OPTIONAL | CLONE_PARENT;
 
 const TIMESPEC: u64 = 16;
 const NSEC: i64 = 1_000_000_000;
@@ -62,19 +79,29 @@ fn put_tid(v: &Vcpu, addr: u64, tid: i32) {
     let _ = v.put(addr, &tid.to_le_bytes());
 }
 
+/// clone, with the flag sets qemu-user accepts: a vCPU thread shares everything a thread
+/// shares, and a host fork shares nothing, so CLONE_VM without the whole thread set (a
+/// process sharing memory, which would otherwise become a thread wait4 never finds), or a
+/// fork asked to share files or to signal other than SIGCHLD at exit, is EINVAL. vfork
+/// (CLONE_VM|CLONE_VFORK) is a fork whose parent waits.
 pub fn clone(v: &mut Vcpu, a: [u64; 6]) -> SysResult {
-    // riscv64 has no CLONE_BACKWARDS: (flags, newsp, parent_tid, tls, child_tid).
+    // riscv64 has no CLONE_BACKWARDS: (flags, newsp, parent_tid, tls, child_tid). The
+    // kernel's clone reads only the low 32 bits of the flags.
     let [flags, stack, ptid, tls, ctid, _] = a;
-    if flags & CLONE_THREAD != 0 && flags & CLONE_SIGHAND == 0
-        || flags & CLONE_SIGHAND != 0 && flags & CLONE_VM == 0
-    {
+    let flags = flags & 0xffff_ffff & !(CLONE_DETACHED | CLONE_IO);
+    if flags & CLONE_VM != 0 && flags & CLONE_VFORK == 0 {
+        if flags & THREAD_SET != THREAD_SET
+            || flags & !(CSIGNAL | THREAD_SET | THREAD_OPTIONAL) != 0
+        {
+            return Err(Errno::EINVAL);
+        }
+        return new_thread(v, flags, stack, ptid, tls, ctid);
+    }
+    let flags = flags & !CLONE_VM;
+    if flags & !(CSIGNAL | CLONE_VFORK | FORK_OPTIONAL) != 0 || flags & CSIGNAL != SIGCHLD {
         return Err(Errno::EINVAL);
     }
-    if flags & CLONE_VM != 0 && flags & CLONE_VFORK == 0 {
-        new_thread(v, flags, stack, ptid, tls, ctid)
-    } else {
-        fork(v, flags, stack, ptid, ctid)
-    }
+    fork(v, flags, stack, ptid, tls, ctid)
 }
 
 /// clone3 is answered ENOSYS: glibc then falls back to clone.
@@ -121,7 +148,7 @@ fn new_thread(v: &mut Vcpu, flags: u64, stack: u64, ptid: u64, tls: u64, ctid: u
 /// thread exists in the child, as on Linux. vfork's parent waits until the child execs or
 /// exits (a close-on-exec pipe the child holds), which is what vfork promises; the memory
 /// is a copy, not shared, which a correct vfork child cannot tell.
-fn fork(v: &mut Vcpu, flags: u64, stack: u64, ptid: u64, ctid: u64) -> SysResult {
+fn fork(v: &mut Vcpu, flags: u64, stack: u64, ptid: u64, tls: u64, ctid: u64) -> SysResult {
     let mut sync = [-1; 2];
     if flags & CLONE_VFORK != 0 && unsafe { libc::pipe2(sync.as_mut_ptr(), libc::O_CLOEXEC) } < 0 {
         return Err(Errno::last());
@@ -161,6 +188,9 @@ fn fork(v: &mut Vcpu, flags: u64, stack: u64, ptid: u64, ctid: u64) -> SysResult
         if stack != 0 {
             v.cpu.x[2] = stack;
         }
+        if flags & CLONE_SETTLS != 0 {
+            v.cpu.x[4] = tls;
+        }
         v.cpu.reservation = isa_a::cpu::NO_RESERVATION;
         v.forked = true;
         // The front end (its UI thread) stays with the parent.
@@ -172,7 +202,7 @@ fn fork(v: &mut Vcpu, flags: u64, stack: u64, ptid: u64, ctid: u64) -> SysResult
         match crate::process::engine(&v.shared, None) {
             Ok(engine) => v.engine = engine,
             Err(e) => {
-                eprintln!("mimic: fork: cannot reserve code space for the child: {e}");
+                crate::diag!("mimic: fork: cannot reserve code space for the child: {e}");
                 unsafe { libc::_exit(127) };
             }
         }
@@ -512,8 +542,6 @@ fn strings(v: &Vcpu, mut addr: u64) -> Result<Vec<CString>, Errno> {
     }
 }
 
-const EM_RISCV: u16 = 243;
-
 /// execve: a riscv64 ELF continues under mimic with the same options (mimic re-executes
 /// itself); anything else (a host program, a script) is executed by the host kernel.
 pub fn execve(v: &mut Vcpu, a: [u64; 6]) -> SysResult {
@@ -523,14 +551,11 @@ pub fn execve(v: &mut Vcpu, a: [u64; 6]) -> SysResult {
     if unsafe { libc::access(path.as_ptr(), libc::X_OK) } < 0 {
         return Err(Errno::last());
     }
-    let mut head = [0u8; 20];
-    let n = std::fs::File::open(
-        <std::ffi::OsStr as std::os::unix::ffi::OsStrExt>::from_bytes(path.as_bytes()),
+    let riscv = crate::loader::exec_check(
+        <std::ffi::OsStr as std::os::unix::ffi::OsStrExt>::from_bytes(path.as_bytes()).as_ref(),
+        v.shared.cfg.sysroot.as_deref(),
     )
-    .and_then(|mut f| std::io::Read::read(&mut f, &mut head))
-    .map_err(|e| Errno::from_io(&e))?;
-    let riscv =
-        n == 20 && head[..4] == *b"\x7fELF" && u16::from_le_bytes([head[18], head[19]]) == EM_RISCV;
+    .map_err(Errno)?;
     let (prog, args) = if riscv {
         (c"/proc/self/exe".to_owned(), mimic_argv(v, &path, &argv))
     } else {
