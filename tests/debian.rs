@@ -144,7 +144,12 @@ fn compare_all(engine: &[&str]) {
     if Command::new(qemu).arg("--version").output().is_err() {
         panic!("{qemu} is missing: install it with `apt-get install qemu-user`");
     }
-    let dir = std::env::temp_dir().join(format!("mimic-debian-{}", std::process::id()));
+    // One scratch directory per engine: the tests run side by side in one process.
+    let dir = std::env::temp_dir().join(format!(
+        "mimic-debian-{}{}",
+        std::process::id(),
+        engine.concat()
+    ));
     std::fs::create_dir_all(&dir).expect("scratch dir");
     std::fs::write(dir.join("input.txt"), INPUT).expect("input file");
     let mut diffs = Vec::new();
