@@ -13,6 +13,7 @@
 
 mod errno;
 mod fs;
+mod guest;
 mod mm;
 mod proc;
 mod signal;
