@@ -71,6 +71,11 @@ pub enum Arg {
     Signal,
     /// sigprocmask's how (`SIG_BLOCK`).
     SigHow,
+    /// A `struct timespec` the call reads: `{tv_sec = 1,tv_nsec = 500}` (NULL when 0).
+    Timespec,
+    /// A `struct timespec` the call writes: a pointer in the call, the structure after a
+    /// successful result (`= 0 ({tv_sec = 1,tv_nsec = 500})`), as qemu shows it.
+    TimespecOut,
 }
 
 /// How the result is shown.
@@ -149,10 +154,10 @@ syscalls! {
     96  set_tid_address(Ptr) -> Int = thread::set_tid_address;
     98  futex(Ptr, Int, Int, Ptr, Ptr, Int) -> Int = thread::futex;
     99  set_robust_list(Ptr, Size) -> Int = thread::set_robust_list;
-    101 nanosleep(Ptr, Ptr) -> Int = thread::nanosleep;
-    113 clock_gettime(Int, Ptr) -> Int = proc::clock_gettime;
-    114 clock_getres(Int, Ptr) -> Int = proc::clock_getres;
-    115 clock_nanosleep(Int, Flags, Ptr, Ptr) -> Int = thread::clock_nanosleep;
+    101 nanosleep(Timespec, Timespec) -> Int = thread::nanosleep;
+    113 clock_gettime(Int, TimespecOut) -> Int = proc::clock_gettime;
+    114 clock_getres(Int, TimespecOut) -> Int = proc::clock_getres;
+    115 clock_nanosleep(Int, Flags, Timespec, Timespec) -> Int = thread::clock_nanosleep;
     123 sched_getaffinity(Int, Size, Ptr) -> Int = proc::sched_getaffinity;
     124 sched_yield() -> Int = proc::sched_yield;
     129 kill(Int, Signal) -> Int = signal::kill;
@@ -215,7 +220,7 @@ pub fn strace_result(p: &Vcpu, call: &str, r: u64) {
     } else {
         Ok(r)
     };
-    strace_line(p, call, &r, Ret::Int);
+    strace_line(p, call, &r, Ret::Int, "");
 }
 
 /// The row for `nr`, if mimic implements it.
@@ -262,6 +267,7 @@ pub fn dispatch(p: &mut Vcpu, nr: u64, args: [u64; 6]) -> u64 {
                 &format!("unknown_syscall_{nr}()"),
                 &Err(Errno::ENOSYS),
                 Ret::Int,
+                "",
             );
         }
         return (-(Errno::ENOSYS.0 as i64)) as u64;
@@ -282,7 +288,11 @@ pub fn dispatch(p: &mut Vcpu, nr: u64, args: [u64; 6]) -> u64 {
         return 0;
     }
     if let Some(c) = call {
-        strace_line(p, &c, &r, sc.ret);
+        let written = match r {
+            Ok(_) => strace::written(p, sc.args, &args),
+            Err(_) => String::new(),
+        };
+        strace_line(p, &c, &r, sc.ret, &written);
     }
     match r {
         Ok(v) => v,
@@ -290,13 +300,18 @@ pub fn dispatch(p: &mut Vcpu, nr: u64, args: [u64; 6]) -> u64 {
     }
 }
 
-fn strace_line(p: &Vcpu, call: &str, r: &SysResult, ret: Ret) {
+/// `tid call = result`, then what the call wrote where its arguments show it (`written`).
+fn strace_line(p: &Vcpu, call: &str, r: &SysResult, ret: Ret, written: &str) {
     let result = match (r, ret) {
         (Err(e), _) => format!("-1 {e}"),
         (Ok(v), Ret::Ptr) => format!("0x{v:016x}"),
         (Ok(v), _) => format!("{}", *v as i64),
     };
-    let _ = writeln!(std::io::stderr().lock(), "{} {call} = {result}", p.tid);
+    let _ = writeln!(
+        std::io::stderr().lock(),
+        "{} {call} = {result}{written}",
+        p.tid
+    );
 }
 
 /// `name(arg,arg,…)` as qemu's strace writes it.
