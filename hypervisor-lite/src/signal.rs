@@ -30,6 +30,7 @@ pub const SA_RESETHAND: u64 = 0x8000_0000;
 /// stack_t's ss_flags (asm-generic/signal-defs.h).
 pub const SS_ONSTACK: i32 = 1;
 pub const SS_DISABLE: i32 = 2;
+pub const SS_AUTODISARM: i32 = 1 << 31;
 
 /// The kernel's signal frame size: `sizeof(struct rt_sigframe)`, a multiple of 16 already,
 /// so the sp alignment the kernel applies below it (`& ~0xf`) is all the rounding there is.
@@ -249,4 +250,49 @@ pub fn name(sig: usize) -> String {
         .get(sig)
         .map(|s| s.to_string())
         .unwrap_or_else(|| format!("SIGRT{}", sig - 32))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::abi::layout::Layout;
+
+    #[test]
+    fn frame_round_trips_and_restore_takes_the_handlers_edits() {
+        let mut cpu = Cpu::default();
+        for r in 0..32 {
+            cpu.x[r] = 0x100 + r as u64;
+            cpu.f[r] = 0x200 + r as u64;
+        }
+        cpu.x[0] = 0;
+        cpu.pc = 0x1_0000;
+        cpu.fcsr = 0x41;
+        let stack = StackT {
+            ss_sp: 0,
+            ss_flags: SS_DISABLE,
+            ss_size: 0,
+        };
+        let f = frame(&fault_info(SIGSEGV, 1, 0x10), &cpu, 0x5, stack);
+        let bytes = f.to_bytes();
+        assert_eq!(bytes.len() as u64, FRAME_SIZE);
+        let mut back = RtSigframe::from_bytes(&bytes).unwrap();
+        assert_eq!(back, f);
+        assert_eq!(back.uc.uc_mcontext.sc_regs[0], 0x1_0000);
+        assert_eq!(back.uc.uc_mcontext.sc_regs[10], 0x10a);
+        assert_eq!(back.uc.uc_mcontext.sc_fpregs.d.f[3], 0x203);
+        assert_eq!(SigInfoFault::read(&back.info).addr, 0x10);
+
+        let m = &mut back.uc.uc_mcontext;
+        m.sc_regs[0] += 4;
+        m.sc_regs[10] = 7;
+        m.sc_fpregs.d.f[31] = 9;
+        m.sc_fpregs.d.fcsr = 0xfff;
+        back.uc.uc_sigmask = u64::MAX;
+        let mut after = cpu.clone();
+        let mask = restore(&back, &mut after);
+        assert_eq!((after.pc, after.x[10], after.f[31]), (0x1_0004, 7, 9));
+        assert_eq!(after.x[0], 0, "x0 stays zero: its slot is the pc");
+        assert_eq!(after.fcsr, 0xff, "frm and fflags only");
+        assert_eq!(mask, !unblockable());
+    }
 }

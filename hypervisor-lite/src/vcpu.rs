@@ -373,6 +373,7 @@ impl Vcpu {
         match self.load::<RtSigframe>(self.cpu.x[2]) {
             Ok(f) => {
                 self.sig.mask = signal::restore(&f, &mut self.cpu);
+                self.restore_altstack(&f.uc.uc_stack);
                 self.cpu.reservation = isa_a::cpu::NO_RESERVATION;
                 self.restored = true;
             }
@@ -380,6 +381,23 @@ impl Vcpu {
                 signal::SIGSEGV,
                 signal::fault_info(signal::SIGSEGV, signal::SI_KERNEL, 0),
             ),
+        }
+    }
+
+    /// sigreturn applies uc_stack as a sigaltstack call from the interrupted sp would (the
+    /// kernel's restore_altstack): a handler may install or disable the alternate stack
+    /// there. Its errors (EPERM while on the stack, EINVAL, ENOMEM) are ignored, as there.
+    fn restore_altstack(&mut self, ss: &StackT) {
+        let (sp, size) = self.sig.altstack;
+        if size != 0 && self.cpu.x[2].wrapping_sub(sp) < size {
+            return;
+        }
+        match ss.ss_flags & !signal::SS_AUTODISARM {
+            signal::SS_DISABLE => self.sig.altstack = (0, 0),
+            0 | signal::SS_ONSTACK if ss.ss_size >= crate::loader::MINSIGSTKSZ => {
+                self.sig.altstack = (ss.ss_sp, ss.ss_size)
+            }
+            _ => {}
         }
     }
 

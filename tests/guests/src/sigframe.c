@@ -9,6 +9,8 @@
  *               interrupted code sees the edits
  *     mask      uc_sigmask is the interrupted code's mask; a handler's edit of it is what
  *               sigreturn restores; uc_stack without and with sigaltstack
+ *     restack   sigreturn applies uc_stack as sigaltstack would: a handler's edit of it
+ *               installs or disables the alternate stack
  *     nested    a fault inside a handler, a second signal inside a handler, SA_NODEFER
  *               recursion: every frame is 16-byte aligned and each return lands right
  *   sigframe badreturn   rt_sigreturn with sp on an unmapped page: the kernel kills with
@@ -249,6 +251,40 @@ static void test_mask(void)
     sigaltstack(&ss, NULL);
 }
 
+/* ---- restack --------------------------------------------------------------------- */
+static volatile int restack_mode;
+
+static void restack(int sig, siginfo_t *si, void *uc)
+{
+    (void)sig, (void)si;
+    stack_t *st = &ctx(uc)->uc_stack;
+    if (restack_mode == 0) {
+        st->ss_sp = altstack;
+        st->ss_size = sizeof altstack;
+        st->ss_flags = 0;
+    } else {
+        st->ss_flags = SS_DISABLE;
+    }
+}
+
+static void test_restack(void)
+{
+    stack_t old;
+    on_signal(SIGUSR1, restack, 0);
+    restack_mode = 0;
+    raise(SIGUSR1);
+    sigaltstack(NULL, &old);
+    check("restack: uc_stack edited to a stack installs it at sigreturn",
+          old.ss_sp == (void *)altstack && old.ss_size == sizeof altstack && old.ss_flags == 0);
+    stack_t ss = {.ss_sp = altstack, .ss_size = sizeof altstack, .ss_flags = 0};
+    sigaltstack(&ss, NULL);
+    restack_mode = 1;
+    raise(SIGUSR1);
+    sigaltstack(NULL, &old);
+    check("restack: uc_stack edited to SS_DISABLE disables it at sigreturn",
+          old.ss_flags == SS_DISABLE);
+}
+
 /* ---- nested ---------------------------------------------------------------------- */
 static volatile int depth, max_depth, aligned = 1, order_ok = 1, inner_pc_ok;
 static volatile char trace[32];
@@ -359,6 +395,7 @@ int main(int argc, char **argv)
     test_ill();
     test_edit();
     test_mask();
+    test_restack();
     test_nested();
     printf("failures: %d\n", failures);
     return failures != 0;
