@@ -1,7 +1,8 @@
 //! riscv64 ABI structures, each declared once.
 //!
 //! This module is the bottom of the ABI floor: it knows bytes and layouts, nothing of vCPUs,
-//! guest memory or the host. A declaration names a structure's fields with their offsets and
+//! guest memory or the host. It sits beside `syscall` rather than inside it because signal
+//! delivery (the rt_sigframe in `signal` and `vcpu`) needs the same declarations. A declaration names a structure's fields with their offsets and
 //! Rust types (which give each field's size and kind); [`layout::layout!`] derives from it
 //! the typed Rust struct, reading it from guest bytes, writing it to guest bytes, the
 //! `--strace` text, and the field table the tests hold to the riscv64 headers.

@@ -69,8 +69,9 @@ pub fn getpgid(_: &mut Vcpu, a: [u64; 6]) -> SysResult {
 }
 
 pub fn uname(p: &mut Vcpu, a: [u64; 6]) -> SysResult {
-    // SAFETY: libc::utsname is plain C data, valid when all zero; uname fills it.
+    // SAFETY: libc::utsname is plain C data, valid when all zero.
     let mut u: libc::utsname = unsafe { std::mem::zeroed() };
+    // SAFETY: `u` is a writable utsname that outlives the call.
     if unsafe { libc::uname(&mut u) } < 0 {
         return Err(Errno::last());
     }
