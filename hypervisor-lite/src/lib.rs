@@ -31,6 +31,7 @@
 //! assert!(mem.load8(u64::MAX - 7).is_err());
 //! ```
 
+pub mod abi;
 pub mod control;
 pub mod diag;
 pub mod exec_file;

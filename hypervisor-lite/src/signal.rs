@@ -1,9 +1,16 @@
 //! Guest signals: the emulated signal state, the riscv64 signal frame and default actions.
 //!
-//! The frame is the kernel's `struct rt_sigframe { siginfo_t info; struct ucontext uc; }`
-//! (arch/riscv, asm/ucontext.h and asm/sigcontext.h): 128 bytes of siginfo, then ucontext
-//! with uc_flags, uc_link, uc_stack (24 bytes), uc_sigmask (8) padded to 1024 bits, and
-//! uc_mcontext at ucontext+168: pc, x1..x31, f0..f31, fcsr.
+//! The frame is the kernel's `struct rt_sigframe { siginfo_t info; struct ucontext uc; }`,
+//! declared in [`crate::abi::signal`]; [`frame`] fills it from the interrupted registers and
+//! [`restore`] takes them back from it, as the guest's handler may have edited it.
+
+use crate::abi::layout::Field;
+use crate::abi::signal::{
+    DExtState, FpState, RtSigframe, SigContext, SigInfoFault, SigInfoSender, StackT, UContext,
+};
+use isa_a::Cpu;
+
+pub use crate::abi::signal::SigAction;
 
 pub const NSIG: usize = 64;
 pub const SIGILL: usize = 4;
@@ -20,21 +27,14 @@ pub const SA_RESTART: u64 = 0x1000_0000;
 pub const SA_ONSTACK: u64 = 0x0800_0000;
 pub const SA_NODEFER: u64 = 0x4000_0000;
 pub const SA_RESETHAND: u64 = 0x8000_0000;
+/// stack_t's ss_flags (asm-generic/signal-defs.h).
+pub const SS_ONSTACK: i32 = 1;
+pub const SS_DISABLE: i32 = 2;
+pub const SS_AUTODISARM: i32 = 1 << 31;
 
-pub const SIGINFO_SIZE: u64 = 128;
-/// Offset of uc_sigmask in struct ucontext.
-pub const UC_SIGMASK: u64 = 40;
-/// Offset of uc_mcontext in struct ucontext.
-pub const UC_MCONTEXT: u64 = 168;
-/// `sizeof(struct rt_sigframe)` (1080) rounded up to 16.
-pub const FRAME_SIZE: u64 = 1088;
-
-#[derive(Copy, Clone, Debug, Default, PartialEq, Eq)]
-pub struct SigAction {
-    pub handler: u64,
-    pub flags: u64,
-    pub mask: u64,
-}
+/// The kernel's signal frame size: `sizeof(struct rt_sigframe)`, a multiple of 16 already,
+/// so the sp alignment the kernel applies below it (`& ~0xf`) is all the rounding there is.
+pub const FRAME_SIZE: u64 = RtSigframe::SIZE as u64;
 
 /// What each signal does: shared by the threads of a process (CLONE_SIGHAND).
 #[derive(Clone, Debug)]
@@ -42,7 +42,7 @@ pub struct Actions(pub [SigAction; NSIG + 1]);
 
 impl Default for Actions {
     fn default() -> Self {
-        Actions([SigAction::default(); NSIG + 1])
+        Actions([SigAction::ZERO; NSIG + 1])
     }
 }
 
@@ -67,35 +67,86 @@ impl Default for Pending {
     fn default() -> Self {
         Pending {
             bits: 0,
-            info: vec![[0; SIGINFO_SIZE as usize]; NSIG + 1],
+            info: vec![[0; SIGINFO_SIZE]; NSIG + 1],
         }
     }
 }
 
-/// A riscv64 `siginfo_t` (asm-generic/siginfo.h): si_signo at 0, si_errno at 4, si_code at
-/// 8, then the union at 16 (si_pid, si_uid, si_value for kill and sigqueue; si_addr for faults).
-pub type SigInfo = [u8; SIGINFO_SIZE as usize];
+/// A riscv64 `siginfo_t` as the guest sees it: raw bytes, since rt_sigqueueinfo hands over
+/// whatever union member the sender filled. [`fault_info`] and [`sender_info`] fill the
+/// members mimic itself uses.
+pub type SigInfo = [u8; SIGINFO_SIZE];
+pub const SIGINFO_SIZE: usize = SigInfoFault::SIZE;
 
 /// si_code values (asm-generic/siginfo.h).
 pub const SI_USER: i32 = 0;
+pub const SI_KERNEL: i32 = 0x80;
 pub const SI_QUEUE: i32 = -1;
 pub const SI_TKILL: i32 = -6;
 
 /// A siginfo with signo, code and, for faults, the address.
 pub fn fault_info(sig: usize, code: i32, addr: u64) -> SigInfo {
-    let mut b = [0u8; SIGINFO_SIZE as usize];
-    b[..4].copy_from_slice(&(sig as u32).to_le_bytes());
-    b[8..12].copy_from_slice(&code.to_le_bytes());
-    b[16..24].copy_from_slice(&addr.to_le_bytes());
+    let mut b = [0u8; SIGINFO_SIZE];
+    SigInfoFault {
+        signo: sig as i32,
+        errno: 0,
+        code,
+        addr,
+    }
+    .write(&mut b);
     b
 }
 
 /// A siginfo for a signal sent by a process (kill, tkill, tgkill): si_pid and si_uid.
 pub fn sender_info(sig: usize, code: i32, pid: i32, uid: u32) -> SigInfo {
-    let mut b = fault_info(sig, code, 0);
-    b[16..20].copy_from_slice(&pid.to_le_bytes());
-    b[20..24].copy_from_slice(&uid.to_le_bytes());
+    let mut b = [0u8; SIGINFO_SIZE];
+    SigInfoSender {
+        signo: sig as i32,
+        errno: 0,
+        code,
+        pid,
+        uid,
+        value: 0,
+    }
+    .write(&mut b);
     b
+}
+
+/// The frame a handler gets: `info`, the interrupted registers (pc in sc_regs[0], where x0
+/// would be), the interrupted `mask`, and the alternate stack as uc_stack.
+pub fn frame(info: &SigInfo, cpu: &Cpu, mask: u64, stack: StackT) -> RtSigframe {
+    let mut regs = cpu.x;
+    regs[0] = cpu.pc;
+    RtSigframe {
+        info: *info,
+        uc: UContext {
+            uc_flags: 0,
+            uc_link: 0,
+            uc_stack: stack,
+            uc_sigmask: mask,
+            uc_mcontext: SigContext {
+                sc_regs: regs,
+                sc_fpregs: FpState {
+                    d: DExtState {
+                        f: cpu.f,
+                        fcsr: cpu.fcsr,
+                    },
+                },
+            },
+        },
+    }
+}
+
+/// rt_sigreturn: the registers of `f` (as the handler left them: a new pc, edited x, f,
+/// frm and fflags) go back into `cpu`; returns the signal mask to restore.
+pub fn restore(f: &RtSigframe, cpu: &mut Cpu) -> u64 {
+    let m = &f.uc.uc_mcontext;
+    cpu.pc = m.sc_regs[0];
+    cpu.x[1..].copy_from_slice(&m.sc_regs[1..]);
+    cpu.f = m.sc_fpregs.d.f;
+    // fcsr is frm (bits 7:5) and fflags (4:0); the rest reads as zero.
+    cpu.fcsr = m.sc_fpregs.d.fcsr & 0xff;
+    f.uc.uc_sigmask & !unblockable()
 }
 
 impl Pending {
@@ -199,4 +250,49 @@ pub fn name(sig: usize) -> String {
         .get(sig)
         .map(|s| s.to_string())
         .unwrap_or_else(|| format!("SIGRT{}", sig - 32))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::abi::layout::Layout;
+
+    #[test]
+    fn frame_round_trips_and_restore_takes_the_handlers_edits() {
+        let mut cpu = Cpu::default();
+        for r in 0..32 {
+            cpu.x[r] = 0x100 + r as u64;
+            cpu.f[r] = 0x200 + r as u64;
+        }
+        cpu.x[0] = 0;
+        cpu.pc = 0x1_0000;
+        cpu.fcsr = 0x41;
+        let stack = StackT {
+            ss_sp: 0,
+            ss_flags: SS_DISABLE,
+            ss_size: 0,
+        };
+        let f = frame(&fault_info(SIGSEGV, 1, 0x10), &cpu, 0x5, stack);
+        let bytes = f.to_bytes();
+        assert_eq!(bytes.len() as u64, FRAME_SIZE);
+        let mut back = RtSigframe::from_bytes(&bytes).unwrap();
+        assert_eq!(back, f);
+        assert_eq!(back.uc.uc_mcontext.sc_regs[0], 0x1_0000);
+        assert_eq!(back.uc.uc_mcontext.sc_regs[10], 0x10a);
+        assert_eq!(back.uc.uc_mcontext.sc_fpregs.d.f[3], 0x203);
+        assert_eq!(SigInfoFault::read(&back.info).addr, 0x10);
+
+        let m = &mut back.uc.uc_mcontext;
+        m.sc_regs[0] += 4;
+        m.sc_regs[10] = 7;
+        m.sc_fpregs.d.f[31] = 9;
+        m.sc_fpregs.d.fcsr = 0xfff;
+        back.uc.uc_sigmask = u64::MAX;
+        let mut after = cpu.clone();
+        let mask = restore(&back, &mut after);
+        assert_eq!((after.pc, after.x[10], after.f[31]), (0x1_0004, 7, 9));
+        assert_eq!(after.x[0], 0, "x0 stays zero: its slot is the pc");
+        assert_eq!(after.fcsr, 0xff, "frm and fflags only");
+        assert_eq!(mask, !unblockable());
+    }
 }

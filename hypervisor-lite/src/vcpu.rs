@@ -8,6 +8,8 @@
 //!        │ Fault/Illegal/… ──▶ guest signal: handler frame, or report and exit 128+sig
 //! ```
 
+use crate::abi::layout::{Field, Layout};
+use crate::abi::signal::{RtSigframe, StackT};
 use crate::control::Control;
 use crate::memory::{perm, GuestMem};
 use crate::process::{lock, Shared, ThreadCtl};
@@ -302,7 +304,7 @@ impl Vcpu {
         &mut self,
         sig: usize,
         act: signal::SigAction,
-        info: &[u8; 128],
+        info: &signal::SigInfo,
     ) -> Result<(), i32> {
         let (ss_sp, ss_size) = self.sig.altstack;
         let sp = self.cpu.x[2];
@@ -312,28 +314,19 @@ impl Vcpu {
         } else {
             sp
         };
+        let stack = StackT {
+            ss_sp,
+            ss_flags: match (ss_size, on_alt) {
+                (0, _) => signal::SS_DISABLE,
+                (_, true) => signal::SS_ONSTACK,
+                (_, false) => 0,
+            },
+            ss_size,
+        };
         let frame = top.wrapping_sub(signal::FRAME_SIZE) & !15;
-        let mut f = vec![0u8; signal::FRAME_SIZE as usize];
-        f[..128].copy_from_slice(info);
-        let uc = signal::SIGINFO_SIZE as usize;
-        f[uc + 16..uc + 24].copy_from_slice(&ss_sp.to_le_bytes());
-        f[uc + 24..uc + 28]
-            .copy_from_slice(&(if ss_size == 0 { 2u32 } else { on_alt as u32 }).to_le_bytes());
-        f[uc + 32..uc + 40].copy_from_slice(&ss_size.to_le_bytes());
-        let m = uc + signal::UC_SIGMASK as usize;
         let saved = self.saved_mask.take().unwrap_or(self.sig.mask);
-        f[m..m + 8].copy_from_slice(&saved.to_le_bytes());
-        let mc = uc + signal::UC_MCONTEXT as usize;
-        f[mc..mc + 8].copy_from_slice(&self.cpu.pc.to_le_bytes());
-        for r in 1..32 {
-            f[mc + r * 8..mc + r * 8 + 8].copy_from_slice(&self.cpu.x[r].to_le_bytes());
-        }
-        let fp = mc + 256;
-        for r in 0..32 {
-            f[fp + r * 8..fp + r * 8 + 8].copy_from_slice(&self.cpu.f[r].to_le_bytes());
-        }
-        f[fp + 256..fp + 260].copy_from_slice(&self.cpu.fcsr.to_le_bytes());
-        if self.put(frame, &f).is_err() {
+        let f = signal::frame(info, &self.cpu, saved, stack);
+        if self.store(frame, &f).is_err() {
             return Err(self.die(
                 signal::SIGSEGV,
                 Some(Trap::Fault(isa_a::MemFault {
@@ -348,11 +341,11 @@ impl Vcpu {
         }
         self.sig.mask &= !signal::unblockable();
         if act.flags & signal::SA_RESETHAND != 0 {
-            lock(&self.shared.actions).0[sig] = signal::SigAction::default();
+            lock(&self.shared.actions).0[sig] = signal::SigAction::ZERO;
         }
         self.cpu.x[10] = sig as u64;
         self.cpu.x[11] = frame;
-        self.cpu.x[12] = frame + signal::SIGINFO_SIZE;
+        self.cpu.x[12] = frame + RtSigframe::DESC.fields[1].offset as u64;
         self.cpu.x[2] = frame;
         self.cpu.x[1] = self.shared.sigreturn_tramp;
         self.cpu.pc = act.handler;
@@ -361,25 +354,55 @@ impl Vcpu {
         Ok(())
     }
 
-    /// rt_sigreturn: restores the registers and mask saved in the frame at sp.
-    pub fn sigreturn(&mut self) -> Result<(), Errno> {
-        let frame = self.cpu.x[2];
-        let f = self.get(frame, signal::FRAME_SIZE)?;
-        let word = |o: usize| u64::from_le_bytes(f[o..o + 8].try_into().expect("8 bytes"));
-        let uc = signal::SIGINFO_SIZE as usize;
-        let mc = uc + signal::UC_MCONTEXT as usize;
-        self.sig.mask = word(uc + signal::UC_SIGMASK as usize) & !signal::unblockable();
-        self.cpu.pc = word(mc);
-        for r in 1..32 {
-            self.cpu.x[r] = word(mc + r * 8);
+    /// rt_sigreturn: restores the registers and mask saved in the frame at sp. A frame that
+    /// cannot be read is the guest's SIGSEGV, forced as the kernel forces it.
+    /// Returns whether the registers were restored.
+    pub fn sigreturn(&mut self) -> bool {
+        match self.load::<RtSigframe>(self.cpu.x[2]) {
+            Ok(f) => {
+                self.sig.mask = signal::restore(&f, &mut self.cpu);
+                self.restore_altstack(&f.uc.uc_stack);
+                self.cpu.reservation = isa_a::cpu::NO_RESERVATION;
+                true
+            }
+            Err(_) => {
+                self.force_signal(
+                    signal::SIGSEGV,
+                    signal::fault_info(signal::SIGSEGV, signal::SI_KERNEL, 0),
+                );
+                false
+            }
         }
-        for r in 0..32 {
-            self.cpu.f[r] = word(mc + 256 + r * 8);
+    }
+
+    /// sigreturn applies uc_stack as a sigaltstack call from the interrupted sp would (the
+    /// kernel's restore_altstack): a handler may install or disable the alternate stack
+    /// there. Its errors (EPERM while on the stack, EINVAL, ENOMEM) are ignored, as there.
+    fn restore_altstack(&mut self, ss: &StackT) {
+        let (sp, size) = self.sig.altstack;
+        if size != 0 && self.cpu.x[2].wrapping_sub(sp) < size {
+            return;
         }
-        self.cpu.fcsr =
-            u32::from_le_bytes(f[mc + 512..mc + 516].try_into().expect("4 bytes")) & 0xff;
-        self.cpu.reservation = isa_a::cpu::NO_RESERVATION;
-        Ok(())
+        match ss.ss_flags & !signal::SS_AUTODISARM {
+            signal::SS_DISABLE => self.sig.altstack = (0, 0),
+            0 | signal::SS_ONSTACK if ss.ss_size >= crate::loader::MINSIGSTKSZ => {
+                self.sig.altstack = (ss.ss_sp, ss.ss_size)
+            }
+            _ => {}
+        }
+    }
+
+    /// The kernel's force_sig: `sig` is queued and can be neither blocked nor ignored (a
+    /// blocked or ignored one gets its default action back, and is unblocked).
+    pub fn force_signal(&mut self, sig: usize, info: signal::SigInfo) {
+        let blocked = self.sig.mask & signal::bit(sig) != 0;
+        let mut actions = lock(&self.shared.actions);
+        if blocked || actions.disposition(sig) == Disposition::Ignore {
+            actions.0[sig] = signal::SigAction::ZERO;
+            self.sig.mask &= !signal::bit(sig);
+        }
+        drop(actions);
+        self.raise_self(sig, info);
     }
 
     /// The default action of a fatal signal: status 128+sig, and one report line for a fault

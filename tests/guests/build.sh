@@ -74,10 +74,13 @@ build() { # output-name compiler link-mode source [extra flags...]
 }
 
 for c in hello args fileio malloc sort_string math floats clock stdin_pipe recursion exitcode abort segv wild \
-    illegal sighandler syscalls sysmisc hello_dyn smc threads procs procsig futex pollwait execargs cloneflags; do
+    illegal sighandler sigframe syscalls sysmisc hello_dyn smc threads procs procsig futex pollwait execargs cloneflags; do
     build $c $CC static $c.c -lm
 done
 build cxx $CXX static cxx.cpp
+# The layout probe: glibc's structures in layouts.c, the kernel's (whose names clash) in
+# layouts_kernel.c.
+build layouts $CC static layouts.c src/layouts_kernel.c
 build cxx_threads $CXX static cxx_threads.cpp
 # The demo guest `mimic tui` embeds: threads, so -pthread (static glibc needs it whole).
 build demo $CC static-symbols demo.c -pthread

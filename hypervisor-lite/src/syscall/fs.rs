@@ -1,6 +1,10 @@
 //! Files, directories, descriptors and terminals. Guest descriptors are host descriptors.
 
 use super::{Errno, Outcome, SysResult, Wait};
+use crate::abi::file::{Flock, Iovec, Pollfd, Stat, Statfs, Statx};
+use crate::abi::layout::Field;
+use crate::abi::proc::{Termios, Winsize};
+use crate::abi::time::Timespec;
 use crate::vcpu::Vcpu;
 use isa_a::Access;
 use std::ffi::CString;
@@ -123,11 +127,12 @@ pub fn dup3(_: &mut Vcpu, a: [u64; 6]) -> SysResult {
 }
 
 pub fn fcntl(p: &mut Vcpu, a: [u64; 6]) -> SysResult {
-    // struct flock is the same on riscv64 and x86-64 (asm-generic, 32 bytes).
+    // struct flock is the same on riscv64 and x86-64 (abi::host's tests hold it to libc's).
+    let flock = Flock::SIZE as u64;
     let arg = match a[1] as i32 {
-        libc::F_GETLK | libc::F_OFD_GETLK => p.wr(a[2], 32)?,
+        libc::F_GETLK | libc::F_OFD_GETLK => p.wr(a[2], flock)?,
         libc::F_SETLK | libc::F_SETLKW | libc::F_OFD_SETLK | libc::F_OFD_SETLKW => {
-            p.rd(a[2], 32)?
+            p.rd(a[2], flock)?
         }
         libc::F_DUPFD
         | libc::F_DUPFD_CLOEXEC
@@ -157,15 +162,14 @@ mod ioc {
     pub const FIONCLEX: u64 = 0x5450;
     pub const FIOCLEX: u64 = 0x5451;
 }
-/// The kernel's `struct termios` (asm-generic/termbits.h): 4 flags, c_line, 19 control chars.
-const TERMIOS_SIZE: u64 = 36;
-
 pub fn ioctl(p: &mut Vcpu, a: [u64; 6]) -> SysResult {
+    // The kernel's termios and winsize are the host kernel's too (see abi::host's tests).
+    let (termios, winsize) = (Termios::SIZE as u64, Winsize::SIZE as u64);
     let arg = match a[1] & 0xffff_ffff {
-        ioc::TCGETS => p.wr(a[2], TERMIOS_SIZE)?,
-        ioc::TCSETS | ioc::TCSETSW | ioc::TCSETSF => p.rd(a[2], TERMIOS_SIZE)?,
-        ioc::TIOCGWINSZ => p.wr(a[2], 8)?,
-        ioc::TIOCSWINSZ => p.rd(a[2], 8)?,
+        ioc::TCGETS => p.wr(a[2], termios)?,
+        ioc::TCSETS | ioc::TCSETSW | ioc::TCSETSF => p.rd(a[2], termios)?,
+        ioc::TIOCGWINSZ => p.wr(a[2], winsize)?,
+        ioc::TIOCSWINSZ => p.rd(a[2], winsize)?,
         ioc::FIONREAD | ioc::TIOCGPGRP => p.wr(a[2], 4)?,
         ioc::FIONBIO | ioc::TIOCSPGRP => p.rd(a[2], 4)?,
         ioc::FIOCLEX | ioc::FIONCLEX => 0,
@@ -214,8 +218,8 @@ pub fn renameat2(p: &mut Vcpu, a: [u64; 6]) -> SysResult {
         [a[0], cptr(&old), a[2], cptr(&new), a[4], 0],
     )
 }
-/// `struct statfs` is asm-generic's 120 bytes on both sides.
-const STATFS_SIZE: u64 = 120;
+/// `struct statfs` is asm-generic's on both sides (see abi::host's tests).
+const STATFS_SIZE: u64 = Statfs::SIZE as u64;
 pub fn statfs(p: &mut Vcpu, a: [u64; 6]) -> SysResult {
     let path = p.path(a[0])?;
     sys(
@@ -269,7 +273,8 @@ pub fn pipe2(p: &mut Vcpu, a: [u64; 6]) -> SysResult {
     sys(libc::SYS_pipe2, [p.wr(a[0], 8)?, a[1], 0, 0, 0, 0])
 }
 pub fn getdents64(p: &mut Vcpu, a: [u64; 6]) -> SysResult {
-    // struct linux_dirent64 is architecture independent.
+    // struct linux_dirent64 is architecture independent (abi::file::Dirent64, held to the
+    // host's by abi::host's tests).
     sys(
         libc::SYS_getdents64,
         [a[0], p.wr(a[1], a[2])?, a[2], 0, 0, 0],
@@ -347,19 +352,17 @@ fn iovecs(p: &Vcpu, addr: u64, count: u64, writable: bool) -> Result<Vec<libc::i
     if count > 1024 {
         return Err(Errno::EINVAL);
     }
-    let raw = p.get(addr, count * 16)?;
-    raw.chunks_exact(16)
-        .map(|c| {
-            let base = u64::from_le_bytes(c[..8].try_into().expect("8 bytes"));
-            let len = u64::from_le_bytes(c[8..].try_into().expect("8 bytes"));
+    p.load_array::<Iovec>(addr, count)?
+        .into_iter()
+        .map(|v| {
             let host = if writable {
-                p.wr(base, len)?
+                p.wr(v.iov_base, v.iov_len)?
             } else {
-                p.rd(base, len)?
+                p.rd(v.iov_base, v.iov_len)?
             };
             Ok(libc::iovec {
                 iov_base: host as *mut libc::c_void,
-                iov_len: len as usize,
+                iov_len: v.iov_len as usize,
             })
         })
         .collect()
@@ -401,7 +404,7 @@ pub fn pselect6(p: &mut Vcpu, a: [u64; 6]) -> Result<Outcome, Errno> {
         p.wr_opt(a[2], set)?,
         p.wr_opt(a[3], set)?,
     );
-    let timeout = p.wr_opt(a[4], 16)?;
+    let timeout = p.wr_opt(a[4], Timespec::SIZE as u64)?;
     if p.shared.deterministic() {
         return det_pselect6(p, n, set, a);
     }
@@ -414,16 +417,10 @@ pub fn pselect6(p: &mut Vcpu, a: [u64; 6]) -> Result<Outcome, Errno> {
 
 /// A guest timeout (timespec) in nanoseconds; None for NULL.
 fn timeout_ns(p: &Vcpu, addr: u64) -> Result<Option<u64>, Errno> {
-    if addr == 0 {
-        return Ok(None);
+    match p.load_opt::<Timespec>(addr)? {
+        None => Ok(None),
+        Some(t) => t.nanos().map(Some).ok_or(Errno::EINVAL),
     }
-    let t: [u8; 16] = p.get_array(addr)?;
-    let sec = i64::from_le_bytes(t[..8].try_into().expect("8 bytes"));
-    let nsec = i64::from_le_bytes(t[8..].try_into().expect("8 bytes"));
-    if sec < 0 || !(0..1_000_000_000).contains(&nsec) {
-        return Err(Errno::EINVAL);
-    }
-    Ok(Some(sec as u64 * 1_000_000_000 + nsec as u64))
 }
 
 /// Deterministic pselect6: select without waiting on copies of the guest's sets; when nothing
@@ -477,8 +474,9 @@ pub fn ppoll(p: &mut Vcpu, a: [u64; 6]) -> Result<Outcome, Errno> {
     if a[1] > 65536 {
         return Err(Errno::EINVAL);
     }
-    let fds = p.wr(a[0], a[1] * 8)?; // struct pollfd is 8 bytes on both sides
-    let timeout = p.rd_opt(a[2], 16)?;
+    // struct pollfd and timespec are the same on both sides (see abi::host's tests).
+    let fds = p.wr(a[0], a[1] * Pollfd::SIZE as u64)?;
+    let timeout = p.rd_opt(a[2], Timespec::SIZE as u64)?;
     if p.shared.deterministic() {
         // Poll without waiting; when nothing is ready, park until something is or the
         // (virtual) timeout passes.
@@ -490,12 +488,9 @@ pub fn ppoll(p: &mut Vcpu, a: [u64; 6]) -> Result<Outcome, Errno> {
             return Outcome::value(n);
         }
         let list: Vec<(i32, i16)> = p
-            .get(a[0], a[1] * 8)?
-            .chunks(8)
-            .map(|c| {
-                let fd = i32::from_le_bytes(c[..4].try_into().expect("4 bytes"));
-                (fd, i16::from_le_bytes([c[4], c[5]]))
-            })
+            .load_array::<Pollfd>(a[0], a[1])?
+            .iter()
+            .map(|f| (f.fd, f.events))
             .collect();
         let deadline = rel.map(|r| super::thread::deadline(p, r));
         return Ok(Outcome::Park(Wait::Io {
@@ -522,56 +517,62 @@ pub fn readlinkat(p: &mut Vcpu, a: [u64; 6]) -> SysResult {
     sys(libc::SYS_readlinkat, [a[0], cptr(&path), buf, a[3], 0, 0])
 }
 
-/// riscv64's `struct stat` (asm-generic/stat.h, 128 bytes) from the host's.
-fn stat_bytes(st: &libc::stat) -> [u8; 128] {
-    let mut b = [0u8; 128];
-    let mut put = |off: usize, v: &[u8]| b[off..off + v.len()].copy_from_slice(v);
-    put(0, &st.st_dev.to_le_bytes());
-    put(8, &st.st_ino.to_le_bytes());
-    put(16, &st.st_mode.to_le_bytes());
-    put(20, &(st.st_nlink as u32).to_le_bytes());
-    put(24, &st.st_uid.to_le_bytes());
-    put(28, &st.st_gid.to_le_bytes());
-    put(32, &st.st_rdev.to_le_bytes());
-    put(48, &st.st_size.to_le_bytes());
-    put(56, &(st.st_blksize as i32).to_le_bytes());
-    put(64, &st.st_blocks.to_le_bytes());
-    put(72, &st.st_atime.to_le_bytes());
-    put(80, &st.st_atime_nsec.to_le_bytes());
-    put(88, &st.st_mtime.to_le_bytes());
-    put(96, &st.st_mtime_nsec.to_le_bytes());
-    put(104, &st.st_ctime.to_le_bytes());
-    put(112, &st.st_ctime_nsec.to_le_bytes());
-    b
+/// riscv64's `struct stat` from the host's (x86-64 orders and sizes the fields differently).
+fn guest_stat(st: &libc::stat) -> Stat {
+    Stat {
+        st_dev: st.st_dev,
+        st_ino: st.st_ino,
+        st_mode: st.st_mode,
+        st_nlink: st.st_nlink as u32,
+        st_uid: st.st_uid,
+        st_gid: st.st_gid,
+        st_rdev: st.st_rdev,
+        st_size: st.st_size,
+        st_blksize: st.st_blksize as i32,
+        st_blocks: st.st_blocks,
+        st_atime: st.st_atime,
+        st_atime_nsec: st.st_atime_nsec as u64,
+        st_mtime: st.st_mtime,
+        st_mtime_nsec: st.st_mtime_nsec as u64,
+        st_ctime: st.st_ctime,
+        st_ctime_nsec: st.st_ctime_nsec as u64,
+    }
 }
 
 pub fn newfstatat(p: &mut Vcpu, a: [u64; 6]) -> SysResult {
-    p.wr(a[2], 128)?;
+    p.wr(a[2], Stat::SIZE as u64)?;
     let path = p.path(a[1])?;
     let mut st: libc::stat = unsafe { std::mem::zeroed() };
     sys(
         libc::SYS_newfstatat,
         [a[0], cptr(&path), &mut st as *mut _ as u64, a[3], 0, 0],
     )?;
-    p.put(a[2], &stat_bytes(&st))?;
+    p.store(a[2], &guest_stat(&st))?;
     Ok(0)
 }
 pub fn fstat(p: &mut Vcpu, a: [u64; 6]) -> SysResult {
-    p.wr(a[1], 128)?;
+    p.wr(a[1], Stat::SIZE as u64)?;
     let mut st: libc::stat = unsafe { std::mem::zeroed() };
     sys(
         libc::SYS_fstat,
         [a[0], &mut st as *mut _ as u64, 0, 0, 0, 0],
     )?;
-    p.put(a[1], &stat_bytes(&st))?;
+    p.store(a[1], &guest_stat(&st))?;
     Ok(0)
 }
 pub fn statx(p: &mut Vcpu, a: [u64; 6]) -> SysResult {
-    // struct statx is architecture independent (256 bytes).
+    // struct statx is architecture independent (see abi::host's tests).
     let path = p.path(a[1])?;
     sys(
         libc::SYS_statx,
-        [a[0], cptr(&path), a[2], a[3], p.wr(a[4], 256)?, 0],
+        [
+            a[0],
+            cptr(&path),
+            a[2],
+            a[3],
+            p.wr(a[4], Statx::SIZE as u64)?,
+            0,
+        ],
     )
 }
 pub fn fsync(_: &mut Vcpu, a: [u64; 6]) -> SysResult {
@@ -585,7 +586,14 @@ pub fn utimensat(p: &mut Vcpu, a: [u64; 6]) -> SysResult {
     let path_ptr = path.as_ref().map(cptr).unwrap_or(0);
     sys(
         libc::SYS_utimensat,
-        [a[0], path_ptr, p.rd_opt(a[2], 32)?, a[3], 0, 0],
+        [
+            a[0],
+            path_ptr,
+            p.rd_opt(a[2], 2 * Timespec::SIZE as u64)?,
+            a[3],
+            0,
+            0,
+        ],
     )
 }
 
@@ -594,18 +602,26 @@ mod tests {
     use super::*;
 
     #[test]
-    fn stat_layout_matches_asm_generic() {
+    fn stat_converts_field_by_field() {
+        // SAFETY: libc::stat is plain C data, valid when all zero.
         let mut st: libc::stat = unsafe { std::mem::zeroed() };
         st.st_mode = 0o100644;
         st.st_nlink = 3;
         st.st_size = 0x1234;
         st.st_blksize = 4096;
         st.st_mtime = 77;
-        let b = stat_bytes(&st);
-        assert_eq!(u32::from_le_bytes(b[16..20].try_into().unwrap()), 0o100644);
-        assert_eq!(u32::from_le_bytes(b[20..24].try_into().unwrap()), 3);
-        assert_eq!(i64::from_le_bytes(b[48..56].try_into().unwrap()), 0x1234);
-        assert_eq!(i32::from_le_bytes(b[56..60].try_into().unwrap()), 4096);
-        assert_eq!(i64::from_le_bytes(b[88..96].try_into().unwrap()), 77);
+        st.st_ctime_nsec = 5;
+        let g = guest_stat(&st);
+        assert_eq!(
+            (
+                g.st_mode,
+                g.st_nlink,
+                g.st_size,
+                g.st_blksize,
+                g.st_mtime,
+                g.st_ctime_nsec
+            ),
+            (0o100644, 3, 0x1234, 4096, 77, 5)
+        );
     }
 }

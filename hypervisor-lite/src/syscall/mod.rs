@@ -16,6 +16,7 @@ mod cred;
 mod errno;
 mod file;
 mod fs;
+mod guest;
 mod mm;
 mod outcome;
 mod proc;
@@ -74,6 +75,11 @@ pub enum Arg {
     Signal,
     /// sigprocmask's how (`SIG_BLOCK`).
     SigHow,
+    /// A `struct timespec` the call reads: `{tv_sec = 1,tv_nsec = 500}` (NULL when 0).
+    Timespec,
+    /// A `struct timespec` the call writes: a pointer in the call, the structure after a
+    /// successful result (`= 0 ({tv_sec = 1,tv_nsec = 500})`), as qemu shows it.
+    TimespecOut,
 }
 
 /// How the result is shown.
@@ -158,10 +164,10 @@ syscalls! {
     96  set_tid_address(Ptr) -> Int = thread::set_tid_address;
     98  futex(Ptr, Int, Int, Ptr, Ptr, Int) -> Int = thread::futex;
     99  set_robust_list(Ptr, Size) -> Int = thread::set_robust_list;
-    101 nanosleep(Ptr, Ptr) -> Int = thread::nanosleep;
-    113 clock_gettime(Int, Ptr) -> Int = proc::clock_gettime;
-    114 clock_getres(Int, Ptr) -> Int = proc::clock_getres;
-    115 clock_nanosleep(Int, Flags, Ptr, Ptr) -> Int = thread::clock_nanosleep;
+    101 nanosleep(Timespec, Timespec) -> Int = thread::nanosleep;
+    113 clock_gettime(Int, TimespecOut) -> Int = proc::clock_gettime;
+    114 clock_getres(Int, TimespecOut) -> Int = proc::clock_getres;
+    115 clock_nanosleep(Int, Flags, Timespec, Timespec) -> Int = thread::clock_nanosleep;
     118 sched_setparam(Int, Ptr) -> Int = cred::sched_setparam;
     119 sched_setscheduler(Int, Int, Ptr) -> Int = cred::sched_setscheduler;
     120 sched_getscheduler(Int) -> Int = cred::sched_getscheduler;
@@ -253,7 +259,7 @@ pub fn strace_result(p: &Vcpu, call: &str, r: u64) {
     } else {
         Ok(r)
     };
-    strace_line(p, call, &r, Ret::Int);
+    strace_line(p, call, &r, Ret::Int, "");
 }
 
 /// The row for `nr`, if mimic implements it.
@@ -299,6 +305,7 @@ pub fn dispatch(p: &mut Vcpu, nr: u64, args: [u64; 6]) -> Outcome {
                 &format!("unknown_syscall_{nr}()"),
                 &Err(Errno::ENOSYS),
                 Ret::Int,
+                "",
             );
         }
         return Outcome::Done(Err(Errno::ENOSYS));
@@ -316,19 +323,26 @@ pub fn dispatch(p: &mut Vcpu, nr: u64, args: [u64; 6]) -> Outcome {
     match (&out, call) {
         // Parked (deterministic mode): the call shows when it runs again or completes.
         (Outcome::Park(_), call) => p.parked_call = call,
-        (Outcome::Done(r), Some(c)) => strace_line(p, &c, r, sc.ret),
+        (Outcome::Done(r), Some(c)) => {
+            let written = match r {
+                Ok(_) => strace::written(p, sc.args, &args),
+                Err(_) => String::new(),
+            };
+            strace_line(p, &c, r, sc.ret, &written);
+        }
         _ => {}
     }
     out
 }
 
-fn strace_line(p: &Vcpu, call: &str, r: &SysResult, ret: Ret) {
+/// `tid call = result`, then what the call wrote where its arguments show it (`written`).
+fn strace_line(p: &Vcpu, call: &str, r: &SysResult, ret: Ret, written: &str) {
     let result = match (r, ret) {
         (Err(e), _) => format!("-1 {e}"),
         (Ok(v), Ret::Ptr) => format!("0x{v:016x}"),
         (Ok(v), _) => format!("{}", *v as i64),
     };
-    crate::diag!("{} {call} = {result}", p.tid);
+    crate::diag!("{} {call} = {result}{written}", p.tid);
 }
 
 /// `name(arg,arg,…)` as qemu's strace writes it.

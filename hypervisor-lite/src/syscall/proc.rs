@@ -1,16 +1,20 @@
 //! Process identity, limits, time and randomness. These structs (timespec, timeval, rlimit,
-//! utsname, sysinfo, tms, rusage) have the same layout on riscv64 and x86-64 (both LP64,
-//! asm-generic definitions), so buffers are checked and passed straight through.
+//! sysinfo, tms, rusage) have the same layout on riscv64 and x86-64 (both LP64, asm-generic
+//! definitions; abi::host's tests hold each declaration to the host's libc type), so buffers
+//! are checked and passed straight through.
 
 use super::fs::host;
 use super::{Errno, SysResult};
+use crate::abi::layout::{Chars, Field};
+use crate::abi::proc::{Rlimit, Sysinfo, Utsname};
+use crate::abi::time::{Rusage, Timespec, Timeval, Timezone, Tms};
 use crate::vcpu::Vcpu;
 
 fn sys(nr: libc::c_long, a: [u64; 6]) -> SysResult {
     host(unsafe { libc::syscall(nr, a[0], a[1], a[2], a[3], a[4], a[5]) })
 }
 
-const TIMESPEC: u64 = 16;
+const TIMESPEC: u64 = Timespec::SIZE as u64;
 
 pub fn enosys(_: &mut Vcpu, _: [u64; 6]) -> SysResult {
     Err(Errno::ENOSYS)
@@ -31,7 +35,15 @@ pub fn clock_getres(p: &mut Vcpu, a: [u64; 6]) -> SysResult {
 pub fn gettimeofday(p: &mut Vcpu, a: [u64; 6]) -> SysResult {
     sys(
         libc::SYS_gettimeofday,
-        [p.wr_opt(a[0], 16)?, p.wr_opt(a[1], 8)?, 0, 0, 0, 0],
+        [
+            p.wr_opt(a[0], Timeval::SIZE as u64)?,
+            // struct timezone has no libc type to hold it to: two C ints on every Linux.
+            p.wr_opt(a[1], Timezone::SIZE as u64)?,
+            0,
+            0,
+            0,
+            0,
+        ],
     )
 }
 pub fn sched_getaffinity(p: &mut Vcpu, a: [u64; 6]) -> SysResult {
@@ -47,29 +59,35 @@ pub fn sched_yield(_: &mut Vcpu, _: [u64; 6]) -> SysResult {
     sys(libc::SYS_sched_yield, [0; 6])
 }
 pub fn times(p: &mut Vcpu, a: [u64; 6]) -> SysResult {
-    sys(libc::SYS_times, [p.wr_opt(a[0], 32)?, 0, 0, 0, 0, 0])
+    sys(
+        libc::SYS_times,
+        [p.wr_opt(a[0], Tms::SIZE as u64)?, 0, 0, 0, 0, 0],
+    )
 }
 pub fn getpgid(_: &mut Vcpu, a: [u64; 6]) -> SysResult {
     sys(libc::SYS_getpgid, a)
 }
 
 pub fn uname(p: &mut Vcpu, a: [u64; 6]) -> SysResult {
+    // SAFETY: libc::utsname is plain C data, valid when all zero.
     let mut u: libc::utsname = unsafe { std::mem::zeroed() };
+    // SAFETY: `u` is a writable utsname that outlives the call.
     if unsafe { libc::uname(&mut u) } < 0 {
         return Err(Errno::last());
     }
-    // The guest sees a riscv64 machine.
-    u.machine = [0; 65];
-    for (d, s) in u.machine.iter_mut().zip(b"riscv64") {
-        *d = *s as libc::c_char;
-    }
-    let bytes = unsafe {
-        std::slice::from_raw_parts(
-            &u as *const _ as *const u8,
-            std::mem::size_of::<libc::utsname>(),
-        )
+    let chars = |f: &[libc::c_char; 65]| Chars(f.map(|c| c as u8));
+    let mut machine = [0; 65];
+    machine[..7].copy_from_slice(b"riscv64");
+    let guest = Utsname {
+        sysname: chars(&u.sysname),
+        nodename: chars(&u.nodename),
+        release: chars(&u.release),
+        version: chars(&u.version),
+        // The guest sees a riscv64 machine.
+        machine: Chars(machine),
+        domainname: chars(&u.domainname),
     };
-    p.put(a[0], bytes)?;
+    p.store(a[0], &guest)?;
     Ok(0)
 }
 
@@ -77,11 +95,15 @@ pub fn getrlimit(p: &mut Vcpu, a: [u64; 6]) -> SysResult {
     prlimit64(p, [0, a[0], 0, a[1], 0, 0])
 }
 pub fn prlimit64(p: &mut Vcpu, a: [u64; 6]) -> SysResult {
-    let (new, old) = (p.rd_opt(a[2], 16)?, p.wr_opt(a[3], 16)?);
+    let size = Rlimit::SIZE as u64;
+    let (new, old) = (p.rd_opt(a[2], size)?, p.wr_opt(a[3], size)?);
     sys(libc::SYS_prlimit64, [a[0], a[1], new, old, 0, 0])
 }
 pub fn getrusage(p: &mut Vcpu, a: [u64; 6]) -> SysResult {
-    sys(libc::SYS_getrusage, [a[0], p.wr(a[1], 144)?, 0, 0, 0, 0])
+    sys(
+        libc::SYS_getrusage,
+        [a[0], p.wr(a[1], Rusage::SIZE as u64)?, 0, 0, 0, 0],
+    )
 }
 pub fn umask(_: &mut Vcpu, a: [u64; 6]) -> SysResult {
     sys(libc::SYS_umask, a)
@@ -105,7 +127,10 @@ pub fn getegid(_: &mut Vcpu, _: [u64; 6]) -> SysResult {
     sys(libc::SYS_getegid, [0; 6])
 }
 pub fn sysinfo(p: &mut Vcpu, a: [u64; 6]) -> SysResult {
-    sys(libc::SYS_sysinfo, [p.wr(a[0], 112)?, 0, 0, 0, 0, 0])
+    sys(
+        libc::SYS_sysinfo,
+        [p.wr(a[0], Sysinfo::SIZE as u64)?, 0, 0, 0, 0, 0],
+    )
 }
 pub fn getrandom(p: &mut Vcpu, a: [u64; 6]) -> SysResult {
     sys(

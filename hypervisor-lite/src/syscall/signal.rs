@@ -2,22 +2,16 @@
 
 use super::fs::host;
 use super::{Errno, Outcome, SysResult, Wait};
+use crate::abi::layout::Field;
+use crate::abi::signal::{SigInfoSender, StackT};
 use crate::process::lock;
 use crate::signal::{
-    sender_info, SigAction, SigInfo, NSIG, SIGINFO_SIZE, SIGKILL, SIGSTOP, SI_TKILL, SI_USER,
+    sender_info, SigAction, SigInfo, NSIG, SIGKILL, SIGSTOP, SI_TKILL, SI_USER, SS_DISABLE,
 };
 use crate::vcpu::Vcpu;
 
-/// riscv64 has no sa_restorer: `struct sigaction` is handler, flags, mask (asm-generic).
-const SIGACTION_SIZE: u64 = 24;
+/// The kernel's sigset_t: one 64-bit word of signal bits.
 const SIGSET_SIZE: u64 = 8;
-/// `stack_t`: ss_sp, ss_flags (int, padded), ss_size.
-const STACK_T_SIZE: u64 = 24;
-const SS_DISABLE: u32 = 2;
-
-fn word(b: &[u8], i: usize) -> u64 {
-    u64::from_le_bytes(b[i * 8..i * 8 + 8].try_into().expect("8 bytes"))
-}
 
 pub fn rt_sigaction(p: &mut Vcpu, a: [u64; 6]) -> SysResult {
     let sig = a[0] as usize;
@@ -28,22 +22,13 @@ pub fn rt_sigaction(p: &mut Vcpu, a: [u64; 6]) -> SysResult {
         if sig == SIGKILL || sig == SIGSTOP {
             return Err(Errno::EINVAL);
         }
-        let b = p.get(a[1], SIGACTION_SIZE)?;
-        Some(SigAction {
-            handler: word(&b, 0),
-            flags: word(&b, 1),
-            mask: word(&b, 2),
-        })
+        Some(p.load::<SigAction>(a[1])?)
     } else {
         None
     };
     if a[2] != 0 {
         let old = lock(&p.shared.actions).0[sig];
-        let mut b = [0u8; SIGACTION_SIZE as usize];
-        b[..8].copy_from_slice(&old.handler.to_le_bytes());
-        b[8..16].copy_from_slice(&old.flags.to_le_bytes());
-        b[16..].copy_from_slice(&old.mask.to_le_bytes());
-        p.put(a[2], &b)?;
+        p.store(a[2], &old)?;
     }
     if let Some(n) = new {
         lock(&p.shared.actions).0[sig] = n;
@@ -74,28 +59,26 @@ pub fn rt_sigprocmask(p: &mut Vcpu, a: [u64; 6]) -> SysResult {
 }
 
 pub fn sigaltstack(p: &mut Vcpu, a: [u64; 6]) -> SysResult {
-    let new = if a[0] != 0 {
-        let b = p.get(a[0], STACK_T_SIZE)?;
-        Some((word(&b, 0), word(&b, 1) as u32, word(&b, 2)))
-    } else {
-        None
-    };
+    let new = p.load_opt::<StackT>(a[0])?;
     if a[1] != 0 {
-        let (sp, size) = p.sig.altstack;
-        let flags = if size == 0 { SS_DISABLE } else { 0 };
-        let mut b = [0u8; STACK_T_SIZE as usize];
-        b[..8].copy_from_slice(&sp.to_le_bytes());
-        b[8..12].copy_from_slice(&flags.to_le_bytes());
-        b[16..].copy_from_slice(&size.to_le_bytes());
-        p.put(a[1], &b)?;
+        let (ss_sp, ss_size) = p.sig.altstack;
+        let ss_flags = if ss_size == 0 { SS_DISABLE } else { 0 };
+        p.store(
+            a[1],
+            &StackT {
+                ss_sp,
+                ss_flags,
+                ss_size,
+            },
+        )?;
     }
-    if let Some((sp, flags, size)) = new {
-        if flags & SS_DISABLE != 0 {
+    if let Some(ss) = new {
+        if ss.ss_flags & SS_DISABLE != 0 {
             p.sig.altstack = (0, 0);
-        } else if size < crate::loader::MINSIGSTKSZ {
+        } else if ss.ss_size < crate::loader::MINSIGSTKSZ {
             return Err(Errno(libc::ENOMEM));
         } else {
-            p.sig.altstack = (sp, size);
+            p.sig.altstack = (ss.ss_sp, ss.ss_size);
         }
     }
     Ok(0)
@@ -163,17 +146,16 @@ fn to_thread(p: &mut Vcpu, tid: i32, sig: u64) -> SysResult {
 /// rt_sigqueueinfo(pid, sig, info): the caller's siginfo is delivered as given, except
 /// si_signo (the kernel sets it). Only the process itself is a target for now.
 pub fn rt_sigqueueinfo(p: &mut Vcpu, a: [u64; 6]) -> SysResult {
-    let mut info: SigInfo = p
-        .mem
-        .slice(a[2], SIGINFO_SIZE)?
-        .try_into()
-        .expect("siginfo size");
+    let mut info: SigInfo = p.get_array(a[2])?;
     if a[0] as i32 != p.shared.pid() {
         return Err(Errno::ESRCH);
     }
     // The kernel refuses forged kernel or tkill codes (EPERM) only for other processes.
     raise(p, a[1], move |sig| {
-        info[..4].copy_from_slice(&(sig as u32).to_le_bytes());
+        // Only si_signo changes: the union bytes stay as the caller wrote them.
+        let mut fields = SigInfoSender::read(&info);
+        fields.signo = sig as i32;
+        fields.write(&mut info);
         info
     })
 }
@@ -189,8 +171,13 @@ pub fn rt_sigpending(p: &mut Vcpu, a: [u64; 6]) -> SysResult {
 }
 
 pub fn rt_sigreturn(p: &mut Vcpu, _: [u64; 6]) -> Result<Outcome, Errno> {
-    p.sigreturn()?;
-    Ok(Outcome::Restored)
+    if p.sigreturn() {
+        Ok(Outcome::Restored)
+    } else {
+        // The frame was unreadable: a forced SIGSEGV is pending, as after the kernel's
+        // sigreturn, which returns into it.
+        Outcome::value(0)
+    }
 }
 
 /// rt_sigsuspend(mask, size): waits with `mask` until a signal is delivered; always EINTR.

@@ -3,6 +3,8 @@
 //! hex. The names and bits are riscv64's (asm-generic), which x86-64 shares.
 
 use super::Arg;
+use crate::abi::layout::Layout;
+use crate::abi::time::Timespec;
 use crate::vcpu::Vcpu;
 
 type Names = &'static [(u64, &'static str)];
@@ -156,7 +158,32 @@ pub fn arg(p: &Vcpu, kind: Arg, v: u64) -> String {
         }
         Arg::Signal => format!("{}", v as i32),
         Arg::SigHow => value(v, SIGPROCMASK_HOW),
+        Arg::Timespec => structure::<Timespec>(p, v),
+        Arg::TimespecOut => arg(p, Arg::Ptr, v),
     }
+}
+
+/// The declared structure at guest `v` in qemu's notation; NULL, or the pointer when it
+/// cannot be read.
+fn structure<T: Layout>(p: &Vcpu, v: u64) -> String {
+    if v == 0 {
+        return "NULL".into();
+    }
+    match p.load::<T>(v) {
+        Ok(t) => t.strace(),
+        Err(_) => format!("0x{v:x}"),
+    }
+}
+
+/// What a successful call wrote through its output arguments: ` ({tv_sec = 1,tv_nsec = 5})`
+/// after the result, or nothing.
+pub fn written(p: &Vcpu, kinds: &[Arg], args: &[u64; 6]) -> String {
+    kinds
+        .iter()
+        .zip(args)
+        .filter(|&(k, &v)| *k == Arg::TimespecOut && v != 0)
+        .map(|(_, &v)| format!(" ({})", structure::<Timespec>(p, v)))
+        .collect()
 }
 
 #[cfg(test)]

@@ -7,6 +7,10 @@
 
 use super::fs::host;
 use super::{End, Errno, Outcome, SysResult, Wait};
+use crate::abi::layout::Field;
+use crate::abi::proc::RobustListHead;
+use crate::abi::signal::SigInfoFault;
+use crate::abi::time::{Rusage, Timespec};
 use crate::process::{lock, ThreadCtl};
 use crate::sched::Waiter;
 use crate::vcpu::Vcpu;
@@ -40,7 +44,9 @@ const FORK_OPTIONAL: u64 =
 /// Flags a thread honours besides its set (a thread's parent is its process's anyway).
 const THREAD_OPTIONAL: u64 = FORK_OPTIONAL | CLONE_PARENT;
 
-const TIMESPEC: u64 = 16;
+/// timespec and rusage are the same on both sides (see abi::host's tests): passed through.
+const TIMESPEC: u64 = Timespec::SIZE as u64;
+const RUSAGE: u64 = Rusage::SIZE as u64;
 const NSEC: i64 = 1_000_000_000;
 
 fn sys(nr: libc::c_long, a: [u64; 6]) -> SysResult {
@@ -61,9 +67,9 @@ pub fn gettid(v: &mut Vcpu, _: [u64; 6]) -> SysResult {
     Ok(v.tid as u64)
 }
 pub fn set_robust_list(v: &mut Vcpu, a: [u64; 6]) -> SysResult {
-    // struct robust_list_head is 24 bytes. The list is kept but not walked at thread exit:
-    // only robust mutexes held by a dying thread depend on it.
-    if a[1] != 24 {
+    // The list is kept but not walked at thread exit: only robust mutexes held by a dying
+    // thread depend on it.
+    if a[1] != RobustListHead::SIZE as u64 {
         return Err(Errno::EINVAL);
     }
     v.robust_list = (a[0], a[1]);
@@ -237,15 +243,7 @@ pub fn futex_wake(v: &Vcpu, addr: u64, n: u64) {
 
 /// A guest timespec in nanoseconds; EINVAL when out of range.
 fn timespec_ns(v: &Vcpu, addr: u64) -> Result<u64, Errno> {
-    let b: [u8; TIMESPEC as usize] = v.get_array(addr)?;
-    let sec = i64::from_le_bytes(b[..8].try_into().expect("8 bytes"));
-    let nsec = i64::from_le_bytes(b[8..].try_into().expect("8 bytes"));
-    if sec < 0 || !(0..NSEC).contains(&nsec) {
-        return Err(Errno::EINVAL);
-    }
-    Ok((sec as u64)
-        .saturating_mul(NSEC as u64)
-        .saturating_add(nsec as u64))
+    v.load::<Timespec>(addr)?.nanos().ok_or(Errno::EINVAL)
 }
 
 /// Host `clock` now, in nanoseconds.
@@ -479,7 +477,7 @@ pub fn blocking_fd(v: &Vcpu, fd: u64) -> bool {
 const WNOHANG: u64 = 1;
 
 pub fn wait4(v: &mut Vcpu, a: [u64; 6]) -> Result<Outcome, Errno> {
-    let (status, rusage) = (v.wr_opt(a[1], 4)?, v.wr_opt(a[3], 144)?);
+    let (status, rusage) = (v.wr_opt(a[1], 4)?, v.wr_opt(a[3], RUSAGE)?);
     if v.shared.deterministic() && a[2] & WNOHANG == 0 {
         let r = sys(
             libc::SYS_wait4,
@@ -497,8 +495,12 @@ pub fn wait4(v: &mut Vcpu, a: [u64; 6]) -> Result<Outcome, Errno> {
 }
 
 pub fn waitid(v: &mut Vcpu, a: [u64; 6]) -> Result<Outcome, Errno> {
-    // riscv64's siginfo_t is the same 128 bytes as x86-64's.
-    let (info, rusage) = (v.wr_opt(a[2], 128)?, v.wr_opt(a[4], 144)?);
+    // riscv64's siginfo_t is the same 128 bytes as x86-64's, SIGCHLD's fields at the same
+    // offsets (asm-generic, both LP64).
+    let (info, rusage) = (
+        v.wr_opt(a[2], SigInfoFault::SIZE as u64)?,
+        v.wr_opt(a[4], RUSAGE)?,
+    );
     if v.shared.deterministic() && a[3] & WNOHANG == 0 {
         let mut probe: libc::siginfo_t = unsafe { std::mem::zeroed() };
         let r = sys(

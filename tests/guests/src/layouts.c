@@ -1,0 +1,225 @@
+/* The riscv64 layout of every structure mimic declares (hypervisor-lite/src/abi), as the
+ * cross headers have it: one line per field "struct.field offset size", and per structure
+ * "struct sizeof N" and "struct alignof N". mimic's tests compare every declaration with
+ * this program's golden output.
+ *
+ * The kernel's own definitions (struct stat, sigaction, termios, sigcontext, ucontext…) clash
+ * with glibc's of the same names, so they are printed by a second file, layouts_kernel.c,
+ * that includes only kernel uapi headers. This one uses glibc's (which are what programs
+ * compile against, and which for these structures are the kernel's layouts). */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <fcntl.h>
+#include <linux/futex.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <sys/epoll.h>
+#include <sys/ioctl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/sysinfo.h>
+#include <sys/time.h>
+#include <sys/times.h>
+#include <sys/ucontext.h>
+#include <sys/uio.h>
+#include <sys/un.h>
+#include <sys/utsname.h>
+
+#include "layouts.h"
+
+static void glibc_layouts(void)
+{
+    S(timespec, struct timespec);
+    F(timespec, struct timespec, tv_sec);
+    F(timespec, struct timespec, tv_nsec);
+
+    S(timeval, struct timeval);
+    F(timeval, struct timeval, tv_sec);
+    F(timeval, struct timeval, tv_usec);
+
+    S(timezone, struct timezone);
+    F(timezone, struct timezone, tz_minuteswest);
+    F(timezone, struct timezone, tz_dsttime);
+
+    S(tms, struct tms);
+    F(tms, struct tms, tms_utime);
+    F(tms, struct tms, tms_stime);
+    F(tms, struct tms, tms_cutime);
+    F(tms, struct tms, tms_cstime);
+
+    S(rusage, struct rusage);
+    F(rusage, struct rusage, ru_utime);
+    F(rusage, struct rusage, ru_stime);
+    F(rusage, struct rusage, ru_maxrss);
+    F(rusage, struct rusage, ru_ixrss);
+    F(rusage, struct rusage, ru_idrss);
+    F(rusage, struct rusage, ru_isrss);
+    F(rusage, struct rusage, ru_minflt);
+    F(rusage, struct rusage, ru_majflt);
+    F(rusage, struct rusage, ru_nswap);
+    F(rusage, struct rusage, ru_inblock);
+    F(rusage, struct rusage, ru_oublock);
+    F(rusage, struct rusage, ru_msgsnd);
+    F(rusage, struct rusage, ru_msgrcv);
+    F(rusage, struct rusage, ru_nsignals);
+    F(rusage, struct rusage, ru_nvcsw);
+    F(rusage, struct rusage, ru_nivcsw);
+
+    S(rlimit, struct rlimit);
+    F(rlimit, struct rlimit, rlim_cur);
+    F(rlimit, struct rlimit, rlim_max);
+
+    S(utsname, struct utsname);
+    F(utsname, struct utsname, sysname);
+    F(utsname, struct utsname, nodename);
+    F(utsname, struct utsname, release);
+    F(utsname, struct utsname, version);
+    F(utsname, struct utsname, machine);
+    F(utsname, struct utsname, domainname);
+
+    S(sysinfo, struct sysinfo);
+    F(sysinfo, struct sysinfo, uptime);
+    F(sysinfo, struct sysinfo, loads);
+    F(sysinfo, struct sysinfo, totalram);
+    F(sysinfo, struct sysinfo, freeram);
+    F(sysinfo, struct sysinfo, sharedram);
+    F(sysinfo, struct sysinfo, bufferram);
+    F(sysinfo, struct sysinfo, totalswap);
+    F(sysinfo, struct sysinfo, freeswap);
+    F(sysinfo, struct sysinfo, procs);
+    F(sysinfo, struct sysinfo, pad);
+    F(sysinfo, struct sysinfo, totalhigh);
+    F(sysinfo, struct sysinfo, freehigh);
+    F(sysinfo, struct sysinfo, mem_unit);
+
+    S(robust_list, struct robust_list);
+    F(robust_list, struct robust_list, next);
+    S(robust_list_head, struct robust_list_head);
+    F(robust_list_head, struct robust_list_head, list);
+    F(robust_list_head, struct robust_list_head, futex_offset);
+    F(robust_list_head, struct robust_list_head, list_op_pending);
+
+    S(winsize, struct winsize);
+    F(winsize, struct winsize, ws_row);
+    F(winsize, struct winsize, ws_col);
+    F(winsize, struct winsize, ws_xpixel);
+    F(winsize, struct winsize, ws_ypixel);
+
+    S(statx_timestamp, struct statx_timestamp);
+    F(statx_timestamp, struct statx_timestamp, tv_sec);
+    F(statx_timestamp, struct statx_timestamp, tv_nsec);
+    S(statx, struct statx);
+    F(statx, struct statx, stx_mask);
+    F(statx, struct statx, stx_blksize);
+    F(statx, struct statx, stx_attributes);
+    F(statx, struct statx, stx_nlink);
+    F(statx, struct statx, stx_uid);
+    F(statx, struct statx, stx_gid);
+    F(statx, struct statx, stx_mode);
+    F(statx, struct statx, stx_ino);
+    F(statx, struct statx, stx_size);
+    F(statx, struct statx, stx_blocks);
+    F(statx, struct statx, stx_attributes_mask);
+    F(statx, struct statx, stx_atime);
+    F(statx, struct statx, stx_btime);
+    F(statx, struct statx, stx_ctime);
+    F(statx, struct statx, stx_mtime);
+    F(statx, struct statx, stx_rdev_major);
+    F(statx, struct statx, stx_rdev_minor);
+    F(statx, struct statx, stx_dev_major);
+    F(statx, struct statx, stx_dev_minor);
+    F(statx, struct statx, stx_mnt_id);
+    F(statx, struct statx, stx_dio_mem_align);
+    F(statx, struct statx, stx_dio_offset_align);
+
+    S(flock, struct flock);
+    F(flock, struct flock, l_type);
+    F(flock, struct flock, l_whence);
+    F(flock, struct flock, l_start);
+    F(flock, struct flock, l_len);
+    F(flock, struct flock, l_pid);
+
+    S(dirent64, struct dirent64);
+    F(dirent64, struct dirent64, d_ino);
+    F(dirent64, struct dirent64, d_off);
+    F(dirent64, struct dirent64, d_reclen);
+    F(dirent64, struct dirent64, d_type);
+    F(dirent64, struct dirent64, d_name);
+
+    S(iovec, struct iovec);
+    F(iovec, struct iovec, iov_base);
+    F(iovec, struct iovec, iov_len);
+
+    S(pollfd, struct pollfd);
+    F(pollfd, struct pollfd, fd);
+    F(pollfd, struct pollfd, events);
+    F(pollfd, struct pollfd, revents);
+
+    S(epoll_event, struct epoll_event);
+    F(epoll_event, struct epoll_event, events);
+    F(epoll_event, struct epoll_event, data);
+
+    S(msghdr, struct msghdr);
+    F(msghdr, struct msghdr, msg_name);
+    F(msghdr, struct msghdr, msg_namelen);
+    F(msghdr, struct msghdr, msg_iov);
+    F(msghdr, struct msghdr, msg_iovlen);
+    F(msghdr, struct msghdr, msg_control);
+    F(msghdr, struct msghdr, msg_controllen);
+    F(msghdr, struct msghdr, msg_flags);
+
+    S(cmsghdr, struct cmsghdr);
+    F(cmsghdr, struct cmsghdr, cmsg_len);
+    F(cmsghdr, struct cmsghdr, cmsg_level);
+    F(cmsghdr, struct cmsghdr, cmsg_type);
+
+    S(sockaddr_in, struct sockaddr_in);
+    F(sockaddr_in, struct sockaddr_in, sin_family);
+    F(sockaddr_in, struct sockaddr_in, sin_port);
+    F(sockaddr_in, struct sockaddr_in, sin_addr);
+    F(sockaddr_in, struct sockaddr_in, sin_zero);
+
+    S(sockaddr_in6, struct sockaddr_in6);
+    F(sockaddr_in6, struct sockaddr_in6, sin6_family);
+    F(sockaddr_in6, struct sockaddr_in6, sin6_port);
+    F(sockaddr_in6, struct sockaddr_in6, sin6_flowinfo);
+    F(sockaddr_in6, struct sockaddr_in6, sin6_addr);
+    F(sockaddr_in6, struct sockaddr_in6, sin6_scope_id);
+
+    S(sockaddr_un, struct sockaddr_un);
+    F(sockaddr_un, struct sockaddr_un, sun_family);
+    F(sockaddr_un, struct sockaddr_un, sun_path);
+
+    S(stack_t, stack_t);
+    F(stack_t, stack_t, ss_sp);
+    F(stack_t, stack_t, ss_flags);
+    F(stack_t, stack_t, ss_size);
+
+    S(siginfo_t, siginfo_t);
+    F(siginfo_t, siginfo_t, si_signo);
+    F(siginfo_t, siginfo_t, si_errno);
+    F(siginfo_t, siginfo_t, si_code);
+    F(siginfo_t, siginfo_t, si_pid);
+    F(siginfo_t, siginfo_t, si_uid);
+    F(siginfo_t, siginfo_t, si_value);
+    F(siginfo_t, siginfo_t, si_addr);
+
+    /* What a handler reads: glibc's view of the kernel's ucontext. */
+    S(ucontext_t, ucontext_t);
+    F(ucontext_t, ucontext_t, uc_stack);
+    F(ucontext_t, ucontext_t, uc_sigmask);
+    F(ucontext_t, ucontext_t, uc_mcontext);
+    F(mcontext_t, mcontext_t, __gregs);
+    F(mcontext_t, mcontext_t, __fpregs);
+}
+
+int main(void)
+{
+    glibc_layouts();
+    kernel_layouts();
+    return 0;
+}
