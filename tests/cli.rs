@@ -412,6 +412,27 @@ fn mutated_elves_never_panic() {
 }
 
 #[test]
+fn a_missing_program_is_named_in_the_usage_error() {
+    let (status, _, err) = mimic(&["--jit".as_ref()]);
+    assert_eq!(
+        (status, err.as_str()),
+        (
+            1,
+            "mimic: the following required arguments were not provided: <PROGRAM [ARGS]>...\n"
+        )
+    );
+}
+
+#[test]
+fn mimic_alone_shows_its_usage_and_fails() {
+    let out = Command::new(env!("CARGO_BIN_EXE_mimic")).output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("Usage: mimic <COMMAND>"), "{err}");
+    assert!(!err.starts_with("mimic: "), "the help, not an error line: {err}");
+}
+
+#[test]
 fn usage_errors_are_one_line() {
     let (status, _, err) = mimic(&["-s".as_ref(), "12q".as_ref(), "x".as_ref()]);
     assert_eq!(status, 1);
