@@ -268,7 +268,7 @@ fn run(a: RunArgs) -> ! {
         (None, _) => None,
         (Some(flags), None) => {
             let out: Arc<Mutex<dyn std::io::Write + Send>> =
-                Arc::new(Mutex::new(std::io::stderr()));
+                Arc::new(Mutex::new(hypervisor_lite::diag::Stderr));
             Some((flags, LogSink(out)))
         }
         (Some(flags), Some(path)) => match std::fs::File::create(path) {

@@ -429,7 +429,10 @@ fn mimic_alone_shows_its_usage_and_fails() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{err}");
     assert!(err.contains("Usage: mimic <COMMAND>"), "{err}");
-    assert!(!err.starts_with("mimic: "), "the help, not an error line: {err}");
+    assert!(
+        !err.starts_with("mimic: "),
+        "the help, not an error line: {err}"
+    );
 }
 
 #[test]
@@ -559,7 +562,7 @@ fn unwritable_stderr_leaves_the_guests_status() {
 }
 
 /// A guest that gave SIGPIPE its default action has it on the host too; mimic's own message
-/// to a pipe nobody reads still must not kill it.
+/// or `-d` log to a pipe nobody reads still must not kill it.
 #[test]
 fn unread_stderr_does_not_kill_a_guest_with_default_sigpipe() {
     let t = Tmp::new("sigpipe");
@@ -578,6 +581,10 @@ fn unread_stderr_does_not_kill_a_guest_with_default_sigpipe() {
     ];
     let p = t.file("sigpipe", &elf(&code, &[0; 32], None));
     assert_eq!(status_with_stderr(&[p.as_os_str()], Stderr::Unread), 5);
+    // The -d log of the blocks translated after the rt_sigaction goes to the same pipe.
+    let logged = ["-d", "in_asm", "--jit"].map(std::ffi::OsStr::new);
+    let args = [&logged[..], &[p.as_os_str()]].concat();
+    assert_eq!(status_with_stderr(&args, Stderr::Unread), 5, "-d in_asm");
 }
 
 fn guests_bin(name: &str) -> PathBuf {
