@@ -184,11 +184,14 @@ fn main() {
     let cli = match Cli::try_parse() {
         Ok(c) => c,
         Err(e) if !e.use_stderr() => e.exit(), // --help, --version
+        Err(e) if e.kind() == clap::error::ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+            // `mimic` alone: the help, on stderr, and status 1.
+            hypervisor_lite::diag!("{}", e.render().to_string().trim_end());
+            std::process::exit(1);
+        }
         Err(e) => {
             // A usage error is one of mimic's own: one line, status 1.
-            let text = e.to_string();
-            let line = text.lines().next().unwrap_or("invalid arguments");
-            hypervisor_lite::diag!("mimic: {}", line.trim_start_matches("error: "));
+            hypervisor_lite::diag!("mimic: {}", usage_line(&e.to_string()));
             std::process::exit(1);
         }
     };
@@ -196,6 +199,21 @@ fn main() {
         Command::Run(args) => run(args),
         Command::Tui(args) => std::process::exit(tui(args)),
     }
+}
+
+/// clap's error text as one line: its first, with the list a first line ending in ':'
+/// announces (`…not provided: <PROGRAM [ARGS]>...`).
+fn usage_line(text: &str) -> String {
+    let mut lines = text.lines().map(str::trim).filter(|l| !l.is_empty());
+    let first = lines.next().unwrap_or("invalid arguments");
+    let mut line = first.trim_start_matches("error: ").to_string();
+    if line.ends_with(':') {
+        for item in lines.take_while(|l| !l.starts_with("Usage:")) {
+            line.push(' ');
+            line.push_str(item);
+        }
+    }
+    line
 }
 
 /// A guest configuration running on the default engine, without logging or --stats.
@@ -250,7 +268,7 @@ fn run(a: RunArgs) -> ! {
         (None, _) => None,
         (Some(flags), None) => {
             let out: Arc<Mutex<dyn std::io::Write + Send>> =
-                Arc::new(Mutex::new(std::io::stderr()));
+                Arc::new(Mutex::new(hypervisor_lite::diag::Stderr));
             Some((flags, LogSink(out)))
         }
         (Some(flags), Some(path)) => match std::fs::File::create(path) {

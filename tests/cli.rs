@@ -412,6 +412,30 @@ fn mutated_elves_never_panic() {
 }
 
 #[test]
+fn a_missing_program_is_named_in_the_usage_error() {
+    let (status, _, err) = mimic(&["--jit".as_ref()]);
+    assert_eq!(
+        (status, err.as_str()),
+        (
+            1,
+            "mimic: the following required arguments were not provided: <PROGRAM [ARGS]>...\n"
+        )
+    );
+}
+
+#[test]
+fn mimic_alone_shows_its_usage_and_fails() {
+    let out = Command::new(env!("CARGO_BIN_EXE_mimic")).output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("Usage: mimic <COMMAND>"), "{err}");
+    assert!(
+        !err.starts_with("mimic: "),
+        "the help, not an error line: {err}"
+    );
+}
+
+#[test]
 fn usage_errors_are_one_line() {
     let (status, _, err) = mimic(&["-s".as_ref(), "12q".as_ref(), "x".as_ref()]);
     assert_eq!(status, 1);
@@ -557,7 +581,7 @@ fn unwritable_stderr_leaves_the_guests_status() {
 }
 
 /// A guest that gave SIGPIPE its default action has it on the host too; mimic's own message
-/// to a pipe nobody reads still must not kill it.
+/// or `-d` log to a pipe nobody reads still must not kill it.
 #[test]
 fn unread_stderr_does_not_kill_a_guest_with_default_sigpipe() {
     let t = Tmp::new("sigpipe");
@@ -576,6 +600,10 @@ fn unread_stderr_does_not_kill_a_guest_with_default_sigpipe() {
     ];
     let p = t.file("sigpipe", &elf(&code, &[0; 32], None));
     assert_eq!(status_with_stderr(&[p.as_os_str()], Stderr::Unread), 5);
+    // The -d log of the blocks translated after the rt_sigaction goes to the same pipe.
+    let logged = ["-d", "in_asm", "--jit"].map(std::ffi::OsStr::new);
+    let args = [&logged[..], &[p.as_os_str()]].concat();
+    assert_eq!(status_with_stderr(&args, Stderr::Unread), 5, "-d in_asm");
 }
 
 fn guests_bin(name: &str) -> PathBuf {

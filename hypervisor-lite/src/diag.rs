@@ -20,19 +20,25 @@ macro_rules! diag {
 }
 
 /// [`diag!`]'s body: the line goes out in one `write` where the kernel allows, so lines of
-/// different threads do not interleave. It bypasses std's `Stderr` (no lock or borrow a
-/// panicking thread could already hold) and keeps SIGPIPE blocked while it writes: a guest
-/// that set SIGPIPE's default action has it on the host too (signals are mirrored), and a
-/// pipe with no reader on fd 2 must not kill mimic for its own message.
+/// different threads do not interleave.
 pub fn line(args: fmt::Arguments) {
     let mut text = String::new();
     // fmt::format would panic if a Display impl failed; a failed one is cut short instead.
     let _ = text.write_fmt(args);
     text.push('\n');
+    let _ = write_stderr(text.as_bytes());
+}
+
+/// Writes `bytes` to fd 2; returns how many were written before an error stopped it. It
+/// bypasses std's `Stderr` (no lock or borrow a panicking thread could already hold) and
+/// keeps SIGPIPE blocked while it writes: a guest that set SIGPIPE's default action has it
+/// on the host too (signals are mirrored), and a pipe with no reader on fd 2 must not kill
+/// mimic for its own output.
+fn write_stderr(bytes: &[u8]) -> std::io::Result<usize> {
     // SAFETY: the sigset_t values are initialised by sigemptyset/sigpending before use;
     // pthread_sigmask, sigpending, sigtimedwait and write take pointers to live locals or
-    // to `text`, whose bytes outlive the calls; only this thread's mask is changed, and it
-    // is restored before returning.
+    // to `bytes`, which outlive the calls; only this thread's mask is changed, and it is
+    // restored before returning.
     unsafe {
         let mut pipe: libc::sigset_t = std::mem::zeroed();
         let mut old: libc::sigset_t = std::mem::zeroed();
@@ -43,22 +49,26 @@ pub fn line(args: fmt::Arguments) {
         libc::sigemptyset(&mut pending);
         libc::sigpending(&mut pending);
         let was_pending = libc::sigismember(&pending, libc::SIGPIPE) == 1;
-        let mut rest = text.as_bytes();
-        let mut broken_pipe = false;
+        let mut rest = bytes;
+        let mut error = None;
         while !rest.is_empty() {
             let n = libc::write(2, rest.as_ptr().cast(), rest.len());
             if n > 0 {
                 rest = rest.get(n as usize..).unwrap_or_default();
                 continue;
             }
-            let e = std::io::Error::last_os_error().raw_os_error();
-            if n < 0 && e == Some(libc::EINTR) {
+            let e = std::io::Error::last_os_error();
+            if n < 0 && e.raw_os_error() == Some(libc::EINTR) {
                 continue;
             }
-            broken_pipe = e == Some(libc::EPIPE);
+            error = Some(if n == 0 {
+                std::io::ErrorKind::WriteZero.into()
+            } else {
+                e
+            });
             break;
         }
-        if broken_pipe && !was_pending {
+        if !was_pending && error.as_ref().and_then(|e| e.raw_os_error()) == Some(libc::EPIPE) {
             // The SIGPIPE this write raised: taken here, before the mask is restored.
             let now = libc::timespec {
                 tv_sec: 0,
@@ -67,5 +77,23 @@ pub fn line(args: fmt::Arguments) {
             libc::sigtimedwait(&pipe, std::ptr::null_mut(), &now);
         }
         libc::pthread_sigmask(libc::SIG_SETMASK, &old, std::ptr::null_mut());
+        match error {
+            Some(e) if rest.len() == bytes.len() => Err(e),
+            _ => Ok(bytes.len() - rest.len()),
+        }
+    }
+}
+
+/// stderr for mimic's streams of output (the `-d` log): [`std::io::Write`] with
+/// [`diag!`]'s guarantees, no SIGPIPE and no lock.
+pub struct Stderr;
+
+impl std::io::Write for Stderr {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        write_stderr(buf)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
     }
 }
