@@ -682,6 +682,7 @@ fn push_line<T>(log: &mut VecDeque<T>, line: T) {
 fn vcpu_entry<'a>(s: &'a mut Shared, tid: i32, cpu: &Cpu) -> &'a mut VcpuSnapshot {
     s.vcpus.entry(tid).or_insert_with(|| VcpuSnapshot {
         tid,
+        // SAFETY: gettid has no preconditions.
         host_tid: unsafe { libc::gettid() },
         cpu: cpu.clone(),
         state: VcpuState::Guest,

@@ -31,6 +31,8 @@ pub fn mirror(sig: usize, act: &SigAction) {
     if !mirrored(sig) {
         return;
     }
+    // SAFETY: `forward` only sets a bit in an atomic (async-signal-safe); the sigaction is
+    // plain data on this frame, for which zeroes are valid.
     unsafe {
         let mut sa: libc::sigaction = std::mem::zeroed();
         sa.sa_sigaction = match act.handler {
@@ -56,6 +58,7 @@ pub fn take() -> u64 {
 /// wait are atomic with respect to signals: they are blocked during the check and unblocked
 /// by ppoll itself.
 pub fn wait_for_signal(ready: impl Fn() -> bool) {
+    // SAFETY: signal-mask calls and a ppoll of no descriptors on sets that live on this frame.
     unsafe {
         let mut all: libc::sigset_t = std::mem::zeroed();
         let mut old: libc::sigset_t = std::mem::zeroed();

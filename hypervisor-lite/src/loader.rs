@@ -455,6 +455,15 @@ fn load_image(
         interp_file = Some(file);
     }
 
+    // SAFETY: these calls only read the calling process's credentials.
+    let (uid, euid, gid, egid) = unsafe {
+        (
+            libc::getuid(),
+            libc::geteuid(),
+            libc::getgid(),
+            libc::getegid(),
+        )
+    };
     let aux = [
         (at::PHDR, image.phdr_vaddr().wrapping_add(bias)),
         (at::PHENT, PHDR_SIZE as u64),
@@ -463,10 +472,10 @@ fn load_image(
         (at::BASE, interp_base),
         (at::FLAGS, 0),
         (at::ENTRY, entry),
-        (at::UID, unsafe { libc::getuid() } as u64),
-        (at::EUID, unsafe { libc::geteuid() } as u64),
-        (at::GID, unsafe { libc::getgid() } as u64),
-        (at::EGID, unsafe { libc::getegid() } as u64),
+        (at::UID, uid as u64),
+        (at::EUID, euid as u64),
+        (at::GID, gid as u64),
+        (at::EGID, egid as u64),
         (at::SECURE, 0),
         (at::HWCAP, HWCAP_IMAFDC),
         (at::CLKTCK, 100),
@@ -540,6 +549,7 @@ fn build_stack(
 
 /// Host random bytes (for AT_RANDOM); falls back to the clock if getrandom fails.
 pub fn fill_random(buf: &mut [u8]) {
+    // SAFETY: getrandom writes at most buf.len() bytes into buf.
     let n = unsafe { libc::getrandom(buf.as_mut_ptr().cast(), buf.len(), 0) };
     if n != buf.len() as isize {
         let t = std::time::SystemTime::now()

@@ -170,6 +170,8 @@ impl Shared {
         self.report_stats();
         let sig = self.fatal.load(Ordering::Relaxed);
         if sig != 0 {
+            // SAFETY: plain calls on this process's own limits, dispositions and mask, with
+            // structures that live on this stack frame.
             unsafe {
                 let none = libc::rlimit {
                     rlim_cur: 0,

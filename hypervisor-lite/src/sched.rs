@@ -123,11 +123,14 @@ pub(crate) fn pollfds(fds: &[(i32, i16)]) -> Vec<libc::pollfd> {
 /// Whether any of `fds` is ready now (a poll that does not wait).
 pub(crate) fn poll_ready(fds: &[(i32, i16)]) -> bool {
     let mut p = pollfds(fds);
+    // SAFETY: `p` is a live array of p.len() pollfds.
     unsafe { libc::poll(p.as_mut_ptr(), p.len() as libc::nfds_t, 0) != 0 }
 }
 
 fn child_changed() -> bool {
+    // SAFETY: siginfo_t is plain data, for which all zeroes is a valid value.
     let mut info: libc::siginfo_t = unsafe { std::mem::zeroed() };
+    // SAFETY: waitid writes one siginfo_t into `info`.
     let r = unsafe {
         libc::waitid(
             libc::P_ALL,
@@ -136,6 +139,8 @@ fn child_changed() -> bool {
             libc::WEXITED | libc::WSTOPPED | libc::WCONTINUED | libc::WNOHANG | libc::WNOWAIT,
         )
     };
+    // SAFETY: after a successful waitid the siginfo is a SIGCHLD one, whose si_pid is set (0
+    // when no child changed state).
     r < 0 || unsafe { info.si_pid() } != 0
 }
 
@@ -244,6 +249,7 @@ fn idle(vcpus: &[Vcpu], now: u64) -> u64 {
             -1
         };
         let mut p = pollfds(&fds);
+        // SAFETY: `p` is a live array of p.len() pollfds.
         let n = unsafe { libc::poll(p.as_mut_ptr(), p.len() as libc::nfds_t, timeout) };
         if n != 0 || deadline.is_none() {
             return 0;

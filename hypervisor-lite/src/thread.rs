@@ -28,6 +28,8 @@ extern "C" fn on_kick(_: i32) {}
 
 fn install_kick_handler() {
     static ONCE: Once = Once::new();
+    // SAFETY: installs an empty handler for a signal only mimic sends; the sigaction is plain
+    // data on this frame.
     ONCE.call_once(|| unsafe {
         let mut sa: libc::sigaction = std::mem::zeroed();
         sa.sa_sigaction = on_kick as *const () as usize;
@@ -40,7 +42,8 @@ fn install_kick_handler() {
 /// Interrupts the host system call `t`'s thread may be blocked in.
 pub fn kick(t: &ThreadCtl) {
     let host = t.host_tid.load(Ordering::Acquire);
-    if host != 0 && host != unsafe { libc::gettid() } {
+    if host != 0 && host != host_tid() {
+        // SAFETY: tgkill takes integers; the target is a thread of this process.
         unsafe {
             libc::syscall(
                 libc::SYS_tgkill,
@@ -53,6 +56,7 @@ pub fn kick(t: &ThreadCtl) {
 }
 
 fn host_tid() -> i32 {
+    // SAFETY: gettid has no preconditions.
     unsafe { libc::gettid() }
 }
 

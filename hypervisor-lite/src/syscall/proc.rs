@@ -11,6 +11,8 @@ use crate::abi::time::{Rusage, Timespec, Timeval, Timezone, Tms};
 use crate::vcpu::Vcpu;
 
 fn sys(nr: libc::c_long, a: [u64; 6]) -> SysResult {
+    // SAFETY: the callers pass scalars, or host addresses of guest buffers checked for the
+    // size the call reads or writes.
     host(unsafe { libc::syscall(nr, a[0], a[1], a[2], a[3], a[4], a[5]) })
 }
 

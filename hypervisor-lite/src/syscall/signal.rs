@@ -98,6 +98,7 @@ fn raise(p: &mut Vcpu, sig: u64, info: impl FnOnce(usize) -> SigInfo) -> SysResu
 
 /// si_pid and si_uid of a signal the guest sends itself.
 fn from_self(p: &Vcpu, code: i32) -> impl FnOnce(usize) -> SigInfo {
+    // SAFETY: getuid has no preconditions.
     let (pid, uid) = (p.shared.pid(), unsafe { libc::getuid() });
     move |sig| sender_info(sig, code, pid, uid)
 }
@@ -110,6 +111,7 @@ pub fn kill(p: &mut Vcpu, a: [u64; 6]) -> SysResult {
         let info = from_self(p, SI_USER);
         return raise(p, a[1], info);
     }
+    // SAFETY: kill takes two integers.
     host(unsafe { libc::kill(pid, a[1] as i32) } as i64)
 }
 pub fn tkill(p: &mut Vcpu, a: [u64; 6]) -> SysResult {

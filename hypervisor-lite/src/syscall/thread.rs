@@ -50,6 +50,8 @@ const RUSAGE: u64 = Rusage::SIZE as u64;
 const NSEC: i64 = 1_000_000_000;
 
 fn sys(nr: libc::c_long, a: [u64; 6]) -> SysResult {
+    // SAFETY: the callers pass scalars, or host addresses of guest buffers checked for the
+    // size the call reads or writes.
     host(unsafe { libc::syscall(nr, a[0], a[1], a[2], a[3], a[4], a[5]) })
 }
 
@@ -156,6 +158,7 @@ fn new_thread(v: &mut Vcpu, flags: u64, stack: u64, ptid: u64, tls: u64, ctid: u
 /// is a copy, not shared, which a correct vfork child cannot tell.
 fn fork(v: &mut Vcpu, flags: u64, stack: u64, ptid: u64, tls: u64, ctid: u64) -> SysResult {
     let mut sync = [-1; 2];
+    // SAFETY: pipe2 writes two descriptors into `sync`.
     if flags & CLONE_VFORK != 0 && unsafe { libc::pipe2(sync.as_mut_ptr(), libc::O_CLOEXEC) } < 0 {
         return Err(Errno::last());
     }
@@ -167,18 +170,22 @@ fn fork(v: &mut Vcpu, flags: u64, stack: u64, ptid: u64, tls: u64, ctid: u64) ->
         let _reported = lock(&v.shared.reported);
         let _pending = lock(&v.ctl.pending);
         let _stderr = std::io::stderr().lock();
+        // SAFETY: the child continues only on this thread, and every lock another thread could
+        // hold is held here, so the child's copies start unlocked.
         unsafe { libc::fork() }
     };
     if pid < 0 {
         let e = Errno::last();
         for fd in sync {
             if fd >= 0 {
+                // SAFETY: a descriptor of ours that nothing else uses.
                 unsafe { libc::close(fd) };
             }
         }
         return Err(e);
     }
     if pid == 0 {
+        // SAFETY: getpid has no preconditions.
         let me = unsafe { libc::getpid() };
         v.shared.pid.store(me, Ordering::Relaxed);
         v.tid = me;
@@ -209,10 +216,12 @@ fn fork(v: &mut Vcpu, flags: u64, stack: u64, ptid: u64, tls: u64, ctid: u64) ->
             Ok(engine) => v.engine = engine,
             Err(e) => {
                 crate::diag!("mimic: fork: cannot reserve code space for the child: {e}");
+                // SAFETY: the forked child ends without running the parent's destructors.
                 unsafe { libc::_exit(127) };
             }
         }
         if sync[0] >= 0 {
+            // SAFETY: the child's copy of the read end, which it does not use.
             unsafe { libc::close(sync[0]) };
         }
         return Ok(0);
@@ -221,11 +230,14 @@ fn fork(v: &mut Vcpu, flags: u64, stack: u64, ptid: u64, tls: u64, ctid: u64) ->
         put_tid(v, ptid, pid);
     }
     if sync[0] >= 0 {
+        // SAFETY: the parent's copy of the write end, which it does not use.
         unsafe { libc::close(sync[1]) };
         let mut b = 0u8;
+        // SAFETY: read writes at most one byte into `b`.
         while unsafe { libc::read(sync[0], (&mut b as *mut u8).cast(), 1) } < 0
             && Errno::last() == Errno::EINTR
         {}
+        // SAFETY: the read end, done with.
         unsafe { libc::close(sync[0]) };
     }
     Ok(pid as u64)
@@ -237,6 +249,7 @@ pub fn futex_wake(v: &Vcpu, addr: u64, n: u64) {
     if let Some(det) = &v.shared.det {
         lock(det).wake(addr, n, u32::MAX);
     } else if let Ok(h) = v.rd(addr, 4) {
+        // SAFETY: `h` is the host address of a readable guest word; FUTEX_WAKE does not write.
         unsafe { libc::syscall(libc::SYS_futex, h, libc::FUTEX_WAKE, n, 0, 0, 0) };
     }
 }
@@ -248,7 +261,11 @@ fn timespec_ns(v: &Vcpu, addr: u64) -> Result<u64, Errno> {
 
 /// Host `clock` now, in nanoseconds.
 fn clock_now(clock: i32) -> Result<u64, Errno> {
-    let mut ts: libc::timespec = unsafe { std::mem::zeroed() };
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: clock_gettime writes one timespec into `ts`.
     if unsafe { libc::clock_gettime(clock, &mut ts) } < 0 {
         return Err(Errno::EINVAL);
     }
@@ -469,6 +486,7 @@ pub fn park_until_ready(v: &Vcpu, fds: &[(i32, i16)], deadline: Option<u64>) -> 
 /// Deterministic mode: whether an fd operation could block (a blocking descriptor).
 pub fn blocking_fd(v: &Vcpu, fd: u64) -> bool {
     v.shared.deterministic() && {
+        // SAFETY: F_GETFL reads a descriptor's flags and touches no memory.
         let fl = unsafe { libc::fcntl(fd as i32, libc::F_GETFL) };
         fl >= 0 && fl & libc::O_NONBLOCK == 0
     }
@@ -502,6 +520,7 @@ pub fn waitid(v: &mut Vcpu, a: [u64; 6]) -> Result<Outcome, Errno> {
         v.wr_opt(a[4], RUSAGE)?,
     );
     if v.shared.deterministic() && a[3] & WNOHANG == 0 {
+        // SAFETY: siginfo_t is plain data, for which all zeroes is a valid value.
         let mut probe: libc::siginfo_t = unsafe { std::mem::zeroed() };
         let r = sys(
             libc::SYS_waitid,
@@ -514,6 +533,7 @@ pub fn waitid(v: &mut Vcpu, a: [u64; 6]) -> Result<Outcome, Errno> {
                 0,
             ],
         );
+        // SAFETY: after waitid the siginfo is a SIGCHLD one (si_pid 0: no child changed).
         if r.is_ok() && unsafe { probe.si_pid() } == 0 {
             return Ok(Outcome::Park(Wait::Child));
         }
@@ -550,6 +570,7 @@ pub fn execve(v: &mut Vcpu, a: [u64; 6]) -> SysResult {
     let path = v.path(a[0])?;
     let argv = strings(v, a[1])?;
     let envp = strings(v, a[2])?;
+    // SAFETY: `path` is a NUL-terminated string that outlives the call.
     if unsafe { libc::access(path.as_ptr(), libc::X_OK) } < 0 {
         return Err(Errno::last());
     }
@@ -572,11 +593,16 @@ pub fn execve(v: &mut Vcpu, a: [u64; 6]) -> SysResult {
     // mimic ignores SIGPIPE (Rust's runtime does); a native program must not inherit that
     // unless the guest asked for it.
     let keep_ignored = lock(&v.shared.actions).0[13].handler == 1;
-    let old =
-        (!riscv && !keep_ignored).then(|| unsafe { libc::signal(libc::SIGPIPE, libc::SIG_DFL) });
+    let old = (!riscv && !keep_ignored).then(|| {
+        // SAFETY: restores the default action of a signal mimic only ignores.
+        unsafe { libc::signal(libc::SIGPIPE, libc::SIG_DFL) }
+    });
+    // SAFETY: the program and every argument and variable are NUL-terminated strings in
+    // `prog`, `args` and `envp`, and both pointer arrays end with NULL; all outlive the call.
     unsafe { libc::execve(prog.as_ptr(), pa.as_ptr(), pe.as_ptr()) };
     let e = Errno::last();
     if let Some(old) = old {
+        // SAFETY: puts back the action read above.
         unsafe { libc::signal(libc::SIGPIPE, old) };
     }
     Err(e)
