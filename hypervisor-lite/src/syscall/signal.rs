@@ -3,9 +3,7 @@
 use super::fs::host;
 use super::{Errno, SysResult};
 use crate::process::lock;
-use crate::signal::{
-    sender_info, SigAction, SigInfo, NSIG, SIGINFO_SIZE, SIGKILL, SIGSTOP, SI_TKILL, SI_USER,
-};
+use crate::signal::{sender_info, SigAction, SigInfo, NSIG, SIGKILL, SIGSTOP, SI_TKILL, SI_USER};
 use crate::vcpu::Vcpu;
 
 /// riscv64 has no sa_restorer: `struct sigaction` is handler, flags, mask (asm-generic).
@@ -163,11 +161,7 @@ fn to_thread(p: &mut Vcpu, tid: i32, sig: u64) -> SysResult {
 /// rt_sigqueueinfo(pid, sig, info): the caller's siginfo is delivered as given, except
 /// si_signo (the kernel sets it). Only the process itself is a target for now.
 pub fn rt_sigqueueinfo(p: &mut Vcpu, a: [u64; 6]) -> SysResult {
-    let mut info: SigInfo = p
-        .mem
-        .slice(a[2], SIGINFO_SIZE)?
-        .try_into()
-        .expect("siginfo size");
+    let mut info: SigInfo = p.get_array(a[2])?;
     if a[0] as i32 != p.shared.pid() {
         return Err(Errno::ESRCH);
     }
