@@ -77,6 +77,8 @@ for c in hello args fileio malloc sort_string math floats clock stdin_pipe recur
     illegal sighandler syscalls hello_dyn smc threads procs procsig futex pollwait; do
     build $c $CC static $c.c -lm
 done
+build munmap_race $CC static munmap_race.c -pthread
+build mmapfile $CC static mmapfile.c
 build cxx $CXX static cxx.cpp
 build cxx_threads $CXX static cxx_threads.cpp
 # The demo guest `mimic tui` embeds: threads, so -pthread (static glibc needs it whole).

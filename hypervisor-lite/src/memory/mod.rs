@@ -275,6 +275,16 @@ impl AddressSpace {
         Ok(())
     }
 
+    /// The host's msync on `start..end` (page aligned, inside the limit).
+    pub fn sync(&self, start: u64, end: u64, flags: i32) -> io::Result<()> {
+        // SAFETY: the range is inside the reservation; msync only writes pages back.
+        let r = unsafe { libc::msync(self.host(start).cast(), (end - start) as usize, flags) };
+        if r < 0 {
+            return Err(io::Error::last_os_error());
+        }
+        Ok(())
+    }
+
     /// Puts fresh zeroed host pages with host protections `prot` at guest `start..start+len`
     /// (checked by the caller), replacing what was there.
     fn fresh_pages(&self, start: u64, len: u64, prot: libc::c_int) -> io::Result<()> {

@@ -240,3 +240,25 @@ pub fn madvise(p: &mut Vcpu, a: [u64; 6]) -> SysResult {
     }
     Ok(0)
 }
+
+/// msync: the host's, on the guest range (shared file mappings are the host's own).
+pub fn msync(p: &mut Vcpu, a: [u64; 6]) -> SysResult {
+    let [start, len, flags, ..] = a;
+    if !start.is_multiple_of(PAGE) {
+        return Err(Errno::EINVAL);
+    }
+    let len = page_up(len).ok_or(Errno::ENOMEM)?;
+    let end = start.checked_add(len).ok_or(Errno::ENOMEM)?;
+    let space = p.shared.space();
+    // The host checks the flags (an empty range still does, as Linux).
+    space
+        .sync(0, 0, flags as i32)
+        .map_err(|e| Errno::from_io(&e))?;
+    if end > GUEST_LIMIT || !space.all_mapped(start, end) {
+        return Err(Errno::ENOMEM);
+    }
+    space
+        .sync(start, end, flags as i32)
+        .map_err(|e| Errno::from_io(&e))?;
+    Ok(0)
+}

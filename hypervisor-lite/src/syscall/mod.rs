@@ -186,6 +186,7 @@ syscalls! {
     221 execve(Path, Ptr, Ptr) -> None = thread::execve;
     222 mmap(Ptr, Size, MmapProt, MmapFlags, Fd, Long) -> Ptr = mm::mmap;
     226 mprotect(Ptr, Size, MmapProt) -> Int = mm::mprotect;
+    227 msync(Ptr, Size, Flags) -> Int = mm::msync;
     233 madvise(Ptr, Size, Int) -> Int = mm::madvise;
     258 riscv_hwprobe(Ptr, Size, Size, Ptr, Flags) -> Int = proc::enosys;
     259 riscv_flush_icache(Ptr, Ptr, Flags) -> Int = thread::riscv_flush_icache;
