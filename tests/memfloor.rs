@@ -1,7 +1,8 @@
 //! Guest memory under stress and file mappings, where the golden files of tests/guests
 //! cannot say it: many rounds of the munmap race, mimic's own peak memory, and madvise
-//! errors (qemu-user's madvise accepts anything, so its golden would be wrong; the expected
-//! lines here are what the same program prints natively on Linux).
+//! errors and MADV_DONTNEED of a program's own text (qemu-user's madvise accepts anything
+//! and does nothing, so its golden would be wrong; the expected lines here are what Linux
+//! gives: the same programs natively, or what its documented semantics say).
 
 use std::os::unix::process::ExitStatusExt;
 use std::path::PathBuf;
@@ -107,4 +108,22 @@ fn madvise_errors_are_linux_errors() {
          DONTNEED over a hole: -1 Cannot allocate memory, mapped part dropped: 1\n"
     );
     std::fs::remove_dir_all(dir).unwrap();
+}
+
+/// A program patches its own text, runs the patch, and drops the page with MADV_DONTNEED:
+/// the text is a private mapping of the executable, so the original runs again in every
+/// engine (decoded blocks and translations of the patch are forgotten).
+#[test]
+fn dropping_patched_text_runs_the_original() {
+    let bin = guest("selfpatch");
+    for engine in [Some("--interp"), Some("--jit"), None] {
+        let out = mimic(engine, &[bin.to_str().unwrap()]).output().unwrap();
+        assert_eq!(
+            String::from_utf8_lossy(&out.stdout),
+            "original: 42\npatched: 99\nafter MADV_DONTNEED: 42\n",
+            "{engine:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(out.status.code(), Some(0), "{engine:?}");
+    }
 }
