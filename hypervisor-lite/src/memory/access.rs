@@ -123,6 +123,23 @@ extern "C" {
     fn mimic_ga_copy(dst: *mut u8, src: *const u8, n: usize) -> Ret;
 }
 
+/// Calls routine `$f` on the interpreter's hot path from inline assembly, which tells the
+/// compiler the only registers it changes (rax, rdx and the flags), so the caller keeps its
+/// other values in registers across the call instead of spilling every caller-saved one as
+/// an `extern "C"` call makes it.
+macro_rules! hot_call {
+    ($f:ident, $p:expr) => {{
+        let (val, sig): (u64, u64);
+        std::arch::asm!("call {f}", f = sym $f, in("rdi") $p, out("rax") val, out("rdx") sig);
+        Ret { val, sig }
+    }};
+    ($f:ident, $p:expr, $v:expr) => {{
+        let sig: u64;
+        std::arch::asm!("call {f}", f = sym $f, in("rdi") $p, in("rsi") $v, out("rdx") sig);
+        Ret { val: 0, sig }
+    }};
+}
+
 /// Loads `n` (1, 2, 4 or 8) little-endian bytes at `p`, zero-extended.
 ///
 /// # Safety
@@ -130,11 +147,15 @@ extern "C" {
 /// else it is not).
 #[inline(always)]
 pub unsafe fn load(p: *const u8, n: u64) -> Ret {
-    match n {
-        1 => mimic_ga_load1(p),
-        2 => mimic_ga_load2(p),
-        4 => mimic_ga_load4(p),
-        _ => mimic_ga_load8(p),
+    // SAFETY: the routines read only `p..p+n` (the caller's promise) and change only the
+    // registers the macro declares; a fault resumes at a `ret` with rsp unchanged.
+    unsafe {
+        match n {
+            1 => hot_call!(mimic_ga_load1, p),
+            2 => hot_call!(mimic_ga_load2, p),
+            4 => hot_call!(mimic_ga_load4, p),
+            _ => hot_call!(mimic_ga_load8, p),
+        }
     }
 }
 
@@ -144,11 +165,14 @@ pub unsafe fn load(p: *const u8, n: u64) -> Ret {
 /// As [`load`].
 #[inline(always)]
 pub unsafe fn store(p: *mut u8, n: u64, v: u64) -> Ret {
-    match n {
-        1 => mimic_ga_store1(p, v),
-        2 => mimic_ga_store2(p, v),
-        4 => mimic_ga_store4(p, v),
-        _ => mimic_ga_store8(p, v),
+    // SAFETY: as in `load`; the store routines leave rax alone.
+    unsafe {
+        match n {
+            1 => hot_call!(mimic_ga_store1, p, v),
+            2 => hot_call!(mimic_ga_store2, p, v),
+            4 => hot_call!(mimic_ga_store4, p, v),
+            _ => hot_call!(mimic_ga_store8, p, v),
+        }
     }
 }
 
