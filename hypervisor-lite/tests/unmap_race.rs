@@ -73,3 +73,68 @@ fn a_handle_outlives_its_address_space() {
     drop(s);
     assert_eq!(m.load32(AT), Ok(7));
 }
+
+const CHILD: &str = "MIMIC_MEMFLOOR_CHAIN_CHILD";
+
+/// In a child process, with the translator's handler installed before or after ours: an
+/// access past the end of a mapped file through `GuestMem` is a bus-error `MemFault` (our
+/// handler claims it, whichever runs first), and a wild host read elsewhere still kills the
+/// process with SIGSEGV (neither handler claims it).
+fn chain_child(translator_first: bool) {
+    use hypervisor_lite::memory::FileMap;
+    use std::os::fd::AsRawFd;
+    let layout = |s: &AddressSpace| s.layout();
+    let mut s;
+    let _engine;
+    if translator_first {
+        let probe = AddressSpace::new().unwrap();
+        _engine = translator::Engine::new(translator::Mode::Jit, layout(&probe)).unwrap();
+        s = AddressSpace::new().unwrap();
+    } else {
+        s = AddressSpace::new().unwrap();
+        _engine = translator::Engine::new(translator::Mode::Jit, layout(&s)).unwrap();
+    }
+    let path = std::env::temp_dir().join(format!("mimic-chain-{}", std::process::id()));
+    std::fs::write(&path, b"short").unwrap();
+    let f = std::fs::File::open(&path).unwrap();
+    let file = FileMap {
+        fd: f.as_raw_fd(),
+        offset: 0,
+        shared: false,
+    };
+    s.map_file(AT, 2 * PAGE, libc::PROT_READ as u32, file)
+        .unwrap();
+    std::fs::remove_file(&path).unwrap();
+    let mut m = s.handle();
+    assert_eq!(m.load8(AT), Ok(b's'));
+    assert!(m.load8(AT + PAGE).is_err());
+    assert!(hypervisor_lite::memory::take_bus_error());
+    let mut buf = [0u8; 8];
+    assert!(m.read(AT + PAGE, &mut buf).is_err());
+    let wild = std::hint::black_box(16usize) as *const u64;
+    // SAFETY: not safe at all: the point is that this host fault kills the process.
+    unsafe { std::ptr::read_volatile(wild) };
+    unreachable!("the read of address 16 faults");
+}
+
+#[test]
+fn handlers_chain_in_either_order() {
+    if let Some(order) = std::env::var_os(CHILD) {
+        chain_child(order == "translator-first");
+    }
+    for order in ["translator-first", "memory-first"] {
+        let out = std::process::Command::new(std::env::current_exe().unwrap())
+            .args(["--exact", "handlers_chain_in_either_order", "--nocapture"])
+            .env(CHILD, order)
+            .output()
+            .unwrap();
+        use std::os::unix::process::ExitStatusExt;
+        assert_eq!(
+            out.status.signal(),
+            Some(libc::SIGSEGV),
+            "{order}: {:?}\n{}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
