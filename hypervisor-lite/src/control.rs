@@ -585,7 +585,7 @@ impl Control {
             Some(sc) => syscall::format_call(p, sc, &args),
             None => format!("unknown_syscall_{nr}()"),
         };
-        let mut bus = p.mem;
+        let mut bus = p.mem.clone();
         {
             let mut s = self.lock();
             if matches!(s.step, Some((who, Step::Syscall)) if who.is_none() || who == Some(p.tid)) {

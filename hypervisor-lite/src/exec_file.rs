@@ -71,6 +71,11 @@ pub fn open(path: &Path) -> Result<(File, u64), ExecError> {
 
 /// The first `limit` bytes of the regular file `path` (fewer if it is shorter).
 pub fn read(path: &Path, limit: u64) -> Result<Vec<u8>, ExecError> {
+    open_and_read(path, limit).map(|(_, bytes)| bytes)
+}
+
+/// [`read`], keeping the open file (the loader maps segments from it).
+pub fn open_and_read(path: &Path, limit: u64) -> Result<(File, Vec<u8>), ExecError> {
     let (f, size) = open(path)?;
     let size = size.min(limit);
     let mut bytes = Vec::new();
@@ -80,10 +85,10 @@ pub fn read(path: &Path, limit: u64) -> Result<Vec<u8>, ExecError> {
             errno: libc::ENOMEM,
             reason: format!("too large to load ({size} bytes)"),
         })?;
-    f.take(size)
+    (&f).take(size)
         .read_to_end(&mut bytes)
         .map_err(|e| ExecError::io(&e))?;
-    Ok(bytes)
+    Ok((f, bytes))
 }
 
 #[cfg(test)]

@@ -13,7 +13,7 @@
 //! error naming the file and the reason, never a panic.
 
 use crate::exec_file;
-use crate::memory::{page_down, page_up, AddressSpace, GUEST_LIMIT, PAGE};
+use crate::memory::{page_down, page_up, AddressSpace, FileMap, GUEST_LIMIT, PAGE};
 use goblin::container::{Container, Ctx, Endian};
 use goblin::elf::header::{self, Header};
 use goblin::elf::program_header::{self as ph, ProgramHeader};
@@ -112,12 +112,16 @@ struct Image {
     bytes: Vec<u8>,
     header: Header,
     phdrs: Vec<ProgramHeader>,
+    /// The file the bytes were read from, if any: its segments are then file mappings.
+    file: Option<std::fs::File>,
 }
 
 /// Reads and checks `path` as a riscv64 lp64d executable.
 fn read_image(path: &Path) -> Result<Image, String> {
-    let bytes = exec_file::read(path, u64::MAX).map_err(|e| e.reason)?;
-    check_image(bytes)
+    let (file, bytes) = exec_file::open_and_read(path, u64::MAX).map_err(|e| e.reason)?;
+    let mut image = check_image(bytes)?;
+    image.file = Some(file);
+    Ok(image)
 }
 
 fn machine_name(m: u16) -> String {
@@ -254,6 +258,7 @@ fn check_image(bytes: Vec<u8>) -> Result<Image, String> {
         bytes,
         header,
         phdrs,
+        file: None,
     })
 }
 
@@ -330,7 +335,56 @@ impl Image {
             let end = page_up(at + p.p_memsz).unwrap_or(hi);
             mem.add_perm(start, end, prot as u32);
         }
+        self.map_from_file(mem, bias);
         Ok(hi)
+    }
+
+    /// Makes the whole pages of each segment's file part, that no other segment shares, a
+    /// private mapping of the file, as Linux's are: MADV_DONTNEED then reads the file again
+    /// (a program that drops its own patched text runs the original). The bytes are the
+    /// ones copied in already, so where the host cannot map the file the copies stay.
+    fn map_from_file(&self, mem: &mut AddressSpace, bias: u64) {
+        use std::os::fd::AsRawFd;
+        let Some(file) = &self.file else { return };
+        let spans: Vec<(u64, u64)> = self
+            .loads()
+            .map(|p| {
+                (
+                    page_down(p.p_vaddr),
+                    page_up(p.p_vaddr + p.p_memsz).unwrap_or(0),
+                )
+            })
+            .collect();
+        for (i, p) in self.loads().enumerate() {
+            if p.p_offset % PAGE != p.p_vaddr % PAGE {
+                continue;
+            }
+            let start = page_up(p.p_vaddr).unwrap_or(u64::MAX);
+            let end = page_down(p.p_vaddr + p.p_filesz);
+            let shared = spans
+                .iter()
+                .enumerate()
+                .any(|(j, &(a, b))| j != i && a < end && start < b);
+            if start >= end || shared {
+                continue;
+            }
+            let mut prot = 0;
+            if p.is_read() {
+                prot |= libc::PROT_READ;
+            }
+            if p.is_write() {
+                prot |= libc::PROT_WRITE;
+            }
+            if p.is_executable() {
+                prot |= libc::PROT_EXEC;
+            }
+            let map = FileMap {
+                fd: file.as_raw_fd(),
+                offset: p.p_offset + (start - p.p_vaddr),
+                shared: false,
+            };
+            let _ = mem.map_file(start + bias, end - start, prot as u32, map);
+        }
     }
 }
 

@@ -72,7 +72,7 @@ impl Vcpu {
     ) -> std::io::Result<Vcpu> {
         let engine = crate::process::engine(&shared, cache)?;
         Ok(Vcpu {
-            mem: shared.mem,
+            mem: shared.mem.clone(),
             code_gen: shared.code_gen.load(Ordering::Acquire),
             tid: ctl.tid,
             shared,
@@ -124,12 +124,12 @@ impl Vcpu {
     /// is called; a `fence.i` on this vCPU makes every vCPU forget its decoded blocks (the
     /// translated code, which they share, is gone already).
     fn run_slice(&mut self, budget: u64) -> Option<Trap> {
-        let mut bus = self.mem;
+        let bus = &mut self.mem;
         let flushes = self.engine.flushes();
         let trap = match &self.control {
             // The front end decides how far the engine may run (pauses, steps, breakpoints).
-            Some(c) => c.slice(self.tid, &mut self.cpu, &mut bus, &mut self.engine),
-            None => self.engine.run(&mut self.cpu, &mut bus, budget),
+            Some(c) => c.slice(self.tid, &mut self.cpu, bus, &mut self.engine),
+            None => self.engine.run(&mut self.cpu, bus, budget),
         };
         if self.engine.flushes() != flushes {
             self.code_gen = self.shared.code_gen.fetch_add(1, Ordering::AcqRel) + 1;
@@ -251,6 +251,12 @@ impl Vcpu {
     fn fault(&mut self, trap: Trap) -> Option<i32> {
         let pc = self.cpu.pc;
         let (sig, code, addr) = match trap {
+            // Past the end of a mapped file: SIGBUS/BUS_ADRERR, whichever engine saw it.
+            Trap::Fault(m)
+                if crate::memory::take_bus_error() | translator::fault::take_bus_error() =>
+            {
+                (signal::SIGBUS, 2, m.addr)
+            }
             Trap::Fault(m) => {
                 let mapped = self.shared.space().perm_at(m.addr) & perm::MAPPED != 0;
                 (signal::SIGSEGV, if mapped { 2 } else { 1 }, m.addr)
@@ -414,7 +420,7 @@ impl Vcpu {
             return 128 + sig as i32;
         }
         let mut pc = self.cpu.pc;
-        let mut bus = self.mem;
+        let mut bus = self.mem.clone();
         // A signal no instruction raised came from a system call (abort's tgkill): the ecall
         // just before pc is where the guest asked for it.
         let before = pc.wrapping_sub(4);
@@ -447,14 +453,11 @@ impl Vcpu {
     pub fn leave(&mut self) -> bool {
         if self.clear_child_tid != 0 {
             let addr = self.clear_child_tid;
-            if let Ok(b) = self.mem.slice_mut(addr, 4) {
-                // An atomic store: a joiner may be reading the word on another host thread.
-                let p = b.as_mut_ptr();
-                if (p as usize).is_multiple_of(4) {
-                    unsafe { std::sync::atomic::AtomicU32::from_ptr(p.cast()) }
-                        .store(0, Ordering::SeqCst);
-                    crate::syscall::futex_wake(self, addr, 1);
-                }
+            // An atomic store: a joiner may be reading the word on another host thread.
+            if addr.is_multiple_of(4)
+                && isa_a::Bus::amo(&mut self.mem, addr, isa_a::AmoOp::Swap, 0, 32).is_ok()
+            {
+                crate::syscall::futex_wake(self, addr, 1);
             }
         }
         self.shared

@@ -77,6 +77,10 @@ for c in hello args fileio malloc sort_string math floats clock stdin_pipe recur
     illegal sighandler sigframe syscalls sysmisc hello_dyn smc threads procs procsig futex pollwait execargs cloneflags; do
     build $c $CC static $c.c -lm
 done
+build munmap_race $CC static munmap_race.c -pthread
+build mmapfile $CC static mmapfile.c
+# No case: qemu-user ignores MADV_DONTNEED and would record the patched result (tests/memfloor.rs).
+build selfpatch $CC static selfpatch.c
 build cxx $CXX static cxx.cpp
 # The layout probe: glibc's structures in layouts.c, the kernel's (whose names clash) in
 # layouts_kernel.c.

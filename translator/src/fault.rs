@@ -2,10 +2,11 @@
 //!
 //! Translated loads and stores check only that the address is below the limit and then
 //! access `base + addr` directly; the host page protections mirror the guest's (see
-//! [`crate::Layout`]), so a forbidden access faults on the host. A process-wide SIGSEGV
-//! handler recognises faults whose pc lies in a registered code buffer and resumes the thread
-//! at its cache's landing routine, which writes the registers back and asks [`resolve`] for
-//! the guest instruction (each block keeps host offset → instruction of every access).
+//! [`crate::Layout`]), so a forbidden access faults on the host. A process-wide SIGSEGV and
+//! SIGBUS (past the end of a mapped file) handler recognises faults whose pc lies in a
+//! registered code buffer and resumes the thread at its cache's landing routine, which
+//! writes the registers back and asks [`resolve`] for the guest instruction (each block
+//! keeps host offset → instruction of every access).
 //!
 //! ```text
 //!   mov rax,[r15+rsi] ──SIGSEGV──▶ handler: pc in a code buffer? ──no──▶ previous action
@@ -28,8 +29,20 @@ use std::sync::Once;
 const SLOTS: usize = 4096;
 static RANGES: [[AtomicU64; 2]; SLOTS] = [const { [AtomicU64::new(0), AtomicU64::new(0)] }; SLOTS];
 
-/// The SIGSEGV action before ours, for faults that are not the guest's.
-static mut PREVIOUS: std::mem::MaybeUninit<libc::sigaction> = std::mem::MaybeUninit::uninit();
+/// The SIGSEGV and SIGBUS actions before ours, for faults that are not the guest's.
+static mut PREVIOUS: [std::mem::MaybeUninit<libc::sigaction>; 2] =
+    [std::mem::MaybeUninit::uninit(); 2];
+
+thread_local! {
+    /// Set when this thread's last guest fault in translated code was a SIGBUS (past the
+    /// end of a mapped file) rather than a SIGSEGV.
+    static BUS_ERROR: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Whether this thread's last guest fault in translated code was a bus error; clears it.
+pub fn take_bus_error() -> bool {
+    BUS_ERROR.with(|b| b.replace(false))
+}
 static INSTALL: Once = Once::new();
 
 /// Makes faults in `start..end` (a code buffer) guest faults; installs the handler once.
@@ -74,16 +87,19 @@ fn ours(pc: u64) -> bool {
 }
 
 fn install() {
-    // SAFETY: runs once (the Once), before any buffer is registered, so PREVIOUS is written
-    // before the handler can read it; the sigaction structures are plain data.
-    INSTALL.call_once(|| unsafe {
-        let mut sa: libc::sigaction = std::mem::zeroed();
-        sa.sa_sigaction = handler as *const () as usize;
-        sa.sa_flags = libc::SA_SIGINFO | libc::SA_ONSTACK;
-        libc::sigemptyset(&mut sa.sa_mask);
-        let prev = &raw mut PREVIOUS;
-        let r = libc::sigaction(libc::SIGSEGV, &sa, (*prev).as_mut_ptr());
-        assert_eq!(r, 0, "sigaction(SIGSEGV)");
+    INSTALL.call_once(|| {
+        for (i, sig) in [libc::SIGSEGV, libc::SIGBUS].into_iter().enumerate() {
+            // SAFETY: PREVIOUS[i] is written once, here, before our handler can run for `sig`.
+            unsafe {
+                let mut sa: libc::sigaction = std::mem::zeroed();
+                sa.sa_sigaction = handler as *const () as usize;
+                sa.sa_flags = libc::SA_SIGINFO | libc::SA_ONSTACK;
+                libc::sigemptyset(&mut sa.sa_mask);
+                let prev = (&raw mut PREVIOUS[i]).cast::<libc::sigaction>();
+                let r = libc::sigaction(sig, &sa, prev);
+                assert_eq!(r, 0, "sigaction({sig})");
+            }
+        }
     });
 }
 
@@ -100,11 +116,13 @@ extern "C" fn handler(sig: libc::c_int, info: *mut libc::siginfo_t, uc: *mut lib
             let ctx = *((rsp + CTX_SLOT as u64) as *const *mut Ctx);
             (*ctx).fault_addr = (*info).si_addr() as u64;
             (*ctx).fault_host = pc;
+            BUS_ERROR.with(|b| b.set(sig == libc::SIGBUS));
             gregs[libc::REG_RIP as usize] = (*ctx).landing as i64;
             return;
         }
         // Not a guest access: whatever would have happened without us.
-        let prev = &*(&raw const PREVIOUS as *const libc::sigaction);
+        let i = usize::from(sig == libc::SIGBUS);
+        let prev = &*(&raw const PREVIOUS[i]).cast::<libc::sigaction>();
         match prev.sa_sigaction {
             libc::SIG_DFL | libc::SIG_IGN => {
                 libc::sigaction(sig, prev, std::ptr::null_mut());

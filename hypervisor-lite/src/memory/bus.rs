@@ -1,31 +1,42 @@
 //! [`GuestMem`]: the per-vCPU view of the address space that the interpreter and the syscall
-//! layer access guest memory through, every access checked against the page table.
+//! layer access guest memory through, every access checked against the page table and made
+//! by the fault-safe routines of [`super::access`]. It hands out copies, never references.
 
-use super::{perm, GUEST_LIMIT, PAGE};
+use super::access::{self, Ret};
+use super::{perm, Reservation, GUEST_LIMIT, PAGE};
 use isa_a::{Access, AmoOp, Bus, MemFault};
-use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::Arc;
 
-/// A cheap, copyable handle: the reservation base and the permission table.
-#[derive(Copy, Clone, Debug)]
+/// A handle on the address space's reservation: the `Arc` keeps it alive, the raw pointers
+/// (into it) spare the hot path a dereference.
+#[derive(Clone, Debug)]
 pub struct GuestMem {
     base: *mut u8,
-    perms: *const u8,
+    perms: *const AtomicU8,
+    _res: Arc<Reservation>,
 }
 
-// Guest memory is shared between vCPU threads by design, as a machine's RAM is between harts:
-// plain accesses may race (the guest's business), atomics are host atomics.
+// SAFETY: the pointers point into the reservation the Arc keeps; guest memory is shared
+// between vCPU threads by design, as a machine's RAM is between harts, and is only touched
+// through the fault-safe routines; the table is atomics.
 unsafe impl Send for GuestMem {}
 unsafe impl Sync for GuestMem {}
 
 impl GuestMem {
-    pub(super) fn new(base: *mut u8, perms: *const u8) -> GuestMem {
-        GuestMem { base, perms }
+    pub(super) fn new(res: Arc<Reservation>) -> GuestMem {
+        GuestMem {
+            base: res.base,
+            perms: res.table(),
+            _res: res,
+        }
     }
 
     #[inline(always)]
     fn page_perm(&self, addr: u64) -> u8 {
-        // Callers have checked addr < GUEST_LIMIT.
-        unsafe { *self.perms.add((addr / PAGE) as usize) }
+        // SAFETY: callers have checked addr < GUEST_LIMIT, and the table has an entry for
+        // every page below it.
+        unsafe { (*self.perms.add((addr / PAGE) as usize)).load(Ordering::Relaxed) }
     }
 
     /// The host address of `addr..addr+n` if every byte allows `need`; otherwise the fault at
@@ -69,11 +80,13 @@ impl GuestMem {
                 access,
             });
         }
+        // SAFETY: last < GUEST_LIMIT, so the range lies inside the reservation.
         Ok(unsafe { self.base.add(addr as usize) })
     }
 
-    /// Checks a range of any length (the syscall layer's buffers); the fault names the first
-    /// page that does not allow `need`.
+    /// Checks a range of any length (the syscall layer's buffers, which host system calls
+    /// access: those fail with EFAULT by themselves if the pages go away meanwhile); the
+    /// fault names the first page that does not allow `need`.
     pub fn check_range(
         &self,
         addr: u64,
@@ -82,6 +95,7 @@ impl GuestMem {
         access: Access,
     ) -> Result<*mut u8, MemFault> {
         if len == 0 {
+            // SAFETY: clamped to the end of the reservation's guest part.
             return Ok(unsafe { self.base.add(addr.min(GUEST_LIMIT) as usize) });
         }
         let last = match addr.checked_add(len - 1) {
@@ -98,29 +112,38 @@ impl GuestMem {
             }
             page += PAGE;
         }
+        // SAFETY: last < GUEST_LIMIT, so the range lies inside the reservation.
         Ok(unsafe { self.base.add(addr as usize) })
     }
 
-    /// Guest bytes as a slice, if readable.
-    pub fn slice(&self, addr: u64, len: u64) -> Result<&[u8], MemFault> {
-        let p = self.check_range(addr, len, perm::R, Access::Read)?;
-        Ok(unsafe { std::slice::from_raw_parts(p, len as usize) })
+    /// Copies guest bytes at `addr` into `out`; fails where a byte is not readable (now, or
+    /// by the time it is copied).
+    pub fn read(&self, addr: u64, out: &mut [u8]) -> Result<(), MemFault> {
+        let p = self.check_range(addr, out.len() as u64, perm::R, Access::Read)?;
+        // SAFETY: the source is inside the reservation (checked), the destination is `out`.
+        let r = unsafe { access::copy(out.as_mut_ptr(), p, out.len()) };
+        ok(r, addr, Access::Read).map(|_| ())
     }
 
-    /// Guest bytes as a mutable slice, if writable.
-    #[allow(clippy::mut_from_ref)] // guest memory is shared by design, like the hardware's
-    pub fn slice_mut(&self, addr: u64, len: u64) -> Result<&mut [u8], MemFault> {
-        let p = self.check_range(addr, len, perm::W, Access::Write)?;
-        Ok(unsafe { std::slice::from_raw_parts_mut(p, len as usize) })
+    /// Copies `data` to guest memory at `addr`; fails where a byte is not writable (now, or
+    /// by the time it is copied), possibly after writing a prefix, as the kernel's copies.
+    pub fn write(&self, addr: u64, data: &[u8]) -> Result<(), MemFault> {
+        let p = self.check_range(addr, data.len() as u64, perm::W, Access::Write)?;
+        // SAFETY: the destination is inside the reservation (checked), the source is `data`.
+        let r = unsafe { access::copy(p, data.as_ptr(), data.len()) };
+        ok(r, addr, Access::Write).map(|_| ())
     }
 
     /// A NUL-terminated guest string (without the NUL), at most `max` bytes.
     pub fn cstr(&self, addr: u64, max: usize) -> Result<Vec<u8>, MemFault> {
         let mut out = Vec::new();
+        let mut chunk = [0u8; 256];
         let mut at = addr;
         loop {
-            let room = PAGE - (at % PAGE);
-            let chunk = self.slice(at, room)?;
+            // Up to the next page or chunk boundary: a string may end just before a hole.
+            let room = (PAGE - (at % PAGE)).min(chunk.len() as u64 - (at % chunk.len() as u64));
+            let chunk = &mut chunk[..room as usize];
+            self.read(at, chunk)?;
             if let Some(n) = chunk.iter().position(|&b| b == 0) {
                 out.extend_from_slice(&chunk[..n]);
                 return Ok(out);
@@ -137,21 +160,19 @@ impl GuestMem {
     }
 
     #[inline(always)]
-    fn read<const N: usize>(
-        &self,
-        addr: u64,
-        need: u8,
-        access: Access,
-    ) -> Result<[u8; N], MemFault> {
-        let p = self.check(addr, N as u64, need, access)?;
-        Ok(unsafe { std::ptr::read_unaligned(p as *const [u8; N]) })
+    fn load(&self, addr: u64, n: u64, need: u8, access: Access) -> Result<u64, MemFault> {
+        let p = self.check(addr, n, need, access)?;
+        // SAFETY: `p..p+n` is inside the reservation (checked).
+        let r = unsafe { access::load(p, n) };
+        ok(r, addr, access)
     }
 
     #[inline(always)]
-    fn write<const N: usize>(&self, addr: u64, v: [u8; N]) -> Result<(), MemFault> {
-        let p = self.check(addr, N as u64, perm::W, Access::Write)?;
-        unsafe { std::ptr::write_unaligned(p as *mut [u8; N], v) };
-        Ok(())
+    fn store(&self, addr: u64, n: u64, v: u64) -> Result<(), MemFault> {
+        let p = self.check(addr, n, perm::W, Access::Write)?;
+        // SAFETY: `p..p+n` is inside the reservation (checked).
+        let r = unsafe { access::store(p, n, v) };
+        ok(r, addr, Access::Write).map(|_| ())
     }
 
     /// Checks an aligned atomic's address for read and write.
@@ -160,67 +181,85 @@ impl GuestMem {
         self.check(addr, n, perm::R, Access::Read)?;
         self.check(addr, n, perm::W, Access::Write)
     }
+
+    /// A compare-exchange of the aligned word at `addr`: the old value.
+    fn cas(&self, addr: u64, bits: u32, expected: u64, new: u64) -> Result<u64, MemFault> {
+        let p = self.atomic_ptr(addr, bits)?;
+        // SAFETY: the aligned word is inside the reservation (checked).
+        let r = unsafe { access::cas(p, bits, expected, new) };
+        ok(r, addr, Access::Write)
+    }
+}
+
+/// A routine's result as the access's: a host fault is the guest's fault at `addr` (a bus
+/// error past the end of a mapped file, noted for the signal).
+#[inline(always)]
+fn ok(r: Ret, addr: u64, access: Access) -> Result<u64, MemFault> {
+    if r.sig == 0 {
+        Ok(r.val)
+    } else {
+        fault(r.sig, addr, access)
+    }
+}
+
+#[cold]
+#[inline(never)]
+fn fault(sig: u64, addr: u64, access: Access) -> Result<u64, MemFault> {
+    access::note_fault(sig);
+    Err(MemFault { addr, access })
 }
 
 impl Bus for GuestMem {
     #[inline(always)]
     fn load8(&mut self, addr: u64) -> Result<u8, MemFault> {
-        Ok(self.read::<1>(addr, perm::R, Access::Read)?[0])
+        self.load(addr, 1, perm::R, Access::Read).map(|v| v as u8)
     }
     #[inline(always)]
     fn load16(&mut self, addr: u64) -> Result<u16, MemFault> {
-        self.read(addr, perm::R, Access::Read)
-            .map(u16::from_le_bytes)
+        self.load(addr, 2, perm::R, Access::Read).map(|v| v as u16)
     }
     #[inline(always)]
     fn load32(&mut self, addr: u64) -> Result<u32, MemFault> {
-        self.read(addr, perm::R, Access::Read)
-            .map(u32::from_le_bytes)
+        self.load(addr, 4, perm::R, Access::Read).map(|v| v as u32)
     }
     #[inline(always)]
     fn load64(&mut self, addr: u64) -> Result<u64, MemFault> {
-        self.read(addr, perm::R, Access::Read)
-            .map(u64::from_le_bytes)
+        self.load(addr, 8, perm::R, Access::Read)
     }
     #[inline(always)]
     fn store8(&mut self, addr: u64, v: u8) -> Result<(), MemFault> {
-        self.write(addr, [v])
+        self.store(addr, 1, v as u64)
     }
     #[inline(always)]
     fn store16(&mut self, addr: u64, v: u16) -> Result<(), MemFault> {
-        self.write(addr, v.to_le_bytes())
+        self.store(addr, 2, v as u64)
     }
     #[inline(always)]
     fn store32(&mut self, addr: u64, v: u32) -> Result<(), MemFault> {
-        self.write(addr, v.to_le_bytes())
+        self.store(addr, 4, v as u64)
     }
     #[inline(always)]
     fn store64(&mut self, addr: u64, v: u64) -> Result<(), MemFault> {
-        self.write(addr, v.to_le_bytes())
+        self.store(addr, 8, v)
     }
     #[inline(always)]
     fn fetch16(&mut self, addr: u64) -> Result<u16, MemFault> {
-        self.read(addr, perm::X, Access::Execute)
-            .map(u16::from_le_bytes)
+        self.load(addr, 2, perm::X, Access::Execute)
+            .map(|v| v as u16)
     }
 
     fn amo(&mut self, addr: u64, op: AmoOp, src: u64, bits: u32) -> Result<u64, MemFault> {
-        let p = self.atomic_ptr(addr, bits)?;
-        // Host atomics on the shared mapping: a compare-exchange loop applies any AmoOp.
-        if bits == 32 {
-            let a = unsafe { AtomicU32::from_ptr(p.cast()) };
-            let old = a
-                .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |old| {
-                    Some(op.apply(old as u64, src, 32) as u32)
-                })
-                .unwrap_or_else(|v| v);
-            Ok(old as u64)
-        } else {
-            let a = unsafe { AtomicU64::from_ptr(p.cast()) };
-            Ok(a.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |old| {
-                Some(op.apply(old, src, 64))
-            })
-            .unwrap_or_else(|v| v))
+        // A compare-exchange loop applies any AmoOp, as one host atomic.
+        let n = bits as u64 / 8;
+        let mask = if bits == 32 { 0xffff_ffff } else { u64::MAX };
+        let mut old = self.load(addr, n, perm::R, Access::Read)?;
+        loop {
+            let new = op.apply(old, src, bits) & mask;
+            let seen = self.cas(addr, bits, old, new)?;
+            if seen == old {
+                return Ok(old);
+            }
+            old = seen;
         }
     }
 
@@ -231,22 +270,7 @@ impl Bus for GuestMem {
         new: u64,
         bits: u32,
     ) -> Result<bool, MemFault> {
-        let p = self.atomic_ptr(addr, bits)?;
-        if bits == 32 {
-            let a = unsafe { AtomicU32::from_ptr(p.cast()) };
-            Ok(a.compare_exchange(
-                expected as u32,
-                new as u32,
-                Ordering::SeqCst,
-                Ordering::SeqCst,
-            )
-            .is_ok())
-        } else {
-            let a = unsafe { AtomicU64::from_ptr(p.cast()) };
-            Ok(
-                a.compare_exchange(expected, new, Ordering::SeqCst, Ordering::SeqCst)
-                    .is_ok(),
-            )
-        }
+        let mask = if bits == 32 { 0xffff_ffff } else { u64::MAX };
+        Ok(self.cas(addr, bits, expected & mask, new & mask)? == expected & mask)
     }
 }

@@ -7,31 +7,43 @@
 //! ```
 //!
 //! The guest's protections live in the per-page table, and every interpreter access and
-//! every syscall pointer is checked against it in software, so those never fault on the
-//! host. The host protections mirror the table (no access: none; read-only or execute: read;
-//! writable: read/write) for translated code, which checks only `addr < GUEST_LIMIT` and
-//! lets the host fault (the translator's fault handler makes that the guest's fault); the
-//! guard page catches an access that starts below the limit and ends past it. The mapping's
-//! own writes that ignore guest protections (`write_raw`, `zero_raw`) lift the host
-//! protection for their duration.
+//! every syscall pointer is checked against it in software. The host protections mirror the
+//! table (no access: none; read-only or execute: read; writable: read/write) for translated
+//! code, which checks only `addr < GUEST_LIMIT` and lets the host fault (the translator's
+//! fault handler makes that the guest's fault); the guard page catches an access that starts
+//! below the limit and ends past it. The mapping's own writes that ignore guest protections
+//! (`write_raw`) lift the host protection for their duration.
+//!
+//! Ownership: the [`Reservation`] (the range and the table) is in an `Arc` that the address
+//! space and every [`GuestMem`] handle hold, so no handle outlives the memory it points
+//! into. A handle caches the raw base and table pointers next to its `Arc`, so the
+//! interpreter's hot path is the same pointer arithmetic as with plain pointers; the `Arc`
+//! is only touched when a handle is made or dropped (once per thread). Borrowing handles
+//! would tie every vCPU's lifetime to a borrow of the mapping lock's contents.
+//!
+//! The check and the access are not atomic: another thread may unmap the page between them,
+//! and a file mapping faults past the end of its file. So mimic never forms a Rust
+//! reference into guest memory; every access goes through [`access`], whose routines turn a
+//! host fault into an error (`MemFault` for the guest, EFAULT for a system call).
 
+mod access;
 mod bus;
+mod reservation;
 mod vma;
 
+pub use access::take_bus_error;
 pub use bus::GuestMem;
+pub use reservation::Reservation;
 
 use std::collections::BTreeMap;
 use std::io;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicU8, Ordering};
 use std::sync::Arc;
 
 /// Guest page size (and the host's).
 pub const PAGE: u64 = 4096;
 /// One past the highest guest address: riscv64 Sv39 user space.
 pub const GUEST_LIMIT: u64 = 1 << 38;
-
-/// The reservation: the guest's addresses and a guard page.
-const RESERVED: usize = (GUEST_LIMIT + PAGE) as usize;
 
 /// Guest page permission bits in the table.
 pub mod perm {
@@ -80,42 +92,33 @@ pub fn host_prot(bits: u8) -> i32 {
 
 /// The whole guest address space of a process.
 pub struct AddressSpace {
-    base: *mut u8,
-    perms: *mut u8,
+    res: Arc<Reservation>,
     /// Mapped ranges, start → end, for finding free space and for munmap/mremap.
     vmas: BTreeMap<u64, u64>,
     /// Non-fixed mmaps are placed top-down below this.
     pub mmap_base: u64,
     pub brk_start: u64,
     pub brk: u64,
-    /// Bumped when executable pages are unmapped, replaced or re-protected (and on
+    /// Bumped when executable pages are unmapped, replaced, re-protected or dropped (and on
     /// `fence.i`): every vCPU compares it with the generation its decoded blocks belong to
     /// between slices and forgets them when it moved. Shared so that it is read without the
     /// mapping lock.
     pub code_gen: Arc<AtomicU64>,
 }
 
-// The raw pointers are owned mappings; sharing between vCPU threads is the point.
-unsafe impl Send for AddressSpace {}
-unsafe impl Sync for AddressSpace {}
+/// A host file mapping's parameters (see [`AddressSpace::map_file`]).
+pub struct FileMap {
+    pub fd: i32,
+    pub offset: u64,
+    /// MAP_SHARED: writes reach the file and other mappings of it.
+    pub shared: bool,
+}
 
 impl AddressSpace {
     /// Reserves `GUEST_LIMIT` bytes of host address space with no access, and the page table.
     pub fn new() -> io::Result<AddressSpace> {
-        let base = host_mmap(RESERVED, libc::PROT_NONE)?;
-        let perms = match host_mmap(
-            (GUEST_LIMIT / PAGE) as usize,
-            libc::PROT_READ | libc::PROT_WRITE,
-        ) {
-            Ok(p) => p,
-            Err(e) => {
-                unsafe { libc::munmap(base.cast(), RESERVED) };
-                return Err(e);
-            }
-        };
         Ok(AddressSpace {
-            base,
-            perms,
+            res: Arc::new(Reservation::new()?),
             vmas: BTreeMap::new(),
             mmap_base: GUEST_LIMIT,
             brk_start: 0,
@@ -126,23 +129,29 @@ impl AddressSpace {
 
     /// A handle for one vCPU's interpreter and the syscall layer.
     pub fn handle(&self) -> GuestMem {
-        GuestMem::new(self.base, self.perms)
+        GuestMem::new(self.res.clone())
     }
 
-    fn perm_slice(&mut self, start: u64, end: u64) -> &mut [u8] {
-        debug_assert!(start <= end && end <= GUEST_LIMIT);
-        unsafe {
-            std::slice::from_raw_parts_mut(
-                self.perms.add((start / PAGE) as usize),
-                ((end - start) / PAGE) as usize,
-            )
+    fn perms(&self, start: u64, end: u64) -> &[AtomicU8] {
+        self.res.perms(start, end)
+    }
+
+    fn set_perms(&self, start: u64, end: u64, bits: u8) {
+        for p in self.perms(start, end) {
+            p.store(bits, Ordering::Relaxed);
         }
+    }
+
+    fn host(&self, addr: u64) -> *mut u8 {
+        debug_assert!(addr <= GUEST_LIMIT);
+        // SAFETY: addresses up to the limit are inside the reservation.
+        unsafe { self.res.base.add(addr as usize) }
     }
 
     /// Where guest memory and its permission table are, for translated code.
     pub fn layout(&self) -> translator::Layout {
         translator::Layout {
-            base: self.base,
+            base: self.res.base,
             limit: GUEST_LIMIT,
         }
     }
@@ -152,12 +161,20 @@ impl AddressSpace {
         if addr >= GUEST_LIMIT {
             return 0;
         }
-        unsafe { *self.perms.add((addr / PAGE) as usize) }
+        let page = page_down(addr);
+        self.perms(page, page + PAGE)[0].load(Ordering::Relaxed)
     }
 
     /// Whether any page in `start..end` is mapped.
     pub fn any_mapped(&self, start: u64, end: u64) -> bool {
         vma::overlaps(&self.vmas, start, end)
+    }
+
+    /// Whether every page in `start..end` is mapped.
+    pub fn all_mapped(&self, start: u64, end: u64) -> bool {
+        self.perms(start, end)
+            .iter()
+            .all(|p| p.load(Ordering::Relaxed) & perm::MAPPED != 0)
     }
 
     /// Maps fresh zeroed pages at `start..start+len` (page aligned, inside the limit) with
@@ -167,7 +184,59 @@ impl AddressSpace {
         self.note_code_change(start, end);
         let bits = prot_to_perm(prot);
         self.fresh_pages(start, len, host_prot(bits))?;
-        self.perm_slice(start, end).fill(bits);
+        self.set_perms(start, end, bits);
+        vma::insert(&mut self.vmas, start, end);
+        Ok(())
+    }
+
+    /// Maps `len` bytes of the host file `file.fd` from `file.offset` at `start` (page
+    /// aligned, inside the limit) with guest protections `prot`, replacing whatever was
+    /// there. The host maps it, so pages are read when first touched, a private mapping's
+    /// MADV_DONTNEED reads the file again, and a page past the end of the file is a bus error.
+    /// The host's refusal (ENODEV, EACCES, …) is the guest's; nothing changes then.
+    pub fn map_file(&mut self, start: u64, len: u64, prot: u32, file: FileMap) -> io::Result<()> {
+        let end = check_range(start, len)?;
+        let bits = prot_to_perm(prot);
+        let kind = if file.shared {
+            libc::MAP_SHARED
+        } else {
+            libc::MAP_PRIVATE
+        };
+        // Not MAP_FIXED yet: a refused mapping must leave what is at `start` alone, so map it
+        // anywhere first and move it into place.
+        // SAFETY: a new mapping at an address the kernel picks touches nothing else.
+        let p = unsafe {
+            libc::mmap(
+                std::ptr::null_mut(),
+                len as usize,
+                host_prot(bits),
+                kind,
+                file.fd,
+                file.offset as libc::off_t,
+            )
+        };
+        if p == libc::MAP_FAILED {
+            return Err(io::Error::last_os_error());
+        }
+        self.note_code_change(start, end);
+        // SAFETY: `p` is the mapping just made; the target is inside the reservation, which
+        // MREMAP_FIXED replaces page for page.
+        let r = unsafe {
+            libc::mremap(
+                p,
+                len as usize,
+                len as usize,
+                libc::MREMAP_MAYMOVE | libc::MREMAP_FIXED,
+                self.host(start),
+            )
+        };
+        if r == libc::MAP_FAILED {
+            let e = io::Error::last_os_error();
+            // SAFETY: `p` is still the mapping made above, used by nothing else.
+            unsafe { libc::munmap(p, len as usize) };
+            return Err(e);
+        }
+        self.set_perms(start, end, bits);
         vma::insert(&mut self.vmas, start, end);
         Ok(())
     }
@@ -176,21 +245,53 @@ impl AddressSpace {
     pub fn unmap(&mut self, start: u64, len: u64) -> io::Result<()> {
         let end = check_range(start, len)?;
         self.note_code_change(start, end);
+        // The table first: an access checked after this faults in software; one checked
+        // before faults on the host, which the fault-safe routines survive.
+        self.set_perms(start, end, 0);
         // Replacing with a fresh PROT_NONE mapping gives the memory back and keeps the
         // reservation whole.
         self.fresh_pages(start, len, libc::PROT_NONE)?;
-        self.perm_slice(start, end).fill(0);
         vma::remove(&mut self.vmas, start, end);
+        Ok(())
+    }
+
+    /// MADV_DONTNEED on `start..end` (page aligned, every page mapped): the host drops the
+    /// pages, so anonymous memory reads zero and a private file mapping reads the file
+    /// again; translations of executable pages there are forgotten.
+    pub fn drop_pages(&mut self, start: u64, end: u64) -> io::Result<()> {
+        self.advise(start, end, libc::MADV_DONTNEED)?;
+        self.note_code_change(start, end);
+        Ok(())
+    }
+
+    /// The host's madvise on `start..end` (page aligned, inside the limit).
+    pub fn advise(&self, start: u64, end: u64, advice: i32) -> io::Result<()> {
+        // SAFETY: the range is inside the reservation; advice changes what the pages hold
+        // at most, which guest accesses are ready for (they never hold references).
+        let r = unsafe { libc::madvise(self.host(start).cast(), (end - start) as usize, advice) };
+        if r < 0 {
+            return Err(io::Error::last_os_error());
+        }
+        Ok(())
+    }
+
+    /// The host's msync on `start..end` (page aligned, inside the limit).
+    pub fn sync(&self, start: u64, end: u64, flags: i32) -> io::Result<()> {
+        // SAFETY: the range is inside the reservation; msync only writes pages back.
+        let r = unsafe { libc::msync(self.host(start).cast(), (end - start) as usize, flags) };
+        if r < 0 {
+            return Err(io::Error::last_os_error());
+        }
         Ok(())
     }
 
     /// Puts fresh zeroed host pages with host protections `prot` at guest `start..start+len`
     /// (checked by the caller), replacing what was there.
     fn fresh_pages(&self, start: u64, len: u64, prot: libc::c_int) -> io::Result<()> {
-        let p = unsafe { self.base.add(start as usize) };
+        // SAFETY: the range is inside the reservation, which MAP_FIXED replaces in place.
         let r = unsafe {
             libc::mmap(
-                p.cast(),
+                self.host(start).cast(),
                 len as usize,
                 prot,
                 libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_FIXED | libc::MAP_NORESERVE,
@@ -205,19 +306,30 @@ impl AddressSpace {
     }
 
     /// Changes the guest protections of `start..start+len`; every page must be mapped.
+    /// Fails with the host's errno where the host refuses (EACCES: writable shared mapping
+    /// of a file not open for writing), leaving the protections as they were.
     pub fn protect(&mut self, start: u64, len: u64, prot: u32) -> Result<(), i32> {
         let end = check_range(start, len).map_err(|_| libc::EINVAL)?;
-        if self
-            .perm_slice(start, end)
-            .iter()
-            .any(|&p| p & perm::MAPPED == 0)
-        {
+        if !self.all_mapped(start, end) {
             return Err(libc::ENOMEM);
         }
-        self.note_code_change(start, end);
         let bits = prot_to_perm(prot);
-        self.perm_slice(start, end).fill(bits);
-        self.sync_host(start, end);
+        let old: Vec<u8> = self
+            .perms(start, end)
+            .iter()
+            .map(|p| p.load(Ordering::Relaxed))
+            .collect();
+        // SAFETY: the range is inside the reservation.
+        let r = unsafe { libc::mprotect(self.host(start).cast(), len as usize, host_prot(bits)) };
+        if r < 0 {
+            let e = io::Error::last_os_error()
+                .raw_os_error()
+                .unwrap_or(libc::EACCES);
+            self.sync_host(start, end, &old);
+            return Err(e);
+        }
+        self.note_code_change(start, end);
+        self.set_perms(start, end, bits);
         Ok(())
     }
 
@@ -225,18 +337,28 @@ impl AddressSpace {
     /// segments, which may share a page).
     pub fn add_perm(&mut self, start: u64, end: u64, prot: u32) {
         let bits = prot_to_perm(prot);
-        for p in self.perm_slice(start, end) {
-            if *p & perm::MAPPED != 0 {
-                *p |= bits;
+        let (start, end) = (page_down(start), page_up(end).unwrap_or(GUEST_LIMIT));
+        for p in self.perms(start, end) {
+            if p.load(Ordering::Relaxed) & perm::MAPPED != 0 {
+                p.fetch_or(bits, Ordering::Relaxed);
             }
         }
-        self.sync_host(page_down(start), page_up(end).unwrap_or(GUEST_LIMIT));
+        let now = self.table_copy(start, end);
+        self.sync_host(start, end, &now);
     }
 
-    /// Sets the host protections of `start..end` (page aligned) from the table, a run of
-    /// equal pages at a time.
-    fn sync_host(&mut self, start: u64, end: u64) {
-        let perms = self.perm_slice(start, end).to_vec();
+    fn table_copy(&self, start: u64, end: u64) -> Vec<u8> {
+        self.perms(start, end)
+            .iter()
+            .map(|p| p.load(Ordering::Relaxed))
+            .collect()
+    }
+
+    /// Sets the host protections of `start..end` (page aligned) from table bits `perms`, a
+    /// run of equal pages at a time. These are protections pages had or anonymous pages
+    /// take, which the host does not refuse.
+    fn sync_host(&self, start: u64, end: u64, perms: &[u8]) {
+        debug_assert_eq!(perms.len() as u64, (end - start) / PAGE);
         let mut i = 0;
         while i < perms.len() {
             let mut j = i + 1;
@@ -244,9 +366,10 @@ impl AddressSpace {
                 j += 1;
             }
             let at = start + i as u64 * PAGE;
+            // SAFETY: the run is inside the reservation.
             let r = unsafe {
                 libc::mprotect(
-                    self.base.add(at as usize).cast(),
+                    self.host(at).cast(),
                     (j - i) * PAGE as usize,
                     host_prot(perms[i]),
                 )
@@ -256,30 +379,11 @@ impl AddressSpace {
         }
     }
 
-    /// Runs `f` on `addr..addr+len` with the host protections lifted to read/write.
-    fn unprotected(&mut self, addr: u64, len: u64, f: impl FnOnce(*mut u8)) {
-        assert!(addr.checked_add(len).is_some_and(|e| e <= GUEST_LIMIT));
-        let (start, end) = (
-            page_down(addr),
-            page_up(addr + len).expect("below the limit"),
-        );
-        let r = unsafe {
-            libc::mprotect(
-                self.base.add(start as usize).cast(),
-                (end - start) as usize,
-                libc::PROT_READ | libc::PROT_WRITE,
-            )
-        };
-        assert_eq!(r, 0, "mprotect of mapped guest pages");
-        f(unsafe { self.base.add(addr as usize) });
-        self.sync_host(start, end);
-    }
-
     fn note_code_change(&mut self, start: u64, end: u64) {
         if self
-            .perm_slice(start, end)
+            .perms(start, end)
             .iter()
-            .any(|&p| p & perm::X != 0)
+            .any(|p| p.load(Ordering::Relaxed) & perm::X != 0)
         {
             self.code_gen.fetch_add(1, Ordering::Release);
         }
@@ -292,18 +396,34 @@ impl AddressSpace {
     }
 
     /// Copies `data` to guest memory at `addr` ignoring guest protections (the loader's and
-    /// the kernel's own writes). The pages must be mapped.
+    /// the kernel's own writes). The pages must be mapped and not a read-only shared file.
     pub fn write_raw(&mut self, addr: u64, data: &[u8]) {
-        self.unprotected(addr, data.len() as u64, |p| unsafe {
-            std::ptr::copy_nonoverlapping(data.as_ptr(), p, data.len())
-        });
+        let len = data.len() as u64;
+        assert!(addr.checked_add(len).is_some_and(|e| e <= GUEST_LIMIT));
+        let (start, end) = (
+            page_down(addr),
+            page_up(addr + len).expect("below the limit"),
+        );
+        // SAFETY: the range is inside the reservation.
+        let r = unsafe {
+            libc::mprotect(
+                self.host(start).cast(),
+                (end - start) as usize,
+                libc::PROT_READ | libc::PROT_WRITE,
+            )
+        };
+        assert_eq!(r, 0, "mprotect of mapped guest pages");
+        // SAFETY: the pages are mapped and writable now; the mapping lock (&mut self) keeps
+        // other threads from unmapping them, and the copy is fault-safe regardless.
+        let done = unsafe { access::copy(self.host(addr), data.as_ptr(), data.len()) };
+        assert_eq!(done.sig, 0, "write to mapped guest pages");
+        let now = self.table_copy(start, end);
+        self.sync_host(start, end, &now);
     }
 
-    /// Zeroes guest memory at `addr..addr+len` ignoring protections; pages must be mapped.
-    pub fn zero_raw(&mut self, addr: u64, len: u64) {
-        self.unprotected(addr, len, |p| unsafe {
-            std::ptr::write_bytes(p, 0, len as usize)
-        });
+    /// The mapped parts of `start..end`, in order.
+    pub fn mapped_in(&self, start: u64, end: u64) -> Vec<(u64, u64)> {
+        vma::clipped(&self.vmas, start, end)
     }
 
     /// The mapped range containing `addr`, if any.
@@ -316,32 +436,26 @@ impl AddressSpace {
     pub fn move_pages(&mut self, old: u64, new: u64, len: u64) -> io::Result<()> {
         check_range(old, len)?;
         check_range(new, len)?;
+        // SAFETY: both ranges are inside the reservation; MREMAP_FIXED replaces the target.
         let r = unsafe {
             libc::mremap(
-                self.base.add(old as usize).cast(),
+                self.host(old).cast(),
                 len as usize,
                 len as usize,
                 libc::MREMAP_MAYMOVE | libc::MREMAP_FIXED,
-                self.base.add(new as usize),
+                self.host(new),
             )
         };
         if r == libc::MAP_FAILED {
             return Err(io::Error::last_os_error());
         }
-        let perms = self.perm_slice(old, old + len).to_vec();
-        self.perm_slice(new, new + len).copy_from_slice(&perms);
+        let perms = self.table_copy(old, old + len);
+        for (p, &b) in self.perms(new, new + len).iter().zip(&perms) {
+            p.store(b, Ordering::Relaxed);
+        }
         vma::insert(&mut self.vmas, new, new + len);
         // mremap left a hole in the reservation: fill it with PROT_NONE again.
         self.unmap(old, len)
-    }
-}
-
-impl Drop for AddressSpace {
-    fn drop(&mut self) {
-        unsafe {
-            libc::munmap(self.base.cast(), RESERVED);
-            libc::munmap(self.perms.cast(), (GUEST_LIMIT / PAGE) as usize);
-        }
     }
 }
 
@@ -353,24 +467,6 @@ fn check_range(start: u64, len: u64) -> io::Result<u64> {
             Ok(end)
         }
         _ => Err(io::Error::from_raw_os_error(libc::EINVAL)),
-    }
-}
-
-fn host_mmap(len: usize, prot: i32) -> io::Result<*mut u8> {
-    let p = unsafe {
-        libc::mmap(
-            std::ptr::null_mut(),
-            len,
-            prot,
-            libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_NORESERVE,
-            -1,
-            0,
-        )
-    };
-    if p == libc::MAP_FAILED {
-        Err(io::Error::last_os_error())
-    } else {
-        Ok(p.cast())
     }
 }
 

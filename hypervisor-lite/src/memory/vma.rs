@@ -42,6 +42,18 @@ pub fn overlaps(v: &Vmas, start: u64, end: u64) -> bool {
     v.range(start..end).next().is_some()
 }
 
+/// The parts of the ranges that lie in `start..end`, in order.
+pub fn clipped(v: &Vmas, start: u64, end: u64) -> Vec<(u64, u64)> {
+    let first = match v.range(..start).next_back() {
+        Some((&s, _)) => s,
+        None => start,
+    };
+    v.range(first..end)
+        .map(|(&s, &e)| (s.max(start), e.min(end)))
+        .filter(|(s, e)| s < e)
+        .collect()
+}
+
 pub fn containing(v: &Vmas, addr: u64) -> Option<(u64, u64)> {
     let (&s, &e) = v.range(..=addr).next_back()?;
     (addr < e).then_some((s, e))

@@ -56,22 +56,21 @@ impl Vcpu {
 
     /// Copies `len` guest bytes in (EFAULT where any is not readable).
     pub fn get(&self, addr: u64, len: u64) -> Result<Vec<u8>, Errno> {
-        Ok(self.mem.slice(addr, len)?.to_vec())
+        let mut out = vec![0; usize::try_from(len).map_err(|_| Errno::EFAULT)?];
+        self.mem.read(addr, &mut out)?;
+        Ok(out)
     }
 
     /// Copies `N` guest bytes in: the fixed-size structures and words the ABI passes.
     pub fn get_array<const N: usize>(&self, addr: u64) -> Result<[u8; N], Errno> {
         let mut out = [0u8; N];
-        out.copy_from_slice(self.mem.slice(addr, N as u64)?);
+        self.mem.read(addr, &mut out)?;
         Ok(out)
     }
 
     /// Copies `bytes` out to the guest.
     pub fn put(&self, addr: u64, bytes: &[u8]) -> Result<(), Errno> {
-        self.mem
-            .slice_mut(addr, bytes.len() as u64)?
-            .copy_from_slice(bytes);
-        Ok(())
+        Ok(self.mem.write(addr, bytes)?)
     }
 
     /// A guest path as a host path: absolute paths resolve under the sysroot first if

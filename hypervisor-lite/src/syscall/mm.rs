@@ -1,8 +1,7 @@
 //! brk, mmap, munmap, mprotect, mremap, madvise over the guest address space.
 
 use super::{Errno, SysResult};
-use crate::memory::{page_up, perm, AddressSpace, GUEST_LIMIT, PAGE};
-use crate::process::lock;
+use crate::memory::{page_up, perm, AddressSpace, FileMap, GUEST_LIMIT, PAGE};
 use crate::vcpu::Vcpu;
 
 // asm-generic/mman-common.h and mman.h (the same bits as x86-64's).
@@ -12,7 +11,6 @@ const MAP_ANONYMOUS: u64 = 0x20;
 const MAP_FIXED_NOREPLACE: u64 = 0x100000;
 const MREMAP_MAYMOVE: u64 = 1;
 const MREMAP_FIXED: u64 = 2;
-const MADV_DONTNEED: u64 = 4;
 
 fn enomem<E>(_: E) -> Errno {
     Errno::ENOMEM
@@ -88,47 +86,16 @@ pub fn mmap(p: &mut Vcpu, a: [u64; 6]) -> SysResult {
         s.map_fixed(at, len, prot as u32).map_err(enomem)?;
         return Ok(at);
     }
-    // A file mapping: check the descriptor before touching the address space.
-    let mut st: libc::stat = unsafe { std::mem::zeroed() };
-    if unsafe { libc::fstat(fd as i32, &mut st) } < 0 {
-        return Err(Errno::last());
-    }
-    if st.st_mode & libc::S_IFMT == libc::S_IFDIR {
-        return Err(Errno(libc::ENODEV));
-    }
-    if flags & MAP_SHARED != 0
-        && prot & libc::PROT_WRITE as u64 != 0
-        && lock(&p.shared.reported).insert(2 << 32)
-    {
-        crate::diag!(
-            "mimic: shared writable file mappings are copies; writes do not reach the file"
-        );
-    }
-    // Private mappings are the file's bytes read in; past the end of file stays zero.
-    s.map_fixed(at, len, (libc::PROT_READ | libc::PROT_WRITE) as u32)
-        .map_err(enomem)?;
-    let buf = p.mem.slice_mut(at, len)?;
-    let mut done = 0usize;
-    while done < buf.len() {
-        let n = unsafe {
-            libc::pread(
-                fd as i32,
-                buf[done..].as_mut_ptr().cast(),
-                buf.len() - done,
-                (off as usize + done) as i64,
-            )
-        };
-        if n < 0 {
-            let e = Errno::last();
-            let _ = s.unmap(at, len);
-            return Err(e);
-        }
-        if n == 0 {
-            break;
-        }
-        done += n as usize;
-    }
-    s.protect(at, len, prot as u32).map_err(Errno::from_host)?;
+    // A file mapping: the host maps the file itself, so pages are read when touched and its
+    // refusals (EBADF, ENODEV for a directory or pipe, EACCES for the wrong open mode) are
+    // the guest's.
+    let file = FileMap {
+        fd: fd as i32,
+        offset: off,
+        shared: flags & MAP_SHARED != 0,
+    };
+    s.map_file(at, len, prot as u32, file)
+        .map_err(|e| Errno::from_io(&e))?;
     Ok(at)
 }
 
@@ -243,21 +210,56 @@ fn move_grow(
 }
 
 pub fn madvise(p: &mut Vcpu, a: [u64; 6]) -> SysResult {
-    if !a[0].is_multiple_of(PAGE) {
+    let [start, len, advice, ..] = a;
+    let advice = i32::try_from(advice).map_err(|_| Errno::EINVAL)?;
+    if !start.is_multiple_of(PAGE) {
         return Err(Errno::EINVAL);
     }
-    if a[2] == MADV_DONTNEED {
-        // Private anonymous memory reads back as zeroes afterwards.
-        let len = page_up(a[1]).ok_or(Errno::EINVAL)?;
-        let mut space = p.shared.space();
-        let mut at = a[0];
-        while at < a[0].saturating_add(len).min(GUEST_LIMIT) {
-            if space.perm_at(at) & perm::MAPPED != 0 {
-                space.zero_raw(at, PAGE);
-            }
-            at += PAGE;
-        }
+    let len = page_up(len).ok_or(Errno::EINVAL)?;
+    let end = start.checked_add(len).ok_or(Errno::EINVAL)?;
+    let mut space = p.shared.space();
+    // The host knows which advice exists (an empty range still checks it, as Linux).
+    space.advise(0, 0, advice).map_err(|e| Errno::from_io(&e))?;
+    if len == 0 {
+        return Ok(0);
     }
+    if end > GUEST_LIMIT {
+        return Err(Errno::ENOMEM);
+    }
+    // Linux applies the advice to the mapped parts and then says ENOMEM for the holes.
+    let mapped = space.mapped_in(start, end);
+    for &(from, to) in &mapped {
+        match advice {
+            libc::MADV_DONTNEED => space.drop_pages(from, to),
+            _ => space.advise(from, to, advice),
+        }
+        .map_err(|e| Errno::from_io(&e))?;
+    }
+    if mapped.iter().map(|(from, to)| to - from).sum::<u64>() != len {
+        return Err(Errno::ENOMEM);
+    }
+    Ok(0)
+}
+
+/// msync: the host's, on the guest range (shared file mappings are the host's own).
+pub fn msync(p: &mut Vcpu, a: [u64; 6]) -> SysResult {
+    let [start, len, flags, ..] = a;
+    if !start.is_multiple_of(PAGE) {
+        return Err(Errno::EINVAL);
+    }
+    let len = page_up(len).ok_or(Errno::ENOMEM)?;
+    let end = start.checked_add(len).ok_or(Errno::ENOMEM)?;
+    let space = p.shared.space();
+    // The host checks the flags (an empty range still does, as Linux).
+    space
+        .sync(0, 0, flags as i32)
+        .map_err(|e| Errno::from_io(&e))?;
+    if end > GUEST_LIMIT || !space.all_mapped(start, end) {
+        return Err(Errno::ENOMEM);
+    }
+    space
+        .sync(start, end, flags as i32)
+        .map_err(|e| Errno::from_io(&e))?;
     Ok(0)
 }
 
@@ -275,7 +277,7 @@ pub fn mincore(p: &mut Vcpu, a: [u64; 6]) -> SysResult {
     let pages = (len / PAGE) as usize;
     let out = p.wr(vec, pages as u64)?;
     let space = p.shared.space();
-    if (0..pages).any(|i| space.perm_at(addr + i as u64 * PAGE) & perm::MAPPED == 0) {
+    if !space.all_mapped(addr, addr + len) {
         return Err(Errno::ENOMEM);
     }
     // SAFETY: the range is mapped guest memory inside the reservation (checked above, under

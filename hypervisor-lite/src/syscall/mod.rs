@@ -228,6 +228,7 @@ syscalls! {
     222 mmap(Ptr, Size, MmapProt, MmapFlags, Fd, Long) -> Ptr = mm::mmap;
     223 fadvise64(Fd, Long, Long, Int) -> Int = file::fadvise64;
     226 mprotect(Ptr, Size, MmapProt) -> Int = mm::mprotect;
+    227 msync(Ptr, Size, Flags) -> Int = mm::msync;
     232 mincore(Ptr, Size, Ptr) -> Int = mm::mincore;
     233 madvise(Ptr, Size, Int) -> Int = mm::madvise;
     258 riscv_hwprobe(Ptr, Size, Size, Ptr, Flags) -> Int = proc::enosys;

@@ -327,7 +327,7 @@ pub fn futex(v: &mut Vcpu, a: [u64; 6]) -> Result<Outcome, Errno> {
 
 fn det_futex(v: &mut Vcpu, cmd: u64, a: [u64; 6]) -> Result<Outcome, Errno> {
     let det = v.shared.det.as_ref().expect("deterministic mode");
-    let mut mem = v.mem;
+    let mut mem = v.mem.clone();
     let word =
         |m: &mut crate::memory::GuestMem, addr: u64| -> Result<u32, Errno> { Ok(m.load32(addr)?) };
     match cmd {

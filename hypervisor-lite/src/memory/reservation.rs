@@ -1,0 +1,101 @@
+//! [`Reservation`]: the host address range that holds guest memory, and the guest's page
+//! permission table. It is shared through an `Arc` by the [`super::AddressSpace`] and every
+//! [`super::GuestMem`] handle, so the range stays reserved while any handle exists, whoever
+//! drops last.
+
+use super::{access, GUEST_LIMIT, PAGE};
+use std::io;
+use std::sync::atomic::AtomicU8;
+
+/// The reservation: the guest's addresses and a guard page.
+pub(super) const RESERVED: usize = (GUEST_LIMIT + PAGE) as usize;
+const PAGES: usize = (GUEST_LIMIT / PAGE) as usize;
+
+pub struct Reservation {
+    pub(super) base: *mut u8,
+    /// One byte of [`super::perm`] bits per guest page. Written under the mapping lock,
+    /// read by every vCPU without it: atomics, whose relaxed loads are plain loads on x86.
+    perms: *const AtomicU8,
+}
+
+// SAFETY: the pointers are mappings this value owns; the table is atomics and guest memory
+// is only touched through the fault-safe routines, so any thread may use them.
+unsafe impl Send for Reservation {}
+unsafe impl Sync for Reservation {}
+
+impl Reservation {
+    /// Reserves `GUEST_LIMIT` bytes and a guard page with no access, and the table.
+    pub fn new() -> io::Result<Reservation> {
+        let base = host_mmap(RESERVED, libc::PROT_NONE)?;
+        let perms = match host_mmap(PAGES, libc::PROT_READ | libc::PROT_WRITE) {
+            Ok(p) => p,
+            Err(e) => {
+                // SAFETY: `base` is the mapping just made, used by nothing else.
+                unsafe { libc::munmap(base.cast(), RESERVED) };
+                return Err(e);
+            }
+        };
+        // The fields own both mappings from here: dropping `r` unmaps them.
+        let r = Reservation {
+            base,
+            perms: perms as *const AtomicU8,
+        };
+        access::register(base as u64, base as u64 + RESERVED as u64)?;
+        Ok(r)
+    }
+
+    /// The table entries of guest pages `start..end` (page aligned, inside the limit).
+    pub fn perms(&self, start: u64, end: u64) -> &[AtomicU8] {
+        assert!(start <= end && end <= GUEST_LIMIT);
+        // SAFETY: the table has one entry per page below the limit, lives as long as self,
+        // and is only accessed atomically.
+        unsafe {
+            std::slice::from_raw_parts(
+                self.perms.add((start / PAGE) as usize),
+                ((end - start) / PAGE) as usize,
+            )
+        }
+    }
+
+    /// The table, for handles that index it without bounds checks.
+    pub fn table(&self) -> *const AtomicU8 {
+        self.perms
+    }
+}
+
+impl std::fmt::Debug for Reservation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Reservation({:p})", self.base)
+    }
+}
+
+impl Drop for Reservation {
+    fn drop(&mut self) {
+        access::unregister(self.base as u64);
+        // SAFETY: both mappings are owned by self, and no handle is left to use them (every
+        // handle holds an Arc of self).
+        unsafe {
+            libc::munmap(self.base.cast(), RESERVED);
+            libc::munmap(self.perms as *mut libc::c_void, PAGES);
+        }
+    }
+}
+
+fn host_mmap(len: usize, prot: i32) -> io::Result<*mut u8> {
+    // SAFETY: a fresh anonymous mapping at an address the kernel picks touches nothing else.
+    let p = unsafe {
+        libc::mmap(
+            std::ptr::null_mut(),
+            len,
+            prot,
+            libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_NORESERVE,
+            -1,
+            0,
+        )
+    };
+    if p == libc::MAP_FAILED {
+        Err(io::Error::last_os_error())
+    } else {
+        Ok(p.cast())
+    }
+}
