@@ -134,6 +134,7 @@ fn fork(v: &mut Vcpu, flags: u64, stack: u64, ptid: u64, ctid: u64) -> SysResult
         let _threads = lock(&v.shared.threads);
         let _actions = lock(&v.shared.actions);
         let _reported = lock(&v.shared.reported);
+        let _regions = lock(&v.shared.regions);
         let _pending = lock(&v.ctl.pending);
         let _stderr = std::io::stderr().lock();
         unsafe { libc::fork() }
@@ -515,7 +516,7 @@ const EM_RISCV: u16 = 243;
 /// execve: a riscv64 ELF continues under mimic with the same options (mimic re-executes
 /// itself); anything else (a host program, a script) is executed by the host kernel.
 pub fn execve(v: &mut Vcpu, a: [u64; 6]) -> SysResult {
-    let path = v.path(a[0])?;
+    let path = super::procfs::exec_path(v, v.path(a[0])?);
     let argv = strings(v, a[1])?;
     let envp = strings(v, a[2])?;
     if unsafe { libc::access(path.as_ptr(), libc::X_OK) } < 0 {
