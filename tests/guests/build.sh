@@ -74,7 +74,7 @@ build() { # output-name compiler link-mode source [extra flags...]
 }
 
 for c in hello args fileio malloc sort_string math floats clock stdin_pipe recursion exitcode abort segv wild \
-    illegal sighandler syscalls hello_dyn smc threads procs procsig futex pollwait; do
+    illegal sighandler syscalls hello_dyn smc threads procs procsig futex pollwait procview; do
     build $c $CC static $c.c -lm
 done
 build cxx $CXX static cxx.cpp
