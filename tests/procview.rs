@@ -35,6 +35,7 @@ const CHECKS: &[&str] = &[
     "mmap exe is riscv",
     "maps file mapping",
     "maps forgets munmap",
+    "stat exe is the program",
     "mem read",
     "mem write",
     "mem lseek read",
@@ -60,6 +61,7 @@ const CHECKS: &[&str] = &[
     "spelling readlink self/task/../exe",
     "host layout entries refused",
     "mem reaches no host address",
+    "child process layout refused",
     "exec child",
     "execve /proc/self/exe runs the program",
 ];

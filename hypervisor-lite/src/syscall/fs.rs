@@ -565,6 +565,7 @@ pub fn newfstatat(p: &mut Vcpu, a: [u64; 6]) -> SysResult {
         libc::SYS_newfstatat,
         [a[0], cptr(&path), &mut st as *mut _ as u64, a[3], 0, 0],
     )?;
+    let st = super::procfs::stat_as_guest(p, st);
     p.put(a[2], &stat_bytes(&st))?;
     Ok(0)
 }

@@ -244,6 +244,9 @@ static void maps_more(void) {
     slurp("/proc/self/maps", text, sizeof text);
     check("maps file mapping", m != MAP_FAILED && maps_line(text, (uintptr_t)m, line, sizeof line) &&
                                    strstr(line, " r--p 00000000 ") && strstr(line, exe));
+    struct stat a, b;
+    check("stat exe is the program", stat("/proc/self/exe", &a) == 0 && stat(exe, &b) == 0 &&
+                                         a.st_ino == b.st_ino && a.st_size == b.st_size);
     if (fd >= 0)
         close(fd);
     munmap(ro, 8192);
@@ -365,6 +368,32 @@ static void hostile(void) {
     }
     check("mem reaches no host address", none);
     close(fd);
+
+    /* A child is another emulated process: its mem and layout are no more reachable. */
+    int p[2];
+    char c;
+    if (pipe(p) != 0)
+        return;
+    pid_t child = fork();
+    if (child == 0) {
+        close(p[1]);
+        _exit(read(p[0], &c, 1) == 1 ? 0 : 1);
+    }
+    close(p[0]);
+    int refused_all = 1;
+    const char *entries[] = {"mem", "maps", "smaps", "auxv", "stat"};
+    for (unsigned i = 0; i < sizeof entries / sizeof *entries; i++) {
+        snprintf(path, sizeof path, "/proc/%d/%s", child, entries[i]);
+        errno = 0;
+        fd = open(path, O_RDONLY);
+        refused_all &= fd < 0 && errno == EACCES;
+        if (fd >= 0)
+            close(fd);
+    }
+    check("child process layout refused", refused_all);
+    (void)!write(p[1], "x", 1);
+    close(p[1]);
+    waitpid(child, NULL, 0);
 }
 
 static void exec_self(const char *argv0) {

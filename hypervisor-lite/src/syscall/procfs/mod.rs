@@ -96,6 +96,24 @@ pub fn exec_path(p: &Vcpu, path: CString) -> CString {
     CString::new(p.shared.exe.as_os_str().as_encoded_bytes()).unwrap_or(path)
 }
 
+/// What the guest sees for a stat result: mimic's own executable (/proc/self/exe followed)
+/// is the guest's program.
+pub fn stat_as_guest(p: &Vcpu, st: libc::stat) -> libc::stat {
+    if !which::is_mimic_stat(&st) {
+        return st;
+    }
+    let Ok(exe) = CString::new(p.shared.exe.as_os_str().as_encoded_bytes()) else {
+        return st;
+    };
+    // SAFETY: `guest` is a plain C struct the kernel fills; `exe` is NUL-terminated.
+    let mut guest: libc::stat = unsafe { std::mem::zeroed() };
+    if unsafe { libc::stat(exe.as_ptr(), &mut guest) } == 0 {
+        guest
+    } else {
+        st
+    }
+}
+
 /// Opens `path` anew with the guest's access mode and status flags (never creating or
 /// truncating: the file exists and is the guest's own).
 fn reopen(path: &[u8], flags: u64) -> Result<i32, Errno> {

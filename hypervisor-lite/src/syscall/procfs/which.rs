@@ -4,6 +4,7 @@
 
 use super::{Errno, MEMFD_PREFIX};
 use crate::vcpu::Vcpu;
+use std::ffi::CString;
 use std::sync::OnceLock;
 
 /// A generated /proc file of the guest's own process.
@@ -91,7 +92,12 @@ fn procfs_dev() -> Option<u64> {
 
 /// Whether host fd `fd` holds mimic's own executable.
 pub fn is_mimic(fd: i32) -> bool {
-    fstat(fd).is_some_and(|s| Some((s.st_dev, s.st_ino)) == mimic_exe())
+    fstat(fd).is_some_and(|s| is_mimic_stat(&s))
+}
+
+/// Whether `st` describes mimic's own executable.
+pub fn is_mimic_stat(st: &libc::stat) -> bool {
+    Some((st.st_dev, st.st_ino)) == mimic_exe()
 }
 
 /// The name the host gives the file of fd `fd` (the target of /proc/self/fd/N).
@@ -110,23 +116,39 @@ fn ours(n: &str) -> bool {
     n == unsafe { libc::getpid() } || std::path::Path::new(&format!("/proc/self/task/{n}")).exists()
 }
 
-/// For a procfs file named `/proc/<us>[/task/<tid>]/<rest>`: the tid, if through task/,
-/// and the path below the process or thread directory.
-fn own_entry(name: &[u8]) -> Option<(Option<i32>, String)> {
+/// For a procfs file named `/proc/<pid>[/task/<tid>]/<rest>`: the pid, the tid if through
+/// task/, and the path below the process or thread directory.
+fn entry_of(name: &[u8]) -> Option<(&str, Option<i32>, &str)> {
     let name = std::str::from_utf8(name).ok()?;
-    let rest = name.strip_prefix("/proc/")?;
-    let (pid, rest) = rest.split_once('/')?;
-    if !ours(pid) {
-        return None;
-    }
-    if let Some(t) = rest.strip_prefix("task/") {
-        if let Some((tid, below)) = t.split_once('/') {
-            if ours(tid) {
-                return Some((tid.parse().ok(), below.to_string()));
-            }
+    let (pid, rest) = name.strip_prefix("/proc/")?.split_once('/')?;
+    if let Some((tid, below)) = rest.strip_prefix("task/").and_then(|t| t.split_once('/')) {
+        if let Ok(tid) = tid.parse() {
+            return Some((pid, Some(tid), below));
         }
     }
-    Some((None, rest.to_string()))
+    Some((pid, None, rest))
+}
+
+/// As [`entry_of`], for this process only.
+fn own_entry(name: &[u8]) -> Option<(Option<i32>, String)> {
+    let (pid, tid, below) = entry_of(name)?;
+    ours(pid).then(|| (tid, below.to_string()))
+}
+
+/// Whether `pid` is another process running mimic (a fork of this guest, say): its memory
+/// and layout are mimic's host ones, which no guest sees.
+fn other_mimic(pid: &str) -> bool {
+    pid.bytes().all(|b| b.is_ascii_digit())
+        && CString::new(format!("/proc/{pid}/exe"))
+            .ok()
+            .and_then(|p| stat(&p))
+            .is_some_and(|s| Some((s.st_dev, s.st_ino)) == mimic_exe())
+}
+
+/// Entries of another mimic process that show its host memory or addresses.
+fn host_layout(below: &str) -> bool {
+    let first = below.split('/').next().unwrap_or_default();
+    REFUSED.contains(&first) || ["maps", "mem", "auxv", "stat"].contains(&below)
 }
 
 /// What host fd `fd`, just opened by the guest, is to it; None for a host file it sees as is.
@@ -138,7 +160,11 @@ pub fn identify(fd: i32) -> Option<View> {
     if Some(st.st_dev) != procfs_dev() {
         return None;
     }
-    let (tid, below) = own_entry(&fd_name(fd)?)?;
+    let name = fd_name(fd)?;
+    let Some((tid, below)) = own_entry(&name) else {
+        let (pid, _, below) = entry_of(&name)?;
+        return (other_mimic(pid) && host_layout(below)).then_some(View::Refused);
+    };
     let first = below.split('/').next().unwrap_or_default();
     if REFUSED.contains(&first) {
         return Some(View::Refused);
