@@ -62,6 +62,7 @@ const CHECKS: &[&str] = &[
     "host layout entries refused",
     "mem reaches no host address",
     "child process layout refused",
+    "thread views",
     "exec child",
     "execve /proc/self/exe runs the program",
 ];

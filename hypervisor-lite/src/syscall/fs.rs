@@ -258,8 +258,7 @@ pub fn fchmodat(p: &mut Vcpu, a: [u64; 6]) -> SysResult {
 pub fn openat(p: &mut Vcpu, a: [u64; 6]) -> SysResult {
     // O_* flags are asm-generic's on riscv64 and the same bits on x86-64.
     let path = p.path(a[1])?;
-    sys(libc::SYS_openat, [a[0], cptr(&path), a[2], a[3], 0, 0])
-        .and_then(|fd| super::procfs::opened(p, fd, a[2]))
+    super::procfs::openat(p, a[0], &path, a[2], a[3])
 }
 pub fn close(_: &mut Vcpu, a: [u64; 6]) -> SysResult {
     sys(libc::SYS_close, a)

@@ -8,6 +8,7 @@
 #define _GNU_SOURCE
 #include <elf.h>
 #include <errno.h>
+#include <pthread.h>
 #include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -396,6 +397,33 @@ static void hostile(void) {
     waitpid(child, NULL, 0);
 }
 
+/* A second thread's own views: thread-self and task/<tid> are that thread. */
+static void *thread_views(void *arg) {
+    static char buf[8192];
+    int *ok = arg;
+    long tid = syscall(SYS_gettid);
+    char want[64], path[128];
+    snprintf(want, sizeof want, "%ld (", tid);
+    *ok = slurp("/proc/thread-self/stat", buf, sizeof buf) > 0 && strncmp(buf, want, strlen(want)) == 0;
+    snprintf(path, sizeof path, "/proc/self/task/%ld/stat", tid);
+    *ok &= slurp(path, buf, sizeof buf) > 0 && strncmp(buf, want, strlen(want)) == 0;
+    snprintf(path, sizeof path, "/proc/self/task/%ld/status", tid);
+    snprintf(want, sizeof want, "\nPid:\t%ld\n", tid);
+    *ok &= slurp(path, buf, sizeof buf) > 0 && strstr(buf, want) && strstr(buf, "\nThreads:\t2\n");
+    snprintf(path, sizeof path, "/proc/self/task/%ld/mem", tid);
+    *ok &= is_guest_mem(open(path, O_RDONLY));
+    snprintf(path, sizeof path, "/proc/%d/task/%ld/maps", getpid(), tid);
+    *ok &= is_guest_maps(open(path, O_RDONLY));
+    return NULL;
+}
+
+static void threads(void) {
+    pthread_t t;
+    int ok = 0;
+    check("thread views", pthread_create(&t, NULL, thread_views, &ok) == 0 &&
+                              pthread_join(t, NULL) == 0 && ok);
+}
+
 static void exec_self(const char *argv0) {
     pid_t pid = fork();
     if (pid == 0) {
@@ -429,6 +457,7 @@ int main(int argc, char **argv) {
     mem_checks();
     spellings(argc > 1 ? argv[1] : ".");
     hostile();
+    threads();
     exec_self(argv[0]);
     return failures != 0;
 }

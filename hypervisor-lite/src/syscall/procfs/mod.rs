@@ -22,6 +22,7 @@ mod files;
 mod maps;
 mod mem;
 mod track;
+mod vtid;
 mod which;
 
 pub use files::startup;
@@ -34,11 +35,27 @@ use crate::vcpu::Vcpu;
 use std::ffi::CString;
 use which::View;
 
-/// The guest opened host fd `fd` with `flags`: when that is one of its own /proc entries,
-/// the fd now holds the guest's view of it instead.
-pub fn opened(p: &Vcpu, fd: u64, flags: u64) -> SysResult {
+/// openat as the guest asked it; when what opened is one of its own /proc entries, the fd
+/// holds the guest's view of it instead.
+pub fn openat(p: &Vcpu, dirfd: u64, path: &CString, flags: u64, mode: u64) -> SysResult {
+    let open = |path: &CString| {
+        // SAFETY: `path` is NUL-terminated; the kernel checks everything else.
+        host(unsafe { libc::openat(dirfd as i32, path.as_ptr(), flags as i32, mode as u32) } as i64)
+    };
+    match vtid::to_host(p, path) {
+        Some((host_path, vtid)) => opened(p, open(&host_path)?, flags, Some(vtid)),
+        None => opened(p, open(path)?, flags, None),
+    }
+}
+
+/// Host fd `fd` was opened for the guest with `flags` (through `vtid`'s task directory, in
+/// deterministic mode): puts the guest's view on it when it is one of its own entries.
+fn opened(p: &Vcpu, fd: u64, flags: u64, vtid: Option<i32>) -> SysResult {
     let fd = fd as i32;
-    let view = which::identify(fd);
+    let view = which::identify(fd).map(|v| match v {
+        View::File(e, Some(t)) => View::File(e, Some(vtid.unwrap_or(t))),
+        v => v,
+    });
     let replacement = match view {
         None => return Ok(fd as u64),
         Some(View::Refused) => Err(Errno(libc::EACCES)),
