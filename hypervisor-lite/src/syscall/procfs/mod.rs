@@ -75,6 +75,7 @@ fn opened(p: &Vcpu, fd: u64, flags: u64, vtid: Option<i32>) -> SysResult {
     match replacement {
         Ok(new) => {
             let cloexec = flags & libc::O_CLOEXEC as u64;
+            // SAFETY: descriptors only: `new` replaces the guest's `fd`, both ours to give.
             let r = host(unsafe { libc::dup3(new, fd, cloexec as i32) } as i64);
             close(new);
             r.inspect_err(|_| close(fd))
@@ -89,6 +90,7 @@ fn opened(p: &Vcpu, fd: u64, flags: u64, vtid: Option<i32>) -> SysResult {
 /// readlinkat's answer when `(dirfd, path)` is one of the guest's own /proc links, else None.
 pub fn readlink(p: &Vcpu, dirfd: u64, path: &CString) -> Option<Result<Vec<u8>, Errno>> {
     let flags = libc::O_PATH | libc::O_NOFOLLOW | libc::O_CLOEXEC;
+    // SAFETY: `path` is NUL-terminated; the kernel checks the rest.
     let fd = unsafe { libc::openat(dirfd as i32, path.as_ptr(), flags) };
     if fd < 0 {
         return None;
@@ -101,6 +103,7 @@ pub fn readlink(p: &Vcpu, dirfd: u64, path: &CString) -> Option<Result<Vec<u8>, 
 /// The program execve runs for `path`: the guest's own ELF for /proc/self/exe (mimic's own
 /// executable, however reached), else `path`.
 pub fn exec_path(p: &Vcpu, path: CString) -> CString {
+    // SAFETY: `path` is NUL-terminated.
     let fd = unsafe { libc::open(path.as_ptr(), libc::O_PATH | libc::O_CLOEXEC) };
     if fd < 0 {
         return path;
@@ -122,8 +125,9 @@ pub fn stat_as_guest(p: &Vcpu, st: libc::stat) -> libc::stat {
     let Ok(exe) = CString::new(p.shared.exe.as_os_str().as_encoded_bytes()) else {
         return st;
     };
-    // SAFETY: `guest` is a plain C struct the kernel fills; `exe` is NUL-terminated.
+    // SAFETY: `guest` is a plain C struct, all zeroes valid.
     let mut guest: libc::stat = unsafe { std::mem::zeroed() };
+    // SAFETY: the kernel fills `guest`; `exe` is NUL-terminated.
     if unsafe { libc::stat(exe.as_ptr(), &mut guest) } == 0 {
         guest
     } else {
@@ -136,6 +140,7 @@ pub fn stat_as_guest(p: &Vcpu, st: libc::stat) -> libc::stat {
 fn reopen(path: &[u8], flags: u64) -> Result<i32, Errno> {
     let keep = libc::O_ACCMODE | libc::O_NONBLOCK | libc::O_PATH | libc::O_NOATIME;
     let c = CString::new(path).map_err(|_| Errno::EINVAL)?;
+    // SAFETY: `c` is NUL-terminated.
     let fd = unsafe { libc::open(c.as_ptr(), (flags as i32 & keep) | libc::O_CLOEXEC) };
     if fd < 0 {
         Err(Errno::last())
@@ -150,6 +155,7 @@ const MEMFD_PREFIX: &str = "mimic-proc:";
 /// A memfd named `mimic-proc:<entry>` holding `bytes`, positioned at 0.
 fn memfd(entry: &str, bytes: &[u8]) -> Result<i32, Errno> {
     let name = CString::new(format!("{MEMFD_PREFIX}{entry}")).expect("no NUL");
+    // SAFETY: `name` is NUL-terminated.
     let fd = unsafe { libc::memfd_create(name.as_ptr(), libc::MFD_CLOEXEC) };
     if fd < 0 {
         return Err(Errno::last());
@@ -169,6 +175,7 @@ fn memfd(entry: &str, bytes: &[u8]) -> Result<i32, Errno> {
 }
 
 fn close(fd: i32) {
-    // SAFETY: closing a descriptor this module opened and owns.
+    // SAFETY: closing a descriptor this module opened (or opened for the guest and now
+    // refuses): nothing else holds it.
     unsafe { libc::close(fd) };
 }

@@ -16,8 +16,9 @@ fn file_name(fd: u64) -> Name {
     let Ok(fd) = i32::try_from(fd) else {
         return Name::Anon;
     };
-    // SAFETY: `st` is a plain C struct the kernel fills.
+    // SAFETY: `st` is a plain C struct, all zeroes valid.
     let mut st: libc::stat = unsafe { std::mem::zeroed() };
+    // SAFETY: the kernel fills `st`.
     if unsafe { libc::fstat(fd, &mut st) } < 0 {
         return Name::Anon;
     }

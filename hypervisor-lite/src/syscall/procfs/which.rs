@@ -67,14 +67,16 @@ const REFUSED: [&str; 7] = [
 ];
 
 fn fstat(fd: i32) -> Option<libc::stat> {
-    // SAFETY: `st` is a plain C struct the kernel fills.
+    // SAFETY: `st` is a plain C struct, all zeroes valid.
     let mut st: libc::stat = unsafe { std::mem::zeroed() };
+    // SAFETY: the kernel fills `st`.
     (unsafe { libc::fstat(fd, &mut st) } == 0).then_some(st)
 }
 
 fn stat(path: &std::ffi::CStr) -> Option<libc::stat> {
-    // SAFETY: as in `fstat`; `path` is NUL-terminated.
+    // SAFETY: as in `fstat`.
     let mut st: libc::stat = unsafe { std::mem::zeroed() };
+    // SAFETY: the kernel fills `st`; `path` is NUL-terminated.
     (unsafe { libc::stat(path.as_ptr(), &mut st) } == 0).then_some(st)
 }
 
