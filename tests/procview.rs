@@ -47,6 +47,7 @@ const CHECKS: &[&str] = &[
     "mem patches code",
     "mem read-only fd refuses writes",
     "mem fd link",
+    "mem and maps have no mmap",
     "mem dup",
     "spelling /proc/./self/maps",
     "spelling /proc//self/mem",

@@ -295,6 +295,13 @@ static void mem_checks(void) {
     snprintf(want, sizeof want, "/proc/%d/mem", getpid());
     ssize_t l = readlink(link, text, 64);
     check("mem fd link", l == (ssize_t)strlen(want) && memcmp(text, want, l) == 0);
+    int maps = -1;
+    errno = 0;
+    check("mem and maps have no mmap",
+          mmap(NULL, 4096, PROT_READ, MAP_PRIVATE, rd, 0) == MAP_FAILED && errno == ENODEV &&
+              (maps = open("/proc/self/maps", O_RDONLY)) >= 0 &&
+              mmap(NULL, 4096, PROT_READ, MAP_PRIVATE, maps, 0) == MAP_FAILED && errno == ENODEV);
+    close(maps);
     int dup_fd = dup(rd);
     check("mem dup", is_guest_mem(dup_fd));
     close(rd);

@@ -195,12 +195,3 @@ fn poke(p: &Vcpu, addr: u64, data: &[u8]) -> u64 {
     }
     r.max(0) as u64
 }
-
-/// mmap of a mem view: Linux has no mmap for it.
-pub fn refuse_mmap(fd: u64) -> Result<(), Errno> {
-    if is_mem(fd) {
-        Err(Errno(libc::ENODEV))
-    } else {
-        Ok(())
-    }
-}

@@ -1,8 +1,8 @@
 //! The mm calls as the guest makes them, each followed by the name of what it mapped, so
 //! /proc/self/maps can say which file (and offset) each mapping holds.
 
-use super::super::{mm, SysResult};
-use super::{mem, which};
+use super::super::{mm, Errno, SysResult};
+use super::which;
 use crate::memory::page_up;
 use crate::process::lock;
 use crate::regions::{Name, Region};
@@ -31,10 +31,11 @@ fn file_name(fd: u64) -> Name {
 
 pub fn mmap(p: &mut Vcpu, a: [u64; 6]) -> SysResult {
     let anon = a[3] & MAP_ANONYMOUS != 0;
-    if !anon {
-        mem::refuse_mmap(a[4])?;
-    }
     let name = if anon { Name::Anon } else { file_name(a[4]) };
+    if matches!(&name, Name::File { path, .. } if which::memfd_entry(path).is_some()) {
+        // Linux has no mmap for the /proc views (seq files, mem).
+        return Err(Errno(libc::ENODEV));
+    }
     let at = mm::mmap(p, a)?;
     lock(&p.shared.regions).insert(Region {
         start: at,
