@@ -39,6 +39,7 @@ pub mod hostsig;
 pub mod loader;
 pub mod memory;
 pub mod process;
+pub mod regions;
 pub mod sched;
 pub mod signal;
 pub mod syscall;

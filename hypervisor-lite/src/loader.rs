@@ -14,6 +14,7 @@
 
 use crate::exec_file;
 use crate::memory::{page_down, page_up, AddressSpace, FileMap, GUEST_LIMIT, PAGE};
+use crate::regions::{Name, Region};
 use goblin::container::{Container, Ctx, Endian};
 use goblin::elf::header::{self, Header};
 use goblin::elf::program_header::{self as ph, ProgramHeader};
@@ -105,6 +106,8 @@ pub struct Loaded {
     pub interp_base: u64,
     /// The interpreter file, if any.
     pub interp: Option<PathBuf>,
+    /// What the loader mapped: segments with their files and offsets, the stack.
+    pub regions: Vec<Region>,
 }
 
 /// A checked ELF file.
@@ -305,8 +308,15 @@ impl Image {
             .unwrap_or(0)
     }
 
-    /// Maps the segments at `bias`; returns the page-aligned end of the highest one.
-    fn map(&self, mem: &mut AddressSpace, bias: u64) -> Result<u64, String> {
+    /// Maps the segments at `bias`, naming them after `file` in `regions`; returns the
+    /// page-aligned end of the highest one.
+    fn map(
+        &self,
+        mem: &mut AddressSpace,
+        bias: u64,
+        file: &Path,
+        regions: &mut Vec<Region>,
+    ) -> Result<u64, String> {
         let (lo, hi) = self.span();
         let (lo, hi) = (lo + bias, hi + bias);
         if hi > GUEST_LIMIT || lo < PAGE {
@@ -317,6 +327,8 @@ impl Image {
         // The whole span is mapped (gaps stay inaccessible), then filled segment by segment.
         mem.map_fixed(lo, hi - lo, 0)
             .map_err(|e| format!("cannot map segments: {e}"))?;
+        regions.push(Region::anon(lo, hi));
+        let name = Name::file(file);
         for p in self.loads() {
             let at = p.p_vaddr + bias;
             let data = &self.bytes[p.p_offset as usize..(p.p_offset + p.p_filesz) as usize];
@@ -334,6 +346,13 @@ impl Image {
             let start = page_down(at);
             let end = page_up(at + p.p_memsz).unwrap_or(hi);
             mem.add_perm(start, end, prot as u32);
+            regions.push(Region {
+                start,
+                end: page_up(at + p.p_filesz).unwrap_or(hi),
+                offset: page_down(p.p_offset),
+                name: name.clone(),
+                shared: false,
+            });
         }
         self.map_from_file(mem, bias);
         Ok(hi)
@@ -466,6 +485,10 @@ fn load_image(
         (libc::PROT_READ | libc::PROT_WRITE) as u32,
     )
     .map_err(|e| err(path, format!("cannot map the stack: {e}")))?;
+    let mut regions = vec![Region {
+        name: Name::Stack,
+        ..Region::anon(stack_lo, STACK_TOP)
+    }];
     mem.mmap_base = page_down(stack_lo - (stack_size.max(8 << 20) + (128 << 20)));
 
     let bias = if image.header.e_type == header::ET_DYN {
@@ -474,7 +497,9 @@ fn load_image(
     } else {
         0
     };
-    let end = image.map(mem, bias).map_err(|r| err(path, r))?;
+    let end = image
+        .map(mem, bias, path, &mut regions)
+        .map_err(|r| err(path, r))?;
     mem.brk_start = end;
     mem.brk = end;
 
@@ -503,7 +528,8 @@ fn load_image(
             .find_free(hi - lo, ld.align())
             .ok_or_else(|| err(&file, "no room for the interpreter".into()))?;
         let ld_bias = at.wrapping_sub(lo);
-        ld.map(mem, ld_bias).map_err(|r| err(&file, r))?;
+        ld.map(mem, ld_bias, &file, &mut regions)
+            .map_err(|r| err(&file, r))?;
         pc = ld.header.e_entry.wrapping_add(ld_bias);
         interp_base = ld_bias;
         interp_file = Some(file);
@@ -543,6 +569,7 @@ fn load_image(
         entry,
         interp_base,
         interp: interp_file,
+        regions,
     })
 }
 

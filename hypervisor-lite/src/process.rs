@@ -16,6 +16,7 @@
 use crate::control::Control;
 use crate::loader::{self, LoadError, StartInfo};
 use crate::memory::{AddressSpace, GuestMem, PAGE};
+use crate::regions::{Region, Regions, Startup};
 use crate::sched;
 use crate::signal::{Actions, Pending};
 use crate::vcpu::Vcpu;
@@ -110,6 +111,10 @@ pub struct Shared {
     pub code_gen: Arc<AtomicU64>,
     /// What /proc/self/exe reads as.
     pub exe: PathBuf,
+    /// What each mapping is, for /proc/self/maps.
+    pub regions: Mutex<Regions>,
+    /// The initial stack and auxv, as /proc/self/auxv and stat report them.
+    pub startup: Startup,
     pub pid: AtomicI32,
     pub actions: Mutex<Actions>,
     /// Syscalls (and other things) already reported as unsupported.
@@ -244,18 +249,29 @@ impl Process {
         ];
         let code: Vec<u8> = code.iter().flat_map(|w| w.to_le_bytes()).collect();
         space.write_raw(tramp, &code);
+        let mut regions = Regions::default();
+        for r in loaded
+            .regions
+            .into_iter()
+            .chain([Region::anon(tramp, tramp + PAGE)])
+        {
+            regions.insert(r);
+        }
 
         let mut cpu = Cpu::new(loaded.pc);
         cpu.x[2] = loaded.sp;
         let pid = std::process::id() as i32;
         let exe = std::fs::canonicalize(&cfg.program).unwrap_or_else(|_| cfg.program.clone());
         let ctl = ThreadCtl::new(pid);
+        let startup = crate::syscall::procfs::startup(&space.handle(), loaded.sp);
         let shared = Arc::new(Shared {
             cfg: cfg.clone(),
             mem: space.handle(),
             code_gen: space.code_gen.clone(),
             space: Mutex::new(space),
             exe,
+            regions: Mutex::new(regions),
+            startup,
             pid: AtomicI32::new(pid),
             actions: Mutex::new(Actions::default()),
             reported: Mutex::new(HashSet::new()),

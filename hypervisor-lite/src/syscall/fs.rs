@@ -263,7 +263,7 @@ pub fn fchmodat(p: &mut Vcpu, a: [u64; 6]) -> SysResult {
 pub fn openat(p: &mut Vcpu, a: [u64; 6]) -> SysResult {
     // O_* flags are asm-generic's on riscv64 and the same bits on x86-64.
     let path = p.path(a[1])?;
-    sys(libc::SYS_openat, [a[0], cptr(&path), a[2], a[3], 0, 0])
+    super::procfs::openat(p, a[0], &path, a[2], a[3])
 }
 pub fn close(_: &mut Vcpu, a: [u64; 6]) -> SysResult {
     sys(libc::SYS_close, a)
@@ -286,6 +286,9 @@ pub fn read(p: &mut Vcpu, a: [u64; 6]) -> Result<Outcome, Errno> {
     if let Some(w) = would_block(p, a[0], libc::POLLIN) {
         return Ok(Outcome::Park(w));
     }
+    if let Some(r) = super::procfs::read_hook(p, a[0], a[1], a[2], None) {
+        return Ok(Outcome::Done(r));
+    }
     Ok(Outcome::Done(sys(
         libc::SYS_read,
         [a[0], p.wr(a[1], a[2])?, a[2], 0, 0, 0],
@@ -294,6 +297,9 @@ pub fn read(p: &mut Vcpu, a: [u64; 6]) -> Result<Outcome, Errno> {
 pub fn write(p: &mut Vcpu, a: [u64; 6]) -> Result<Outcome, Errno> {
     if let Some(w) = would_block(p, a[0], libc::POLLOUT) {
         return Ok(Outcome::Park(w));
+    }
+    if let Some(r) = super::procfs::write_hook(p, a[0], a[1], a[2], None) {
+        return Ok(Outcome::Done(r));
     }
     let len = det_pipe_clamp(p, a[0], a[2]);
     let r = sys(libc::SYS_write, [a[0], p.rd(a[1], a[2])?, len, 0, 0, 0]);
@@ -333,12 +339,18 @@ fn sigpipe(p: &Vcpu, r: SysResult) -> SysResult {
     r
 }
 pub fn pread64(p: &mut Vcpu, a: [u64; 6]) -> SysResult {
+    if let Some(r) = super::procfs::read_hook(p, a[0], a[1], a[2], Some(a[3])) {
+        return r;
+    }
     sys(
         libc::SYS_pread64,
         [a[0], p.wr(a[1], a[2])?, a[2], a[3], 0, 0],
     )
 }
 pub fn pwrite64(p: &mut Vcpu, a: [u64; 6]) -> SysResult {
+    if let Some(r) = super::procfs::write_hook(p, a[0], a[1], a[2], Some(a[3])) {
+        return r;
+    }
     let r = sys(
         libc::SYS_pwrite64,
         [a[0], p.rd(a[1], a[2])?, a[2], a[3], 0, 0],
@@ -371,6 +383,9 @@ pub fn readv(p: &mut Vcpu, a: [u64; 6]) -> Result<Outcome, Errno> {
     if let Some(w) = would_block(p, a[0], libc::POLLIN) {
         return Ok(Outcome::Park(w));
     }
+    if let Some(r) = super::procfs::vec_hook(p, a[0], a[1], a[2], false) {
+        return Ok(Outcome::Done(r));
+    }
     let v = iovecs(p, a[1], a[2], true)?;
     Ok(Outcome::Done(sys(
         libc::SYS_readv,
@@ -380,6 +395,9 @@ pub fn readv(p: &mut Vcpu, a: [u64; 6]) -> Result<Outcome, Errno> {
 pub fn writev(p: &mut Vcpu, a: [u64; 6]) -> Result<Outcome, Errno> {
     if let Some(w) = would_block(p, a[0], libc::POLLOUT) {
         return Ok(Outcome::Park(w));
+    }
+    if let Some(r) = super::procfs::vec_hook(p, a[0], a[1], a[2], true) {
+        return Ok(Outcome::Done(r));
     }
     let mut v = iovecs(p, a[1], a[2], false)?;
     let total: u64 = v.iter().map(|i| i.iov_len as u64).sum();
@@ -504,15 +522,17 @@ pub fn ppoll(p: &mut Vcpu, a: [u64; 6]) -> Result<Outcome, Errno> {
 }
 
 pub fn readlinkat(p: &mut Vcpu, a: [u64; 6]) -> SysResult {
-    let raw = p.mem.cstr(a[1], libc::PATH_MAX as usize)?;
+    if a[3] as i32 <= 0 {
+        return Err(Errno::EINVAL);
+    }
     let buf = p.wr(a[2], a[3])?;
-    if raw == b"/proc/self/exe" || raw == format!("/proc/{}/exe", p.shared.pid()).as_bytes() {
-        let exe = p.shared.exe.as_os_str().as_encoded_bytes();
-        let n = exe.len().min(a[3] as usize);
-        p.put(a[2], &exe[..n])?;
+    let path = p.path(a[1])?;
+    if let Some(target) = super::procfs::readlink(p, a[0], &path) {
+        let target = target?;
+        let n = target.len().min(a[3] as usize);
+        p.put(a[2], &target[..n])?;
         return Ok(n as u64);
     }
-    let path = p.path(a[1])?;
     sys(libc::SYS_readlinkat, [a[0], cptr(&path), buf, a[3], 0, 0])
 }
 
@@ -546,6 +566,7 @@ pub fn newfstatat(p: &mut Vcpu, a: [u64; 6]) -> SysResult {
         libc::SYS_newfstatat,
         [a[0], cptr(&path), &mut st as *mut _ as u64, a[3], 0, 0],
     )?;
+    let st = super::procfs::stat_as_guest(p, st);
     p.store(a[2], &guest_stat(&st))?;
     Ok(0)
 }

@@ -168,6 +168,7 @@ fn fork(v: &mut Vcpu, flags: u64, stack: u64, ptid: u64, tls: u64, ctid: u64) ->
         let _threads = lock(&v.shared.threads);
         let _actions = lock(&v.shared.actions);
         let _reported = lock(&v.shared.reported);
+        let _regions = lock(&v.shared.regions);
         let _pending = lock(&v.ctl.pending);
         let _stderr = std::io::stderr().lock();
         // SAFETY: the child continues only on this thread, and every lock another thread could
@@ -567,7 +568,7 @@ fn strings(v: &Vcpu, mut addr: u64) -> Result<Vec<CString>, Errno> {
 /// execve: a riscv64 ELF continues under mimic with the same options (mimic re-executes
 /// itself); anything else (a host program, a script) is executed by the host kernel.
 pub fn execve(v: &mut Vcpu, a: [u64; 6]) -> SysResult {
-    let path = v.path(a[0])?;
+    let path = super::procfs::exec_path(v, v.path(a[0])?);
     let argv = strings(v, a[1])?;
     let envp = strings(v, a[2])?;
     // SAFETY: `path` is a NUL-terminated string that outlives the call.
