@@ -395,21 +395,19 @@ fn wake_op_cmp(old: u32, enc: u32) -> bool {
 pub fn nanosleep(v: &mut Vcpu, a: [u64; 6]) -> SysResult {
     if v.shared.deterministic() {
         let rel = timespec_ns(v, a[0])?;
-        v.wr_opt(a[1], TIMESPEC)?;
         v.wait = Some(Wait::Sleep {
             deadline: deadline(v, rel),
         });
         return Ok(0);
     }
-    sys(
-        libc::SYS_nanosleep,
-        [v.rd(a[0], TIMESPEC)?, v.wr_opt(a[1], TIMESPEC)?, 0, 0, 0, 0],
-    )
+    let req = v.rd(a[0], TIMESPEC)?;
+    sleep_rem(v, a[1], |rem| {
+        sys(libc::SYS_nanosleep, [req, rem, 0, 0, 0, 0])
+    })
 }
 pub fn clock_nanosleep(v: &mut Vcpu, a: [u64; 6]) -> SysResult {
     if v.shared.deterministic() {
         let t = timespec_ns(v, a[2])?;
-        v.wr_opt(a[3], TIMESPEC)?;
         let rel = if a[1] & libc::TIMER_ABSTIME as u64 != 0 {
             t.saturating_sub(clock_now(a[0] as i32)?)
         } else {
@@ -421,8 +419,22 @@ pub fn clock_nanosleep(v: &mut Vcpu, a: [u64; 6]) -> SysResult {
         });
         return Ok(0);
     }
-    let (req, rem) = (v.rd(a[2], TIMESPEC)?, v.wr_opt(a[3], TIMESPEC)?);
-    sys(libc::SYS_clock_nanosleep, [a[0], a[1], req, rem, 0, 0])
+    let req = v.rd(a[2], TIMESPEC)?;
+    sleep_rem(v, a[3], |rem| {
+        sys(libc::SYS_clock_nanosleep, [a[0], a[1], req, rem, 0, 0])
+    })
+}
+
+/// Runs a host sleep with its remainder in a local, and copies the remainder to the guest's
+/// `rem` only when the sleep was interrupted: Linux writes it then and only then, so a wild
+/// `rem` fails (EFAULT) only an interrupted sleep.
+fn sleep_rem(v: &Vcpu, rem: u64, sleep: impl FnOnce(u64) -> SysResult) -> SysResult {
+    let mut left = [0u8; TIMESPEC as usize];
+    let r = sleep(left.as_mut_ptr() as u64);
+    if r == Err(Errno::EINTR) && rem != 0 {
+        v.put(rem, &left)?;
+    }
+    r
 }
 
 /// Deterministic mode: parks the call until one of `fds` is ready, if it would block now.
@@ -451,19 +463,40 @@ pub fn blocking_fd(v: &Vcpu, fd: u64) -> bool {
 
 const WNOHANG: u64 = 1;
 
+/// riscv64's `struct rusage` is x86-64's: two timevals and fourteen longs.
+const RUSAGE: usize = 144;
+
 pub fn wait4(v: &mut Vcpu, a: [u64; 6]) -> SysResult {
-    let (status, rusage) = (v.wr_opt(a[1], 4)?, v.wr_opt(a[3], 144)?);
-    if v.shared.deterministic() && a[2] & WNOHANG == 0 {
-        let r = sys(
-            libc::SYS_wait4,
-            [a[0], status, a[2] | WNOHANG, rusage, 0, 0],
-        );
-        if r == Ok(0) {
-            v.wait = Some(Wait::Child);
-        }
+    let park = v.shared.deterministic() && a[2] & WNOHANG == 0;
+    // Linux reaps the child first and copies status and rusage out after: a wild pointer
+    // is EFAULT, but the child is gone all the same.
+    let mut status = 0i32;
+    let mut rusage = [0u8; RUSAGE];
+    let flags = if park { a[2] | WNOHANG } else { a[2] };
+    let r = sys(
+        libc::SYS_wait4,
+        [
+            a[0],
+            &mut status as *mut i32 as u64,
+            flags,
+            rusage.as_mut_ptr() as u64,
+            0,
+            0,
+        ],
+    );
+    if park && r == Ok(0) {
+        v.wait = Some(Wait::Child);
         return r;
     }
-    sys(libc::SYS_wait4, [a[0], status, a[2], rusage, 0, 0])
+    if matches!(r, Ok(pid) if pid > 0) {
+        if a[1] != 0 {
+            v.put(a[1], &status.to_le_bytes())?;
+        }
+        if a[3] != 0 {
+            v.put(a[3], &rusage)?;
+        }
+    }
+    r
 }
 
 pub fn waitid(v: &mut Vcpu, a: [u64; 6]) -> SysResult {
