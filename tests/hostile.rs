@@ -332,6 +332,17 @@ const MMAP_MEMFLOOR: &[&str] = &[
 /// [`mappings_at_the_end_errnos_are_linuxs`]; the run itself is held to everything else.
 fn mappings(engine: &[&str], memfloor_lines: bool) {
     let mut diffs = lines(engine, "hostile_mmap", &[], MMAP_SV39, 0);
+    // Accesses in the last page, and across the end (a golden: qemu agrees there).
+    diffs.extend(goldens("hostile_edge", engine));
+    // A page and more past the end (past mimic's guard page): SIGSEGV, no host byte
+    // touched. qemu's space goes on there, so it is no reference.
+    diffs.extend(lines(
+        engine,
+        "hostile_edge",
+        &["beyond"],
+        "ld END--4096 SIGSEGV\nsd END--4104 SIGSEGV\namoadd.d END--8192 SIGSEGV\nfld END--1048576 SIGSEGV\n",
+        0,
+    ));
     if !memfloor_lines {
         diffs.retain(|d| {
             !MMAP_MEMFLOOR

@@ -80,7 +80,7 @@ done
 build cxx $CXX static cxx.cpp
 # The hostile guests: what tests/hostile.rs runs under every engine with a timeout.
 for c in hostile_ptrs hostile_mmap hostile_sigframe hostile_storm hostile_smc_race hostile_codechange \
-    hostile_random; do
+    hostile_edge hostile_random; do
     build $c $CC static $c.c -pthread
 done
 build cxx_threads $CXX static cxx_threads.cpp
