@@ -8,7 +8,12 @@
  *              threads come and go: no count is promised (standard signals merge), only
  *              that every thread ends and the process exits 0
  *   altstack   1000 signals handled on a sigaltstack: every handler's frame lies inside it
- *   nodefer    an SA_NODEFER handler raises its own signal again, 200 levels deep */
+ *   nodefer    an SA_NODEFER handler raises its own signal again, 200 levels deep
+ *   clobber    a thread floods the main thread with signals while it runs integer and FP
+ *              loops (translated code keeps registers in host registers); the handler
+ *              changes the rounding mode and every FP and temporary register it can: the
+ *              loops' results must be exactly those of a run without signals */
+#include <fenv.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -152,6 +157,70 @@ static void mode_nodefer(void)
     printf("nodefer: deepest %d, back to depth %d\n", deepest, depth);
 }
 
+static atomic_int clobbers, flood_on;
+static void clobber(int s)
+{
+    (void)s;
+    fesetround(FE_TOWARDZERO);
+    volatile double d = 1.0;
+    double a = d / 3, b = d / 7, c = a * b + d, e = c - a / b;
+    __asm__ volatile("fmv.d.x ft0, zero\n fmv.d.x ft1, zero\n fmv.d.x ft2, zero\n"
+                     "fmv.d.x fa0, zero\n fmv.d.x fa1, zero\n fmv.d.x ft8, zero\n"
+                     "li t0, -1\n li t1, -1\n li t2, -1\n li t3, -1\n li t4, -1\n"
+                     "li a6, -1\n li a7, -1\n" ::: "ft0", "ft1", "ft2", "fa0", "fa1", "ft8",
+                     "t0", "t1", "t2", "t3", "t4", "a6", "a7");
+    if (e == 0)
+        atomic_fetch_add(&clobbers, 1000000);
+    atomic_fetch_add(&clobbers, 1);
+}
+
+static void *clobber_sender(void *arg)
+{
+    pid_t main_tid = (pid_t)(intptr_t)arg;
+    while (atomic_load(&flood_on)) {
+        tgkill(main_tid, SIGUSR1);
+        sched_yield();
+    }
+    return 0;
+}
+
+/* Integer and FP loops whose results do not depend on timing: sums of exactly
+ * representable values, divisions rounded to nearest. */
+static void loops(uint64_t *ih, double *fsum, double *fdiv)
+{
+    uint64_t h = 1469598103934665603ULL;
+    double s = 0, q = 0;
+    for (int i = 0; i < 1000000; i++) {
+        h = (h ^ (uint64_t)i) * 1099511628211ULL;
+        s += (double)(i & 1023) * 0.5;
+        q += 1.0 / (double)(1 + (i & 7));
+    }
+    *ih = h;
+    *fsum = s;
+    *fdiv = q;
+}
+
+static void mode_clobber(void)
+{
+    uint64_t h0, h1;
+    double s0, s1, q0, q1;
+    loops(&h0, &s0, &q0);
+    signal(SIGUSR1, clobber);
+    atomic_store(&flood_on, 1);
+    pthread_t t;
+    pthread_create(&t, 0, clobber_sender, (void *)(intptr_t)syscall(SYS_gettid));
+    while (atomic_load(&clobbers) < 20)
+        ;
+    loops(&h1, &s1, &q1);
+    int during = atomic_load(&clobbers);
+    atomic_store(&flood_on, 0);
+    pthread_join(t, 0);
+    printf("clobber: integer %s, FP sum %s, FP divisions %s, rounding mode %s, handler saw %s\n",
+           h0 == h1 ? "same" : "DIFFERS", s0 == s1 ? "same" : "DIFFERS",
+           q0 == q1 ? "same" : "DIFFERS", fegetround() == FE_TONEAREST ? "kept" : "CHANGED",
+           during >= 20 && during < 1000000 ? "signals" : "nothing right");
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2)
@@ -169,6 +238,8 @@ int main(int argc, char **argv)
         mode_altstack();
     else if (!strcmp(argv[1], "nodefer"))
         mode_nodefer();
+    else if (!strcmp(argv[1], "clobber"))
+        mode_clobber();
     else
         return 2;
     return 0;
