@@ -6,7 +6,10 @@
  * "stored", or the signal. Accesses that stay inside the page succeed; one that runs past
  * the end faults, and no byte beyond it is touched (a store that faults leaves the page as
  * it was, checked after the run: its checksum is printed). argv[1] = "beyond": accesses
- * past the end by a page or more, which tests/hostile.rs holds to SIGSEGV. */
+ * past the end by a page or more, which tests/hostile.rs holds to SIGSEGV. argv[1] = "exec":
+ * code in the last page that runs off the end (compressed and full-size nops, a 32-bit
+ * instruction whose upper half would be at 1<<38, a branch and a jal to 1<<38): each a
+ * SIGSEGV whose si_addr is the first address past the end it fetched. */
 #define _GNU_SOURCE
 #include <setjmp.h>
 #include <signal.h>
@@ -20,11 +23,12 @@
 
 static sigjmp_buf back;
 static volatile int caught;
+static volatile long fault_at;
 static void on_fault(int sig, siginfo_t *si, void *ctx)
 {
-    (void)si;
     (void)ctx;
     caught = sig;
+    fault_at = (long)((unsigned long)si->si_addr - END);
     siglongjmp(back, 1);
 }
 
@@ -100,6 +104,40 @@ static uint64_t sum(const unsigned char *p)
     return s;
 }
 
+/* Calls `at`, which must fault; prints where. */
+static void run_off(const char *what, uint64_t at)
+{
+    caught = 0;
+    if (sigsetjmp(back, 1) == 0)
+        ((void (*)(void))at)();
+    printf("%-32s %s at END%+ld\n", what, caught == SIGSEGV ? "SIGSEGV" : "no SIGSEGV", fault_at);
+}
+
+static void exec_at_end(uint16_t *last)
+{
+    mprotect(last, PAGE, PROT_READ | PROT_WRITE | PROT_EXEC);
+    for (unsigned i = 0; i < PAGE / 2; i++)
+        last[i] = 0x0001; /* c.nop */
+    __builtin___clear_cache((char *)last, (char *)last + PAGE);
+    run_off("c.nops off the end", END - 16);
+    for (unsigned i = 0; i < PAGE / 4; i++)
+        ((uint32_t *)last)[i] = 0x00000013; /* nop */
+    __builtin___clear_cache((char *)last, (char *)last + PAGE);
+    run_off("nops off the end", END - 64);
+    for (unsigned i = 0; i < PAGE / 2; i++)
+        last[i] = 0x0001;
+    last[PAGE / 2 - 1] = 0x0013; /* the low half of a 32-bit addi */
+    __builtin___clear_cache((char *)last, (char *)last + PAGE);
+    run_off("c.nops into a straddling insn", END - 8);
+    run_off("a straddling insn", END - 2);
+    ((uint32_t *)last)[PAGE / 4 - 1] = 0x00000463; /* beq x0, x0, +8 */
+    __builtin___clear_cache((char *)last, (char *)last + PAGE);
+    run_off("beq to END+4", END - 4);
+    ((uint32_t *)last)[PAGE / 4 - 1] = 0x0040006f; /* jal x0, +4 */
+    __builtin___clear_cache((char *)last, (char *)last + PAGE);
+    run_off("jal to END", END - 4);
+}
+
 int main(int argc, char **argv)
 {
     setvbuf(stdout, 0, _IONBF, 0);
@@ -117,6 +155,10 @@ int main(int argc, char **argv)
     sigaction(SIGSEGV, &sa, 0);
     sigaction(SIGBUS, &sa, 0);
 
+    if (argc > 1 && !strcmp(argv[1], "exec")) {
+        exec_at_end((uint16_t *)last);
+        return 0;
+    }
     if (argc > 1 && !strcmp(argv[1], "beyond")) {
         /* just past mimic's guard page, and further: qemu-riscv64's space goes on (it may
          * have something mapped there), an Sv39 one does not */
