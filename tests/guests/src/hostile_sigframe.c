@@ -13,7 +13,14 @@
  *   noframe    rt_sigreturn with sp at a zero-filled page, as if a frame of zeros: pc = 0,
  *              SIGSEGV
  *   spnone     rt_sigreturn with sp at a PROT_NONE page: SIGSEGV
- *   spwildret  rt_sigreturn with sp = 1<<63: SIGSEGV */
+ *   spwildret  rt_sigreturn with sp = 1<<63: SIGSEGV
+ *   wildhandler  a handler at 0x1234: its delivery jumps there, SIGSEGV
+ *   datahandler  a handler in non-executable data: SIGSEGV
+ *   altwild    a sigaltstack at 1<<38 (accepted), then one at 0x1000 (unmapped) and an
+ *              SA_ONSTACK handler: the frame cannot be written, SIGSEGV
+ *   altoverflow an SA_ONSTACK|SA_NODEFER handler that raises itself on an 8 KiB
+ *              sigaltstack above a PROT_NONE page: the frames run into it, SIGSEGV
+ *              (qemu-riscv64 7.2 hangs here: tests/hostile.rs asserts it) */
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -55,6 +62,8 @@ static void handler(int sig, siginfo_t *si, void *ctx)
         memset(uc, 0xa5, sizeof *uc);
 }
 
+static void again(int s) { raise(s); }
+
 static void __attribute__((noreturn)) sigreturn_with_sp(unsigned long sp)
 {
     register unsigned long a7 __asm__("a7") = SYS_rt_sigreturn;
@@ -81,6 +90,30 @@ int main(int argc, char **argv)
 
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
+    if (!strcmp(mode, "wildhandler") || !strcmp(mode, "datahandler")) {
+        static char data[64];
+        sa.sa_handler = !strcmp(mode, "wildhandler") ? (void (*)(int))0x1234 : (void (*)(int))data;
+        sigaction(SIGUSR1, &sa, 0);
+        raise(SIGUSR1);
+        return 1;
+    }
+    if (!strcmp(mode, "altwild") || !strcmp(mode, "altoverflow")) {
+        stack_t ss = {.ss_sp = (void *)(1UL << 38), .ss_size = 65536};
+        if (!strcmp(mode, "altwild")) {
+            printf("sigaltstack at 1<<38: %d\n", sigaltstack(&ss, 0));
+            ss.ss_sp = (void *)0x1000;
+        } else {
+            mprotect(pages, 65536, PROT_NONE);
+            ss.ss_sp = pages + 65536;
+            ss.ss_size = 8192;
+        }
+        printf("sigaltstack: %d\n", sigaltstack(&ss, 0));
+        sa.sa_handler = again;
+        sa.sa_flags = SA_ONSTACK | SA_NODEFER;
+        sigaction(SIGUSR1, &sa, 0);
+        raise(SIGUSR1);
+        return 1;
+    }
     sa.sa_sigaction = handler;
     sa.sa_flags = SA_SIGINFO;
     sigaction(SIGUSR1, &sa, 0);
