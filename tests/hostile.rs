@@ -107,6 +107,14 @@ fn sane(what: &str, o: &Outcome) -> Vec<String> {
             o.status - 128
         ));
     }
+    // A guest's fatal fault is reported as the guest's before mimic re-raises it; a death
+    // without that line is mimic's own crash with the same signal.
+    if o.status > 128 && !err.contains("mimic: guest SIG") {
+        bad.push(format!(
+            "{what}: died of signal {} without a guest fault report:\n{err}",
+            o.status - 128
+        ));
+    }
     bad
 }
 
