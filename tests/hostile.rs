@@ -261,6 +261,12 @@ fn wild_pointers_translated() {
 fn wild_pointers_tiered() {
     wild_pointers(TIERED);
 }
+/// Deterministic mode has its own paths for the calls that wait (futex, ppoll, pselect6,
+/// nanosleep, wait4): the same answers.
+#[test]
+fn wild_pointers_deterministic() {
+    wild_pointers(DETERMINISTIC);
+}
 
 /// A zero-length buffer past the end of the user address space is still EFAULT (Linux's
 /// access_ok); mimic accepts it. The range check is `memory/` (memfloor's).
