@@ -85,6 +85,11 @@ build cxx $CXX static cxx.cpp
 # The layout probe: glibc's structures in layouts.c, the kernel's (whose names clash) in
 # layouts_kernel.c.
 build layouts $CC static layouts.c src/layouts_kernel.c
+# The hostile guests: what tests/hostile.rs runs under every engine with a timeout.
+for c in hostile_ptrs hostile_mmap hostile_sigframe hostile_storm hostile_smc_race hostile_codechange \
+    hostile_edge hostile_random; do
+    build $c $CC static $c.c -pthread -lm
+done
 build cxx_threads $CXX static cxx_threads.cpp
 # The demo guest `mimic tui` embeds: threads, so -pthread (static glibc needs it whole).
 build demo $CC static-symbols demo.c -pthread

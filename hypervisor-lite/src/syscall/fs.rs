@@ -116,8 +116,11 @@ fn cptr(c: &CString) -> u64 {
 }
 
 pub fn getcwd(p: &mut Vcpu, a: [u64; 6]) -> SysResult {
-    sys(libc::SYS_getcwd, [p.wr(a[0], a[1])?, a[1], 0, 0, 0, 0])
+    // Linux writes only the path, and caps the size at a page: a bigger size is not EFAULT.
+    let size = a[1].min(PAGE_SIZE);
+    sys(libc::SYS_getcwd, [p.wr(a[0], size)?, size, 0, 0, 0, 0])
 }
+const PAGE_SIZE: u64 = 4096;
 pub fn dup(_: &mut Vcpu, a: [u64; 6]) -> SysResult {
     sys(libc::SYS_dup, a)
 }
@@ -206,9 +209,6 @@ pub fn linkat(p: &mut Vcpu, a: [u64; 6]) -> SysResult {
         libc::SYS_linkat,
         [a[0], cptr(&old), a[2], cptr(&new), a[4], 0],
     )
-}
-pub fn renameat(p: &mut Vcpu, a: [u64; 6]) -> SysResult {
-    renameat2(p, [a[0], a[1], a[2], a[3], 0, 0])
 }
 pub fn renameat2(p: &mut Vcpu, a: [u64; 6]) -> SysResult {
     let (old, new) = (p.path(a[1])?, p.path(a[3])?);
@@ -366,6 +366,10 @@ fn iovecs(p: &Vcpu, addr: u64, count: u64, writable: bool) -> Result<Vec<libc::i
     p.load_array::<Iovec>(addr, count)?
         .into_iter()
         .map(|v| {
+            // An iov_len that is negative as an ssize_t is EINVAL before any access.
+            if v.iov_len > isize::MAX as u64 {
+                return Err(Errno::EINVAL);
+            }
             let host = if writable {
                 p.wr(v.iov_base, v.iov_len)?
             } else {
@@ -422,6 +426,12 @@ pub fn pselect6(p: &mut Vcpu, a: [u64; 6]) -> Result<Outcome, Errno> {
         p.wr_opt(a[3], set)?,
     );
     let timeout = p.wr_opt(a[4], Timespec::SIZE as u64)?;
+    if a[5] != 0 {
+        // { const sigset_t *ss; size_t ss_len; }
+        let d: [u8; 16] = p.get_array(a[5])?;
+        let word = |i: usize| u64::from_le_bytes(d[i..i + 8].try_into().expect("8 bytes"));
+        sigmask_arg(p, word(0), word(8))?;
+    }
     if p.shared.deterministic() {
         return det_pselect6(p, n, set, a);
     }
@@ -430,6 +440,19 @@ pub fn pselect6(p: &mut Vcpu, a: [u64; 6]) -> Result<Outcome, Errno> {
         libc::SYS_pselect6,
         [n, r, w, e, timeout, 0],
     )))
+}
+
+/// The signal mask ppoll and pselect6 take, checked as Linux checks it before waiting: a
+/// size other than the 8-byte sigset_t is EINVAL, an unreadable mask EFAULT. The wait itself
+/// still runs under the guest's current mask.
+fn sigmask_arg(p: &Vcpu, addr: u64, size: u64) -> Result<(), Errno> {
+    if addr == 0 {
+        return Ok(());
+    }
+    if size != 8 {
+        return Err(Errno::EINVAL);
+    }
+    p.get_array::<8>(addr).map(drop)
 }
 
 /// A guest timeout (timespec) in nanoseconds; None for NULL.
@@ -494,6 +517,7 @@ pub fn ppoll(p: &mut Vcpu, a: [u64; 6]) -> Result<Outcome, Errno> {
     // struct pollfd and timespec are the same on both sides (see abi::host's tests).
     let fds = p.wr(a[0], a[1] * Pollfd::SIZE as u64)?;
     let timeout = p.rd_opt(a[2], Timespec::SIZE as u64)?;
+    sigmask_arg(p, a[3], a[4])?;
     if p.shared.deterministic() {
         // Poll without waiting; when nothing is ready, park until something is or the
         // (virtual) timeout passes.

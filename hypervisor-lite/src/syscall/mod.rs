@@ -125,7 +125,6 @@ syscalls! {
     35  unlinkat(DirFd, Path, AtFlags) -> Int = fs::unlinkat;
     36  symlinkat(Path, DirFd, Path) -> Int = fs::symlinkat;
     37  linkat(DirFd, Path, DirFd, Path, AtFlags) -> Int = fs::linkat;
-    38  renameat(DirFd, Path, DirFd, Path) -> Int = fs::renameat;
     43  statfs(Path, Ptr) -> Int = fs::statfs;
     44  fstatfs(Fd, Ptr) -> Int = fs::fstatfs;
     45  truncate(Path, Long) -> Int = fs::truncate;
@@ -284,6 +283,8 @@ pub fn lookup(nr: u64) -> Option<&'static Syscall> {
 /// Names of syscalls mimic does not implement, for the one-time report.
 fn unimplemented_name(nr: u64) -> &'static str {
     match nr {
+        // riscv64 has no renameat (asm-generic's __ARCH_WANT_RENAMEAT is unset): renameat2.
+        38 => "renameat",
         117 => "ptrace",
         198 => "socket",
         283 => "membarrier",

@@ -94,6 +94,10 @@ pub fn uname(p: &mut Vcpu, a: [u64; 6]) -> SysResult {
 }
 
 pub fn getrlimit(p: &mut Vcpu, a: [u64; 6]) -> SysResult {
+    // Unlike prlimit64's, getrlimit's buffer is not optional: NULL is EFAULT.
+    if a[1] == 0 {
+        return Err(Errno::EFAULT);
+    }
     prlimit64(p, [0, a[0], 0, a[1], 0, 0])
 }
 pub fn prlimit64(p: &mut Vcpu, a: [u64; 6]) -> SysResult {

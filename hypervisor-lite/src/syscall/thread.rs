@@ -441,20 +441,18 @@ fn wake_op_cmp(old: u32, enc: u32) -> bool {
 pub fn nanosleep(v: &mut Vcpu, a: [u64; 6]) -> Result<Outcome, Errno> {
     if v.shared.deterministic() {
         let rel = timespec_ns(v, a[0])?;
-        v.wr_opt(a[1], TIMESPEC)?;
         return Ok(Outcome::Park(Wait::Sleep {
             deadline: deadline(v, rel),
         }));
     }
-    Ok(Outcome::Done(sys(
-        libc::SYS_nanosleep,
-        [v.rd(a[0], TIMESPEC)?, v.wr_opt(a[1], TIMESPEC)?, 0, 0, 0, 0],
-    )))
+    let req = v.rd(a[0], TIMESPEC)?;
+    Ok(Outcome::Done(sleep_rem(v, a[1], |rem| {
+        sys(libc::SYS_nanosleep, [req, rem, 0, 0, 0, 0])
+    })))
 }
 pub fn clock_nanosleep(v: &mut Vcpu, a: [u64; 6]) -> Result<Outcome, Errno> {
     if v.shared.deterministic() {
         let t = timespec_ns(v, a[2])?;
-        v.wr_opt(a[3], TIMESPEC)?;
         let rel = if a[1] & libc::TIMER_ABSTIME as u64 != 0 {
             t.saturating_sub(clock_now(a[0] as i32)?)
         } else {
@@ -465,11 +463,22 @@ pub fn clock_nanosleep(v: &mut Vcpu, a: [u64; 6]) -> Result<Outcome, Errno> {
             deadline: deadline(v, rel),
         }));
     }
-    let (req, rem) = (v.rd(a[2], TIMESPEC)?, v.wr_opt(a[3], TIMESPEC)?);
-    Ok(Outcome::Done(sys(
-        libc::SYS_clock_nanosleep,
-        [a[0], a[1], req, rem, 0, 0],
-    )))
+    let req = v.rd(a[2], TIMESPEC)?;
+    Ok(Outcome::Done(sleep_rem(v, a[3], |rem| {
+        sys(libc::SYS_clock_nanosleep, [a[0], a[1], req, rem, 0, 0])
+    })))
+}
+
+/// Runs a host sleep with its remainder in a local, and copies the remainder to the guest's
+/// `rem` only when the sleep was interrupted: Linux writes it then and only then, so a wild
+/// `rem` fails (EFAULT) only an interrupted sleep.
+fn sleep_rem(v: &Vcpu, rem: u64, sleep: impl FnOnce(u64) -> SysResult) -> SysResult {
+    let mut left = [0u8; TIMESPEC as usize];
+    let r = sleep(left.as_mut_ptr() as u64);
+    if r == Err(Errno::EINTR) && rem != 0 {
+        v.put(rem, &left)?;
+    }
+    r
 }
 
 /// Deterministic mode: the wait to park the call on until one of `fds` is ready, if it
@@ -496,21 +505,35 @@ pub fn blocking_fd(v: &Vcpu, fd: u64) -> bool {
 const WNOHANG: u64 = 1;
 
 pub fn wait4(v: &mut Vcpu, a: [u64; 6]) -> Result<Outcome, Errno> {
-    let (status, rusage) = (v.wr_opt(a[1], 4)?, v.wr_opt(a[3], RUSAGE)?);
-    if v.shared.deterministic() && a[2] & WNOHANG == 0 {
-        let r = sys(
-            libc::SYS_wait4,
-            [a[0], status, a[2] | WNOHANG, rusage, 0, 0],
-        );
-        if r == Ok(0) {
-            return Ok(Outcome::Park(Wait::Child));
-        }
-        return Ok(Outcome::Done(r));
-    }
-    Ok(Outcome::Done(sys(
+    let park = v.shared.deterministic() && a[2] & WNOHANG == 0;
+    // Linux reaps the child first and copies status and rusage out after: a wild pointer
+    // is EFAULT, but the child is gone all the same.
+    let mut status = 0i32;
+    let mut rusage = [0u8; RUSAGE as usize];
+    let flags = if park { a[2] | WNOHANG } else { a[2] };
+    let r = sys(
         libc::SYS_wait4,
-        [a[0], status, a[2], rusage, 0, 0],
-    )))
+        [
+            a[0],
+            &mut status as *mut i32 as u64,
+            flags,
+            rusage.as_mut_ptr() as u64,
+            0,
+            0,
+        ],
+    );
+    if park && r == Ok(0) {
+        return Ok(Outcome::Park(Wait::Child));
+    }
+    if matches!(r, Ok(pid) if pid > 0) {
+        if a[1] != 0 {
+            v.put(a[1], &status.to_le_bytes())?;
+        }
+        if a[3] != 0 {
+            v.put(a[3], &rusage)?;
+        }
+    }
+    Ok(Outcome::Done(r))
 }
 
 pub fn waitid(v: &mut Vcpu, a: [u64; 6]) -> Result<Outcome, Errno> {
