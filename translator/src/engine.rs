@@ -299,7 +299,7 @@ impl Engine {
         bus: &mut M,
         patch: &mut Option<Pending>,
     ) -> Result<Option<Entered>, Trap> {
-        {
+        let generation = {
             let mut c = lock(&self.shared);
             c.reclaim();
             if let Some(host) = c.get(pc).map(|t| t.host) {
@@ -307,7 +307,8 @@ impl Engine {
                 self.stats.chains_patched += chain(&mut c, patch.take(), host);
                 return Ok(Some(Entered::new(&c, host, &self.running)));
             }
-        }
+            c.generation()
+        };
         let hot = match self.mode {
             Mode::Jit => true,
             _ => self.cold.get(&pc).is_some_and(|b| b.runs >= HOT),
@@ -321,6 +322,13 @@ impl Engine {
         };
         let insns = crate::superblock::extend(bus, pc, block.insns);
         let mut c = lock(&self.shared);
+        if c.generation() != generation {
+            // Another vCPU flushed the code while this one decoded without the lock: what it
+            // read may be the code from before the change, which must not enter the fresh
+            // generation (a thread that changed the code and flushed would run the old code).
+            // The interpreter runs the block this once, decoding it again.
+            return Ok(None);
+        }
         let host = c.translate(pc, &insns);
         self.stats.chains_patched += chain(&mut c, patch.take(), host);
         let entered = Entered::new(&c, host, &self.running);

@@ -359,3 +359,80 @@ fn a_vcpu_inside_flushed_code_keeps_only_its_own_buffer() {
     drop(c);
     assert_eq!(translator::fault::registered(), ranges_before + 1);
 }
+
+/// A bus that, once the decoder has read the instruction at `at`, does what another vCPU
+/// does between that read and the translation being cached: rewrites the instruction and
+/// flushes the shared code (as its `fence.i` or riscv_flush_icache would).
+struct RewrittenWhileDecoding {
+    mem: TestMemory,
+    at: u64,
+    new: Insn,
+    cache: Arc<Mutex<CodeCache>>,
+    done: bool,
+}
+
+impl isa_a::Bus for RewrittenWhileDecoding {
+    fn load8(&mut self, a: u64) -> Result<u8, MemFault> {
+        self.mem.load8(a)
+    }
+    fn load16(&mut self, a: u64) -> Result<u16, MemFault> {
+        self.mem.load16(a)
+    }
+    fn load32(&mut self, a: u64) -> Result<u32, MemFault> {
+        self.mem.load32(a)
+    }
+    fn load64(&mut self, a: u64) -> Result<u64, MemFault> {
+        self.mem.load64(a)
+    }
+    fn store8(&mut self, a: u64, v: u8) -> Result<(), MemFault> {
+        self.mem.store8(a, v)
+    }
+    fn store16(&mut self, a: u64, v: u16) -> Result<(), MemFault> {
+        self.mem.store16(a, v)
+    }
+    fn store32(&mut self, a: u64, v: u32) -> Result<(), MemFault> {
+        self.mem.store32(a, v)
+    }
+    fn store64(&mut self, a: u64, v: u64) -> Result<(), MemFault> {
+        self.mem.store64(a, v)
+    }
+    fn fetch16(&mut self, a: u64) -> Result<u16, MemFault> {
+        let half = self.mem.fetch16(a)?;
+        if a == self.at + 2 && !self.done {
+            self.done = true;
+            self.mem.load_code(self.at, &[self.new]);
+            self.cache.lock().unwrap().flush();
+        }
+        Ok(half)
+    }
+}
+
+/// A vCPU decodes a block, another rewrites it and flushes before the first caches its
+/// translation: the old code must not enter the fresh generation, or the vCPU that changed
+/// the code runs the old one (the hostile_smc_race guest saw it once in a few runs).
+#[test]
+fn code_changed_during_a_translation_is_not_cached() {
+    let _serial = serial();
+    let mut mem = TestMemory::new(1 << 16);
+    let layout = mem.layout();
+    mem.load_code(0x1000, &[addi(A0, Z, 1), Insn::Ecall(Nullary {})]);
+    let mut writer = Engine::new(Mode::Jit, layout).unwrap();
+    let mut reader = Engine::with_cache(Mode::Jit, writer.cache());
+    let mut racing = RewrittenWhileDecoding {
+        mem: mem.share(),
+        at: 0x1000,
+        new: addi(A0, Z, 2),
+        cache: writer.cache(),
+        done: false,
+    };
+    let mut cpu = Cpu::new(0x1000);
+    assert_eq!(reader.run(&mut cpu, &mut racing, 10), Some(Trap::Ecall));
+    assert!(racing.done, "the decoder read the instruction");
+    // The writer, after its store and flush, runs the code: the new one.
+    let mut cpu = Cpu::new(0x1000);
+    assert_eq!(writer.run(&mut cpu, &mut mem, 10), Some(Trap::Ecall));
+    assert_eq!(
+        cpu.x[10], 2,
+        "the writer ran the code from before its own change"
+    );
+}
