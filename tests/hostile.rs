@@ -271,7 +271,6 @@ fn wild_pointers_deterministic() {
 /// A zero-length buffer past the end of the user address space is still EFAULT (Linux's
 /// access_ok); mimic accepts it. The range check is `memory/` (memfloor's).
 #[test]
-#[ignore = "memfloor: a zero-length range past the end of the guest space passes the check"]
 fn zero_length_buffers_past_the_end_are_efault() {
     assert_none(goldens("hostile_ptrs-zerolen", TIERED));
 }
@@ -329,22 +328,8 @@ brk to ~0 refused
 fresh mapping works 7
 ";
 
-/// Lines of [`MMAP_SV39`] mimic gets wrong today, all in `syscall/mm.rs` (memfloor's):
-/// mprotect of a range not wholly mapped is ENOMEM in Linux (mimic: EINVAL); madvise over a
-/// hole is ENOMEM and over a wrapping range EINVAL (mimic: success); munmap's length is
-/// checked against the space (EINVAL) before anything else (mimic: ENOMEM).
-const MMAP_MEMFLOOR: &[&str] = &[
-    "mprotect across end",
-    "mprotect at end",
-    "mprotect wrapping",
-    "madvise across end",
-    "madvise wrapping",
-    "munmap len ~0",
-];
-
-/// With `memfloor_lines` false, the lines of [`MMAP_MEMFLOOR`] are left to
-/// [`mappings_at_the_end_errnos_are_linuxs`]; the run itself is held to everything else.
-fn mappings(engine: &[&str], memfloor_lines: bool) {
+/// `hostile_mmap` held to [`MMAP_SV39`], and accesses at and past the end of the space.
+fn mappings(engine: &[&str]) {
     let mut diffs = lines(engine, "hostile_mmap", &[], MMAP_SV39, 0);
     // Accesses in the last page, and across the end (a golden: qemu agrees there).
     diffs.extend(goldens("hostile_edge", engine));
@@ -357,34 +342,21 @@ fn mappings(engine: &[&str], memfloor_lines: bool) {
         "ld END--4096 SIGSEGV\nsd END--4104 SIGSEGV\namoadd.d END--8192 SIGSEGV\nfld END--1048576 SIGSEGV\n",
         0,
     ));
-    if !memfloor_lines {
-        diffs.retain(|d| {
-            !MMAP_MEMFLOOR
-                .iter()
-                .any(|k| d.contains(&format!("want Some(\"{k} ")))
-        });
-    }
     assert_none(diffs);
 }
 
 #[test]
 fn mappings_at_the_end_interpreted() {
-    mappings(INTERP, false);
+    mappings(INTERP);
 }
 #[test]
 fn mappings_at_the_end_translated() {
-    mappings(JIT, false);
+    mappings(JIT);
 }
 #[test]
 fn mappings_at_the_end_tiered() {
-    mappings(TIERED, false);
+    mappings(TIERED);
 }
-#[test]
-#[ignore = "memfloor: mprotect/madvise/munmap errnos on ranges crossing the end (see MMAP_MEMFLOOR)"]
-fn mappings_at_the_end_errnos_are_linuxs() {
-    mappings(TIERED, true);
-}
-
 // ---- 3. corrupted signal frames --------------------------------------------------------
 
 /// A handler that fills its ucontext with garbage, rt_sigreturn over a frame of zeros,
@@ -441,7 +413,6 @@ fn corrupted_frames_tiered() {
 /// at a PROT_NONE page, at 1<<63) is a SIGSEGV in Linux (force_sig); mimic returns -EFAULT
 /// to the guest, which runs on past the ecall. Both in signal.rs / vcpu.rs (layouts').
 #[test]
-#[ignore = "layouts: uc_mcontext writes do not reach rt_sigreturn; an unreadable frame is -EFAULT, not SIGSEGV"]
 fn frames_a_handler_rewrites_are_honoured() {
     let mut diffs = Vec::new();
     for engine in [INTERP, JIT, TIERED] {
@@ -519,7 +490,6 @@ fn code_changed_without_a_store_deterministic() {
 /// (41 three times), so the answer is held here. mimic maps a shared writable file as a
 /// private copy (it says so on stderr), so the RX alias never sees the writes: mm.rs's.
 #[test]
-#[ignore = "memfloor: MAP_SHARED file mappings are private copies, so aliases do not share"]
 fn code_written_through_a_shared_alias_runs() {
     let mut diffs = Vec::new();
     for engine in [INTERP, JIT, TIERED] {

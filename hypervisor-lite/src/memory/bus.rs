@@ -95,8 +95,13 @@ impl GuestMem {
         access: Access,
     ) -> Result<*mut u8, MemFault> {
         if len == 0 {
-            // SAFETY: clamped to the end of the reservation's guest part.
-            return Ok(unsafe { self.base.add(addr.min(GUEST_LIMIT) as usize) });
+            // Nothing is accessed, but as Linux's access_ok an address past the end of user
+            // space is still EFAULT.
+            if addr > GUEST_LIMIT {
+                return Err(MemFault { addr, access });
+            }
+            // SAFETY: addr <= GUEST_LIMIT: inside the reservation or at its end.
+            return Ok(unsafe { self.base.add(addr as usize) });
         }
         let last = match addr.checked_add(len - 1) {
             Some(l) if l < GUEST_LIMIT => l,

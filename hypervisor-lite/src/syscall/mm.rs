@@ -100,13 +100,19 @@ pub fn mmap(p: &mut Vcpu, a: [u64; 6]) -> SysResult {
 }
 
 pub fn munmap(p: &mut Vcpu, a: [u64; 6]) -> SysResult {
-    let len = length(a[1])?;
-    if !a[0].is_multiple_of(PAGE) || a[0].checked_add(len).is_none_or(|e| e > GUEST_LIMIT) {
+    // Linux checks the range against the space before rounding: a length that reaches past
+    // the end (~0 included) is EINVAL, as is a zero one.
+    let [start, len, ..] = a;
+    if !start.is_multiple_of(PAGE) || start > GUEST_LIMIT || len > GUEST_LIMIT - start {
+        return Err(Errno::EINVAL);
+    }
+    let len = page_up(len).filter(|&l| l != 0).ok_or(Errno::EINVAL)?;
+    if start + len > GUEST_LIMIT {
         return Err(Errno::EINVAL);
     }
     p.shared
         .space()
-        .unmap(a[0], len)
+        .unmap(start, len)
         .map_err(|_| Errno::EINVAL)?;
     Ok(0)
 }
@@ -118,6 +124,10 @@ pub fn mprotect(p: &mut Vcpu, a: [u64; 6]) -> SysResult {
     let len = page_up(a[1]).ok_or(Errno::ENOMEM)?;
     if len == 0 {
         return Ok(0);
+    }
+    // A range that wraps or reaches past the end is not all mapped: ENOMEM, as Linux says.
+    if a[0].checked_add(len).is_none_or(|e| e > GUEST_LIMIT) {
+        return Err(Errno::ENOMEM);
     }
     p.shared
         .space()
