@@ -419,10 +419,9 @@ fn check(cases: Vec<(&'static str, Vec<u8>, &'static [End])>, tag: &str) -> Vec<
 }
 
 /// An empty interpreter name (Linux: ENOEXEC, the name must be at least two bytes with its
-/// NUL) is refused, but the message names the sysroot directory, not the program: the loader
-/// resolves "" under -L before checking it (loader.rs, cli-diag's).
+/// NUL) is the program's error, named as the program's: once it was resolved under -L first
+/// and reported as `<sysroot>/: is a directory`.
 #[test]
-#[ignore = "cli-diag: an empty PT_INTERP is reported as '<sysroot>/: is a directory'"]
 fn an_empty_interpreter_name_is_the_programs_error() {
     let bad = check(
         vec![

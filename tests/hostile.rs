@@ -7,9 +7,6 @@
 //! The guests are `tests/guests/src/hostile_*.c`. Their modes where qemu-riscv64 agrees with
 //! Linux have goldens (`hostile_*` cases of cases.txt, which tests/guests.rs leaves to this
 //! file); the others are asserted here, each with why qemu cannot be the reference.
-//!
-//! Tests marked `#[ignore = "…"]` hold bugs in parts of mimic owned elsewhere: they fail
-//! today and are the proof; `cargo test --test hostile -- --ignored` runs them.
 
 #[path = "guest_cases/mod.rs"]
 mod guest_cases;

@@ -246,12 +246,23 @@ fn check_image(bytes: Vec<u8>) -> Result<Image, String> {
                     p.p_vaddr
                 ));
             }
-        } else if p.p_type == ph::PT_INTERP
-            && p.p_offset
+        } else if p.p_type == ph::PT_INTERP {
+            let Some(end) = p
+                .p_offset
                 .checked_add(p.p_filesz)
-                .is_none_or(|e| e > bytes.len() as u64)
-        {
-            return Err("truncated ELF file (interpreter path)".into());
+                .filter(|&e| e <= bytes.len() as u64)
+            else {
+                return Err("truncated ELF file (interpreter path)".into());
+            };
+            // As Linux's binfmt_elf (ENOEXEC): a path of 1 to PATH_MAX-1 bytes and its NUL.
+            if !(2..=libc::PATH_MAX as u64).contains(&p.p_filesz)
+                || bytes[end as usize - 1] != 0
+                || bytes[p.p_offset as usize] == 0
+            {
+                return Err(
+                    "invalid interpreter path (PT_INTERP empty, too long or unterminated)".into(),
+                );
+            }
         }
     }
     if loads == 0 {
