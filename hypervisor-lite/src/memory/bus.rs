@@ -21,6 +21,7 @@ pub struct GuestMem {
 // between vCPU threads by design, as a machine's RAM is between harts, and is only touched
 // through the fault-safe routines; the table is atomics.
 unsafe impl Send for GuestMem {}
+// SAFETY: as for Send: every access through a shared handle is atomic or fault-safe.
 unsafe impl Sync for GuestMem {}
 
 impl GuestMem {

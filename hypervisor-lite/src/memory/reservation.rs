@@ -21,6 +21,7 @@ pub struct Reservation {
 // SAFETY: the pointers are mappings this value owns; the table is atomics and guest memory
 // is only touched through the fault-safe routines, so any thread may use them.
 unsafe impl Send for Reservation {}
+// SAFETY: as for Send.
 unsafe impl Sync for Reservation {}
 
 impl Reservation {

@@ -19,6 +19,8 @@ pub(super) fn host(r: i64) -> SysResult {
 }
 
 fn sys(nr: libc::c_long, a: [u64; 6]) -> SysResult {
+    // SAFETY: the callers pass scalars, host paths that outlive the call, or host addresses
+    // of guest buffers checked for the size the call reads or writes.
     host(unsafe { libc::syscall(nr, a[0], a[1], a[2], a[3], a[4], a[5]) })
 }
 
@@ -84,7 +86,9 @@ impl Vcpu {
             let mut full = root.as_os_str().as_encoded_bytes().to_vec();
             full.extend_from_slice(&raw);
             if let Ok(c) = CString::new(full) {
+                // SAFETY: struct stat is plain data, for which all zeroes is a valid value.
                 let mut st: libc::stat = unsafe { std::mem::zeroed() };
+                // SAFETY: `c` is NUL-terminated; lstat writes one struct stat into `st`.
                 if unsafe { libc::lstat(c.as_ptr(), &mut st) } == 0 {
                     return Ok(c);
                 }
@@ -315,7 +319,9 @@ fn det_pipe_clamp(p: &Vcpu, fd: u64, len: u64) -> u64 {
     if len <= PIPE_BUF || !p.shared.deterministic() {
         return len;
     }
+    // SAFETY: struct stat is plain data, for which all zeroes is a valid value.
     let mut st: libc::stat = unsafe { std::mem::zeroed() };
+    // SAFETY: fstat writes one struct stat into `st`.
     let fifo = unsafe { libc::fstat(fd as i32, &mut st) } == 0
         && st.st_mode & libc::S_IFMT == libc::S_IFIFO;
     if fifo {
@@ -330,10 +336,9 @@ fn det_pipe_clamp(p: &Vcpu, fd: u64, len: u64) -> u64 {
 fn sigpipe(p: &Vcpu, r: SysResult) -> SysResult {
     if r == Err(Errno(libc::EPIPE)) {
         const SIGPIPE: usize = 13;
-        let info =
-            crate::signal::sender_info(SIGPIPE, crate::signal::SI_USER, p.shared.pid(), unsafe {
-                libc::getuid()
-            });
+        // SAFETY: getuid has no preconditions.
+        let uid = unsafe { libc::getuid() };
+        let info = crate::signal::sender_info(SIGPIPE, crate::signal::SI_USER, p.shared.pid(), uid);
         p.raise_self(SIGPIPE, info);
     }
     r
@@ -585,6 +590,7 @@ fn guest_stat(st: &libc::stat) -> Stat {
 pub fn newfstatat(p: &mut Vcpu, a: [u64; 6]) -> SysResult {
     p.wr(a[2], Stat::SIZE as u64)?;
     let path = p.path(a[1])?;
+    // SAFETY: struct stat is plain data, for which all zeroes is a valid value.
     let mut st: libc::stat = unsafe { std::mem::zeroed() };
     sys(
         libc::SYS_newfstatat,
@@ -596,6 +602,7 @@ pub fn newfstatat(p: &mut Vcpu, a: [u64; 6]) -> SysResult {
 }
 pub fn fstat(p: &mut Vcpu, a: [u64; 6]) -> SysResult {
     p.wr(a[1], Stat::SIZE as u64)?;
+    // SAFETY: struct stat is plain data, for which all zeroes is a valid value.
     let mut st: libc::stat = unsafe { std::mem::zeroed() };
     sys(
         libc::SYS_fstat,
