@@ -26,8 +26,7 @@ const EP_MAX_EVENTS: u64 = i32::MAX as u64 / EpollEvent::SIZE as u64;
 /// At most this many events are taken per call: epoll may return fewer than are ready, and the
 /// rest stay ready for the next call, so the host buffer need not grow with maxevents.
 const BATCH: usize = 1024;
-const EPOLL_CTL_ADD: u64 = 1;
-const EPOLL_CTL_MOD: u64 = 3;
+const EPOLL_CTL_DEL: u64 = 2;
 /// The guest's sigset_t as the kernel takes it (64 signals).
 const SIGSET_SIZE: u64 = 8;
 
@@ -37,9 +36,10 @@ pub fn epoll_create1(_: &mut Vcpu, a: [u64; 6]) -> SysResult {
 }
 
 pub fn epoll_ctl(p: &mut Vcpu, a: [u64; 6]) -> SysResult {
-    // As the kernel: only ADD and MOD read the event (DEL takes NULL).
+    // As the kernel: every op but DEL reads the event first (DEL takes NULL), so an unknown op
+    // with a bad pointer is EFAULT before it is EINVAL.
     let mut ev = libc::epoll_event { events: 0, u64: 0 };
-    if matches!(a[1], EPOLL_CTL_ADD | EPOLL_CTL_MOD) {
+    if a[1] != EPOLL_CTL_DEL {
         let g: EpollEvent = p.load(a[3])?;
         ev = libc::epoll_event {
             events: g.events,
