@@ -132,6 +132,9 @@ const CASES: &[Case] = &[
     Case { argv: &["/usr/bin/perl", "-e", "my %h = (b => 2, a => 1); print join(',', map { \"$_=$h{$_}\" } sort keys %h), \"\\n\"; printf(\"%.6f\\n\", atan2(1, 1) * 4)"], stdin: "", reference: Qemu },
     Case { argv: &["/usr/bin/python3.13", "-S", "-c", "import sys, json; print(sum(i * i for i in range(100000)), 2 ** 100, json.dumps({'a': [1, 2.5]}), sys.byteorder)"], stdin: "", reference: Qemu },
     Case { argv: &["/usr/bin/sqlite3", ":memory:", "create table t(a, b); insert into t values (1, 'x'), (2, 'y'), (3, 'z'); select sum(a), group_concat(b, '-') from t;"], stdin: "", reference: Qemu },
+    // A Go program: its runtime needs epoll and eventfd before main.
+    Case { argv: &["/usr/bin/fzf", "--filter", "b"], stdin: "abc\nxyz\nbob\nable\nrabbit\n", reference: Qemu },
+    Case { argv: &["/usr/bin/fzf", "--version"], stdin: "", reference: Qemu },
     Case { argv: &["/usr/bin/lua5.4", "-e", "local t = {} for i = 1, 10 do t[i] = i * i end print(table.concat(t, ','), math.pi)"], stdin: "", reference: Qemu },
     Case { argv: &["/usr/bin/xz", "-9", "-c", "input.txt"], stdin: "", reference: Qemu },
     Case { argv: &["/usr/bin/bzip2", "-c", "input.txt"], stdin: "", reference: Qemu },

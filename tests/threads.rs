@@ -44,6 +44,7 @@ fn thread_and_process_cases_match_qemu_in_deterministic_mode() {
                 "procsig",
                 "futex",
                 "pollwait",
+                "epoll",
                 "cloneflags",
             ]
             .contains(&c.binary.as_str())

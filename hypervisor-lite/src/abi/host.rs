@@ -50,6 +50,11 @@ macro_rules! host {
 #[test]
 fn passed_through_structures_match_the_host() {
     host!(time::Timespec::DESC, libc::timespec, [tv_sec, tv_nsec]);
+    host!(
+        time::Itimerspec::DESC,
+        libc::itimerspec,
+        [it_interval, it_value]
+    );
     host!(time::Timeval::DESC, libc::timeval, [tv_sec, tv_usec]);
     host!(
         time::Tms::DESC,

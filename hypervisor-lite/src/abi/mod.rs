@@ -49,6 +49,7 @@ use layout::{Desc, Layout};
 /// Every declaration, for the tests that hold them to the headers.
 pub static ALL: &[&Desc] = &[
     &time::Timespec::DESC,
+    &time::Itimerspec::DESC,
     &time::Timeval::DESC,
     &time::Timezone::DESC,
     &time::Tms::DESC,

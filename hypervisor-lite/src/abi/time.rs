@@ -1,4 +1,4 @@
-//! Time: timespec, timeval, timezone, tms, rusage.
+//! Time: timespec, itimerspec, timeval, timezone, tms, rusage.
 
 use super::layout::layout;
 
@@ -7,6 +7,12 @@ layout! {
     pub struct Timespec = "timespec", size 16, align 8 {
         0 tv_sec: i64,
         8 tv_nsec: i64,
+    }
+
+    /// `struct itimerspec` (timerfd_settime, timerfd_gettime).
+    pub struct Itimerspec = "itimerspec", size 32, align 8 {
+        0 it_interval: Timespec,
+        16 it_value: Timespec,
     }
 
     /// `struct timeval` (gettimeofday, rusage).

@@ -14,6 +14,7 @@
 
 mod cred;
 mod errno;
+mod event;
 mod file;
 mod fs;
 mod guest;
@@ -116,6 +117,10 @@ macro_rules! syscalls {
 
 syscalls! {
     17  getcwd(Ptr, Size) -> Int = fs::getcwd;
+    19  eventfd2(Int, Flags) -> Int = event::eventfd2;
+    20  epoll_create1(Flags) -> Int = event::epoll_create1;
+    21  epoll_ctl(Fd, Int, Fd, Ptr) -> Int = event::epoll_ctl;
+    22  epoll_pwait(Fd, Ptr, Int, Int, Ptr, Size) -> Int = event::epoll_pwait;
     23  dup(Fd) -> Int = fs::dup;
     24  dup3(Fd, Fd, OpenFlags) -> Int = fs::dup3;
     25  fcntl(Fd, Int, Ptr) -> Int = fs::fcntl;
@@ -156,6 +161,9 @@ syscalls! {
     81  sync() -> Int = file::sync;
     82  fsync(Fd) -> Int = fs::fsync;
     83  fdatasync(Fd) -> Int = fs::fdatasync;
+    85  timerfd_create(Int, Flags) -> Int = event::timerfd_create;
+    86  timerfd_settime(Fd, Flags, Ptr, Ptr) -> Int = event::timerfd_settime;
+    87  timerfd_gettime(Fd, Ptr) -> Int = event::timerfd_gettime;
     88  utimensat(DirFd, Path, Ptr, AtFlags) -> Int = fs::utimensat;
     92  personality(Flags) -> Int = cred::personality;
     93  exit(Int) -> None = thread::exit;
@@ -243,6 +251,7 @@ syscalls! {
     435 clone3(Ptr, Size) -> Int = thread::clone3;
     436 close_range(Fd, Fd, Flags) -> Int = file::close_range;
     439 faccessat2(DirFd, Path, AccessMode, AtFlags) -> Int = fs::faccessat2;
+    441 epoll_pwait2(Fd, Ptr, Int, Ptr, Ptr, Size) -> Int = event::epoll_pwait2;
 }
 
 pub const NR_RT_SIGSUSPEND: u64 = 133;
@@ -250,7 +259,7 @@ pub const NR_RT_SIGSUSPEND: u64 = 133;
 /// Calls Linux returns EINTR from after a signal handler even with SA_RESTART (signal(7)):
 /// the waits for fds and signals and the sleeps.
 pub fn never_restarted(nr: u64) -> bool {
-    matches!(nr, 72 | 73 | 101 | 115 | NR_RT_SIGSUSPEND)
+    matches!(nr, 22 | 72 | 73 | 101 | 115 | 441 | NR_RT_SIGSUSPEND)
 }
 
 /// Writes the `--strace` result line of a call whose text was formatted earlier.

@@ -24,6 +24,7 @@
 #include <sys/sysinfo.h>
 #include <sys/time.h>
 #include <sys/times.h>
+#include <time.h>
 #include <sys/ucontext.h>
 #include <sys/uio.h>
 #include <sys/un.h>
@@ -36,6 +37,10 @@ static void glibc_layouts(void)
     S(timespec, struct timespec);
     F(timespec, struct timespec, tv_sec);
     F(timespec, struct timespec, tv_nsec);
+
+    S(itimerspec, struct itimerspec);
+    F(itimerspec, struct itimerspec, it_interval);
+    F(itimerspec, struct itimerspec, it_value);
 
     S(timeval, struct timeval);
     F(timeval, struct timeval, tv_sec);

@@ -1,0 +1,61 @@
+//! Event loops beyond the golden cases: epoll_pwait2, which qemu-riscv64 answers with ENOSYS
+//! (so tests/guests/build.sh records no golden for it; the expected text is what x86-64 Linux
+//! prints for the same C program), in every engine and in deterministic mode; and the
+//! `--strace` names of the event calls.
+
+#[path = "guest_cases/mod.rs"]
+mod guest_cases;
+
+use guest_cases::guests_dir;
+use std::process::Command;
+
+/// Runs mimic with `args` and the guest `name`; returns (status, stdout, stderr).
+fn mimic_run(args: &[&str], name: &str) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_mimic"))
+        .arg("run")
+        .args(args)
+        .arg(guests_dir().join("bin").join(name))
+        .env_clear()
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+const PWAIT2: &str = "\
+5ms, nothing ready: 0
+ready, no timeout: 1 {0x1, 0x8877665544332211}
+ready, timeout 0: 1 {0x1, 0x8877665544332211}
+bad timespec (EINVAL): -1 Invalid argument
+bad timespec pointer (EFAULT): -1 Bad address
+maxevents 0 (EINVAL): -1 Invalid argument
+";
+
+#[test]
+fn epoll_pwait2_waits_and_fails_as_linux_in_every_engine() {
+    for engine in [&[][..], &["--interp"], &["--jit"], &["--deterministic"]] {
+        let (status, out, err) = mimic_run(engine, "epoll2");
+        assert_eq!((status, out.as_str()), (0, PWAIT2), "{engine:?}: {err}");
+    }
+}
+
+#[test]
+fn strace_names_the_event_calls() {
+    let (status, _, err) = mimic_run(&["--strace"], "epoll");
+    assert_eq!(status, 0, "{err}");
+    for call in [
+        "epoll_create1(",
+        "epoll_ctl(",
+        "epoll_pwait(",
+        "eventfd2(",
+        "timerfd_create(",
+        "timerfd_settime(",
+        "timerfd_gettime(",
+    ] {
+        assert!(err.contains(call), "no {call} in:\n{err}");
+    }
+    assert!(!err.contains("unknown_syscall"), "{err}");
+}
