@@ -20,18 +20,15 @@
 //! atomic (the buffer ranges), so any number of vCPU threads may run translated code.
 
 use crate::abi::{Ctx, CTX_SLOT};
+use crate::sigchain::{Previous, Ranges};
 use isa_a::{Access, Cpu, MemFault, Trap};
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Once;
 
-/// Code buffers that may fault, as start/end pairs (0 = free slot): one per live code buffer
-/// (a process's current one, and retired ones a vCPU may still run).
-const SLOTS: usize = 4096;
-static RANGES: [[AtomicU64; 2]; SLOTS] = [const { [AtomicU64::new(0), AtomicU64::new(0)] }; SLOTS];
+/// Code buffers that may fault: one per live code buffer (a process's current one, and
+/// retired ones a vCPU may still run).
+static RANGES: Ranges<4096> = Ranges::new();
 
 /// The SIGSEGV and SIGBUS actions before ours, for faults that are not the guest's.
-static mut PREVIOUS: [std::mem::MaybeUninit<libc::sigaction>; 2] =
-    [std::mem::MaybeUninit::uninit(); 2];
+static PREVIOUS: Previous = Previous::new();
 
 thread_local! {
     /// Set when this thread's last guest fault in translated code was a SIGBUS (past the
@@ -43,75 +40,36 @@ thread_local! {
 pub fn take_bus_error() -> bool {
     BUS_ERROR.with(|b| b.replace(false))
 }
-static INSTALL: Once = Once::new();
 
 /// Makes faults in `start..end` (a code buffer) guest faults; installs the handler once.
 /// Fails (EAGAIN, as for a thread Linux cannot create) when every slot is taken.
 pub fn register(start: u64, end: u64) -> std::io::Result<()> {
-    install();
-    for r in &RANGES {
-        if r[0]
-            .compare_exchange(0, u64::MAX, Ordering::AcqRel, Ordering::Relaxed)
-            .is_ok()
-        {
-            r[1].store(end, Ordering::Release);
-            r[0].store(start, Ordering::Release);
-            return Ok(());
-        }
+    PREVIOUS.install(handler);
+    if RANGES.add(start, end) {
+        Ok(())
+    } else {
+        Err(std::io::Error::from_raw_os_error(libc::EAGAIN))
     }
-    Err(std::io::Error::from_raw_os_error(libc::EAGAIN))
 }
 
 pub fn unregister(start: u64) {
-    for r in &RANGES {
-        if r[0].load(Ordering::Acquire) == start {
-            r[1].store(0, Ordering::Release);
-            r[0].store(0, Ordering::Release);
-        }
-    }
+    RANGES.remove(start);
 }
 
 /// How many code buffers are registered now.
 pub fn registered() -> usize {
-    RANGES
-        .iter()
-        .filter(|r| r[0].load(Ordering::Acquire) != 0)
-        .count()
-}
-
-fn ours(pc: u64) -> bool {
-    RANGES.iter().any(|r| {
-        let s = r[0].load(Ordering::Acquire);
-        s != 0 && s != u64::MAX && pc >= s && pc < r[1].load(Ordering::Acquire)
-    })
-}
-
-fn install() {
-    INSTALL.call_once(|| {
-        for (i, sig) in [libc::SIGSEGV, libc::SIGBUS].into_iter().enumerate() {
-            // SAFETY: PREVIOUS[i] is written once, here, before our handler can run for `sig`.
-            unsafe {
-                let mut sa: libc::sigaction = std::mem::zeroed();
-                sa.sa_sigaction = handler as *const () as usize;
-                sa.sa_flags = libc::SA_SIGINFO | libc::SA_ONSTACK;
-                libc::sigemptyset(&mut sa.sa_mask);
-                let prev = (&raw mut PREVIOUS[i]).cast::<libc::sigaction>();
-                let r = libc::sigaction(sig, &sa, prev);
-                assert_eq!(r, 0, "sigaction({sig})");
-            }
-        }
-    });
+    RANGES.len()
 }
 
 extern "C" fn handler(sig: libc::c_int, info: *mut libc::siginfo_t, uc: *mut libc::c_void) {
     // SAFETY: the kernel passes a valid siginfo and ucontext for this thread's fault. A pc in a
     // registered buffer is translated code, which keeps the Ctx pointer at [rsp + CTX_SLOT]
-    // for its whole run; PREVIOUS was written before the handler was installed.
+    // for its whole run; the handler was installed by PREVIOUS.install.
     unsafe {
         let uc = &mut *(uc as *mut libc::ucontext_t);
         let gregs = &mut uc.uc_mcontext.gregs;
         let pc = gregs[libc::REG_RIP as usize] as u64;
-        if ours(pc) {
+        if RANGES.contains(pc) {
             let rsp = gregs[libc::REG_RSP as usize] as u64;
             let ctx = *((rsp + CTX_SLOT as u64) as *const *mut Ctx);
             (*ctx).fault_addr = (*info).si_addr() as u64;
@@ -121,22 +79,7 @@ extern "C" fn handler(sig: libc::c_int, info: *mut libc::siginfo_t, uc: *mut lib
             return;
         }
         // Not a guest access: whatever would have happened without us.
-        let i = usize::from(sig == libc::SIGBUS);
-        let prev = &*(&raw const PREVIOUS[i]).cast::<libc::sigaction>();
-        match prev.sa_sigaction {
-            libc::SIG_DFL | libc::SIG_IGN => {
-                libc::sigaction(sig, prev, std::ptr::null_mut());
-            }
-            f if prev.sa_flags & libc::SA_SIGINFO != 0 => {
-                let f: extern "C" fn(libc::c_int, *mut libc::siginfo_t, *mut libc::c_void) =
-                    std::mem::transmute(f);
-                f(sig, info, uc as *mut _ as *mut libc::c_void);
-            }
-            f => {
-                let f: extern "C" fn(libc::c_int) = std::mem::transmute(f);
-                f(sig);
-            }
-        }
+        PREVIOUS.chain(sig, info, uc as *mut _ as *mut libc::c_void);
     }
 }
 

@@ -36,6 +36,7 @@ pub mod cache;
 mod engine;
 pub mod fault;
 mod lower;
+pub mod sigchain;
 mod superblock;
 mod testmem;
 

@@ -20,8 +20,7 @@
 //! (the translator's handler, or the default), whichever was installed first.
 
 use std::cell::Cell;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Once;
+use translator::sigchain::{Previous, Ranges};
 
 /// A routine's result: the value read (or the old value of a compare-exchange) and 0, or
 /// the signal number of the host fault.
@@ -198,98 +197,43 @@ pub unsafe fn copy(dst: *mut u8, src: *const u8, n: usize) -> Ret {
     mimic_ga_copy(dst, src, n)
 }
 
-/// Reservations (start, end) whose faults in the routines are survivable; 0 = free slot.
-/// There is one per live address space (a process, or a test's).
-const SLOTS: usize = 256;
-static RESERVED: [[AtomicU64; 2]; SLOTS] =
-    [const { [AtomicU64::new(0), AtomicU64::new(0)] }; SLOTS];
+/// Reservations (start, end) whose faults in the routines are survivable: one per live
+/// address space (a process, or a test's).
+static RESERVED: Ranges<256> = Ranges::new();
 
 /// The actions before ours, for SIGSEGV and SIGBUS faults that are not in the routines.
-static mut PREVIOUS: [std::mem::MaybeUninit<libc::sigaction>; 2] =
-    [std::mem::MaybeUninit::uninit(); 2];
-static INSTALL: Once = Once::new();
+static PREVIOUS: Previous = Previous::new();
 
 /// Makes faults in `start..end` by the routines survivable; installs the handler once.
 pub fn register(start: u64, end: u64) -> std::io::Result<()> {
-    install();
-    for r in &RESERVED {
-        if r[0]
-            .compare_exchange(0, u64::MAX, Ordering::AcqRel, Ordering::Relaxed)
-            .is_ok()
-        {
-            r[1].store(end, Ordering::Release);
-            r[0].store(start, Ordering::Release);
-            return Ok(());
-        }
+    PREVIOUS.install(handler);
+    if RESERVED.add(start, end) {
+        Ok(())
+    } else {
+        Err(std::io::Error::from_raw_os_error(libc::ENOMEM))
     }
-    Err(std::io::Error::from_raw_os_error(libc::ENOMEM))
 }
 
 pub fn unregister(start: u64) {
-    for r in &RESERVED {
-        if r[0].load(Ordering::Acquire) == start {
-            r[1].store(0, Ordering::Release);
-            r[0].store(0, Ordering::Release);
-        }
-    }
-}
-
-fn reserved(addr: u64) -> bool {
-    RESERVED.iter().any(|r| {
-        let s = r[0].load(Ordering::Acquire);
-        s != 0 && s != u64::MAX && addr >= s && addr < r[1].load(Ordering::Acquire)
-    })
-}
-
-fn install() {
-    INSTALL.call_once(|| {
-        for (i, sig) in [libc::SIGSEGV, libc::SIGBUS].into_iter().enumerate() {
-            // SAFETY: a zeroed sigaction is a valid one to fill in; PREVIOUS[i] is written
-            // here once, before the handler can run for `sig` (it is installed by this call).
-            unsafe {
-                let mut sa: libc::sigaction = std::mem::zeroed();
-                sa.sa_sigaction = handler as *const () as usize;
-                sa.sa_flags = libc::SA_SIGINFO | libc::SA_ONSTACK;
-                libc::sigemptyset(&mut sa.sa_mask);
-                let prev = (&raw mut PREVIOUS[i]).cast::<libc::sigaction>();
-                let r = libc::sigaction(sig, &sa, prev);
-                assert_eq!(r, 0, "sigaction({sig})");
-            }
-        }
-    });
+    RESERVED.remove(start);
 }
 
 extern "C" fn handler(sig: libc::c_int, info: *mut libc::siginfo_t, uc: *mut libc::c_void) {
-    // SAFETY: the kernel passes a valid siginfo and ucontext to an SA_SIGINFO handler;
-    // PREVIOUS was written before the handler was installed and is only read here.
+    // SAFETY: the kernel passes a valid siginfo and ucontext to an SA_SIGINFO handler, and
+    // the handler was installed by PREVIOUS.install.
     unsafe {
         let ctx = &mut *(uc as *mut libc::ucontext_t);
         let gregs = &mut ctx.uc_mcontext.gregs;
         let pc = gregs[libc::REG_RIP as usize] as u64;
         let start = &raw const mimic_ga_start as u64;
         let end = &raw const mimic_ga_end as u64;
-        if pc >= start && pc < end && reserved((*info).si_addr() as u64) {
+        if pc >= start && pc < end && RESERVED.contains((*info).si_addr() as u64) {
             gregs[libc::REG_RDX as usize] = sig as i64;
             gregs[libc::REG_RIP as usize] = mimic_ga_fixup as *const () as i64;
             return;
         }
         // Not ours: whatever would have happened without us.
-        let i = usize::from(sig == libc::SIGBUS);
-        let prev = &*(&raw const PREVIOUS[i]).cast::<libc::sigaction>();
-        match prev.sa_sigaction {
-            libc::SIG_DFL | libc::SIG_IGN => {
-                libc::sigaction(sig, prev, std::ptr::null_mut());
-            }
-            f if prev.sa_flags & libc::SA_SIGINFO != 0 => {
-                let f: extern "C" fn(libc::c_int, *mut libc::siginfo_t, *mut libc::c_void) =
-                    std::mem::transmute(f);
-                f(sig, info, uc);
-            }
-            f => {
-                let f: extern "C" fn(libc::c_int) = std::mem::transmute(f);
-                f(sig);
-            }
-        }
+        PREVIOUS.chain(sig, info, uc);
     }
 }
 
