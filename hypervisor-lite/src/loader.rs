@@ -344,16 +344,7 @@ impl Image {
             let at = p.p_vaddr + bias;
             let data = &self.bytes[p.p_offset as usize..(p.p_offset + p.p_filesz) as usize];
             mem.write_raw(at, data);
-            let mut prot = 0;
-            if p.is_read() {
-                prot |= libc::PROT_READ;
-            }
-            if p.is_write() {
-                prot |= libc::PROT_WRITE;
-            }
-            if p.is_executable() {
-                prot |= libc::PROT_EXEC;
-            }
+            let prot = segment_prot(p);
             let start = page_down(at);
             let end = page_up(at + p.p_memsz).unwrap_or(hi);
             mem.add_perm(start, end, prot as u32);
@@ -398,16 +389,7 @@ impl Image {
             if start >= end || shared {
                 continue;
             }
-            let mut prot = 0;
-            if p.is_read() {
-                prot |= libc::PROT_READ;
-            }
-            if p.is_write() {
-                prot |= libc::PROT_WRITE;
-            }
-            if p.is_executable() {
-                prot |= libc::PROT_EXEC;
-            }
+            let prot = segment_prot(p);
             let map = FileMap {
                 fd: file.as_raw_fd(),
                 offset: p.p_offset + (start - p.p_vaddr),
@@ -652,6 +634,21 @@ pub fn fill_random(buf: &mut [u8]) {
             *b = (t >> (i % 16 * 8)) as u8 ^ i as u8;
         }
     }
+}
+
+/// The `PROT_*` bits a PT_LOAD segment's flags ask for.
+fn segment_prot(p: &ProgramHeader) -> i32 {
+    let mut prot = 0;
+    if p.is_read() {
+        prot |= libc::PROT_READ;
+    }
+    if p.is_write() {
+        prot |= libc::PROT_WRITE;
+    }
+    if p.is_executable() {
+        prot |= libc::PROT_EXEC;
+    }
+    prot
 }
 
 #[cfg(test)]
