@@ -5,6 +5,7 @@
 //! a `MIMIC_*` environment mirror. `mimic tui` runs a program (or an embedded demo) under the
 //! terminal UI.
 
+use clap::builder::BoolishValueParser;
 use clap::{Args, Parser, Subcommand};
 use hypervisor_lite::{Config, LogFlags, LogSink, Mode, Process};
 use std::ffi::OsString;
@@ -94,27 +95,32 @@ struct RunArgs {
     guest: GuestArgs,
 
     /// Log every system call to stderr, as qemu-user's -strace does
-    #[arg(long, env = "MIMIC_STRACE")]
+    #[arg(long, env = "MIMIC_STRACE", value_parser = BoolishValueParser::new())]
     strace: bool,
 
     /// Run every guest thread on one host thread, switched after a fixed number of retired
     /// instructions, with blocking calls (futex, read of an empty pipe, sleeps, wait4, ppoll)
     /// multiplexed and time for sleeps and timeouts virtual: the same program and input give
     /// the same interleaving, output and instruction counts on every run
-    #[arg(long, env = "MIMIC_DETERMINISTIC")]
+    #[arg(long, env = "MIMIC_DETERMINISTIC", value_parser = BoolishValueParser::new())]
     deterministic: bool,
 
     /// At exit, report on stderr the number of guest instructions retired by all threads
-    #[arg(long, env = "MIMIC_STATS")]
+    #[arg(long, env = "MIMIC_STATS", value_parser = BoolishValueParser::new())]
     stats: bool,
 
     /// Execute with the interpreter only
-    #[arg(long, env = "MIMIC_INTERP", conflicts_with = "jit")]
+    #[arg(
+        long,
+        env = "MIMIC_INTERP",
+        conflicts_with = "jit",
+        value_parser = BoolishValueParser::new()
+    )]
     interp: bool,
 
     /// Translate every block at its first execution (default: interpret cold code, translate
     /// hot blocks)
-    #[arg(long, env = "MIMIC_JIT")]
+    #[arg(long, env = "MIMIC_JIT", value_parser = BoolishValueParser::new())]
     jit: bool,
 
     /// Log translated blocks, as qemu's -d: in_asm (guest code), out_asm (host code)

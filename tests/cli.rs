@@ -780,3 +780,34 @@ fn tui_leaves_the_arguments_after_the_program_to_the_guest() {
     );
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
 }
+
+/// Boolean MIMIC_* variables take the usual spellings: 1/0, true/false, yes/no, on/off (only
+/// `true` and `false` were accepted, so `MIMIC_STRACE=1` was a usage error).
+#[test]
+fn boolean_variables_accept_the_usual_spellings() {
+    let t = Tmp::new("boolish");
+    let p = t.file("exit0", &elf(&exit_with(0), &[], None));
+    for (value, on) in [
+        ("1", true),
+        ("true", true),
+        ("yes", true),
+        ("on", true),
+        ("0", false),
+        ("false", false),
+        ("no", false),
+        ("off", false),
+    ] {
+        let out = Command::new(env!("CARGO_BIN_EXE_mimic"))
+            .args(["run".as_ref(), p.as_os_str()])
+            .env("MIMIC_STATS", value)
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "MIMIC_STATS={value}: {err}");
+        assert_eq!(
+            err.contains("mimic: stats:"),
+            on,
+            "MIMIC_STATS={value}: {err}"
+        );
+    }
+}
