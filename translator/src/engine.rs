@@ -113,6 +113,10 @@ pub struct Engine {
     running: Arc<AtomicU64>,
     interp: BlockCache,
     cold: HashMap<u64, ColdBlock>,
+    /// The generation of the shared code the blocks in `cold` were decoded under: once the
+    /// code has been flushed since, they may hold code another vCPU has changed, and must
+    /// not be translated into the fresh generation.
+    cold_generation: u64,
     stats: Stats,
     log_flags: LogFlags,
     log: Option<Box<dyn Write + Send>>,
@@ -141,6 +145,7 @@ impl Engine {
             running,
             interp: BlockCache::new(),
             cold: HashMap::new(),
+            cold_generation: 0,
             stats: Stats::default(),
             log_flags: LogFlags::default(),
             log: None,
@@ -309,6 +314,10 @@ impl Engine {
             }
             c.generation()
         };
+        if generation != self.cold_generation {
+            self.cold.clear();
+            self.cold_generation = generation;
+        }
         let hot = match self.mode {
             Mode::Jit => true,
             _ => self.cold.get(&pc).is_some_and(|b| b.runs >= HOT),

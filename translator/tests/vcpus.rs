@@ -436,3 +436,33 @@ fn code_changed_during_a_translation_is_not_cached() {
         "the writer ran the code from before its own change"
     );
 }
+
+/// The tiered engine's cold blocks were decoded before a flush: one that becomes hot after
+/// another vCPU rewrote its code and flushed must not be translated from the old decode.
+#[test]
+fn cold_blocks_from_before_a_flush_are_not_translated() {
+    let _serial = serial();
+    let mut mem = TestMemory::new(1 << 16);
+    let layout = mem.layout();
+    mem.load_code(0x1000, &[addi(A0, Z, 1), Insn::Ecall(Nullary {})]);
+    let mut writer = Engine::new(Mode::Tiered, layout).unwrap();
+    let mut reader = Engine::with_cache(Mode::Tiered, writer.cache());
+    // The reader interprets the block until the next run translates it.
+    for _ in 0..translator::HOT {
+        let mut cpu = Cpu::new(0x1000);
+        assert_eq!(reader.run(&mut cpu, &mut mem, 10), Some(Trap::Ecall));
+        assert_eq!(cpu.x[10], 1);
+    }
+    // The writer rewrites it and flushes the shared code (its riscv_flush_icache).
+    mem.load_code(0x1000, &[addi(A0, Z, 2)]);
+    writer.code_changed(1);
+    // The reader has not seen the change yet (it would at its next step); the block is hot.
+    let mut cpu = Cpu::new(0x1000);
+    assert_eq!(reader.run(&mut cpu, &mut mem, 10), Some(Trap::Ecall));
+    let mut cpu = Cpu::new(0x1000);
+    assert_eq!(writer.run(&mut cpu, &mut mem, 10), Some(Trap::Ecall));
+    assert_eq!(
+        cpu.x[10], 2,
+        "the writer ran the code from before its own change"
+    );
+}
