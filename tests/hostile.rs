@@ -430,21 +430,34 @@ fn frames_a_handler_rewrites_are_honoured() {
 
 // ---- 4. signal and thread storms -------------------------------------------------------
 
+/// `hostile_storm clobber`: no golden, because qemu-riscv64 7.2 is no reference there: about
+/// half of its runs compute a wrong value inside the handler ("handler saw nothing right").
+/// Before mimic woke a thread once per look at its signals rather than once per signal, the
+/// flood kept the main host thread taking wake-ups and the run never ended.
+const CLOBBER: &str = "clobber: integer same, FP sum same, FP divisions same, rounding mode kept, \
+                       handler saw signals";
+
+fn storms(engine: &[&str]) -> Vec<String> {
+    let mut diffs = goldens("hostile_storm-", engine);
+    diffs.extend(lines(engine, "hostile_storm", &["clobber"], CLOBBER, 0));
+    diffs
+}
+
 #[test]
 fn signal_storms_interpreted() {
-    assert_none(goldens("hostile_storm-", INTERP));
+    assert_none(storms(INTERP));
 }
 #[test]
 fn signal_storms_translated() {
-    assert_none(goldens("hostile_storm-", JIT));
+    assert_none(storms(JIT));
 }
 #[test]
 fn signal_storms_tiered() {
-    assert_none(goldens("hostile_storm-", TIERED));
+    assert_none(storms(TIERED));
 }
 #[test]
 fn signal_storms_deterministic() {
-    assert_none(goldens("hostile_storm-", DETERMINISTIC));
+    assert_none(storms(DETERMINISTIC));
 }
 
 // ---- 5. self-modifying code raced by threads -------------------------------------------

@@ -78,6 +78,11 @@ pub struct ThreadCtl {
     pub pending: Mutex<Pending>,
     /// Whether `pending` may be non-empty: checked between slices without the lock.
     pub has_pending: AtomicBool,
+    /// Whether the host thread has been interrupted since it last looked at `pending` (see
+    /// [`ThreadCtl::looking`]): one wake-up is enough until then, however many signals
+    /// arrive. Without it a thread flooding another with signals keeps its host thread
+    /// busy taking wake-ups instead of running the guest.
+    pub kicked: AtomicBool,
     /// Instructions this vCPU retired, published between slices (for `--stats`).
     pub instret: AtomicU64,
 }
@@ -89,6 +94,7 @@ impl ThreadCtl {
             host_tid: AtomicI32::new(0),
             pending: Mutex::new(Pending::default()),
             has_pending: AtomicBool::new(false),
+            kicked: AtomicBool::new(false),
             instret: AtomicU64::new(0),
         })
     }
@@ -96,8 +102,18 @@ impl ThreadCtl {
     /// Queues `sig` for this thread and interrupts its host system call if it is in one.
     pub fn raise(&self, sig: usize, info: crate::signal::SigInfo) {
         lock(&self.pending).queue(sig, info);
-        self.has_pending.store(true, Ordering::Release);
-        crate::thread::kick(self);
+        // SeqCst pairs with `looking`: either the owner's look after it sees this signal,
+        // or this sees the owner's look and wakes it.
+        self.has_pending.store(true, Ordering::SeqCst);
+        if !self.kicked.swap(true, Ordering::SeqCst) {
+            crate::thread::kick(self);
+        }
+    }
+
+    /// Called by the thread itself right before it looks at `pending` and may then block:
+    /// signals raised from here on wake it again.
+    pub fn looking(&self) {
+        self.kicked.store(false, Ordering::SeqCst);
     }
 }
 

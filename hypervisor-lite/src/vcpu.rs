@@ -144,6 +144,7 @@ impl Vcpu {
             return Step::End(End::Process(status));
         }
         // A signal raised while the thread waited (or by another thread) goes first.
+        self.ctl.looking();
         self.take_host_signals();
         if let Some(status) = self.deliver_pending() {
             return Step::End(End::Process(status));
@@ -157,6 +158,10 @@ impl Vcpu {
         self.ctl.instret.store(self.cpu.instret, Ordering::Relaxed);
         match trap {
             None => {}
+            // A signal that arrived while the slice ran goes before the call, which runs
+            // again when the handler returns: the call may block, and the wake-up for that
+            // signal has come and gone.
+            Some(Trap::Ecall) if self.signal_before_call() => {}
             Some(Trap::Ecall) => {
                 let x = &self.cpu.x;
                 let (nr, args) = (x[17], [x[10], x[11], x[12], x[13], x[14], x[15]]);
@@ -232,9 +237,17 @@ impl Vcpu {
         }
     }
 
+    /// Whether a deliverable signal is pending as the thread is about to make a system call
+    /// (signals raised after this look interrupt the call).
+    fn signal_before_call(&self) -> bool {
+        self.ctl.looking();
+        self.take_host_signals();
+        self.next_signal().is_some()
+    }
+
     /// The signal that would be delivered next, if any.
     pub fn next_signal(&self) -> Option<usize> {
-        if !self.ctl.has_pending.load(Ordering::Acquire) {
+        if !self.ctl.has_pending.load(Ordering::SeqCst) {
             return None;
         }
         let ready = lock(&self.ctl.pending).bits & !self.sig.mask;

@@ -194,6 +194,7 @@ pub fn rt_sigsuspend(p: &mut Vcpu, a: [u64; 6]) -> Result<Outcome, Errno> {
         return Ok(Outcome::Park(Wait::Signal));
     }
     loop {
+        p.ctl.looking();
         p.take_host_signals();
         if p.next_signal().is_some() {
             return Err(Errno::EINTR);

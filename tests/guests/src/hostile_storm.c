@@ -12,7 +12,11 @@
  *   clobber    a thread floods the main thread with signals while it runs integer and FP
  *              loops (translated code keeps registers in host registers); the handler
  *              changes the rounding mode and every FP and temporary register it can: the
- *              loops' results must be exactly those of a run without signals */
+ *              loops' results must be exactly those of a run without signals
+ *   beforecall a thread signals the main thread while it spins; the main thread, once it
+ *              sees the signal sent, reads a pipe that only the handler writes: the signal
+ *              arrived while the guest computed and must still end the blocking call that
+ *              follows, 200 times over (a lost one is unblocked after 100 ms and counted) */
 #include <fenv.h>
 #include <pthread.h>
 #include <signal.h>
@@ -221,6 +225,59 @@ static void mode_clobber(void)
            during >= 20 && during < 1000000 ? "signals" : "nothing right");
 }
 
+static atomic_int sent, done;
+static int beforecall_fd;
+static void note(int s)
+{
+    (void)s;
+    write(beforecall_fd, "h", 1);
+}
+
+static void *beforecall_sender(void *arg)
+{
+    pid_t tid = (pid_t)(intptr_t)arg;
+    usleep(500); /* the main thread is spinning by now, in the middle of its work */
+    tgkill(tid, SIGUSR1);
+    atomic_store(&sent, 1);
+    /* A lost signal would leave the main thread's read blocked: unblock it after 100 ms. */
+    for (int i = 0; i < 1000 && !atomic_load(&done); i++)
+        usleep(100);
+    if (!atomic_load(&done))
+        write(beforecall_fd, "f", 1);
+    return 0;
+}
+
+static void mode_beforecall(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = note;
+    sa.sa_flags = SA_RESTART;
+    sigaction(SIGUSR1, &sa, 0);
+    int late = 0;
+    for (int i = 0; i < 200; i++) {
+        int p[2];
+        if (pipe(p))
+            exit(3);
+        beforecall_fd = p[1];
+        atomic_store(&sent, 0);
+        atomic_store(&done, 0);
+        pthread_t t;
+        pthread_create(&t, 0, beforecall_sender, (void *)(intptr_t)syscall(SYS_gettid));
+        while (!atomic_load(&sent))
+            ;
+        char c = 0;
+        if (read(p[0], &c, 1) != 1)
+            exit(4);
+        atomic_store(&done, 1);
+        late += c != 'h';
+        pthread_join(t, 0);
+        close(p[0]);
+        close(p[1]);
+    }
+    printf("beforecall: signal lost %d of 200 times\n", late);
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2)
@@ -240,6 +297,8 @@ int main(int argc, char **argv)
         mode_nodefer();
     else if (!strcmp(argv[1], "clobber"))
         mode_clobber();
+    else if (!strcmp(argv[1], "beforecall"))
+        mode_beforecall();
     else
         return 2;
     return 0;
