@@ -14,7 +14,8 @@
 //! "run to next syscall"). All guest memory the UI shows is copied by the vCPU thread itself
 //! ([`Control::set_views`]), so the UI never reads guest pages that the guest may be unmapping.
 //!
-//! Without a front end, `Vcpu::control` is `None` and the run loop is unchanged.
+//! Without a front end, `Vcpu::control` is `None` and the run loop is unchanged. The vCPU floor
+//! reaches a front end only through its `vcpu::Hook` trait, which `Control` implements.
 //!
 //! ```
 //! use hypervisor_lite::control::{Control, Step};
@@ -55,9 +56,10 @@
 //! assert_eq!((trap, cpu.pc), (Trap::Ecall, 0x100c));
 //! ```
 
+use crate::memory::GuestMem;
 use crate::syscall::{self, Outcome, Ret};
 use crate::thread::BUDGET;
-use crate::vcpu::Vcpu;
+use crate::vcpu::{Hook, Vcpu};
 use isa_a::block::MAX_BLOCK_INSNS;
 use isa_a::{BlockCache, Bus, Cpu, Flow, Trap};
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
@@ -631,6 +633,24 @@ impl Control {
         if s.last_publish.elapsed() >= PUBLISH_EVERY || !s.vcpus.contains_key(&tid) {
             publish(&mut s, tid, cpu, bus, engine, VcpuState::Guest);
         }
+    }
+}
+
+impl Hook for Control {
+    fn slice(
+        &self,
+        tid: i32,
+        cpu: &mut Cpu,
+        bus: &mut GuestMem,
+        engine: &mut translator::Engine,
+    ) -> Option<Trap> {
+        Control::slice(self, tid, cpu, bus, engine)
+    }
+    fn syscall(&self, v: &mut Vcpu, nr: u64, args: [u64; 6]) -> Outcome {
+        Control::syscall(self, v, nr, args)
+    }
+    fn exited(&self, tid: i32, cpu: &Cpu, status: i32) {
+        Control::exited(self, tid, cpu, status)
     }
 }
 

@@ -13,13 +13,12 @@
 //! File descriptors, the working directory and umask are the host process's own, so the
 //! threads share them as CLONE_FILES/CLONE_FS require, and a fork duplicates them.
 
-use crate::control::Control;
 use crate::loader::{self, LoadError, StartInfo};
 use crate::memory::{AddressSpace, GuestMem, PAGE};
 use crate::regions::{Region, Regions, Startup};
 use crate::sched;
 use crate::signal::{Actions, Pending};
-use crate::vcpu::Vcpu;
+use crate::vcpu::{Hook, Vcpu};
 use isa_a::format::{Nullary, I};
 use isa_a::{Cpu, Insn, XReg};
 use std::collections::{HashMap, HashSet};
@@ -317,9 +316,9 @@ impl Process {
         shared.exit_host(status)
     }
 
-    /// Runs the guest under a front end's [`Control`] on the calling thread and returns its
+    /// Runs the guest under a front end's [`Hook`] on the calling thread and returns its
     /// status when it ends; the host process goes on (the front end still shows the guest).
-    pub fn run_embedded(mut self, control: Arc<Control>) -> i32 {
+    pub fn run_embedded(mut self, control: Arc<dyn Hook>) -> i32 {
         let shared = self.first.shared.clone();
         self.first.control = Some(control);
         let status = crate::thread::run_main(self.first);

@@ -10,7 +10,6 @@
 
 use crate::abi::layout::{Field, Layout};
 use crate::abi::signal::{RtSigframe, StackT};
-use crate::control::Control;
 use crate::memory::{perm, GuestMem};
 use crate::process::{lock, Shared, ThreadCtl};
 use crate::signal::{self, Disposition, Signals};
@@ -20,6 +19,24 @@ use isa_a::{Access, Cpu, Trap};
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
 use translator::{CodeCache, Engine};
+
+/// A front end watching and steering vCPUs (the TUI's `control::Control`): the run loop calls
+/// it around the engine and the system call dispatch, and when the thread ends. The vCPU floor
+/// knows the front end only through this trait.
+pub trait Hook: Send + Sync {
+    /// Runs the engine for as far as the front end lets it (pauses, steps, breakpoints).
+    fn slice(
+        &self,
+        tid: i32,
+        cpu: &mut Cpu,
+        bus: &mut GuestMem,
+        engine: &mut Engine,
+    ) -> Option<Trap>;
+    /// Performs the system call the vCPU stopped at (through `syscall::dispatch`).
+    fn syscall(&self, v: &mut Vcpu, nr: u64, args: [u64; 6]) -> Outcome;
+    /// The vCPU's thread ended with `status`.
+    fn exited(&self, tid: i32, cpu: &Cpu, status: i32);
+}
 
 /// What a step left the vCPU in.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
@@ -39,7 +56,7 @@ pub struct Vcpu {
     /// the process's, shared with the other vCPUs.
     pub engine: Engine,
     /// A front end (the TUI) watching and steering this vCPU, if any.
-    pub control: Option<Arc<Control>>,
+    pub control: Option<Arc<dyn Hook>>,
     pub tid: i32,
     pub sig: Signals,
     /// set_tid_address / CLONE_CHILD_CLEARTID: zeroed and futex-woken when the thread exits.
