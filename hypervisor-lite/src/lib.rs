@@ -15,6 +15,25 @@
 //!                           ecall ──▶ syscall table ──▶ host kernel   fault ──▶ guest signal
 //! ```
 //!
+//! The crate is built in floors; a module leans only on the floors below it, never on its
+//! own or a higher one (tests/floors.rs holds the sources to this):
+//!
+//! ```text
+//!   6  process  control        a process and its runners; the TUI's hook (vcpu::Hook)
+//!   5  thread   sched          runners: a host thread per vCPU, or all on one (deterministic)
+//!   4  vcpu                    Task + engine: run a slice, act on the trap and the Outcome
+//!   3  syscall                 the Linux ABI: Task, handlers -> Outcome, signal delivery, /proc
+//!   2  state    hostsig        Shared, ThreadCtl, Config, DetState, wake-ups; host signals
+//!   1  signal   loader         dispositions and pending sets; ELF loading
+//!   0  memory   abi   regions  the address space; declared riscv64 layouts; mapping names
+//!      diag     exec_file      never-failing diagnostics; opening what execve may run
+//! ```
+//!
+//! A handler gets a `&mut Task` (no engine) and returns what happens next; the two things
+//! only a higher floor can do come back as outcomes: a new thread (`Outcome::Spawn`, which
+//! the vCPU builds and its runner starts) and a fork's child (`Outcome::ForkChild`, which
+//! needs an engine of its own).
+//!
 //! Every guest access goes through the address space's checks, so a wild address is a guest
 //! fault and never touches host memory outside the reservation:
 //!
@@ -42,6 +61,7 @@ pub mod process;
 pub mod regions;
 pub mod sched;
 pub mod signal;
+pub mod state;
 pub mod syscall;
 pub mod thread;
 pub mod vcpu;
@@ -49,5 +69,6 @@ pub mod vcpu;
 /// Interface A, for the layers above (the TUI) that may depend on hypervisor-lite only.
 pub use isa_a;
 pub use loader::LoadError;
-pub use process::{Config, LogSink, Process};
+pub use process::Process;
+pub use state::{Config, LogSink};
 pub use translator::{LogFlags, Mode, Stats};

@@ -10,7 +10,7 @@
 //! ```
 //!
 //! A call that would block (futex wait, read of an empty pipe, nanosleep, wait4, ppoll) sets
-//! [`Vcpu::wait`] and leaves pc on its ecall. The wait resolves either by completing the call
+//! [`Task::wait`](crate::syscall::Task::wait) and leaves pc on its ecall. The wait resolves either by completing the call
 //! with a value (futex woken, sleep over) or by letting the ecall run again, non-blocking this
 //! time (an fd became ready, a child changed state). Time for sleeps and timeouts is virtual:
 //! one nanosecond per retired instruction plus the jumps made while every vCPU waited, so
@@ -18,7 +18,7 @@
 //! Readiness of fds written by other processes and child exits are inputs: they are seen at
 //! the next scheduling point after they happen.
 
-use crate::process::lock;
+use crate::state::{lock, poll_ready, pollfds, DetState};
 use crate::syscall::Errno;
 pub use crate::syscall::Wait;
 use crate::vcpu::{End, Step, Vcpu};
@@ -26,75 +26,6 @@ use std::sync::atomic::Ordering;
 
 /// Instructions a vCPU runs before the next one gets its turn.
 pub const QUANTUM: u64 = 10_000;
-
-/// A vCPU waiting on a futex word.
-#[derive(Clone, Debug)]
-pub struct Waiter {
-    pub tid: i32,
-    pub addr: u64,
-    pub bitset: u32,
-}
-
-/// The scheduler's state the system calls see (through `Shared::det`).
-pub struct DetState {
-    pub next_tid: i32,
-    /// Futex waiters in arrival order.
-    pub futex: Vec<Waiter>,
-    /// tids whose futex wait was woken, to be completed with 0.
-    pub woken: Vec<i32>,
-    /// Threads created by clone, joining the run queue after the current step.
-    pub spawned: Vec<Vcpu>,
-    /// Virtual time (ns) at the start of the current turn.
-    pub vnow: u64,
-}
-
-impl DetState {
-    pub fn new(pid: i32) -> DetState {
-        DetState {
-            next_tid: pid + 1,
-            futex: Vec::new(),
-            woken: Vec::new(),
-            spawned: Vec::new(),
-            vnow: 0,
-        }
-    }
-
-    /// Wakes up to `n` waiters on `addr` whose bitset meets `bitset`; returns how many.
-    pub fn wake(&mut self, addr: u64, n: u64, bitset: u32) -> u64 {
-        let mut woken = 0;
-        let mut i = 0;
-        while i < self.futex.len() && woken < n {
-            if self.futex[i].addr == addr && self.futex[i].bitset & bitset != 0 {
-                let w = self.futex.remove(i);
-                self.woken.push(w.tid);
-                woken += 1;
-            } else {
-                i += 1;
-            }
-        }
-        woken
-    }
-
-    /// Moves up to `n` waiters from `from` to `to`; returns how many.
-    pub fn requeue(&mut self, from: u64, to: u64, n: u64) -> u64 {
-        let mut moved = 0;
-        for w in self.futex.iter_mut() {
-            if moved == n {
-                break;
-            }
-            if w.addr == from {
-                w.addr = to;
-                moved += 1;
-            }
-        }
-        moved
-    }
-
-    fn forget(&mut self, tid: i32) {
-        self.futex.retain(|w| w.tid != tid);
-        self.woken.retain(|&t| t != tid);
-    }
-}
 
 fn det(v: &Vcpu) -> std::sync::MutexGuard<'_, DetState> {
     lock(v.shared.det.as_ref().expect("deterministic mode"))
@@ -107,24 +38,6 @@ fn vnow(vcpus: &[Vcpu], skipped: u64) -> u64 {
     };
     let live: u64 = vcpus.iter().map(|v| v.cpu.instret).sum();
     v.shared.retired.load(Ordering::Relaxed) + live + skipped
-}
-
-/// `poll` structures for `(fd, events)` pairs.
-pub(crate) fn pollfds(fds: &[(i32, i16)]) -> Vec<libc::pollfd> {
-    fds.iter()
-        .map(|&(fd, events)| libc::pollfd {
-            fd,
-            events,
-            revents: 0,
-        })
-        .collect()
-}
-
-/// Whether any of `fds` is ready now (a poll that does not wait).
-pub(crate) fn poll_ready(fds: &[(i32, i16)]) -> bool {
-    let mut p = pollfds(fds);
-    // SAFETY: `p` is a live array of p.len() pollfds.
-    unsafe { libc::poll(p.as_mut_ptr(), p.len() as libc::nfds_t, 0) != 0 }
 }
 
 fn child_changed() -> bool {
@@ -156,7 +69,7 @@ fn resolve(v: &mut Vcpu, now: u64) -> bool {
         det(v).forget(v.tid);
         v.wait = None;
         if !v.restart_interrupted(v.cpu.x[17]) {
-            finish(v, Errno::EINTR.a0());
+            v.finish_parked(Errno::EINTR.a0());
         } else {
             v.parked_call = None;
         }
@@ -200,19 +113,11 @@ fn resolve(v: &mut Vcpu, now: u64) -> bool {
     match done {
         Some(r) => {
             v.wait = None;
-            finish(v, r);
+            v.finish_parked(r);
             true
         }
         None => false,
     }
-}
-
-/// Completes a parked call with `r`, showing its `--strace` line.
-fn finish(v: &mut Vcpu, r: u64) {
-    if let Some(call) = v.parked_call.take() {
-        crate::syscall::strace_result(v, &call, r);
-    }
-    v.complete(r);
 }
 
 /// Every vCPU waits: block on what can wake one, or jump virtual time to the next deadline.
@@ -286,6 +191,8 @@ pub fn run(first: Vcpu) -> i32 {
         let v = &mut vcpus[i];
         let end_at = v.cpu.instret + QUANTUM;
         let mut ended = None;
+        // Threads created by clone join the run queue after this turn.
+        let mut spawned = Vec::new();
         while v.cpu.instret < end_at {
             match v.step(end_at - v.cpu.instret) {
                 Step::Go => {}
@@ -294,9 +201,18 @@ pub fn run(first: Vcpu) -> i32 {
                     ended = Some(e);
                     break;
                 }
+                Step::Spawn(mut s) => {
+                    let tid = {
+                        let mut d = det(v);
+                        d.next_tid += 1;
+                        d.next_tid - 1
+                    };
+                    s.adopt(tid);
+                    spawned.push(s.child);
+                    v.finish_parked(tid as u64);
+                }
             }
         }
-        let spawned = std::mem::take(&mut det(&vcpus[i]).spawned);
         next = i + 1;
         match ended {
             Some(End::Process(status)) => return status,

@@ -11,54 +11,13 @@
 //! ([`kick`]): the call returns EINTR and the vCPU delivers the guest signal, or restarts
 //! the call.
 
-use crate::process::ThreadCtl;
-use crate::vcpu::{End, Step, Vcpu};
+use crate::state::{host_tid, install_kick_handler};
+use crate::syscall::{self, Errno};
+use crate::vcpu::{End, Spawn, Step, Vcpu};
 use std::sync::atomic::Ordering;
-use std::sync::Once;
 
 /// Instructions run between checks for pending signals and code changes.
 pub(crate) const BUDGET: u64 = 100_000;
-
-/// The host signal that interrupts a vCPU's blocking host call.
-fn kick_signal() -> i32 {
-    libc::SIGRTMIN() + 4
-}
-
-extern "C" fn on_kick(_: i32) {}
-
-fn install_kick_handler() {
-    static ONCE: Once = Once::new();
-    // SAFETY: installs an empty handler for a signal only mimic sends; the sigaction is plain
-    // data on this frame.
-    ONCE.call_once(|| unsafe {
-        let mut sa: libc::sigaction = std::mem::zeroed();
-        sa.sa_sigaction = on_kick as *const () as usize;
-        sa.sa_flags = 0; // no SA_RESTART: the blocking call must return EINTR
-        libc::sigemptyset(&mut sa.sa_mask);
-        libc::sigaction(kick_signal(), &sa, std::ptr::null_mut());
-    });
-}
-
-/// Interrupts the host system call `t`'s thread may be blocked in.
-pub fn kick(t: &ThreadCtl) {
-    let host = t.host_tid.load(Ordering::Acquire);
-    if host != 0 && host != host_tid() {
-        // SAFETY: tgkill takes integers; the target is a thread of this process.
-        unsafe {
-            libc::syscall(
-                libc::SYS_tgkill,
-                libc::getpid(),
-                host,
-                kick_signal() as libc::c_long,
-            )
-        };
-    }
-}
-
-fn host_tid() -> i32 {
-    // SAFETY: gettid has no preconditions.
-    unsafe { libc::gettid() }
-}
 
 /// Runs the first vCPU on the calling (main) host thread; returns the process's status.
 pub fn run_main(mut v: Vcpu) -> i32 {
@@ -92,25 +51,27 @@ fn run_vcpu(v: &mut Vcpu) -> End {
         match v.step(BUDGET) {
             Step::Go => {}
             Step::Park => unreachable!("only the deterministic scheduler parks"),
+            Step::Spawn(s) => {
+                let r = spawn(s).map_err(|e| Errno::from_io(&e));
+                v.finish_parked(syscall::a0(&r.map(|tid| tid as u64)));
+            }
             Step::End(e) => return e,
         }
     }
 }
 
 /// Starts a new vCPU on its own host thread, whose host tid becomes its guest tid; returns
-/// it. `adopt(vcpu, tid)` runs first on the new thread, before any guest instruction and
-/// before this call returns (CLONE_PARENT_SETTID and CLONE_CHILD_SETTID are written there).
-pub fn spawn(
-    mut v: Vcpu,
-    adopt: impl FnOnce(&mut Vcpu, i32) + Send + 'static,
-) -> std::io::Result<i32> {
+/// it. The vCPU is adopted as that thread first, on the new thread, before any guest
+/// instruction and before this call returns.
+fn spawn(mut s: Box<Spawn>) -> std::io::Result<i32> {
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::Builder::new()
         .name("vcpu".into())
         .stack_size(256 << 10)
         .spawn(move || {
             let tid = host_tid();
-            adopt(&mut v, tid);
+            s.adopt(tid);
+            let mut v = s.child;
             v.ctl.host_tid.store(tid, Ordering::Release);
             let _ = tx.send(tid);
             let end = run_vcpu(&mut v);

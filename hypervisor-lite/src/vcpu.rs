@@ -4,18 +4,16 @@
 //! ```text
 //!   run_slice(budget) ── engine (interpreter / translated code) ──┐
 //!        │ None ─────────────▶ deliver pending signals, go on
-//!        │ Ecall ────────────▶ syscall::dispatch ─▶ a0, pc += 4   (or: parked, restarted, ended)
+//!        │ Ecall ────────────▶ syscall::dispatch(&mut Task) ─▶ a0, pc += 4
+//!        │                     (or: parked, restarted, ended; a new thread for the runner)
 //!        │ Fault/Illegal/… ──▶ guest signal: handler frame, or report and exit 128+sig
 //! ```
 
-use crate::abi::layout::{Field, Layout};
-use crate::abi::signal::{RtSigframe, StackT};
-use crate::memory::{perm, GuestMem};
-use crate::process::{lock, Shared, ThreadCtl};
-use crate::signal::{self, Disposition, Signals};
+use crate::memory::GuestMem;
+use crate::state::{Shared, ThreadCtl};
 pub use crate::syscall::End;
-use crate::syscall::{self, Errno, Outcome, Wait};
-use isa_a::{Access, Cpu, Trap};
+use crate::syscall::{self, Errno, NewThread, Outcome, Task};
+use isa_a::{Cpu, Trap};
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
 use translator::{CodeCache, Engine};
@@ -39,43 +37,54 @@ pub trait Hook: Send + Sync {
 }
 
 /// What a step left the vCPU in.
-#[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub enum Step {
     Go,
-    /// (Deterministic mode) a system call is parked in `Vcpu::wait`.
+    /// (Deterministic mode) a system call is parked in `Task::wait`.
     Park,
     End(End),
+    /// clone made a thread: the runner starts it (see [`Spawn::adopt`]) and completes the
+    /// call with its tid, or an errno, through [`Task::finish_parked`].
+    Spawn(Box<Spawn>),
 }
 
+/// A new thread's vCPU, not running yet.
+pub struct Spawn {
+    pub child: Vcpu,
+    request: NewThread,
+}
+
+impl Spawn {
+    /// Makes the child thread `tid` of the process: on the child's host thread before its
+    /// first instruction, and before the parent's clone returns.
+    pub fn adopt(&mut self, tid: i32) {
+        self.request.adopt(&mut self.child.task, tid);
+    }
+}
+
+/// A guest thread and the engine that runs it. Dereferences to its [`Task`], the part the
+/// system calls see.
 pub struct Vcpu {
-    pub shared: Arc<Shared>,
-    pub ctl: Arc<ThreadCtl>,
-    pub mem: GuestMem,
-    pub cpu: Cpu,
+    pub task: Task,
     /// This vCPU's execution engine (interpreter, translator or both); its code cache is
     /// the process's, shared with the other vCPUs.
     pub engine: Engine,
     /// A front end (the TUI) watching and steering this vCPU, if any.
     pub control: Option<Arc<dyn Hook>>,
-    pub tid: i32,
-    pub sig: Signals,
-    /// set_tid_address / CLONE_CHILD_CLEARTID: zeroed and futex-woken when the thread exits.
-    pub clear_child_tid: u64,
-    /// set_robust_list: (head, len).
-    pub robust_list: (u64, u64),
     /// The address space's code generation the engine holds code of.
     code_gen: u64,
-    /// What the parked system call waits for (deterministic mode only): the scheduler's.
-    pub wait: Option<Wait>,
-    /// Set in the child of a fork: the other threads did not come along.
-    pub forked: bool,
-    /// rt_sigsuspend's caller's mask, which the signal frame saves and sigreturn restores.
-    pub saved_mask: Option<u64>,
-    /// The `--strace` text of a parked call, shown when the scheduler completes it.
-    pub parked_call: Option<String>,
-    /// Set when a parked ppoll/pselect6 reached its timeout: it runs once more and returns
-    /// what a non-blocking poll finds (nothing), as the timed-out call would.
-    pub poll_expired: bool,
+}
+
+impl std::ops::Deref for Vcpu {
+    type Target = Task;
+    fn deref(&self) -> &Task {
+        &self.task
+    }
+}
+
+impl std::ops::DerefMut for Vcpu {
+    fn deref_mut(&mut self) -> &mut Task {
+        &mut self.task
+    }
 }
 
 impl Vcpu {
@@ -87,24 +96,12 @@ impl Vcpu {
         cpu: Cpu,
         cache: Option<Arc<Mutex<CodeCache>>>,
     ) -> std::io::Result<Vcpu> {
-        let engine = crate::process::engine(&shared, cache)?;
+        let engine = engine(&shared, cache)?;
         Ok(Vcpu {
-            mem: shared.mem.clone(),
             code_gen: shared.code_gen.load(Ordering::Acquire),
-            tid: ctl.tid,
-            shared,
-            ctl,
-            cpu,
+            task: Task::new(shared, ctl, cpu),
             engine,
             control: None,
-            sig: Signals::default(),
-            clear_child_tid: 0,
-            robust_list: (0, 0),
-            wait: None,
-            forked: false,
-            saved_mask: None,
-            parked_call: None,
-            poll_expired: false,
         })
     }
 
@@ -137,16 +134,34 @@ impl Vcpu {
         Ok(v)
     }
 
+    /// The child's side of a fork: the front end (its UI thread) stays with the parent, and the
+    /// code buffer is a shared mapping of one memfd, so after the fork parent and child would
+    /// translate into the same pages: the child starts a code cache of its own. (Dropping the
+    /// old engine takes no lock: the parent's other threads may have held the cache's at the
+    /// fork.)
+    fn fork_child(&mut self) {
+        self.control = None;
+        match engine(&self.task.shared, None) {
+            Ok(e) => self.engine = e,
+            Err(e) => {
+                crate::diag!("mimic: fork: cannot reserve code space for the child: {e}");
+                // SAFETY: the forked child ends without running the parent's destructors.
+                unsafe { libc::_exit(127) };
+            }
+        }
+        self.complete(0);
+    }
+
     /// Runs the execution engine for about `budget` instructions. The one place the engine
     /// is called; a `fence.i` on this vCPU makes every vCPU forget its decoded blocks (the
     /// translated code, which they share, is gone already).
     fn run_slice(&mut self, budget: u64) -> Option<Trap> {
-        let bus = &mut self.mem;
+        let t = &mut self.task;
         let flushes = self.engine.flushes();
         let trap = match &self.control {
             // The front end decides how far the engine may run (pauses, steps, breakpoints).
-            Some(c) => c.slice(self.tid, &mut self.cpu, bus, &mut self.engine),
-            None => self.engine.run(&mut self.cpu, bus, budget),
+            Some(c) => c.slice(t.tid, &mut t.cpu, &mut t.mem, &mut self.engine),
+            None => self.engine.run(&mut t.cpu, &mut t.mem, budget),
         };
         if self.engine.flushes() != flushes {
             self.code_gen = self.shared.code_gen.fetch_add(1, Ordering::AcqRel) + 1;
@@ -194,6 +209,13 @@ impl Vcpu {
                         return Step::Park;
                     }
                     Outcome::Restored => self.take_host_signals(),
+                    Outcome::Spawn(request) => {
+                        match self.new_thread(ThreadCtl::new(0), request.stack, request.tls) {
+                            Ok(child) => return Step::Spawn(Box::new(Spawn { child, request })),
+                            Err(_) => self.finish_parked(Errno(libc::ENOMEM).a0()),
+                        }
+                    }
+                    Outcome::ForkChild => self.fork_child(),
                     Outcome::Done(r) => {
                         self.take_host_signals();
                         if r == Err(Errno::EINTR) && self.restart_interrupted(nr) {
@@ -220,281 +242,30 @@ impl Vcpu {
             None => Step::Go,
         }
     }
+}
 
-    /// Queues the host signals forwarded since the last look (see `hostsig`) for this thread.
-    pub fn take_host_signals(&self) {
-        let mut bits = crate::hostsig::take();
-        while bits != 0 {
-            let sig = bits.trailing_zeros() as usize + 1;
-            bits &= bits - 1;
-            self.raise_self(sig, signal::sender_info(sig, signal::SI_USER, 0, 0));
-        }
+/// A new execution engine for a vCPU of this process, as the options ask: sharing `cache`
+/// (the code cache of the process's other vCPUs), or with a code cache of its own for the
+/// first vCPU of a process.
+pub fn engine(shared: &Shared, cache: Option<Arc<Mutex<CodeCache>>>) -> std::io::Result<Engine> {
+    let mut engine = match cache {
+        Some(c) => Engine::with_cache(shared.cfg.engine, c),
+        None => Engine::new(shared.cfg.engine, shared.space().layout())?,
+    };
+    if let Some((flags, out)) = &shared.cfg.log {
+        engine.set_log(*flags, Box::new(SharedWriter(out.0.clone())));
     }
+    Ok(engine)
+}
 
-    /// Finishes the system call at pc with result `r`.
-    pub fn complete(&mut self, r: u64) {
-        self.cpu.x[10] = r;
-        self.cpu.pc = self.cpu.pc.wrapping_add(4);
-        self.cpu.instret += 1;
+/// A log destination shared with whoever configured it.
+struct SharedWriter(Arc<Mutex<dyn std::io::Write + Send>>);
+
+impl std::io::Write for SharedWriter {
+    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).write(b)
     }
-
-    /// A host call interrupted by mimic's own wake-up (no guest signal for this thread) is
-    /// restarted; one interrupted by a signal whose handler has SA_RESTART is too, unless
-    /// it is a call Linux never restarts.
-    pub fn restart_interrupted(&self, nr: u64) -> bool {
-        match self.next_signal() {
-            None => nr != syscall::NR_RT_SIGSUSPEND,
-            Some(sig) => {
-                matches!(
-                    lock(&self.shared.actions).disposition(sig),
-                    Disposition::Handle(_)
-                ) && self.shared.restarts(sig)
-                    && !syscall::never_restarted(nr)
-            }
-        }
-    }
-
-    /// Whether a deliverable signal is pending as the thread is about to make a system call
-    /// (signals raised after this look interrupt the call).
-    fn signal_before_call(&self) -> bool {
-        self.ctl.looking();
-        self.take_host_signals();
-        self.next_signal().is_some()
-    }
-
-    /// The signal that would be delivered next, if any.
-    pub fn next_signal(&self) -> Option<usize> {
-        if !self.ctl.has_pending.load(Ordering::SeqCst) {
-            return None;
-        }
-        let ready = lock(&self.ctl.pending).bits & !self.sig.mask;
-        (ready != 0).then(|| ready.trailing_zeros() as usize + 1)
-    }
-
-    /// Queues a signal for this thread.
-    pub fn raise_self(&self, sig: usize, info: signal::SigInfo) {
-        lock(&self.ctl.pending).queue(sig, info);
-        self.ctl.has_pending.store(true, Ordering::Release);
-    }
-
-    /// A synchronous trap becomes its signal: delivered to a handler or fatal.
-    fn fault(&mut self, trap: Trap) -> Option<i32> {
-        let pc = self.cpu.pc;
-        let (sig, code, addr) = match trap {
-            // Past the end of a mapped file: SIGBUS/BUS_ADRERR, whichever engine saw it.
-            Trap::Fault(m)
-                if crate::memory::take_bus_error() | translator::fault::take_bus_error() =>
-            {
-                (signal::SIGBUS, 2, m.addr)
-            }
-            Trap::Fault(m) => {
-                let mapped = self.shared.space().perm_at(m.addr) & perm::MAPPED != 0;
-                (signal::SIGSEGV, if mapped { 2 } else { 1 }, m.addr)
-            }
-            Trap::Illegal(_) => (signal::SIGILL, 1, pc),
-            Trap::Ebreak => (signal::SIGTRAP, 1, pc),
-            Trap::Misaligned { addr, .. } => (signal::SIGBUS, 1, addr),
-            Trap::Ecall => unreachable!("ecall is a syscall"),
-        };
-        let blocked = self.sig.mask & signal::bit(sig) != 0;
-        let disposition = lock(&self.shared.actions).disposition(sig);
-        match disposition {
-            Disposition::Handle(act) if !blocked => {
-                let info = signal::fault_info(sig, code, addr);
-                self.enter_handler(sig, act, &info).err()
-            }
-            // A blocked or ignored synchronous signal cannot be ignored: the kernel kills.
-            _ => Some(self.die(sig, Some(trap))),
-        }
-    }
-
-    /// Delivers the lowest pending unblocked signal, if any.
-    fn deliver_pending(&mut self) -> Option<i32> {
-        while self.ctl.has_pending.load(Ordering::Acquire) {
-            let next = {
-                let mut p = lock(&self.ctl.pending);
-                let next = p.take(self.sig.mask);
-                if p.bits == 0 {
-                    self.ctl.has_pending.store(false, Ordering::Release);
-                }
-                next
-            };
-            let (sig, info) = next?;
-            let disposition = lock(&self.shared.actions).disposition(sig);
-            match disposition {
-                Disposition::Ignore => {}
-                Disposition::Terminate => return Some(self.die(sig, None)),
-                Disposition::Handle(act) => {
-                    if let Err(status) = self.enter_handler(sig, act, &info) {
-                        return Some(status);
-                    }
-                }
-            }
-        }
-        None
-    }
-
-    /// Pushes the riscv64 rt_sigframe and jumps to the handler. Err is the exit status when
-    /// the frame cannot be written (the kernel then kills with SIGSEGV).
-    fn enter_handler(
-        &mut self,
-        sig: usize,
-        act: signal::SigAction,
-        info: &signal::SigInfo,
-    ) -> Result<(), i32> {
-        let (ss_sp, ss_size) = self.sig.altstack;
-        let sp = self.cpu.x[2];
-        let on_alt = ss_size != 0 && sp.wrapping_sub(ss_sp) < ss_size;
-        let top = if act.flags & signal::SA_ONSTACK != 0 && ss_size != 0 && !on_alt {
-            ss_sp + ss_size
-        } else {
-            sp
-        };
-        let stack = StackT {
-            ss_sp,
-            ss_flags: match (ss_size, on_alt) {
-                (0, _) => signal::SS_DISABLE,
-                (_, true) => signal::SS_ONSTACK,
-                (_, false) => 0,
-            },
-            ss_size,
-        };
-        let frame = top.wrapping_sub(signal::FRAME_SIZE) & !15;
-        let saved = self.saved_mask.take().unwrap_or(self.sig.mask);
-        let f = signal::frame(info, &self.cpu, saved, stack);
-        if self.store(frame, &f).is_err() {
-            return Err(self.die(
-                signal::SIGSEGV,
-                Some(Trap::Fault(isa_a::MemFault {
-                    addr: frame,
-                    access: Access::Write,
-                })),
-            ));
-        }
-        self.sig.mask |= act.mask;
-        if act.flags & signal::SA_NODEFER == 0 {
-            self.sig.mask |= signal::bit(sig);
-        }
-        self.sig.mask &= !signal::unblockable();
-        if act.flags & signal::SA_RESETHAND != 0 {
-            lock(&self.shared.actions).0[sig] = signal::SigAction::ZERO;
-        }
-        self.cpu.x[10] = sig as u64;
-        self.cpu.x[11] = frame;
-        self.cpu.x[12] = frame + RtSigframe::DESC.fields[1].offset as u64;
-        self.cpu.x[2] = frame;
-        self.cpu.x[1] = self.shared.sigreturn_tramp;
-        self.cpu.pc = act.handler;
-        // A trap clears the LR reservation, as the kernel's return to user space does.
-        self.cpu.reservation = isa_a::cpu::NO_RESERVATION;
-        Ok(())
-    }
-
-    /// rt_sigreturn: restores the registers and mask saved in the frame at sp. A frame that
-    /// cannot be read is the guest's SIGSEGV, forced as the kernel forces it.
-    /// Returns whether the registers were restored.
-    pub fn sigreturn(&mut self) -> bool {
-        match self.load::<RtSigframe>(self.cpu.x[2]) {
-            Ok(f) => {
-                self.sig.mask = signal::restore(&f, &mut self.cpu);
-                self.restore_altstack(&f.uc.uc_stack);
-                self.cpu.reservation = isa_a::cpu::NO_RESERVATION;
-                true
-            }
-            Err(_) => {
-                self.force_signal(
-                    signal::SIGSEGV,
-                    signal::fault_info(signal::SIGSEGV, signal::SI_KERNEL, 0),
-                );
-                false
-            }
-        }
-    }
-
-    /// sigreturn applies uc_stack as a sigaltstack call from the interrupted sp would (the
-    /// kernel's restore_altstack): a handler may install or disable the alternate stack
-    /// there. Its errors (EPERM while on the stack, EINVAL, ENOMEM) are ignored, as there.
-    fn restore_altstack(&mut self, ss: &StackT) {
-        let (sp, size) = self.sig.altstack;
-        if size != 0 && self.cpu.x[2].wrapping_sub(sp) < size {
-            return;
-        }
-        match ss.ss_flags & !signal::SS_AUTODISARM {
-            signal::SS_DISABLE => self.sig.altstack = (0, 0),
-            0 | signal::SS_ONSTACK if ss.ss_size >= crate::loader::MINSIGSTKSZ => {
-                self.sig.altstack = (ss.ss_sp, ss.ss_size)
-            }
-            _ => {}
-        }
-    }
-
-    /// The kernel's force_sig: `sig` is queued and can be neither blocked nor ignored (a
-    /// blocked or ignored one gets its default action back, and is unblocked).
-    pub fn force_signal(&mut self, sig: usize, info: signal::SigInfo) {
-        let blocked = self.sig.mask & signal::bit(sig) != 0;
-        let mut actions = lock(&self.shared.actions);
-        if blocked || actions.disposition(sig) == Disposition::Ignore {
-            actions.0[sig] = signal::SigAction::ZERO;
-            self.sig.mask &= !signal::bit(sig);
-        }
-        drop(actions);
-        self.raise_self(sig, info);
-    }
-
-    /// The default action of a fatal signal: status 128+sig, and one report line for a fault
-    /// or a signal whose default action dumps core (a kill by SIGKILL or SIGTERM is silent,
-    /// as under Linux and qemu-user).
-    fn die(&mut self, sig: usize, trap: Option<Trap>) -> i32 {
-        self.shared.fatal.store(sig as i32, Ordering::Relaxed);
-        if trap.is_none() && !signal::dumps_core(sig) {
-            return 128 + sig as i32;
-        }
-        let mut pc = self.cpu.pc;
-        let mut bus = self.mem.clone();
-        // A signal no instruction raised came from a system call (abort's tgkill): the ecall
-        // just before pc is where the guest asked for it.
-        let before = pc.wrapping_sub(4);
-        if trap.is_none()
-            && isa_a::fetch(&mut bus, before).is_ok_and(|d| d.insn.opcode() == isa_a::Opcode::Ecall)
-        {
-            pc = before;
-        }
-        let insn = match isa_a::fetch(&mut bus, pc) {
-            Ok(d) => d.insn.to_string(),
-            Err(Trap::Illegal(i)) => i.to_string(),
-            Err(_) => "unreadable".into(),
-        };
-        let what = match trap {
-            Some(Trap::Fault(m)) => format!(" accessing 0x{:x}", m.addr),
-            Some(Trap::Misaligned { addr, .. }) => {
-                format!(" accessing 0x{addr:x} (misaligned atomic)")
-            }
-            _ => String::new(),
-        };
-        crate::diag!(
-            "mimic: guest {} at pc=0x{pc:x} ({insn}){what}",
-            signal::name(sig)
-        );
-        128 + sig as i32
-    }
-
-    /// The thread ends: CLONE_CHILD_CLEARTID's word is zeroed and woken (pthread_join waits
-    /// on it), and the thread leaves the live set. Returns whether it was the last one.
-    pub fn leave(&mut self) -> bool {
-        if self.clear_child_tid != 0 {
-            let addr = self.clear_child_tid;
-            // An atomic store: a joiner may be reading the word on another host thread.
-            if addr.is_multiple_of(4)
-                && isa_a::Bus::amo(&mut self.mem, addr, isa_a::AmoOp::Swap, 0, 32).is_ok()
-            {
-                crate::syscall::futex_wake(self, addr, 1);
-            }
-        }
-        self.shared
-            .retired
-            .fetch_add(self.cpu.instret, Ordering::Relaxed);
-        let mut threads = lock(&self.shared.threads);
-        threads.remove(&self.tid);
-        threads.is_empty()
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).flush()
     }
 }

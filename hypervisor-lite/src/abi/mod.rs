@@ -16,7 +16,7 @@
 //!        │        └─▶ tests: == the host libc type, where a handler passes the buffer through
 //!        └─▶ Layout::strace: {tv_sec = 1,tv_nsec = 500}
 //!
-//!   syscall handlers ── Vcpu::load / Vcpu::store ──▶ guest bytes (EFAULT, never a host fault)
+//!   syscall handlers ── Task::load / Task::store ──▶ guest bytes (EFAULT, never a host fault)
 //! ```
 //!
 //! ```

@@ -5,8 +5,8 @@
 //! every thread itself, and each guest thread's call runs on its own host thread.
 
 use super::fs::host;
+use super::Task;
 use super::{Errno, SysResult};
-use crate::vcpu::Vcpu;
 
 fn sys(nr: libc::c_long, a: [u64; 6]) -> SysResult {
     // SAFETY: the callers pass scalars, or host addresses of guest buffers checked for the
@@ -17,7 +17,7 @@ fn sys(nr: libc::c_long, a: [u64; 6]) -> SysResult {
 /// Calls whose arguments are plain integers (ids, priorities, flags), passed through.
 macro_rules! scalar_calls {
     ($($name:ident = $nr:ident;)*) => {$(
-        pub fn $name(_: &mut Vcpu, a: [u64; 6]) -> SysResult {
+        pub fn $name(_: &mut Task, a: [u64; 6]) -> SysResult {
             sys(libc::$nr, a)
         }
     )*};
@@ -42,7 +42,7 @@ scalar_calls! {
     sched_get_priority_min = SYS_sched_get_priority_min;
 }
 
-pub fn getgroups(p: &mut Vcpu, a: [u64; 6]) -> SysResult {
+pub fn getgroups(p: &mut Task, a: [u64; 6]) -> SysResult {
     // getgroups(0, NULL) asks for the count; otherwise the list must fit `size` gid_t.
     let size = a[0] as i32;
     if size < 0 {
@@ -55,7 +55,7 @@ pub fn getgroups(p: &mut Vcpu, a: [u64; 6]) -> SysResult {
     };
     sys(libc::SYS_getgroups, [size as u64, list, 0, 0, 0, 0])
 }
-pub fn setgroups(p: &mut Vcpu, a: [u64; 6]) -> SysResult {
+pub fn setgroups(p: &mut Task, a: [u64; 6]) -> SysResult {
     let size = a[0] as i32;
     if !(0..=65536).contains(&size) {
         return Err(Errno::EINVAL);
@@ -65,20 +65,20 @@ pub fn setgroups(p: &mut Vcpu, a: [u64; 6]) -> SysResult {
 }
 
 /// getresuid / getresgid: three ids written to three guest words.
-fn getres(p: &Vcpu, nr: libc::c_long, a: [u64; 6]) -> SysResult {
+fn getres(p: &Task, nr: libc::c_long, a: [u64; 6]) -> SysResult {
     let (r, e, s) = (p.wr(a[0], 4)?, p.wr(a[1], 4)?, p.wr(a[2], 4)?);
     sys(nr, [r, e, s, 0, 0, 0])
 }
-pub fn getresuid(p: &mut Vcpu, a: [u64; 6]) -> SysResult {
+pub fn getresuid(p: &mut Task, a: [u64; 6]) -> SysResult {
     getres(p, libc::SYS_getresuid, a)
 }
-pub fn getresgid(p: &mut Vcpu, a: [u64; 6]) -> SysResult {
+pub fn getresgid(p: &mut Task, a: [u64; 6]) -> SysResult {
     getres(p, libc::SYS_getresgid, a)
 }
 
 /// The host id of the thread a scheduling call names: 0 (the caller) for the caller's own
 /// guest tid, whose virtual number in `--deterministic` mode is no host tid.
-fn sched_target(p: &Vcpu, who: u64) -> u64 {
+fn sched_target(p: &Task, who: u64) -> u64 {
     if who as i32 == p.tid {
         0
     } else {
@@ -89,34 +89,34 @@ fn sched_target(p: &Vcpu, who: u64) -> u64 {
 /// `struct sched_param` is one int on both sides.
 const SCHED_PARAM: u64 = 4;
 
-pub fn sched_setaffinity(p: &mut Vcpu, a: [u64; 6]) -> SysResult {
+pub fn sched_setaffinity(p: &mut Task, a: [u64; 6]) -> SysResult {
     let mask = p.rd(a[2], a[1])?;
     sys(
         libc::SYS_sched_setaffinity,
         [sched_target(p, a[0]), a[1], mask, 0, 0, 0],
     )
 }
-pub fn sched_getscheduler(p: &mut Vcpu, a: [u64; 6]) -> SysResult {
+pub fn sched_getscheduler(p: &mut Task, a: [u64; 6]) -> SysResult {
     sys(
         libc::SYS_sched_getscheduler,
         [sched_target(p, a[0]), 0, 0, 0, 0, 0],
     )
 }
-pub fn sched_getparam(p: &mut Vcpu, a: [u64; 6]) -> SysResult {
+pub fn sched_getparam(p: &mut Task, a: [u64; 6]) -> SysResult {
     let param = p.wr(a[1], SCHED_PARAM)?;
     sys(
         libc::SYS_sched_getparam,
         [sched_target(p, a[0]), param, 0, 0, 0, 0],
     )
 }
-pub fn sched_setparam(p: &mut Vcpu, a: [u64; 6]) -> SysResult {
+pub fn sched_setparam(p: &mut Task, a: [u64; 6]) -> SysResult {
     let param = p.rd(a[1], SCHED_PARAM)?;
     sys(
         libc::SYS_sched_setparam,
         [sched_target(p, a[0]), param, 0, 0, 0, 0],
     )
 }
-pub fn sched_setscheduler(p: &mut Vcpu, a: [u64; 6]) -> SysResult {
+pub fn sched_setscheduler(p: &mut Task, a: [u64; 6]) -> SysResult {
     let param = p.rd(a[2], SCHED_PARAM)?;
     sys(
         libc::SYS_sched_setscheduler,
@@ -149,7 +149,7 @@ mod pr {
 /// The length of a thread name with its NUL (TASK_COMM_LEN).
 const COMM_LEN: usize = 16;
 
-pub fn prctl(p: &mut Vcpu, a: [u64; 6]) -> SysResult {
+pub fn prctl(p: &mut Task, a: [u64; 6]) -> SysResult {
     match a[0] {
         pr::SET_NAME => {
             // At most 15 bytes are read; a longer name is cut, as the kernel does.

@@ -9,11 +9,11 @@
 //! ```
 
 use super::fs::host;
+use super::Task;
 use super::{Errno, Outcome, SysResult, Wait};
 use crate::abi::file::EpollEvent;
 use crate::abi::layout::Field;
 use crate::abi::time::{Itimerspec, Timespec};
-use crate::vcpu::Vcpu;
 
 fn sys(nr: libc::c_long, a: [u64; 6]) -> SysResult {
     // SAFETY: the callers pass scalars, or host buffers that live across the call and are as
@@ -30,12 +30,12 @@ const EPOLL_CTL_DEL: u64 = 2;
 /// The guest's sigset_t as the kernel takes it (64 signals).
 const SIGSET_SIZE: u64 = 8;
 
-pub fn epoll_create1(_: &mut Vcpu, a: [u64; 6]) -> SysResult {
+pub fn epoll_create1(_: &mut Task, a: [u64; 6]) -> SysResult {
     // EPOLL_CLOEXEC is O_CLOEXEC on both sides.
     sys(libc::SYS_epoll_create1, [a[0], 0, 0, 0, 0, 0])
 }
 
-pub fn epoll_ctl(p: &mut Vcpu, a: [u64; 6]) -> SysResult {
+pub fn epoll_ctl(p: &mut Task, a: [u64; 6]) -> SysResult {
     // As the kernel: every op but DEL reads the event first (DEL takes NULL), so an unknown op
     // with a bad pointer is EFAULT before it is EINVAL.
     let mut ev = libc::epoll_event { events: 0, u64: 0 };
@@ -53,7 +53,7 @@ pub fn epoll_ctl(p: &mut Vcpu, a: [u64; 6]) -> SysResult {
 }
 
 /// epoll_pwait(epfd, events, maxevents, timeout_ms, sigmask, sigsetsize).
-pub fn epoll_pwait(p: &mut Vcpu, a: [u64; 6]) -> Result<Outcome, Errno> {
+pub fn epoll_pwait(p: &mut Task, a: [u64; 6]) -> Result<Outcome, Errno> {
     // A negative timeout waits for ever.
     let ms = a[3] as i32;
     let timeout = (ms >= 0).then(|| ms as u64 * 1_000_000);
@@ -61,7 +61,7 @@ pub fn epoll_pwait(p: &mut Vcpu, a: [u64; 6]) -> Result<Outcome, Errno> {
 }
 
 /// epoll_pwait2(epfd, events, maxevents, timeout timespec, sigmask, sigsetsize).
-pub fn epoll_pwait2(p: &mut Vcpu, a: [u64; 6]) -> Result<Outcome, Errno> {
+pub fn epoll_pwait2(p: &mut Task, a: [u64; 6]) -> Result<Outcome, Errno> {
     let timeout = match p.load_opt::<Timespec>(a[3])? {
         None => None,
         Some(t) => Some(t.nanos().ok_or(Errno::EINVAL)?),
@@ -70,7 +70,7 @@ pub fn epoll_pwait2(p: &mut Vcpu, a: [u64; 6]) -> Result<Outcome, Errno> {
 }
 
 /// Both waits: `timeout` in nanoseconds, None for none.
-fn wait(p: &mut Vcpu, a: [u64; 6], timeout: Option<u64>) -> Result<Outcome, Errno> {
+fn wait(p: &mut Task, a: [u64; 6], timeout: Option<u64>) -> Result<Outcome, Errno> {
     let (epfd, events, max) = (a[0], a[1], a[2] as i32);
     if max <= 0 || max as u64 > EP_MAX_EVENTS {
         return Err(Errno::EINVAL);
@@ -126,19 +126,19 @@ fn wait(p: &mut Vcpu, a: [u64; 6], timeout: Option<u64>) -> Result<Outcome, Errn
     Outcome::value(n)
 }
 
-pub fn eventfd2(_: &mut Vcpu, a: [u64; 6]) -> SysResult {
+pub fn eventfd2(_: &mut Task, a: [u64; 6]) -> SysResult {
     // EFD_CLOEXEC, EFD_NONBLOCK and EFD_SEMAPHORE are the same bits on both sides.
     sys(libc::SYS_eventfd2, [a[0], a[1], 0, 0, 0, 0])
 }
 
-pub fn timerfd_create(_: &mut Vcpu, a: [u64; 6]) -> SysResult {
+pub fn timerfd_create(_: &mut Task, a: [u64; 6]) -> SysResult {
     // The clock ids and TFD_* flags are the same on both sides.
     sys(libc::SYS_timerfd_create, [a[0], a[1], 0, 0, 0, 0])
 }
 
 /// timerfd_settime(fd, flags, new, old): struct itimerspec is the host's (abi::host's tests),
 /// so the buffers pass through.
-pub fn timerfd_settime(p: &mut Vcpu, a: [u64; 6]) -> SysResult {
+pub fn timerfd_settime(p: &mut Task, a: [u64; 6]) -> SysResult {
     let size = Itimerspec::SIZE as u64;
     sys(
         libc::SYS_timerfd_settime,
@@ -146,7 +146,7 @@ pub fn timerfd_settime(p: &mut Vcpu, a: [u64; 6]) -> SysResult {
     )
 }
 
-pub fn timerfd_gettime(p: &mut Vcpu, a: [u64; 6]) -> SysResult {
+pub fn timerfd_gettime(p: &mut Task, a: [u64; 6]) -> SysResult {
     let size = Itimerspec::SIZE as u64;
     sys(
         libc::SYS_timerfd_gettime,

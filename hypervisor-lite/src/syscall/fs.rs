@@ -1,11 +1,11 @@
 //! Files, directories, descriptors and terminals. Guest descriptors are host descriptors.
 
+use super::Task;
 use super::{Errno, Outcome, SysResult, Wait};
 use crate::abi::file::{Flock, Iovec, Pollfd, Stat, Statfs, Statx};
 use crate::abi::layout::Field;
 use crate::abi::proc::{Termios, Winsize};
 use crate::abi::time::Timespec;
-use crate::vcpu::Vcpu;
 use isa_a::Access;
 use std::ffi::CString;
 
@@ -24,7 +24,7 @@ fn sys(nr: libc::c_long, a: [u64; 6]) -> SysResult {
     host(unsafe { libc::syscall(nr, a[0], a[1], a[2], a[3], a[4], a[5]) })
 }
 
-impl Vcpu {
+impl Task {
     /// The host address of a readable guest buffer.
     pub fn rd(&self, addr: u64, len: u64) -> Result<u64, Errno> {
         Ok(self
@@ -39,7 +39,7 @@ impl Vcpu {
             .check_range(addr, len, crate::memory::perm::W, Access::Write)? as u64)
     }
 
-    /// Like [`Vcpu::rd`] / [`Vcpu::wr`] but NULL stays NULL.
+    /// Like [`Task::rd`] / [`Task::wr`] but NULL stays NULL.
     pub fn rd_opt(&self, addr: u64, len: u64) -> Result<u64, Errno> {
         if addr == 0 {
             Ok(0)
@@ -108,7 +108,7 @@ impl Vcpu {
 }
 
 /// Deterministic mode: the wait to park a read or write on, for a blocking fd not ready.
-fn would_block(p: &Vcpu, fd: u64, events: i16) -> Option<Wait> {
+fn would_block(p: &Task, fd: u64, events: i16) -> Option<Wait> {
     if !super::thread::blocking_fd(p, fd) {
         return None;
     }
@@ -119,20 +119,20 @@ fn cptr(c: &CString) -> u64 {
     c.as_ptr() as u64
 }
 
-pub fn getcwd(p: &mut Vcpu, a: [u64; 6]) -> SysResult {
+pub fn getcwd(p: &mut Task, a: [u64; 6]) -> SysResult {
     // Linux writes only the path, and caps the size at a page: a bigger size is not EFAULT.
     let size = a[1].min(PAGE_SIZE);
     sys(libc::SYS_getcwd, [p.wr(a[0], size)?, size, 0, 0, 0, 0])
 }
 const PAGE_SIZE: u64 = 4096;
-pub fn dup(_: &mut Vcpu, a: [u64; 6]) -> SysResult {
+pub fn dup(_: &mut Task, a: [u64; 6]) -> SysResult {
     sys(libc::SYS_dup, a)
 }
-pub fn dup3(_: &mut Vcpu, a: [u64; 6]) -> SysResult {
+pub fn dup3(_: &mut Task, a: [u64; 6]) -> SysResult {
     sys(libc::SYS_dup3, a)
 }
 
-pub fn fcntl(p: &mut Vcpu, a: [u64; 6]) -> SysResult {
+pub fn fcntl(p: &mut Task, a: [u64; 6]) -> SysResult {
     // struct flock is the same on riscv64 and x86-64 (abi::host's tests hold it to libc's).
     let flock = Flock::SIZE as u64;
     let arg = match a[1] as i32 {
@@ -168,7 +168,7 @@ mod ioc {
     pub const FIONCLEX: u64 = 0x5450;
     pub const FIOCLEX: u64 = 0x5451;
 }
-pub fn ioctl(p: &mut Vcpu, a: [u64; 6]) -> SysResult {
+pub fn ioctl(p: &mut Task, a: [u64; 6]) -> SysResult {
     // The kernel's termios and winsize are the host kernel's too (see abi::host's tests).
     let (termios, winsize) = (Termios::SIZE as u64, Winsize::SIZE as u64);
     let arg = match a[1] & 0xffff_ffff {
@@ -180,7 +180,7 @@ pub fn ioctl(p: &mut Vcpu, a: [u64; 6]) -> SysResult {
         ioc::FIONBIO | ioc::TIOCSPGRP => p.rd(a[2], 4)?,
         ioc::FIOCLEX | ioc::FIONCLEX => 0,
         req => {
-            if crate::process::lock(&p.shared.reported).insert(1 << 32 | req) {
+            if crate::state::lock(&p.shared.reported).insert(1 << 32 | req) {
                 crate::diag!("mimic: unsupported ioctl 0x{req:x}");
             }
             return Err(Errno::ENOTTY);
@@ -189,15 +189,15 @@ pub fn ioctl(p: &mut Vcpu, a: [u64; 6]) -> SysResult {
     sys(libc::SYS_ioctl, [a[0], a[1] & 0xffff_ffff, arg, 0, 0, 0])
 }
 
-pub fn mkdirat(p: &mut Vcpu, a: [u64; 6]) -> SysResult {
+pub fn mkdirat(p: &mut Task, a: [u64; 6]) -> SysResult {
     let path = p.path(a[1])?;
     sys(libc::SYS_mkdirat, [a[0], cptr(&path), a[2], 0, 0, 0])
 }
-pub fn unlinkat(p: &mut Vcpu, a: [u64; 6]) -> SysResult {
+pub fn unlinkat(p: &mut Task, a: [u64; 6]) -> SysResult {
     let path = p.path(a[1])?;
     sys(libc::SYS_unlinkat, [a[0], cptr(&path), a[2], 0, 0, 0])
 }
-pub fn symlinkat(p: &mut Vcpu, a: [u64; 6]) -> SysResult {
+pub fn symlinkat(p: &mut Task, a: [u64; 6]) -> SysResult {
     // The link's content is stored as the guest wrote it, not resolved.
     let target =
         CString::new(p.mem.cstr(a[0], libc::PATH_MAX as usize)?).map_err(|_| Errno::EINVAL)?;
@@ -207,14 +207,14 @@ pub fn symlinkat(p: &mut Vcpu, a: [u64; 6]) -> SysResult {
         [cptr(&target), a[1], cptr(&path), 0, 0, 0],
     )
 }
-pub fn linkat(p: &mut Vcpu, a: [u64; 6]) -> SysResult {
+pub fn linkat(p: &mut Task, a: [u64; 6]) -> SysResult {
     let (old, new) = (p.path(a[1])?, p.path(a[3])?);
     sys(
         libc::SYS_linkat,
         [a[0], cptr(&old), a[2], cptr(&new), a[4], 0],
     )
 }
-pub fn renameat2(p: &mut Vcpu, a: [u64; 6]) -> SysResult {
+pub fn renameat2(p: &mut Task, a: [u64; 6]) -> SysResult {
     let (old, new) = (p.path(a[1])?, p.path(a[3])?);
     sys(
         libc::SYS_renameat2,
@@ -223,59 +223,59 @@ pub fn renameat2(p: &mut Vcpu, a: [u64; 6]) -> SysResult {
 }
 /// `struct statfs` is asm-generic's on both sides (see abi::host's tests).
 const STATFS_SIZE: u64 = Statfs::SIZE as u64;
-pub fn statfs(p: &mut Vcpu, a: [u64; 6]) -> SysResult {
+pub fn statfs(p: &mut Task, a: [u64; 6]) -> SysResult {
     let path = p.path(a[0])?;
     sys(
         libc::SYS_statfs,
         [cptr(&path), p.wr(a[1], STATFS_SIZE)?, 0, 0, 0, 0],
     )
 }
-pub fn fstatfs(p: &mut Vcpu, a: [u64; 6]) -> SysResult {
+pub fn fstatfs(p: &mut Task, a: [u64; 6]) -> SysResult {
     sys(
         libc::SYS_fstatfs,
         [a[0], p.wr(a[1], STATFS_SIZE)?, 0, 0, 0, 0],
     )
 }
-pub fn truncate(p: &mut Vcpu, a: [u64; 6]) -> SysResult {
+pub fn truncate(p: &mut Task, a: [u64; 6]) -> SysResult {
     let path = p.path(a[0])?;
     sys(libc::SYS_truncate, [cptr(&path), a[1], 0, 0, 0, 0])
 }
-pub fn ftruncate(_: &mut Vcpu, a: [u64; 6]) -> SysResult {
+pub fn ftruncate(_: &mut Task, a: [u64; 6]) -> SysResult {
     sys(libc::SYS_ftruncate, a)
 }
-pub fn faccessat(p: &mut Vcpu, a: [u64; 6]) -> SysResult {
+pub fn faccessat(p: &mut Task, a: [u64; 6]) -> SysResult {
     faccessat2(p, [a[0], a[1], a[2], 0, 0, 0])
 }
-pub fn faccessat2(p: &mut Vcpu, a: [u64; 6]) -> SysResult {
+pub fn faccessat2(p: &mut Task, a: [u64; 6]) -> SysResult {
     let path = p.path(a[1])?;
     sys(libc::SYS_faccessat2, [a[0], cptr(&path), a[2], a[3], 0, 0])
 }
-pub fn chdir(p: &mut Vcpu, a: [u64; 6]) -> SysResult {
+pub fn chdir(p: &mut Task, a: [u64; 6]) -> SysResult {
     let path = p.path(a[0])?;
     sys(libc::SYS_chdir, [cptr(&path), 0, 0, 0, 0, 0])
 }
-pub fn fchdir(_: &mut Vcpu, a: [u64; 6]) -> SysResult {
+pub fn fchdir(_: &mut Task, a: [u64; 6]) -> SysResult {
     sys(libc::SYS_fchdir, a)
 }
-pub fn fchmod(_: &mut Vcpu, a: [u64; 6]) -> SysResult {
+pub fn fchmod(_: &mut Task, a: [u64; 6]) -> SysResult {
     sys(libc::SYS_fchmod, a)
 }
-pub fn fchmodat(p: &mut Vcpu, a: [u64; 6]) -> SysResult {
+pub fn fchmodat(p: &mut Task, a: [u64; 6]) -> SysResult {
     let path = p.path(a[1])?;
     sys(libc::SYS_fchmodat, [a[0], cptr(&path), a[2], 0, 0, 0])
 }
-pub fn openat(p: &mut Vcpu, a: [u64; 6]) -> SysResult {
+pub fn openat(p: &mut Task, a: [u64; 6]) -> SysResult {
     // O_* flags are asm-generic's on riscv64 and the same bits on x86-64.
     let path = p.path(a[1])?;
     super::procfs::openat(p, a[0], &path, a[2], a[3])
 }
-pub fn close(_: &mut Vcpu, a: [u64; 6]) -> SysResult {
+pub fn close(_: &mut Task, a: [u64; 6]) -> SysResult {
     sys(libc::SYS_close, a)
 }
-pub fn pipe2(p: &mut Vcpu, a: [u64; 6]) -> SysResult {
+pub fn pipe2(p: &mut Task, a: [u64; 6]) -> SysResult {
     sys(libc::SYS_pipe2, [p.wr(a[0], 8)?, a[1], 0, 0, 0, 0])
 }
-pub fn getdents64(p: &mut Vcpu, a: [u64; 6]) -> SysResult {
+pub fn getdents64(p: &mut Task, a: [u64; 6]) -> SysResult {
     // struct linux_dirent64 is architecture independent (abi::file::Dirent64, held to the
     // host's by abi::host's tests).
     sys(
@@ -283,10 +283,10 @@ pub fn getdents64(p: &mut Vcpu, a: [u64; 6]) -> SysResult {
         [a[0], p.wr(a[1], a[2])?, a[2], 0, 0, 0],
     )
 }
-pub fn lseek(_: &mut Vcpu, a: [u64; 6]) -> SysResult {
+pub fn lseek(_: &mut Task, a: [u64; 6]) -> SysResult {
     sys(libc::SYS_lseek, a)
 }
-pub fn read(p: &mut Vcpu, a: [u64; 6]) -> Result<Outcome, Errno> {
+pub fn read(p: &mut Task, a: [u64; 6]) -> Result<Outcome, Errno> {
     if let Some(w) = would_block(p, a[0], libc::POLLIN) {
         return Ok(Outcome::Park(w));
     }
@@ -298,7 +298,7 @@ pub fn read(p: &mut Vcpu, a: [u64; 6]) -> Result<Outcome, Errno> {
         [a[0], p.wr(a[1], a[2])?, a[2], 0, 0, 0],
     )))
 }
-pub fn write(p: &mut Vcpu, a: [u64; 6]) -> Result<Outcome, Errno> {
+pub fn write(p: &mut Task, a: [u64; 6]) -> Result<Outcome, Errno> {
     if let Some(w) = would_block(p, a[0], libc::POLLOUT) {
         return Ok(Outcome::Park(w));
     }
@@ -314,7 +314,7 @@ pub fn write(p: &mut Vcpu, a: [u64; 6]) -> Result<Outcome, Errno> {
 /// (one free buffer at least) takes without blocking. A longer blocking write could wait for
 /// a reader that is another vCPU of this very host thread; the guest sees a partial write
 /// instead, which write loops (stdio's among them) continue.
-fn det_pipe_clamp(p: &Vcpu, fd: u64, len: u64) -> u64 {
+fn det_pipe_clamp(p: &Task, fd: u64, len: u64) -> u64 {
     const PIPE_BUF: u64 = 4096;
     if len <= PIPE_BUF || !p.shared.deterministic() {
         return len;
@@ -333,7 +333,7 @@ fn det_pipe_clamp(p: &Vcpu, fd: u64, len: u64) -> u64 {
 
 /// A write to a pipe or socket nobody reads also raises SIGPIPE, as the kernel does (mimic's
 /// own host SIGPIPE is ignored, so only the EPIPE arrives).
-fn sigpipe(p: &Vcpu, r: SysResult) -> SysResult {
+fn sigpipe(p: &Task, r: SysResult) -> SysResult {
     if r == Err(Errno(libc::EPIPE)) {
         const SIGPIPE: usize = 13;
         // SAFETY: getuid has no preconditions.
@@ -343,7 +343,7 @@ fn sigpipe(p: &Vcpu, r: SysResult) -> SysResult {
     }
     r
 }
-pub fn pread64(p: &mut Vcpu, a: [u64; 6]) -> SysResult {
+pub fn pread64(p: &mut Task, a: [u64; 6]) -> SysResult {
     if let Some(r) = super::procfs::read_hook(p, a[0], a[1], a[2], Some(a[3])) {
         return r;
     }
@@ -352,7 +352,7 @@ pub fn pread64(p: &mut Vcpu, a: [u64; 6]) -> SysResult {
         [a[0], p.wr(a[1], a[2])?, a[2], a[3], 0, 0],
     )
 }
-pub fn pwrite64(p: &mut Vcpu, a: [u64; 6]) -> SysResult {
+pub fn pwrite64(p: &mut Task, a: [u64; 6]) -> SysResult {
     if let Some(r) = super::procfs::write_hook(p, a[0], a[1], a[2], Some(a[3])) {
         return r;
     }
@@ -364,7 +364,7 @@ pub fn pwrite64(p: &mut Vcpu, a: [u64; 6]) -> SysResult {
 }
 
 /// The guest's `struct iovec` array as host iovecs, each buffer checked for `writable`.
-fn iovecs(p: &Vcpu, addr: u64, count: u64, writable: bool) -> Result<Vec<libc::iovec>, Errno> {
+fn iovecs(p: &Task, addr: u64, count: u64, writable: bool) -> Result<Vec<libc::iovec>, Errno> {
     if count > 1024 {
         return Err(Errno::EINVAL);
     }
@@ -388,7 +388,7 @@ fn iovecs(p: &Vcpu, addr: u64, count: u64, writable: bool) -> Result<Vec<libc::i
         .collect()
 }
 
-pub fn readv(p: &mut Vcpu, a: [u64; 6]) -> Result<Outcome, Errno> {
+pub fn readv(p: &mut Task, a: [u64; 6]) -> Result<Outcome, Errno> {
     if let Some(w) = would_block(p, a[0], libc::POLLIN) {
         return Ok(Outcome::Park(w));
     }
@@ -401,7 +401,7 @@ pub fn readv(p: &mut Vcpu, a: [u64; 6]) -> Result<Outcome, Errno> {
         [a[0], v.as_ptr() as u64, v.len() as u64, 0, 0, 0],
     )))
 }
-pub fn writev(p: &mut Vcpu, a: [u64; 6]) -> Result<Outcome, Errno> {
+pub fn writev(p: &mut Task, a: [u64; 6]) -> Result<Outcome, Errno> {
     if let Some(w) = would_block(p, a[0], libc::POLLOUT) {
         return Ok(Outcome::Park(w));
     }
@@ -422,7 +422,7 @@ pub fn writev(p: &mut Vcpu, a: [u64; 6]) -> Result<Outcome, Errno> {
     Ok(Outcome::Done(sigpipe(p, r)))
 }
 
-pub fn pselect6(p: &mut Vcpu, a: [u64; 6]) -> Result<Outcome, Errno> {
+pub fn pselect6(p: &mut Task, a: [u64; 6]) -> Result<Outcome, Errno> {
     let n = a[0].min(1024);
     let set = n.div_ceil(64) * 8;
     let (r, w, e) = (
@@ -450,7 +450,7 @@ pub fn pselect6(p: &mut Vcpu, a: [u64; 6]) -> Result<Outcome, Errno> {
 /// The signal mask ppoll and pselect6 take, checked as Linux checks it before waiting: a
 /// size other than the 8-byte sigset_t is EINVAL, an unreadable mask EFAULT. The wait itself
 /// still runs under the guest's current mask.
-fn sigmask_arg(p: &Vcpu, addr: u64, size: u64) -> Result<(), Errno> {
+fn sigmask_arg(p: &Task, addr: u64, size: u64) -> Result<(), Errno> {
     if addr == 0 {
         return Ok(());
     }
@@ -461,7 +461,7 @@ fn sigmask_arg(p: &Vcpu, addr: u64, size: u64) -> Result<(), Errno> {
 }
 
 /// A guest timeout (timespec) in nanoseconds; None for NULL.
-fn timeout_ns(p: &Vcpu, addr: u64) -> Result<Option<u64>, Errno> {
+fn timeout_ns(p: &Task, addr: u64) -> Result<Option<u64>, Errno> {
     match p.load_opt::<Timespec>(addr)? {
         None => Ok(None),
         Some(t) => t.nanos().map(Some).ok_or(Errno::EINVAL),
@@ -470,7 +470,7 @@ fn timeout_ns(p: &Vcpu, addr: u64) -> Result<Option<u64>, Errno> {
 
 /// Deterministic pselect6: select without waiting on copies of the guest's sets; when nothing
 /// is ready, park until one of the fds is or the (virtual) timeout passes.
-fn det_pselect6(p: &mut Vcpu, n: u64, set: u64, a: [u64; 6]) -> Result<Outcome, Errno> {
+fn det_pselect6(p: &mut Task, n: u64, set: u64, a: [u64; 6]) -> Result<Outcome, Errno> {
     let mut sets: Vec<Option<Vec<u8>>> = Vec::new();
     for &addr in &a[1..4] {
         sets.push(if addr == 0 {
@@ -515,7 +515,7 @@ fn det_pselect6(p: &mut Vcpu, n: u64, set: u64, a: [u64; 6]) -> Result<Outcome, 
     let deadline = rel.map(|r| super::thread::deadline(p, r));
     Ok(Outcome::Park(Wait::Io { fds, deadline }))
 }
-pub fn ppoll(p: &mut Vcpu, a: [u64; 6]) -> Result<Outcome, Errno> {
+pub fn ppoll(p: &mut Task, a: [u64; 6]) -> Result<Outcome, Errno> {
     if a[1] > 65536 {
         return Err(Errno::EINVAL);
     }
@@ -550,7 +550,7 @@ pub fn ppoll(p: &mut Vcpu, a: [u64; 6]) -> Result<Outcome, Errno> {
     )))
 }
 
-pub fn readlinkat(p: &mut Vcpu, a: [u64; 6]) -> SysResult {
+pub fn readlinkat(p: &mut Task, a: [u64; 6]) -> SysResult {
     if a[3] as i32 <= 0 {
         return Err(Errno::EINVAL);
     }
@@ -587,7 +587,7 @@ fn guest_stat(st: &libc::stat) -> Stat {
     }
 }
 
-pub fn newfstatat(p: &mut Vcpu, a: [u64; 6]) -> SysResult {
+pub fn newfstatat(p: &mut Task, a: [u64; 6]) -> SysResult {
     p.wr(a[2], Stat::SIZE as u64)?;
     let path = p.path(a[1])?;
     // SAFETY: struct stat is plain data, for which all zeroes is a valid value.
@@ -600,7 +600,7 @@ pub fn newfstatat(p: &mut Vcpu, a: [u64; 6]) -> SysResult {
     p.store(a[2], &guest_stat(&st))?;
     Ok(0)
 }
-pub fn fstat(p: &mut Vcpu, a: [u64; 6]) -> SysResult {
+pub fn fstat(p: &mut Task, a: [u64; 6]) -> SysResult {
     p.wr(a[1], Stat::SIZE as u64)?;
     // SAFETY: struct stat is plain data, for which all zeroes is a valid value.
     let mut st: libc::stat = unsafe { std::mem::zeroed() };
@@ -611,7 +611,7 @@ pub fn fstat(p: &mut Vcpu, a: [u64; 6]) -> SysResult {
     p.store(a[1], &guest_stat(&st))?;
     Ok(0)
 }
-pub fn statx(p: &mut Vcpu, a: [u64; 6]) -> SysResult {
+pub fn statx(p: &mut Task, a: [u64; 6]) -> SysResult {
     // struct statx is architecture independent (see abi::host's tests).
     let path = p.path(a[1])?;
     sys(
@@ -626,13 +626,13 @@ pub fn statx(p: &mut Vcpu, a: [u64; 6]) -> SysResult {
         ],
     )
 }
-pub fn fsync(_: &mut Vcpu, a: [u64; 6]) -> SysResult {
+pub fn fsync(_: &mut Task, a: [u64; 6]) -> SysResult {
     sys(libc::SYS_fsync, a)
 }
-pub fn fdatasync(_: &mut Vcpu, a: [u64; 6]) -> SysResult {
+pub fn fdatasync(_: &mut Task, a: [u64; 6]) -> SysResult {
     sys(libc::SYS_fdatasync, a)
 }
-pub fn utimensat(p: &mut Vcpu, a: [u64; 6]) -> SysResult {
+pub fn utimensat(p: &mut Task, a: [u64; 6]) -> SysResult {
     let path = p.path_opt(a[1])?;
     let path_ptr = path.as_ref().map(cptr).unwrap_or(0);
     sys(

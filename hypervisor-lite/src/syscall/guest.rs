@@ -1,17 +1,17 @@
 //! Declared structures in and out of guest memory: one copy of the structure's bytes through
-//! [`Vcpu::get`] / [`Vcpu::put`], converted by its declaration (see [`crate::abi`]).
+//! [`Task::get`] / [`Task::put`], converted by its declaration (see [`crate::abi`]).
 
 use super::Errno;
+use super::Task;
 use crate::abi::layout::Layout;
-use crate::vcpu::Vcpu;
 
-impl Vcpu {
+impl Task {
     /// Reads the structure at `addr` (EFAULT where any of it is unreadable).
     pub fn load<T: Layout>(&self, addr: u64) -> Result<T, Errno> {
         Ok(T::read(&self.get(addr, T::SIZE as u64)?))
     }
 
-    /// Like [`Vcpu::load`], but NULL is None.
+    /// Like [`Task::load`], but NULL is None.
     pub fn load_opt<T: Layout>(&self, addr: u64) -> Result<Option<T>, Errno> {
         if addr == 0 {
             Ok(None)

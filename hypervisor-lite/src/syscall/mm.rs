@@ -1,8 +1,8 @@
 //! brk, mmap, munmap, mprotect, mremap, madvise over the guest address space.
 
+use super::Task;
 use super::{Errno, SysResult};
 use crate::memory::{page_up, perm, AddressSpace, FileMap, GUEST_LIMIT, PAGE};
-use crate::vcpu::Vcpu;
 
 // asm-generic/mman-common.h and mman.h (the same bits as x86-64's).
 const MAP_SHARED: u64 = 0x01;
@@ -28,7 +28,7 @@ fn length(len: u64) -> Result<u64, Errno> {
     }
 }
 
-pub fn brk(p: &mut Vcpu, a: [u64; 6]) -> SysResult {
+pub fn brk(p: &mut Task, a: [u64; 6]) -> SysResult {
     let s = &mut *p.shared.space();
     let want = a[0];
     if want < s.brk_start || want >= GUEST_LIMIT {
@@ -56,7 +56,7 @@ pub fn brk(p: &mut Vcpu, a: [u64; 6]) -> SysResult {
     Ok(want)
 }
 
-pub fn mmap(p: &mut Vcpu, a: [u64; 6]) -> SysResult {
+pub fn mmap(p: &mut Task, a: [u64; 6]) -> SysResult {
     let [addr, len, prot, flags, fd, off] = a;
     let len = length(len)?;
     if !off.is_multiple_of(PAGE) {
@@ -99,7 +99,7 @@ pub fn mmap(p: &mut Vcpu, a: [u64; 6]) -> SysResult {
     Ok(at)
 }
 
-pub fn munmap(p: &mut Vcpu, a: [u64; 6]) -> SysResult {
+pub fn munmap(p: &mut Task, a: [u64; 6]) -> SysResult {
     // Linux checks the range against the space before rounding: a length that reaches past
     // the end (~0 included) is EINVAL, as is a zero one.
     let [start, len, ..] = a;
@@ -117,7 +117,7 @@ pub fn munmap(p: &mut Vcpu, a: [u64; 6]) -> SysResult {
     Ok(0)
 }
 
-pub fn mprotect(p: &mut Vcpu, a: [u64; 6]) -> SysResult {
+pub fn mprotect(p: &mut Task, a: [u64; 6]) -> SysResult {
     if !a[0].is_multiple_of(PAGE) {
         return Err(Errno::EINVAL);
     }
@@ -151,7 +151,7 @@ fn perm_to_prot(bits: u8) -> u32 {
     prot as u32
 }
 
-pub fn mremap(p: &mut Vcpu, a: [u64; 6]) -> SysResult {
+pub fn mremap(p: &mut Task, a: [u64; 6]) -> SysResult {
     let [old, old_len, new_len, flags, new_addr, _] = a;
     if !old.is_multiple_of(PAGE) || flags & !(MREMAP_MAYMOVE | MREMAP_FIXED) != 0 {
         return Err(Errno::EINVAL);
@@ -219,7 +219,7 @@ fn move_grow(
     Ok(to)
 }
 
-pub fn madvise(p: &mut Vcpu, a: [u64; 6]) -> SysResult {
+pub fn madvise(p: &mut Task, a: [u64; 6]) -> SysResult {
     let [start, len, advice, ..] = a;
     let advice = i32::try_from(advice).map_err(|_| Errno::EINVAL)?;
     if !start.is_multiple_of(PAGE) {
@@ -252,7 +252,7 @@ pub fn madvise(p: &mut Vcpu, a: [u64; 6]) -> SysResult {
 }
 
 /// msync: the host's, on the guest range (shared file mappings are the host's own).
-pub fn msync(p: &mut Vcpu, a: [u64; 6]) -> SysResult {
+pub fn msync(p: &mut Task, a: [u64; 6]) -> SysResult {
     let [start, len, flags, ..] = a;
     if !start.is_multiple_of(PAGE) {
         return Err(Errno::EINVAL);
@@ -275,7 +275,7 @@ pub fn msync(p: &mut Vcpu, a: [u64; 6]) -> SysResult {
 
 /// mincore(addr, len, vec): one byte per page, bit 0 set where the page is resident. The whole
 /// range must be mapped (ENOMEM otherwise, PROT_NONE pages included, as Linux counts them).
-pub fn mincore(p: &mut Vcpu, a: [u64; 6]) -> SysResult {
+pub fn mincore(p: &mut Task, a: [u64; 6]) -> SysResult {
     let [addr, len, vec, ..] = a;
     if !addr.is_multiple_of(PAGE) {
         return Err(Errno::EINVAL);

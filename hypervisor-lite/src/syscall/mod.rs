@@ -1,7 +1,7 @@
 //! The Linux ABI as one declared table.
 //!
 //! ```text
-//!   ecall (a7 = nr, a0..a5) ─▶ TABLE lookup ─▶ handler(&mut Vcpu, args) ─▶ Outcome
+//!   ecall (a7 = nr, a0..a5) ─▶ TABLE lookup ─▶ handler(&mut Task, args) ─▶ Outcome
 //!                                  │                       │           (value, errno, park,
 //!                                  └── --strace line ◀─────┘            end, restored)
 //!   not in the table ─▶ -ENOSYS, reported once
@@ -13,6 +13,7 @@
 //! A handler returns what happens next ([`Outcome`]); the vCPU's step acts on it.
 
 mod cred;
+mod deliver;
 mod errno;
 mod event;
 mod file;
@@ -24,19 +25,20 @@ mod proc;
 pub(crate) mod procfs;
 mod signal;
 mod strace;
+mod task;
 mod thread;
 
 pub use thread::futex_wake;
 
 pub use errno::Errno;
-pub use outcome::{a0, End, IntoOutcome, Outcome, Wait};
+pub use outcome::{a0, End, IntoOutcome, NewThread, Outcome, Wait};
+pub use task::Task;
 
-use crate::vcpu::Vcpu;
 use std::sync::OnceLock;
 
 /// What a handler returns: the value for a0, or an errno (a0 = -errno).
 pub type SysResult = Result<u64, Errno>;
-type Handler = fn(&mut Vcpu, [u64; 6]) -> Outcome;
+type Handler = fn(&mut Task, [u64; 6]) -> Outcome;
 
 /// What an argument is, which is how `--strace` shows it (see `strace.rs`).
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
@@ -263,7 +265,7 @@ pub fn never_restarted(nr: u64) -> bool {
 }
 
 /// Writes the `--strace` result line of a call whose text was formatted earlier.
-pub fn strace_result(p: &Vcpu, call: &str, r: u64) {
+pub fn strace_result(p: &Task, call: &str, r: u64) {
     let r = if (r as i64) < 0 && (r as i64) >= -4095 {
         Err(Errno(-(r as i64) as i32))
     } else {
@@ -302,10 +304,10 @@ fn unimplemented_name(nr: u64) -> &'static str {
 }
 
 /// Performs the system call in the guest's a7/a0..a5 and says what happens next.
-pub fn dispatch(p: &mut Vcpu, nr: u64, args: [u64; 6]) -> Outcome {
+pub fn dispatch(p: &mut Task, nr: u64, args: [u64; 6]) -> Outcome {
     let strace = p.shared.cfg.strace;
     let Some(sc) = lookup(nr) else {
-        if crate::process::lock(&p.shared.reported).insert(nr) {
+        if crate::state::lock(&p.shared.reported).insert(nr) {
             crate::diag!(
                 "mimic: unsupported syscall {nr} ({})",
                 unimplemented_name(nr)
@@ -334,7 +336,8 @@ pub fn dispatch(p: &mut Vcpu, nr: u64, args: [u64; 6]) -> Outcome {
     let out = (sc.handler)(p, args);
     match (&out, call) {
         // Parked (deterministic mode): the call shows when it runs again or completes.
-        (Outcome::Park(_), call) => p.parked_call = call,
+        (Outcome::Park(_) | Outcome::Spawn(_), call) => p.parked_call = call,
+        (Outcome::ForkChild, Some(c)) => strace_line(p, &c, &Ok(0), sc.ret, ""),
         (Outcome::Done(r), Some(c)) => {
             let written = match r {
                 Ok(_) => strace::written(p, sc.args, &args),
@@ -348,7 +351,7 @@ pub fn dispatch(p: &mut Vcpu, nr: u64, args: [u64; 6]) -> Outcome {
 }
 
 /// `tid call = result`, then what the call wrote where its arguments show it (`written`).
-fn strace_line(p: &Vcpu, call: &str, r: &SysResult, ret: Ret, written: &str) {
+fn strace_line(p: &Task, call: &str, r: &SysResult, ret: Ret, written: &str) {
     let result = match (r, ret) {
         (Err(e), _) => format!("-1 {e}"),
         (Ok(v), Ret::Ptr) => format!("0x{v:016x}"),
@@ -358,7 +361,7 @@ fn strace_line(p: &Vcpu, call: &str, r: &SysResult, ret: Ret, written: &str) {
 }
 
 /// `name(arg,arg,…)` as qemu's strace writes it.
-pub fn format_call(p: &Vcpu, sc: &Syscall, args: &[u64; 6]) -> String {
+pub fn format_call(p: &Task, sc: &Syscall, args: &[u64; 6]) -> String {
     let mode = strace::shows_mode(sc.args, args);
     let shown: Vec<String> = sc
         .args

@@ -7,6 +7,8 @@
 //!           ─▶ Park(wait)           ─▶ deterministic scheduler: runs it again, or completes it
 //!           ─▶ End(thread/process)  ─▶ the thread, or every thread, stops
 //!           ─▶ Restored             ─▶ rt_sigreturn put every register back: nothing to do
+//!           ─▶ Spawn(new thread)    ─▶ the vCPU floor builds it, its runner starts it: a0 = tid
+//!           ─▶ ForkChild            ─▶ (in a fork's child) an engine of its own: a0 = 0
 //! ```
 
 use super::{Errno, SysResult};
@@ -27,7 +29,7 @@ pub enum Wait {
     /// FUTEX_WAIT: completes with 0 when woken, ETIMEDOUT at the deadline.
     Futex { deadline: Option<u64> },
     /// The call runs again when one of the fds is ready, and once more at the deadline with
-    /// `Vcpu::poll_expired` set.
+    /// `Task::poll_expired` set.
     Io {
         fds: Vec<(i32, i16)>,
         deadline: Option<u64>,
@@ -51,6 +53,25 @@ pub enum Outcome {
     End(End),
     /// rt_sigreturn restored every register, pc and a0 included.
     Restored,
+    /// clone made a thread: the vCPU floor copies this one into it and the runner (a host
+    /// thread, or the deterministic scheduler) starts it and completes the call with its tid.
+    Spawn(NewThread),
+    /// This is the child of a fork, returning 0: it needs a code cache of its own (the
+    /// parent's translated code lives in memory both now map) and leaves the front end to
+    /// the parent.
+    ForkChild,
+}
+
+/// What clone asked of a new thread beyond a copy of its parent's registers.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewThread {
+    pub flags: u64,
+    /// The new stack pointer (0: the parent's).
+    pub stack: u64,
+    pub ptid: u64,
+    /// `tp`, if CLONE_SETTLS.
+    pub tls: Option<u64>,
+    pub ctid: u64,
 }
 
 impl Outcome {

@@ -4,11 +4,11 @@
 //! are checked and passed straight through.
 
 use super::fs::host;
+use super::Task;
 use super::{Errno, SysResult};
 use crate::abi::layout::{Chars, Field};
 use crate::abi::proc::{Rlimit, Sysinfo, Utsname};
 use crate::abi::time::{Rusage, Timespec, Timeval, Timezone, Tms};
-use crate::vcpu::Vcpu;
 
 fn sys(nr: libc::c_long, a: [u64; 6]) -> SysResult {
     // SAFETY: the callers pass scalars, or host addresses of guest buffers checked for the
@@ -18,23 +18,23 @@ fn sys(nr: libc::c_long, a: [u64; 6]) -> SysResult {
 
 const TIMESPEC: u64 = Timespec::SIZE as u64;
 
-pub fn enosys(_: &mut Vcpu, _: [u64; 6]) -> SysResult {
+pub fn enosys(_: &mut Task, _: [u64; 6]) -> SysResult {
     Err(Errno::ENOSYS)
 }
 
-pub fn clock_gettime(p: &mut Vcpu, a: [u64; 6]) -> SysResult {
+pub fn clock_gettime(p: &mut Task, a: [u64; 6]) -> SysResult {
     sys(
         libc::SYS_clock_gettime,
         [a[0], p.wr(a[1], TIMESPEC)?, 0, 0, 0, 0],
     )
 }
-pub fn clock_getres(p: &mut Vcpu, a: [u64; 6]) -> SysResult {
+pub fn clock_getres(p: &mut Task, a: [u64; 6]) -> SysResult {
     sys(
         libc::SYS_clock_getres,
         [a[0], p.wr_opt(a[1], TIMESPEC)?, 0, 0, 0, 0],
     )
 }
-pub fn gettimeofday(p: &mut Vcpu, a: [u64; 6]) -> SysResult {
+pub fn gettimeofday(p: &mut Task, a: [u64; 6]) -> SysResult {
     sys(
         libc::SYS_gettimeofday,
         [
@@ -48,7 +48,7 @@ pub fn gettimeofday(p: &mut Vcpu, a: [u64; 6]) -> SysResult {
         ],
     )
 }
-pub fn sched_getaffinity(p: &mut Vcpu, a: [u64; 6]) -> SysResult {
+pub fn sched_getaffinity(p: &mut Task, a: [u64; 6]) -> SysResult {
     // The calling thread by its guest tid is the host's calling thread (virtual tids of
     // the deterministic mode are not host tids).
     let who = if a[0] as i32 == p.tid { 0 } else { a[0] };
@@ -57,20 +57,20 @@ pub fn sched_getaffinity(p: &mut Vcpu, a: [u64; 6]) -> SysResult {
         [who, a[1], p.wr(a[2], a[1])?, 0, 0, 0],
     )
 }
-pub fn sched_yield(_: &mut Vcpu, _: [u64; 6]) -> SysResult {
+pub fn sched_yield(_: &mut Task, _: [u64; 6]) -> SysResult {
     sys(libc::SYS_sched_yield, [0; 6])
 }
-pub fn times(p: &mut Vcpu, a: [u64; 6]) -> SysResult {
+pub fn times(p: &mut Task, a: [u64; 6]) -> SysResult {
     sys(
         libc::SYS_times,
         [p.wr_opt(a[0], Tms::SIZE as u64)?, 0, 0, 0, 0, 0],
     )
 }
-pub fn getpgid(_: &mut Vcpu, a: [u64; 6]) -> SysResult {
+pub fn getpgid(_: &mut Task, a: [u64; 6]) -> SysResult {
     sys(libc::SYS_getpgid, a)
 }
 
-pub fn uname(p: &mut Vcpu, a: [u64; 6]) -> SysResult {
+pub fn uname(p: &mut Task, a: [u64; 6]) -> SysResult {
     // SAFETY: libc::utsname is plain C data, valid when all zero.
     let mut u: libc::utsname = unsafe { std::mem::zeroed() };
     // SAFETY: `u` is a writable utsname that outlives the call.
@@ -93,52 +93,52 @@ pub fn uname(p: &mut Vcpu, a: [u64; 6]) -> SysResult {
     Ok(0)
 }
 
-pub fn getrlimit(p: &mut Vcpu, a: [u64; 6]) -> SysResult {
+pub fn getrlimit(p: &mut Task, a: [u64; 6]) -> SysResult {
     // Unlike prlimit64's, getrlimit's buffer is not optional: NULL is EFAULT.
     if a[1] == 0 {
         return Err(Errno::EFAULT);
     }
     prlimit64(p, [0, a[0], 0, a[1], 0, 0])
 }
-pub fn prlimit64(p: &mut Vcpu, a: [u64; 6]) -> SysResult {
+pub fn prlimit64(p: &mut Task, a: [u64; 6]) -> SysResult {
     let size = Rlimit::SIZE as u64;
     let (new, old) = (p.rd_opt(a[2], size)?, p.wr_opt(a[3], size)?);
     sys(libc::SYS_prlimit64, [a[0], a[1], new, old, 0, 0])
 }
-pub fn getrusage(p: &mut Vcpu, a: [u64; 6]) -> SysResult {
+pub fn getrusage(p: &mut Task, a: [u64; 6]) -> SysResult {
     sys(
         libc::SYS_getrusage,
         [a[0], p.wr(a[1], Rusage::SIZE as u64)?, 0, 0, 0, 0],
     )
 }
-pub fn umask(_: &mut Vcpu, a: [u64; 6]) -> SysResult {
+pub fn umask(_: &mut Task, a: [u64; 6]) -> SysResult {
     sys(libc::SYS_umask, a)
 }
-pub fn getpid(p: &mut Vcpu, _: [u64; 6]) -> SysResult {
+pub fn getpid(p: &mut Task, _: [u64; 6]) -> SysResult {
     Ok(p.shared.pid() as u64)
 }
-pub fn getppid(_: &mut Vcpu, _: [u64; 6]) -> SysResult {
+pub fn getppid(_: &mut Task, _: [u64; 6]) -> SysResult {
     sys(libc::SYS_getppid, [0; 6])
 }
-pub fn getuid(_: &mut Vcpu, _: [u64; 6]) -> SysResult {
+pub fn getuid(_: &mut Task, _: [u64; 6]) -> SysResult {
     sys(libc::SYS_getuid, [0; 6])
 }
-pub fn geteuid(_: &mut Vcpu, _: [u64; 6]) -> SysResult {
+pub fn geteuid(_: &mut Task, _: [u64; 6]) -> SysResult {
     sys(libc::SYS_geteuid, [0; 6])
 }
-pub fn getgid(_: &mut Vcpu, _: [u64; 6]) -> SysResult {
+pub fn getgid(_: &mut Task, _: [u64; 6]) -> SysResult {
     sys(libc::SYS_getgid, [0; 6])
 }
-pub fn getegid(_: &mut Vcpu, _: [u64; 6]) -> SysResult {
+pub fn getegid(_: &mut Task, _: [u64; 6]) -> SysResult {
     sys(libc::SYS_getegid, [0; 6])
 }
-pub fn sysinfo(p: &mut Vcpu, a: [u64; 6]) -> SysResult {
+pub fn sysinfo(p: &mut Task, a: [u64; 6]) -> SysResult {
     sys(
         libc::SYS_sysinfo,
         [p.wr(a[0], Sysinfo::SIZE as u64)?, 0, 0, 0, 0, 0],
     )
 }
-pub fn getrandom(p: &mut Vcpu, a: [u64; 6]) -> SysResult {
+pub fn getrandom(p: &mut Task, a: [u64; 6]) -> SysResult {
     sys(
         libc::SYS_getrandom,
         [p.wr(a[0], a[1])?, a[1], a[2], 0, 0, 0],

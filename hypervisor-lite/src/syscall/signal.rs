@@ -1,19 +1,19 @@
 //! Signal syscalls over the emulated per-process signal state (see `crate::signal`).
 
 use super::fs::host;
+use super::Task;
 use super::{Errno, Outcome, SysResult, Wait};
 use crate::abi::layout::Field;
 use crate::abi::signal::{SigInfoSender, StackT};
-use crate::process::lock;
 use crate::signal::{
     sender_info, SigAction, SigInfo, NSIG, SIGKILL, SIGSTOP, SI_TKILL, SI_USER, SS_DISABLE,
 };
-use crate::vcpu::Vcpu;
+use crate::state::lock;
 
 /// The kernel's sigset_t: one 64-bit word of signal bits.
 const SIGSET_SIZE: u64 = 8;
 
-pub fn rt_sigaction(p: &mut Vcpu, a: [u64; 6]) -> SysResult {
+pub fn rt_sigaction(p: &mut Task, a: [u64; 6]) -> SysResult {
     let sig = a[0] as usize;
     if a[3] != SIGSET_SIZE || sig == 0 || sig > NSIG {
         return Err(Errno::EINVAL);
@@ -37,7 +37,7 @@ pub fn rt_sigaction(p: &mut Vcpu, a: [u64; 6]) -> SysResult {
     Ok(0)
 }
 
-pub fn rt_sigprocmask(p: &mut Vcpu, a: [u64; 6]) -> SysResult {
+pub fn rt_sigprocmask(p: &mut Task, a: [u64; 6]) -> SysResult {
     if a[3] != SIGSET_SIZE {
         return Err(Errno::EINVAL);
     }
@@ -58,7 +58,7 @@ pub fn rt_sigprocmask(p: &mut Vcpu, a: [u64; 6]) -> SysResult {
     Ok(0)
 }
 
-pub fn sigaltstack(p: &mut Vcpu, a: [u64; 6]) -> SysResult {
+pub fn sigaltstack(p: &mut Task, a: [u64; 6]) -> SysResult {
     let new = p.load_opt::<StackT>(a[0])?;
     if a[1] != 0 {
         let (ss_sp, ss_size) = p.sig.altstack;
@@ -86,7 +86,7 @@ pub fn sigaltstack(p: &mut Vcpu, a: [u64; 6]) -> SysResult {
 
 /// Queues `sig` for this process (kill, tkill, tgkill, rt_sigqueueinfo to self) with the
 /// siginfo made by `info` for it.
-fn raise(p: &mut Vcpu, sig: u64, info: impl FnOnce(usize) -> SigInfo) -> SysResult {
+fn raise(p: &mut Task, sig: u64, info: impl FnOnce(usize) -> SigInfo) -> SysResult {
     if sig as usize > NSIG {
         return Err(Errno::EINVAL);
     }
@@ -97,7 +97,7 @@ fn raise(p: &mut Vcpu, sig: u64, info: impl FnOnce(usize) -> SigInfo) -> SysResu
 }
 
 /// si_pid and si_uid of a signal the guest sends itself.
-fn from_self(p: &Vcpu, code: i32) -> impl FnOnce(usize) -> SigInfo {
+fn from_self(p: &Task, code: i32) -> impl FnOnce(usize) -> SigInfo {
     // SAFETY: getuid has no preconditions.
     let (pid, uid) = (p.shared.pid(), unsafe { libc::getuid() });
     move |sig| sender_info(sig, code, pid, uid)
@@ -105,7 +105,7 @@ fn from_self(p: &Vcpu, code: i32) -> impl FnOnce(usize) -> SigInfo {
 
 /// A signal to the process is taken by the calling thread (Linux picks any thread that does
 /// not block it; the caller is one when it does not).
-pub fn kill(p: &mut Vcpu, a: [u64; 6]) -> SysResult {
+pub fn kill(p: &mut Task, a: [u64; 6]) -> SysResult {
     let pid = a[0] as i32;
     if pid == p.shared.pid() || pid == 0 {
         let info = from_self(p, SI_USER);
@@ -114,10 +114,10 @@ pub fn kill(p: &mut Vcpu, a: [u64; 6]) -> SysResult {
     // SAFETY: kill takes two integers.
     host(unsafe { libc::kill(pid, a[1] as i32) } as i64)
 }
-pub fn tkill(p: &mut Vcpu, a: [u64; 6]) -> SysResult {
+pub fn tkill(p: &mut Task, a: [u64; 6]) -> SysResult {
     to_thread(p, a[0] as i32, a[1])
 }
-pub fn tgkill(p: &mut Vcpu, a: [u64; 6]) -> SysResult {
+pub fn tgkill(p: &mut Task, a: [u64; 6]) -> SysResult {
     if a[0] as i32 != p.shared.pid() {
         return Err(Errno::ESRCH);
     }
@@ -126,7 +126,7 @@ pub fn tgkill(p: &mut Vcpu, a: [u64; 6]) -> SysResult {
 
 /// tkill/tgkill: queues `sig` for thread `tid` of this process, interrupting its blocking
 /// host call.
-fn to_thread(p: &mut Vcpu, tid: i32, sig: u64) -> SysResult {
+fn to_thread(p: &mut Task, tid: i32, sig: u64) -> SysResult {
     if tid <= 0 || sig as usize > NSIG {
         return Err(Errno::EINVAL);
     }
@@ -147,7 +147,7 @@ fn to_thread(p: &mut Vcpu, tid: i32, sig: u64) -> SysResult {
 
 /// rt_sigqueueinfo(pid, sig, info): the caller's siginfo is delivered as given, except
 /// si_signo (the kernel sets it). Only the process itself is a target for now.
-pub fn rt_sigqueueinfo(p: &mut Vcpu, a: [u64; 6]) -> SysResult {
+pub fn rt_sigqueueinfo(p: &mut Task, a: [u64; 6]) -> SysResult {
     let mut info: SigInfo = p.get_array(a[2])?;
     if a[0] as i32 != p.shared.pid() {
         return Err(Errno::ESRCH);
@@ -163,7 +163,7 @@ pub fn rt_sigqueueinfo(p: &mut Vcpu, a: [u64; 6]) -> SysResult {
 }
 
 /// rt_sigpending(set, size): the signals raised while blocked.
-pub fn rt_sigpending(p: &mut Vcpu, a: [u64; 6]) -> SysResult {
+pub fn rt_sigpending(p: &mut Task, a: [u64; 6]) -> SysResult {
     if a[1] > SIGSET_SIZE {
         return Err(Errno::EINVAL);
     }
@@ -172,7 +172,7 @@ pub fn rt_sigpending(p: &mut Vcpu, a: [u64; 6]) -> SysResult {
     Ok(0)
 }
 
-pub fn rt_sigreturn(p: &mut Vcpu, _: [u64; 6]) -> Result<Outcome, Errno> {
+pub fn rt_sigreturn(p: &mut Task, _: [u64; 6]) -> Result<Outcome, Errno> {
     if p.sigreturn() {
         Ok(Outcome::Restored)
     } else {
@@ -183,7 +183,7 @@ pub fn rt_sigreturn(p: &mut Vcpu, _: [u64; 6]) -> Result<Outcome, Errno> {
 }
 
 /// rt_sigsuspend(mask, size): waits with `mask` until a signal is delivered; always EINTR.
-pub fn rt_sigsuspend(p: &mut Vcpu, a: [u64; 6]) -> Result<Outcome, Errno> {
+pub fn rt_sigsuspend(p: &mut Task, a: [u64; 6]) -> Result<Outcome, Errno> {
     if a[1] != SIGSET_SIZE {
         return Err(Errno::EINVAL);
     }

@@ -3,9 +3,9 @@
 //! hex. The names and bits are riscv64's (asm-generic), which x86-64 shares.
 
 use super::Arg;
+use super::Task;
 use crate::abi::layout::Layout;
 use crate::abi::time::Timespec;
-use crate::vcpu::Vcpu;
 
 type Names = &'static [(u64, &'static str)];
 
@@ -126,7 +126,7 @@ pub fn shows_mode(kinds: &[Arg], args: &[u64; 6]) -> bool {
 }
 
 /// One argument as qemu's strace shows it.
-pub fn arg(p: &Vcpu, kind: Arg, v: u64) -> String {
+pub fn arg(p: &Task, kind: Arg, v: u64) -> String {
     match kind {
         Arg::Int | Arg::Fd => format!("{}", v as i32),
         Arg::Long => format!("{}", v as i64),
@@ -165,7 +165,7 @@ pub fn arg(p: &Vcpu, kind: Arg, v: u64) -> String {
 
 /// The declared structure at guest `v` in qemu's notation; NULL, or the pointer when it
 /// cannot be read.
-fn structure<T: Layout>(p: &Vcpu, v: u64) -> String {
+fn structure<T: Layout>(p: &Task, v: u64) -> String {
     if v == 0 {
         return "NULL".into();
     }
@@ -177,7 +177,7 @@ fn structure<T: Layout>(p: &Vcpu, v: u64) -> String {
 
 /// What a successful call wrote through its output arguments: ` ({tv_sec = 1,tv_nsec = 5})`
 /// after the result, or nothing.
-pub fn written(p: &Vcpu, kinds: &[Arg], args: &[u64; 6]) -> String {
+pub fn written(p: &Task, kinds: &[Arg], args: &[u64; 6]) -> String {
     kinds
         .iter()
         .zip(args)

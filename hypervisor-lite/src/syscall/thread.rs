@@ -6,14 +6,12 @@
 //! kernel's. In deterministic mode the waiters are queues the scheduler resolves.
 
 use super::fs::host;
-use super::{End, Errno, Outcome, SysResult, Wait};
+use super::{End, Errno, NewThread, Outcome, SysResult, Task, Wait};
 use crate::abi::layout::Field;
 use crate::abi::proc::RobustListHead;
 use crate::abi::signal::SigInfoFault;
 use crate::abi::time::{Rusage, Timespec};
-use crate::process::{lock, ThreadCtl};
-use crate::sched::Waiter;
-use crate::vcpu::Vcpu;
+use crate::state::{lock, ThreadCtl, Waiter};
 use isa_a::Bus;
 use std::ffi::CString;
 use std::sync::atomic::Ordering;
@@ -55,20 +53,20 @@ fn sys(nr: libc::c_long, a: [u64; 6]) -> SysResult {
     host(unsafe { libc::syscall(nr, a[0], a[1], a[2], a[3], a[4], a[5]) })
 }
 
-pub fn exit(_: &mut Vcpu, a: [u64; 6]) -> Result<Outcome, Errno> {
+pub fn exit(_: &mut Task, a: [u64; 6]) -> Result<Outcome, Errno> {
     Ok(Outcome::End(End::Thread(a[0] as i32 & 0xff)))
 }
-pub fn exit_group(_: &mut Vcpu, a: [u64; 6]) -> Result<Outcome, Errno> {
+pub fn exit_group(_: &mut Task, a: [u64; 6]) -> Result<Outcome, Errno> {
     Ok(Outcome::End(End::Process(a[0] as i32 & 0xff)))
 }
-pub fn set_tid_address(v: &mut Vcpu, a: [u64; 6]) -> SysResult {
+pub fn set_tid_address(v: &mut Task, a: [u64; 6]) -> SysResult {
     v.clear_child_tid = a[0];
     Ok(v.tid as u64)
 }
-pub fn gettid(v: &mut Vcpu, _: [u64; 6]) -> SysResult {
+pub fn gettid(v: &mut Task, _: [u64; 6]) -> SysResult {
     Ok(v.tid as u64)
 }
-pub fn set_robust_list(v: &mut Vcpu, a: [u64; 6]) -> SysResult {
+pub fn set_robust_list(v: &mut Task, a: [u64; 6]) -> SysResult {
     // The list is kept but not walked at thread exit: only robust mutexes held by a dying
     // thread depend on it.
     if a[1] != RobustListHead::SIZE as u64 {
@@ -77,13 +75,13 @@ pub fn set_robust_list(v: &mut Vcpu, a: [u64; 6]) -> SysResult {
     v.robust_list = (a[0], a[1]);
     Ok(0)
 }
-pub fn riscv_flush_icache(v: &mut Vcpu, _: [u64; 6]) -> SysResult {
+pub fn riscv_flush_icache(v: &mut Task, _: [u64; 6]) -> SysResult {
     v.shared.code_gen.fetch_add(1, Ordering::AcqRel);
     Ok(0)
 }
 
 /// Writes a tid to a guest int (CLONE_PARENT_SETTID, CLONE_CHILD_SETTID).
-fn put_tid(v: &Vcpu, addr: u64, tid: i32) {
+fn put_tid(v: &Task, addr: u64, tid: i32) {
     let _ = v.put(addr, &tid.to_le_bytes());
 }
 
@@ -92,7 +90,7 @@ fn put_tid(v: &Vcpu, addr: u64, tid: i32) {
 /// process sharing memory, which would otherwise become a thread wait4 never finds), or a
 /// fork asked to share files or to signal other than SIGCHLD at exit, is EINVAL. vfork
 /// (CLONE_VM|CLONE_VFORK) is a fork whose parent waits.
-pub fn clone(v: &mut Vcpu, a: [u64; 6]) -> SysResult {
+pub fn clone(v: &mut Task, a: [u64; 6]) -> Result<Outcome, Errno> {
     // riscv64 has no CLONE_BACKWARDS: (flags, newsp, parent_tid, tls, child_tid). The
     // kernel's clone reads only the low 32 bits of the flags.
     let [flags, stack, ptid, tls, ctid, _] = a;
@@ -103,7 +101,14 @@ pub fn clone(v: &mut Vcpu, a: [u64; 6]) -> SysResult {
         {
             return Err(Errno::EINVAL);
         }
-        return new_thread(v, flags, stack, ptid, tls, ctid);
+        let tls = (flags & CLONE_SETTLS != 0).then_some(tls);
+        return Ok(Outcome::Spawn(NewThread {
+            flags,
+            stack,
+            ptid,
+            tls,
+            ctid,
+        }));
     }
     let flags = flags & !CLONE_VM;
     if flags & !(CSIGNAL | CLONE_VFORK | FORK_OPTIONAL) != 0 || flags & CSIGNAL != SIGCHLD {
@@ -113,42 +118,27 @@ pub fn clone(v: &mut Vcpu, a: [u64; 6]) -> SysResult {
 }
 
 /// clone3 is answered ENOSYS: glibc then falls back to clone.
-pub fn clone3(_: &mut Vcpu, _: [u64; 6]) -> SysResult {
+pub fn clone3(_: &mut Task, _: [u64; 6]) -> SysResult {
     Err(Errno::ENOSYS)
 }
 
-fn new_thread(v: &mut Vcpu, flags: u64, stack: u64, ptid: u64, tls: u64, ctid: u64) -> SysResult {
-    let tls = (flags & CLONE_SETTLS != 0).then_some(tls);
-    let mut child = v
-        .new_thread(ThreadCtl::new(0), stack, tls)
-        .map_err(|_| Errno(libc::ENOMEM))?;
-    // Runs in the new thread before its first instruction (and before clone returns).
-    let adopt = move |child: &mut Vcpu, tid: i32| {
+impl NewThread {
+    /// Makes `child` thread `tid` of its process, before its first instruction and before
+    /// the clone returns (CLONE_PARENT_SETTID and CLONE_CHILD_SETTID are written here).
+    pub fn adopt(&self, child: &mut Task, tid: i32) {
         child.tid = tid;
         child.ctl = ThreadCtl::new(tid);
-        if flags & CLONE_PARENT_SETTID != 0 {
-            put_tid(child, ptid, tid);
+        if self.flags & CLONE_PARENT_SETTID != 0 {
+            put_tid(child, self.ptid, tid);
         }
-        if flags & CLONE_CHILD_SETTID != 0 {
-            put_tid(child, ctid, tid);
+        if self.flags & CLONE_CHILD_SETTID != 0 {
+            put_tid(child, self.ctid, tid);
         }
-        if flags & CLONE_CHILD_CLEARTID != 0 {
-            child.clear_child_tid = ctid;
+        if self.flags & CLONE_CHILD_CLEARTID != 0 {
+            child.clear_child_tid = self.ctid;
         }
         lock(&child.shared.threads).insert(tid, child.ctl.clone());
-    };
-    if let Some(det) = &v.shared.det {
-        let tid = {
-            let mut d = lock(det);
-            d.next_tid += 1;
-            d.next_tid - 1
-        };
-        adopt(&mut child, tid);
-        lock(det).spawned.push(child);
-        return Ok(tid as u64);
     }
-    let tid = crate::thread::spawn(child, adopt).map_err(|e| Errno::from_io(&e))?;
-    Ok(tid as u64)
 }
 
 /// fork, vfork and clone without CLONE_VM: a host fork of mimic from this thread, so the
@@ -156,7 +146,14 @@ fn new_thread(v: &mut Vcpu, flags: u64, stack: u64, ptid: u64, tls: u64, ctid: u
 /// thread exists in the child, as on Linux. vfork's parent waits until the child execs or
 /// exits (a close-on-exec pipe the child holds), which is what vfork promises; the memory
 /// is a copy, not shared, which a correct vfork child cannot tell.
-fn fork(v: &mut Vcpu, flags: u64, stack: u64, ptid: u64, tls: u64, ctid: u64) -> SysResult {
+fn fork(
+    v: &mut Task,
+    flags: u64,
+    stack: u64,
+    ptid: u64,
+    tls: u64,
+    ctid: u64,
+) -> Result<Outcome, Errno> {
     let mut sync = [-1; 2];
     // SAFETY: pipe2 writes two descriptors into `sync`.
     if flags & CLONE_VFORK != 0 && unsafe { libc::pipe2(sync.as_mut_ptr(), libc::O_CLOEXEC) } < 0 {
@@ -207,25 +204,11 @@ fn fork(v: &mut Vcpu, flags: u64, stack: u64, ptid: u64, tls: u64, ctid: u64) ->
         }
         v.cpu.reservation = isa_a::cpu::NO_RESERVATION;
         v.forked = true;
-        // The front end (its UI thread) stays with the parent.
-        v.control = None;
-        // The code buffer is a shared mapping of one memfd, so after fork parent and child
-        // would translate into the same pages: the child starts a code cache of its own.
-        // (Dropping the old engine takes no lock: the parent's other threads may have held
-        // the cache's at the fork.)
-        match crate::process::engine(&v.shared, None) {
-            Ok(engine) => v.engine = engine,
-            Err(e) => {
-                crate::diag!("mimic: fork: cannot reserve code space for the child: {e}");
-                // SAFETY: the forked child ends without running the parent's destructors.
-                unsafe { libc::_exit(127) };
-            }
-        }
         if sync[0] >= 0 {
             // SAFETY: the child's copy of the read end, which it does not use.
             unsafe { libc::close(sync[0]) };
         }
-        return Ok(0);
+        return Ok(Outcome::ForkChild);
     }
     if flags & CLONE_PARENT_SETTID != 0 {
         put_tid(v, ptid, pid);
@@ -241,12 +224,12 @@ fn fork(v: &mut Vcpu, flags: u64, stack: u64, ptid: u64, tls: u64, ctid: u64) ->
         // SAFETY: the read end, done with.
         unsafe { libc::close(sync[0]) };
     }
-    Ok(pid as u64)
+    Outcome::value(pid as u64)
 }
 
 /// Wakes up to `n` waiters of the futex at guest `addr` (the thread-exit wake of
 /// CLONE_CHILD_CLEARTID, a shared futex as the kernel's).
-pub fn futex_wake(v: &Vcpu, addr: u64, n: u64) {
+pub fn futex_wake(v: &Task, addr: u64, n: u64) {
     if let Some(det) = &v.shared.det {
         lock(det).wake(addr, n, u32::MAX);
     } else if let Ok(h) = v.rd(addr, 4) {
@@ -256,7 +239,7 @@ pub fn futex_wake(v: &Vcpu, addr: u64, n: u64) {
 }
 
 /// A guest timespec in nanoseconds; EINVAL when out of range.
-fn timespec_ns(v: &Vcpu, addr: u64) -> Result<u64, Errno> {
+fn timespec_ns(v: &Task, addr: u64) -> Result<u64, Errno> {
     v.load::<Timespec>(addr)?.nanos().ok_or(Errno::EINVAL)
 }
 
@@ -274,7 +257,7 @@ fn clock_now(clock: i32) -> Result<u64, Errno> {
 }
 
 /// The virtual deadline of a wait of `rel` nanoseconds from now (deterministic mode).
-pub(super) fn deadline(v: &Vcpu, rel: u64) -> u64 {
+pub(super) fn deadline(v: &Task, rel: u64) -> u64 {
     let det = v.shared.det.as_ref().expect("deterministic mode");
     lock(det).vnow.saturating_add(rel)
 }
@@ -289,7 +272,7 @@ const FUTEX_WAKE_BITSET: u64 = 10;
 const FUTEX_PRIVATE: u64 = 128;
 const FUTEX_CLOCK_REALTIME: u64 = 256;
 
-pub fn futex(v: &mut Vcpu, a: [u64; 6]) -> Result<Outcome, Errno> {
+pub fn futex(v: &mut Task, a: [u64; 6]) -> Result<Outcome, Errno> {
     let cmd = a[1] & !(FUTEX_PRIVATE | FUTEX_CLOCK_REALTIME);
     if !matches!(
         cmd,
@@ -326,7 +309,7 @@ pub fn futex(v: &mut Vcpu, a: [u64; 6]) -> Result<Outcome, Errno> {
     )))
 }
 
-fn det_futex(v: &mut Vcpu, cmd: u64, a: [u64; 6]) -> Result<Outcome, Errno> {
+fn det_futex(v: &mut Task, cmd: u64, a: [u64; 6]) -> Result<Outcome, Errno> {
     let det = v.shared.det.as_ref().expect("deterministic mode");
     let mut mem = v.mem.clone();
     let word =
@@ -438,7 +421,7 @@ fn wake_op_cmp(old: u32, enc: u32) -> bool {
     }
 }
 
-pub fn nanosleep(v: &mut Vcpu, a: [u64; 6]) -> Result<Outcome, Errno> {
+pub fn nanosleep(v: &mut Task, a: [u64; 6]) -> Result<Outcome, Errno> {
     if v.shared.deterministic() {
         let rel = timespec_ns(v, a[0])?;
         return Ok(Outcome::Park(Wait::Sleep {
@@ -450,7 +433,7 @@ pub fn nanosleep(v: &mut Vcpu, a: [u64; 6]) -> Result<Outcome, Errno> {
         sys(libc::SYS_nanosleep, [req, rem, 0, 0, 0, 0])
     })))
 }
-pub fn clock_nanosleep(v: &mut Vcpu, a: [u64; 6]) -> Result<Outcome, Errno> {
+pub fn clock_nanosleep(v: &mut Task, a: [u64; 6]) -> Result<Outcome, Errno> {
     if v.shared.deterministic() {
         let t = timespec_ns(v, a[2])?;
         let rel = if a[1] & libc::TIMER_ABSTIME as u64 != 0 {
@@ -472,7 +455,7 @@ pub fn clock_nanosleep(v: &mut Vcpu, a: [u64; 6]) -> Result<Outcome, Errno> {
 /// Runs a host sleep with its remainder in a local, and copies the remainder to the guest's
 /// `rem` only when the sleep was interrupted: Linux writes it then and only then, so a wild
 /// `rem` fails (EFAULT) only an interrupted sleep.
-fn sleep_rem(v: &Vcpu, rem: u64, sleep: impl FnOnce(u64) -> SysResult) -> SysResult {
+fn sleep_rem(v: &Task, rem: u64, sleep: impl FnOnce(u64) -> SysResult) -> SysResult {
     let mut left = [0u8; TIMESPEC as usize];
     let r = sleep(left.as_mut_ptr() as u64);
     if r == Err(Errno::EINTR) && rem != 0 {
@@ -483,8 +466,8 @@ fn sleep_rem(v: &Vcpu, rem: u64, sleep: impl FnOnce(u64) -> SysResult) -> SysRes
 
 /// Deterministic mode: the wait to park the call on until one of `fds` is ready, if it
 /// would block now (the handler then returns it without doing the call).
-pub fn park_until_ready(v: &Vcpu, fds: &[(i32, i16)], deadline: Option<u64>) -> Option<Wait> {
-    if !v.shared.deterministic() || crate::sched::poll_ready(fds) {
+pub fn park_until_ready(v: &Task, fds: &[(i32, i16)], deadline: Option<u64>) -> Option<Wait> {
+    if !v.shared.deterministic() || crate::state::poll_ready(fds) {
         return None;
     }
     Some(Wait::Io {
@@ -494,7 +477,7 @@ pub fn park_until_ready(v: &Vcpu, fds: &[(i32, i16)], deadline: Option<u64>) -> 
 }
 
 /// Deterministic mode: whether an fd operation could block (a blocking descriptor).
-pub fn blocking_fd(v: &Vcpu, fd: u64) -> bool {
+pub fn blocking_fd(v: &Task, fd: u64) -> bool {
     v.shared.deterministic() && {
         // SAFETY: F_GETFL reads a descriptor's flags and touches no memory.
         let fl = unsafe { libc::fcntl(fd as i32, libc::F_GETFL) };
@@ -504,7 +487,7 @@ pub fn blocking_fd(v: &Vcpu, fd: u64) -> bool {
 
 const WNOHANG: u64 = 1;
 
-pub fn wait4(v: &mut Vcpu, a: [u64; 6]) -> Result<Outcome, Errno> {
+pub fn wait4(v: &mut Task, a: [u64; 6]) -> Result<Outcome, Errno> {
     let park = v.shared.deterministic() && a[2] & WNOHANG == 0;
     // Linux reaps the child first and copies status and rusage out after: a wild pointer
     // is EFAULT, but the child is gone all the same.
@@ -536,7 +519,7 @@ pub fn wait4(v: &mut Vcpu, a: [u64; 6]) -> Result<Outcome, Errno> {
     Ok(Outcome::Done(r))
 }
 
-pub fn waitid(v: &mut Vcpu, a: [u64; 6]) -> Result<Outcome, Errno> {
+pub fn waitid(v: &mut Task, a: [u64; 6]) -> Result<Outcome, Errno> {
     // riscv64's siginfo_t is the same 128 bytes as x86-64's, SIGCHLD's fields at the same
     // offsets (asm-generic, both LP64).
     let (info, rusage) = (
@@ -569,7 +552,7 @@ pub fn waitid(v: &mut Vcpu, a: [u64; 6]) -> Result<Outcome, Errno> {
 }
 
 /// A NULL-terminated guest array of string pointers (argv, envp).
-fn strings(v: &Vcpu, mut addr: u64) -> Result<Vec<CString>, Errno> {
+fn strings(v: &Task, mut addr: u64) -> Result<Vec<CString>, Errno> {
     let mut out = Vec::new();
     if addr == 0 {
         return Ok(out);
@@ -590,7 +573,7 @@ fn strings(v: &Vcpu, mut addr: u64) -> Result<Vec<CString>, Errno> {
 
 /// execve: a riscv64 ELF continues under mimic with the same options (mimic re-executes
 /// itself); anything else (a host program, a script) is executed by the host kernel.
-pub fn execve(v: &mut Vcpu, a: [u64; 6]) -> SysResult {
+pub fn execve(v: &mut Task, a: [u64; 6]) -> SysResult {
     let path = super::procfs::exec_path(v, v.path(a[0])?);
     let argv = strings(v, a[1])?;
     let envp = strings(v, a[2])?;
@@ -633,7 +616,7 @@ pub fn execve(v: &mut Vcpu, a: [u64; 6]) -> SysResult {
 }
 
 /// `mimic run [the same options] -0 argv[0] -- program argv[1..]`.
-fn mimic_argv(v: &Vcpu, path: &CString, argv: &[CString]) -> Vec<CString> {
+fn mimic_argv(v: &Task, path: &CString, argv: &[CString]) -> Vec<CString> {
     let cfg = &v.shared.cfg;
     let c = |s: &str| CString::new(s).expect("no NUL");
     let mut out = vec![

@@ -4,14 +4,14 @@
 use super::super::Errno;
 use super::maps;
 use super::which::Entry;
+use super::Task;
 use crate::memory::GuestMem;
-use crate::process::{lock, Shared};
 use crate::regions::Startup;
-use crate::vcpu::Vcpu;
+use crate::state::{lock, Shared};
 use isa_a::Bus;
 
 /// The contents of `entry` for the guest (of its thread `tid` when reached through task/).
-pub fn generate(p: &Vcpu, entry: Entry, tid: Option<i32>) -> Result<Vec<u8>, Errno> {
+pub fn generate(p: &Task, entry: Entry, tid: Option<i32>) -> Result<Vec<u8>, Errno> {
     let s = &p.shared;
     Ok(match entry {
         Entry::Maps => maps::text(s),

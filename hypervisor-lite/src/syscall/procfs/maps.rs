@@ -2,8 +2,8 @@
 //! permissions, one line per run of equal pages, in Linux's format.
 
 use crate::memory::{page_up, perm, AddressSpace, PAGE};
-use crate::process::{lock, Shared};
 use crate::regions::{Name, Region};
+use crate::state::{lock, Shared};
 use std::fmt::Write;
 
 /// One line of the listing: a run of pages with the same permissions and name.

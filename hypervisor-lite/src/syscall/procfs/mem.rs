@@ -11,8 +11,8 @@
 
 use super::super::{Errno, SysResult};
 use super::which;
+use super::Task;
 use crate::memory::{perm, GUEST_LIMIT, PAGE};
-use crate::vcpu::Vcpu;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 /// Set once the process has opened a mem view: until then reads and writes skip the check.
@@ -39,24 +39,24 @@ fn is_mem(fd: u64) -> bool {
 
 /// read, pread64, readv on a mem view (`at` for the p forms; `iov` the guest iovec array for
 /// the v forms): None when `fd` is not one.
-pub fn read_hook(p: &Vcpu, fd: u64, buf: u64, len: u64, at: Option<u64>) -> Option<SysResult> {
+pub fn read_hook(p: &Task, fd: u64, buf: u64, len: u64, at: Option<u64>) -> Option<SysResult> {
     is_mem(fd).then(|| transfer(p, fd, &[(buf, len)], false, at))
 }
 
 /// write, pwrite64: as [`read_hook`].
-pub fn write_hook(p: &Vcpu, fd: u64, buf: u64, len: u64, at: Option<u64>) -> Option<SysResult> {
+pub fn write_hook(p: &Task, fd: u64, buf: u64, len: u64, at: Option<u64>) -> Option<SysResult> {
     is_mem(fd).then(|| transfer(p, fd, &[(buf, len)], true, at))
 }
 
 /// readv / writev on a mem view: None when `fd` is not one.
-pub fn vec_hook(p: &Vcpu, fd: u64, iov: u64, count: u64, write: bool) -> Option<SysResult> {
+pub fn vec_hook(p: &Task, fd: u64, iov: u64, count: u64, write: bool) -> Option<SysResult> {
     if !is_mem(fd) {
         return None;
     }
     Some(iovec(p, iov, count).and_then(|bufs| transfer(p, fd, &bufs, write, None)))
 }
 
-fn iovec(p: &Vcpu, addr: u64, count: u64) -> Result<Vec<(u64, u64)>, Errno> {
+fn iovec(p: &Task, addr: u64, count: u64) -> Result<Vec<(u64, u64)>, Errno> {
     if count > 1024 {
         return Err(Errno::EINVAL);
     }
@@ -70,7 +70,7 @@ fn iovec(p: &Vcpu, addr: u64, count: u64) -> Result<Vec<(u64, u64)>, Errno> {
         .collect())
 }
 
-fn transfer(p: &Vcpu, fd: u64, bufs: &[(u64, u64)], write: bool, at: Option<u64>) -> SysResult {
+fn transfer(p: &Task, fd: u64, bufs: &[(u64, u64)], write: bool, at: Option<u64>) -> SysResult {
     let fd = fd as i32;
     // SAFETY: fcntl and lseek on a descriptor; no memory is passed.
     let mode = unsafe { libc::fcntl(fd, libc::F_GETFL) };
@@ -155,7 +155,7 @@ fn host_mem(flags: i32) -> Result<i32, Errno> {
 }
 
 /// The guest bytes at `addr..addr+len`, stopping at the first unmapped page.
-fn peek(p: &Vcpu, addr: u64, len: u64) -> Vec<u8> {
+fn peek(p: &Task, addr: u64, len: u64) -> Vec<u8> {
     let space = p.shared.space();
     let (n, _) = mapped_run(&space, addr, len);
     let mut out = vec![0u8; n as usize];
@@ -175,7 +175,7 @@ fn peek(p: &Vcpu, addr: u64, len: u64) -> Vec<u8> {
 }
 
 /// Writes `data` at guest `addr`, stopping at the first unmapped page; returns the count.
-fn poke(p: &Vcpu, addr: u64, data: &[u8]) -> u64 {
+fn poke(p: &Task, addr: u64, data: &[u8]) -> u64 {
     let space = p.shared.space();
     let (n, exec) = mapped_run(&space, addr, data.len() as u64);
     if n == 0 {

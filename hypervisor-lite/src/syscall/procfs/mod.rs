@@ -30,14 +30,14 @@ pub use mem::{read_hook, vec_hook, write_hook};
 pub use track::{brk, mmap, mremap, munmap};
 
 use super::fs::host;
+use super::Task;
 use super::{Errno, SysResult};
-use crate::vcpu::Vcpu;
 use std::ffi::CString;
 use which::View;
 
 /// openat as the guest asked it; when what opened is one of its own /proc entries, the fd
 /// holds the guest's view of it instead.
-pub fn openat(p: &Vcpu, dirfd: u64, path: &CString, flags: u64, mode: u64) -> SysResult {
+pub fn openat(p: &Task, dirfd: u64, path: &CString, flags: u64, mode: u64) -> SysResult {
     let open = |path: &CString| {
         // SAFETY: `path` is NUL-terminated; the kernel checks everything else.
         host(unsafe { libc::openat(dirfd as i32, path.as_ptr(), flags as i32, mode as u32) } as i64)
@@ -50,7 +50,7 @@ pub fn openat(p: &Vcpu, dirfd: u64, path: &CString, flags: u64, mode: u64) -> Sy
 
 /// Host fd `fd` was opened for the guest with `flags` (through `vtid`'s task directory, in
 /// deterministic mode): puts the guest's view on it when it is one of its own entries.
-fn opened(p: &Vcpu, fd: u64, flags: u64, vtid: Option<i32>) -> SysResult {
+fn opened(p: &Task, fd: u64, flags: u64, vtid: Option<i32>) -> SysResult {
     let fd = fd as i32;
     let view = which::identify(fd).map(|v| match v {
         View::File(e, Some(t)) => View::File(e, Some(vtid.unwrap_or(t))),
@@ -88,7 +88,7 @@ fn opened(p: &Vcpu, fd: u64, flags: u64, vtid: Option<i32>) -> SysResult {
 }
 
 /// readlinkat's answer when `(dirfd, path)` is one of the guest's own /proc links, else None.
-pub fn readlink(p: &Vcpu, dirfd: u64, path: &CString) -> Option<Result<Vec<u8>, Errno>> {
+pub fn readlink(p: &Task, dirfd: u64, path: &CString) -> Option<Result<Vec<u8>, Errno>> {
     let flags = libc::O_PATH | libc::O_NOFOLLOW | libc::O_CLOEXEC;
     // SAFETY: `path` is NUL-terminated; the kernel checks the rest.
     let fd = unsafe { libc::openat(dirfd as i32, path.as_ptr(), flags) };
@@ -102,7 +102,7 @@ pub fn readlink(p: &Vcpu, dirfd: u64, path: &CString) -> Option<Result<Vec<u8>, 
 
 /// The program execve runs for `path`: the guest's own ELF for /proc/self/exe (mimic's own
 /// executable, however reached), else `path`.
-pub fn exec_path(p: &Vcpu, path: CString) -> CString {
+pub fn exec_path(p: &Task, path: CString) -> CString {
     // SAFETY: `path` is NUL-terminated.
     let fd = unsafe { libc::open(path.as_ptr(), libc::O_PATH | libc::O_CLOEXEC) };
     if fd < 0 {
@@ -118,7 +118,7 @@ pub fn exec_path(p: &Vcpu, path: CString) -> CString {
 
 /// What the guest sees for a stat result: mimic's own executable (/proc/self/exe followed)
 /// is the guest's program.
-pub fn stat_as_guest(p: &Vcpu, st: libc::stat) -> libc::stat {
+pub fn stat_as_guest(p: &Task, st: libc::stat) -> libc::stat {
     if !which::is_mimic_stat(&st) {
         return st;
     }

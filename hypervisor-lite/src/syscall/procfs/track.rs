@@ -3,10 +3,10 @@
 
 use super::super::{mm, Errno, SysResult};
 use super::which;
+use super::Task;
 use crate::memory::page_up;
-use crate::process::lock;
 use crate::regions::{Name, Region};
-use crate::vcpu::Vcpu;
+use crate::state::lock;
 
 const MAP_SHARED: u64 = 0x01;
 const MAP_ANONYMOUS: u64 = 0x20;
@@ -29,7 +29,7 @@ fn file_name(fd: u64) -> Name {
     }
 }
 
-pub fn mmap(p: &mut Vcpu, a: [u64; 6]) -> SysResult {
+pub fn mmap(p: &mut Task, a: [u64; 6]) -> SysResult {
     let anon = a[3] & MAP_ANONYMOUS != 0;
     let name = if anon { Name::Anon } else { file_name(a[4]) };
     if matches!(&name, Name::File { path, .. } if which::memfd_entry(path).is_some()) {
@@ -47,14 +47,14 @@ pub fn mmap(p: &mut Vcpu, a: [u64; 6]) -> SysResult {
     Ok(at)
 }
 
-pub fn munmap(p: &mut Vcpu, a: [u64; 6]) -> SysResult {
+pub fn munmap(p: &mut Task, a: [u64; 6]) -> SysResult {
     let r = mm::munmap(p, a)?;
     let end = a[0] + page_up(a[1]).unwrap_or(0);
     lock(&p.shared.regions).remove(a[0], end);
     Ok(r)
 }
 
-pub fn mremap(p: &mut Vcpu, a: [u64; 6]) -> SysResult {
+pub fn mremap(p: &mut Task, a: [u64; 6]) -> SysResult {
     let [old, old_len, new_len, ..] = a;
     let to = mm::mremap(p, a)?;
     let (ol, nl) = (page_up(old_len).unwrap_or(0), page_up(new_len).unwrap_or(0));
@@ -82,7 +82,7 @@ pub fn mremap(p: &mut Vcpu, a: [u64; 6]) -> SysResult {
     Ok(to)
 }
 
-pub fn brk(p: &mut Vcpu, a: [u64; 6]) -> SysResult {
+pub fn brk(p: &mut Task, a: [u64; 6]) -> SysResult {
     let old = page_up(p.shared.space().brk).unwrap_or(0);
     let now = mm::brk(p, a)?;
     let new = page_up(now).unwrap_or(0);

@@ -2,14 +2,14 @@
 //! whose tid is the pid, so a guest tid names no host task directory, and that thread's
 //! stands for all of them.
 
-use crate::process::lock;
-use crate::vcpu::Vcpu;
+use super::Task;
+use crate::state::lock;
 use std::ffi::CString;
 
 /// In deterministic mode, `path` with `task/<vtid>` (a live virtual tid other than the pid)
 /// and, for a vCPU other than the first, `thread-self` naming the host thread instead, and
 /// that vtid; None when the path names no virtual tid.
-pub fn to_host(p: &Vcpu, path: &CString) -> Option<(CString, i32)> {
+pub fn to_host(p: &Task, path: &CString) -> Option<(CString, i32)> {
     if !p.shared.deterministic() {
         return None;
     }

@@ -2,8 +2,8 @@
 //! the opened file itself (its device and inode, and the name procfs gives it), never from
 //! the spelling the guest used.
 
+use super::Task;
 use super::{Errno, MEMFD_PREFIX};
-use crate::vcpu::Vcpu;
 use std::ffi::CString;
 use std::sync::OnceLock;
 
@@ -183,7 +183,7 @@ pub fn identify(fd: i32) -> Option<View> {
 /// readlink of the link open (O_PATH|O_NOFOLLOW) on `fd`, when it is one of the guest's own:
 /// `exe` is the guest's program, `fd/N` of an emulated view is its /proc name, the refused
 /// entries are EACCES.
-pub fn link(p: &Vcpu, fd: i32) -> Option<Result<Vec<u8>, Errno>> {
+pub fn link(p: &Task, fd: i32) -> Option<Result<Vec<u8>, Errno>> {
     let st = fstat(fd)?;
     if Some(st.st_dev) != procfs_dev() {
         return None;

@@ -1,0 +1,215 @@
+//! Signal delivery to a [`Task`]: synchronous traps become their signals, pending signals
+//! enter their handlers on a riscv64 rt_sigframe (declared in [`crate::abi::signal`]),
+//! sigreturn restores what the frame holds, and an unhandled fatal signal is reported.
+
+use super::Task;
+use crate::abi::layout::{Field, Layout};
+use crate::abi::signal::{RtSigframe, StackT};
+use crate::memory::perm;
+use crate::signal::{self, Disposition};
+use crate::state::lock;
+use isa_a::{Access, Trap};
+use std::sync::atomic::Ordering;
+
+impl Task {
+    /// A synchronous trap becomes its signal: delivered to a handler or fatal.
+    pub(crate) fn fault(&mut self, trap: Trap) -> Option<i32> {
+        let pc = self.cpu.pc;
+        let (sig, code, addr) = match trap {
+            // Past the end of a mapped file: SIGBUS/BUS_ADRERR, whichever engine saw it.
+            Trap::Fault(m)
+                if crate::memory::take_bus_error() | translator::fault::take_bus_error() =>
+            {
+                (signal::SIGBUS, 2, m.addr)
+            }
+            Trap::Fault(m) => {
+                let mapped = self.shared.space().perm_at(m.addr) & perm::MAPPED != 0;
+                (signal::SIGSEGV, if mapped { 2 } else { 1 }, m.addr)
+            }
+            Trap::Illegal(_) => (signal::SIGILL, 1, pc),
+            Trap::Ebreak => (signal::SIGTRAP, 1, pc),
+            Trap::Misaligned { addr, .. } => (signal::SIGBUS, 1, addr),
+            Trap::Ecall => unreachable!("ecall is a syscall"),
+        };
+        let blocked = self.sig.mask & signal::bit(sig) != 0;
+        let disposition = lock(&self.shared.actions).disposition(sig);
+        match disposition {
+            Disposition::Handle(act) if !blocked => {
+                let info = signal::fault_info(sig, code, addr);
+                self.enter_handler(sig, act, &info).err()
+            }
+            // A blocked or ignored synchronous signal cannot be ignored: the kernel kills.
+            _ => Some(self.die(sig, Some(trap))),
+        }
+    }
+
+    /// Delivers the lowest pending unblocked signal, if any.
+    pub(crate) fn deliver_pending(&mut self) -> Option<i32> {
+        while self.ctl.has_pending.load(Ordering::Acquire) {
+            let next = {
+                let mut p = lock(&self.ctl.pending);
+                let next = p.take(self.sig.mask);
+                if p.bits == 0 {
+                    self.ctl.has_pending.store(false, Ordering::Release);
+                }
+                next
+            };
+            let (sig, info) = next?;
+            let disposition = lock(&self.shared.actions).disposition(sig);
+            match disposition {
+                Disposition::Ignore => {}
+                Disposition::Terminate => return Some(self.die(sig, None)),
+                Disposition::Handle(act) => {
+                    if let Err(status) = self.enter_handler(sig, act, &info) {
+                        return Some(status);
+                    }
+                }
+            }
+        }
+        None
+    }
+
+    /// Pushes the riscv64 rt_sigframe and jumps to the handler. Err is the exit status when
+    /// the frame cannot be written (the kernel then kills with SIGSEGV).
+    fn enter_handler(
+        &mut self,
+        sig: usize,
+        act: signal::SigAction,
+        info: &signal::SigInfo,
+    ) -> Result<(), i32> {
+        let (ss_sp, ss_size) = self.sig.altstack;
+        let sp = self.cpu.x[2];
+        let on_alt = ss_size != 0 && sp.wrapping_sub(ss_sp) < ss_size;
+        let top = if act.flags & signal::SA_ONSTACK != 0 && ss_size != 0 && !on_alt {
+            ss_sp + ss_size
+        } else {
+            sp
+        };
+        let stack = StackT {
+            ss_sp,
+            ss_flags: match (ss_size, on_alt) {
+                (0, _) => signal::SS_DISABLE,
+                (_, true) => signal::SS_ONSTACK,
+                (_, false) => 0,
+            },
+            ss_size,
+        };
+        let frame = top.wrapping_sub(signal::FRAME_SIZE) & !15;
+        let saved = self.saved_mask.take().unwrap_or(self.sig.mask);
+        let f = signal::frame(info, &self.cpu, saved, stack);
+        if self.store(frame, &f).is_err() {
+            return Err(self.die(
+                signal::SIGSEGV,
+                Some(Trap::Fault(isa_a::MemFault {
+                    addr: frame,
+                    access: Access::Write,
+                })),
+            ));
+        }
+        self.sig.mask |= act.mask;
+        if act.flags & signal::SA_NODEFER == 0 {
+            self.sig.mask |= signal::bit(sig);
+        }
+        self.sig.mask &= !signal::unblockable();
+        if act.flags & signal::SA_RESETHAND != 0 {
+            lock(&self.shared.actions).0[sig] = signal::SigAction::ZERO;
+        }
+        self.cpu.x[10] = sig as u64;
+        self.cpu.x[11] = frame;
+        self.cpu.x[12] = frame + RtSigframe::DESC.fields[1].offset as u64;
+        self.cpu.x[2] = frame;
+        self.cpu.x[1] = self.shared.sigreturn_tramp;
+        self.cpu.pc = act.handler;
+        // A trap clears the LR reservation, as the kernel's return to user space does.
+        self.cpu.reservation = isa_a::cpu::NO_RESERVATION;
+        Ok(())
+    }
+
+    /// rt_sigreturn: restores the registers and mask saved in the frame at sp. A frame that
+    /// cannot be read is the guest's SIGSEGV, forced as the kernel forces it.
+    /// Returns whether the registers were restored.
+    pub fn sigreturn(&mut self) -> bool {
+        match self.load::<RtSigframe>(self.cpu.x[2]) {
+            Ok(f) => {
+                self.sig.mask = signal::restore(&f, &mut self.cpu);
+                self.restore_altstack(&f.uc.uc_stack);
+                self.cpu.reservation = isa_a::cpu::NO_RESERVATION;
+                true
+            }
+            Err(_) => {
+                self.force_signal(
+                    signal::SIGSEGV,
+                    signal::fault_info(signal::SIGSEGV, signal::SI_KERNEL, 0),
+                );
+                false
+            }
+        }
+    }
+
+    /// sigreturn applies uc_stack as a sigaltstack call from the interrupted sp would (the
+    /// kernel's restore_altstack): a handler may install or disable the alternate stack
+    /// there. Its errors (EPERM while on the stack, EINVAL, ENOMEM) are ignored, as there.
+    fn restore_altstack(&mut self, ss: &StackT) {
+        let (sp, size) = self.sig.altstack;
+        if size != 0 && self.cpu.x[2].wrapping_sub(sp) < size {
+            return;
+        }
+        match ss.ss_flags & !signal::SS_AUTODISARM {
+            signal::SS_DISABLE => self.sig.altstack = (0, 0),
+            0 | signal::SS_ONSTACK if ss.ss_size >= crate::loader::MINSIGSTKSZ => {
+                self.sig.altstack = (ss.ss_sp, ss.ss_size)
+            }
+            _ => {}
+        }
+    }
+
+    /// The kernel's force_sig: `sig` is queued and can be neither blocked nor ignored (a
+    /// blocked or ignored one gets its default action back, and is unblocked).
+    pub fn force_signal(&mut self, sig: usize, info: signal::SigInfo) {
+        let blocked = self.sig.mask & signal::bit(sig) != 0;
+        let mut actions = lock(&self.shared.actions);
+        if blocked || actions.disposition(sig) == Disposition::Ignore {
+            actions.0[sig] = signal::SigAction::ZERO;
+            self.sig.mask &= !signal::bit(sig);
+        }
+        drop(actions);
+        self.raise_self(sig, info);
+    }
+
+    /// The default action of a fatal signal: status 128+sig, and one report line for a fault
+    /// or a signal whose default action dumps core (a kill by SIGKILL or SIGTERM is silent,
+    /// as under Linux and qemu-user).
+    fn die(&mut self, sig: usize, trap: Option<Trap>) -> i32 {
+        self.shared.fatal.store(sig as i32, Ordering::Relaxed);
+        if trap.is_none() && !signal::dumps_core(sig) {
+            return 128 + sig as i32;
+        }
+        let mut pc = self.cpu.pc;
+        let mut bus = self.mem.clone();
+        // A signal no instruction raised came from a system call (abort's tgkill): the ecall
+        // just before pc is where the guest asked for it.
+        let before = pc.wrapping_sub(4);
+        if trap.is_none()
+            && isa_a::fetch(&mut bus, before).is_ok_and(|d| d.insn.opcode() == isa_a::Opcode::Ecall)
+        {
+            pc = before;
+        }
+        let insn = match isa_a::fetch(&mut bus, pc) {
+            Ok(d) => d.insn.to_string(),
+            Err(Trap::Illegal(i)) => i.to_string(),
+            Err(_) => "unreadable".into(),
+        };
+        let what = match trap {
+            Some(Trap::Fault(m)) => format!(" accessing 0x{:x}", m.addr),
+            Some(Trap::Misaligned { addr, .. }) => {
+                format!(" accessing 0x{addr:x} (misaligned atomic)")
+            }
+            _ => String::new(),
+        };
+        crate::diag!(
+            "mimic: guest {} at pc=0x{pc:x} ({insn}){what}",
+            signal::name(sig)
+        );
+        128 + sig as i32
+    }
+}
