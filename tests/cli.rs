@@ -310,6 +310,25 @@ fn unsupported_syscall_is_enosys_reported_once() {
     assert_eq!(err, "mimic: unsupported syscall 344 (?)\n");
 }
 
+/// A call Linux has and mimic lacks is reported by its riscv64 name, and --strace shows it
+/// by name with its raw arguments.
+#[test]
+fn unsupported_syscall_is_named() {
+    let t = Tmp::new("enosys-named");
+    // quotactl (60): riscv64 has it; mimic runs no filesystem quota calls.
+    let code = vec![li(17, 60), ecall(), li(17, 93), ecall()];
+    let p = t.file("quotactl", &elf(&code, &[], None));
+    let (status, _, err) = run(&p);
+    assert_eq!(status, (-38i32) & 0xff);
+    assert_eq!(err, "mimic: unsupported syscall 60 (quotactl)\n");
+    let (_, _, err) = mimic(&["--strace".as_ref(), p.as_os_str()]);
+    let line = err.lines().find(|l| l.contains(" quotactl(0x0,"));
+    assert!(
+        line.is_some_and(|l| l.ends_with(") = -1 errno=38 (Function not implemented)")),
+        "{err}"
+    );
+}
+
 /// Each bad input: one line `mimic: <file>: <reason>`, status 1.
 fn bad(path: &Path, extra: &[&str], reason: &str) {
     let mut args: Vec<&std::ffi::OsStr> = extra.iter().map(|s| s.as_ref()).collect();

@@ -57,5 +57,6 @@ fn strace_names_the_event_calls() {
     ] {
         assert!(err.contains(call), "no {call} in:\n{err}");
     }
-    assert!(!err.contains("unknown_syscall"), "{err}");
+    // A call mimic lacks shows as `name(0x…) = -1 errno=38 (Function not implemented)`.
+    assert!(!err.contains("errno=38"), "{err}");
 }

@@ -585,7 +585,10 @@ impl Control {
         let name = sc.map_or("unknown", |sc| sc.name);
         let call = match sc {
             Some(sc) => syscall::format_call(p, sc, &args),
-            None => format!("unknown_syscall_{nr}()"),
+            None => format!(
+                "{}()",
+                syscall::names::name(nr).unwrap_or("unknown_syscall")
+            ),
         };
         let mut bus = p.mem.clone();
         {

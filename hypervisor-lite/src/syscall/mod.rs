@@ -20,6 +20,7 @@ mod file;
 mod fs;
 mod guest;
 mod mm;
+pub mod names;
 mod outcome;
 mod proc;
 pub(crate) mod procfs;
@@ -291,18 +292,6 @@ pub fn lookup(nr: u64) -> Option<&'static Syscall> {
         .map(|i| &TABLE[i as usize])
 }
 
-/// Names of syscalls mimic does not implement, for the one-time report.
-fn unimplemented_name(nr: u64) -> &'static str {
-    match nr {
-        // riscv64 has no renameat (asm-generic's __ARCH_WANT_RENAMEAT is unset): renameat2.
-        38 => "renameat",
-        117 => "ptrace",
-        198 => "socket",
-        283 => "membarrier",
-        _ => "?",
-    }
-}
-
 /// Performs the system call in the guest's a7/a0..a5 and says what happens next.
 pub fn dispatch(p: &mut Task, nr: u64, args: [u64; 6]) -> Outcome {
     let strace = p.shared.cfg.strace;
@@ -310,17 +299,15 @@ pub fn dispatch(p: &mut Task, nr: u64, args: [u64; 6]) -> Outcome {
         if crate::state::lock(&p.shared.reported).insert(nr) {
             crate::diag!(
                 "mimic: unsupported syscall {nr} ({})",
-                unimplemented_name(nr)
+                names::name(nr).unwrap_or("?")
             );
         }
         if strace {
-            strace_line(
-                p,
-                &format!("unknown_syscall_{nr}()"),
-                &Err(Errno::ENOSYS),
-                Ret::Int,
-                "",
-            );
+            let call = match names::name(nr) {
+                Some(name) => format!("{name}({})", raw_args(&args)),
+                None => format!("unknown_syscall_{nr}({})", raw_args(&args)),
+            };
+            strace_line(p, &call, &Err(Errno::ENOSYS), Ret::Int, "");
         }
         return Outcome::Done(Err(Errno::ENOSYS));
     };
@@ -348,6 +335,12 @@ pub fn dispatch(p: &mut Task, nr: u64, args: [u64; 6]) -> Outcome {
         _ => {}
     }
     out
+}
+
+/// The arguments of a call mimic does not implement, in hex: nothing says what they are.
+fn raw_args(args: &[u64; 6]) -> String {
+    let shown: Vec<String> = args.iter().map(|a| format!("0x{a:x}")).collect();
+    shown.join(",")
 }
 
 /// `tid call = result`, then what the call wrote where its arguments show it (`written`).
