@@ -2,8 +2,11 @@
 //!
 //! `mimic run [options] program [args…]` follows qemu-user's conventions: the guest's exit
 //! status is mimic's, `-L` names the sysroot, `--strace` logs syscalls, and every option has
-//! a `MIMIC_*` environment mirror. `mimic tui` runs a program (or an embedded demo) under the
-//! terminal UI.
+//! a `MIMIC_*` environment mirror. `mimic [options] program [args…]` and qemu's single-dash
+//! spellings work too (see `qemu_args`). `mimic tui` runs a program (or an embedded demo)
+//! under the terminal UI.
+
+mod qemu_args;
 
 use clap::builder::BoolishValueParser;
 use clap::{Args, Parser, Subcommand};
@@ -67,6 +70,45 @@ struct GuestArgs {
     /// Guest stack size in bytes; k, M and G suffixes allowed
     #[arg(short = 's', value_name = "SIZE", env = "MIMIC_STACK_SIZE", default_value = "8M", value_parser = parse_size)]
     stack_size: u64,
+
+    /// The CPU model, as qemu's -cpu: mimic implements RV64GC, which rv64, rv64gc, max, any
+    /// and sifive-u54 name; `help` lists them
+    #[arg(long = "cpu", value_name = "MODEL", env = "MIMIC_CPU", value_parser = parse_cpu)]
+    cpu: Option<CpuModel>,
+}
+
+/// What `--cpu` asked for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum CpuModel {
+    /// A name for RV64GC, the one model mimic implements.
+    Rv64gc,
+    /// `--cpu help`: list the names and exit.
+    Help,
+}
+
+/// The qemu CPU names that mean what mimic implements: RV64GC (RV64IMAFDC, Zicsr, Zifencei).
+const CPU_NAMES: &[&str] = &["rv64", "rv64gc", "max", "any", "sifive-u54"];
+
+/// `--cpu help`: the names mimic accepts, then exit.
+fn print_cpus() -> ! {
+    println!("Available CPUs (all RV64GC):");
+    for name in CPU_NAMES {
+        println!("  {name}");
+    }
+    std::process::exit(0);
+}
+
+fn parse_cpu(s: &str) -> Result<CpuModel, String> {
+    if s == "help" {
+        Ok(CpuModel::Help)
+    } else if CPU_NAMES.contains(&s) {
+        Ok(CpuModel::Rv64gc)
+    } else {
+        Err(format!(
+            "unknown CPU model '{s}': mimic implements RV64GC, named {}",
+            CPU_NAMES.join(", ")
+        ))
+    }
 }
 
 #[derive(Args)]
@@ -131,6 +173,10 @@ struct RunArgs {
     #[arg(short = 'D', value_name = "FILE", env = "MIMIC_LOG_FILENAME")]
     log_file: Option<PathBuf>,
 
+    /// Wait for gdb on this port, as qemu's -g (not available yet: refused with a message)
+    #[arg(short = 'g', value_name = "PORT", env = "MIMIC_GDB")]
+    gdb: Option<String>,
+
     // As in TuiArgs: everything from the program on is the guest's.
     /// The riscv64 ELF program to run and its arguments
     #[arg(
@@ -187,7 +233,12 @@ fn main() {
             .unwrap_or_default();
         hypervisor_lite::diag!("mimic: internal error: {msg}{at}");
     }));
-    let cli = match Cli::try_parse() {
+    let argv = qemu_args::normalize(std::env::args_os().collect());
+    if qemu_args::asks_cpu_help(&argv) {
+        // As qemu's `-cpu help`: the list, with or without a program.
+        print_cpus();
+    }
+    let cli = match Cli::try_parse_from(argv) {
         Ok(c) => c,
         Err(e) if !e.use_stderr() => e.exit(), // --help, --version
         Err(e) if e.kind() == clap::error::ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
@@ -195,16 +246,18 @@ fn main() {
             hypervisor_lite::diag!("{}", e.render().to_string().trim_end());
             std::process::exit(1);
         }
-        Err(e) => {
-            // A usage error is one of mimic's own: one line, status 1.
-            hypervisor_lite::diag!("mimic: {}", usage_line(&e.to_string()));
-            std::process::exit(1);
-        }
+        Err(e) => usage_error(&usage_line(&e.to_string())),
     };
     match cli.command {
         Command::Run(args) => run(args),
         Command::Tui(args) => std::process::exit(tui(args)),
     }
+}
+
+/// A usage error: one line that says what was expected, then where to read more; status 1.
+fn usage_error(what: &str) -> ! {
+    hypervisor_lite::diag!("mimic: {what}\nTry 'mimic --help' for more information.");
+    std::process::exit(1);
 }
 
 /// clap's error text as one line: its first, with the list a first line ending in ':'
@@ -225,26 +278,25 @@ fn usage_line(text: &str) -> String {
 /// A guest configuration running on the default engine, without logging or --stats.
 /// `command` is the program and its arguments; none gives an empty program path.
 fn config(o: GuestArgs, strace: bool, command: Vec<OsString>) -> Config {
+    if o.cpu == Some(CpuModel::Help) {
+        print_cpus();
+    }
     let mut command = command.into_iter();
     let program = PathBuf::from(command.next().unwrap_or_default());
     let sysroot = o.sysroot.or_else(|| {
         let d = PathBuf::from("/usr/riscv64-linux-gnu");
         d.is_dir().then_some(d)
     });
-    let mut env: Vec<OsString> = std::env::vars_os()
-        .filter(|(k, _)| !o.unset_env.iter().any(|u| k == u.as_str()))
-        .map(|(k, v)| {
-            let mut s = k;
-            s.push("=");
-            s.push(v);
-            s
-        })
-        .collect();
-    for kv in &o.set_env {
-        let key = kv.split('=').next().unwrap_or(kv);
-        env.retain(|e| e.as_encoded_bytes().split(|&b| b == b'=').next() != Some(key.as_bytes()));
-        env.push(kv.into());
+    if let Some(bad) = o.set_env.iter().find(|kv| !kv.contains('=')) {
+        usage_error(&format!("-E {bad}: expected VAR=VALUE"));
     }
+    let inherited = std::env::vars_os().map(|(k, v)| {
+        let mut s = k;
+        s.push("=");
+        s.push(v);
+        s
+    });
+    let env = guest_env(inherited, &o.set_env, &o.unset_env);
     let mut args = vec![o.argv0.unwrap_or_else(|| program.clone().into_os_string())];
     args.extend(command);
     Config {
@@ -261,8 +313,55 @@ fn config(o: GuestArgs, strace: bool, command: Vec<OsString>) -> Config {
     }
 }
 
+/// The guest's environment as qemu-user builds it: each variable, inherited ones in order,
+/// then -E's, replaces any of the same name and goes to the front (so the list ends up
+/// newest first: -E's, then the inherited ones in reverse); -U's are removed.
+fn guest_env(
+    inherited: impl Iterator<Item = OsString>,
+    set: &[String],
+    unset: &[String],
+) -> Vec<OsString> {
+    let name = |e: &OsString| -> Vec<u8> {
+        let b = e.as_encoded_bytes();
+        b[..b.iter().position(|&c| c == b'=').unwrap_or(b.len())].to_vec()
+    };
+    let mut env: std::collections::VecDeque<OsString> = Default::default();
+    for e in inherited.chain(set.iter().map(OsString::from)) {
+        let n = name(&e);
+        env.retain(|x| name(x) != n);
+        env.push_front(e);
+    }
+    env.retain(|x| !unset.iter().any(|u| name(x) == u.as_bytes()));
+    env.into()
+}
+
+/// Refuses a program the kernel would not execute for lack of permission (EACCES), with
+/// mimic's one-line error; a missing or odd file is left to the loader's message.
+fn check_executable(program: &std::path::Path) {
+    use std::os::unix::ffi::OsStrExt;
+    let Ok(c) = std::ffi::CString::new(program.as_os_str().as_bytes()) else {
+        return;
+    };
+    // SAFETY: `c` is a NUL-terminated path that outlives the call.
+    let denied = unsafe { libc::access(c.as_ptr(), libc::X_OK) } != 0
+        && std::io::Error::last_os_error().raw_os_error() == Some(libc::EACCES);
+    if denied && program.is_file() {
+        hypervisor_lite::diag!(
+            "mimic: {}: permission denied (not executable)",
+            program.display()
+        );
+        std::process::exit(1);
+    }
+}
+
 /// Runs the guest; mimic ends as the guest does (its exit status, or its fatal signal).
 fn run(a: RunArgs) -> ! {
+    if let Some(port) = &a.gdb {
+        hypervisor_lite::diag!(
+            "mimic: -g {port}: mimic has no gdb stub yet; `mimic tui` shows and steps a running guest"
+        );
+        std::process::exit(1);
+    }
     let engine = if a.interp {
         Mode::Interp
     } else if a.jit {
@@ -297,6 +396,7 @@ fn run(a: RunArgs) -> ! {
         stats: a.stats,
         ..config(a.guest, a.strace, a.command)
     };
+    check_executable(&cfg.program);
     match Process::new(&cfg) {
         Ok(p) => p.run(),
         Err(e) => {
@@ -313,7 +413,11 @@ fn tui(a: TuiArgs) -> i32 {
     };
     // No program: an empty path, which tui::run replaces with its embedded demo.
     // The syscall pane is the UI's strace; stderr is the guest's.
-    tui::run(config(a.guest, false, a.command), ui)
+    let cfg = config(a.guest, false, a.command);
+    if !cfg.program.as_os_str().is_empty() {
+        check_executable(&cfg.program);
+    }
+    tui::run(cfg, ui)
 }
 
 #[cfg(test)]

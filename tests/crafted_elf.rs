@@ -406,7 +406,7 @@ fn check(cases: Vec<(&'static str, Vec<u8>, &'static [End])>, tag: &str) -> Vec<
     let mut bad = Vec::new();
     for (i, (what, bytes, allowed)) in cases.into_iter().enumerate() {
         let p = t.0.join(format!("case{i}"));
-        std::fs::write(&p, &bytes).unwrap();
+        write_program(&p, &bytes);
         match outcome(&p) {
             Ok(end) if allowed.contains(&end) => {}
             Ok(end) => bad.push(format!(
@@ -469,7 +469,7 @@ fn an_interpreter_naming_the_program_itself_does_not_loop() {
         ],
         tail,
     );
-    std::fs::write(&p, &bytes).unwrap();
+    write_program(&p, &bytes);
     let end = outcome(&p).unwrap_or_else(|e| panic!("{e}"));
     assert!([End::Refused, End::Ran].contains(&end), "{end:?}");
 }
@@ -498,11 +498,18 @@ fn et_dyn_with_odd_alignments() {
             &[],
         );
         let p = t.0.join(format!("dyn{i}"));
-        std::fs::write(&p, &bytes).unwrap();
+        write_program(&p, &bytes);
         let end = outcome(&p).unwrap_or_else(|e| panic!("p_align {align:#x}: {e}"));
         assert!(
             [End::Refused, End::Ran].contains(&end),
             "p_align {align:#x}: {end:?}"
         );
     }
+}
+
+/// Writes an ELF image as a program: executable, as mimic (like the kernel) requires.
+fn write_program(p: &std::path::Path, bytes: &[u8]) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::write(p, bytes).unwrap();
+    std::fs::set_permissions(p, std::fs::Permissions::from_mode(0o755)).unwrap();
 }

@@ -74,7 +74,7 @@ build() { # output-name compiler link-mode source [extra flags...]
 }
 
 for c in hello args fileio malloc sort_string math floats clock stdin_pipe recursion exitcode abort segv wild \
-    illegal sighandler sigframe syscalls sysmisc hello_dyn smc threads procs procsig futex pollwait execargs cloneflags procview epoll epoll2; do
+    illegal sighandler sigframe syscalls sysmisc hello_dyn smc threads procs procsig futex pollwait execargs cloneflags procview epoll epoll2 envorder; do
     build $c $CC static $c.c -lm
 done
 build munmap_race $CC static munmap_race.c -pthread
