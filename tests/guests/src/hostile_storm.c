@@ -33,6 +33,15 @@ static void count(int s) { (void)s; atomic_fetch_add(&handled, 1); }
 
 static int tgkill(pid_t tid, int sig) { return syscall(SYS_tgkill, getpid(), tid, sig); }
 
+static void handle_usr1(void (*handler)(int), int flags)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = handler;
+    sa.sa_flags = flags;
+    sigaction(SIGUSR1, &sa, 0);
+}
+
 static atomic_int worker_tid, stop;
 
 static void *worker(void *arg)
@@ -126,11 +135,7 @@ static void mode_altstack(void)
     alt_hi = alt_lo + size;
     stack_t ss = {.ss_sp = alt_lo, .ss_size = size, .ss_flags = 0};
     sigaltstack(&ss, 0);
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_alt;
-    sa.sa_flags = SA_ONSTACK;
-    sigaction(SIGUSR1, &sa, 0);
+    handle_usr1(on_alt, SA_ONSTACK);
     for (int i = 0; i < 1000; i++)
         raise(SIGUSR1);
     stack_t now;
@@ -152,11 +157,7 @@ static void recurse(int s)
 
 static void mode_nodefer(void)
 {
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = recurse;
-    sa.sa_flags = SA_NODEFER;
-    sigaction(SIGUSR1, &sa, 0);
+    handle_usr1(recurse, SA_NODEFER);
     raise(SIGUSR1);
     printf("nodefer: deepest %d, back to depth %d\n", deepest, depth);
 }
@@ -249,11 +250,7 @@ static void *beforecall_sender(void *arg)
 
 static void mode_beforecall(void)
 {
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = note;
-    sa.sa_flags = SA_RESTART;
-    sigaction(SIGUSR1, &sa, 0);
+    handle_usr1(note, SA_RESTART);
     int late = 0;
     for (int i = 0; i < 200; i++) {
         int p[2];
