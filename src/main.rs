@@ -205,13 +205,23 @@ fn parse_size(s: &str) -> Result<u64, String> {
         })
 }
 
+/// The `-d` items mimic logs, with qemu's names.
+const LOG_ITEMS: &[(&str, &str)] = &[
+    ("in_asm", "show the guest code of each translated block"),
+    ("out_asm", "show the host code each translated block became"),
+];
+
 fn parse_log(s: &str) -> Result<LogFlags, String> {
     let mut f = LogFlags::default();
     for item in s.split(',') {
         match item {
             "in_asm" => f.in_asm = true,
             "out_asm" => f.out_asm = true,
-            other => return Err(format!("unknown log item '{other}' (in_asm, out_asm)")),
+            other => {
+                return Err(format!(
+                    "unknown log item '{other}' (in_asm, out_asm; '-d help' lists them)"
+                ))
+            }
         }
     }
     Ok(f)
@@ -234,9 +244,16 @@ fn main() {
         hypervisor_lite::diag!("mimic: internal error: {msg}{at}");
     }));
     let argv = qemu_args::normalize(std::env::args_os().collect());
-    if qemu_args::asks_cpu_help(&argv) {
-        // As qemu's `-cpu help`: the list, with or without a program.
+    // As qemu's `-cpu help` and `-d help`: the list, with or without a program.
+    if qemu_args::asks_help(&argv, "--cpu") {
         print_cpus();
+    }
+    if qemu_args::asks_help(&argv, "-d") {
+        println!("Log items (comma separated):");
+        for (item, what) in LOG_ITEMS {
+            println!("{item:<8} {what}");
+        }
+        std::process::exit(0);
     }
     let cli = match Cli::try_parse_from(argv) {
         Ok(c) => c,
@@ -335,6 +352,16 @@ fn guest_env(
     env.into()
 }
 
+/// The -D file name with qemu's `%d` replaced by mimic's process id.
+fn log_path(path: &std::path::Path) -> PathBuf {
+    let name = path.to_string_lossy();
+    if name.contains("%d") {
+        PathBuf::from(name.replace("%d", &std::process::id().to_string()))
+    } else {
+        path.to_path_buf()
+    }
+}
+
 /// Refuses a program the kernel would not execute for lack of permission (EACCES), with
 /// mimic's one-line error; a missing or odd file is left to the loader's message.
 fn check_executable(program: &std::path::Path) {
@@ -376,7 +403,8 @@ fn run(a: RunArgs) -> ! {
                 Arc::new(Mutex::new(hypervisor_lite::diag::Stderr));
             Some((flags, LogSink(out)))
         }
-        (Some(flags), Some(path)) => match std::fs::File::create(path) {
+        // qemu's -D: `%d` in the name is the process id.
+        (Some(flags), Some(path)) => match std::fs::File::create(log_path(path)) {
             Ok(f) => {
                 let out: Arc<Mutex<dyn std::io::Write + Send>> =
                     // Line-buffered: mimic ends with exit(), which drops nothing.
@@ -384,7 +412,7 @@ fn run(a: RunArgs) -> ! {
                 Some((flags, LogSink(out)))
             }
             Err(e) => {
-                hypervisor_lite::diag!("mimic: {}: {e}", path.display());
+                hypervisor_lite::diag!("mimic: {}: {e}", log_path(path).display());
                 std::process::exit(1);
             }
         },

@@ -71,11 +71,20 @@ pub fn normalize(argv: Vec<OsString>) -> Vec<OsString> {
     out
 }
 
-/// Whether normalized `argv` asks `--cpu help` (or `--cpu=help`) among mimic's options.
-pub fn asks_cpu_help(argv: &[OsString]) -> bool {
+/// Whether normalized `argv` gives `option` (`--cpu`, `-d`) the value `help` among mimic's
+/// options, as `--cpu help`, `--cpu=help` or `-dhelp`: qemu then lists the choices, with or
+/// without a program.
+pub fn asks_help(argv: &[OsString], option: &str) -> bool {
+    let joined = [format!("{option}=help"), format!("{option}help")];
     let mut words = argv.iter().skip(1).map(|w| w.to_string_lossy());
     while let Some(w) = words.next() {
-        if w == "--cpu=help" || (w == "--cpu" && words.next().is_some_and(|v| v == "help")) {
+        if w == option {
+            if words.next().is_some_and(|v| v == "help") {
+                return true;
+            }
+            continue;
+        }
+        if joined.iter().any(|j| *j == w) {
             return true;
         }
         if w == "--" || !w.starts_with('-') && w != "run" && w != "tui" {
@@ -145,18 +154,20 @@ mod tests {
     }
 
     #[test]
-    fn cpu_help_is_seen_before_the_program_only() {
+    fn help_values_are_seen_before_the_program_only() {
         let asks = |w: &[&str]| {
             let argv: Vec<OsString> = std::iter::once("mimic")
                 .chain(w.iter().copied())
                 .map(OsString::from)
                 .collect();
-            asks_cpu_help(&normalize(argv))
+            asks_help(&normalize(argv), "--cpu")
         };
         assert!(asks(&["-cpu", "help"]));
         assert!(asks(&["-L", "/", "--cpu=help", "prog"]));
         assert!(!asks(&["prog", "-cpu", "help"]));
         assert!(!asks(&["-0", "--cpu", "prog"]));
+        let argv: Vec<OsString> = ["mimic", "-dhelp"].map(OsString::from).to_vec();
+        assert!(asks_help(&normalize(argv), "-d"));
     }
 
     #[test]

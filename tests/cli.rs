@@ -530,6 +530,35 @@ fn qemus_command_line_works() {
     let (status, out, _) = bare(&["-cpu".as_ref(), "help".as_ref()]);
     assert_eq!(status, 0);
     assert!(out.contains("rv64gc"), "{out}");
+    let (status, out, _) = bare(&["-d".as_ref(), "help".as_ref()]);
+    assert_eq!(status, 0);
+    assert!(
+        out.starts_with("Log items") && out.contains("in_asm"),
+        "{out}"
+    );
+    // -D's %d is the process id, as in qemu.
+    let t = Tmp::new("logpid");
+    let pattern = t.0.join("log.%d");
+    let (status, _, err) = bare(&[
+        "-d".as_ref(),
+        "in_asm".as_ref(),
+        "-D".as_ref(),
+        pattern.as_os_str(),
+        "--jit".as_ref(),
+        hello.as_os_str(),
+    ]);
+    assert_eq!((status, err.as_str()), (0, ""));
+    let logs: Vec<String> = std::fs::read_dir(&t.0)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(
+        logs.len() == 1
+            && logs[0]
+                .strip_prefix("log.")
+                .is_some_and(|n| n.parse::<u32>().is_ok()),
+        "{logs:?}"
+    );
     let (status, out, _) = bare(&["-version".as_ref()]);
     assert_eq!(status, 0);
     assert!(out.starts_with("mimic "), "{out}");
