@@ -244,6 +244,9 @@ fn main() {
         hypervisor_lite::diag!("mimic: internal error: {msg}{at}");
     }));
     let argv = qemu_args::normalize(std::env::args_os().collect());
+    if let Some(what) = qemu_args::qemu_only(&argv) {
+        usage_error(&what);
+    }
     // As qemu's `-cpu help` and `-d help`: the list, with or without a program.
     if qemu_args::asks_help(&argv, "--cpu") {
         print_cpus();

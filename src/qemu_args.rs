@@ -33,6 +33,41 @@ const VALUED: &[&str] = &[
     "-L", "-E", "-U", "-0", "-s", "-d", "-D", "-g", "-b", "--break", "--cpu",
 ];
 
+/// qemu-riscv64's options mimic does not have, and what to say instead of misreading them
+/// (clap would take `-singlestep` as `-s` with the value `inglestep`).
+const QEMU_ONLY: &[(&str, &str)] = &[
+    ("-singlestep", "--interp runs without translation"),
+    (
+        "-seed",
+        "the guest's getrandom and AT_RANDOM come from the host",
+    ),
+    ("-dfilter", "-d logs every translated block"),
+    ("-trace", "--strace logs system calls"),
+    ("-plugin", "mimic has no plugins"),
+    ("-r", "uname reports the host's release"),
+    ("-B", "the guest base is chosen by mimic"),
+    ("-R", "the guest address space is reserved by mimic"),
+    ("-p", "the page size is the host's 4 KiB"),
+];
+
+/// The first of qemu's options mimic lacks among mimic's options in normalized `argv`, as
+/// a usage error's text.
+pub fn qemu_only(argv: &[OsString]) -> Option<String> {
+    let mut words = argv.iter().skip(1).map(|w| w.to_string_lossy());
+    while let Some(w) = words.next() {
+        if let Some((_, instead)) = QEMU_ONLY.iter().find(|(q, _)| *q == w) {
+            return Some(format!("{w}: qemu's option is not in mimic ({instead})"));
+        }
+        if w == "--" || !w.starts_with('-') && w != "run" && w != "tui" {
+            return None;
+        }
+        if VALUED.contains(&w.as_ref()) {
+            words.next();
+        }
+    }
+    None
+}
+
 /// `argv` (with argv[0]) in mimic's own spelling.
 pub fn normalize(argv: Vec<OsString>) -> Vec<OsString> {
     let mut words = argv.into_iter();
@@ -168,6 +203,25 @@ mod tests {
         assert!(!asks(&["-0", "--cpu", "prog"]));
         let argv: Vec<OsString> = ["mimic", "-dhelp"].map(OsString::from).to_vec();
         assert!(asks_help(&normalize(argv), "-d"));
+    }
+
+    #[test]
+    fn qemus_other_options_are_named_not_misread() {
+        let only = |w: &[&str]| {
+            let argv: Vec<OsString> = std::iter::once("mimic")
+                .chain(w.iter().copied())
+                .map(OsString::from)
+                .collect();
+            qemu_only(&normalize(argv))
+        };
+        assert!(only(&["-singlestep", "prog"])
+            .unwrap()
+            .starts_with("-singlestep: qemu's"));
+        assert!(only(&["-L", "/", "-r", "5.0", "prog"])
+            .unwrap()
+            .starts_with("-r: "));
+        assert_eq!(only(&["prog", "-singlestep"]), None);
+        assert_eq!(only(&["-0", "-r", "prog"]), None);
     }
 
     #[test]

@@ -484,6 +484,11 @@ fn usage_errors_are_one_line_and_a_hint() {
     usage_error(&["-d", "nothing", "x"], "unknown log item 'nothing'");
     // qemu refuses a -E list item without '=' (it splits on commas), instead of passing it.
     usage_error(&["-E", "A=1,b", "x"], "-E b: expected VAR=VALUE");
+    // clap alone read -singlestep as -s with the size "inglestep".
+    usage_error(
+        &["-singlestep", "x"],
+        "-singlestep: qemu's option is not in mimic",
+    );
     usage_error(
         &["-cpu", "sifive-e31", "x"],
         "unknown CPU model 'sifive-e31': mimic implements RV64GC, named rv64, rv64gc, max, any, sifive-u54",
