@@ -189,6 +189,33 @@ impl AddressSpace {
         Ok(())
     }
 
+    /// Maps shared zeroed pages at `start..start+len` (page aligned, inside the limit) with
+    /// guest protections `prot`, replacing whatever was there: MAP_SHARED|MAP_ANONYMOUS. The
+    /// rest of the reservation is private, so a host fork copies it; these pages are a host
+    /// shared mapping, which a fork's child shares with its parent, as on Linux.
+    pub fn map_shared_anon(&mut self, start: u64, len: u64, prot: u32) -> io::Result<()> {
+        let end = check_range(start, len)?;
+        self.note_code_change(start, end);
+        let bits = prot_to_perm(prot);
+        // SAFETY: the range is inside the reservation, which MAP_FIXED replaces in place.
+        let r = unsafe {
+            libc::mmap(
+                self.host(start).cast(),
+                len as usize,
+                host_prot(bits),
+                libc::MAP_SHARED | libc::MAP_ANONYMOUS | libc::MAP_FIXED | libc::MAP_NORESERVE,
+                -1,
+                0,
+            )
+        };
+        if r == libc::MAP_FAILED {
+            return Err(io::Error::last_os_error());
+        }
+        self.set_perms(start, end, bits);
+        vma::insert(&mut self.vmas, start, end);
+        Ok(())
+    }
+
     /// Maps `len` bytes of the host file `file.fd` from `file.offset` at `start` (page
     /// aligned, inside the limit) with guest protections `prot`, replacing whatever was
     /// there. The host maps it, so pages are read when first touched, a private mapping's

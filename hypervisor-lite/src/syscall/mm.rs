@@ -83,6 +83,10 @@ pub fn mmap(p: &mut Task, a: [u64; 6]) -> SysResult {
         }
     };
     if flags & MAP_ANONYMOUS != 0 {
+        if flags & MAP_SHARED != 0 {
+            s.map_shared_anon(at, len, prot as u32).map_err(enomem)?;
+            return Ok(at);
+        }
         s.map_fixed(at, len, prot as u32).map_err(enomem)?;
         return Ok(at);
     }

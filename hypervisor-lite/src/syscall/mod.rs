@@ -20,6 +20,7 @@ mod file;
 mod fs;
 mod guest;
 mod mm;
+mod notify;
 mod outcome;
 mod proc;
 pub(crate) mod procfs;
@@ -248,6 +249,7 @@ syscalls! {
     267 syncfs(Fd) -> Int = file::syncfs;
     276 renameat2(DirFd, Path, DirFd, Path, Flags) -> Int = fs::renameat2;
     278 getrandom(Ptr, Size, Flags) -> Int = proc::getrandom;
+    279 memfd_create(Path, Flags) -> Int = notify::memfd_create;
     291 statx(DirFd, Path, Flags, Flags, Ptr) -> Int = fs::statx;
     293 rseq(Ptr, Size, Flags, Int) -> Int = proc::enosys;
     435 clone3(Ptr, Size) -> Int = thread::clone3;
