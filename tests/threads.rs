@@ -47,6 +47,7 @@ fn thread_and_process_cases_match_qemu_in_deterministic_mode() {
                 "epoll",
                 "cloneflags",
                 "shmem",
+                "inotify",
             ]
             .contains(&c.binary.as_str())
         })

@@ -127,6 +127,9 @@ syscalls! {
     23  dup(Fd) -> Int = fs::dup;
     24  dup3(Fd, Fd, OpenFlags) -> Int = fs::dup3;
     25  fcntl(Fd, Int, Ptr) -> Int = fs::fcntl;
+    26  inotify_init1(OpenFlags) -> Int = notify::inotify_init1;
+    27  inotify_add_watch(Fd, Path, Flags) -> Int = notify::inotify_add_watch;
+    28  inotify_rm_watch(Fd, Int) -> Int = notify::inotify_rm_watch;
     29  ioctl(Fd, Ioctl, Ptr) -> Int = fs::ioctl;
     32  flock(Fd, Int) -> Int = file::flock;
     34  mkdirat(DirFd, Path, Mode) -> Int = fs::mkdirat;

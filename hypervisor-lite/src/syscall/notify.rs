@@ -39,3 +39,23 @@ fn short_cstr(p: &Task, addr: u64, max: usize) -> Result<Option<Vec<u8>>, Errno>
     }
     Ok(None)
 }
+
+/// inotify_init1(flags): IN_NONBLOCK and IN_CLOEXEC are O_NONBLOCK and O_CLOEXEC, the same
+/// bits on both architectures.
+pub fn inotify_init1(_: &mut Task, a: [u64; 6]) -> SysResult {
+    // SAFETY: a scalar argument.
+    host(unsafe { libc::syscall(libc::SYS_inotify_init1, a[0]) })
+}
+
+/// inotify_add_watch(fd, path, mask): the path resolves as openat's does (under the sysroot
+/// first where something is there, as qemu-user's path() does for this call too).
+pub fn inotify_add_watch(p: &mut Task, a: [u64; 6]) -> SysResult {
+    let path = p.path(a[1])?;
+    // SAFETY: `path` is NUL-terminated and lives across the call.
+    host(unsafe { libc::syscall(libc::SYS_inotify_add_watch, a[0], path.as_ptr(), a[2]) })
+}
+
+pub fn inotify_rm_watch(_: &mut Task, a: [u64; 6]) -> SysResult {
+    // SAFETY: scalar arguments.
+    host(unsafe { libc::syscall(libc::SYS_inotify_rm_watch, a[0], a[1]) })
+}
