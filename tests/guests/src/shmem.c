@@ -2,10 +2,14 @@
  * anonymous memory (and through /dev/zero, a memfd or a file) is one memory for both,
  * MAP_PRIVATE memory is each one's own after the fork, and a child's munmap or mprotect is
  * its own business.
- *   shmem anon | devzero | memfd | file DIR | private | unmap */
+ * mremap grows a mapping as Linux does: a file mapping into the file's next pages, a shared
+ * anonymous one into pages past the end of its object, which are a bus error.
+ *   shmem anon | devzero | memfd | file DIR | private | unmap | grow DIR */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <setjmp.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -249,6 +253,69 @@ static int unmap(void) {
     return 0;
 }
 
+static sigjmp_buf bus_jump;
+
+static void on_bus(int sig) {
+    siglongjmp(bus_jump, sig);
+}
+
+/* What reading p[0] does: the byte, or the signal. */
+static void touch(const char *what, volatile char *p) {
+    int sig = sigsetjmp(bus_jump, 1);
+    if (sig)
+        printf("%s: signal %d\n", what, sig);
+    else
+        printf("%s: reads %d\n", what, *p);
+}
+
+/* A free range of `len` bytes with nothing mapped after its first page. */
+static char *with_room(long len) {
+    char *p = map(0, len, MAP_PRIVATE | MAP_ANONYMOUS, -1);
+    munmap(p + PG, len - PG);
+    return p;
+}
+
+static int grow(const char *dir) {
+    signal(SIGBUS, on_bus);
+    char *p = with_room(3 * PG);
+    char *s = map(p, PG, MAP_SHARED | MAP_ANONYMOUS | MAP_FIXED, -1);
+    s[0] = 42;
+    check(mremap(s, PG, 3 * PG, 0) == s, "shared anon: grown in place");
+    touch("shared anon: first page", s);
+    touch("shared anon: grown page", s + PG);
+    char *to = with_room(4 * PG);
+    munmap(to, PG);
+    char *m = mremap(s, 3 * PG, 4 * PG, MREMAP_MAYMOVE | MREMAP_FIXED, to);
+    check(m == to, "shared anon: grown and moved");
+    touch("shared anon moved: first page", m);
+    touch("shared anon moved: grown page", m + 3 * PG);
+
+    char path[4096];
+    snprintf(path, sizeof path, "%s/grow-file", dir);
+    int fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+    if (fd < 0 || ftruncate(fd, 3 * PG) < 0 || pwrite(fd, "\1", 1, PG) != 1 ||
+        pwrite(fd, "\2", 1, 2 * PG) != 1)
+        return printf("grow: %s\n", strerror(errno)), 1;
+    for (int shared = 0; shared < 2; shared++) {
+        const char *kind = shared ? "shared file" : "private file";
+        char line[64];
+        p = with_room(2 * PG);
+        char *f = mmap(p, PG, PROT_READ, (shared ? MAP_SHARED : MAP_PRIVATE) | MAP_FIXED, fd, 0);
+        snprintf(line, sizeof line, "%s: grown in place", kind);
+        check(f == p && mremap(f, PG, 2 * PG, 0) == f, line);
+        snprintf(line, sizeof line, "%s: grown page", kind);
+        touch(line, f + PG);
+        to = with_room(3 * PG);
+        munmap(to, PG);
+        char *g = mremap(f, 2 * PG, 3 * PG, MREMAP_MAYMOVE | MREMAP_FIXED, to);
+        snprintf(line, sizeof line, "%s: grown and moved", kind);
+        check(g == to, line);
+        snprintf(line, sizeof line, "%s moved: grown page", kind);
+        touch(line, g + 2 * PG);
+    }
+    return 0;
+}
+
 int main(int argc, char **argv) {
     setvbuf(stdout, 0, _IOLBF, 0);
     const char *mode = argc > 1 ? argv[1] : "";
@@ -265,7 +332,9 @@ int main(int argc, char **argv) {
         r = private();
     else if (!strcmp(mode, "unmap"))
         r = unmap();
+    else if (!strcmp(mode, "grow") && argc > 2)
+        r = grow(argv[2]);
     else
-        return printf("usage: shmem anon|devzero|memfd|file DIR|private|unmap\n"), 2;
+        return printf("usage: shmem anon|devzero|memfd|file DIR|private|unmap|grow DIR\n"), 2;
     return r || fails;
 }
