@@ -180,6 +180,10 @@ pub fn mremap(p: &mut Task, a: [u64; 6]) -> SysResult {
         {
             return Err(Errno::EINVAL);
         }
+        // Onto itself is EINVAL, before the target is cleared (which would clear the source).
+        if old + old_len > new_addr && new_addr + new_len > old {
+            return Err(Errno::EINVAL);
+        }
         s.unmap(new_addr, new_len).map_err(enomem)?;
         return move_grow(s, old, old_len, new_addr, new_len);
     }

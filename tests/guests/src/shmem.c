@@ -290,6 +290,14 @@ static int grow(const char *dir) {
     touch("shared anon moved: first page", m);
     touch("shared anon moved: grown page", m + 3 * PG);
 
+    char *o = map(0, 2 * PG, MAP_PRIVATE | MAP_ANONYMOUS, -1);
+    o[0] = 7;
+    errno = 0;
+    check(mremap(o, 2 * PG, 2 * PG, MREMAP_MAYMOVE | MREMAP_FIXED, o + PG) == MAP_FAILED &&
+              errno == EINVAL,
+          "mremap onto itself is EINVAL");
+    touch("mremap onto itself: first page", o);
+
     char path[4096];
     snprintf(path, sizeof path, "%s/grow-file", dir);
     int fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
