@@ -46,11 +46,13 @@ fn thread_and_process_cases_match_qemu_in_deterministic_mode() {
                 "pollwait",
                 "epoll",
                 "cloneflags",
+                "shmem",
+                "inotify",
             ]
             .contains(&c.binary.as_str())
         })
         .collect();
-    assert!(cases.len() >= 13, "only {} thread cases", cases.len());
+    assert!(cases.len() >= 20, "only {} thread cases", cases.len());
     let diffs = run_all(cases, |case| {
         compare(
             case,

@@ -104,6 +104,15 @@ layout! {
         6 revents: i16,
     }
 
+    /// `struct inotify_event`, the header of each record inotify's read returns (the name,
+    /// `len` bytes NUL-padded, follows it): the same on x86-64, so read passes it through.
+    pub struct InotifyEvent = "inotify_event", size 16, align 4 {
+        0 wd: i32,
+        4 mask: u32,
+        8 cookie: u32,
+        12 len: u32,
+    }
+
     /// `struct epoll_event`: 16 bytes on riscv64, where x86-64 packs it into 12.
     pub struct EpollEvent = "epoll_event", size 16, align 8 {
         0 events: u32,

@@ -104,6 +104,11 @@ fn passed_through_structures_match_the_host() {
     );
     host!(file::Pollfd::DESC, libc::pollfd, [fd, events, revents]);
     host!(
+        file::InotifyEvent::DESC,
+        libc::inotify_event,
+        [wd, mask, cookie, len]
+    );
+    host!(
         file::Flock::DESC,
         libc::flock,
         [l_type, l_whence, l_start, l_len, l_pid]

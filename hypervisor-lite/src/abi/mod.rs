@@ -70,6 +70,7 @@ pub static ALL: &[&Desc] = &[
     &file::Iovec::DESC,
     &file::Pollfd::DESC,
     &file::EpollEvent::DESC,
+    &file::InotifyEvent::DESC,
     &net::Msghdr::DESC,
     &net::Cmsghdr::DESC,
     &net::SockaddrIn::DESC,

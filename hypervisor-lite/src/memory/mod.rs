@@ -189,6 +189,33 @@ impl AddressSpace {
         Ok(())
     }
 
+    /// Maps shared zeroed pages at `start..start+len` (page aligned, inside the limit) with
+    /// guest protections `prot`, replacing whatever was there: MAP_SHARED|MAP_ANONYMOUS. The
+    /// rest of the reservation is private, so a host fork copies it; these pages are a host
+    /// shared mapping, which a fork's child shares with its parent, as on Linux.
+    pub fn map_shared_anon(&mut self, start: u64, len: u64, prot: u32) -> io::Result<()> {
+        let end = check_range(start, len)?;
+        self.note_code_change(start, end);
+        let bits = prot_to_perm(prot);
+        // SAFETY: the range is inside the reservation, which MAP_FIXED replaces in place.
+        let r = unsafe {
+            libc::mmap(
+                self.host(start).cast(),
+                len as usize,
+                host_prot(bits),
+                libc::MAP_SHARED | libc::MAP_ANONYMOUS | libc::MAP_FIXED | libc::MAP_NORESERVE,
+                -1,
+                0,
+            )
+        };
+        if r == libc::MAP_FAILED {
+            return Err(io::Error::last_os_error());
+        }
+        self.set_perms(start, end, bits);
+        vma::insert(&mut self.vmas, start, end);
+        Ok(())
+    }
+
     /// Maps `len` bytes of the host file `file.fd` from `file.offset` at `start` (page
     /// aligned, inside the limit) with guest protections `prot`, replacing whatever was
     /// there. The host maps it, so pages are read when first touched, a private mapping's
@@ -431,17 +458,20 @@ impl AddressSpace {
         vma::containing(&self.vmas, addr)
     }
 
-    /// Moves the pages of `old..old+len` to `new` (both page aligned; `new` already unmapped),
-    /// keeping contents and protections.
-    pub fn move_pages(&mut self, old: u64, new: u64, len: u64) -> io::Result<()> {
-        check_range(old, len)?;
-        check_range(new, len)?;
+    /// Moves the pages of `old..old+old_len` to `new..new+new_len` (page aligned; `new`
+    /// already unmapped and apart from `old`), keeping contents and protections. Growing,
+    /// the host extends the mapping as Linux does: zero pages for private anonymous memory,
+    /// the file's next pages for a file mapping, and pages past the end of a shared
+    /// anonymous object that are a bus error. New pages take the last old page's bits.
+    pub fn move_pages(&mut self, old: u64, old_len: u64, new: u64, new_len: u64) -> io::Result<()> {
+        check_range(old, old_len)?;
+        check_range(new, new_len)?;
         // SAFETY: both ranges are inside the reservation; MREMAP_FIXED replaces the target.
         let r = unsafe {
             libc::mremap(
                 self.host(old).cast(),
-                len as usize,
-                len as usize,
+                old_len as usize,
+                new_len as usize,
                 libc::MREMAP_MAYMOVE | libc::MREMAP_FIXED,
                 self.host(new),
             )
@@ -449,13 +479,43 @@ impl AddressSpace {
         if r == libc::MAP_FAILED {
             return Err(io::Error::last_os_error());
         }
-        let perms = self.table_copy(old, old + len);
-        for (p, &b) in self.perms(new, new + len).iter().zip(&perms) {
+        let mut perms = self.table_copy(old, old + old_len);
+        let last = perms.last().copied().unwrap_or(0);
+        perms.resize((new_len / PAGE) as usize, last);
+        for (p, &b) in self.perms(new, new + new_len).iter().zip(&perms) {
             p.store(b, Ordering::Relaxed);
         }
-        vma::insert(&mut self.vmas, new, new + len);
+        vma::insert(&mut self.vmas, new, new + new_len);
         // mremap left a hole in the reservation: fill it with PROT_NONE again.
-        self.unmap(old, len)
+        self.unmap(old, old_len)
+    }
+
+    /// Grows `old..old+old_len` in place to `new_len` bytes (page aligned; the pages after it
+    /// unmapped), the host extending the mapping as [`AddressSpace::move_pages`] says. Fails,
+    /// changing nothing, where the host cannot: the range is more than one host mapping.
+    pub fn grow_in_place(&mut self, old: u64, old_len: u64, new_len: u64) -> io::Result<()> {
+        let end = check_range(old, new_len)?;
+        let tail = old + old_len;
+        if old_len == 0 || tail >= end {
+            return Err(io::Error::from_raw_os_error(libc::EINVAL));
+        }
+        // The host grows a mapping in place only into addresses nothing holds, so the
+        // reservation's filler after it goes first (and comes back if the host refuses).
+        // SAFETY: the tail is inside the reservation and unmapped for the guest: no guest
+        // access reaches it (the table says so), and it is filled again below on failure.
+        unsafe { libc::munmap(self.host(tail).cast(), (end - tail) as usize) };
+        // SAFETY: `old..tail` is a mapping inside the reservation; without MREMAP_MAYMOVE
+        // the host grows it in place into the hole just made, or fails and leaves it.
+        let r =
+            unsafe { libc::mremap(self.host(old).cast(), old_len as usize, new_len as usize, 0) };
+        if r == libc::MAP_FAILED {
+            let e = io::Error::last_os_error();
+            self.fresh_pages(tail, end - tail, libc::PROT_NONE)?;
+            return Err(e);
+        }
+        self.set_perms(tail, end, self.perm_at(tail - PAGE));
+        vma::insert(&mut self.vmas, old, end);
+        Ok(())
     }
 }
 

@@ -147,7 +147,9 @@ pub fn fcntl(p: &mut Task, a: [u64; 6]) -> SysResult {
         | libc::F_GETFL
         | libc::F_SETFL
         | libc::F_GETPIPE_SZ
-        | libc::F_SETPIPE_SZ => a[2],
+        | libc::F_SETPIPE_SZ
+        | libc::F_ADD_SEALS
+        | libc::F_GET_SEALS => a[2],
         _ => return Err(Errno::EINVAL),
     };
     sys(libc::SYS_fcntl, [a[0], a[1], arg, 0, 0, 0])

@@ -83,6 +83,10 @@ pub fn mmap(p: &mut Task, a: [u64; 6]) -> SysResult {
         }
     };
     if flags & MAP_ANONYMOUS != 0 {
+        if flags & MAP_SHARED != 0 {
+            s.map_shared_anon(at, len, prot as u32).map_err(enomem)?;
+            return Ok(at);
+        }
         s.map_fixed(at, len, prot as u32).map_err(enomem)?;
         return Ok(at);
     }
@@ -176,8 +180,12 @@ pub fn mremap(p: &mut Task, a: [u64; 6]) -> SysResult {
         {
             return Err(Errno::EINVAL);
         }
+        // Onto itself is EINVAL, before the target is cleared (which would clear the source).
+        if old + old_len > new_addr && new_addr + new_len > old {
+            return Err(Errno::EINVAL);
+        }
         s.unmap(new_addr, new_len).map_err(enomem)?;
-        return move_grow(s, old, old_len, new_addr, new_len, prot);
+        return move_grow(s, old, old_len, new_addr, new_len);
     }
     if new_len <= old_len {
         if new_len < old_len {
@@ -189,33 +197,27 @@ pub fn mremap(p: &mut Task, a: [u64; 6]) -> SysResult {
     if old.checked_add(new_len).is_some_and(|e| e <= GUEST_LIMIT)
         && !s.any_mapped(tail, old + new_len)
     {
-        s.map_fixed(tail, new_len - old_len, prot).map_err(enomem)?;
+        // The host grows the mapping itself (a file's next pages, a shared object's end);
+        // where the guest's range is several host mappings it cannot, and fresh pages grow
+        // it as they grow anonymous memory.
+        if s.grow_in_place(old, old_len, new_len).is_err() {
+            s.map_fixed(tail, new_len - old_len, prot).map_err(enomem)?;
+        }
         return Ok(old);
     }
     if flags & MREMAP_MAYMOVE == 0 {
         return Err(Errno::ENOMEM);
     }
     let to = s.find_free(new_len, PAGE).ok_or(Errno::ENOMEM)?;
-    move_grow(s, old, old_len, to, new_len, prot)
+    move_grow(s, old, old_len, to, new_len)
 }
 
-fn move_grow(
-    s: &mut AddressSpace,
-    old: u64,
-    old_len: u64,
-    to: u64,
-    new_len: u64,
-    prot: u32,
-) -> SysResult {
+fn move_grow(s: &mut AddressSpace, old: u64, old_len: u64, to: u64, new_len: u64) -> SysResult {
     let keep = old_len.min(new_len);
-    s.move_pages(old, to, keep).map_err(enomem)?;
     if old_len > keep {
         s.unmap(old + keep, old_len - keep).map_err(enomem)?;
     }
-    if new_len > keep {
-        s.map_fixed(to + keep, new_len - keep, prot)
-            .map_err(enomem)?;
-    }
+    s.move_pages(old, keep, to, new_len).map_err(enomem)?;
     Ok(to)
 }
 

@@ -21,6 +21,7 @@ mod fs;
 mod guest;
 mod mm;
 pub mod names;
+mod notify;
 mod outcome;
 mod proc;
 pub(crate) mod procfs;
@@ -127,6 +128,9 @@ syscalls! {
     23  dup(Fd) -> Int = fs::dup;
     24  dup3(Fd, Fd, OpenFlags) -> Int = fs::dup3;
     25  fcntl(Fd, Int, Ptr) -> Int = fs::fcntl;
+    26  inotify_init1(OpenFlags) -> Int = notify::inotify_init1;
+    27  inotify_add_watch(Fd, Path, Flags) -> Int = notify::inotify_add_watch;
+    28  inotify_rm_watch(Fd, Int) -> Int = notify::inotify_rm_watch;
     29  ioctl(Fd, Ioctl, Ptr) -> Int = fs::ioctl;
     32  flock(Fd, Int) -> Int = file::flock;
     34  mkdirat(DirFd, Path, Mode) -> Int = fs::mkdirat;
@@ -249,6 +253,7 @@ syscalls! {
     267 syncfs(Fd) -> Int = file::syncfs;
     276 renameat2(DirFd, Path, DirFd, Path, Flags) -> Int = fs::renameat2;
     278 getrandom(Ptr, Size, Flags) -> Int = proc::getrandom;
+    279 memfd_create(Path, Flags) -> Int = notify::memfd_create;
     291 statx(DirFd, Path, Flags, Flags, Ptr) -> Int = fs::statx;
     293 rseq(Ptr, Size, Flags, Int) -> Int = proc::enosys;
     435 clone3(Ptr, Size) -> Int = thread::clone3;

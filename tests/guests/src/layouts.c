@@ -17,6 +17,7 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <sys/epoll.h>
+#include <sys/inotify.h>
 #include <sys/ioctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -167,6 +168,12 @@ static void glibc_layouts(void)
     S(epoll_event, struct epoll_event);
     F(epoll_event, struct epoll_event, events);
     F(epoll_event, struct epoll_event, data);
+
+    S(inotify_event, struct inotify_event);
+    F(inotify_event, struct inotify_event, wd);
+    F(inotify_event, struct inotify_event, mask);
+    F(inotify_event, struct inotify_event, cookie);
+    F(inotify_event, struct inotify_event, len);
 
     S(msghdr, struct msghdr);
     F(msghdr, struct msghdr, msg_name);
