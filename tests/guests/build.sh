@@ -79,6 +79,8 @@ for c in hello args fileio malloc sort_string math floats clock stdin_pipe recur
 done
 build munmap_race $CC static munmap_race.c -pthread
 build mmapfile $CC static mmapfile.c
+build sockets $CC static sockets.c -pthread
+build sockets-dyn $CC dyn sockets.c -pthread
 # No case: qemu-user ignores MADV_DONTNEED and would record the patched result (tests/memfloor.rs).
 build selfpatch $CC static selfpatch.c
 build cxx $CXX static cxx.cpp
