@@ -2,7 +2,6 @@
 //! flags by name, and socket addresses decoded by their family's declared layout.
 
 use super::Task;
-use crate::abi::layout::Layout;
 use crate::abi::net::{SockaddrIn, SockaddrIn6, SockaddrNl, SockaddrUn};
 
 const FAMILIES: &[(u64, &str)] = &[
@@ -78,17 +77,50 @@ pub fn msg_flags(v: u64) -> String {
     bits(v, MSG).join("|")
 }
 
-/// The address at `v` as its family's declared structure; the pointer when unreadable.
+/// The address at `v` in qemu's notation, read by its family's declared structure:
+/// `{sin_family=AF_INET,sin_port=htons(80),sin_addr=inet_addr("127.0.0.1")}`; the pointer when
+/// unreadable. Ports and addresses are stored in network byte order.
 pub fn sockaddr(p: &Task, v: u64) -> String {
     if v == 0 {
         return "NULL".into();
     }
     let shown = match p.get_array::<2>(v).map(u16::from_le_bytes) {
-        Ok(1) => p.load::<SockaddrUn>(v).map(|s| s.strace()),
-        Ok(2) => p.load::<SockaddrIn>(v).map(|s| s.strace()),
-        Ok(10) => p.load::<SockaddrIn6>(v).map(|s| s.strace()),
-        Ok(16) => p.load::<SockaddrNl>(v).map(|s| s.strace()),
-        Ok(f) => Ok(format!("{{sa_family = {}}}", family(f as u64))),
+        Ok(1) => p.load::<SockaddrUn>(v).map(|s| {
+            // An abstract name starts with NUL: shown after an '@', as ss(8) does.
+            let raw = &s.sun_path.0;
+            let path = match raw.split_first() {
+                Some((0, rest)) if rest.iter().any(|&c| c != 0) => {
+                    let end = rest.iter().position(|&c| c == 0).unwrap_or(rest.len());
+                    format!("@{}", String::from_utf8_lossy(&rest[..end]))
+                }
+                _ => String::from_utf8_lossy(s.sun_path.bytes()).into_owned(),
+            };
+            format!(
+                "{{sun_family=AF_UNIX,sun_path=\"{}\"}}",
+                path.escape_debug()
+            )
+        }),
+        Ok(2) => p.load::<SockaddrIn>(v).map(|s| {
+            format!(
+                "{{sin_family=AF_INET,sin_port=htons({}),sin_addr=inet_addr(\"{}\")}}",
+                u16::from_be(s.sin_port),
+                std::net::Ipv4Addr::from(s.sin_addr.to_le_bytes())
+            )
+        }),
+        Ok(10) => p.load::<SockaddrIn6>(v).map(|s| {
+            format!(
+                "{{sin6_family=AF_INET6,sin6_port=htons({}),sin6_addr=\"{}\"}}",
+                u16::from_be(s.sin6_port),
+                std::net::Ipv6Addr::from(s.sin6_addr)
+            )
+        }),
+        Ok(16) => p.load::<SockaddrNl>(v).map(|s| {
+            format!(
+                "{{nl_family=AF_NETLINK,nl_pid={},nl_groups={}}}",
+                s.nl_pid, s.nl_groups
+            )
+        }),
+        Ok(f) => Ok(format!("{{sa_family={}}}", family(f as u64))),
         Err(e) => Err(e),
     };
     shown.unwrap_or_else(|_| format!("0x{v:x}"))
