@@ -585,6 +585,20 @@ static void opts(void)
     len = sizeof got;
     printf("opts: bad length pointer: %s\n", err(getsockopt(s, SOL_SOCKET, SO_TYPE, &got, (void *)16)));
     close(s);
+    /* SO_RCVTIMEO bounds a blocking receive: EAGAIN when nothing came in time. */
+    int sv[2];
+    CHECK(socketpair(AF_UNIX, SOCK_DGRAM, 0, sv) == 0);
+    struct timeval shortwait = { 0, 50000 };
+    CHECK(setsockopt(sv[0], SOL_SOCKET, SO_RCVTIMEO, &shortwait, sizeof shortwait) == 0);
+    char b;
+    printf("opts: recv past SO_RCVTIMEO: %s\n", err(recv(sv[0], &b, 1, 0)));
+    struct iovec iov = { &b, 1 };
+    struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1 };
+    printf("opts: recvmsg past SO_RCVTIMEO: %s\n", err(recvmsg(sv[0], &m, 0)));
+    CHECK(send(sv[1], "t", 1, 0) == 1);
+    printf("opts: recv within SO_RCVTIMEO: %s\n", err(recv(sv[0], &b, 1, 0)));
+    close(sv[0]);
+    close(sv[1]);
 }
 
 static volatile sig_atomic_t usr1;

@@ -75,6 +75,54 @@ fn would_block(p: &Task, fd: u64, events: i16, flags: u64) -> Option<Wait> {
     park_until_ready(p, &[(fd as i32, events)], None)
 }
 
+/// What a send or receive does first in deterministic mode.
+enum Io {
+    /// Park on the socket.
+    Park(Wait),
+    /// Make the host call, with these MSG_* flags added.
+    Call(u64),
+}
+
+/// Like [`would_block`] for the calls SO_RCVTIMEO / SO_SNDTIMEO bound: the wait ends at the
+/// socket's timeout, and the call then runs once more without waiting (EAGAIN if nothing
+/// came, as the timed-out call gives).
+fn timed(p: &mut Task, fd: u64, events: i16, flags: u64) -> Io {
+    if std::mem::take(&mut p.poll_expired) {
+        return Io::Call(MSG_DONTWAIT);
+    }
+    if flags & MSG_DONTWAIT != 0 || !blocking_fd(p, fd) {
+        return Io::Call(0);
+    }
+    let name = if events == libc::POLLIN {
+        libc::SO_RCVTIMEO
+    } else {
+        libc::SO_SNDTIMEO
+    };
+    let mut tv = libc::timeval {
+        tv_sec: 0,
+        tv_usec: 0,
+    };
+    let mut len = std::mem::size_of::<libc::timeval>() as u32;
+    // SAFETY: getsockopt writes at most `len` bytes into `tv`, a timeval of that size.
+    let r = unsafe {
+        libc::getsockopt(
+            fd as i32,
+            libc::SOL_SOCKET,
+            name,
+            (&mut tv as *mut libc::timeval).cast(),
+            &mut len,
+        )
+    };
+    let ns = (tv.tv_sec as u64)
+        .saturating_mul(1_000_000_000)
+        .saturating_add(tv.tv_usec as u64 * 1000);
+    let deadline = (r == 0 && ns > 0).then(|| super::thread::deadline(p, ns));
+    match park_until_ready(p, &[(fd as i32, events)], deadline) {
+        Some(w) => Io::Park(w),
+        None => Io::Call(0),
+    }
+}
+
 /// A send that found the peer gone raises SIGPIPE unless the call said MSG_NOSIGNAL.
 fn sent(p: &Task, r: SysResult, flags: u64) -> SysResult {
     if flags & MSG_NOSIGNAL != 0 {
@@ -178,9 +226,10 @@ pub fn getpeername(p: &mut Task, a: [u64; 6]) -> SysResult {
 }
 
 pub fn sendto(p: &mut Task, a: [u64; 6]) -> Result<Outcome, Errno> {
-    if let Some(w) = would_block(p, a[0], libc::POLLOUT, a[3]) {
-        return Ok(Outcome::Park(w));
-    }
+    let extra = match timed(p, a[0], libc::POLLOUT, a[3]) {
+        Io::Park(w) => return Ok(Outcome::Park(w)),
+        Io::Call(extra) => extra,
+    };
     let buf = p.rd(a[1], a[2])?;
     let sa = match a[4] {
         0 => Vec::new(),
@@ -189,18 +238,19 @@ pub fn sendto(p: &mut Task, a: [u64; 6]) -> Result<Outcome, Errno> {
     let sa_ptr = if a[4] == 0 { 0 } else { sa.as_ptr() as u64 };
     let r = sys(
         libc::SYS_sendto,
-        [a[0], buf, a[2], a[3], sa_ptr, sa.len() as u64],
+        [a[0], buf, a[2], a[3] | extra, sa_ptr, sa.len() as u64],
     );
     Ok(Outcome::Done(sent(p, r, a[3])))
 }
 
 pub fn recvfrom(p: &mut Task, a: [u64; 6]) -> Result<Outcome, Errno> {
-    if let Some(w) = would_block(p, a[0], libc::POLLIN, a[3]) {
-        return Ok(Outcome::Park(w));
-    }
+    let extra = match timed(p, a[0], libc::POLLIN, a[3]) {
+        Io::Park(w) => return Ok(Outcome::Park(w)),
+        Io::Call(extra) => extra,
+    };
     let buf = p.wr(a[1], a[2])?;
     Ok(Outcome::Done(addr_out(p, a[4], a[5], |sa, len| {
-        sys(libc::SYS_recvfrom, [a[0], buf, a[2], a[3], sa, len])
+        sys(libc::SYS_recvfrom, [a[0], buf, a[2], a[3] | extra, sa, len])
     })))
 }
 

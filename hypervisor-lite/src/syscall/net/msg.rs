@@ -8,7 +8,7 @@
 //! and x86-64, which abi::host's tests hold.
 
 use super::super::fs::iovecs;
-use super::{addr_in, sent, sys, would_block, SOCKADDR_MAX};
+use super::{addr_in, sent, sys, timed, Io, SOCKADDR_MAX};
 use super::{Errno, Outcome, SysResult, Task};
 use crate::abi::layout::Field;
 use crate::abi::net::{Mmsghdr, Msghdr};
@@ -96,27 +96,29 @@ impl HostMsg {
 }
 
 pub fn sendmsg(p: &mut Task, a: [u64; 6]) -> Result<Outcome, Errno> {
-    if let Some(w) = would_block(p, a[0], libc::POLLOUT, a[2]) {
-        return Ok(Outcome::Park(w));
-    }
+    let extra = match timed(p, a[0], libc::POLLOUT, a[2]) {
+        Io::Park(w) => return Ok(Outcome::Park(w)),
+        Io::Call(extra) => extra,
+    };
     let mut m = HostMsg::new(p, p.load(a[1])?, false)?;
     let h = m.host();
     let r = sys(
         libc::SYS_sendmsg,
-        [a[0], &h as *const _ as u64, a[2], 0, 0, 0],
+        [a[0], &h as *const _ as u64, a[2] | extra, 0, 0, 0],
     );
     Ok(Outcome::Done(sent(p, r, a[2])))
 }
 
 pub fn recvmsg(p: &mut Task, a: [u64; 6]) -> Result<Outcome, Errno> {
-    if let Some(w) = would_block(p, a[0], libc::POLLIN, a[2]) {
-        return Ok(Outcome::Park(w));
-    }
+    let extra = match timed(p, a[0], libc::POLLIN, a[2]) {
+        Io::Park(w) => return Ok(Outcome::Park(w)),
+        Io::Call(extra) => extra,
+    };
     let mut m = HostMsg::new(p, p.load(a[1])?, true)?;
     let mut h = m.host();
     let n = sys(
         libc::SYS_recvmsg,
-        [a[0], &mut h as *mut _ as u64, a[2], 0, 0, 0],
+        [a[0], &mut h as *mut _ as u64, a[2] | extra, 0, 0, 0],
     )?;
     p.store(a[1], &m.received(p, &h)?)?;
     Outcome::value(n)
@@ -167,23 +169,32 @@ fn moved(
 }
 
 pub fn sendmmsg(p: &mut Task, a: [u64; 6]) -> Result<Outcome, Errno> {
-    if let Some(w) = would_block(p, a[0], libc::POLLOUT, a[3]) {
-        return Ok(Outcome::Park(w));
-    }
+    let extra = match timed(p, a[0], libc::POLLOUT, a[3]) {
+        Io::Park(w) => return Ok(Outcome::Park(w)),
+        Io::Call(extra) => extra,
+    };
     let mut ms = messages(p, a[1], a[2], false)?;
     let mut hs = host_vec(&mut ms);
     let r = sys(
         libc::SYS_sendmmsg,
-        [a[0], hs.as_mut_ptr() as u64, hs.len() as u64, a[3], 0, 0],
+        [
+            a[0],
+            hs.as_mut_ptr() as u64,
+            hs.len() as u64,
+            a[3] | extra,
+            0,
+            0,
+        ],
     );
     let r = sent(p, r, a[3])?;
     Ok(Outcome::Done(moved(p, a[1], &ms, &hs, r, false)))
 }
 
 pub fn recvmmsg(p: &mut Task, a: [u64; 6]) -> Result<Outcome, Errno> {
-    if let Some(w) = would_block(p, a[0], libc::POLLIN, a[3]) {
-        return Ok(Outcome::Park(w));
-    }
+    let extra = match timed(p, a[0], libc::POLLIN, a[3]) {
+        Io::Park(w) => return Ok(Outcome::Park(w)),
+        Io::Call(extra) => extra,
+    };
     let mut ms = messages(p, a[1], a[2], true)?;
     let mut timeout = p.load_opt::<Timespec>(a[4])?.map(|t| libc::timespec {
         tv_sec: t.tv_sec,
@@ -195,7 +206,14 @@ pub fn recvmmsg(p: &mut Task, a: [u64; 6]) -> Result<Outcome, Errno> {
     let mut hs = host_vec(&mut ms);
     let n = sys(
         libc::SYS_recvmmsg,
-        [a[0], hs.as_mut_ptr() as u64, hs.len() as u64, a[3], tp, 0],
+        [
+            a[0],
+            hs.as_mut_ptr() as u64,
+            hs.len() as u64,
+            a[3] | extra,
+            tp,
+            0,
+        ],
     )?;
     if let Some(t) = timeout {
         p.store(
