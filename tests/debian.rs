@@ -131,6 +131,8 @@ const CASES: &[Case] = &[
     Case { argv: &["/usr/bin/rg", "--count", "-i", "ALPHA"], stdin: INPUT, reference: Qemu },
     Case { argv: &["/usr/bin/perl", "-e", "my %h = (b => 2, a => 1); print join(',', map { \"$_=$h{$_}\" } sort keys %h), \"\\n\"; printf(\"%.6f\\n\", atan2(1, 1) * 4)"], stdin: "", reference: Qemu },
     Case { argv: &["/usr/bin/python3.13", "-S", "-c", "import sys, json; print(sum(i * i for i in range(100000)), 2 ** 100, json.dumps({'a': [1, 2.5]}), sys.byteorder)"], stdin: "", reference: Qemu },
+    // Sockets (issue 11): a socketpair, and a TCP echo over 127.0.0.1 on a port the kernel picks.
+    Case { argv: &["/usr/bin/python3.13", "-S", "-c", "import socket; a, b = socket.socketpair(); a.sendall(b'ping'); print(b.recv(4)); l = socket.socket(); l.bind(('127.0.0.1', 0)); l.listen(); c = socket.create_connection(l.getsockname()); s, _ = l.accept(); c.sendall(b'over tcp'); print(s.recv(64), s.getsockname()[0], c.getsockopt(socket.SOL_SOCKET, socket.SO_TYPE) == socket.SOCK_STREAM)"], stdin: "", reference: Qemu },
     Case { argv: &["/usr/bin/sqlite3", ":memory:", "create table t(a, b); insert into t values (1, 'x'), (2, 'y'), (3, 'z'); select sum(a), group_concat(b, '-') from t;"], stdin: "", reference: Qemu },
     // A Go program: its runtime needs epoll and eventfd before main.
     Case { argv: &["/usr/bin/fzf", "--filter", "b"], stdin: "abc\nxyz\nbob\nable\nrabbit\n", reference: Qemu },

@@ -81,6 +81,8 @@ build munmap_race $CC static munmap_race.c -pthread
 build mmapfile $CC static mmapfile.c
 build shmem $CC static shmem.c
 build inotify $CC static inotify.c -pthread
+build sockets $CC static sockets.c -pthread
+build sockets-dyn $CC dyn sockets.c -pthread
 # No case: qemu-user ignores MADV_DONTNEED and would record the patched result (tests/memfloor.rs).
 build selfpatch $CC static selfpatch.c
 build cxx $CXX static cxx.cpp

@@ -192,6 +192,14 @@ fn passed_through_structures_match_the_host() {
         [sun_family, sun_path]
     );
     host!(
+        net::SockaddrNl::DESC,
+        libc::sockaddr_nl,
+        [nl_family, nl_pid, nl_groups]
+    );
+    host!(net::Mmsghdr::DESC, libc::mmsghdr, [msg_hdr, msg_len]);
+    host!(net::Ucred::DESC, libc::ucred, [pid, uid, gid]);
+    host!(net::Linger::DESC, libc::linger, [l_onoff, l_linger]);
+    host!(
         signal::StackT::DESC,
         libc::stack_t,
         [ss_sp, ss_flags, ss_size]

@@ -1,4 +1,5 @@
-//! Sockets: msghdr, cmsghdr, sockaddr_in, sockaddr_in6, sockaddr_un. Ports and addresses are
+//! Sockets: msghdr, mmsghdr, cmsghdr, sockaddr_in, sockaddr_in6, sockaddr_un, sockaddr_nl and
+//! the option values ucred and linger. Ports and addresses are
 //! in network byte order as stored: the integers here are the stored bytes read little-endian.
 
 use super::layout::{layout, Chars};
@@ -43,5 +44,31 @@ layout! {
     pub struct SockaddrUn = "sockaddr_un", size 110, align 2 {
         0 sun_family: u16,
         2 sun_path: Chars<108>,
+    }
+
+    /// `struct sockaddr_nl` (AF_NETLINK).
+    pub struct SockaddrNl = "sockaddr_nl", size 12, align 4 {
+        0 nl_family: u16,
+        4 nl_pid: u32,
+        8 nl_groups: u32,
+    }
+
+    /// `struct mmsghdr` (sendmmsg, recvmmsg): one message and what was moved for it.
+    pub struct Mmsghdr = "mmsghdr", size 64, align 8 {
+        0 msg_hdr: Msghdr,
+        56 msg_len: u32,
+    }
+
+    /// `struct ucred`: SCM_CREDENTIALS' data and SO_PEERCRED's value.
+    pub struct Ucred = "ucred", size 12, align 4 {
+        0 pid: i32,
+        4 uid: u32,
+        8 gid: u32,
+    }
+
+    /// `struct linger` (SO_LINGER).
+    pub struct Linger = "linger", size 8, align 4 {
+        0 l_onoff: i32,
+        4 l_linger: i32,
     }
 }

@@ -335,7 +335,7 @@ fn det_pipe_clamp(p: &Task, fd: u64, len: u64) -> u64 {
 
 /// A write to a pipe or socket nobody reads also raises SIGPIPE, as the kernel does (mimic's
 /// own host SIGPIPE is ignored, so only the EPIPE arrives).
-fn sigpipe(p: &Task, r: SysResult) -> SysResult {
+pub(super) fn sigpipe(p: &Task, r: SysResult) -> SysResult {
     if r == Err(Errno(libc::EPIPE)) {
         const SIGPIPE: usize = 13;
         // SAFETY: getuid has no preconditions.
@@ -366,7 +366,12 @@ pub fn pwrite64(p: &mut Task, a: [u64; 6]) -> SysResult {
 }
 
 /// The guest's `struct iovec` array as host iovecs, each buffer checked for `writable`.
-fn iovecs(p: &Task, addr: u64, count: u64, writable: bool) -> Result<Vec<libc::iovec>, Errno> {
+pub(super) fn iovecs(
+    p: &Task,
+    addr: u64,
+    count: u64,
+    writable: bool,
+) -> Result<Vec<libc::iovec>, Errno> {
     if count > 1024 {
         return Err(Errno::EINVAL);
     }

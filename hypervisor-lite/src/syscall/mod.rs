@@ -21,6 +21,7 @@ mod fs;
 mod guest;
 mod mm;
 pub mod names;
+mod net;
 mod notify;
 mod outcome;
 mod proc;
@@ -86,6 +87,14 @@ pub enum Arg {
     /// A `struct timespec` the call writes: a pointer in the call, the structure after a
     /// successful result (`= 0 ({tv_sec = 1,tv_nsec = 500})`), as qemu shows it.
     TimespecOut,
+    /// An address family (`AF_INET`).
+    Family,
+    /// A socket type and its flags (`SOCK_STREAM|SOCK_CLOEXEC`).
+    SockType,
+    /// `MSG_*` flags.
+    MsgFlags,
+    /// A `struct sockaddr` the call reads, decoded by its family.
+    Sockaddr,
 }
 
 /// How the result is shown.
@@ -235,6 +244,21 @@ syscalls! {
     177 getegid() -> Int = proc::getegid;
     178 gettid() -> Int = thread::gettid;
     179 sysinfo(Ptr) -> Int = proc::sysinfo;
+    198 socket(Family, SockType, Int) -> Int = net::socket;
+    199 socketpair(Family, SockType, Int, Ptr) -> Int = net::socketpair;
+    200 bind(Fd, Sockaddr, Int) -> Int = net::bind;
+    201 listen(Fd, Int) -> Int = net::listen;
+    202 accept(Fd, Ptr, Ptr) -> Int = net::accept;
+    203 connect(Fd, Sockaddr, Int) -> Int = net::connect;
+    204 getsockname(Fd, Ptr, Ptr) -> Int = net::getsockname;
+    205 getpeername(Fd, Ptr, Ptr) -> Int = net::getpeername;
+    206 sendto(Fd, Ptr, Size, MsgFlags, Sockaddr, Int) -> Int = net::sendto;
+    207 recvfrom(Fd, Ptr, Size, MsgFlags, Ptr, Ptr) -> Int = net::recvfrom;
+    208 setsockopt(Fd, Int, Int, Ptr, Int) -> Int = net::setsockopt;
+    209 getsockopt(Fd, Int, Int, Ptr, Ptr) -> Int = net::getsockopt;
+    210 shutdown(Fd, Int) -> Int = net::shutdown;
+    211 sendmsg(Fd, Ptr, MsgFlags) -> Int = net::sendmsg;
+    212 recvmsg(Fd, Ptr, MsgFlags) -> Int = net::recvmsg;
     214 brk(Ptr) -> Ptr = procfs::brk;
     215 munmap(Ptr, Size) -> Int = procfs::munmap;
     216 mremap(Ptr, Size, Size, Flags, Ptr) -> Ptr = procfs::mremap;
@@ -246,11 +270,14 @@ syscalls! {
     227 msync(Ptr, Size, Flags) -> Int = mm::msync;
     232 mincore(Ptr, Size, Ptr) -> Int = mm::mincore;
     233 madvise(Ptr, Size, Int) -> Int = mm::madvise;
+    242 accept4(Fd, Ptr, Ptr, SockType) -> Int = net::accept4;
+    243 recvmmsg(Fd, Ptr, Size, MsgFlags, Timespec) -> Int = net::recvmmsg;
     258 riscv_hwprobe(Ptr, Size, Size, Ptr, Flags) -> Int = proc::enosys;
     259 riscv_flush_icache(Ptr, Ptr, Flags) -> Int = thread::riscv_flush_icache;
     260 wait4(Int, Ptr, Flags, Ptr) -> Int = thread::wait4;
     261 prlimit64(Int, Int, Ptr, Ptr) -> Int = proc::prlimit64;
     267 syncfs(Fd) -> Int = file::syncfs;
+    269 sendmmsg(Fd, Ptr, Size, MsgFlags) -> Int = net::sendmmsg;
     276 renameat2(DirFd, Path, DirFd, Path, Flags) -> Int = fs::renameat2;
     278 getrandom(Ptr, Size, Flags) -> Int = proc::getrandom;
     279 memfd_create(Path, Flags) -> Int = notify::memfd_create;

@@ -160,6 +160,10 @@ pub fn arg(p: &Task, kind: Arg, v: u64) -> String {
         Arg::SigHow => value(v, SIGPROCMASK_HOW),
         Arg::Timespec => structure::<Timespec>(p, v),
         Arg::TimespecOut => arg(p, Arg::Ptr, v),
+        Arg::Family => super::net::show::family(v),
+        Arg::SockType => super::net::show::sock_type(v),
+        Arg::MsgFlags => super::net::show::msg_flags(v),
+        Arg::Sockaddr => super::net::show::sockaddr(p, v),
     }
 }
 

@@ -11,6 +11,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <linux/futex.h>
+#include <linux/netlink.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
@@ -205,6 +206,24 @@ static void glibc_layouts(void)
     S(sockaddr_un, struct sockaddr_un);
     F(sockaddr_un, struct sockaddr_un, sun_family);
     F(sockaddr_un, struct sockaddr_un, sun_path);
+
+    S(sockaddr_nl, struct sockaddr_nl);
+    F(sockaddr_nl, struct sockaddr_nl, nl_family);
+    F(sockaddr_nl, struct sockaddr_nl, nl_pid);
+    F(sockaddr_nl, struct sockaddr_nl, nl_groups);
+
+    S(mmsghdr, struct mmsghdr);
+    F(mmsghdr, struct mmsghdr, msg_hdr);
+    F(mmsghdr, struct mmsghdr, msg_len);
+
+    S(ucred, struct ucred);
+    F(ucred, struct ucred, pid);
+    F(ucred, struct ucred, uid);
+    F(ucred, struct ucred, gid);
+
+    S(linger, struct linger);
+    F(linger, struct linger, l_onoff);
+    F(linger, struct linger, l_linger);
 
     S(stack_t, stack_t);
     F(stack_t, stack_t, ss_sp);
