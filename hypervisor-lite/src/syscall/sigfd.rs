@@ -7,7 +7,8 @@
 //! A read is answered from the guest's pending sets, never from the pipe.
 //!
 //! ```text
-//!   signalfd4 ─▶ pipe2: read end = the guest's fd (identified by its inode), write end kept
+//!   signalfd4 ─▶ pipe2: read end = the guest's fd (identified by its inode); mimic keeps
+//!                the write end and a read end of its own
 //!   sync (before and after each system call, after a timer fires):
 //!        guest pending ∩ mask ≠ ∅ ? one byte in the pipe : pipe empty
 //!   read(sfd) ─▶ Pending::take(mask) ─▶ struct signalfd_siginfo[n]
@@ -46,6 +47,8 @@ struct Sigfd {
     dev: u64,
     ino: u64,
     write_end: i32,
+    /// A read end of mimic's own (its own open file, so the guest's O_NONBLOCK is not its).
+    read_own: i32,
     mask: u64,
     /// Whether the pipe holds its byte.
     full: bool,
@@ -95,53 +98,32 @@ pub fn sync(shared: &Arc<Shared>) {
     let pending = pending_bits(shared);
     let mut list = lock(&SIGFDS);
     list.retain_mut(|s| {
-        if s.owner != owner(shared) {
+        let want = pending & s.mask != 0;
+        if s.owner != owner(shared) || want == s.full {
             return true;
         }
-        let mut probe = libc::pollfd {
-            fd: s.write_end,
-            events: 0,
-            revents: 0,
-        };
-        // SAFETY: one live pollfd; a zero timeout does not wait.
-        unsafe { libc::poll(&mut probe, 1, 0) };
-        if probe.revents & libc::POLLERR != 0 {
-            // Every copy of the guest's end is closed: the signalfd is gone.
-            // SAFETY: mimic's own descriptor, closed once.
-            unsafe { libc::close(s.write_end) };
+        // mimic's two ends live among the guest's descriptors, which the guest may close
+        // (close_range) and reuse: both must still be this pipe before a byte moves, or
+        // the byte could land in a file of the guest's.
+        let id = Some((s.dev, s.ino));
+        if identity(s.write_end as u64) != id || identity(s.read_own as u64) != id {
             COUNT.fetch_sub(1, Ordering::Relaxed);
             return false;
         }
-        let want = pending & s.mask != 0;
         let mut byte = [0u8; 1];
-        if want && !s.full {
-            // SAFETY: writes one byte from a live buffer to mimic's own descriptor.
-            s.full = unsafe { libc::write(s.write_end, byte.as_ptr().cast(), 1) } == 1;
-        } else if !want && s.full {
-            // Read through the guest's end: the write end cannot be read. The byte is
-            // ours; any descriptor of the read end takes it.
-            s.full = false;
-            drain(s, &mut byte);
+        // SAFETY: one byte to or from a live buffer, on descriptors just seen to be this
+        // pipe's ends; both are non-blocking, and our own read end means a write never
+        // meets a pipe without readers (no SIGPIPE).
+        unsafe {
+            if want {
+                s.full = libc::write(s.write_end, byte.as_ptr().cast(), 1) == 1;
+            } else {
+                libc::read(s.read_own, byte.as_mut_ptr().cast(), 1);
+                s.full = false;
+            }
         }
         true
     });
-}
-
-/// Empties a signalfd's pipe through a read end of our own (opened from /proc/self/fd,
-/// which reaches the pipe from its write end's other side).
-fn drain(s: &Sigfd, byte: &mut [u8; 1]) {
-    let path = format!("/proc/self/fd/{}\0", s.write_end);
-    // SAFETY: a NUL-terminated path on this frame; the descriptor is closed before return.
-    unsafe {
-        let r = libc::open(
-            path.as_ptr().cast(),
-            libc::O_RDONLY | libc::O_NONBLOCK | libc::O_CLOEXEC,
-        );
-        if r >= 0 {
-            libc::read(r, byte.as_mut_ptr().cast(), 1);
-            libc::close(r);
-        }
-    }
 }
 
 /// signalfd4(fd, mask, sizemask, flags): a new signalfd for fd -1, else a new mask for
@@ -178,11 +160,29 @@ pub fn signalfd4(p: &mut Task, a: [u64; 6]) -> SysResult {
     }
     // A pipe just made has an identity.
     let (dev, ino) = identity(read_end as u64).ok_or(Errno(libc::EBADF))?;
+    let path = format!("/proc/self/fd/{write_end}\0");
+    // SAFETY: a NUL-terminated path on this frame.
+    let read_own = unsafe {
+        libc::open(
+            path.as_ptr().cast(),
+            libc::O_RDONLY | libc::O_NONBLOCK | libc::O_CLOEXEC,
+        )
+    };
+    if read_own < 0 {
+        let e = Errno::last();
+        // SAFETY: the descriptors just made, closed once.
+        unsafe {
+            libc::close(read_end);
+            libc::close(write_end);
+        }
+        return Err(e);
+    }
     list.push(Sigfd {
         owner: owner(&p.shared),
         dev,
         ino,
         write_end,
+        read_own,
         mask,
         full: false,
     });

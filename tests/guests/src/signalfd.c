@@ -183,10 +183,34 @@ static void pidfds(void)
     close(sfd);
 }
 
+/* A program that closes every descriptor (close_range) and opens new ones in their place
+ * must find them untouched when a signal arrives. */
+static void closed_behind_its_back(void)
+{
+    sigset_t m;
+    sigemptyset(&m);
+    sigaddset(&m, SIGUSR2);
+    sigprocmask(SIG_BLOCK, &m, NULL);
+    signalfd(-1, &m, 0);
+    syscall(SYS_close_range, 3, ~0U, 0);
+    int p[4][2];
+    for (int i = 0; i < 4; i++)
+        pipe(p[i]);
+    raise(SIGUSR2);
+    int quiet = 1;
+    for (int i = 0; i < 4; i++)
+        quiet &= !readable(p[i][0]);
+    printf("new descriptors untouched by a signal: %s\n", yesno(quiet));
+    sigset_t pending;
+    sigpending(&pending);
+    printf("the signal is pending: %s\n", yesno(sigismember(&pending, SIGUSR2)));
+}
+
 int main(void)
 {
     setvbuf(stdout, NULL, _IOLBF, 0);
     signalfds();
     pidfds();
+    closed_behind_its_back();
     return 0;
 }
