@@ -43,6 +43,9 @@ const HOST_RECHECK_MS: i32 = 50;
 struct Sigfd {
     /// The process it belongs to.
     owner: usize,
+    /// The host process that made it: a fork's child shares the pipe with its parent and
+    /// leaves the byte to the parent (its reads still take its own signals).
+    host_pid: i32,
     /// The read end's identity: the guest may dup it, close it, or reuse its number.
     dev: u64,
     ino: u64,
@@ -99,7 +102,8 @@ pub fn sync(shared: &Arc<Shared>) {
     let mut list = lock(&SIGFDS);
     list.retain_mut(|s| {
         let want = pending & s.mask != 0;
-        if s.owner != owner(shared) || want == s.full {
+        // SAFETY: getpid has no preconditions.
+        if s.owner != owner(shared) || want == s.full || s.host_pid != unsafe { libc::getpid() } {
             return true;
         }
         // mimic's two ends live among the guest's descriptors, which the guest may close
@@ -179,6 +183,8 @@ pub fn signalfd4(p: &mut Task, a: [u64; 6]) -> SysResult {
     }
     list.push(Sigfd {
         owner: owner(&p.shared),
+        // SAFETY: getpid has no preconditions.
+        host_pid: unsafe { libc::getpid() },
         dev,
         ino,
         write_end,

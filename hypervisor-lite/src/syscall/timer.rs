@@ -36,6 +36,8 @@ const SIGEV_NONE: i32 = 1;
 const SIGEV_THREAD: i32 = 2;
 const SIGEV_THREAD_ID: i32 = 4;
 const TIMER_ABSTIME: u64 = 1;
+/// The most POSIX timers a process may have at once.
+const MAX_TIMERS: i32 = 1 << 16;
 /// The kernel's cap on a reported overrun count.
 const DELAYTIMER_MAX: u64 = i32::MAX as u64;
 /// How often the timer thread looks at a CPU-time clock that has a deadline: CPU time may
@@ -441,9 +443,21 @@ pub fn timer_create(p: &mut Task, a: [u64; 6]) -> SysResult {
     p.wr(a[2], 4)?;
     let mut t = table();
     let me = Arc::as_ptr(&p.shared) as usize;
-    let id = (0..i32::MAX)
-        .find(|&i| !t.timers.contains_key(&(me, i)))
-        .ok_or(Errno::EAGAIN)?;
+    // The id after the highest in use, else the lowest free one, within a bound on what a
+    // guest may hold (like the kernel's RLIMIT_SIGPENDING default).
+    let mine = (me, 0)..(me, MAX_TIMERS);
+    let after = t
+        .timers
+        .range(mine.clone())
+        .next_back()
+        .map_or(0, |(k, _)| k.1 + 1);
+    let id = if after < MAX_TIMERS {
+        after
+    } else {
+        (0..MAX_TIMERS)
+            .find(|&i| !t.timers.contains_key(&(me, i)))
+            .ok_or(Errno::EAGAIN)?
+    };
     // No sigevent: SIGEV_SIGNAL of SIGALRM with the timer id as the value.
     let ev = ev.unwrap_or(SigEvent {
         value: id as u64,

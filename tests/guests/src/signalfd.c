@@ -206,11 +206,40 @@ static void closed_behind_its_back(void)
     printf("the signal is pending: %s\n", yesno(sigismember(&pending, SIGUSR2)));
 }
 
+/* A forked child has its own pending signals: it reads its own from the inherited
+ * signalfd, and its signals never make the parent's readable. */
+static void across_fork(void)
+{
+    sigset_t m;
+    sigemptyset(&m);
+    sigaddset(&m, SIGUSR1);
+    sigprocmask(SIG_BLOCK, &m, NULL);
+    int sfd = signalfd(-1, &m, SFD_NONBLOCK);
+    int st;
+    pid_t c = fork();
+    if (c == 0) {
+        struct signalfd_siginfo si;
+        raise(SIGUSR1);
+        _exit(read(sfd, &si, sizeof si) == sizeof si && si.ssi_signo == SIGUSR1 ? 0 : 1);
+    }
+    waitpid(c, &st, 0);
+    printf("the child reads its own signal: %s\n", yesno(WIFEXITED(st) && WEXITSTATUS(st) == 0));
+    c = fork();
+    if (c == 0) {
+        raise(SIGUSR1);
+        _exit(0);
+    }
+    waitpid(c, &st, 0);
+    printf("the parent's signalfd readable after a child's signal: %s\n", yesno(readable(sfd)));
+    close(sfd);
+}
+
 int main(void)
 {
     setvbuf(stdout, NULL, _IOLBF, 0);
     signalfds();
     pidfds();
+    across_fork();
     closed_behind_its_back();
     return 0;
 }
