@@ -58,14 +58,27 @@ pub fn take() -> u64 {
 /// wait are atomic with respect to signals: they are blocked during the check and unblocked
 /// by ppoll itself.
 pub fn wait_for_signal(ready: impl Fn() -> bool) {
-    // SAFETY: signal-mask calls and a ppoll of no descriptors on sets that live on this frame.
+    wait_for_signal_until(ready, None)
+}
+
+/// Like [`wait_for_signal`], for at most `timeout` when there is one.
+pub fn wait_for_signal_until(ready: impl Fn() -> bool, timeout: Option<std::time::Duration>) {
+    let ts = timeout.map(|t| libc::timespec {
+        tv_sec: t.as_secs() as libc::time_t,
+        tv_nsec: t.subsec_nanos() as libc::c_long,
+    });
+    let ts_ptr = ts
+        .as_ref()
+        .map_or(std::ptr::null(), |t| t as *const libc::timespec);
+    // SAFETY: signal-mask calls and a ppoll of no descriptors on sets and a timeout that live
+    // on this frame.
     unsafe {
         let mut all: libc::sigset_t = std::mem::zeroed();
         let mut old: libc::sigset_t = std::mem::zeroed();
         libc::sigfillset(&mut all);
         libc::pthread_sigmask(libc::SIG_BLOCK, &all, &mut old);
         if PENDING.load(Ordering::SeqCst) == 0 && !ready() {
-            libc::ppoll(std::ptr::null_mut(), 0, std::ptr::null(), &old);
+            libc::ppoll(std::ptr::null_mut(), 0, ts_ptr, &old);
         }
         libc::pthread_sigmask(libc::SIG_SETMASK, &old, std::ptr::null_mut());
     }

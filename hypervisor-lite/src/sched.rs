@@ -126,6 +126,9 @@ fn idle(vcpus: &[Vcpu], now: u64) -> u64 {
     let mut fds = Vec::new();
     let mut deadline: Option<u64> = None;
     let mut child = false;
+    if let Some(v) = vcpus.first() {
+        deadline = crate::syscall::next_timer(&v.shared);
+    }
     for v in vcpus {
         let d = match &v.wait {
             Some(Wait::Futex { deadline }) => *deadline,
@@ -179,6 +182,7 @@ pub fn run(first: Vcpu) -> i32 {
     let mut last_code = 0;
     while !vcpus.is_empty() {
         let now = vnow(&vcpus, skipped);
+        crate::syscall::fire_timers(&vcpus[0].shared, now);
         let n = vcpus.len();
         let pick = (0..n)
             .map(|k| (next + k) % n)

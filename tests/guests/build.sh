@@ -78,6 +78,8 @@ for c in hello args fileio malloc sort_string math floats clock stdin_pipe recur
     build $c $CC static $c.c -lm
 done
 build munmap_race $CC static munmap_race.c -pthread
+build itimer $CC static itimer.c -pthread
+build signalfd $CC static signalfd.c
 build mmapfile $CC static mmapfile.c
 build shmem $CC static shmem.c
 build inotify $CC static inotify.c -pthread

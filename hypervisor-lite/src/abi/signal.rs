@@ -47,6 +47,45 @@ layout! {
         16 addr "si_addr": u64,
     }
 
+    /// `siginfo_t` of a POSIX timer's expiry (SI_TIMER): the `_timer` member of the union.
+    pub struct SigInfoTimer = "siginfo_t", size 128, align 8 {
+        0 signo "si_signo": i32,
+        4 errno "si_errno": i32,
+        8 code "si_code": i32,
+        16 timerid "si_timerid": i32,
+        20 overrun "si_overrun": i32,
+        24 value "si_value": u64,
+    }
+
+    /// `struct sigevent` (timer_create): how an expiry is notified; the thread id of
+    /// SIGEV_THREAD_ID sits in the union glibc names `_sigev_un`.
+    pub struct SigEvent = "sigevent", size 64, align 8 {
+        0 value "sigev_value": u64,
+        8 signo "sigev_signo": i32,
+        12 notify "sigev_notify": i32,
+        16 tid "_sigev_un._tid": i32,
+    }
+
+    /// `struct signalfd_siginfo` (sys/signalfd.h): what a read of a signalfd returns per signal.
+    pub struct SignalfdSiginfo = "signalfd_siginfo", size 128, align 8 {
+        0 ssi_signo: u32,
+        4 ssi_errno: i32,
+        8 ssi_code: i32,
+        12 ssi_pid: u32,
+        16 ssi_uid: u32,
+        20 ssi_fd: i32,
+        24 ssi_tid: u32,
+        28 ssi_band: u32,
+        32 ssi_overrun: u32,
+        36 ssi_trapno: u32,
+        40 ssi_status: i32,
+        44 ssi_int: i32,
+        48 ssi_ptr: u64,
+        56 ssi_utime: u64,
+        64 ssi_stime: u64,
+        72 ssi_addr: u64,
+    }
+
     /// `stack_t` (sigaltstack, uc_stack).
     pub struct StackT = "stack_t", size 24, align 8 {
         0 ss_sp: u64,

@@ -1,4 +1,4 @@
-//! Time: timespec, itimerspec, timeval, timezone, tms, rusage.
+//! Time: timespec, itimerspec, timeval, itimerval, timezone, tms, rusage.
 
 use super::layout::layout;
 
@@ -19,6 +19,12 @@ layout! {
     pub struct Timeval = "timeval", size 16, align 8 {
         0 tv_sec: i64,
         8 tv_usec: i64,
+    }
+
+    /// `struct itimerval` (setitimer, getitimer).
+    pub struct Itimerval = "itimerval", size 32, align 8 {
+        0 it_interval: Timeval,
+        16 it_value: Timeval,
     }
 
     /// `struct timezone` (gettimeofday).

@@ -55,6 +55,7 @@ impl Task {
                 next
             };
             let (sig, info) = next?;
+            super::timer::taken(&self.shared, &info);
             let disposition = lock(&self.shared.actions).disposition(sig);
             match disposition {
                 Disposition::Ignore => {}

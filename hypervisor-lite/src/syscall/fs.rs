@@ -289,6 +289,9 @@ pub fn lseek(_: &mut Task, a: [u64; 6]) -> SysResult {
     sys(libc::SYS_lseek, a)
 }
 pub fn read(p: &mut Task, a: [u64; 6]) -> Result<Outcome, Errno> {
+    if let Some(r) = super::sigfd::read(p, a[0], a[1], a[2]) {
+        return r;
+    }
     if let Some(w) = would_block(p, a[0], libc::POLLIN) {
         return Ok(Outcome::Park(w));
     }

@@ -24,14 +24,18 @@ pub mod names;
 mod net;
 mod notify;
 mod outcome;
+mod pidfd;
 mod proc;
 pub(crate) mod procfs;
+mod sigfd;
 mod signal;
 mod strace;
 mod task;
 mod thread;
+mod timer;
 
 pub use thread::futex_wake;
+pub use timer::{fire_due as fire_timers, next_due as next_timer};
 
 pub use errno::Errno;
 pub use outcome::{a0, End, IntoOutcome, NewThread, Outcome, Wait};
@@ -169,6 +173,7 @@ syscalls! {
     66  writev(Fd, Ptr, Size) -> Int = fs::writev;
     67  pread64(Fd, Ptr, Size, Long) -> Int = fs::pread64;
     68  pwrite64(Fd, Ptr, Size, Long) -> Int = fs::pwrite64;
+    74  signalfd4(Fd, Ptr, Size, Flags) -> Int = sigfd::signalfd4;
     72  pselect6(Int, Ptr, Ptr, Ptr, Ptr, Ptr) -> Int = fs::pselect6;
     73  ppoll(Ptr, Size, Ptr, Ptr, Size) -> Int = fs::ppoll;
     78  readlinkat(DirFd, Path, Ptr, Size) -> Int = fs::readlinkat;
@@ -189,6 +194,13 @@ syscalls! {
     98  futex(Ptr, Int, Int, Ptr, Ptr, Int) -> Int = thread::futex;
     99  set_robust_list(Ptr, Size) -> Int = thread::set_robust_list;
     101 nanosleep(Timespec, Timespec) -> Int = thread::nanosleep;
+    102 getitimer(Int, Ptr) -> Int = timer::getitimer;
+    103 setitimer(Int, Ptr, Ptr) -> Int = timer::setitimer;
+    107 timer_create(Int, Ptr, Ptr) -> Int = timer::timer_create;
+    108 timer_gettime(Int, Ptr) -> Int = timer::timer_gettime;
+    109 timer_getoverrun(Int) -> Int = timer::timer_getoverrun;
+    110 timer_settime(Int, Flags, Ptr, Ptr) -> Int = timer::timer_settime;
+    111 timer_delete(Int) -> Int = timer::timer_delete;
     113 clock_gettime(Int, TimespecOut) -> Int = proc::clock_gettime;
     114 clock_getres(Int, TimespecOut) -> Int = proc::clock_getres;
     115 clock_nanosleep(Int, Flags, Timespec, Timespec) -> Int = thread::clock_nanosleep;
@@ -209,6 +221,7 @@ syscalls! {
     134 rt_sigaction(Signal, Ptr, Ptr, Size) -> Int = signal::rt_sigaction;
     135 rt_sigprocmask(SigHow, Ptr, Ptr, Size) -> Int = signal::rt_sigprocmask;
     136 rt_sigpending(Ptr, Size) -> Int = signal::rt_sigpending;
+    137 rt_sigtimedwait(Ptr, Ptr, Timespec, Size) -> Int = sigfd::rt_sigtimedwait;
     138 rt_sigqueueinfo(Int, Signal, Ptr) -> Int = signal::rt_sigqueueinfo;
     139 rt_sigreturn() -> None = signal::rt_sigreturn;
     140 setpriority(Int, Int, Int) -> Int = cred::setpriority;
@@ -283,6 +296,8 @@ syscalls! {
     279 memfd_create(Path, Flags) -> Int = notify::memfd_create;
     291 statx(DirFd, Path, Flags, Flags, Ptr) -> Int = fs::statx;
     293 rseq(Ptr, Size, Flags, Int) -> Int = proc::enosys;
+    424 pidfd_send_signal(Fd, Signal, Ptr, Flags) -> Int = pidfd::pidfd_send_signal;
+    434 pidfd_open(Int, Flags) -> Int = pidfd::pidfd_open;
     435 clone3(Ptr, Size) -> Int = thread::clone3;
     436 close_range(Fd, Fd, Flags) -> Int = file::close_range;
     439 faccessat2(DirFd, Path, AccessMode, AtFlags) -> Int = fs::faccessat2;
@@ -294,7 +309,7 @@ pub const NR_RT_SIGSUSPEND: u64 = 133;
 /// Calls Linux returns EINTR from after a signal handler even with SA_RESTART (signal(7)):
 /// the waits for fds and signals and the sleeps.
 pub fn never_restarted(nr: u64) -> bool {
-    matches!(nr, 22 | 72 | 73 | 101 | 115 | 441 | NR_RT_SIGSUSPEND)
+    matches!(nr, 22 | 72 | 73 | 101 | 115 | 137 | 441 | NR_RT_SIGSUSPEND)
 }
 
 /// Writes the `--strace` result line of a call whose text was formatted earlier.
@@ -352,7 +367,10 @@ pub fn dispatch(p: &mut Task, nr: u64, args: [u64; 6]) -> Outcome {
         }
         return (sc.handler)(p, args);
     }
+    // Signalfds follow the pending sets, which the call may wait on or change.
+    sigfd::sync(&p.shared);
     let out = (sc.handler)(p, args);
+    sigfd::sync(&p.shared);
     match (&out, call) {
         // Parked (deterministic mode): the call shows when it runs again or completes.
         (Outcome::Park(_) | Outcome::Spawn(_), call) => p.parked_call = call,

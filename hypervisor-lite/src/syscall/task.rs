@@ -33,6 +33,8 @@ pub struct Task {
     /// Set when a parked ppoll/pselect6 reached its timeout: it runs once more and returns
     /// what a non-blocking poll finds (nothing), as the timed-out call would.
     pub poll_expired: bool,
+    /// The virtual end of a parked rt_sigtimedwait's timeout, kept across its reruns.
+    pub sigwait_end: Option<u64>,
 }
 
 impl Task {
@@ -52,6 +54,7 @@ impl Task {
             saved_mask: None,
             parked_call: None,
             poll_expired: false,
+            sigwait_end: None,
         }
     }
 

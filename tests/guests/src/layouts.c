@@ -21,6 +21,7 @@
 #include <sys/inotify.h>
 #include <sys/ioctl.h>
 #include <sys/resource.h>
+#include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/sysinfo.h>
@@ -47,6 +48,10 @@ static void glibc_layouts(void)
     S(timeval, struct timeval);
     F(timeval, struct timeval, tv_sec);
     F(timeval, struct timeval, tv_usec);
+
+    S(itimerval, struct itimerval);
+    F(itimerval, struct itimerval, it_interval);
+    F(itimerval, struct itimerval, it_value);
 
     S(timezone, struct timezone);
     F(timezone, struct timezone, tz_minuteswest);
@@ -238,6 +243,32 @@ static void glibc_layouts(void)
     F(siginfo_t, siginfo_t, si_uid);
     F(siginfo_t, siginfo_t, si_value);
     F(siginfo_t, siginfo_t, si_addr);
+    F(siginfo_t, siginfo_t, si_timerid);
+    F(siginfo_t, siginfo_t, si_overrun);
+
+    S(sigevent, struct sigevent);
+    F(sigevent, struct sigevent, sigev_value);
+    F(sigevent, struct sigevent, sigev_signo);
+    F(sigevent, struct sigevent, sigev_notify);
+    F(sigevent, struct sigevent, _sigev_un._tid);
+
+    S(signalfd_siginfo, struct signalfd_siginfo);
+    F(signalfd_siginfo, struct signalfd_siginfo, ssi_signo);
+    F(signalfd_siginfo, struct signalfd_siginfo, ssi_errno);
+    F(signalfd_siginfo, struct signalfd_siginfo, ssi_code);
+    F(signalfd_siginfo, struct signalfd_siginfo, ssi_pid);
+    F(signalfd_siginfo, struct signalfd_siginfo, ssi_uid);
+    F(signalfd_siginfo, struct signalfd_siginfo, ssi_fd);
+    F(signalfd_siginfo, struct signalfd_siginfo, ssi_tid);
+    F(signalfd_siginfo, struct signalfd_siginfo, ssi_band);
+    F(signalfd_siginfo, struct signalfd_siginfo, ssi_overrun);
+    F(signalfd_siginfo, struct signalfd_siginfo, ssi_trapno);
+    F(signalfd_siginfo, struct signalfd_siginfo, ssi_status);
+    F(signalfd_siginfo, struct signalfd_siginfo, ssi_int);
+    F(signalfd_siginfo, struct signalfd_siginfo, ssi_ptr);
+    F(signalfd_siginfo, struct signalfd_siginfo, ssi_utime);
+    F(signalfd_siginfo, struct signalfd_siginfo, ssi_stime);
+    F(signalfd_siginfo, struct signalfd_siginfo, ssi_addr);
 
     /* What a handler reads: glibc's view of the kernel's ucontext. */
     S(ucontext_t, ucontext_t);
