@@ -10,9 +10,9 @@
 //! ```
 //!
 //! A call that would block (futex wait, read of an empty pipe, nanosleep, wait4, ppoll) sets
-//! [`Task::wait`](crate::syscall::Task::wait) and leaves pc on its ecall. The wait resolves either by completing the call
-//! with a value (futex woken, sleep over) or by letting the ecall run again, non-blocking this
-//! time (an fd became ready, a child changed state). Time for sleeps and timeouts is virtual:
+//! [`Task::wait`](crate::syscall::Task::wait) and leaves pc on its ecall. The wait resolves
+//! either by completing the call with a value (futex woken, sleep over) or by letting the ecall
+//! run again, non-blocking this time (an fd became ready, a child changed state). Time for sleeps and timeouts is virtual:
 //! one nanosecond per retired instruction plus the jumps made while every vCPU waited, so
 //! the same program and input give the same interleaving, output and instruction counts.
 //! Readiness of fds written by other processes and child exits are inputs: they are seen at
