@@ -8,8 +8,8 @@
 //!
 //! A thread blocked in a host system call (futex wait, read, …) is interrupted for a guest
 //! signal by a host real-time signal with an empty handler installed without SA_RESTART
-//! ([`kick`]): the call returns EINTR and the vCPU delivers the guest signal, or restarts
-//! the call.
+//! ([`kick`](crate::state::kick)): the call returns EINTR and the vCPU delivers the guest
+//! signal, or restarts the call.
 
 use crate::state::{host_tid, install_kick_handler};
 use crate::syscall::{self, Errno};
