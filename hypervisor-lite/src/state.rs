@@ -129,8 +129,9 @@ pub struct Shared {
     pub det: Option<Mutex<DetState>>,
     /// The guest signal the process dies of, if it does (0 otherwise).
     pub fatal: AtomicI32,
-    /// Under a front end (see [`Process::run_embedded`](crate::Process::run_embedded)): the process's status once it has
-    /// ended, which every vCPU sees at its next step instead of the host process exiting.
+    /// Under a front end (see [`Process::run_embedded`](crate::Process::run_embedded)): the
+    /// process's status once it has ended, which every vCPU sees at its next step instead of
+    /// the host process exiting.
     pub ended: OnceLock<i32>,
 }
 
