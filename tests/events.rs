@@ -6,24 +6,7 @@
 #[path = "guest_cases/mod.rs"]
 mod guest_cases;
 
-use guest_cases::guests_dir;
-use std::process::Command;
-
-/// Runs mimic with `args` and the guest `name`; returns (status, stdout, stderr).
-fn mimic_run(args: &[&str], name: &str) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_mimic"))
-        .arg("run")
-        .args(args)
-        .arg(guests_dir().join("bin").join(name))
-        .env_clear()
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
+use guest_cases::mimic_guest;
 
 const PWAIT2: &str = "\
 5ms, nothing ready: 0
@@ -37,14 +20,14 @@ maxevents 0 (EINVAL): -1 Invalid argument
 #[test]
 fn epoll_pwait2_waits_and_fails_as_linux_in_every_engine() {
     for engine in [&[][..], &["--interp"], &["--jit"], &["--deterministic"]] {
-        let (status, out, err) = mimic_run(engine, "epoll2");
+        let (status, out, err) = mimic_guest(engine, "epoll2", &[]);
         assert_eq!((status, out.as_str()), (0, PWAIT2), "{engine:?}: {err}");
     }
 }
 
 #[test]
 fn strace_names_the_event_calls() {
-    let (status, _, err) = mimic_run(&["--strace"], "epoll");
+    let (status, _, err) = mimic_guest(&["--strace"], "epoll", &[]);
     assert_eq!(status, 0, "{err}");
     for call in [
         "epoll_create1(",

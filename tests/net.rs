@@ -5,8 +5,7 @@
 #[path = "guest_cases/mod.rs"]
 mod guest_cases;
 
-use guest_cases::{cases, compare, expected, guests_dir, run, run_all};
-use std::process::Command;
+use guest_cases::{cases, compare, expected, guests_dir, mimic_run, run, run_all};
 
 fn mimic() -> &'static str {
     env!("CARGO_BIN_EXE_mimic")
@@ -14,21 +13,6 @@ fn mimic() -> &'static str {
 
 fn sockets() -> String {
     guests_dir().join("bin/sockets").to_str().unwrap().into()
-}
-
-/// Runs `mimic run args…`; returns (status, stdout, stderr).
-fn mimic_run(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(mimic())
-        .arg("run")
-        .args(args)
-        .env_clear()
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
 }
 
 #[test]

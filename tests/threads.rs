@@ -6,8 +6,7 @@
 #[path = "guest_cases/mod.rs"]
 mod guest_cases;
 
-use guest_cases::{cases, compare, expected, guests_dir, run, run_all};
-use std::process::Command;
+use guest_cases::{cases, compare, expected, guests_dir, mimic_run, run, run_all};
 
 fn mimic() -> &'static str {
     env!("CARGO_BIN_EXE_mimic")
@@ -15,21 +14,6 @@ fn mimic() -> &'static str {
 
 fn guest(name: &str) -> String {
     guests_dir().join("bin").join(name).to_str().unwrap().into()
-}
-
-/// Runs mimic with `args`; returns (status, stdout, stderr).
-fn mimic_run(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(mimic())
-        .arg("run")
-        .args(args)
-        .env_clear()
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
 }
 
 #[test]

@@ -7,25 +7,7 @@
 #[path = "guest_cases/mod.rs"]
 mod guest_cases;
 
-use guest_cases::guests_dir;
-use std::process::Command;
-
-/// Runs mimic with `args`, the guest `name` and its arguments; returns (status, stdout, stderr).
-fn mimic_run(args: &[&str], name: &str, guest_args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_mimic"))
-        .arg("run")
-        .args(args)
-        .arg(guests_dir().join("bin").join(name))
-        .args(guest_args)
-        .env_clear()
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
+use guest_cases::{guests_dir, mimic_guest};
 
 fn golden(name: &str) -> String {
     std::fs::read_to_string(guests_dir().join("expected").join(format!("{name}.stdout"))).unwrap()
@@ -34,7 +16,7 @@ fn golden(name: &str) -> String {
 #[test]
 fn timers_and_signalfds_match_qemu_in_deterministic_mode() {
     for name in ["itimer", "signalfd"] {
-        let (status, out, err) = mimic_run(&["--deterministic"], name, &[]);
+        let (status, out, err) = mimic_guest(&["--deterministic"], name, &[]);
         assert_eq!((status, out), (0, golden(name)), "{name}: {err}");
     }
 }
@@ -42,7 +24,7 @@ fn timers_and_signalfds_match_qemu_in_deterministic_mode() {
 /// Deterministic mode gives the same run twice: timers fire at the same virtual times.
 #[test]
 fn deterministic_timers_retire_the_same_instructions_twice() {
-    let run = || mimic_run(&["--deterministic", "--stats"], "itimer", &["timerid"]);
+    let run = || mimic_guest(&["--deterministic", "--stats"], "itimer", &["timerid"]);
     let (a, b) = (run(), run());
     assert_eq!(a.0, 0, "{}", a.2);
     let stats = |err: &str| {
@@ -64,14 +46,14 @@ si_timerid is the timer's: yes
 #[test]
 fn si_timerid_is_the_guests_timer_id_in_every_engine() {
     for engine in [&[][..], &["--interp"], &["--jit"], &["--deterministic"]] {
-        let (status, out, err) = mimic_run(engine, "itimer", &["timerid"]);
+        let (status, out, err) = mimic_guest(engine, "itimer", &["timerid"]);
         assert_eq!((status, out.as_str()), (0, TIMERID), "{engine:?}: {err}");
     }
 }
 
 #[test]
 fn strace_names_the_timer_calls() {
-    let (status, _, err) = mimic_run(&["--strace"], "itimer", &["timerid"]);
+    let (status, _, err) = mimic_guest(&["--strace"], "itimer", &["timerid"]);
     assert_eq!(status, 0, "{err}");
     for call in ["timer_create(", "timer_settime("] {
         assert!(err.contains(call), "no {call} in:\n{err}");

@@ -17,6 +17,30 @@ pub fn guests_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/guests")
 }
 
+/// Runs `mimic run <args>` with an empty environment; returns (status, stdout, stderr).
+pub fn mimic_run(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_mimic"))
+        .arg("run")
+        .args(args)
+        .env_clear()
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// `mimic run <options> <guest> <guest_args>` for the guest `name` of tests/guests/bin.
+pub fn mimic_guest(options: &[&str], name: &str, guest_args: &[&str]) -> (i32, String, String) {
+    let path = guests_dir().join("bin").join(name);
+    let mut args = options.to_vec();
+    args.push(path.to_str().unwrap());
+    args.extend_from_slice(guest_args);
+    mimic_run(&args)
+}
+
 /// One line of the manifest.
 #[derive(Clone, Debug)]
 pub struct Case {
