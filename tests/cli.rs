@@ -594,6 +594,15 @@ fn set_env_order_is_qemus() {
     }
 }
 
+/// A guest's execve of a riscv64 program passes its envp in the caller's order, as Linux
+/// does, though the mimic that runs it builds an environment newest first as qemu does.
+#[test]
+fn execve_keeps_the_environment_order() {
+    let (status, out, err) = mimic(&[guests_bin("envorder").as_os_str(), "exec".as_ref()]);
+    assert_eq!((status, err.as_str()), (0, ""));
+    assert_eq!(out, "T_A=1\nT_B=2\nT_C=3\n");
+}
+
 /// A program without execute permission is refused as the kernel refuses it (EACCES).
 #[test]
 fn a_program_without_execute_permission_is_refused() {

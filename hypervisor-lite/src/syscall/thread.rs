@@ -586,10 +586,18 @@ pub fn execve(v: &mut Task, a: [u64; 6]) -> SysResult {
         v.shared.cfg.sysroot.as_deref(),
     )
     .map_err(Errno)?;
-    let (prog, args) = if riscv {
-        (c"/proc/self/exe".to_owned(), mimic_argv(v, &path, &argv))
+    let (prog, args, envp) = if riscv {
+        // The new mimic builds the guest's environment as qemu does, newest first, which
+        // reverses what it inherits: handing it the list reversed gives the program the
+        // order its caller passed, as Linux's execve does.
+        let envp = envp.into_iter().rev().collect();
+        (
+            c"/proc/self/exe".to_owned(),
+            mimic_argv(v, &path, &argv),
+            envp,
+        )
     } else {
-        (path, argv)
+        (path, argv, envp)
     };
     let ptrs = |v: &[CString]| {
         let mut p: Vec<*const libc::c_char> = v.iter().map(|s| s.as_ptr()).collect();
