@@ -53,19 +53,38 @@ const QEMU_ONLY: &[(&str, &str)] = &[
 /// The first of qemu's options mimic lacks among mimic's options in normalized `argv`, as
 /// a usage error's text.
 pub fn qemu_only(argv: &[OsString]) -> Option<String> {
-    let mut words = argv.iter().skip(1).map(|w| w.to_string_lossy());
+    options(argv).into_iter().find_map(|(w, _)| {
+        let (_, instead) = QEMU_ONLY.iter().find(|(q, _)| *q == w)?;
+        Some(format!("{w}: qemu's option is not in mimic ({instead})"))
+    })
+}
+
+/// Whether `word` ends mimic's options: `--`, or the program (the first word that is no
+/// option; `-` is a file name).
+fn ends_options(word: &str) -> bool {
+    word == "--" || word == "-" || !word.starts_with('-')
+}
+
+/// mimic's options in normalized `argv` (the words after the subcommand, up to the
+/// program), each with its value when it takes the next word.
+fn options(argv: &[OsString]) -> Vec<(String, Option<String>)> {
+    let mut words = argv
+        .iter()
+        .skip(2)
+        .map(|w| w.to_string_lossy().into_owned());
+    let mut out = Vec::new();
     while let Some(w) = words.next() {
-        if let Some((_, instead)) = QEMU_ONLY.iter().find(|(q, _)| *q == w) {
-            return Some(format!("{w}: qemu's option is not in mimic ({instead})"));
+        if ends_options(&w) {
+            break;
         }
-        if w == "--" || !w.starts_with('-') && w != "run" && w != "tui" {
-            return None;
-        }
-        if VALUED.contains(&w.as_ref()) {
-            words.next();
-        }
+        let value = if VALUED.contains(&w.as_str()) {
+            words.next()
+        } else {
+            None
+        };
+        out.push((w, value));
     }
-    None
+    out
 }
 
 /// `argv` (with argv[0]) in mimic's own spelling.
@@ -91,8 +110,8 @@ pub fn normalize(argv: Vec<OsString>) -> Vec<OsString> {
     let mut i = start;
     while i < rest.len() {
         let word = spelled(&rest[i]);
-        if word == "--" || !word.starts_with('-') || word == "-" {
-            break; // the program (after `--`, or the first word that is no option)
+        if ends_options(&word) {
+            break;
         }
         out.push(word.clone().into());
         i += 1;
@@ -111,25 +130,9 @@ pub fn normalize(argv: Vec<OsString>) -> Vec<OsString> {
 /// without a program.
 pub fn asks_help(argv: &[OsString], option: &str) -> bool {
     let joined = [format!("{option}=help"), format!("{option}help")];
-    let mut words = argv.iter().skip(1).map(|w| w.to_string_lossy());
-    while let Some(w) = words.next() {
-        if w == option {
-            if words.next().is_some_and(|v| v == "help") {
-                return true;
-            }
-            continue;
-        }
-        if joined.iter().any(|j| *j == w) {
-            return true;
-        }
-        if w == "--" || !w.starts_with('-') && w != "run" && w != "tui" {
-            return false;
-        }
-        if VALUED.contains(&w.as_ref()) {
-            words.next();
-        }
-    }
-    false
+    options(argv)
+        .iter()
+        .any(|(w, value)| (w == option && value.as_deref() == Some("help")) || joined.contains(w))
 }
 
 /// A word in mimic's spelling: qemu's single-dash long options become double-dash ones;
