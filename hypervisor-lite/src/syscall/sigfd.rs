@@ -93,6 +93,12 @@ fn pending_bits(shared: &Shared) -> u64 {
         .fold(0, |acc, t| acc | lock(&t.pending).bits)
 }
 
+/// The signalfd list, locked for a fork (see `thread::fork`): the timer thread holds it while
+/// it syncs readiness, and a child forked then would find its copy locked forever.
+pub(super) fn hold_for_fork() -> impl Sized {
+    lock(&SIGFDS)
+}
+
 /// Makes every signalfd of `shared` readable exactly when one of its signals is pending.
 pub fn sync(shared: &Arc<Shared>) {
     if COUNT.load(Ordering::Relaxed) == 0 {

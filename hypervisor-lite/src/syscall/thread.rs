@@ -160,14 +160,18 @@ fn fork(
         return Err(Errno::last());
     }
     let pid = {
-        // Hold the locks other threads may hold, so the child's copies are unlocked.
+        // Hold the locks other threads may hold, so the child's copies are unlocked: first
+        // the process-wide tables the timer thread takes before a process's own locks.
+        let _timers = super::timer::hold_for_fork();
         let _space = v.shared.space();
         let _threads = lock(&v.shared.threads);
         let _actions = lock(&v.shared.actions);
         let _reported = lock(&v.shared.reported);
         let _regions = lock(&v.shared.regions);
         let _pending = lock(&v.ctl.pending);
+        let _sigfds = super::sigfd::hold_for_fork();
         let _stderr = std::io::stderr().lock();
+        let _log = v.shared.cfg.log.as_ref().map(|(_, sink)| sink.0.lock());
         // SAFETY: the child continues only on this thread, and every lock another thread could
         // hold is held here, so the child's copies start unlocked.
         unsafe { libc::fork() }

@@ -117,6 +117,12 @@ fn table() -> std::sync::MutexGuard<'static, Table> {
     t
 }
 
+/// The table, locked for a fork (see `thread::fork`): the timer thread holds it while it
+/// fires, and a child forked then would find its copy locked forever.
+pub(super) fn hold_for_fork() -> impl Sized {
+    lock(&TABLE)
+}
+
 /// A host clock's reading in nanoseconds.
 fn host_clock(id: libc::clockid_t) -> Option<u64> {
     let mut ts = libc::timespec {

@@ -16,7 +16,10 @@
  *   beforecall a thread signals the main thread while it spins; the main thread, once it
  *              sees the signal sent, reads a pipe that only the handler writes: the signal
  *              arrived while the guest computed and must still end the blocking call that
- *              follows, 200 times over (a lost one is unblocked after 100 ms and counted) */
+ *              follows, 200 times over (a lost one is unblocked after 100 ms and counted)
+ *   forktimers 30 periodic timers (qemu-riscv64 has room for 32) keep the emulator's timer thread busy while the process forks
+ *              300 times; each child reads an interval timer and exits: no child may hang on
+ *              a lock the timer thread held at the fork */
 #include <fenv.h>
 #include <pthread.h>
 #include <signal.h>
@@ -26,6 +29,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
+#include <sys/time.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 static atomic_int handled;
@@ -275,6 +281,33 @@ static void mode_beforecall(void)
     printf("beforecall: signal lost %d of 200 times\n", late);
 }
 
+static void mode_forktimers(void)
+{
+    struct sigevent ev;
+    memset(&ev, 0, sizeof ev);
+    ev.sigev_notify = SIGEV_NONE;
+    struct itimerspec every = {{0, 20000}, {0, 20000}};
+    for (int i = 0; i < 30; i++) {
+        timer_t t;
+        if (timer_create(CLOCK_MONOTONIC, &ev, &t) || timer_settime(t, 0, &every, 0)) {
+            perror("forktimers: timer");
+            exit(1);
+        }
+    }
+    int exited = 0;
+    for (int i = 0; i < 300; i++) {
+        pid_t pid = fork();
+        if (pid == 0) {
+            struct itimerval v;
+            _exit(getitimer(ITIMER_REAL, &v) ? 1 : 0);
+        }
+        int status;
+        if (pid > 0 && waitpid(pid, &status, 0) == pid && WIFEXITED(status) && !WEXITSTATUS(status))
+            exited++;
+    }
+    printf("forktimers: %d of 300 children exited\n", exited);
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2)
@@ -296,6 +329,8 @@ int main(int argc, char **argv)
         mode_clobber();
     else if (!strcmp(argv[1], "beforecall"))
         mode_beforecall();
+    else if (!strcmp(argv[1], "forktimers"))
+        mode_forktimers();
     else
         return 2;
     return 0;
