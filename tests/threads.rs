@@ -32,6 +32,7 @@ fn thread_and_process_cases_match_qemu_in_deterministic_mode() {
                 "cloneflags",
                 "shmem",
                 "inotify",
+                "sigtarget",
             ]
             .contains(&c.binary.as_str())
         })

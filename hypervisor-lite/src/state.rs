@@ -69,6 +69,9 @@ pub struct ThreadCtl {
     pub kicked: AtomicBool,
     /// Instructions this vCPU retired, published between slices (for `--stats`).
     pub instret: AtomicU64,
+    /// The thread's signal mask as of its last look at `pending` (see
+    /// [`ThreadCtl::looking`]): what a process-directed signal's choice of thread reads.
+    pub blocked: AtomicU64,
 }
 
 impl ThreadCtl {
@@ -80,6 +83,7 @@ impl ThreadCtl {
             has_pending: AtomicBool::new(false),
             kicked: AtomicBool::new(false),
             instret: AtomicU64::new(0),
+            blocked: AtomicU64::new(0),
         })
     }
 
@@ -94,9 +98,10 @@ impl ThreadCtl {
         }
     }
 
-    /// Called by the thread itself right before it looks at `pending` and may then block:
-    /// signals raised from here on wake it again.
-    pub fn looking(&self) {
+    /// Called by the thread itself, with its signal mask, right before it looks at `pending`
+    /// and may then block: signals raised from here on wake it again.
+    pub fn looking(&self, mask: u64) {
+        self.blocked.store(mask, Ordering::SeqCst);
         self.kicked.store(false, Ordering::SeqCst);
     }
 }
@@ -143,6 +148,26 @@ pub fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 impl Shared {
     pub fn pid(&self) -> i32 {
         self.pid.load(Ordering::Relaxed)
+    }
+
+    /// The thread a signal sent to the whole process goes to, as Linux's choice: `first` (the
+    /// sender, or the thread the host signal arrived on) if it does not block `sig`, else the
+    /// main thread, else the lowest tid that does not; when every thread blocks it, `first`
+    /// keeps it pending (or the main thread when `first` is not a thread of this process).
+    pub fn process_target(&self, sig: usize, first: i32) -> Option<Arc<ThreadCtl>> {
+        let threads = lock(&self.threads);
+        let wants =
+            |c: &&Arc<ThreadCtl>| c.blocked.load(Ordering::SeqCst) & crate::signal::bit(sig) == 0;
+        let main = self.pid();
+        threads
+            .get(&first)
+            .filter(wants)
+            .or_else(|| threads.get(&main).filter(wants))
+            .or_else(|| threads.values().filter(wants).min_by_key(|c| c.tid))
+            .or_else(|| threads.get(&first))
+            .or_else(|| threads.get(&main))
+            .or_else(|| threads.values().min_by_key(|c| c.tid))
+            .cloned()
     }
 
     pub fn space(&self) -> MutexGuard<'_, AddressSpace> {

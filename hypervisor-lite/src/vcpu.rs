@@ -176,7 +176,7 @@ impl Vcpu {
             return Step::End(End::Process(status));
         }
         // A signal raised while the thread waited (or by another thread) goes first.
-        self.ctl.looking();
+        self.ctl.looking(self.sig.mask);
         self.take_host_signals();
         if let Some(status) = self.deliver_pending() {
             return Step::End(End::Process(status));

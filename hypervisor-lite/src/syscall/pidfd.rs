@@ -51,7 +51,7 @@ pub fn pidfd_send_signal(p: &mut Task, a: [u64; 6]) -> SysResult {
                 // SAFETY: getuid has no preconditions.
                 None => sender_info(sig, SI_USER, p.shared.pid(), unsafe { libc::getuid() }),
             };
-            p.raise_self(sig, info);
+            p.raise_process(sig, info);
         }
         return Ok(0);
     }

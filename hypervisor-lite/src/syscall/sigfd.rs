@@ -276,7 +276,7 @@ fn read_signals(p: &mut Task, fd: u64, buf: u64, len: u64, mask: u64) -> Result<
     }
     p.wr(buf, n * size)?;
     loop {
-        p.ctl.looking();
+        p.ctl.looking(p.sig.mask);
         p.take_host_signals();
         let mut got = 0;
         while got < n {
@@ -330,7 +330,7 @@ pub fn rt_sigtimedwait(p: &mut Task, a: [u64; 6]) -> Result<Outcome, Errno> {
     };
     let start = std::time::Instant::now();
     loop {
-        p.ctl.looking();
+        p.ctl.looking(p.sig.mask);
         p.take_host_signals();
         if let Some((sig, info)) = take(p, set) {
             if a[1] != 0 {

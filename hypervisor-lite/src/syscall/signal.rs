@@ -84,14 +84,25 @@ pub fn sigaltstack(p: &mut Task, a: [u64; 6]) -> SysResult {
     Ok(0)
 }
 
-/// Queues `sig` for this process (kill, tkill, tgkill, rt_sigqueueinfo to self) with the
-/// siginfo made by `info` for it.
-fn raise(p: &mut Task, sig: u64, info: impl FnOnce(usize) -> SigInfo) -> SysResult {
+/// Who a signal a process sends itself is for.
+enum To {
+    /// kill, rt_sigqueueinfo: any thread that does not block it.
+    Process,
+    /// tkill, tgkill: the caller.
+    Caller,
+}
+
+/// Queues `sig`, sent by this process to itself, with the siginfo made by `info` for it.
+fn raise(p: &mut Task, to: To, sig: u64, info: impl FnOnce(usize) -> SigInfo) -> SysResult {
     if sig as usize > NSIG {
         return Err(Errno::EINVAL);
     }
     if sig != 0 {
-        p.raise_self(sig as usize, info(sig as usize));
+        let (sig, info) = (sig as usize, info(sig as usize));
+        match to {
+            To::Process => p.raise_process(sig, info),
+            To::Caller => p.raise_self(sig, info),
+        }
     }
     Ok(0)
 }
@@ -103,13 +114,12 @@ fn from_self(p: &Task, code: i32) -> impl FnOnce(usize) -> SigInfo {
     move |sig| sender_info(sig, code, pid, uid)
 }
 
-/// A signal to the process is taken by the calling thread (Linux picks any thread that does
-/// not block it; the caller is one when it does not).
+/// A signal to the process is taken by the caller unless it blocks it, as on Linux.
 pub fn kill(p: &mut Task, a: [u64; 6]) -> SysResult {
     let pid = a[0] as i32;
     if pid == p.shared.pid() || pid == 0 {
         let info = from_self(p, SI_USER);
-        return raise(p, a[1], info);
+        return raise(p, To::Process, a[1], info);
     }
     // SAFETY: kill takes two integers.
     host(unsafe { libc::kill(pid, a[1] as i32) } as i64)
@@ -132,7 +142,7 @@ fn to_thread(p: &mut Task, tid: i32, sig: u64) -> SysResult {
     }
     if tid == p.tid {
         let info = from_self(p, SI_TKILL);
-        return raise(p, sig, info);
+        return raise(p, To::Caller, sig, info);
     }
     let target = lock(&p.shared.threads).get(&tid).cloned();
     let Some(t) = target else {
@@ -153,7 +163,7 @@ pub fn rt_sigqueueinfo(p: &mut Task, a: [u64; 6]) -> SysResult {
         return Err(Errno::ESRCH);
     }
     // The kernel refuses forged kernel or tkill codes (EPERM) only for other processes.
-    raise(p, a[1], move |sig| {
+    raise(p, To::Process, a[1], move |sig| {
         // Only si_signo changes: the union bytes stay as the caller wrote them.
         let mut fields = SigInfoSender::read(&info);
         fields.signo = sig as i32;
@@ -194,7 +204,7 @@ pub fn rt_sigsuspend(p: &mut Task, a: [u64; 6]) -> Result<Outcome, Errno> {
         return Ok(Outcome::Park(Wait::Signal));
     }
     loop {
-        p.ctl.looking();
+        p.ctl.looking(p.sig.mask);
         p.take_host_signals();
         if p.next_signal().is_some() {
             return Err(Errno::EINTR);

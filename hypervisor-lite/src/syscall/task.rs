@@ -64,7 +64,7 @@ impl Task {
         while bits != 0 {
             let sig = bits.trailing_zeros() as usize + 1;
             bits &= bits - 1;
-            self.raise_self(sig, signal::sender_info(sig, signal::SI_USER, 0, 0));
+            self.raise_process(sig, signal::sender_info(sig, signal::SI_USER, 0, 0));
         }
     }
 
@@ -103,7 +103,7 @@ impl Task {
     /// Whether a deliverable signal is pending as the thread is about to make a system call
     /// (signals raised after this look interrupt the call).
     pub(crate) fn signal_before_call(&self) -> bool {
-        self.ctl.looking();
+        self.ctl.looking(self.sig.mask);
         self.take_host_signals();
         self.next_signal().is_some()
     }
@@ -115,6 +115,15 @@ impl Task {
         }
         let ready = lock(&self.ctl.pending).bits & !self.sig.mask;
         (ready != 0).then(|| ready.trailing_zeros() as usize + 1)
+    }
+
+    /// Queues a signal sent to the whole process (kill, a host signal) for the thread that
+    /// takes it (see [`Shared::process_target`](crate::state::Shared::process_target)).
+    pub fn raise_process(&self, sig: usize, info: signal::SigInfo) {
+        match self.shared.process_target(sig, self.tid) {
+            Some(t) if t.tid != self.tid => t.raise(sig, info),
+            _ => self.raise_self(sig, info),
+        }
     }
 
     /// Queues a signal for this thread.

@@ -153,16 +153,12 @@ fn thread_cpu_clock(host_tid: i32) -> libc::clockid_t {
     (!host_tid << 3) | 6
 }
 
-/// The thread an expiry for `target` goes to.
-fn receiver(shared: &Shared, target: Target) -> Option<Arc<ThreadCtl>> {
-    let threads = lock(&shared.threads);
+/// The thread an expiry of `sig` for `target` goes to.
+fn receiver(shared: &Shared, target: Target, sig: usize) -> Option<Arc<ThreadCtl>> {
     match target {
         Target::Nobody => None,
-        Target::Thread(tid) => threads.get(&tid).cloned(),
-        Target::Process => threads
-            .get(&shared.pid())
-            .or_else(|| threads.iter().min_by_key(|(t, _)| **t).map(|(_, c)| c))
-            .cloned(),
+        Target::Thread(tid) => lock(&shared.threads).get(&tid).cloned(),
+        Target::Process => shared.process_target(sig, shared.pid()),
     }
 }
 
@@ -178,7 +174,7 @@ fn fire(id: i32, t: &mut Timer, now: u64) {
         n += missed;
         d.saturating_add((missed + 1).saturating_mul(t.interval))
     });
-    let Some(ctl) = receiver(&t.owner, t.target) else {
+    let Some(ctl) = receiver(&t.owner, t.target, t.sig) else {
         return;
     };
     let Some(value) = t.value else {
