@@ -152,8 +152,9 @@ impl Shared {
 
     /// The thread a signal sent to the whole process goes to, as Linux's choice: `first` (the
     /// sender, or the thread the host signal arrived on) if it does not block `sig`, else the
-    /// main thread, else the lowest tid that does not; when every thread blocks it, `first`
-    /// keeps it pending (or the main thread when `first` is not a thread of this process).
+    /// main thread, else the lowest tid that does not. When every thread blocks it, it waits
+    /// on the main thread (which Linux's process-wide pending set is closest to: the sender
+    /// may be a thread about to exit), or on `first` once the main thread has exited.
     pub fn process_target(&self, sig: usize, first: i32) -> Option<Arc<ThreadCtl>> {
         let threads = lock(&self.threads);
         let wants =
@@ -164,8 +165,8 @@ impl Shared {
             .filter(wants)
             .or_else(|| threads.get(&main).filter(wants))
             .or_else(|| threads.values().filter(wants).min_by_key(|c| c.tid))
-            .or_else(|| threads.get(&first))
             .or_else(|| threads.get(&main))
+            .or_else(|| threads.get(&first))
             .or_else(|| threads.values().min_by_key(|c| c.tid))
             .cloned()
     }

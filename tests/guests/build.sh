@@ -81,6 +81,7 @@ build munmap_race $CC static munmap_race.c -pthread
 build itimer $CC static itimer.c -pthread
 build signalfd $CC static signalfd.c
 build sigtarget $CC static sigtarget.c -pthread
+build sigwaitmask $CC static sigwaitmask.c -pthread
 build mmapfile $CC static mmapfile.c
 build shmem $CC static shmem.c
 build inotify $CC static inotify.c -pthread

@@ -27,8 +27,6 @@ const EP_MAX_EVENTS: u64 = i32::MAX as u64 / EpollEvent::SIZE as u64;
 /// rest stay ready for the next call, so the host buffer need not grow with maxevents.
 const BATCH: usize = 1024;
 const EPOLL_CTL_DEL: u64 = 2;
-/// The guest's sigset_t as the kernel takes it (64 signals).
-const SIGSET_SIZE: u64 = 8;
 
 pub fn epoll_create1(_: &mut Task, a: [u64; 6]) -> SysResult {
     // EPOLL_CLOEXEC is O_CLOEXEC on both sides.
@@ -71,21 +69,22 @@ pub fn epoll_pwait2(p: &mut Task, a: [u64; 6]) -> Result<Outcome, Errno> {
 
 /// Both waits: `timeout` in nanoseconds, None for none.
 fn wait(p: &mut Task, a: [u64; 6], timeout: Option<u64>) -> Result<Outcome, Errno> {
-    let (epfd, events, max) = (a[0], a[1], a[2] as i32);
+    let (events, max) = (a[1], a[2] as i32);
     if max <= 0 || max as u64 > EP_MAX_EVENTS {
         return Err(Errno::EINVAL);
     }
     // The whole array must be writable, as qemu checks (Linux faults only on the events it
     // copies out).
     p.wr(events, max as u64 * EpollEvent::SIZE as u64)?;
-    if a[4] != 0 {
-        // The guest's signal mask is emulated; the host call runs with mimic's own, as ppoll's
-        // and pselect6's do. The mask is still checked as the kernel checks it.
-        if a[5] != SIGSET_SIZE {
-            return Err(Errno::EINVAL);
-        }
-        p.get(a[4], SIGSET_SIZE)?;
-    }
+    // The guest's signal mask is emulated (see `Task::with_sigmask`); the host call runs with
+    // mimic's own, as ppoll's and pselect6's do.
+    let mask = super::fs::sigmask_arg(p, a[4], a[5])?;
+    p.with_sigmask(mask, |p| wait_with(p, a, timeout))
+}
+
+/// An epoll wait once its arguments are checked, under the mask it was given.
+fn wait_with(p: &mut Task, a: [u64; 6], timeout: Option<u64>) -> Result<Outcome, Errno> {
+    let (epfd, events, max) = (a[0], a[1], a[2] as i32);
     let mut buf = vec![libc::epoll_event { events: 0, u64: 0 }; (max as usize).min(BATCH)];
     let det = p.shared.deterministic();
     let host_ms = match timeout {

@@ -441,33 +441,36 @@ pub fn pselect6(p: &mut Task, a: [u64; 6]) -> Result<Outcome, Errno> {
         p.wr_opt(a[3], set)?,
     );
     let timeout = p.wr_opt(a[4], Timespec::SIZE as u64)?;
+    let mut mask = None;
     if a[5] != 0 {
         // { const sigset_t *ss; size_t ss_len; }
         let d: [u8; 16] = p.get_array(a[5])?;
         let word = |i: usize| u64::from_le_bytes(d[i..i + 8].try_into().expect("8 bytes"));
-        sigmask_arg(p, word(0), word(8))?;
+        mask = sigmask_arg(p, word(0), word(8))?;
     }
-    if p.shared.deterministic() {
-        return det_pselect6(p, n, set, a);
-    }
-    // The guest's signal mask is emulated; the host call runs with mimic's own.
-    Ok(Outcome::Done(sys(
-        libc::SYS_pselect6,
-        [n, r, w, e, timeout, 0],
-    )))
+    p.with_sigmask(mask, |p| {
+        if p.shared.deterministic() {
+            return det_pselect6(p, n, set, a);
+        }
+        // The guest's signal mask is emulated (see `Task::with_sigmask`); the host call runs
+        // with mimic's own.
+        Ok(Outcome::Done(sys(
+            libc::SYS_pselect6,
+            [n, r, w, e, timeout, 0],
+        )))
+    })
 }
 
-/// The signal mask ppoll and pselect6 take, checked as Linux checks it before waiting: a
-/// size other than the 8-byte sigset_t is EINVAL, an unreadable mask EFAULT. The wait itself
-/// still runs under the guest's current mask.
-fn sigmask_arg(p: &Task, addr: u64, size: u64) -> Result<(), Errno> {
+/// The signal mask ppoll, pselect6 and epoll_pwait take, checked as Linux checks it before
+/// waiting: a size other than the 8-byte sigset_t is EINVAL, an unreadable mask EFAULT.
+pub(super) fn sigmask_arg(p: &Task, addr: u64, size: u64) -> Result<Option<u64>, Errno> {
     if addr == 0 {
-        return Ok(());
+        return Ok(None);
     }
     if size != 8 {
         return Err(Errno::EINVAL);
     }
-    p.get_array::<8>(addr).map(drop)
+    p.get_array::<8>(addr).map(|m| Some(u64::from_le_bytes(m)))
 }
 
 /// A guest timeout (timespec) in nanoseconds; None for NULL.
@@ -532,7 +535,12 @@ pub fn ppoll(p: &mut Task, a: [u64; 6]) -> Result<Outcome, Errno> {
     // struct pollfd and timespec are the same on both sides (see abi::host's tests).
     let fds = p.wr(a[0], a[1] * Pollfd::SIZE as u64)?;
     let timeout = p.rd_opt(a[2], Timespec::SIZE as u64)?;
-    sigmask_arg(p, a[3], a[4])?;
+    let mask = sigmask_arg(p, a[3], a[4])?;
+    p.with_sigmask(mask, |p| poll_with(p, a, fds, timeout))
+}
+
+/// ppoll once its arguments are checked, under the mask it was given.
+fn poll_with(p: &mut Task, a: [u64; 6], fds: u64, timeout: u64) -> Result<Outcome, Errno> {
     if p.shared.deterministic() {
         // Poll without waiting; when nothing is ready, park until something is or the
         // (virtual) timeout passes.

@@ -117,6 +117,45 @@ impl Task {
         (ready != 0).then(|| ready.trailing_zeros() as usize + 1)
     }
 
+    /// Runs `call`, a wait given a signal mask (ppoll, pselect6, epoll_pwait), with the
+    /// thread's mask replaced by `mask` for its duration, as the kernel does: a signal that
+    /// `mask` lets through ends the wait with EINTR and is delivered while `mask` is still in
+    /// force, its handler's frame saving the thread's own mask for sigreturn. Any other end
+    /// puts the own mask back at once. A deterministic park keeps `mask` (the scheduler wakes
+    /// the wait for the signals it lets through) and the own mask in `saved_mask`, where the
+    /// call finds it when it runs again.
+    pub fn with_sigmask(
+        &mut self,
+        mask: Option<u64>,
+        call: impl FnOnce(&mut Task) -> Result<super::Outcome, super::Errno>,
+    ) -> Result<super::Outcome, super::Errno> {
+        use super::{Errno, Outcome};
+        let Some(mask) = mask else {
+            return call(self);
+        };
+        let own = self.saved_mask.take().unwrap_or(self.sig.mask);
+        self.sig.mask = mask & !signal::unblockable();
+        self.ctl.looking(self.sig.mask);
+        self.take_host_signals();
+        let r = match self.next_signal() {
+            Some(_) => Err(Errno::EINTR),
+            None => call(self),
+        };
+        let keep = match r {
+            Ok(Outcome::Park(_)) => true,
+            Err(Errno::EINTR) | Ok(Outcome::Done(Err(Errno::EINTR))) => {
+                self.next_signal().is_some()
+            }
+            _ => false,
+        };
+        if keep {
+            self.saved_mask = Some(own);
+        } else {
+            self.sig.mask = own;
+        }
+        r
+    }
+
     /// Queues a signal sent to the whole process (kill, a host signal) for the thread that
     /// takes it (see [`Shared::process_target`](crate::state::Shared::process_target)).
     pub fn raise_process(&self, sig: usize, info: signal::SigInfo) {
