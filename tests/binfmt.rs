@@ -13,7 +13,7 @@
 //!   cargo test --release --test binfmt -- --ignored
 //! ```
 //!
-//! They need util-linux (unshare, setpriv) and bash.
+//! They need util-linux (unshare, setpriv) and bash; the setuid one needs root.
 
 mod guest_cases;
 
@@ -247,4 +247,41 @@ set +e
         "mimic: /proc/sys/fs/binfmt_misc: 'mimic-test' is not registered\n"
     );
     let _ = std::fs::remove_dir_all(&t);
+}
+
+/// What binfmt_misc's C flag gives mimic for a setuid program: a start the kernel marks
+/// secure (AT_SECURE). The same start without binfmt_misc: a setuid copy of mimic, run by
+/// root as nobody's.
+#[test]
+#[ignore = "needs root (a setuid copy of mimic); run by hand (see the file's doc)"]
+fn a_secure_start_ignores_mimic_variables_and_tells_the_guest() {
+    use std::os::unix::fs::PermissionsExt;
+    // SAFETY: geteuid only reads the process's credentials.
+    assert_eq!(unsafe { libc::geteuid() }, 0, "this test needs root");
+    let t = scratch("secure");
+    std::fs::set_permissions(&t, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let suid = t.join("mimic");
+    std::fs::copy(MIMIC, &suid).unwrap();
+    std::os::unix::fs::chown(&suid, Some(65534), None).unwrap();
+    std::fs::set_permissions(&suid, std::fs::Permissions::from_mode(0o4755)).unwrap();
+    let out = Command::new(&suid)
+        .args(["run", "--"])
+        .arg(guests_dir().join("bin/args"))
+        .env("MIMIC_STRACE", "1")
+        .env("MIMIC_TEST_GREETING", "hello")
+        .output()
+        .unwrap();
+    let _ = std::fs::remove_dir_all(&t);
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+    );
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    // The guest's ld.so must know; mimic read no MIMIC_STRACE; the guest still has them.
+    assert!(stdout.contains("AT_SECURE=1\n"), "{stdout}");
+    assert_eq!(stderr, "", "a secure mimic obeyed MIMIC_STRACE");
+    assert!(
+        stdout.contains("getenv(MIMIC_TEST_GREETING)=hello"),
+        "{stdout}"
+    );
 }
