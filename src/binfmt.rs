@@ -63,13 +63,19 @@ fn escaped(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("\\x{b:02x}")).collect()
 }
 
-/// The registration line for entry `name` with interpreter `interp` and `flags`.
-pub fn line(name: &str, interp: &Path, flags: &str) -> Result<String, String> {
+/// Refuses a name binfmt_misc would not take for an entry (it is a file name in the mount).
+pub fn check_name(name: &str) -> Result<(), String> {
     if name.is_empty() || name == "." || name == ".." || name.contains(['/', ':']) {
         return Err(format!(
             "--name '{name}': a binfmt_misc entry name has no '/' or ':' and is not . or .."
         ));
     }
+    Ok(())
+}
+
+/// The registration line for entry `name` with interpreter `interp` and `flags`.
+pub fn line(name: &str, interp: &Path, flags: &str) -> Result<String, String> {
+    check_name(name)?;
     if let Some(bad) = flags.chars().find(|c| !FLAGS.contains(*c)) {
         return Err(format!(
             "--flags {flags}: '{bad}' is not a flag mimic handles ({FLAGS})"

@@ -275,14 +275,7 @@ fn main() {
         hypervisor_lite::diag!("mimic: internal error: {msg}{at}");
     }));
     let start = binfmt_call::Start::own();
-    let inherited: Vec<OsString> = std::env::vars_os()
-        .map(|(k, v)| {
-            let mut s = k;
-            s.push("=");
-            s.push(v);
-            s
-        })
-        .collect();
+    let inherited = env_strings();
     if start.secure {
         // Started setuid (binfmt_misc's C flag): the user's MIMIC_* variables must not steer
         // a privileged mimic (a sysroot, a log file); the guest still gets them.
@@ -329,11 +322,23 @@ fn main() {
 /// mimic's own).
 static INHERITED: std::sync::OnceLock<Vec<OsString>> = std::sync::OnceLock::new();
 
+/// mimic's environment now, as `VAR=VALUE` strings.
+fn env_strings() -> Vec<OsString> {
+    std::env::vars_os()
+        .map(|(k, v)| {
+            let mut s = k;
+            s.push("=");
+            s.push(v);
+            s
+        })
+        .collect()
+}
+
 /// `mimic binfmt`: print the entry, or register or remove it; a failure is one line, status 1.
 fn binfmt_command(a: BinfmtArgs) -> ! {
     let done = (|| -> Result<(), String> {
         if a.unregister {
-            binfmt::line(&a.name, std::path::Path::new("/"), "")?;
+            binfmt::check_name(&a.name)?;
             return binfmt::unregister(&binfmt::mount(a.mount.as_deref())?, &a.name);
         }
         let line = binfmt::line(&a.name, &binfmt::own_path()?, &a.flags)?;
@@ -387,16 +392,7 @@ fn config(o: GuestArgs, strace: bool, command: Vec<OsString>) -> Config {
     if let Some(bad) = o.set_env.iter().find(|kv| !kv.contains('=')) {
         usage_error(&format!("-E {bad}: expected VAR=VALUE"));
     }
-    let inherited = INHERITED.get().cloned().unwrap_or_else(|| {
-        std::env::vars_os()
-            .map(|(k, v)| {
-                let mut s = k;
-                s.push("=");
-                s.push(v);
-                s
-            })
-            .collect()
-    });
+    let inherited = INHERITED.get().cloned().unwrap_or_else(env_strings);
     let env = guest_env(inherited.into_iter(), &o.set_env, &o.unset_env);
     let mut args = vec![o.argv0.unwrap_or_else(|| program.clone().into_os_string())];
     args.extend(command);

@@ -1047,6 +1047,11 @@ fn binfmt_errors_are_one_line() {
             "mimic: --flags PX: 'X' is not a flag mimic handles (POCF)\n".into(),
         ),
         (
+            vec!["--unregister", "--name", ".."],
+            "mimic: --name '..': a binfmt_misc entry name has no '/' or ':' and is not . or ..\n"
+                .into(),
+        ),
+        (
             vec!["--register", "--name", "a/b"],
             "mimic: --name 'a/b': a binfmt_misc entry name has no '/' or ':' and is not . or ..\n"
                 .into(),
