@@ -13,7 +13,7 @@
 //!   cargo test --release --test binfmt -- --ignored
 //! ```
 //!
-//! They need util-linux (unshare, setpriv) and bash; the setuid one needs root.
+//! They need util-linux (unshare, setpriv) and bash; the setuid and permission ones, root.
 
 mod guest_cases;
 
@@ -283,5 +283,35 @@ fn a_secure_start_ignores_mimic_variables_and_tells_the_guest() {
     assert!(
         stdout.contains("getenv(MIMIC_TEST_GREETING)=hello"),
         "{stdout}"
+    );
+}
+
+/// A mounted binfmt_misc and a user other than root: one line, nothing registered. (The
+/// mount is the machine's own binfmt_misc, seen in a private mount namespace; nobody's
+/// write is refused before anything changes.)
+#[test]
+#[ignore = "needs root; run by hand (see the file's doc)"]
+fn registering_without_root_is_permission_denied() {
+    // SAFETY: geteuid only reads the process's credentials.
+    assert_eq!(unsafe { libc::geteuid() }, 0, "this test needs root");
+    let out = Command::new("unshare")
+        .args(["--mount", "--propagation", "private", "bash", "-c"])
+        .arg(
+            "mount -t binfmt_misc none /proc/sys/fs/binfmt_misc || exit 97
+             exec setpriv --reuid=65534 --regid=65534 --clear-groups \"$M\" binfmt --register --name mimic-test",
+        )
+        .env("M", MIMIC)
+        .output()
+        .unwrap_or_else(|e| panic!("unshare: {e}: install util-linux (unshare, setpriv)"));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_ne!(
+        out.status.code(),
+        Some(97),
+        "binfmt_misc cannot be mounted here: {err}"
+    );
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert_eq!(
+        err,
+        "mimic: /proc/sys/fs/binfmt_misc/register: permission denied (binfmt_misc needs root)\n"
     );
 }
