@@ -4,8 +4,11 @@
 //! status is mimic's, `-L` names the sysroot, `--strace` logs syscalls, and every option has
 //! a `MIMIC_*` environment mirror. `mimic [options] program [args…]` and qemu's single-dash
 //! spellings work too (see `qemu_args`). `mimic tui` runs a program (or an embedded demo)
-//! under the terminal UI.
+//! under the terminal UI. `mimic binfmt` registers mimic with binfmt_misc (see `binfmt`), and
+//! a start by binfmt_misc is recognized from mimic's own auxv (see `binfmt_call`).
 
+mod binfmt;
+mod binfmt_call;
 mod qemu_args;
 
 use clap::builder::BoolishValueParser;
@@ -30,6 +33,34 @@ enum Command {
     /// Run a program under the terminal UI, layer by layer: `mimic tui [options] [program [args…]]`;
     /// with no program, an embedded demo guest.
     Tui(TuiArgs),
+    /// Print the binfmt_misc entry that runs riscv64 programs with this mimic, or register
+    /// or remove it: `mimic binfmt [--register|--unregister] [options]`
+    Binfmt(BinfmtArgs),
+}
+
+#[derive(Args)]
+struct BinfmtArgs {
+    /// Write the entry to binfmt_misc's register file (needs root)
+    #[arg(long, conflicts_with = "unregister")]
+    register: bool,
+
+    /// Remove the entry from binfmt_misc (needs root)
+    #[arg(long)]
+    unregister: bool,
+
+    /// The entry's name
+    #[arg(long, value_name = "NAME", default_value = "mimic-riscv64")]
+    name: String,
+
+    /// The entry's flags, any of P (keep the program's argv[0]), O (the kernel opens the
+    /// program), C (the program's setuid credentials; implies O), F (the kernel opens mimic
+    /// at registration); empty for none
+    #[arg(long, value_name = "FLAGS", default_value = binfmt::FLAGS)]
+    flags: String,
+
+    /// The binfmt_misc mount [default: /proc/sys/fs/binfmt_misc, or where it is mounted]
+    #[arg(long, value_name = "DIR")]
+    mount: Option<PathBuf>,
 }
 
 /// The options `run` and `tui` share: what the guest sees.
@@ -243,7 +274,19 @@ fn main() {
             .unwrap_or_default();
         hypervisor_lite::diag!("mimic: internal error: {msg}{at}");
     }));
-    let argv = qemu_args::normalize(std::env::args_os().collect());
+    let start = binfmt_call::Start::own();
+    let inherited = env_strings();
+    if start.secure {
+        // Started setuid (binfmt_misc's C flag): the user's MIMIC_* variables must not steer
+        // a privileged mimic (a sysroot, a log file); the guest still gets them.
+        for (k, _) in std::env::vars_os() {
+            if k.as_encoded_bytes().starts_with(b"MIMIC_") {
+                std::env::remove_var(k);
+            }
+        }
+    }
+    let _ = INHERITED.set(inherited);
+    let argv = qemu_args::normalize(start.command_line(std::env::args_os().collect()));
     if let Some(what) = qemu_args::qemu_only(&argv) {
         usage_error(&what);
     }
@@ -269,9 +312,48 @@ fn main() {
         Err(e) => usage_error(&usage_line(&e.to_string())),
     };
     match cli.command {
-        Command::Run(args) => run(args),
+        Command::Run(args) => run(args, start.exec_fd),
         Command::Tui(args) => std::process::exit(tui(args)),
+        Command::Binfmt(args) => binfmt_command(args),
     }
+}
+
+/// mimic's environment as it started, for the guest (a secure start removes MIMIC_* from
+/// mimic's own).
+static INHERITED: std::sync::OnceLock<Vec<OsString>> = std::sync::OnceLock::new();
+
+/// mimic's environment now, as `VAR=VALUE` strings.
+fn env_strings() -> Vec<OsString> {
+    std::env::vars_os()
+        .map(|(k, v)| {
+            let mut s = k;
+            s.push("=");
+            s.push(v);
+            s
+        })
+        .collect()
+}
+
+/// `mimic binfmt`: print the entry, or register or remove it; a failure is one line, status 1.
+fn binfmt_command(a: BinfmtArgs) -> ! {
+    let done = (|| -> Result<(), String> {
+        if a.unregister {
+            binfmt::check_name(&a.name)?;
+            return binfmt::unregister(&binfmt::mount(a.mount.as_deref())?, &a.name);
+        }
+        let line = binfmt::line(&a.name, &binfmt::own_path()?, &a.flags)?;
+        if a.register {
+            binfmt::register(&binfmt::mount(a.mount.as_deref())?, &a.name, &line)
+        } else {
+            println!("{line}");
+            Ok(())
+        }
+    })();
+    if let Err(e) = done {
+        hypervisor_lite::diag!("mimic: {e}");
+        std::process::exit(1);
+    }
+    std::process::exit(0);
 }
 
 /// A usage error: one line that says what was expected, then where to read more; status 1.
@@ -310,13 +392,8 @@ fn config(o: GuestArgs, strace: bool, command: Vec<OsString>) -> Config {
     if let Some(bad) = o.set_env.iter().find(|kv| !kv.contains('=')) {
         usage_error(&format!("-E {bad}: expected VAR=VALUE"));
     }
-    let inherited = std::env::vars_os().map(|(k, v)| {
-        let mut s = k;
-        s.push("=");
-        s.push(v);
-        s
-    });
-    let env = guest_env(inherited, &o.set_env, &o.unset_env);
+    let inherited = INHERITED.get().cloned().unwrap_or_else(env_strings);
+    let env = guest_env(inherited.into_iter(), &o.set_env, &o.unset_env);
     let mut args = vec![o.argv0.unwrap_or_else(|| program.clone().into_os_string())];
     args.extend(command);
     Config {
@@ -330,6 +407,7 @@ fn config(o: GuestArgs, strace: bool, command: Vec<OsString>) -> Config {
         log: None,
         deterministic: false,
         stats: false,
+        exec_fd: None,
     }
 }
 
@@ -385,7 +463,8 @@ fn check_executable(program: &std::path::Path) {
 }
 
 /// Runs the guest; mimic ends as the guest does (its exit status, or its fatal signal).
-fn run(a: RunArgs) -> ! {
+/// `exec_fd` is the program binfmt_misc opened (its O flag), if it did.
+fn run(a: RunArgs, exec_fd: Option<i32>) -> ! {
     if let Some(port) = &a.gdb {
         hypervisor_lite::diag!(
             "mimic: -g {port}: mimic has no gdb stub yet; `mimic tui` shows and steps a running guest"
@@ -425,9 +504,13 @@ fn run(a: RunArgs) -> ! {
         log,
         deterministic: a.deterministic,
         stats: a.stats,
+        exec_fd,
         ..config(a.guest, a.strace, a.command)
     };
-    check_executable(&cfg.program);
+    if exec_fd.is_none() {
+        // With the program open, the kernel has already found it executable.
+        check_executable(&cfg.program);
+    }
     match Process::new(&cfg) {
         Ok(p) => p.run(),
         Err(e) => {
@@ -461,6 +544,7 @@ mod tests {
         match cli.command {
             Command::Run(a) => config(a.guest, a.strace, a.command),
             Command::Tui(a) => config(a.guest, false, a.command),
+            Command::Binfmt(_) => panic!("not a guest"),
         }
     }
 

@@ -1001,3 +1001,117 @@ fn boolean_variables_accept_the_usual_spellings() {
         );
     }
 }
+
+/// `mimic binfmt <args>` as strings.
+fn binfmt(args: &[&str]) -> (i32, String, String) {
+    let mut words: Vec<&std::ffi::OsStr> = vec!["binfmt".as_ref()];
+    words.extend(args.iter().map(std::ffi::OsStr::new));
+    bare(&words)
+}
+
+#[test]
+fn binfmt_prints_the_riscv64_entry_with_mimics_absolute_path() {
+    let (code, out, err) = binfmt(&[]);
+    assert_eq!((code, err.as_str()), (0, ""));
+    let exe = std::fs::canonicalize(env!("CARGO_BIN_EXE_mimic")).unwrap();
+    let magic = r"\x7f\x45\x4c\x46\x02\x01\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x02\x00\xf3\x00";
+    let mask = r"\xff\xff\xff\xff\xff\xff\xff\x00\xff\xff\xff\xff\xff\xff\xff\xff\xfe\xff\xff\xff";
+    assert_eq!(
+        out,
+        format!(":mimic-riscv64:M::{magic}:{mask}:{}:POCF\n", exe.display())
+    );
+    let (code, out, _) = binfmt(&["--name", "rv", "--flags", "FP"]);
+    assert_eq!(code, 0);
+    assert!(out.starts_with(":rv:M::"), "{out}");
+    assert!(out.ends_with(":PF\n"), "{out}");
+}
+
+#[test]
+fn binfmt_errors_are_one_line() {
+    let t = Tmp::new("binfmt");
+    let dir = t.file("plain", b"");
+    let _ = std::fs::remove_file(&dir);
+    std::fs::create_dir(&dir).unwrap();
+    let d = dir.to_str().unwrap();
+    for (args, want) in [
+        (
+            vec!["--register", "--mount", d],
+            format!("mimic: {d}: not a binfmt_misc mount\n"),
+        ),
+        (
+            vec!["--unregister", "--mount", d],
+            format!("mimic: {d}: not a binfmt_misc mount\n"),
+        ),
+        (
+            vec!["--flags", "PX"],
+            "mimic: --flags PX: 'X' is not a flag mimic handles (POCF)\n".into(),
+        ),
+        (
+            vec!["--unregister", "--name", ".."],
+            "mimic: --name '..': a binfmt_misc entry name has no '/' or ':' and is not . or ..\n"
+                .into(),
+        ),
+        (
+            vec!["--register", "--name", "a/b"],
+            "mimic: --name 'a/b': a binfmt_misc entry name has no '/' or ':' and is not . or ..\n"
+                .into(),
+        ),
+    ] {
+        let (code, out, err) = binfmt(&args);
+        assert_eq!((code, out.as_str(), err), (1, "", want), "{args:?}");
+    }
+    // Both at once is a usage error.
+    let (code, _, err) = binfmt(&["--register", "--unregister"]);
+    assert_eq!(code, 1);
+    assert!(
+        err.starts_with("mimic: the argument '--register' cannot be used with"),
+        "{err}"
+    );
+}
+
+#[test]
+fn binfmt_names_the_missing_mount_or_permission() {
+    // Where binfmt_misc is mounted, a user other than root gets "permission denied"; where
+    // it is not, how to mount it. Either is one line and status 1. Run as root, the test
+    // runs mimic as nobody, so it never registers anything on this machine.
+    let mounted = std::fs::read_to_string("/proc/self/mounts")
+        .unwrap()
+        .lines()
+        .any(|l| l.split(' ').nth(2) == Some("binfmt_misc"));
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_mimic"));
+    cmd.args(["binfmt", "--register", "--name", "mimic-cli-test"]);
+    // SAFETY: geteuid only reads the process's credentials.
+    if unsafe { libc::geteuid() } == 0 {
+        use std::os::unix::process::CommandExt;
+        // SAFETY: between fork and exec the child only calls async-signal-safe setgroups,
+        // setgid and setuid.
+        unsafe {
+            cmd.pre_exec(|| {
+                if libc::setgroups(0, std::ptr::null()) != 0
+                    || libc::setgid(65534) != 0
+                    || libc::setuid(65534) != 0
+                {
+                    return Err(std::io::Error::last_os_error());
+                }
+                Ok(())
+            });
+        }
+    }
+    let out = cmd.output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(out.stdout.is_empty());
+    if mounted {
+        assert!(
+            err.starts_with("mimic: ")
+                && err.ends_with("/register: permission denied (binfmt_misc needs root)\n")
+                && err.lines().count() == 1,
+            "{err}"
+        );
+    } else {
+        assert_eq!(
+            err,
+            "mimic: binfmt_misc is not mounted (as root: mount -t binfmt_misc binfmt_misc /proc/sys/fs/binfmt_misc)\n"
+        );
+    }
+}

@@ -49,6 +49,11 @@ pub fn open(path: &Path) -> Result<(File, u64), ExecError> {
         .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY)
         .open(path)
         .map_err(|e| ExecError::io(&e))?;
+    regular(f)
+}
+
+/// `f` with its size if it is a regular file.
+fn regular(f: File) -> Result<(File, u64), ExecError> {
     let meta = f.metadata().map_err(|e| ExecError::io(&e))?;
     let t = meta.file_type();
     if t.is_file() {
@@ -76,7 +81,16 @@ pub fn read(path: &Path, limit: u64) -> Result<Vec<u8>, ExecError> {
 
 /// [`read`], keeping the open file (the loader maps segments from it).
 pub fn open_and_read(path: &Path, limit: u64) -> Result<(File, Vec<u8>), ExecError> {
-    let (f, size) = open(path)?;
+    read_open(open(path)?, limit)
+}
+
+/// [`open_and_read`] for a file already open (binfmt_misc's AT_EXECFD): it may be one the
+/// user can execute but not open for reading.
+pub fn read_file(f: File, limit: u64) -> Result<(File, Vec<u8>), ExecError> {
+    read_open(regular(f)?, limit)
+}
+
+fn read_open((f, size): (File, u64), limit: u64) -> Result<(File, Vec<u8>), ExecError> {
     let size = size.min(limit);
     let mut bytes = Vec::new();
     bytes
@@ -131,6 +145,17 @@ mod tests {
         assert_eq!(
             r.unwrap_err(),
             ExecError::denied("not a regular file (a FIFO)")
+        );
+    }
+
+    #[test]
+    fn an_open_file_is_read_and_checked_like_a_path() {
+        let f = File::open("/proc/self/exe").unwrap();
+        assert_eq!(read_file(f, 4).unwrap().1, b"\x7fELF");
+        let dir = File::open("/").unwrap();
+        assert_eq!(
+            read_file(dir, 4).unwrap_err(),
+            ExecError::denied("is a directory")
         );
     }
 

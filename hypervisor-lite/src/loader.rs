@@ -119,9 +119,14 @@ struct Image {
     file: Option<std::fs::File>,
 }
 
-/// Reads and checks `path` as a riscv64 lp64d executable.
-fn read_image(path: &Path) -> Result<Image, String> {
-    let (file, bytes) = exec_file::open_and_read(path, u64::MAX).map_err(|e| e.reason)?;
+/// Reads and checks `path` (or `open`, the file it names, already open) as a riscv64 lp64d
+/// executable.
+fn read_image(path: &Path, open: Option<std::fs::File>) -> Result<Image, String> {
+    let (file, bytes) = match open {
+        Some(f) => exec_file::read_file(f, u64::MAX),
+        None => exec_file::open_and_read(path, u64::MAX),
+    }
+    .map_err(|e| e.reason)?;
     let mut image = check_image(bytes)?;
     image.file = Some(file);
     Ok(image)
@@ -434,7 +439,18 @@ pub fn exec_check(path: &Path, sysroot: Option<&Path>) -> Result<bool, i32> {
 
 /// Loads `path` (and its interpreter) into `mem` and builds the initial stack.
 pub fn load(mem: &mut AddressSpace, path: &Path, start: &StartInfo) -> Result<Loaded, LoadError> {
-    let image = read_image(path).map_err(|reason| LoadError {
+    load_open(mem, path, None, start)
+}
+
+/// [`load`] from `file` when given: the program already open (binfmt_misc's AT_EXECFD),
+/// which `path` names (errors, AT_EXECFN).
+pub fn load_open(
+    mem: &mut AddressSpace,
+    path: &Path,
+    file: Option<std::fs::File>,
+    start: &StartInfo,
+) -> Result<Loaded, LoadError> {
+    let image = read_image(path, file).map_err(|reason| LoadError {
         file: path.to_path_buf(),
         reason,
     })?;
@@ -515,7 +531,7 @@ fn load_image(
                 ),
             ));
         }
-        let ld = read_image(&file).map_err(|r| err(&file, r))?;
+        let ld = read_image(&file, None).map_err(|r| err(&file, r))?;
         let (lo, hi) = ld.span();
         let at = mem
             .find_free(hi - lo, ld.align())
@@ -549,7 +565,9 @@ fn load_image(
         (at::EUID, euid as u64),
         (at::GID, gid as u64),
         (at::EGID, egid as u64),
-        (at::SECURE, 0),
+        // A setuid start of mimic (binfmt_misc's C flag) is one of the program's: its ld.so
+        // must then ignore LD_PRELOAD and the like, as under Linux.
+        (at::SECURE, secure()),
         (at::HWCAP, HWCAP_IMAFDC),
         (at::CLKTCK, 100),
         (at::MINSIGSTKSZ, MINSIGSTKSZ),
@@ -619,6 +637,12 @@ fn build_stack(
     let raw: Vec<u8> = words.iter().flat_map(|w| w.to_le_bytes()).collect();
     mem.write_raw(sp, &raw);
     Ok(sp)
+}
+
+/// mimic's own AT_SECURE, 1 when the kernel started it setuid, setgid or with capabilities.
+fn secure() -> u64 {
+    // SAFETY: getauxval only reads mimic's auxiliary vector.
+    u64::from(unsafe { libc::getauxval(libc::AT_SECURE) } != 0)
 }
 
 /// Host random bytes (for AT_RANDOM); falls back to the clock if getrandom fails.

@@ -51,7 +51,11 @@ impl Process {
             stack_size: cfg.stack_size,
             sysroot: cfg.sysroot.clone(),
         };
-        let loaded = loader::load(&mut space, &cfg.program, &start)?;
+        // SAFETY: an exec_fd is an open descriptor nothing else owns (see Config).
+        let open = cfg
+            .exec_fd
+            .map(|fd| unsafe { <std::fs::File as std::os::fd::FromRawFd>::from_raw_fd(fd) });
+        let loaded = loader::load_open(&mut space, &cfg.program, open, &start)?;
         let tramp = space
             .find_free(PAGE, PAGE)
             .ok_or_else(|| err("no room for the signal trampoline".into()))?;

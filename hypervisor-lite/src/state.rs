@@ -32,6 +32,10 @@ pub struct Config {
     pub engine: Mode,
     /// `-d in_asm,out_asm` logging of translated blocks, and where to.
     pub log: Option<(LogFlags, LogSink)>,
+    /// The program already open, as binfmt_misc's O flag passes it (AT_EXECFD): the loader
+    /// reads it from this descriptor, which the first `Process::new` takes and closes so the
+    /// guest never sees it; `program` still names it.
+    pub exec_fd: Option<i32>,
 }
 
 impl Default for Config {
@@ -49,6 +53,7 @@ impl Default for Config {
             stats: false,
             engine: Mode::Tiered,
             log: None,
+            exec_fd: None,
         }
     }
 }
