@@ -138,7 +138,7 @@ fn build_native(program: &str) -> Result<PathBuf, String> {
     if matches!((mtime(&out), mtime(&source)), (Some(b), Some(s)) if b > s) {
         return Ok(out);
     }
-    let tmp = dir.join(format!("{program}.building"));
+    let tmp = dir.join(format!("{program}.{}.building", std::process::id()));
     let result = Command::new(compiler)
         .args(["-O2", "-g0", "-w", "-static", "-o"])
         .arg(&tmp)
@@ -187,18 +187,29 @@ fn native_outcomes() -> &'static HashMap<String, Outcome> {
         let mut programs: Vec<String> = cases.iter().map(|c| program(c).to_string()).collect();
         programs.sort();
         programs.dedup();
-        let built = std::sync::Mutex::new(HashMap::new());
-        let build_errors = run_all_names(&programs, |p| match build_native(p) {
-            Ok(path) => {
-                built.lock().unwrap().insert(p.to_string(), path);
-                Vec::new()
-            }
-            Err(e) => vec![e],
+        // Two compilers at a time, as the cases run two at a time.
+        let built: Vec<Result<(String, PathBuf), String>> = std::thread::scope(|s| {
+            let half = programs.len().div_ceil(2).max(1);
+            let jobs: Vec<_> = programs
+                .chunks(half)
+                .map(|chunk| {
+                    s.spawn(move || {
+                        chunk
+                            .iter()
+                            .map(|p| build_native(p).map(|exe| (p.clone(), exe)))
+                            .collect::<Vec<_>>()
+                    })
+                })
+                .collect();
+            jobs.into_iter()
+                .flat_map(|j| j.join().expect("a build thread"))
+                .collect()
         });
+        let build_errors: Vec<String> = built.iter().filter_map(|r| r.clone().err()).collect();
         if !build_errors.is_empty() {
             return Err(build_errors.join("\n"));
         }
-        let built = built.into_inner().unwrap();
+        let built: HashMap<String, PathBuf> = built.into_iter().filter_map(Result::ok).collect();
         let outcomes = std::sync::Mutex::new(HashMap::new());
         let errors = run_all(cases, |case| {
             let exe = &built[program(case)];
@@ -219,22 +230,6 @@ fn native_outcomes() -> &'static HashMap<String, Outcome> {
         Ok(map) => map,
         Err(e) => panic!("{e}"),
     }
-}
-
-/// [`run_all`] over plain names (the programs to build).
-fn run_all_names(names: &[String], f: impl Fn(&str) -> Vec<String> + Sync) -> Vec<String> {
-    let as_cases = names
-        .iter()
-        .map(|n| Case {
-            name: n.clone(),
-            binary: n.clone(),
-            args: Vec::new(),
-            stdin: None,
-            env: Vec::new(),
-            exact_stderr: true,
-        })
-        .collect();
-    run_all(as_cases, |c| f(&c.name))
 }
 
 #[test]
