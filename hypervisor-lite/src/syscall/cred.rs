@@ -146,6 +146,19 @@ mod pr {
     pub const GET_TID_ADDRESS: u64 = 40;
 }
 
+/// linux/seccomp.h: the mode that allows only read, write, exit and rt_sigreturn.
+const SECCOMP_MODE_STRICT: u64 = 1;
+
+/// The riscv64 numbers of the calls strict mode allows (read, write, exit, rt_sigreturn).
+const STRICT_ALLOWED: [u64; 4] = [63, 64, 93, 139];
+
+/// Whether the thread is in seccomp strict mode and `nr` is not one of the calls it allows:
+/// the call does not run and the process is killed by SIGKILL. Linux ends only the calling
+/// thread (with SIGKILL as its exit code); for a single-threaded process that is the same.
+pub fn seccomp_strict_kills(p: &Task, nr: u64) -> bool {
+    p.seccomp_strict && !STRICT_ALLOWED.contains(&nr)
+}
+
 /// The length of a thread name with its NUL (TASK_COMM_LEN).
 const COMM_LEN: usize = 16;
 
@@ -194,9 +207,15 @@ pub fn prctl(p: &mut Task, a: [u64; 6]) -> SysResult {
         | pr::SET_CHILD_SUBREAPER
         | pr::SET_NO_NEW_PRIVS
         | pr::GET_NO_NEW_PRIVS => sys(libc::SYS_prctl, [a[0], a[1], a[2], a[3], a[4], 0]),
-        // A seccomp filter would judge mimic's own (x86-64) system calls, not the guest's: the
-        // guest is told seccomp is not configured, as a kernel without it says.
+        // Strict mode confines the guest's calls, which mimic sees (seccomp_strict). A filter
+        // would judge mimic's own (x86-64) system calls, not the guest's: filters are refused
+        // as by a kernel without them. A process in strict mode cannot ask (prctl kills it),
+        // so the mode a caller sees is 0.
         pr::GET_SECCOMP => Ok(0),
+        pr::SET_SECCOMP if a[1] == SECCOMP_MODE_STRICT => {
+            p.seccomp_strict = true;
+            Ok(0)
+        }
         pr::SET_SECCOMP => Err(Errno::EINVAL),
         // Everything else (PR_SET_MM, PR_SET_VMA, the RISC-V vector controls, …): what a
         // kernel that does not know the option answers.

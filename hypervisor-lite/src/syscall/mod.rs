@@ -341,6 +341,13 @@ pub fn lookup(nr: u64) -> Option<&'static Syscall> {
 
 /// Performs the system call in the guest's a7/a0..a5 and says what happens next.
 pub fn dispatch(p: &mut Task, nr: u64, args: [u64; 6]) -> Outcome {
+    if cred::seccomp_strict_kills(p, nr) {
+        let sig = crate::signal::SIGKILL as i32;
+        p.shared
+            .fatal
+            .store(sig, std::sync::atomic::Ordering::Relaxed);
+        return Outcome::End(End::Process(128 + sig));
+    }
     let strace = p.shared.cfg.strace;
     let Some(sc) = lookup(nr) else {
         if crate::state::lock(&p.shared.reported).insert(nr) {

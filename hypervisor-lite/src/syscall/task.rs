@@ -35,6 +35,9 @@ pub struct Task {
     pub poll_expired: bool,
     /// The virtual end of a parked rt_sigtimedwait's timeout, kept across its reruns.
     pub sigwait_end: Option<u64>,
+    /// prctl(PR_SET_SECCOMP, SECCOMP_MODE_STRICT) was called: every system call but read,
+    /// write, exit and rt_sigreturn kills (seccomp_strict). Never cleared, as on Linux.
+    pub seccomp_strict: bool,
 }
 
 impl Task {
@@ -55,6 +58,7 @@ impl Task {
             parked_call: None,
             poll_expired: false,
             sigwait_end: None,
+            seccomp_strict: false,
         }
     }
 

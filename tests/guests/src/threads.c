@@ -177,6 +177,7 @@ static int lrsc_counter;
 static void *lrsc_fn(void *arg) {
     (void)arg;
     for (int i = 0; i < INCS; i++) {
+#ifdef __riscv
         int tmp, fail;
         __asm__ volatile("1: lr.w %0, (%2)\n"
                          "   addi %0, %0, 1\n"
@@ -185,6 +186,13 @@ static void *lrsc_fn(void *arg) {
                          : "=&r"(tmp), "=&r"(fail)
                          : "r"(&lrsc_counter)
                          : "memory");
+#else
+        // The host build (tests/oracle.rs): the same retry loop as a compare-and-swap.
+        int old = __atomic_load_n(&lrsc_counter, __ATOMIC_RELAXED);
+        while (!__atomic_compare_exchange_n(&lrsc_counter, &old, old + 1, 1, __ATOMIC_RELAXED,
+                                            __ATOMIC_RELAXED))
+            ;
+#endif
     }
     return NULL;
 }
