@@ -102,6 +102,8 @@ pub struct Loaded {
     pub sp: u64,
     /// The main program's entry (AT_ENTRY).
     pub entry: u64,
+    /// The main program's load bias (0 for ET_EXEC).
+    pub bias: u64,
     /// The interpreter's load bias (AT_BASE), 0 without one.
     pub interp_base: u64,
     /// The interpreter file, if any.
@@ -560,10 +562,32 @@ fn load_image(
         pc,
         sp,
         entry,
+        bias,
         interp_base,
         interp: interp_file,
         regions,
     })
+}
+
+/// The function symbols of the ELF at `path` loaded at `bias`, for naming code in `-d`
+/// logs; an unreadable or stripped file has none.
+pub fn symbols(path: &Path, bias: u64) -> translator::Symbols {
+    let bytes = exec_file::read(path, u64::MAX).unwrap_or_default();
+    let Ok(elf) = Elf::parse(&bytes) else {
+        return translator::Symbols::default();
+    };
+    let funcs = elf
+        .syms
+        .iter()
+        .map(|s| (s, &elf.strtab))
+        .chain(elf.dynsyms.iter().map(|s| (s, &elf.dynstrtab)))
+        .filter(|(s, _)| s.is_function() && s.st_shndx != 0 && s.st_value != 0)
+        .filter_map(|(s, names)| {
+            let name = names.get_at(s.st_name).filter(|n| !n.is_empty())?;
+            Some((s.st_value.wrapping_add(bias), s.st_size, name.to_string()))
+        })
+        .collect();
+    translator::Symbols::new(funcs)
 }
 
 /// Lays out the strings, AT_RANDOM bytes and the argc/argv/envp/auxv words below

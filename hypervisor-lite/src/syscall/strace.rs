@@ -133,12 +133,13 @@ pub fn arg(p: &Task, kind: Arg, v: u64) -> String {
         Arg::DirFd if v as i32 == libc::AT_FDCWD => "AT_FDCWD".into(),
         Arg::DirFd => format!("{}", v as i32),
         Arg::Size => format!("{v}"),
-        Arg::Ptr if v == 0 => "NULL".into(),
-        Arg::Ptr => format!("0x{v:x}"),
+        Arg::Ptr => pointer(v),
+        Arg::Addr if v == 0 => "0".into(),
+        Arg::Addr => format!("0x{v:x}"),
         Arg::Path if v == 0 => "NULL".into(),
         Arg::Path => match p.mem.cstr(v, 4096) {
             Ok(s) => format!("\"{}\"", String::from_utf8_lossy(&s).escape_debug()),
-            Err(_) => format!("0x{v:x}"),
+            Err(_) => pointer(v),
         },
         Arg::Flags if v == 0 => "0".into(),
         Arg::Flags => format!("0x{v:x}"),
@@ -175,7 +176,17 @@ fn structure<T: Layout>(p: &Task, v: u64) -> String {
     }
     match p.load::<T>(v) {
         Ok(t) => t.strace(),
-        Err(_) => format!("0x{v:x}"),
+        Err(_) => pointer(v),
+    }
+}
+
+/// A guest pointer as qemu's strace prints one: `NULL`, or 16 hex digits (riscv64's
+/// `TARGET_ABI_FMT_ptr`).
+pub fn pointer(v: u64) -> String {
+    if v == 0 {
+        "NULL".into()
+    } else {
+        format!("0x{v:016x}")
     }
 }
 
@@ -193,6 +204,12 @@ pub fn written(p: &Task, kinds: &[Arg], args: &[u64; 6]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn pointers_have_sixteen_digits_as_in_qemu() {
+        assert_eq!(pointer(0x3fe6ffe000), "0x0000003fe6ffe000");
+        assert_eq!(pointer(0), "NULL");
+    }
 
     #[test]
     fn flag_sets_by_name() {
