@@ -366,3 +366,34 @@ fn tui_restores_the_terminal_on_sigterm() {
     let s = t.wait_for("MIMIC-EXIT=143", 10);
     assert!(!s.contains("Disassembly"), "the terminal is back:\n{s}");
 }
+
+/// `-d in_asm` of a dynamic guest names the functions of the libraries ld.so maps (libc's
+/// `puts`), not only those of the program and ld.so.
+#[test]
+#[ignore = "needs the riscv64 sysroot (libc6-riscv64-cross); run scripts/test-external"]
+fn d_in_asm_names_functions_of_mapped_libraries() {
+    assert!(
+        Path::new(guest_cases::SYSROOT)
+            .join("lib/libc.so.6")
+            .exists(),
+        "no riscv64 sysroot at {}: apt-get install libc6-riscv64-cross",
+        guest_cases::SYSROOT
+    );
+    let log = std::env::temp_dir().join(format!("mimic-dlog-dyn-{}", std::process::id()));
+    let guest = guest_cases::guests_dir().join("bin/hello_dyn-dyn");
+    let out = Command::new(env!("CARGO_BIN_EXE_mimic"))
+        .args(["run", "-L", guest_cases::SYSROOT, "-d", "in_asm", "-D"])
+        .arg(&log)
+        .arg(&guest)
+        .output()
+        .unwrap();
+    let text = std::fs::read_to_string(&log).unwrap();
+    std::fs::remove_file(&log).unwrap();
+    assert!(out.status.success());
+    for name in ["main", "puts"] {
+        assert!(
+            text.lines().any(|l| l == format!("IN: {name}")),
+            "no block of {name} named"
+        );
+    }
+}

@@ -573,9 +573,31 @@ fn load_image(
 /// logs; an unreadable or stripped file has none.
 pub fn symbols(path: &Path, bias: u64) -> translator::Symbols {
     let bytes = exec_file::read(path, u64::MAX).unwrap_or_default();
-    let Ok(elf) = Elf::parse(&bytes) else {
-        return translator::Symbols::default();
-    };
+    match Elf::parse(&bytes) {
+        Ok(elf) => functions(&elf, bias),
+        Err(_) => translator::Symbols::default(),
+    }
+}
+
+/// The function symbols of the ELF at `path` whose bytes from `offset` were mapped at
+/// `addr` (how ld.so loads a library): the bias is that of the loadable segment starting
+/// at that offset's page. None when the file is no ELF or no segment starts there.
+pub fn mapped_symbols(path: &Path, offset: u64, addr: u64) -> Option<translator::Symbols> {
+    // Only a regular file is read whole (a mapped /dev/zero would never end).
+    if !std::fs::metadata(path).is_ok_and(|m| m.is_file()) {
+        return None;
+    }
+    let bytes = exec_file::read(path, u64::MAX).ok()?;
+    let elf = Elf::parse(&bytes).ok()?;
+    let seg = elf
+        .program_headers
+        .iter()
+        .find(|h| h.p_type == ph::PT_LOAD && page_down(h.p_offset) == offset)?;
+    let bias = addr.wrapping_sub(page_down(seg.p_vaddr));
+    Some(functions(&elf, bias))
+}
+
+fn functions(elf: &Elf, bias: u64) -> translator::Symbols {
     let funcs = elf
         .syms
         .iter()

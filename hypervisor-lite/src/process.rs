@@ -102,7 +102,7 @@ impl Process {
             det: cfg.deterministic.then(|| Mutex::new(DetState::new(pid))),
             fatal: AtomicI32::new(0),
             ended: OnceLock::new(),
-            symbols: Arc::new(symbols(cfg, &loaded_images)),
+            symbols: Arc::new(std::sync::RwLock::new(symbols(cfg, &loaded_images))),
         });
         shared.log(
             |f| f.page,

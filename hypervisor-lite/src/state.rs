@@ -133,9 +133,9 @@ pub struct Shared {
     /// process's status once it has ended, which every vCPU sees at its next step instead of
     /// the host process exiting.
     pub ended: OnceLock<i32>,
-    /// The functions of the loaded program (and its interpreter), for `-d` logs; empty
-    /// unless the engine logs.
-    pub symbols: Arc<translator::Symbols>,
+    /// The functions of the loaded program, its interpreter and the code files it maps,
+    /// for `-d` logs; empty unless the engine logs.
+    pub symbols: translator::SharedSymbols,
 }
 
 /// Locks `m`, ignoring poisoning: a panicking vCPU thread ends the process anyway.
@@ -214,6 +214,11 @@ impl Shared {
                 sink.write(&text());
             }
         }
+    }
+
+    /// Whether the engines log guest code (and so name it by symbols).
+    pub fn logs_code(&self) -> bool {
+        self.cfg.log.as_ref().is_some_and(|(f, _)| f.engine())
     }
 
     /// Writes an `--strace` line: to the `-D` log file if there is one (as qemu does),

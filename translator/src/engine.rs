@@ -19,7 +19,7 @@
 
 use crate::abi::{Ctx, Reason};
 use crate::cache::{CodeCache, Entry};
-use crate::log::{Log, LogFlags, Symbols};
+use crate::log::{Log, LogFlags, SharedSymbols};
 use crate::Layout;
 use isa_a::{decode_block, run_block, Block, BlockCache, Bus, Cpu, Exit, Trap};
 use std::collections::HashMap;
@@ -171,7 +171,7 @@ impl Engine {
         &mut self,
         flags: LogFlags,
         out: Box<dyn std::io::Write + Send>,
-        symbols: Arc<Symbols>,
+        symbols: SharedSymbols,
         cpu_index: u32,
     ) {
         if flags.nochain {

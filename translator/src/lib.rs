@@ -43,7 +43,7 @@ mod testmem;
 
 pub use cache::{CacheStats, CodeCache, Translated};
 pub use engine::{BlockSummary, Engine, Mode, Stats, HOT};
-pub use log::{LogFlags, Symbols};
+pub use log::{LogFlags, SharedSymbols, Symbols};
 pub use testmem::TestMemory;
 
 /// Guest pages are 4 KiB.

@@ -18,7 +18,7 @@
 
 use isa_a::{Bus, Cpu, Decoded, FReg, XReg};
 use std::io::Write;
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 
 /// What `-d` logs (qemu's names). The engine reads the code items; the rest are the
 /// system's (signals, mappings, system calls), carried here so one value names them all.
@@ -72,6 +72,7 @@ impl Symbols {
     pub fn extend(&mut self, other: Symbols) {
         self.funcs.extend(other.funcs);
         self.funcs.sort();
+        self.funcs.dedup();
     }
 
     /// The name of the function holding `pc`, or "" as qemu shows an unknown one.
@@ -88,11 +89,14 @@ impl Symbols {
     }
 }
 
+/// The symbols of a process, which grow as the guest maps code (shared libraries).
+pub type SharedSymbols = Arc<RwLock<Symbols>>;
+
 /// One engine's log: what to write, where, and the names of guest code.
 pub struct Log {
     pub flags: LogFlags,
     out: Box<dyn Write + Send>,
-    symbols: Arc<Symbols>,
+    symbols: SharedSymbols,
     /// The vCPU's number in `Trace` lines (qemu's cpu index).
     cpu_index: u32,
 }
@@ -101,7 +105,7 @@ impl Log {
     pub fn new(
         flags: LogFlags,
         out: Box<dyn Write + Send>,
-        symbols: Arc<Symbols>,
+        symbols: SharedSymbols,
         cpu_index: u32,
     ) -> Log {
         Log {
@@ -110,6 +114,12 @@ impl Log {
             symbols,
             cpu_index,
         }
+    }
+
+    /// The name of the function holding `pc`, or "".
+    fn name(&self, pc: u64) -> String {
+        let symbols = self.symbols.read().unwrap_or_else(|e| e.into_inner());
+        symbols.lookup(pc).to_string()
     }
 
     /// Writes `text` whole: a log line must not interleave with another vCPU's.
@@ -131,7 +141,7 @@ impl Log {
         }
         let mut pcs = pcs.peekable();
         let start = pcs.peek().copied().unwrap_or(0);
-        let mut s = format!("----------------\nIN: {}\n", self.symbols.lookup(start));
+        let mut s = format!("----------------\nIN: {}\n", self.name(start));
         for (d, pc) in insns.iter().zip(pcs) {
             s.push_str(&insn_line(bus, d, pc));
         }
@@ -148,7 +158,7 @@ impl Log {
                 "Trace {}: 0x{host:x} [{:016x}] {}\n",
                 self.cpu_index,
                 cpu.pc,
-                self.symbols.lookup(cpu.pc)
+                self.name(cpu.pc)
             );
         }
         if self.flags.cpu {

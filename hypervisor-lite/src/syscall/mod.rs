@@ -381,6 +381,11 @@ pub fn dispatch(p: &mut Task, nr: u64, args: [u64; 6]) -> Outcome {
     sigfd::sync(&p.shared);
     let out = (sc.handler)(p, args);
     sigfd::sync(&p.shared);
+    if let (222, Outcome::Done(Ok(addr))) = (nr, &out) {
+        if p.shared.logs_code() {
+            name_mapped_code(p, *addr, &args);
+        }
+    }
     if matches!(sc.name, "mmap" | "munmap" | "mprotect" | "brk" | "mremap")
         && matches!(out, Outcome::Done(Ok(_)))
     {
@@ -401,6 +406,23 @@ pub fn dispatch(p: &mut Task, nr: u64, args: [u64; 6]) -> Outcome {
         _ => {}
     }
     out
+}
+
+/// After `mmap(…, args)` put a file's code at `addr` (a library ld.so loads): its functions
+/// name blocks in the `-d` log from now on.
+fn name_mapped_code(p: &Task, addr: u64, args: &[u64; 6]) {
+    let (prot, flags, fd, offset) = (args[2], args[3], args[4] as i32, args[5]);
+    if prot & libc::PROT_EXEC as u64 == 0 || flags & libc::MAP_ANONYMOUS as u64 != 0 || fd < 0 {
+        return;
+    }
+    // Guest descriptors are the host process's own.
+    let Ok(path) = std::fs::read_link(format!("/proc/self/fd/{fd}")) else {
+        return;
+    };
+    if let Some(found) = crate::loader::mapped_symbols(&path, offset, addr) {
+        let mut symbols = p.shared.symbols.write().unwrap_or_else(|e| e.into_inner());
+        symbols.extend(found);
+    }
 }
 
 /// The arguments of a call mimic does not implement, in hex: nothing says what they are.
