@@ -51,7 +51,8 @@ fn pid_of(text: &str) -> Option<u32> {
         .map(|(_, pid)| pid.trim().parse().unwrap())
 }
 
-/// The log with host addresses in `Trace` lines as `HOST` and the pid as `PID`.
+/// The log with host addresses in `Trace` lines as `HOST`, the pid as `PID` and the uid as
+/// `UID`.
 fn normalize(text: &str, pid: Option<u32>) -> String {
     let mut out = String::new();
     for line in text.lines() {
@@ -60,6 +61,11 @@ fn normalize(text: &str, pid: Option<u32>) -> String {
             let (cpu, after) = rest.split_once(": 0x").expect("Trace N: 0x…");
             let (_, tail) = after.split_once(' ').expect("Trace N: 0xHOST [pc]");
             line = format!("Trace {cpu}: HOST {tail}");
+        }
+        // The uid is whoever runs the test.
+        if let Some((head, tail)) = line.split_once("si_uid=") {
+            let rest = tail.trim_start_matches(|c: char| c.is_ascii_digit());
+            line = format!("{head}si_uid=UID{rest}");
         }
         if let Some(pid) = pid {
             line = line

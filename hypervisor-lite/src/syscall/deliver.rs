@@ -44,7 +44,12 @@ impl Task {
         let blocked = self.sig.mask & signal::bit(sig) != 0;
         let disposition = lock(&self.shared.actions).disposition(sig);
         let fatal = blocked || !matches!(disposition, Disposition::Handle(_));
-        self.log_signal(sig, &disposition, fatal);
+        self.log_signal(
+            sig,
+            &signal::fault_info(sig, code, addr),
+            &disposition,
+            fatal,
+        );
         match disposition {
             Disposition::Handle(act) if !blocked => {
                 let info = signal::fault_info(sig, code, addr);
@@ -69,7 +74,7 @@ impl Task {
             let (sig, info) = next?;
             super::timer::taken(&self.shared, &info);
             let disposition = lock(&self.shared.actions).disposition(sig);
-            self.log_signal(sig, &disposition, false);
+            self.log_signal(sig, &info, &disposition, false);
             match disposition {
                 Disposition::Ignore => {}
                 Disposition::Terminate => return Some(self.die(sig, None)),
@@ -83,9 +88,13 @@ impl Task {
         None
     }
 
-    /// `-d int`: signal `sig` taken at the current pc, and what it does. `fatal`: a
-    /// synchronous signal that cannot be handled now, which kills.
-    fn log_signal(&self, sig: usize, d: &Disposition, fatal: bool) {
+    /// `-d int`: signal `sig` taken at the current pc, and what it does (`fatal`: a
+    /// synchronous signal that cannot be handled now, which kills); `--strace`: qemu's line
+    /// for it, with its `info`.
+    fn log_signal(&self, sig: usize, info: &signal::SigInfo, d: &Disposition, fatal: bool) {
+        if self.shared.cfg.strace {
+            self.shared.strace(&super::strace::taken_signal(sig, info));
+        }
         let pc = self.cpu.pc;
         let action = match d {
             _ if fatal => "kills".to_string(),
