@@ -196,11 +196,13 @@ struct RunArgs {
     #[arg(long, env = "MIMIC_JIT", value_parser = BoolishValueParser::new())]
     jit: bool,
 
-    /// Log translated blocks, as qemu's -d: in_asm (guest code), out_asm (host code)
+    /// Log what ITEMS name, as qemu's -d: in_asm, out_asm, exec, cpu, int, page, unimp,
+    /// strace, nochain (comma separated; `-d help` says what each shows)
     #[arg(short = 'd', value_name = "ITEMS", env = "MIMIC_LOG", value_parser = parse_log)]
     log: Option<LogFlags>,
 
-    /// Write the -d log to FILE instead of stderr
+    /// Write the -d log (and --strace) to FILE instead of stderr; `%d` in FILE is mimic's
+    /// process id
     #[arg(short = 'D', value_name = "FILE", env = "MIMIC_LOG_FILENAME")]
     log_file: Option<PathBuf>,
 
@@ -238,22 +240,51 @@ fn parse_size(s: &str) -> Result<u64, String> {
 
 /// The `-d` items mimic logs, with qemu's names.
 const LOG_ITEMS: &[(&str, &str)] = &[
-    ("in_asm", "show the guest code of each translated block"),
+    (
+        "in_asm",
+        "show the guest code of each block at its first execution",
+    ),
     ("out_asm", "show the host code each translated block became"),
+    ("exec", "show each block entered, with its pc and function"),
+    ("cpu", "show the registers before each block entered"),
+    ("int", "show each signal delivered to the guest"),
+    (
+        "page",
+        "show the guest's mappings at start and after each change",
+    ),
+    (
+        "unimp",
+        "show unsupported system calls and illegal instructions",
+    ),
+    ("strace", "log every system call, as --strace"),
+    (
+        "nochain",
+        "do not chain translated blocks (exec then shows every block)",
+    ),
 ];
 
 fn parse_log(s: &str) -> Result<LogFlags, String> {
     let mut f = LogFlags::default();
     for item in s.split(',') {
-        match item {
-            "in_asm" => f.in_asm = true,
-            "out_asm" => f.out_asm = true,
+        let on = match item {
+            "in_asm" => &mut f.in_asm,
+            "out_asm" => &mut f.out_asm,
+            "exec" => &mut f.exec,
+            "cpu" => &mut f.cpu,
+            "int" => &mut f.int,
+            "page" => &mut f.page,
+            "unimp" => &mut f.unimp,
+            "strace" => &mut f.strace,
+            "nochain" => &mut f.nochain,
             other => {
+                let names: Vec<&str> = LOG_ITEMS.iter().map(|(n, _)| *n).collect();
                 return Err(format!(
-                    "unknown log item '{other}' (in_asm, out_asm; '-d help' lists them)"
-                ))
+                    "unknown log item '{other}' ({}; '-d help' lists them)",
+                    names.join(", ")
+                ));
             }
-        }
+        };
+        *on = true;
     }
     Ok(f)
 }
@@ -478,7 +509,14 @@ fn run(a: RunArgs, exec_fd: Option<i32>) -> ! {
     } else {
         Mode::Tiered
     };
+    // As qemu's: -D alone sends --strace there; `-d strace` is --strace.
+    let strace = a.strace || a.log.is_some_and(|f| f.strace);
     let log = match (a.log, &a.log_file) {
+        (None, None) => None,
+        (None, Some(_)) => a.log_file.as_ref().map(|_| LogFlags::default()),
+        (flags, _) => flags,
+    };
+    let log = match (log, &a.log_file) {
         (None, _) => None,
         (Some(flags), None) => {
             let out: Arc<Mutex<dyn std::io::Write + Send>> =
@@ -505,7 +543,7 @@ fn run(a: RunArgs, exec_fd: Option<i32>) -> ! {
         deterministic: a.deterministic,
         stats: a.stats,
         exec_fd,
-        ..config(a.guest, a.strace, a.command)
+        ..config(a.guest, strace, a.command)
     };
     if exec_fd.is_none() {
         // With the program open, the kernel has already found it executable.

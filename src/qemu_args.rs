@@ -41,7 +41,7 @@ const QEMU_ONLY: &[(&str, &str)] = &[
         "-seed",
         "the guest's getrandom and AT_RANDOM come from the host",
     ),
-    ("-dfilter", "-d logs every translated block"),
+    ("-dfilter", "-d logs every block"),
     ("-trace", "--strace logs system calls"),
     ("-plugin", "mimic has no plugins"),
     ("-r", "uname reports the host's release"),

@@ -371,3 +371,82 @@ fn tui_restores_the_terminal_on_sigterm() {
     let s = t.wait_for("MIMIC-EXIT=143", 10);
     assert!(!s.contains("Disassembly"), "the terminal is back:\n{s}");
 }
+
+/// `-d in_asm` of a dynamic guest names the functions of the libraries ld.so maps (libc's
+/// `puts`), not only those of the program and ld.so.
+#[test]
+#[ignore = "needs the riscv64 sysroot (libc6-riscv64-cross); run scripts/test-external"]
+fn d_in_asm_names_functions_of_mapped_libraries() {
+    assert!(
+        Path::new(guest_cases::SYSROOT)
+            .join("lib/libc.so.6")
+            .exists(),
+        "no riscv64 sysroot at {}: apt-get install libc6-riscv64-cross",
+        guest_cases::SYSROOT
+    );
+    let log = std::env::temp_dir().join(format!("mimic-dlog-dyn-{}", std::process::id()));
+    let guest = guest_cases::guests_dir().join("bin/hello_dyn-dyn");
+    let out = Command::new(env!("CARGO_BIN_EXE_mimic"))
+        .args(["run", "-L", guest_cases::SYSROOT, "-d", "in_asm", "-D"])
+        .arg(&log)
+        .arg(&guest)
+        .output()
+        .unwrap();
+    let text = std::fs::read_to_string(&log).unwrap();
+    std::fs::remove_file(&log).unwrap();
+    assert!(out.status.success());
+    for name in ["main", "puts"] {
+        assert!(
+            text.lines().any(|l| l == format!("IN: {name}")),
+            "no block of {name} named"
+        );
+    }
+}
+
+/// `-d exec,nochain` under `--interp` enters the same blocks in the same order as
+/// qemu-riscv64, named alike: the interpreter's blocks end where qemu's translation blocks
+/// do on this guest. Each emulator's signal-return trampoline (outside the program, at an
+/// address of its own) counts as one entry.
+#[test]
+#[ignore = "needs qemu-riscv64 (qemu-user); run scripts/test-external"]
+fn d_exec_enters_the_blocks_qemu_enters() {
+    tool_output("qemu-riscv64", "qemu-user", &["--version"]);
+    let bin = guest_cases::guests_dir().join("bin");
+    let trace = |emulator: &[&str]| -> Vec<(String, String)> {
+        let log = std::env::temp_dir().join(format!(
+            "mimic-dexec-{}-{}",
+            std::process::id(),
+            emulator.len()
+        ));
+        let out = Command::new(emulator[0])
+            .args(&emulator[1..])
+            .args(["-d", "exec,nochain", "-D"])
+            .arg(&log)
+            .arg("./dlog")
+            .current_dir(&bin)
+            .env_clear()
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{emulator:?}");
+        let text = std::fs::read_to_string(&log).unwrap();
+        std::fs::remove_file(&log).unwrap();
+        // qemu: `Trace 0: 0xHOST [cs_base/pc/flags/cflags] name`; mimic: `[pc] name`.
+        text.lines()
+            .filter_map(|l| l.strip_prefix("Trace 0: "))
+            .map(|l| {
+                let (fields, name) = l.split_once("] ").unwrap_or((l, ""));
+                let pc = fields.rsplit('[').next().unwrap();
+                let pc = pc.split('/').nth(1).unwrap_or(pc).to_string();
+                let outside = u64::from_str_radix(&pc, 16).unwrap() >= 1 << 36;
+                match outside {
+                    true => ("trampoline".to_string(), String::new()),
+                    false => (pc, name.to_string()),
+                }
+            })
+            .collect()
+    };
+    let qemu = trace(&["qemu-riscv64"]);
+    let mimic = trace(&[env!("CARGO_BIN_EXE_mimic"), "run", "--interp"]);
+    assert!(qemu.len() > 300, "{} entries", qemu.len());
+    assert_eq!(mimic, qemu);
+}

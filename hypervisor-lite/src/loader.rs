@@ -102,6 +102,8 @@ pub struct Loaded {
     pub sp: u64,
     /// The main program's entry (AT_ENTRY).
     pub entry: u64,
+    /// The main program's load bias (0 for ET_EXEC).
+    pub bias: u64,
     /// The interpreter's load bias (AT_BASE), 0 without one.
     pub interp_base: u64,
     /// The interpreter file, if any.
@@ -578,10 +580,54 @@ fn load_image(
         pc,
         sp,
         entry,
+        bias,
         interp_base,
         interp: interp_file,
         regions,
     })
+}
+
+/// The function symbols of the ELF at `path` loaded at `bias`, for naming code in `-d`
+/// logs; an unreadable or stripped file has none.
+pub fn symbols(path: &Path, bias: u64) -> translator::Symbols {
+    let bytes = exec_file::read(path, u64::MAX).unwrap_or_default();
+    match Elf::parse(&bytes) {
+        Ok(elf) => functions(&elf, bias),
+        Err(_) => translator::Symbols::default(),
+    }
+}
+
+/// The function symbols of the ELF at `path` whose bytes from `offset` were mapped at
+/// `addr` (how ld.so loads a library): the bias is that of the loadable segment starting
+/// at that offset's page. None when the file is no ELF or no segment starts there.
+pub fn mapped_symbols(path: &Path, offset: u64, addr: u64) -> Option<translator::Symbols> {
+    // Only a regular file is read whole (a mapped /dev/zero would never end).
+    if !std::fs::metadata(path).is_ok_and(|m| m.is_file()) {
+        return None;
+    }
+    let bytes = exec_file::read(path, u64::MAX).ok()?;
+    let elf = Elf::parse(&bytes).ok()?;
+    let seg = elf
+        .program_headers
+        .iter()
+        .find(|h| h.p_type == ph::PT_LOAD && page_down(h.p_offset) == offset)?;
+    let bias = addr.wrapping_sub(page_down(seg.p_vaddr));
+    Some(functions(&elf, bias))
+}
+
+fn functions(elf: &Elf, bias: u64) -> translator::Symbols {
+    let funcs = elf
+        .syms
+        .iter()
+        .map(|s| (s, &elf.strtab))
+        .chain(elf.dynsyms.iter().map(|s| (s, &elf.dynstrtab)))
+        .filter(|(s, _)| s.is_function() && s.st_shndx != 0 && s.st_value != 0)
+        .filter_map(|(s, names)| {
+            let name = names.get_at(s.st_name).filter(|n| !n.is_empty())?;
+            Some((s.st_value.wrapping_add(bias), s.st_size, name.to_string()))
+        })
+        .collect();
+    translator::Symbols::new(funcs)
 }
 
 /// Lays out the strings, AT_RANDOM bytes and the argc/argv/envp/auxv words below

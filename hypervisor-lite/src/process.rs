@@ -56,6 +56,7 @@ impl Process {
             .exec_fd
             .map(|fd| unsafe { <std::fs::File as std::os::fd::FromRawFd>::from_raw_fd(fd) });
         let loaded = loader::load_open(&mut space, &cfg.program, open, &start)?;
+        let loaded_images = images(cfg, &loaded);
         let tramp = space
             .find_free(PAGE, PAGE)
             .ok_or_else(|| err("no room for the signal trampoline".into()))?;
@@ -105,7 +106,12 @@ impl Process {
             det: cfg.deterministic.then(|| Mutex::new(DetState::new(pid))),
             fatal: AtomicI32::new(0),
             ended: OnceLock::new(),
+            symbols: Arc::new(std::sync::RwLock::new(symbols(cfg, &loaded_images))),
         });
+        shared.log(
+            |f| f.page,
+            || crate::syscall::procfs::maps::page_table(&shared, "binary load"),
+        );
         let first = Vcpu::new(shared, ctl, cpu, None)
             .map_err(|e| err(format!("cannot reserve code space: {e}")))?;
         Ok(Process { first })
@@ -133,4 +139,22 @@ impl Process {
         shared.report_stats();
         status
     }
+}
+
+/// The files loaded and their biases: the program, and its interpreter if any.
+fn images(cfg: &Config, loaded: &loader::Loaded) -> Vec<(std::path::PathBuf, u64)> {
+    let mut v = vec![(cfg.program.clone(), loaded.bias)];
+    v.extend(loaded.interp.clone().map(|i| (i, loaded.interp_base)));
+    v
+}
+
+/// The functions of the loaded `images`, read only when `-d` logs guest code.
+fn symbols(cfg: &Config, images: &[(std::path::PathBuf, u64)]) -> translator::Symbols {
+    let mut all = translator::Symbols::default();
+    if cfg.log.as_ref().is_some_and(|(f, _)| f.engine()) {
+        for (path, bias) in images {
+            all.extend(loader::symbols(path, *bias));
+        }
+    }
+    all
 }

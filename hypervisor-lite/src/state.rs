@@ -143,6 +143,9 @@ pub struct Shared {
     /// process's status once it has ended, which every vCPU sees at its next step instead of
     /// the host process exiting.
     pub ended: OnceLock<i32>,
+    /// The functions of the loaded program, its interpreter and the code files it maps,
+    /// for `-d` logs; empty unless the engine logs.
+    pub symbols: translator::SharedSymbols,
 }
 
 /// Locks `m`, ignoring poisoning: a panicking vCPU thread ends the process anyway.
@@ -235,6 +238,29 @@ impl Shared {
         }
     }
 
+    /// Writes `text()` to the `-d` log if the item `on` picks from its flags is on.
+    pub fn log(&self, on: fn(&LogFlags) -> bool, text: impl FnOnce() -> String) {
+        if let Some((flags, sink)) = &self.cfg.log {
+            if on(flags) {
+                sink.write(&text());
+            }
+        }
+    }
+
+    /// Whether the engines log guest code (and so name it by symbols).
+    pub fn logs_code(&self) -> bool {
+        self.cfg.log.as_ref().is_some_and(|(f, _)| f.engine())
+    }
+
+    /// Writes an `--strace` line: to the `-D` log file if there is one (as qemu does),
+    /// else to stderr.
+    pub fn strace(&self, line: &str) {
+        match &self.cfg.log {
+            Some((_, sink)) => sink.write(&format!("{line}\n")),
+            None => crate::diag!("{line}"),
+        }
+    }
+
     /// Whether `sig` is handled with SA_RESTART (an interrupted call restarts).
     pub fn restarts(&self, sig: usize) -> bool {
         lock(&self.actions).0[sig].flags & crate::signal::SA_RESTART != 0
@@ -244,6 +270,16 @@ impl Shared {
 /// Where `-d` logging goes.
 #[derive(Clone)]
 pub struct LogSink(pub Arc<Mutex<dyn std::io::Write + Send>>);
+
+impl LogSink {
+    /// Writes `text` whole, so that lines of different threads do not interleave. Logging
+    /// is best effort: a closed log must not stop the guest.
+    pub fn write(&self, text: &str) {
+        let mut out = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        let _ = out.write_all(text.as_bytes());
+        let _ = out.flush();
+    }
+}
 
 impl std::fmt::Debug for LogSink {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

@@ -14,7 +14,7 @@ use crate::state::{Shared, ThreadCtl};
 pub use crate::syscall::End;
 use crate::syscall::{self, Errno, NewThread, Outcome, Task};
 use isa_a::{Cpu, Trap};
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 use translator::{CodeCache, Engine};
 
@@ -253,7 +253,14 @@ pub fn engine(shared: &Shared, cache: Option<Arc<Mutex<CodeCache>>>) -> std::io:
         None => Engine::new(shared.cfg.engine, shared.space().layout())?,
     };
     if let Some((flags, out)) = &shared.cfg.log {
-        engine.set_log(*flags, Box::new(SharedWriter(out.0.clone())));
+        // qemu numbers its vCPUs from 0 in the order they start.
+        static NEXT_INDEX: AtomicU32 = AtomicU32::new(0);
+        engine.set_log(
+            *flags,
+            Box::new(SharedWriter(out.0.clone())),
+            shared.symbols.clone(),
+            NEXT_INDEX.fetch_add(1, Ordering::Relaxed),
+        );
     }
     Ok(engine)
 }
@@ -264,6 +271,13 @@ struct SharedWriter(Arc<Mutex<dyn std::io::Write + Send>>);
 impl std::io::Write for SharedWriter {
     fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
         self.0.lock().unwrap_or_else(|e| e.into_inner()).write(b)
+    }
+    /// Under one lock: a log entry of one vCPU is not cut by another's.
+    fn write_all(&mut self, b: &[u8]) -> std::io::Result<()> {
+        self.0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .write_all(b)
     }
     fn flush(&mut self) -> std::io::Result<()> {
         self.0.lock().unwrap_or_else(|e| e.into_inner()).flush()

@@ -105,6 +105,9 @@ build demo $CC static-symbols demo.c -pthread
 # so the static-pie test program is freestanding and relocates itself.
 build nolibc_pie-static-pie $CC static-pie nolibc_pie.c -nostdlib -ffreestanding -fno-builtin \
     -fno-stack-protector -Wl,--no-dynamic-linker
+# The -d log tests' guest: freestanding and with its symbols, so that its traces are short
+# and name their functions.
+build dlog $CC static-symbols dlog.c -nostdlib -ffreestanding -fno-builtin -fno-stack-protector
 build hello_dyn-dyn $CC dyn hello_dyn.c
 build cxx-dyn $CXX dyn cxx.cpp
 build cxx_threads-dyn $CXX dyn cxx_threads.cpp

@@ -181,6 +181,9 @@ pub struct CodeCache {
     /// [`CodeCache::code_changed`]).
     code_gen: u64,
     stats: CacheStats,
+    /// `-d nochain`: blocks are neither chained nor found by indirect jumps in translated
+    /// code, so every block entered passes the dispatcher.
+    no_chain: bool,
 }
 
 /// Code space reserved per code buffer.
@@ -195,7 +198,13 @@ impl CodeCache {
             layout,
             code_gen: 0,
             stats: CacheStats::default(),
+            no_chain: false,
         })
+    }
+
+    /// Stops chaining blocks from now on (`-d nochain`; set before any code is translated).
+    pub fn set_no_chain(&mut self) {
+        self.no_chain = true;
     }
 
     /// The entry trampoline of the current generation.
@@ -289,6 +298,9 @@ impl CodeCache {
     /// another pc holds is taken over only while no vCPU runs current code (see
     /// [`JumpEntry`]); the caller must not be running translated code either.
     pub fn remember_jump(&mut self, pc: u64, host: u64) {
+        if self.no_chain {
+            return;
+        }
         let e = &self.cur.jump_table[((pc >> 1) & JUMP_TABLE_MASK) as usize];
         let held = e.pc.load(Ordering::Relaxed);
         if held == pc || (held != EMPTY_PC && self.runs_current()) {
@@ -314,7 +326,7 @@ impl CodeCache {
     /// other vCPUs run current code (see [`CodeBuffer::patch_jmp_live`]). Returns whether it
     /// patched. The caller must not be running translated code.
     pub fn patch(&mut self, site: u64, generation: u64, host: u64) -> bool {
-        if generation != self.cur.id {
+        if generation != self.cur.id || self.no_chain {
             return false;
         }
         if self.cur.buf.patch_jmp_live(site, host) {
@@ -346,7 +358,12 @@ impl CodeCache {
                 self.flush();
                 continue;
             }
-            for c in &out.chains {
+            let chains = if self.no_chain {
+                &[][..]
+            } else {
+                &out.chains[..]
+            };
+            for c in chains {
                 if let Some(t) = g.blocks.get(&c.target) {
                     out.code.set_jmp(&c.site, t.host);
                 }

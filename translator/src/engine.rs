@@ -19,10 +19,10 @@
 
 use crate::abi::{Ctx, Reason};
 use crate::cache::{CodeCache, Entry};
+use crate::log::{Log, LogFlags, SharedSymbols};
 use crate::Layout;
 use isa_a::{decode_block, run_block, Block, BlockCache, Bus, Cpu, Exit, Trap};
 use std::collections::HashMap;
-use std::io::Write;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -63,15 +63,6 @@ pub struct Stats {
     pub lookups: u64,
     /// Times all translated code was dropped.
     pub flushes: u64,
-}
-
-/// What `-d` logs (qemu's names).
-#[derive(Copy, Clone, Debug, Default, PartialEq, Eq)]
-pub struct LogFlags {
-    /// `in_asm`: the guest code of each translated block.
-    pub in_asm: bool,
-    /// `out_asm`: the host code it became.
-    pub out_asm: bool,
 }
 
 /// A cold block and how often it ran.
@@ -118,8 +109,7 @@ pub struct Engine {
     /// not be translated into the fresh generation.
     cold_generation: u64,
     stats: Stats,
-    log_flags: LogFlags,
-    log: Option<Box<dyn Write + Send>>,
+    log: Option<Log>,
 }
 
 fn lock(shared: &Mutex<CodeCache>) -> MutexGuard<'_, CodeCache> {
@@ -147,7 +137,6 @@ impl Engine {
             cold: HashMap::new(),
             cold_generation: 0,
             stats: Stats::default(),
-            log_flags: LogFlags::default(),
             log: None,
         }
     }
@@ -176,10 +165,21 @@ impl Engine {
         s
     }
 
-    /// Logs translated blocks to `out`.
-    pub fn set_log(&mut self, flags: LogFlags, out: Box<dyn Write + Send>) {
-        self.log_flags = flags;
-        self.log = Some(out);
+    /// Logs what `flags` ask for to `out`, naming code by `symbols`, as vCPU `cpu_index`.
+    /// With `nochain`, the shared code cache stops chaining blocks (for every engine).
+    pub fn set_log(
+        &mut self,
+        flags: LogFlags,
+        out: Box<dyn std::io::Write + Send>,
+        symbols: SharedSymbols,
+        cpu_index: u32,
+    ) {
+        if flags.nochain {
+            self.lock().set_no_chain();
+        }
+        self.log = flags
+            .engine()
+            .then(|| Log::new(flags, out, symbols, cpu_index));
     }
 
     fn lock(&self) -> MutexGuard<'_, CodeCache> {
@@ -213,26 +213,50 @@ impl Engine {
 
     /// Runs from `cpu.pc` until a trap, or until at least `budget` instructions have retired
     /// (checked between blocks), exactly as [`BlockCache::run`] does.
+    ///
+    /// With a log, every block passes through code compiled with `LOG` (logging each block
+    /// as it is decoded, translated and entered; the interpreter then runs blocks one by one
+    /// from the dispatcher instead of chaining them in [`BlockCache::run`]); without, that
+    /// code is compiled out.
     pub fn run<M: Bus + 'static>(
         &mut self,
         cpu: &mut Cpu,
         bus: &mut M,
         budget: u64,
     ) -> Option<Trap> {
+        if self.log.is_some() {
+            return self.dispatch::<M, true>(cpu, bus, budget);
+        }
         if self.mode == Mode::Interp {
             let before = cpu.instret;
             let r = self.interp.run(cpu, bus, budget);
             self.stats.insns_interp += cpu.instret - before;
             return r;
         }
+        self.dispatch::<M, false>(cpu, bus, budget)
+    }
+
+    /// The dispatcher loop; `LOG` says whether to log (see [`Engine::run`]).
+    fn dispatch<M: Bus + 'static, const LOG: bool>(
+        &mut self,
+        cpu: &mut Cpu,
+        bus: &mut M,
+        budget: u64,
+    ) -> Option<Trap> {
         let stop = cpu.instret.saturating_add(budget);
         let mut patch: Option<Pending> = None;
         while cpu.instret < stop {
             let pc = cpu.pc;
             self.stats.lookups += 1;
-            // Native FP rounds as frm says; a mode x86 lacks is the interpreter's.
-            let entered = match crate::abi::mxcsr_for(cpu.frm()) {
-                Some(mxcsr) => match self.host_code(pc, bus, &mut patch) {
+            // Native FP rounds as frm says; a mode x86 lacks is the interpreter's. (Only a
+            // logging engine runs Mode::Interp here.)
+            let mxcsr = if LOG && self.mode == Mode::Interp {
+                None
+            } else {
+                crate::abi::mxcsr_for(cpu.frm())
+            };
+            let entered = match mxcsr {
+                Some(mxcsr) => match self.host_code::<M, LOG>(pc, bus, &mut patch) {
                     Ok(e) => e.map(|e| (e, mxcsr)),
                     Err(t) => return Some(t),
                 },
@@ -248,7 +272,7 @@ impl Engine {
             )) = entered
             else {
                 patch = None;
-                if let Some(t) = self.interpret(cpu, bus) {
+                if let Some(t) = self.interpret::<M, LOG>(cpu, bus) {
                     return Some(t);
                 }
                 continue;
@@ -266,6 +290,11 @@ impl Engine {
                 saved: [0; 8],
                 cache: Arc::as_ptr(&self.shared),
             };
+            if LOG {
+                if let Some(log) = self.log.as_mut() {
+                    log.enter(cpu, host);
+                }
+            }
             let before = cpu.instret;
             self.stats.jit_entries += 1;
             // SAFETY: `host` is translated code of the generation `entry` belongs to, which
@@ -298,7 +327,7 @@ impl Engine {
     /// to enter it; the engine is then marked as running the current generation (so it
     /// must enter, then clear `running`). Patches the pending chain to it. A fetch fault or
     /// illegal first instruction is the trap.
-    fn host_code<M: Bus>(
+    fn host_code<M: Bus, const LOG: bool>(
         &mut self,
         pc: u64,
         bus: &mut M,
@@ -342,23 +371,36 @@ impl Engine {
         self.stats.chains_patched += chain(&mut c, patch.take(), host);
         let entered = Entered::new(&c, host, &self.running);
         drop(c);
-        if self.log.is_some() {
-            self.log_block(pc);
+        if LOG {
+            self.log_block(bus, pc);
         }
         Ok(Some(entered))
     }
 
     /// Runs the block at `cpu.pc` in the interpreter.
-    fn interpret<M: Bus>(&mut self, cpu: &mut Cpu, bus: &mut M) -> Option<Trap> {
+    fn interpret<M: Bus, const LOG: bool>(&mut self, cpu: &mut Cpu, bus: &mut M) -> Option<Trap> {
         let pc = cpu.pc;
         let cold = match self.cold.entry(pc) {
             std::collections::hash_map::Entry::Occupied(o) => o.into_mut(),
             std::collections::hash_map::Entry::Vacant(v) => match decode_block(bus, pc) {
-                Ok(block) => v.insert(ColdBlock { block, runs: 0 }),
+                Ok(block) => {
+                    if LOG {
+                        if let Some(log) = self.log.as_mut() {
+                            let pcs = crate::superblock::pcs(pc, &block.insns);
+                            log.block(bus, &block.insns, pcs);
+                        }
+                    }
+                    v.insert(ColdBlock { block, runs: 0 })
+                }
                 Err(t) => return Some(t),
             },
         };
         cold.runs += 1;
+        if LOG {
+            if let Some(log) = self.log.as_mut() {
+                log.enter(cpu, &cold.block as *const Block as u64);
+            }
+        }
         let before = cpu.instret;
         let exit = run_block(cpu, bus, &cold.block);
         self.stats.insns_interp += cpu.instret - before;
@@ -372,17 +414,23 @@ impl Engine {
         }
     }
 
-    /// Writes the block at `pc` to the log: guest code (`in_asm`), host code (`out_asm`).
-    fn log_block(&mut self, pc: u64) {
-        let text = {
-            let c = self.lock();
+    /// Writes the block translated at `pc` to the log: guest code (`in_asm`), host code
+    /// (`out_asm`).
+    fn log_block<M: Bus>(&mut self, bus: &mut M, pc: u64) {
+        let Some(log) = self.log.as_mut() else { return };
+        let (insns, host) = {
+            let c = lock(&self.shared);
             let Some(t) = c.get(pc) else { return };
-            crate::describe(&c, t, self.log_flags)
+            let host = if log.flags.out_asm {
+                crate::describe_host(&c, t)
+            } else {
+                String::new()
+            };
+            (t.insns.clone(), host)
         };
-        if let Some(out) = self.log.as_mut() {
-            // Logging is best effort: a closed log must not stop the guest.
-            let _ = out.write_all(text.as_bytes());
-            let _ = out.flush();
+        log.block(bus, &insns, crate::superblock::pcs(pc, &insns));
+        if !host.is_empty() {
+            log.write(&host);
         }
     }
 }

@@ -35,13 +35,15 @@ pub mod abi;
 pub mod cache;
 mod engine;
 pub mod fault;
+pub mod log;
 mod lower;
 pub mod sigchain;
 mod superblock;
 mod testmem;
 
 pub use cache::{CacheStats, CodeCache, Translated};
-pub use engine::{BlockSummary, Engine, LogFlags, Mode, Stats, HOT};
+pub use engine::{BlockSummary, Engine, Mode, Stats, HOT};
+pub use log::{LogFlags, SharedSymbols, Symbols};
 pub use testmem::TestMemory;
 
 /// Guest pages are 4 KiB.
@@ -65,7 +67,8 @@ unsafe impl Send for Layout {}
 // SAFETY: as for Send: a Layout is read-only data.
 unsafe impl Sync for Layout {}
 
-/// A translated block as text: its guest code and its host code, as `-d in_asm,out_asm` logs.
+/// A translated block as text, for reviewing translations: its guest code, one instruction
+/// a line (`in_asm`), and its host code as `-d out_asm` logs it (`out_asm`).
 pub fn describe(cache: &CodeCache, t: &Translated, flags: LogFlags) -> String {
     use std::fmt::Write;
     let mut s = String::new();
@@ -79,17 +82,23 @@ pub fn describe(cache: &CodeCache, t: &Translated, flags: LogFlags) -> String {
         let _ = writeln!(s);
     }
     if flags.out_asm {
-        let host = isa_b::disassemble(cache.host_code(t), t.host);
-        let _ = writeln!(
-            s,
-            "OUT: [size={} bytes, {} host instructions]",
-            t.host_len,
-            host.len()
-        );
-        for i in host {
-            let _ = writeln!(s, "0x{:016x}:  {}", i.addr, i.text);
-        }
-        let _ = writeln!(s);
+        s.push_str(&describe_host(cache, t));
     }
+    s
+}
+
+/// The host code of a translated block as `-d out_asm` logs it.
+pub fn describe_host(cache: &CodeCache, t: &Translated) -> String {
+    use std::fmt::Write;
+    let host = isa_b::disassemble(cache.host_code(t), t.host);
+    let mut s = format!(
+        "OUT: [size={} bytes, {} host instructions]\n",
+        t.host_len,
+        host.len()
+    );
+    for i in host {
+        let _ = writeln!(s, "0x{:016x}:  {}", i.addr, i.text);
+    }
+    s.push('\n');
     s
 }

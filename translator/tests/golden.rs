@@ -23,6 +23,7 @@ fn translate(name: &str, code: &[Insn]) {
         LogFlags {
             in_asm: true,
             out_asm: true,
+            ..LogFlags::default()
         },
     );
     // Mask absolute host addresses: everything 0x + 9 or more hex digits, and the OUT addresses.

@@ -31,8 +31,25 @@ impl Task {
             Trap::Misaligned { addr, .. } => (signal::SIGBUS, 1, addr),
             Trap::Ecall => unreachable!("ecall is a syscall"),
         };
+        if let Trap::Illegal(ill) = trap {
+            let bits = match ill.len {
+                2 => format!("{:04x}", ill.bits),
+                _ => format!("{:08x}", ill.bits),
+            };
+            self.shared.log(
+                |f| f.unimp,
+                || format!("Illegal instruction 0x{bits} at pc 0x{pc:016x}\n"),
+            );
+        }
         let blocked = self.sig.mask & signal::bit(sig) != 0;
         let disposition = lock(&self.shared.actions).disposition(sig);
+        let fatal = blocked || !matches!(disposition, Disposition::Handle(_));
+        self.log_signal(
+            sig,
+            &signal::fault_info(sig, code, addr),
+            &disposition,
+            fatal,
+        );
         match disposition {
             Disposition::Handle(act) if !blocked => {
                 let info = signal::fault_info(sig, code, addr);
@@ -57,6 +74,7 @@ impl Task {
             let (sig, info) = next?;
             super::timer::taken(&self.shared, &info);
             let disposition = lock(&self.shared.actions).disposition(sig);
+            self.log_signal(sig, &info, &disposition, false);
             match disposition {
                 Disposition::Ignore => {}
                 Disposition::Terminate => return Some(self.die(sig, None)),
@@ -68,6 +86,31 @@ impl Task {
             }
         }
         None
+    }
+
+    /// `-d int`: signal `sig` taken at the current pc, and what it does (`fatal`: a
+    /// synchronous signal that cannot be handled now, which kills); `--strace`: qemu's line
+    /// for it, with its `info`.
+    fn log_signal(&self, sig: usize, info: &signal::SigInfo, d: &Disposition, fatal: bool) {
+        if self.shared.cfg.strace {
+            self.shared.strace(&super::strace::taken_signal(sig, info));
+        }
+        let pc = self.cpu.pc;
+        let action = match d {
+            _ if fatal => "kills".to_string(),
+            Disposition::Handle(act) => format!("handler 0x{:016x}", act.handler),
+            Disposition::Ignore => "ignored".into(),
+            Disposition::Terminate => "default action".into(),
+        };
+        self.shared.log(
+            |f| f.int,
+            || {
+                format!(
+                    "Signal {sig} ({}) at pc 0x{pc:016x}: {action}\n",
+                    signal::name(sig)
+                )
+            },
+        );
     }
 
     /// Pushes the riscv64 rt_sigframe and jumps to the handler. Err is the exit status when

@@ -60,8 +60,12 @@ pub enum Arg {
     Fd,
     /// A directory descriptor (`AT_FDCWD` by name).
     DirFd,
-    /// A guest pointer (`NULL` when 0).
+    /// A guest pointer: `NULL` when 0, else 16 hex digits, as qemu's decoded calls show
+    /// pointers.
     Ptr,
+    /// A buffer address in the calls qemu shows with a plain format (read, write, …):
+    /// `0x10380`, `0` when 0.
+    Addr,
     /// A guest pointer to a NUL-terminated path, shown quoted.
     Path,
     /// Flag bits without names, shown in hex.
@@ -133,7 +137,7 @@ macro_rules! syscalls {
 }
 
 syscalls! {
-    17  getcwd(Ptr, Size) -> Int = fs::getcwd;
+    17  getcwd(Addr, Size) -> Int = fs::getcwd;
     19  eventfd2(Int, Flags) -> Int = event::eventfd2;
     20  epoll_create1(Flags) -> Int = event::epoll_create1;
     21  epoll_ctl(Fd, Int, Fd, Ptr) -> Int = event::epoll_ctl;
@@ -167,10 +171,10 @@ syscalls! {
     59  pipe2(Ptr, OpenFlags) -> Int = fs::pipe2;
     61  getdents64(Fd, Ptr, Size) -> Int = fs::getdents64;
     62  lseek(Fd, Long, Int) -> Int = fs::lseek;
-    63  read(Fd, Ptr, Size) -> Int = fs::read;
-    64  write(Fd, Ptr, Size) -> Int = fs::write;
+    63  read(Fd, Addr, Size) -> Int = fs::read;
+    64  write(Fd, Addr, Size) -> Int = fs::write;
     65  readv(Fd, Ptr, Size) -> Int = fs::readv;
-    66  writev(Fd, Ptr, Size) -> Int = fs::writev;
+    66  writev(Fd, Addr, Size) -> Int = fs::writev;
     67  pread64(Fd, Ptr, Size, Long) -> Int = fs::pread64;
     68  pwrite64(Fd, Ptr, Size, Long) -> Int = fs::pwrite64;
     74  signalfd4(Fd, Ptr, Size, Flags) -> Int = sigfd::signalfd4;
@@ -216,7 +220,7 @@ syscalls! {
     129 kill(Int, Signal) -> Int = signal::kill;
     130 tkill(Int, Signal) -> Int = signal::tkill;
     131 tgkill(Int, Int, Signal) -> Int = signal::tgkill;
-    132 sigaltstack(Ptr, Ptr) -> Int = signal::sigaltstack;
+    132 sigaltstack(Addr, Addr) -> Int = signal::sigaltstack;
     133 rt_sigsuspend(Ptr, Size) -> Int = signal::rt_sigsuspend;
     134 rt_sigaction(Signal, Ptr, Ptr, Size) -> Int = signal::rt_sigaction;
     135 rt_sigprocmask(SigHow, Ptr, Ptr, Size) -> Int = signal::rt_sigprocmask;
@@ -243,7 +247,7 @@ syscalls! {
     157 setsid() -> Int = cred::setsid;
     158 getgroups(Int, Ptr) -> Int = cred::getgroups;
     159 setgroups(Int, Ptr) -> Int = cred::setgroups;
-    160 uname(Ptr) -> Int = proc::uname;
+    160 uname(Addr) -> Int = proc::uname;
     163 getrlimit(Int, Ptr) -> Int = proc::getrlimit;
     165 getrusage(Int, Ptr) -> Int = proc::getrusage;
     166 umask(Mode) -> Int = proc::umask;
@@ -356,12 +360,18 @@ pub fn dispatch(p: &mut Task, nr: u64, args: [u64; 6]) -> Outcome {
                 names::name(nr).unwrap_or("?")
             );
         }
+        // qemu's wording, for every call (the line above is once per number).
+        p.shared
+            .log(|f| f.unimp, || format!("Unsupported syscall: {nr}\n"));
         if strace {
-            let call = match names::name(nr) {
-                Some(name) => format!("{name}({})", raw_args(&args)),
-                None => format!("unknown_syscall_{nr}({})", raw_args(&args)),
-            };
-            strace_line(p, &call, &Err(Errno::ENOSYS), Ret::Int, "");
+            match names::name(nr) {
+                Some(name) => {
+                    let call = format!("{name}({})", raw_args(&args));
+                    strace_line(p, &call, &Err(Errno::ENOSYS), Ret::Int, "");
+                }
+                // qemu's line for a number no riscv64 call has, with no result.
+                None => p.shared.strace(&format!("{} Unknown syscall {nr}", p.tid)),
+            }
         }
         return Outcome::Done(Err(Errno::ENOSYS));
     };
@@ -370,7 +380,7 @@ pub fn dispatch(p: &mut Task, nr: u64, args: [u64; 6]) -> Outcome {
     let call = strace.then(|| format_call(p, sc, &args));
     if sc.ret == Ret::None {
         if let Some(c) = &call {
-            crate::diag!("{} {c}", p.tid);
+            p.shared.strace(&format!("{} {c}", p.tid));
         }
         return (sc.handler)(p, args);
     }
@@ -378,6 +388,17 @@ pub fn dispatch(p: &mut Task, nr: u64, args: [u64; 6]) -> Outcome {
     sigfd::sync(&p.shared);
     let out = (sc.handler)(p, args);
     sigfd::sync(&p.shared);
+    if let (222, Outcome::Done(Ok(addr))) = (nr, &out) {
+        if p.shared.logs_code() {
+            name_mapped_code(p, *addr, &args);
+        }
+    }
+    if matches!(sc.name, "mmap" | "munmap" | "mprotect" | "brk" | "mremap")
+        && matches!(out, Outcome::Done(Ok(_)))
+    {
+        p.shared
+            .log(|f| f.page, || procfs::maps::page_table(&p.shared, sc.name));
+    }
     match (&out, call) {
         // Parked (deterministic mode): the call shows when it runs again or completes.
         (Outcome::Park(_) | Outcome::Spawn(_), call) => p.parked_call = call,
@@ -394,6 +415,23 @@ pub fn dispatch(p: &mut Task, nr: u64, args: [u64; 6]) -> Outcome {
     out
 }
 
+/// After `mmap(…, args)` put a file's code at `addr` (a library ld.so loads): its functions
+/// name blocks in the `-d` log from now on.
+fn name_mapped_code(p: &Task, addr: u64, args: &[u64; 6]) {
+    let (prot, flags, fd, offset) = (args[2], args[3], args[4] as i32, args[5]);
+    if prot & libc::PROT_EXEC as u64 == 0 || flags & libc::MAP_ANONYMOUS as u64 != 0 || fd < 0 {
+        return;
+    }
+    // Guest descriptors are the host process's own.
+    let Ok(path) = std::fs::read_link(format!("/proc/self/fd/{fd}")) else {
+        return;
+    };
+    if let Some(found) = crate::loader::mapped_symbols(&path, offset, addr) {
+        let mut symbols = p.shared.symbols.write().unwrap_or_else(|e| e.into_inner());
+        symbols.extend(found);
+    }
+}
+
 /// The arguments of a call mimic does not implement, in hex: nothing says what they are.
 fn raw_args(args: &[u64; 6]) -> String {
     let shown: Vec<String> = args.iter().map(|a| format!("0x{a:x}")).collect();
@@ -407,7 +445,8 @@ fn strace_line(p: &Task, call: &str, r: &SysResult, ret: Ret, written: &str) {
         (Ok(v), Ret::Ptr) => format!("0x{v:016x}"),
         (Ok(v), _) => format!("{}", *v as i64),
     };
-    crate::diag!("{} {call} = {result}{written}", p.tid);
+    p.shared
+        .strace(&format!("{} {call} = {result}{written}", p.tid));
 }
 
 /// `name(arg,arg,…)` as qemu's strace writes it.

@@ -133,12 +133,13 @@ pub fn arg(p: &Task, kind: Arg, v: u64) -> String {
         Arg::DirFd if v as i32 == libc::AT_FDCWD => "AT_FDCWD".into(),
         Arg::DirFd => format!("{}", v as i32),
         Arg::Size => format!("{v}"),
-        Arg::Ptr if v == 0 => "NULL".into(),
-        Arg::Ptr => format!("0x{v:x}"),
+        Arg::Ptr => pointer(v),
+        Arg::Addr if v == 0 => "0".into(),
+        Arg::Addr => format!("0x{v:x}"),
         Arg::Path if v == 0 => "NULL".into(),
         Arg::Path => match p.mem.cstr(v, 4096) {
             Ok(s) => format!("\"{}\"", String::from_utf8_lossy(&s).escape_debug()),
-            Err(_) => format!("0x{v:x}"),
+            Err(_) => pointer(v),
         },
         Arg::Flags if v == 0 => "0".into(),
         Arg::Flags => format!("0x{v:x}"),
@@ -175,7 +176,17 @@ fn structure<T: Layout>(p: &Task, v: u64) -> String {
     }
     match p.load::<T>(v) {
         Ok(t) => t.strace(),
-        Err(_) => format!("0x{v:x}"),
+        Err(_) => pointer(v),
+    }
+}
+
+/// A guest pointer as qemu's strace prints one: `NULL`, or 16 hex digits (riscv64's
+/// `TARGET_ABI_FMT_ptr`).
+pub fn pointer(v: u64) -> String {
+    if v == 0 {
+        "NULL".into()
+    } else {
+        format!("0x{v:016x}")
     }
 }
 
@@ -190,9 +201,77 @@ pub fn written(p: &Task, kinds: &[Arg], args: &[u64; 6]) -> String {
         .collect()
 }
 
+/// qemu's strace line for a signal taken: `--- SIGUSR1 {si_signo=SIGUSR1, si_code=SI_USER,
+/// si_pid=42, si_uid=0} ---`, the fields those of the member of the union `info` holds.
+pub fn taken_signal(sig: usize, info: &crate::signal::SigInfo) -> String {
+    use crate::abi::signal::{SigInfoFault, SigInfoSender, SigInfoTimer};
+    use crate::signal::{self, name};
+    let sender = SigInfoSender::from_bytes(info).expect("a siginfo holds every member");
+    let code = match sender.code {
+        signal::SI_USER => "SI_USER".to_string(),
+        signal::SI_KERNEL => "SI_KERNEL".into(),
+        signal::SI_QUEUE => "SI_QUEUE".into(),
+        SI_TIMER => "SI_TIMER".into(),
+        signal::SI_TKILL => "SI_TKILL".into(),
+        c => c.to_string(),
+    };
+    let fields = match sender.code {
+        signal::SI_USER | signal::SI_TKILL => {
+            format!(", si_pid={}, si_uid={}", sender.pid as u32, sender.uid)
+        }
+        signal::SI_QUEUE => format!(
+            ", si_pid={}, si_uid={}, si_sigval={}",
+            sender.pid as u32, sender.uid, sender.value as i64
+        ),
+        SI_TIMER => {
+            let t = SigInfoTimer::from_bytes(info).expect("a siginfo holds every member");
+            format!(
+                ", si_timer1={}, si_timer2={}",
+                t.timerid as u32, t.overrun as u32
+            )
+        }
+        c if c > 0 && FAULTS.contains(&sig) => {
+            let f = SigInfoFault::from_bytes(info).expect("a siginfo holds every member");
+            format!(", si_addr={}", pointer(f.addr))
+        }
+        _ => String::new(),
+    };
+    format!(
+        "--- {} {{si_signo={}, si_code={code}{fields}}} ---",
+        name(sig),
+        name(sender.signo as usize)
+    )
+}
+
+/// si_code of a POSIX timer's expiry.
+const SI_TIMER: i32 = -2;
+/// The signals whose positive codes are faults with an address: SIGILL, SIGTRAP, SIGBUS,
+/// SIGFPE, SIGSEGV.
+const FAULTS: [usize; 5] = [4, 5, 7, 8, 11];
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn pointers_have_sixteen_digits_as_in_qemu() {
+        assert_eq!(pointer(0x3fe6ffe000), "0x0000003fe6ffe000");
+        assert_eq!(pointer(0), "NULL");
+    }
+
+    #[test]
+    fn taken_signals_as_qemu_shows_them() {
+        let kill = crate::signal::sender_info(10, crate::signal::SI_USER, 42, 1000);
+        assert_eq!(
+            taken_signal(10, &kill),
+            "--- SIGUSR1 {si_signo=SIGUSR1, si_code=SI_USER, si_pid=42, si_uid=1000} ---"
+        );
+        let segv = crate::signal::fault_info(11, 1, 0x10);
+        assert_eq!(
+            taken_signal(11, &segv),
+            "--- SIGSEGV {si_signo=SIGSEGV, si_code=1, si_addr=0x0000000000000010} ---"
+        );
+    }
 
     #[test]
     fn flag_sets_by_name() {

@@ -73,6 +73,35 @@ fn runs(space: &AddressSpace, r: &Region, heap: (u64, u64), out: &mut Vec<Line>)
     }
 }
 
+/// The mappings as qemu's `-d page` shows them after `what` changed them: a table of
+/// start, end, size and protection, neighbours of equal protection as one row.
+pub fn page_table(shared: &Shared, what: &str) -> String {
+    let mut rows: Vec<(u64, u64, u8)> = Vec::new();
+    for l in lines(shared) {
+        let bits = l.bits & (perm::R | perm::W | perm::X);
+        match rows.last_mut() {
+            Some(last) if last.1 == l.start && last.2 == bits => last.1 = l.end,
+            _ => rows.push((l.start, l.end, bits)),
+        }
+    }
+    let mut s = format!(
+        "page layout changed following {what}\n{:<16} {:<16} {:<16} prot\n",
+        "start", "end", "size"
+    );
+    for (start, end, bits) in rows {
+        let flag = |bit: u8, c: char| if bits & bit != 0 { c } else { '-' };
+        let _ = writeln!(
+            s,
+            "{start:016x}-{end:016x} {:016x} {}{}{}",
+            end - start,
+            flag(perm::R, 'r'),
+            flag(perm::W, 'w'),
+            flag(perm::X, 'x'),
+        );
+    }
+    s
+}
+
 /// The text of /proc/self/maps.
 pub fn text(shared: &Shared) -> Vec<u8> {
     let mut s = String::new();

@@ -19,7 +19,7 @@
 //! /proc/self/mem all reach the same view.
 
 mod files;
-mod maps;
+pub(crate) mod maps;
 mod mem;
 mod track;
 mod vtid;
