@@ -1,6 +1,17 @@
 // Node.js: V8 compiles hot loops to riscv64 code and flushes it (riscv_flush_icache, fence.i);
-// JSON, a Promise chain with a timer, fs and fs.promises, child_process, http over 127.0.0.1.
+// JSON, a Promise chain with a timer, fs and fs.promises, child_process, http over 127.0.0.1, and
+// a worker thread whose own V8 isolate compiles a hot loop while the main thread waits.
 const fs = require('fs'), cp = require('child_process'), http = require('http'), os = require('os'), path = require('path');
+const { Worker, isMainThread, parentPort } = require('worker_threads');
+if (!isMainThread) {
+  let s = 0;
+  for (let i = 0; i < 2e6; i++) s = (s + i * 3) % 1000003;
+  parentPort.postMessage(s);
+  return;
+}
+function worker() {
+  new Worker(__filename).on('message', s => console.log('worker', s));
+}
 function fib(n) { return n < 2 ? n : fib(n - 1) + fib(n - 2); }
 let h = 0;
 for (let i = 0; i < 3e6; i++) h = (h * 31 + (i ^ (i >>> 3))) | 0;
@@ -28,7 +39,7 @@ Promise.resolve(1)
       http.get({ host: '127.0.0.1', port: srv.address().port, path: '/x?y=1' }, res => {
         let body = '';
         res.on('data', d => body += d);
-        res.on('end', () => { console.log('http', res.statusCode, body); srv.close(); });
+        res.on('end', () => { console.log('http', res.statusCode, body); srv.close(); worker(); });
       });
     });
   });
