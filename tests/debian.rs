@@ -146,14 +146,16 @@ const CASES: &[Case] = &[
     Case { argv: &["/usr/bin/qjs", "-e", "let s = 0; for (let i = 0; i < 100000; i++) s += i % 7; console.log(s, JSON.stringify({a: [1, 2.5, 'x']}), (2 ** 53 + 1).toString(16));"], stdin: "", reference: Qemu },
     // Real programs at work (issue 11); the scripts are tests/debian/*, written beside input.txt.
     Case { argv: &["/usr/bin/bash", "pipes.sh"], stdin: "", reference: Native },
+    Case { argv: &["/usr/bin/perl", "perl.pl"], stdin: "", reference: Qemu },
+    Case { argv: &["/usr/bin/sqlite3", "wal.db"], stdin: include_str!("debian/wal.sql"), reference: Qemu },
     Case { argv: &["/usr/bin/python3.13", "py_system.py"], stdin: "", reference: Qemu },
     Case { argv: &["/usr/bin/python3.13", "mp.py", "fork"], stdin: "", reference: Qemu },
     Case { argv: &["/usr/bin/python3.13", "py_subprocess.py"], stdin: "", reference: Output(PY_SUBPROCESS, 0) },
     Case { argv: &["/usr/bin/python3.13", "py_asyncio.py"], stdin: "", reference: Output(PY_ASYNCIO, 0) },
     Case { argv: &["/usr/bin/python3.13", "mp.py", "spawn", "forkserver"], stdin: "", reference: Output(MP_EXEC, 0) },
     Case { argv: &["/usr/bin/bash", "gron.sh"], stdin: "", reference: Output(GRON, 0) },
-    // A Rust program with threads: fd walks the tree on four.
-    Case { argv: &["/usr/bin/bash", "-c", "/usr/bin/fdfind -j 4 -e rs . tree | /usr/bin/sort"], stdin: "", reference: Output("tree/a/b/two.rs\ntree/a/one.rs\ntree/four.rs\n", 0) },
+    // A Rust program with threads: fd walks the tree on four and runs wc from them.
+    Case { argv: &["/usr/bin/bash", "-c", "/usr/bin/fdfind -j 4 -e rs . tree | /usr/bin/sort; /usr/bin/fdfind -j 4 -e rs . tree -x /usr/bin/wc -c | /usr/bin/sort"], stdin: "", reference: Output("tree/a/b/two.rs\ntree/a/one.rs\ntree/four.rs\n0 tree/a/b/two.rs\n0 tree/a/one.rs\n0 tree/four.rs\n", 0) },
     // A compiler driver that execs its passes (cc1, as, collect2, ld), then the program it built.
     Case { argv: &["/usr/bin/bash", "-c", "/usr/bin/gcc-14 -O2 -Wall -o hello hello.c && ./hello pear apple fig; echo \"status $?\"; rm -f hello"], stdin: "", reference: Output("apple fig pear\n1.643934567\nstatus 4\n", 0) },
     Case { argv: &["/usr/bin/node", "node.js"], stdin: "", reference: Output(NODE, 0) },
@@ -162,6 +164,7 @@ const CASES: &[Case] = &[
 /// The scratch directory's files besides input.txt: the scripts the cases run, and a tree for fd.
 const FILES: &[(&str, &str)] = &[
     ("pipes.sh", include_str!("debian/pipes.sh")),
+    ("perl.pl", include_str!("debian/perl.pl")),
     ("py_system.py", include_str!("debian/py_system.py")),
     ("py_subprocess.py", include_str!("debian/py_subprocess.py")),
     ("py_asyncio.py", include_str!("debian/py_asyncio.py")),
