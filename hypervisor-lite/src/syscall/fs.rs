@@ -169,6 +169,12 @@ mod ioc {
     pub const FIONBIO: u64 = 0x5421;
     pub const FIONCLEX: u64 = 0x5450;
     pub const FIOCLEX: u64 = 0x5451;
+    pub const TIOCSCTTY: u64 = 0x540e;
+    pub const TIOCNOTTY: u64 = 0x5422;
+    pub const TIOCGSID: u64 = 0x5429;
+    pub const TIOCGPTN: u64 = 0x8004_5430;
+    pub const TIOCSPTLCK: u64 = 0x4004_5431;
+    pub const TIOCGPTPEER: u64 = 0x5441;
 }
 pub fn ioctl(p: &mut Task, a: [u64; 6]) -> SysResult {
     // The kernel's termios and winsize are the host kernel's too (see abi::host's tests).
@@ -180,7 +186,12 @@ pub fn ioctl(p: &mut Task, a: [u64; 6]) -> SysResult {
         ioc::TIOCSWINSZ => p.rd(a[2], winsize)?,
         ioc::FIONREAD | ioc::TIOCGPGRP => p.wr(a[2], 4)?,
         ioc::FIONBIO | ioc::TIOCSPGRP => p.rd(a[2], 4)?,
-        ioc::FIOCLEX | ioc::FIONCLEX => 0,
+        ioc::FIOCLEX | ioc::FIONCLEX | ioc::TIOCNOTTY => 0,
+        ioc::TIOCGPTN | ioc::TIOCGSID => p.wr(a[2], 4)?,
+        ioc::TIOCSPTLCK => p.rd(a[2], 4)?,
+        // The argument is a value: TIOCSCTTY's "steal" flag, TIOCGPTPEER's open flags (the
+        // same O_* bits on both sides).
+        ioc::TIOCSCTTY | ioc::TIOCGPTPEER => a[2],
         req => {
             if crate::state::lock(&p.shared.reported).insert(1 << 32 | req) {
                 crate::diag!("mimic: unsupported ioctl 0x{req:x}");

@@ -526,8 +526,13 @@ pub fn timer_settime(p: &mut Task, a: [u64; 6]) -> SysResult {
     if a[1] & TIMER_ABSTIME != 0 && value > 0 {
         // An absolute time on the guest's clock: what is left of it now (at least 1 ns, so
         // a time already past still fires).
-        let host = host_clock(t.timers[&k].abs_clock).unwrap_or(0);
-        value = value.saturating_sub(host).max(1);
+        // Deterministic mode: the guest's clocks are virtual (see vclock).
+        let clock = t.timers[&k].abs_clock;
+        let now = match super::vclock::read(p, clock)? {
+            Some(v) => v,
+            None => host_clock(clock).unwrap_or(0),
+        };
+        value = value.saturating_sub(now).max(1);
     }
     let (old_interval, old_value) = arm(&mut t, k, value, interval)?;
     drop(t);
