@@ -1,7 +1,7 @@
 //! The less common ABI families (`tests/guests/src/abicalls.c`) beyond their golden cases:
 //! the cases again in deterministic mode under every engine; the `beyond` part, where
 //! qemu-riscv64 7.2 lacks the call (openat2, fchmodat2), refuses it (the child-subreaper
-//! prctls) or answers as the host (TIOCGSID, membarrier's rseq commands, unshare), held to
+//! prctls, PR_SET_THP_DISABLE, …) or answers as the host (TIOCGSID, membarrier's rseq commands, unshare), held to
 //! the answers Linux gives a riscv64 process under mimic; deterministic mode's virtual
 //! clocks; and `--strace` naming the calls.
 
@@ -84,6 +84,11 @@ the middle child exits                                             yes
 the subreaper reaps the orphaned grandchild                        yes
 the grandchild died of its PR_SET_PDEATHSIG signal                 yes
 no child is left                                                   yes
+PR_GET_THP_DISABLE is 0                                            yes
+PR_SET_THP_DISABLE                                                 yes
+PR_GET_THP_DISABLE is 1                                            yes
+PR_TASK_PERF_EVENTS_DISABLE and ENABLE                             yes
+PR_GET_SPECULATION_CTRL of an unknown control is ENODEV            yes
 ";
 
 /// The subreaper is the host's (a guest process is a host process), so the orphaned

@@ -318,6 +318,14 @@ static void proc_part(void)
     check("a forked child does not inherit it", waitpid(c, &status, 0) == c && WEXITSTATUS(status) == 0);
     check("PR_SET_PDEATHSIG of a bad signal is EINVAL", fails(prctl(PR_SET_PDEATHSIG, 99), EINVAL));
     check("no stray SIGUSR1", flag_child == 0);
+
+    /* The value-only prctls qemu passes to the host. */
+    check("PR_GET_SECUREBITS", prctl(PR_GET_SECUREBITS) >= 0);
+    check("PR_CAPBSET_DROP of an unknown capability is EINVAL", fails(prctl(PR_CAPBSET_DROP, 200), EINVAL));
+    check("PR_MCE_KILL_GET", prctl(PR_MCE_KILL_GET, 0, 0, 0, 0) >= 0);
+    check("PR_CAP_AMBIENT IS_SET of CAP_CHOWN", prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_IS_SET, 0, 0, 0) >= 0);
+    check("PR_CAP_AMBIENT of an unknown operation is EINVAL", fails(prctl(PR_CAP_AMBIENT, 9, 0, 0, 0), EINVAL));
+
 }
 
 static long long ns(clockid_t id)
@@ -569,6 +577,14 @@ static void beyond(void)
     check("TIOCGSID of a controlling terminal is its session",
           waitpid(c, &status, 0) == c && WIFEXITED(status) && WEXITSTATUS(status) == 0);
     subreaper();
+    /* Value-only prctls qemu-riscv64 7.2 refuses (EINVAL) and Linux has. */
+    check("PR_GET_THP_DISABLE is 0", prctl(PR_GET_THP_DISABLE, 0, 0, 0, 0) == 0);
+    check("PR_SET_THP_DISABLE", prctl(PR_SET_THP_DISABLE, 1, 0, 0, 0) == 0);
+    check("PR_GET_THP_DISABLE is 1", prctl(PR_GET_THP_DISABLE, 0, 0, 0, 0) == 1);
+    check("PR_TASK_PERF_EVENTS_DISABLE and ENABLE",
+          prctl(PR_TASK_PERF_EVENTS_DISABLE) == 0 && prctl(PR_TASK_PERF_EVENTS_ENABLE) == 0);
+    check("PR_GET_SPECULATION_CTRL of an unknown control is ENODEV",
+          fails(prctl(PR_GET_SPECULATION_CTRL, 99, 0, 0, 0), ENODEV));
 }
 
 int main(int argc, char **argv)
