@@ -282,7 +282,8 @@ pub fn openat(p: &mut Task, a: [u64; 6]) -> SysResult {
     let path = p.path(a[1])?;
     super::procfs::openat(p, a[0], &path, a[2], a[3])
 }
-pub fn close(_: &mut Task, a: [u64; 6]) -> SysResult {
+pub fn close(p: &mut Task, a: [u64; 6]) -> SysResult {
+    super::vtimerfd::forget(p, a[0]);
     sys(libc::SYS_close, a)
 }
 pub fn pipe2(p: &mut Task, a: [u64; 6]) -> SysResult {
@@ -301,6 +302,9 @@ pub fn lseek(_: &mut Task, a: [u64; 6]) -> SysResult {
 }
 pub fn read(p: &mut Task, a: [u64; 6]) -> Result<Outcome, Errno> {
     if let Some(r) = super::sigfd::read(p, a[0], a[1], a[2]) {
+        return r;
+    }
+    if let Some(r) = super::vtimerfd::read(p, a[0], a[1], a[2]) {
         return r;
     }
     if let Some(w) = would_block(p, a[0], libc::POLLIN) {

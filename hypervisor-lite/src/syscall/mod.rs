@@ -36,6 +36,7 @@ mod task;
 mod thread;
 mod timer;
 mod vclock;
+mod vtimerfd;
 mod xfer;
 
 pub use thread::futex_wake;

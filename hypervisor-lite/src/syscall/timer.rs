@@ -255,6 +255,7 @@ pub fn fire_due(shared: &Arc<Shared>, now: u64) {
         }
     }
     drop(t);
+    super::vtimerfd::fire_due(shared, now);
     if fired {
         super::sigfd::sync(shared);
     }
@@ -268,6 +269,7 @@ pub fn next_due(shared: &Arc<Shared>) -> Option<u64> {
         .range((me, i32::MIN)..=(me, i32::MAX))
         .filter(|(_, timer)| timer.target != Target::Nobody)
         .filter_map(|(_, timer)| timer.deadline)
+        .chain(super::vtimerfd::next_due(shared))
         .min()
 }
 
