@@ -137,6 +137,13 @@ fn deterministic_clocks_are_virtual_and_the_same_on_every_run() {
     );
     let after: u64 = value(&out, "monotonic after 5 ms:").parse().unwrap();
     assert!(after >= mono + 5_000_000, "{out}");
+    // The CPU times of getrusage and times count retired instructions too: microseconds here.
+    let ru = value(&out, "getrusage self: utime");
+    assert!(
+        ru.starts_with("0.00") && ru.ends_with("stime 0.000000"),
+        "{out}"
+    );
+    assert!(value(&out, "times:").starts_with("0 utime 0"), "{out}");
 }
 
 /// `--strace` shows each new call by name with its arguments decoded.

@@ -139,10 +139,32 @@ pub fn prlimit64(p: &mut Task, a: [u64; 6]) -> SysResult {
     sys(libc::SYS_prlimit64, [a[0], a[1], new, old, 0, 0])
 }
 pub fn getrusage(p: &mut Task, a: [u64; 6]) -> SysResult {
-    sys(
+    let r = sys(
         libc::SYS_getrusage,
         [a[0], p.wr(a[1], Rusage::SIZE as u64)?, 0, 0, 0, 0],
-    )
+    )?;
+    if p.shared.deterministic() {
+        // The CPU times are clocks: virtual, as clock_gettime's CPU-time clocks are (the
+        // thread's for RUSAGE_THREAD, none seen for the children's).
+        let cpu = match a[0] as i32 {
+            libc::RUSAGE_SELF => super::vclock::read(p, libc::CLOCK_PROCESS_CPUTIME_ID)?,
+            libc::RUSAGE_THREAD => super::vclock::read(p, libc::CLOCK_THREAD_CPUTIME_ID)?,
+            _ => Some(0),
+        }
+        .unwrap_or(0);
+        let mut u: Rusage = p.load(a[1])?;
+        let ts = super::vclock::timespec(cpu);
+        u.ru_utime = Timeval {
+            tv_sec: ts.tv_sec,
+            tv_usec: ts.tv_nsec / 1000,
+        };
+        u.ru_stime = Timeval {
+            tv_sec: 0,
+            tv_usec: 0,
+        };
+        p.store(a[1], &u)?;
+    }
+    Ok(r)
 }
 pub fn umask(_: &mut Task, a: [u64; 6]) -> SysResult {
     sys(libc::SYS_umask, a)

@@ -35,7 +35,9 @@
 #include <sys/sendfile.h>
 #include <sys/statfs.h>
 #include <sys/syscall.h>
+#include <sys/resource.h>
 #include <sys/time.h>
+#include <sys/times.h>
 #include <sys/timerfd.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
@@ -492,6 +494,13 @@ static void rawclock(void)
     printf("gettimeofday: %lld.%06lld\n", (long long)tv.tv_sec, (long long)tv.tv_usec);
     printf("time: %lld\n", (long long)time(NULL));
     printf("monotonic after 5 ms: %lld\n", ns(CLOCK_MONOTONIC));
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    printf("getrusage self: utime %lld.%06lld stime %lld.%06lld\n", (long long)ru.ru_utime.tv_sec,
+           (long long)ru.ru_utime.tv_usec, (long long)ru.ru_stime.tv_sec, (long long)ru.ru_stime.tv_usec);
+    struct tms tm;
+    clock_t ticks = times(&tm);
+    printf("times: %lld utime %lld\n", (long long)ticks, (long long)tm.tms_utime);
 }
 
 static void *idle_thread(void *arg)
