@@ -191,8 +191,12 @@ pub fn run(first: Vcpu) -> i32 {
             skipped += idle(&vcpus, now);
             continue;
         };
-        det(&vcpus[i]).vnow = now;
         let v = &mut vcpus[i];
+        {
+            let mut d = det(v);
+            d.vnow = now;
+            d.turn_instret = v.cpu.instret;
+        }
         let end_at = v.cpu.instret + QUANTUM;
         let mut ended = None;
         // Threads created by clone join the run queue after this turn.

@@ -304,6 +304,9 @@ pub struct DetState {
     pub woken: Vec<i32>,
     /// Virtual time (ns) at the start of the current turn.
     pub vnow: u64,
+    /// The running vCPU's retired instructions at the start of its turn: what it retired
+    /// since is the virtual time that passed in the turn (see `syscall::vclock`).
+    pub turn_instret: u64,
 }
 
 impl DetState {
@@ -313,6 +316,7 @@ impl DetState {
             futex: Vec::new(),
             woken: Vec::new(),
             vnow: 0,
+            turn_instret: 0,
         }
     }
 

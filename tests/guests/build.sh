@@ -85,6 +85,7 @@ build sigwaitmask $CC static sigwaitmask.c -pthread
 build mmapfile $CC static mmapfile.c
 build shmem $CC static shmem.c
 build inotify $CC static inotify.c -pthread
+build abicalls $CC static abicalls.c -pthread
 build sockets $CC static sockets.c -pthread
 build sockets-dyn $CC dyn sockets.c -pthread
 # No case: qemu-user ignores MADV_DONTNEED and would record the patched result (tests/memfloor.rs).

@@ -1,4 +1,5 @@
-//! Files: stat, statx, statfs, flock, linux_dirent64, iovec, pollfd, epoll_event.
+//! Files: stat, statx, statfs, flock, linux_dirent64, iovec, pollfd, epoll_event, open_how,
+//! file_handle.
 
 use super::layout::{layout, Chars};
 
@@ -117,5 +118,20 @@ layout! {
     pub struct EpollEvent = "epoll_event", size 16, align 8 {
         0 events: u32,
         8 data: u64,
+    }
+
+    /// `struct open_how` (linux/openat2.h, openat2): the first version, 24 bytes; a guest
+    /// passing a bigger one must have zeroes past it.
+    pub struct OpenHow = "open_how", size 24, align 8 {
+        0 flags: u64,
+        8 mode: u64,
+        16 resolve: u64,
+    }
+
+    /// The header of `struct file_handle` (name_to_handle_at, open_by_handle_at): the
+    /// `handle_bytes` bytes of f_handle follow it and are opaque data.
+    pub struct FileHandle = "file_handle", size 8, align 4 {
+        0 handle_bytes: u32,
+        4 handle_type: i32,
     }
 }

@@ -1,4 +1,5 @@
-//! Process and terminal: rlimit, utsname, sysinfo, robust_list_head, winsize, termios.
+//! Process and terminal: rlimit, utsname, sysinfo, robust_list_head, winsize, termios,
+//! capability header and data.
 
 use super::layout::{layout, Chars};
 
@@ -65,5 +66,18 @@ layout! {
         12 c_lflag: u32,
         16 c_line: u8,
         17 c_cc: [u8; 19],
+    }
+
+    /// `struct __user_cap_header_struct` (linux/capability.h, capget/capset).
+    pub struct CapHeader = "__user_cap_header_struct", size 8, align 4 {
+        0 version: u32,
+        4 pid: i32,
+    }
+
+    /// `struct __user_cap_data_struct`: one per 32 capabilities (two for versions 2 and 3).
+    pub struct CapData = "__user_cap_data_struct", size 12, align 4 {
+        0 effective: u32,
+        4 permitted: u32,
+        8 inheritable: u32,
     }
 }

@@ -144,6 +144,24 @@ mod pr {
     pub const SET_NO_NEW_PRIVS: u64 = 38;
     pub const GET_NO_NEW_PRIVS: u64 = 39;
     pub const GET_TID_ADDRESS: u64 = 40;
+    // Options whose arguments are all values, which qemu-user passes to the host too.
+    pub const CAPBSET_DROP: u64 = 24;
+    pub const GET_SECUREBITS: u64 = 27;
+    pub const SET_SECUREBITS: u64 = 28;
+    pub const TASK_PERF_EVENTS_DISABLE: u64 = 31;
+    pub const TASK_PERF_EVENTS_ENABLE: u64 = 32;
+    pub const MCE_KILL: u64 = 33;
+    pub const MCE_KILL_GET: u64 = 34;
+    pub const SET_THP_DISABLE: u64 = 41;
+    pub const GET_THP_DISABLE: u64 = 42;
+    pub const CAP_AMBIENT: u64 = 47;
+    pub const GET_SPECULATION_CTRL: u64 = 52;
+    pub const SET_SPECULATION_CTRL: u64 = 53;
+    pub const SET_IO_FLUSHER: u64 = 57;
+    pub const GET_IO_FLUSHER: u64 = 58;
+    pub const SET_MEMORY_MERGE: u64 = 67;
+    pub const GET_MEMORY_MERGE: u64 = 68;
+    pub const SET_PTRACER: u64 = 0x5961_6d61;
 }
 
 /// linux/seccomp.h: the mode that allows only read, write, exit and rt_sigreturn.
@@ -206,7 +224,26 @@ pub fn prctl(p: &mut Task, a: [u64; 6]) -> SysResult {
         | pr::SET_TIMERSLACK
         | pr::SET_CHILD_SUBREAPER
         | pr::SET_NO_NEW_PRIVS
-        | pr::GET_NO_NEW_PRIVS => sys(libc::SYS_prctl, [a[0], a[1], a[2], a[3], a[4], 0]),
+        | pr::GET_NO_NEW_PRIVS
+        // The guest's memory, threads and credentials are the host's, so these act on
+        // exactly what the guest names.
+        | pr::CAPBSET_DROP
+        | pr::GET_SECUREBITS
+        | pr::SET_SECUREBITS
+        | pr::TASK_PERF_EVENTS_DISABLE
+        | pr::TASK_PERF_EVENTS_ENABLE
+        | pr::MCE_KILL
+        | pr::MCE_KILL_GET
+        | pr::SET_THP_DISABLE
+        | pr::GET_THP_DISABLE
+        | pr::CAP_AMBIENT
+        | pr::GET_SPECULATION_CTRL
+        | pr::SET_SPECULATION_CTRL
+        | pr::SET_IO_FLUSHER
+        | pr::GET_IO_FLUSHER
+        | pr::SET_MEMORY_MERGE
+        | pr::GET_MEMORY_MERGE
+        | pr::SET_PTRACER => sys(libc::SYS_prctl, [a[0], a[1], a[2], a[3], a[4], 0]),
         // Strict mode confines the guest's calls, which mimic sees (seccomp_strict). A filter
         // would judge mimic's own (x86-64) system calls, not the guest's: filters are refused
         // as by a kernel without them. A process in strict mode cannot ask (prctl kills it),

@@ -130,7 +130,10 @@ pub fn eventfd2(_: &mut Task, a: [u64; 6]) -> SysResult {
     sys(libc::SYS_eventfd2, [a[0], a[1], 0, 0, 0, 0])
 }
 
-pub fn timerfd_create(_: &mut Task, a: [u64; 6]) -> SysResult {
+pub fn timerfd_create(p: &mut Task, a: [u64; 6]) -> SysResult {
+    if let Some(r) = super::vtimerfd::create(p, a) {
+        return r;
+    }
     // The clock ids and TFD_* flags are the same on both sides.
     sys(libc::SYS_timerfd_create, [a[0], a[1], 0, 0, 0, 0])
 }
@@ -138,6 +141,9 @@ pub fn timerfd_create(_: &mut Task, a: [u64; 6]) -> SysResult {
 /// timerfd_settime(fd, flags, new, old): struct itimerspec is the host's (abi::host's tests),
 /// so the buffers pass through.
 pub fn timerfd_settime(p: &mut Task, a: [u64; 6]) -> SysResult {
+    if let Some(r) = super::vtimerfd::settime(p, a) {
+        return r;
+    }
     let size = Itimerspec::SIZE as u64;
     sys(
         libc::SYS_timerfd_settime,
@@ -146,6 +152,9 @@ pub fn timerfd_settime(p: &mut Task, a: [u64; 6]) -> SysResult {
 }
 
 pub fn timerfd_gettime(p: &mut Task, a: [u64; 6]) -> SysResult {
+    if let Some(r) = super::vtimerfd::gettime(p, a) {
+        return r;
+    }
     let size = Itimerspec::SIZE as u64;
     sys(
         libc::SYS_timerfd_gettime,

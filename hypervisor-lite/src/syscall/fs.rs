@@ -169,6 +169,12 @@ mod ioc {
     pub const FIONBIO: u64 = 0x5421;
     pub const FIONCLEX: u64 = 0x5450;
     pub const FIOCLEX: u64 = 0x5451;
+    pub const TIOCSCTTY: u64 = 0x540e;
+    pub const TIOCNOTTY: u64 = 0x5422;
+    pub const TIOCGSID: u64 = 0x5429;
+    pub const TIOCGPTN: u64 = 0x8004_5430;
+    pub const TIOCSPTLCK: u64 = 0x4004_5431;
+    pub const TIOCGPTPEER: u64 = 0x5441;
 }
 pub fn ioctl(p: &mut Task, a: [u64; 6]) -> SysResult {
     // The kernel's termios and winsize are the host kernel's too (see abi::host's tests).
@@ -180,7 +186,12 @@ pub fn ioctl(p: &mut Task, a: [u64; 6]) -> SysResult {
         ioc::TIOCSWINSZ => p.rd(a[2], winsize)?,
         ioc::FIONREAD | ioc::TIOCGPGRP => p.wr(a[2], 4)?,
         ioc::FIONBIO | ioc::TIOCSPGRP => p.rd(a[2], 4)?,
-        ioc::FIOCLEX | ioc::FIONCLEX => 0,
+        ioc::FIOCLEX | ioc::FIONCLEX | ioc::TIOCNOTTY => 0,
+        ioc::TIOCGPTN | ioc::TIOCGSID => p.wr(a[2], 4)?,
+        ioc::TIOCSPTLCK => p.rd(a[2], 4)?,
+        // The argument is a value: TIOCSCTTY's "steal" flag, TIOCGPTPEER's open flags (the
+        // same O_* bits on both sides).
+        ioc::TIOCSCTTY | ioc::TIOCGPTPEER => a[2],
         req => {
             if crate::state::lock(&p.shared.reported).insert(1 << 32 | req) {
                 crate::diag!("mimic: unsupported ioctl 0x{req:x}");
@@ -271,7 +282,8 @@ pub fn openat(p: &mut Task, a: [u64; 6]) -> SysResult {
     let path = p.path(a[1])?;
     super::procfs::openat(p, a[0], &path, a[2], a[3])
 }
-pub fn close(_: &mut Task, a: [u64; 6]) -> SysResult {
+pub fn close(p: &mut Task, a: [u64; 6]) -> SysResult {
+    super::vtimerfd::forget(p, a[0]);
     sys(libc::SYS_close, a)
 }
 pub fn pipe2(p: &mut Task, a: [u64; 6]) -> SysResult {
@@ -290,6 +302,9 @@ pub fn lseek(_: &mut Task, a: [u64; 6]) -> SysResult {
 }
 pub fn read(p: &mut Task, a: [u64; 6]) -> Result<Outcome, Errno> {
     if let Some(r) = super::sigfd::read(p, a[0], a[1], a[2]) {
+        return r;
+    }
+    if let Some(r) = super::vtimerfd::read(p, a[0], a[1], a[2]) {
         return r;
     }
     if let Some(w) = would_block(p, a[0], libc::POLLIN) {

@@ -23,6 +23,10 @@ pub fn enosys(_: &mut Task, _: [u64; 6]) -> SysResult {
 }
 
 pub fn clock_gettime(p: &mut Task, a: [u64; 6]) -> SysResult {
+    if let Some(ns) = super::vclock::read(p, a[0] as i32)? {
+        p.store(a[1], &super::vclock::timespec(ns))?;
+        return Ok(0);
+    }
     sys(
         libc::SYS_clock_gettime,
         [a[0], p.wr(a[1], TIMESPEC)?, 0, 0, 0, 0],
@@ -35,6 +39,19 @@ pub fn clock_getres(p: &mut Task, a: [u64; 6]) -> SysResult {
     )
 }
 pub fn gettimeofday(p: &mut Task, a: [u64; 6]) -> SysResult {
+    if let Some(ns) = super::vclock::read(p, libc::CLOCK_REALTIME)? {
+        if a[0] != 0 {
+            let ts = super::vclock::timespec(ns);
+            let tv = Timeval {
+                tv_sec: ts.tv_sec,
+                tv_usec: ts.tv_nsec / 1000,
+            };
+            p.store(a[0], &tv)?;
+        }
+        // The time zone is the host kernel's setting, not a clock.
+        let tz = p.wr_opt(a[1], Timezone::SIZE as u64)?;
+        return sys(libc::SYS_gettimeofday, [0, tz, 0, 0, 0, 0]);
+    }
     sys(
         libc::SYS_gettimeofday,
         [
@@ -61,6 +78,22 @@ pub fn sched_yield(_: &mut Task, _: [u64; 6]) -> SysResult {
     sys(libc::SYS_sched_yield, [0; 6])
 }
 pub fn times(p: &mut Task, a: [u64; 6]) -> SysResult {
+    if let Some(now) = super::vclock::now(p) {
+        // Deterministic mode: user time is the process's virtual CPU time, in USER_HZ ticks
+        // (100 a second); system time and the children's are none that the guest can see.
+        const TICK: u64 = 10_000_000;
+        let cpu = super::vclock::read(p, libc::CLOCK_PROCESS_CPUTIME_ID)?.unwrap_or(0);
+        if a[0] != 0 {
+            let t = Tms {
+                tms_utime: (cpu / TICK) as i64,
+                tms_stime: 0,
+                tms_cutime: 0,
+                tms_cstime: 0,
+            };
+            p.store(a[0], &t)?;
+        }
+        return Ok(now / TICK);
+    }
     sys(
         libc::SYS_times,
         [p.wr_opt(a[0], Tms::SIZE as u64)?, 0, 0, 0, 0, 0],
@@ -106,10 +139,32 @@ pub fn prlimit64(p: &mut Task, a: [u64; 6]) -> SysResult {
     sys(libc::SYS_prlimit64, [a[0], a[1], new, old, 0, 0])
 }
 pub fn getrusage(p: &mut Task, a: [u64; 6]) -> SysResult {
-    sys(
+    let r = sys(
         libc::SYS_getrusage,
         [a[0], p.wr(a[1], Rusage::SIZE as u64)?, 0, 0, 0, 0],
-    )
+    )?;
+    if p.shared.deterministic() {
+        // The CPU times are clocks: virtual, as clock_gettime's CPU-time clocks are (the
+        // thread's for RUSAGE_THREAD, none seen for the children's).
+        let cpu = match a[0] as i32 {
+            libc::RUSAGE_SELF => super::vclock::read(p, libc::CLOCK_PROCESS_CPUTIME_ID)?,
+            libc::RUSAGE_THREAD => super::vclock::read(p, libc::CLOCK_THREAD_CPUTIME_ID)?,
+            _ => Some(0),
+        }
+        .unwrap_or(0);
+        let mut u: Rusage = p.load(a[1])?;
+        let ts = super::vclock::timespec(cpu);
+        u.ru_utime = Timeval {
+            tv_sec: ts.tv_sec,
+            tv_usec: ts.tv_nsec / 1000,
+        };
+        u.ru_stime = Timeval {
+            tv_sec: 0,
+            tv_usec: 0,
+        };
+        p.store(a[1], &u)?;
+    }
+    Ok(r)
 }
 pub fn umask(_: &mut Task, a: [u64; 6]) -> SysResult {
     sys(libc::SYS_umask, a)

@@ -89,6 +89,12 @@ const IOCTL: Names = &[
     (0x5421, "FIONBIO"),
     (0x5450, "FIONCLEX"),
     (0x5451, "FIOCLEX"),
+    (0x540e, "TIOCSCTTY"),
+    (0x5422, "TIOCNOTTY"),
+    (0x5429, "TIOCGSID"),
+    (0x8004_5430, "TIOCGPTN"),
+    (0x4004_5431, "TIOCSPTLCK"),
+    (0x5441, "TIOCGPTPEER"),
 ];
 const SIGPROCMASK_HOW: Names = &[(0, "SIG_BLOCK"), (1, "SIG_UNBLOCK"), (2, "SIG_SETMASK")];
 

@@ -45,7 +45,6 @@ const THREAD_OPTIONAL: u64 = FORK_OPTIONAL | CLONE_PARENT;
 /// timespec and rusage are the same on both sides (see abi::host's tests): passed through.
 const TIMESPEC: u64 = Timespec::SIZE as u64;
 const RUSAGE: u64 = Rusage::SIZE as u64;
-const NSEC: i64 = 1_000_000_000;
 
 fn sys(nr: libc::c_long, a: [u64; 6]) -> SysResult {
     // SAFETY: the callers pass scalars, or host addresses of guest buffers checked for the
@@ -247,23 +246,17 @@ fn timespec_ns(v: &Task, addr: u64) -> Result<u64, Errno> {
     v.load::<Timespec>(addr)?.nanos().ok_or(Errno::EINVAL)
 }
 
-/// Host `clock` now, in nanoseconds.
-fn clock_now(clock: i32) -> Result<u64, Errno> {
-    let mut ts = libc::timespec {
-        tv_sec: 0,
-        tv_nsec: 0,
-    };
-    // SAFETY: clock_gettime writes one timespec into `ts`.
-    if unsafe { libc::clock_gettime(clock, &mut ts) } < 0 {
-        return Err(Errno::EINVAL);
-    }
-    Ok(ts.tv_sec as u64 * NSEC as u64 + ts.tv_nsec as u64)
+/// Virtual `clock` now, in nanoseconds (deterministic mode).
+fn clock_now(v: &Task, clock: i32) -> Result<u64, Errno> {
+    super::vclock::read(v, clock)?.ok_or(Errno::EINVAL)
 }
 
 /// The virtual deadline of a wait of `rel` nanoseconds from now (deterministic mode).
+/// It starts from the calling thread's reading of the clocks (`vclock`), so the clocks see
+/// the whole wait pass.
 pub(super) fn deadline(v: &Task, rel: u64) -> u64 {
-    let det = v.shared.det.as_ref().expect("deterministic mode");
-    lock(det).vnow.saturating_add(rel)
+    let now = super::vclock::now(v).expect("deterministic mode");
+    now.saturating_add(rel)
 }
 
 const FUTEX_WAIT: u64 = 0;
@@ -338,7 +331,7 @@ fn det_futex(v: &mut Task, cmd: u64, a: [u64; 6]) -> Result<Outcome, Errno> {
                 } else {
                     libc::CLOCK_MONOTONIC
                 };
-                Some(timespec_ns(v, a[3])?.saturating_sub(clock_now(clock)?))
+                Some(timespec_ns(v, a[3])?.saturating_sub(clock_now(v, clock)?))
             };
             if word(&mut mem, a[0])? != a[2] as u32 {
                 return Err(Errno::EAGAIN);
@@ -441,9 +434,9 @@ pub fn clock_nanosleep(v: &mut Task, a: [u64; 6]) -> Result<Outcome, Errno> {
     if v.shared.deterministic() {
         let t = timespec_ns(v, a[2])?;
         let rel = if a[1] & libc::TIMER_ABSTIME as u64 != 0 {
-            t.saturating_sub(clock_now(a[0] as i32)?)
+            t.saturating_sub(clock_now(v, a[0] as i32)?)
         } else {
-            clock_now(a[0] as i32)?;
+            clock_now(v, a[0] as i32)?;
             t
         };
         return Ok(Outcome::Park(Wait::Sleep {

@@ -257,6 +257,7 @@ pub fn fire_due(shared: &Arc<Shared>, now: u64) {
         }
     }
     drop(t);
+    super::vtimerfd::fire_due(shared, now);
     if fired {
         super::sigfd::sync(shared);
     }
@@ -270,6 +271,7 @@ pub fn next_due(shared: &Arc<Shared>) -> Option<u64> {
         .range((me, i32::MIN)..=(me, i32::MAX))
         .filter(|(_, timer)| timer.target != Target::Nobody)
         .filter_map(|(_, timer)| timer.deadline)
+        .chain(super::vtimerfd::next_due(shared))
         .min()
 }
 
@@ -528,8 +530,13 @@ pub fn timer_settime(p: &mut Task, a: [u64; 6]) -> SysResult {
     if a[1] & TIMER_ABSTIME != 0 && value > 0 {
         // An absolute time on the guest's clock: what is left of it now (at least 1 ns, so
         // a time already past still fires).
-        let host = host_clock(t.timers[&k].abs_clock).unwrap_or(0);
-        value = value.saturating_sub(host).max(1);
+        // Deterministic mode: the guest's clocks are virtual (see vclock).
+        let clock = t.timers[&k].abs_clock;
+        let now = match super::vclock::read(p, clock)? {
+            Some(v) => v,
+            None => host_clock(clock).unwrap_or(0),
+        };
+        value = value.saturating_sub(now).max(1);
     }
     let (old_interval, old_value) = arm(&mut t, k, value, interval)?;
     drop(t);

@@ -277,6 +277,10 @@ static void glibc_layouts(void)
     F(ucontext_t, ucontext_t, uc_mcontext);
     F(mcontext_t, mcontext_t, __gregs);
     F(mcontext_t, mcontext_t, __fpregs);
+
+    S(file_handle, struct file_handle);
+    F(file_handle, struct file_handle, handle_bytes);
+    F(file_handle, struct file_handle, handle_type);
 }
 
 int main(void)

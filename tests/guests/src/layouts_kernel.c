@@ -6,6 +6,8 @@
 #include <asm/statfs.h>
 #include <asm/termbits.h>
 #include <asm/ucontext.h>
+#include <linux/capability.h>
+#include <linux/openat2.h>
 
 #include "layouts.h"
 
@@ -48,6 +50,19 @@ void kernel_layouts(void)
     F(statfs, struct statfs, f_frsize);
     F(statfs, struct statfs, f_flags);
     F(statfs, struct statfs, f_spare);
+
+    S(open_how, struct open_how);
+    F(open_how, struct open_how, flags);
+    F(open_how, struct open_how, mode);
+    F(open_how, struct open_how, resolve);
+
+    S(__user_cap_header_struct, struct __user_cap_header_struct);
+    F(__user_cap_header_struct, struct __user_cap_header_struct, version);
+    F(__user_cap_header_struct, struct __user_cap_header_struct, pid);
+    S(__user_cap_data_struct, struct __user_cap_data_struct);
+    F(__user_cap_data_struct, struct __user_cap_data_struct, effective);
+    F(__user_cap_data_struct, struct __user_cap_data_struct, permitted);
+    F(__user_cap_data_struct, struct __user_cap_data_struct, inheritable);
 
     S(termios, struct termios);
     F(termios, struct termios, c_iflag);

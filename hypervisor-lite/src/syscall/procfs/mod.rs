@@ -48,6 +48,28 @@ pub fn openat(p: &Task, dirfd: u64, path: &CString, flags: u64, mode: u64) -> Sy
     }
 }
 
+/// openat2 with `how` (flags, mode, resolve): [`openat`] through the host's openat2, so
+/// the RESOLVE_* restrictions apply to the path as the host resolves it.
+pub fn openat2(p: &Task, dirfd: u64, path: &CString, how: [u64; 3]) -> SysResult {
+    let open = |path: &CString| {
+        // SAFETY: `path` is NUL-terminated and `how` a struct open_how (three u64s) that
+        // outlives the call.
+        host(unsafe {
+            libc::syscall(
+                libc::SYS_openat2,
+                dirfd as i32,
+                path.as_ptr(),
+                how.as_ptr(),
+                24usize,
+            )
+        })
+    };
+    match vtid::to_host(p, path) {
+        Some((host_path, vtid)) => opened(p, open(&host_path)?, how[0], Some(vtid)),
+        None => opened(p, open(path)?, how[0], None),
+    }
+}
+
 /// Host fd `fd` was opened for the guest with `flags` (through `vtid`'s task directory, in
 /// deterministic mode): puts the guest's view on it when it is one of its own entries.
 fn opened(p: &Task, fd: u64, flags: u64, vtid: Option<i32>) -> SysResult {
