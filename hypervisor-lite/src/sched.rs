@@ -222,6 +222,9 @@ pub fn run(first: Vcpu) -> i32 {
             Some(End::Process(status)) => return status,
             Some(End::Thread(code)) => {
                 let mut v = vcpus.remove(i);
+                if let Some(c) = &v.control {
+                    c.exited(v.tid, &v.cpu, code);
+                }
                 det(&v).forget(v.tid);
                 v.leave();
                 last_code = code;
