@@ -337,6 +337,8 @@ struct Shared {
     edits: BTreeMap<i32, Cpu>,
     /// Whether a guest signal stops the guest before delivery.
     stop_at_signals: bool,
+    /// When set, only these vCPUs run; the others stay parked ([`Control::resume_only`]).
+    only: Option<BTreeSet<i32>>,
     /// The signal each vCPU stopped at a signal gets when it runs again (none: suppressed).
     deliver: BTreeMap<i32, Option<i32>>,
     last_publish: Instant,
@@ -383,6 +385,7 @@ impl Control {
                 watchpoints: Vec::new(),
                 edits: BTreeMap::new(),
                 stop_at_signals: false,
+                only: None,
                 deliver: BTreeMap::new(),
                 last_publish: Instant::now(),
             }),
@@ -398,8 +401,11 @@ impl Control {
     }
 
     fn update_attention(&self, s: &Shared) {
-        let a =
-            s.paused || s.step.is_some() || !s.breakpoints.is_empty() || !s.watchpoints.is_empty();
+        let a = s.paused
+            || s.only.is_some()
+            || s.step.is_some()
+            || !s.breakpoints.is_empty()
+            || !s.watchpoints.is_empty();
         self.attention.store(a, Ordering::Release);
     }
 
@@ -491,8 +497,15 @@ impl Control {
 
     /// Lets every vCPU run.
     pub fn resume(&self) {
+        self.resume_only(None);
+    }
+
+    /// Lets the vCPUs in `only` run (all of them for None) while the others stay parked
+    /// until the next stop (a debugger's scheduler locking).
+    pub fn resume_only(&self, only: Option<BTreeSet<i32>>) {
         let mut s = self.lock();
         s.paused = false;
+        s.only = only;
         s.step = None;
         self.update_attention(&s);
         self.wake.notify_all();
@@ -694,7 +707,7 @@ impl Control {
                 _ => None,
             };
             let step = mine(&s);
-            if s.paused && step.is_none() {
+            if held(&s, tid) && step.is_none() {
                 s = self.wait_paused(s, tid, cpu, bus, engine);
                 continue;
             }
@@ -743,7 +756,7 @@ impl Control {
         let s = self
             .wake
             .wait_while(s, |st| {
-                st.paused && st.step.is_none() && st.views == views && st.host_view == host_view
+                held(st, tid) && st.step.is_none() && st.views == views && st.host_view == host_view
             })
             .unwrap_or_else(|e| e.into_inner());
         s
@@ -770,7 +783,7 @@ impl Control {
         self.update_attention(&s);
         let mine =
             |st: &Shared| matches!(st.step, Some((who, _)) if who.is_none() || who == Some(tid));
-        while s.paused && !mine(&s) {
+        while held(&s, tid) && !mine(&s) {
             s = self.wait_paused(s, tid, cpu, bus, engine);
         }
         s.resume_at.remove(&tid);
@@ -856,6 +869,9 @@ impl Hook for Control {
     fn exited(&self, tid: i32, cpu: &Cpu, status: i32) {
         Control::exited(self, tid, cpu, status)
     }
+    fn spawned(&self, tid: i32, cpu: &Cpu) {
+        vcpu_entry(&mut self.lock(), tid, cpu);
+    }
     fn signal(
         &self,
         tid: i32,
@@ -927,8 +943,14 @@ fn step_watched<M: Bus + ?Sized, E: Engine<M>>(
     (trap, watched.hit)
 }
 
+/// Whether vCPU `tid` may not run now (a step granted to it aside).
+fn held(s: &Shared, tid: i32) -> bool {
+    s.paused || s.only.as_ref().is_some_and(|o| !o.contains(&tid))
+}
+
 fn stop(s: &mut Shared, reason: String) {
     s.paused = true;
+    s.only = None;
     s.step = None;
     s.stops += 1;
     s.reason = reason;

@@ -212,6 +212,9 @@ pub fn run(first: Vcpu) -> i32 {
                         d.next_tid - 1
                     };
                     s.adopt(tid);
+                    if let Some(c) = &s.child.control {
+                        c.spawned(tid, &s.child.cpu);
+                    }
                     spawned.push(s.child);
                     v.finish_parked(tid as u64);
                 }

@@ -35,6 +35,9 @@ pub trait Hook: Send + Sync {
     fn syscall(&self, v: &mut Vcpu, nr: u64, args: [u64; 6]) -> Outcome;
     /// The vCPU's thread ended with `status`.
     fn exited(&self, tid: i32, cpu: &Cpu, status: i32);
+    /// A new vCPU `tid` exists, not yet run (the deterministic runner may not run it while
+    /// the front end holds the guest stopped).
+    fn spawned(&self, _tid: i32, _cpu: &Cpu) {}
     /// Guest signal `sig` is about to be delivered to the vCPU: returns the signal to deliver
     /// instead (the same one, another, or none to suppress it). A front end may stop here.
     fn signal(

@@ -23,6 +23,7 @@
 mod arch;
 
 use crate::control::{self, Control, WatchKind, Watchpoint, Why};
+use crate::memory::perm;
 use crate::process::Process;
 use crate::state::Shared;
 use arch::{Reg, Regs, Rv64};
@@ -41,6 +42,7 @@ use gdbstub::target::ext::breakpoints::{self, Breakpoints, BreakpointsOps};
 use gdbstub::target::{Target, TargetError, TargetResult};
 use isa_a::Bus;
 use std::net::{TcpListener, TcpStream};
+use std::sync::atomic::Ordering;
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
@@ -98,6 +100,7 @@ pub fn serve(process: Process, listener: TcpListener) -> ! {
         shared: shared.clone(),
         ended: ended.clone(),
         actions: Vec::new(),
+        locked: false,
         stops: 0,
     };
     let mut reply = conn.try_clone().ok();
@@ -109,9 +112,7 @@ pub fn serve(process: Process, listener: TcpListener) -> ! {
                 let _ = std::io::Write::write_all(c, b"$OK#9a");
             }
             // As the kernel's SIGKILL would: nothing of the guest runs on.
-            shared
-                .fatal
-                .store(libc::SIGKILL, std::sync::atomic::Ordering::Relaxed);
+            shared.fatal.store(libc::SIGKILL, Ordering::Relaxed);
             shared.exit_host(128 + libc::SIGKILL)
         }
         Ok(DisconnectReason::TargetExited(_) | DisconnectReason::TargetTerminated(_)) => {}
@@ -139,6 +140,8 @@ struct Stub {
     /// The guest's exit status, once its runner returned.
     ended: Arc<OnceLock<i32>>,
     actions: Vec<(i32, Action, Option<i32>)>,
+    /// The actions name every thread that runs: the others stay stopped.
+    locked: bool,
     /// The stop count when the guest was last resumed: a higher one is a new stop.
     stops: u64,
 }
@@ -159,7 +162,7 @@ impl Stub {
     /// The stop to report, if the guest ended or stopped since it was resumed.
     fn poll(&mut self) -> Option<MultiThreadStopReason<u64>> {
         if let Some(&status) = self.ended.get() {
-            let sig = self.shared.fatal.load(std::sync::atomic::Ordering::Relaxed);
+            let sig = self.shared.fatal.load(Ordering::Relaxed);
             return Some(if sig != 0 {
                 MultiThreadStopReason::Terminated(Signal(sig as u8))
             } else {
@@ -250,6 +253,14 @@ impl MultiThreadBase for Stub {
     }
 
     fn write_addrs(&mut self, addr: u64, data: &[u8], _tid: Tid) -> TargetResult<(), Self> {
+        let code = (0..data.len() as u64)
+            .step_by(crate::memory::PAGE as usize)
+            .chain([data.len().saturating_sub(1) as u64])
+            .any(|i| self.shared.space().perm_at(addr.wrapping_add(i)) & perm::X != 0);
+        if code {
+            // The engines drop what they decoded or translated before the vCPUs run again.
+            self.shared.code_gen.fetch_add(1, Ordering::AcqRel);
+        }
         let mut mem = self.shared.mem.clone();
         for (i, &b) in data.iter().enumerate() {
             if mem.store8(addr.wrapping_add(i as u64), b).is_err() {
@@ -303,6 +314,13 @@ impl MultiThreadResume for Stub {
             // last: the step is that vCPU's (gdb follows the thread the stop names).
             Some(_) if self.shared.deterministic() => self.control.step(None, control::Step::Insn),
             Some(&(tid, _, _)) => self.control.step(Some(tid), control::Step::Insn),
+            // gdb steps over a breakpoint by continuing one thread to a breakpoint it placed
+            // after it (riscv has no hardware step in gdb's eyes): no other may run then.
+            // (The deterministic runner cannot leave one vCPU parked and run another.)
+            None if self.locked && !self.shared.deterministic() => {
+                let only = self.actions.iter().map(|a| a.0).collect();
+                self.control.resume_only(Some(only))
+            }
             None => self.control.resume(),
         }
         Ok(())
@@ -310,6 +328,7 @@ impl MultiThreadResume for Stub {
 
     fn clear_resume_actions(&mut self) -> Result<(), String> {
         self.actions.clear();
+        self.locked = false;
         Ok(())
     }
 
@@ -328,10 +347,10 @@ impl MultiThreadResume for Stub {
     }
 }
 
-// gdb resumes only some threads (`vCont;s:TID` alone): a step already runs its thread alone;
-// a continue of some threads runs them all (all-stop).
+// gdb resumes only the threads it names (no `c` for all in its vCont).
 impl MultiThreadSchedulerLocking for Stub {
     fn set_resume_action_scheduler_lock(&mut self) -> Result<(), String> {
+        self.locked = true;
         Ok(())
     }
 }

@@ -2,7 +2,7 @@
  * -O0 -g and not stripped, so gdb has its lines, functions and variables.
  * argv[1] picks what it does after the common part:
  *   plain    (default) scale, bump twice, peek, print, exit status 3
- *   threads  two threads call mark(1) and mark(2); joined; exit status 3
+ *   threads  two threads call mark(1) and mark(2) once both exist; joined; exit status 3
  *   segv     a store through NULL after the common part (SIGSEGV)
  *   abort    abort() after the common part (SIGABRT)
  *   spin     loops for ever after the common part (for an interrupt) */
@@ -13,6 +13,7 @@
 
 volatile long counter; /* written by bump, read by peek: the watchpoints' target */
 volatile long sink;
+volatile int go; /* set once both threads exist: main is past pthread_create at mark */
 double ratio = 1.5;
 
 __attribute__((noinline)) double scale(double x) {
@@ -32,6 +33,8 @@ __attribute__((noinline)) void mark(long id) {
 }
 
 static void *worker(void *arg) {
+    while (!go)
+        ;
     mark((long)arg);
     return 0;
 }
@@ -46,6 +49,7 @@ int main(int argc, char **argv) {
         pthread_t t[2];
         for (long i = 0; i < 2; i++)
             pthread_create(&t[i], 0, worker, (void *)(i + 1));
+        go = 1;
         for (int i = 0; i < 2; i++)
             pthread_join(t[i], 0);
     }
