@@ -433,7 +433,8 @@ impl Control {
     }
 
     /// The stop count and its reason once the guest is stopped and the vCPU the stop is
-    /// about is parked with its registers published (for a pause: once any vCPU is).
+    /// about is parked with its registers published (for a pause: once any vCPU is, or all
+    /// wait in blocking calls).
     pub fn stopped(&self) -> Option<(u64, Why)> {
         let s = self.lock();
         if !s.paused || s.step.is_some() {
@@ -441,7 +442,17 @@ impl Control {
         }
         let parked = |v: &VcpuSnapshot| v.state == VcpuState::Paused;
         let ready = match s.why {
-            Why::Paused => s.vcpus.values().any(parked),
+            // Threads blocked in a system call do not reach a slice boundary: when all are,
+            // the pause holds as it is (each shows its registers at its ecall).
+            Why::Paused => {
+                let mut live = s
+                    .vcpus
+                    .values()
+                    .filter(|v| !matches!(v.state, VcpuState::Exited(_)));
+                s.vcpus.values().any(parked)
+                    || live.clone().next().is_some()
+                        && live.all(|v| matches!(v.state, VcpuState::Waiting(_)))
+            }
             Why::Breakpoint(tid)
             | Why::Stepped(tid)
             | Why::Watch { tid, .. }
@@ -834,7 +845,12 @@ impl Control {
         };
         let mut s = self.lock();
         push_line(&mut s.syscall_log, line);
-        set_state(&mut s, p.tid, VcpuState::Guest);
+        // A call the deterministic runner parks goes on waiting after this returns.
+        let state = match out {
+            Outcome::Park(_) => VcpuState::Waiting(name),
+            _ => VcpuState::Guest,
+        };
+        set_state(&mut s, p.tid, state);
         out
     }
 

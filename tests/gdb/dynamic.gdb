@@ -4,7 +4,7 @@
 # binary: gdbtarget-dyn
 break peek
 continue
-# expect: Breakpoint 1, peek () at src/gdbtarget.c:28
+# expect: Breakpoint 1, peek () at src/gdbtarget.c:30
 info sharedlibrary
 # expect: /lib/ld-linux-riscv64-lp64d.so.1
 # expect: /lib/libc.so.6

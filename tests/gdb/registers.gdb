@@ -7,7 +7,7 @@ info registers sp pc
 break scale
 # expect: Breakpoint 1 at
 continue
-# expect: Breakpoint 1, scale (x=2) at src/gdbtarget.c:20
+# expect: Breakpoint 1, scale (x=2) at src/gdbtarget.c:22
 p $fa0
 # expect: = {float = 0, double = 2}
 p x

@@ -5,5 +5,5 @@ continue
 # expect: Program received signal SIGSEGV, Segmentation fault.
 signal 0
 # expect: Program received signal SIGSEGV, Segmentation fault.
-jump 63
+jump 67
 # expect: exited with code 03]

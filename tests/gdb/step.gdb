@@ -4,7 +4,7 @@
 hbreak bump
 # expect: Hardware assisted breakpoint 1 at
 continue
-# expect: Breakpoint 1, bump (n=5) at src/gdbtarget.c:24
+# expect: Breakpoint 1, bump (n=5) at src/gdbtarget.c:26
 p $pc
 # expect: <bump+
 stepi
@@ -13,12 +13,12 @@ stepi
 p $pc
 # expect: <bump+
 next
-# expect: 25	}
+# expect: 27	}
 step
 step
 # expect: main (argc=1,
 step
-# expect: Breakpoint 1, bump (n=7) at src/gdbtarget.c:24
+# expect: Breakpoint 1, bump (n=7) at src/gdbtarget.c:26
 delete
 continue
 # expect: exited with code 03]

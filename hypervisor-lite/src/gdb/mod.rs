@@ -193,7 +193,9 @@ impl Stub {
                 signal: Signal(sig as u8),
             },
             Why::Paused => {
-                let (tid, _) = self.control.live().into_iter().find(|&(_, p)| p)?;
+                let live = self.control.live();
+                let parked = live.iter().find(|&&(_, p)| p);
+                let (tid, _) = *parked.or(live.first())?;
                 MultiThreadStopReason::SignalWithThread {
                     tid: gdb_tid(tid)?,
                     signal: Signal::SIGINT,

@@ -5,11 +5,13 @@
  *   threads  two threads call mark(1) and mark(2) once both exist; joined; exit status 3
  *   segv     a store through NULL after the common part (SIGSEGV)
  *   abort    abort() after the common part (SIGABRT)
- *   spin     loops for ever after the common part (for an interrupt) */
+ *   spin     loops for ever after the common part (for an interrupt)
+ *   wait     blocks in pause() after the common part (for an interrupt) */
 #include <stdlib.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 volatile long counter; /* written by bump, read by peek: the watchpoints' target */
 volatile long sink;
@@ -55,6 +57,8 @@ int main(int argc, char **argv) {
     }
     if (!strcmp(mode, "abort"))
         abort();
+    if (!strcmp(mode, "wait"))
+        pause();
     if (!strcmp(mode, "spin"))
         for (;;)
             sink++;
