@@ -110,7 +110,7 @@ build hello_dyn-dyn $CC dyn hello_dyn.c
 build cxx-dyn $CXX dyn cxx.cpp
 build cxx_threads-dyn $CXX dyn cxx_threads.cpp
 build threads-dyn $CC dyn threads.c
-# The gdb stub's guest (tests/gdb/, tests/gdb_protocol.rs): the one exception to -O2 and
+# The gdb stub's guest (tests/gdb/, tests/gdb_protocol.rs): the exception to -O2 and
 # stripped, so gdb has its lines, functions and variables; no case (gdb drives it).
 build gdbtarget $CC debug gdbtarget.c -pthread
 build gdbtarget-dyn $CC debug-dyn gdbtarget.c -pthread
