@@ -195,7 +195,11 @@ fn the_stub_speaks_the_remote_protocol_under_every_engine() {
             .and_then(|t| t.split(';').next());
         let tid = thread.unwrap_or_else(|| panic!("{ctx}: no thread in {stop}"));
         let tid = tid.rsplit('.').next().unwrap().to_string();
-        assert_eq!(tid, format!("{:x}", child.id()), "{ctx}: {stop}");
+        assert_eq!(
+            u32::from_str_radix(&tid, 16),
+            Ok(child.id()),
+            "{ctx}: {stop}"
+        );
         assert_eq!(r.send(&format!("Hgp1.{tid}")), "OK", "{ctx}");
         let regs = r.send("g");
         assert_eq!(regs.len(), G_HEX_LEN, "{ctx}: {regs}");
