@@ -206,8 +206,9 @@ struct RunArgs {
     #[arg(short = 'D', value_name = "FILE", env = "MIMIC_LOG_FILENAME")]
     log_file: Option<PathBuf>,
 
-    /// Wait for gdb on this port, as qemu's -g (not available yet: refused with a message)
-    #[arg(short = 'g', value_name = "PORT", env = "MIMIC_GDB")]
+    /// Wait for gdb on 127.0.0.1:PORT with the guest stopped at its first instruction, as
+    /// qemu's -g (0: any free port, named on stderr)
+    #[arg(short = 'g', long = "gdb", value_name = "PORT", env = "MIMIC_GDB")]
     gdb: Option<String>,
 
     // As in TuiArgs: everything from the program on is the guest's.
@@ -496,12 +497,18 @@ fn check_executable(program: &std::path::Path) {
 /// Runs the guest; mimic ends as the guest does (its exit status, or its fatal signal).
 /// `exec_fd` is the program binfmt_misc opened (its O flag), if it did.
 fn run(a: RunArgs, exec_fd: Option<i32>) -> ! {
-    if let Some(port) = &a.gdb {
-        hypervisor_lite::diag!(
-            "mimic: -g {port}: mimic has no gdb stub yet; `mimic tui` shows and steps a running guest"
-        );
-        std::process::exit(1);
-    }
+    let gdb = a.gdb.as_ref().map(|port| {
+        let Ok(n) = port.parse::<u16>() else {
+            usage_error(&format!("-g {port}: not a TCP port number (0 to 65535)"));
+        };
+        match hypervisor_lite::gdb::listen(n) {
+            Ok(listener) => listener,
+            Err(e) => {
+                hypervisor_lite::diag!("mimic: -g {port}: cannot listen on 127.0.0.1:{n}: {e}");
+                std::process::exit(1);
+            }
+        }
+    });
     let engine = if a.interp {
         Mode::Interp
     } else if a.jit {
@@ -550,7 +557,10 @@ fn run(a: RunArgs, exec_fd: Option<i32>) -> ! {
         check_executable(&cfg.program);
     }
     match Process::new(&cfg) {
-        Ok(p) => p.run(),
+        Ok(p) => match gdb {
+            Some(listener) => hypervisor_lite::gdb::serve(p, listener),
+            None => p.run(),
+        },
         Err(e) => {
             hypervisor_lite::diag!("mimic: {e}");
             std::process::exit(1)

@@ -30,7 +30,7 @@ const SINGLE_DASH: &[(&str, &str)] = &[
 /// The options that take a value as the next word (in mimic's spelling), so the word after
 /// them is not the program.
 const VALUED: &[&str] = &[
-    "-L", "-E", "-U", "-0", "-s", "-d", "-D", "-g", "-b", "--break", "--cpu",
+    "-L", "-E", "-U", "-0", "-s", "-d", "-D", "-g", "--gdb", "-b", "--break", "--cpu",
 ];
 
 /// qemu-riscv64's options mimic does not have, and what to say instead of misreading them

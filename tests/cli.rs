@@ -621,16 +621,25 @@ fn a_program_without_execute_permission_is_refused() {
     );
 }
 
-/// -g names qemu's gdb stub, which mimic does not have yet: said in one line, never ignored.
+/// A -g that is no port, or a port mimic cannot listen on, is one line before the guest loads.
 #[test]
-fn gdb_port_is_refused_with_a_reason() {
+fn a_bad_gdb_port_is_refused_with_a_reason() {
     let hello = guests_bin("hello");
-    let (status, out, err) = bare(&["-g".as_ref(), "1234".as_ref(), hello.as_os_str()]);
+    let (status, out, err) = bare(&["-g".as_ref(), "http".as_ref(), hello.as_os_str()]);
     assert_eq!((status, out.as_str()), (1, ""), "{err}");
     assert!(
-        err.starts_with("mimic: -g 1234: mimic has no gdb stub yet"),
+        err.starts_with("mimic: -g http: not a TCP port number (0 to 65535)\n"),
         "{err}"
     );
+    let (status, _, err) = bare(&["--gdb".as_ref(), "65536".as_ref(), hello.as_os_str()]);
+    assert_eq!(status, 1, "{err}");
+    assert!(err.starts_with("mimic: -g 65536: not a TCP port"), "{err}");
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = taken.local_addr().unwrap().port().to_string();
+    let (status, _, err) = bare(&["-g".as_ref(), port.as_ref(), hello.as_os_str()]);
+    assert_eq!(status, 1, "{err}");
+    let want = format!("mimic: -g {port}: cannot listen on 127.0.0.1:{port}: ");
+    assert!(err.starts_with(&want) && err.lines().count() == 1, "{err}");
 }
 
 /// `mimic tui` runs under no controlling terminal here: a new session has none.

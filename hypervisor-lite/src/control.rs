@@ -199,6 +199,43 @@ pub enum Step {
     Syscall,
 }
 
+/// What a watchpoint stops at.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum WatchKind {
+    Write,
+    Read,
+    /// A read or a write.
+    Access,
+}
+
+/// A watched range of guest memory.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub struct Watchpoint {
+    pub addr: u64,
+    pub len: u64,
+    pub kind: WatchKind,
+}
+
+/// Why the guest last stopped, for a front end that reports it (the gdb stub).
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq)]
+pub enum Why {
+    /// The front end paused it.
+    #[default]
+    Paused,
+    /// This vCPU reached a breakpoint.
+    Breakpoint(i32),
+    /// This vCPU finished a step.
+    Stepped(i32),
+    /// This vCPU's last instruction accessed the watched `addr` (a write or a read).
+    Watch {
+        tid: i32,
+        addr: u64,
+        kind: WatchKind,
+    },
+    /// This vCPU is about to get signal `sig` (see [`Control::stop_at_signals`]).
+    Signal { tid: i32, sig: i32 },
+}
+
 /// Where a vCPU is, in the layers' terms.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum VcpuState {
@@ -267,6 +304,8 @@ pub struct Snapshot {
     pub host_asm: Option<(u64, Vec<String>)>,
     /// The vCPU that hit the breakpoint of the last stop, if a breakpoint made it.
     pub stopped_by: Option<i32>,
+    pub why: Why,
+    pub watchpoints: Vec<Watchpoint>,
 }
 
 struct Shared {
@@ -290,6 +329,18 @@ struct Shared {
     host_asm: Option<(u64, Vec<String>)>,
     /// The vCPU whose breakpoint made the last stop.
     stopped_by: Option<i32>,
+    why: Why,
+    /// While any is set, every vCPU single-steps with the reference interpreter and its
+    /// loads and stores are checked against them: the engines need no support of their own.
+    watchpoints: Vec<Watchpoint>,
+    /// Registers the front end set on a paused vCPU, which it takes when it runs again.
+    edits: BTreeMap<i32, Cpu>,
+    /// Whether a guest signal stops the guest before delivery.
+    stop_at_signals: bool,
+    /// When set, only these vCPUs run; the others stay parked ([`Control::resume_only`]).
+    only: Option<BTreeSet<i32>>,
+    /// The signal each vCPU stopped at a signal gets when it runs again (none: suppressed).
+    deliver: BTreeMap<i32, Option<i32>>,
     last_publish: Instant,
 }
 
@@ -330,6 +381,12 @@ impl Control {
                 host_view: None,
                 host_asm: None,
                 stopped_by: None,
+                why: Why::Paused,
+                watchpoints: Vec::new(),
+                edits: BTreeMap::new(),
+                stop_at_signals: false,
+                only: None,
+                deliver: BTreeMap::new(),
                 last_publish: Instant::now(),
             }),
             wake: Condvar::new(),
@@ -344,7 +401,11 @@ impl Control {
     }
 
     fn update_attention(&self, s: &Shared) {
-        let a = s.paused || s.step.is_some() || !s.breakpoints.is_empty();
+        let a = s.paused
+            || s.only.is_some()
+            || s.step.is_some()
+            || !s.breakpoints.is_empty()
+            || !s.watchpoints.is_empty();
         self.attention.store(a, Ordering::Release);
     }
 
@@ -366,7 +427,65 @@ impl Control {
             views: s.view_data.clone(),
             host_asm: s.host_asm.clone(),
             stopped_by: s.stopped_by,
+            why: s.why,
+            watchpoints: s.watchpoints.clone(),
         }
+    }
+
+    /// The stop count and its reason once the guest is stopped and the vCPU the stop is
+    /// about is parked with its registers published (for a pause: once any vCPU is, or all
+    /// wait in blocking calls).
+    pub fn stopped(&self) -> Option<(u64, Why)> {
+        let s = self.lock();
+        if !s.paused || s.step.is_some() {
+            return None;
+        }
+        let parked = |v: &VcpuSnapshot| v.state == VcpuState::Paused;
+        let ready = match s.why {
+            // Threads blocked in a system call do not reach a slice boundary: when all are,
+            // the pause holds as it is (each shows its registers at its ecall).
+            Why::Paused => {
+                let mut live = s
+                    .vcpus
+                    .values()
+                    .filter(|v| !matches!(v.state, VcpuState::Exited(_)));
+                s.vcpus.values().any(parked)
+                    || live.clone().next().is_some()
+                        && live.all(|v| matches!(v.state, VcpuState::Waiting(_)))
+            }
+            Why::Breakpoint(tid)
+            | Why::Stepped(tid)
+            | Why::Watch { tid, .. }
+            | Why::Signal { tid, .. } => s.vcpus.get(&tid).is_some_and(parked),
+        };
+        ready.then_some((s.stops, s.why))
+    }
+
+    /// The vCPUs that have not exited, and whether each is parked by a stop.
+    pub fn live(&self) -> Vec<(i32, bool)> {
+        let s = self.lock();
+        let live = s.vcpus.values();
+        live.filter(|v| !matches!(v.state, VcpuState::Exited(_)))
+            .map(|v| (v.tid, v.state == VcpuState::Paused))
+            .collect()
+    }
+
+    /// The registers vCPU `tid` last published.
+    pub fn cpu(&self, tid: i32) -> Option<Cpu> {
+        self.lock().vcpus.get(&tid).map(|v| v.cpu.clone())
+    }
+
+    /// Removes every breakpoint and watchpoint and lets the guest run without stopping at
+    /// signals (a debugger detached).
+    pub fn release(&self) {
+        let mut s = self.lock();
+        s.breakpoints.clear();
+        s.watchpoints.clear();
+        s.stop_at_signals = false;
+        s.paused = false;
+        s.step = None;
+        self.update_attention(&s);
+        self.wake.notify_all();
     }
 
     /// Asks the vCPUs to publish the host code of the translated block at `pc`.
@@ -389,8 +508,15 @@ impl Control {
 
     /// Lets every vCPU run.
     pub fn resume(&self) {
+        self.resume_only(None);
+    }
+
+    /// Lets the vCPUs in `only` run (all of them for None) while the others stay parked
+    /// until the next stop (a debugger's scheduler locking).
+    pub fn resume_only(&self, only: Option<BTreeSet<i32>>) {
         let mut s = self.lock();
         s.paused = false;
+        s.only = only;
         s.step = None;
         self.update_attention(&s);
         self.wake.notify_all();
@@ -420,6 +546,54 @@ impl Control {
         }
         self.update_attention(&s);
         set
+    }
+
+    pub fn remove_breakpoint(&self, addr: u64) {
+        let mut s = self.lock();
+        s.breakpoints.remove(&addr);
+        self.update_attention(&s);
+    }
+
+    pub fn add_watchpoint(&self, w: Watchpoint) {
+        let mut s = self.lock();
+        s.watchpoints.push(w);
+        self.update_attention(&s);
+    }
+
+    /// Removes a watchpoint set with [`Control::add_watchpoint`]; whether there was one.
+    pub fn remove_watchpoint(&self, w: Watchpoint) -> bool {
+        let mut s = self.lock();
+        let found = s.watchpoints.iter().position(|x| *x == w);
+        if let Some(i) = found {
+            s.watchpoints.remove(i);
+        }
+        self.update_attention(&s);
+        found.is_some()
+    }
+
+    /// Sets the registers of paused vCPU `tid`: the snapshot shows them at once, the vCPU
+    /// takes them before it runs again. False if there is no such vCPU.
+    pub fn set_cpu(&self, tid: i32, cpu: Cpu) -> bool {
+        let mut s = self.lock();
+        match s.vcpus.get_mut(&tid) {
+            Some(v) if !matches!(v.state, VcpuState::Exited(_)) => {
+                v.cpu = cpu.clone();
+                s.edits.insert(tid, cpu);
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// Makes every guest signal stop the guest before it is delivered ([`Why::Signal`]).
+    pub fn stop_at_signals(&self, on: bool) {
+        self.lock().stop_at_signals = on;
+    }
+
+    /// The signal vCPU `tid`, stopped at a signal, gets when it runs on: `None` suppresses
+    /// it, another number replaces it. Without this call it gets none.
+    pub fn deliver(&self, tid: i32, sig: Option<i32>) {
+        self.lock().deliver.insert(tid, sig);
     }
 
     /// Guest memory ranges the vCPUs copy out when they publish (disassembly, memory, stack).
@@ -491,9 +665,15 @@ impl Control {
             return engine.run(cpu, bus, BUDGET);
         }
         let (plan, step) = self.plan(tid, cpu, bus, engine);
+        let mut hit = None;
         let trap = match plan {
             Plan::Run(budget) => engine.run(cpu, bus, budget),
             Plan::Step => step_one(cpu, bus, engine),
+            Plan::Watch(watchpoints) => {
+                let (trap, watched) = step_watched(cpu, bus, engine, &watchpoints);
+                hit = watched;
+                trap
+            }
         };
         let mut s = self.lock();
         s.resume_at.remove(&tid);
@@ -501,6 +681,14 @@ impl Control {
             Some(Step::Insn) => stop(&mut s, "stepped one instruction".into()),
             Some(Step::Block) => stop(&mut s, "stepped one block".into()),
             Some(Step::Syscall) | None => {}
+        }
+        if step == Some(Step::Insn) {
+            s.why = Why::Stepped(tid);
+        }
+        // A faulting access did not happen: the fault is reported instead.
+        if let (Some((addr, kind)), None) = (hit, trap) {
+            stop(&mut s, format!("watchpoint at 0x{addr:x}"));
+            s.why = Why::Watch { tid, addr, kind };
         }
         // A step onto an ecall ends after the syscall, which publishes when it stops.
         if step.is_some() && trap != Some(Trap::Ecall) {
@@ -522,12 +710,15 @@ impl Control {
     ) -> (Plan, Option<Step>) {
         let mut s = self.lock();
         loop {
+            if let Some(edited) = s.edits.remove(&tid) {
+                *cpu = edited;
+            }
             let mine = |st: &Shared| match st.step {
                 Some((who, step)) if who.is_none() || who == Some(tid) => Some(step),
                 _ => None,
             };
             let step = mine(&s);
-            if s.paused && step.is_none() {
+            if held(&s, tid) && step.is_none() {
                 s = self.wait_paused(s, tid, cpu, bus, engine);
                 continue;
             }
@@ -535,12 +726,16 @@ impl Control {
             if !skip && s.breakpoints.contains(&cpu.pc) && step != Some(Step::Insn) {
                 stop(&mut s, format!("breakpoint at 0x{:x}", cpu.pc));
                 s.stopped_by = Some(tid);
+                s.why = Why::Breakpoint(tid);
                 continue;
             }
             let near = s
                 .breakpoints
                 .range(cpu.pc..cpu.pc.saturating_add(BLOCK_REACH));
             let plan = match step {
+                _ if !s.watchpoints.is_empty() && step != Some(Step::Block) => {
+                    Plan::Watch(s.watchpoints.clone())
+                }
                 Some(Step::Insn) => Plan::Step,
                 Some(Step::Block) => Plan::Run(1),
                 _ if near.count() > 0 => Plan::Step,
@@ -572,10 +767,38 @@ impl Control {
         let s = self
             .wake
             .wait_while(s, |st| {
-                st.paused && st.step.is_none() && st.views == views && st.host_view == host_view
+                held(st, tid) && st.step.is_none() && st.views == views && st.host_view == host_view
             })
             .unwrap_or_else(|e| e.into_inner());
         s
+    }
+
+    /// A guest signal `sig` is about to be delivered to vCPU `tid`: when the front end asked
+    /// for it, the guest stops first, and the front end decides what is delivered when the
+    /// vCPU runs on (the same signal, another, or none).
+    pub fn signal<M: Bus + ?Sized, E: Engine<M>>(
+        &self,
+        tid: i32,
+        cpu: &Cpu,
+        bus: &mut M,
+        engine: &E,
+        sig: i32,
+    ) -> Option<i32> {
+        let mut s = self.lock();
+        if !s.stop_at_signals {
+            return Some(sig);
+        }
+        stop(&mut s, format!("signal {sig}"));
+        s.why = Why::Signal { tid, sig };
+        s.deliver.remove(&tid);
+        self.update_attention(&s);
+        let mine =
+            |st: &Shared| matches!(st.step, Some((who, _)) if who.is_none() || who == Some(tid));
+        while held(&s, tid) && !mine(&s) {
+            s = self.wait_paused(s, tid, cpu, bus, engine);
+        }
+        s.resume_at.remove(&tid);
+        s.deliver.remove(&tid).flatten()
     }
 
     /// Performs the system call through the table, logging it, and stopping before it when
@@ -608,6 +831,8 @@ impl Control {
                 }
                 _ => VcpuState::Syscall(name),
             };
+            // A stop while the call blocks shows the thread at its ecall.
+            vcpu_entry(&mut s, p.tid, &p.cpu).cpu = p.cpu.clone();
             set_state(&mut s, p.tid, state);
         }
         let out = syscall::dispatch(p, nr, args);
@@ -620,7 +845,12 @@ impl Control {
         };
         let mut s = self.lock();
         push_line(&mut s.syscall_log, line);
-        set_state(&mut s, p.tid, VcpuState::Guest);
+        // A call the deterministic runner parks goes on waiting after this returns.
+        let state = match out {
+            Outcome::Park(_) => VcpuState::Waiting(name),
+            _ => VcpuState::Guest,
+        };
+        set_state(&mut s, p.tid, state);
         out
     }
 
@@ -655,15 +885,30 @@ impl Hook for Control {
     fn exited(&self, tid: i32, cpu: &Cpu, status: i32) {
         Control::exited(self, tid, cpu, status)
     }
+    fn spawned(&self, tid: i32, cpu: &Cpu) {
+        vcpu_entry(&mut self.lock(), tid, cpu);
+    }
+    fn signal(
+        &self,
+        tid: i32,
+        cpu: &Cpu,
+        bus: &mut GuestMem,
+        engine: &translator::Engine,
+        sig: i32,
+    ) -> Option<i32> {
+        Control::signal(self, tid, cpu, bus, engine, sig)
+    }
 }
 
 /// How the next slice runs.
-#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 enum Plan {
     /// The engine, for at least this many instructions (whole blocks).
     Run(u64),
     /// One instruction with the reference interpreter.
     Step,
+    /// One instruction with the reference interpreter, its accesses checked against these.
+    Watch(Vec<Watchpoint>),
 }
 
 /// Executes the instruction at pc alone. `fence.i` goes through the engine (it is a block of
@@ -687,12 +932,46 @@ fn step_one<M: Bus + ?Sized, E: Engine<M>>(
     }
 }
 
+/// [`step_one`], noting the first access of the instruction to a watched range. Block-ending
+/// instructions (jumps, branches, ecall, fence.i) access no data memory themselves.
+fn step_watched<M: Bus + ?Sized, E: Engine<M>>(
+    cpu: &mut Cpu,
+    bus: &mut M,
+    engine: &mut E,
+    watchpoints: &[Watchpoint],
+) -> (Option<Trap>, Option<(u64, WatchKind)>) {
+    let d = match isa_a::fetch(bus, cpu.pc) {
+        Ok(d) => d,
+        Err(t) => return (Some(t), None),
+    };
+    if isa_a::ends_block(&d.insn) {
+        return (engine.run(cpu, bus, 1), None);
+    }
+    let mut watched = Watched {
+        bus,
+        watchpoints,
+        hit: None,
+    };
+    let trap = match isa_a::step(cpu, &mut watched, &d) {
+        Flow::Trap(t) => Some(t),
+        _ => None,
+    };
+    (trap, watched.hit)
+}
+
+/// Whether vCPU `tid` may not run now (a step granted to it aside).
+fn held(s: &Shared, tid: i32) -> bool {
+    s.paused || s.only.as_ref().is_some_and(|o| !o.contains(&tid))
+}
+
 fn stop(s: &mut Shared, reason: String) {
     s.paused = true;
+    s.only = None;
     s.step = None;
     s.stops += 1;
     s.reason = reason;
     s.stopped_by = None;
+    s.why = Why::Paused;
 }
 
 fn push_line<T>(log: &mut VecDeque<T>, line: T) {
@@ -759,4 +1038,102 @@ fn thread_cpu_time() -> Duration {
     // SAFETY: ts is a valid timespec to write.
     unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
     Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
+}
+
+/// A bus that notes the first access of one instruction to a watched range.
+struct Watched<'a, M: Bus + ?Sized> {
+    bus: &'a mut M,
+    watchpoints: &'a [Watchpoint],
+    hit: Option<(u64, WatchKind)>,
+}
+
+impl<M: Bus + ?Sized> Watched<'_, M> {
+    fn note(&mut self, addr: u64, len: u64, write: bool) {
+        if self.hit.is_some() {
+            return;
+        }
+        let hit = self.watchpoints.iter().find(|w| {
+            let kind = match w.kind {
+                WatchKind::Write => write,
+                WatchKind::Read => !write,
+                WatchKind::Access => true,
+            };
+            kind && addr < w.addr.saturating_add(w.len) && w.addr < addr.saturating_add(len)
+        });
+        if let Some(w) = hit {
+            let kind = if write {
+                WatchKind::Write
+            } else {
+                WatchKind::Read
+            };
+            // gdb reports an access watchpoint as one, whichever access it was.
+            let kind = if w.kind == WatchKind::Access {
+                w.kind
+            } else {
+                kind
+            };
+            self.hit = Some((w.addr, kind));
+        }
+    }
+}
+
+impl<M: Bus + ?Sized> Bus for Watched<'_, M> {
+    fn load8(&mut self, addr: u64) -> Result<u8, isa_a::MemFault> {
+        self.note(addr, 1, false);
+        self.bus.load8(addr)
+    }
+    fn load16(&mut self, addr: u64) -> Result<u16, isa_a::MemFault> {
+        self.note(addr, 2, false);
+        self.bus.load16(addr)
+    }
+    fn load32(&mut self, addr: u64) -> Result<u32, isa_a::MemFault> {
+        self.note(addr, 4, false);
+        self.bus.load32(addr)
+    }
+    fn load64(&mut self, addr: u64) -> Result<u64, isa_a::MemFault> {
+        self.note(addr, 8, false);
+        self.bus.load64(addr)
+    }
+    fn store8(&mut self, addr: u64, v: u8) -> Result<(), isa_a::MemFault> {
+        self.note(addr, 1, true);
+        self.bus.store8(addr, v)
+    }
+    fn store16(&mut self, addr: u64, v: u16) -> Result<(), isa_a::MemFault> {
+        self.note(addr, 2, true);
+        self.bus.store16(addr, v)
+    }
+    fn store32(&mut self, addr: u64, v: u32) -> Result<(), isa_a::MemFault> {
+        self.note(addr, 4, true);
+        self.bus.store32(addr, v)
+    }
+    fn store64(&mut self, addr: u64, v: u64) -> Result<(), isa_a::MemFault> {
+        self.note(addr, 8, true);
+        self.bus.store64(addr, v)
+    }
+    fn fetch16(&mut self, addr: u64) -> Result<u16, isa_a::MemFault> {
+        self.bus.fetch16(addr)
+    }
+    fn amo(
+        &mut self,
+        addr: u64,
+        op: isa_a::AmoOp,
+        src: u64,
+        bits: u32,
+    ) -> Result<u64, isa_a::MemFault> {
+        self.note(addr, bits as u64 / 8, true);
+        self.bus.amo(addr, op, src, bits)
+    }
+    fn compare_store(
+        &mut self,
+        addr: u64,
+        expected: u64,
+        new: u64,
+        bits: u32,
+    ) -> Result<bool, isa_a::MemFault> {
+        self.note(addr, bits as u64 / 8, true);
+        self.bus.compare_store(addr, expected, new, bits)
+    }
+    fn time(&mut self) -> u64 {
+        self.bus.time()
+    }
 }

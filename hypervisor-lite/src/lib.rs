@@ -19,6 +19,7 @@
 //! own or a higher one (tests/floors.rs holds the sources to this):
 //!
 //! ```text
+//!   7  gdb                     the gdb stub: a front end on control, running a process
 //!   6  process  control        a process and its runners; the TUI's hook (vcpu::Hook)
 //!   5  thread   sched          runners: a host thread per vCPU, or all on one (deterministic)
 //!   4  vcpu                    Task + engine: run a slice, act on the trap and the Outcome
@@ -54,6 +55,7 @@ pub mod abi;
 pub mod control;
 pub mod diag;
 pub mod exec_file;
+pub mod gdb;
 pub mod hostsig;
 pub mod loader;
 pub mod memory;

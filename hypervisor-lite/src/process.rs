@@ -131,13 +131,35 @@ impl Process {
 
     /// Runs the guest under a front end's [`Hook`] on the calling thread and returns its
     /// status when it ends; the host process goes on (the front end still shows the guest).
-    pub fn run_embedded(mut self, control: Arc<dyn Hook>) -> i32 {
+    pub fn run_embedded(self, control: Arc<dyn Hook>) -> i32 {
         let shared = self.first.shared.clone();
-        self.first.control = Some(control);
-        let status = crate::thread::run_main(self.first);
-        shared.finish(status);
+        let status = self.run_hooked(control);
         shared.report_stats();
         status
+    }
+
+    /// Runs the guest under `control` on the calling thread, on the runner the options
+    /// choose, and returns its status (a fatal signal is in `Shared::fatal`).
+    pub fn run_hooked(mut self, control: Arc<dyn Hook>) -> i32 {
+        let shared = self.first.shared.clone();
+        self.first.control = Some(control);
+        let status = if shared.deterministic() {
+            sched::run(self.first)
+        } else {
+            crate::thread::run_main(self.first)
+        };
+        shared.finish(status);
+        status
+    }
+
+    /// What the process's threads share: its memory, auxv, program and end.
+    pub fn shared(&self) -> Arc<Shared> {
+        self.first.shared.clone()
+    }
+
+    /// The thread id of the first thread.
+    pub fn tid(&self) -> i32 {
+        self.first.tid
     }
 }
 

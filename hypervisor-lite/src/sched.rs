@@ -216,6 +216,9 @@ pub fn run(first: Vcpu) -> i32 {
                         d.next_tid - 1
                     };
                     s.adopt(tid);
+                    if let Some(c) = &s.child.control {
+                        c.spawned(tid, &s.child.cpu);
+                    }
                     spawned.push(s.child);
                     v.finish_parked(tid as u64);
                 }
@@ -226,6 +229,9 @@ pub fn run(first: Vcpu) -> i32 {
             Some(End::Process(status)) => return status,
             Some(End::Thread(code)) => {
                 let mut v = vcpus.remove(i);
+                if let Some(c) = &v.control {
+                    c.exited(v.tid, &v.cpu, code);
+                }
                 det(&v).forget(v.tid);
                 v.leave();
                 last_code = code;

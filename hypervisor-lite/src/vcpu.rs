@@ -10,6 +10,7 @@
 //! ```
 
 use crate::memory::GuestMem;
+use crate::signal;
 use crate::state::{Shared, ThreadCtl};
 pub use crate::syscall::End;
 use crate::syscall::{self, Errno, NewThread, Outcome, Task};
@@ -34,6 +35,21 @@ pub trait Hook: Send + Sync {
     fn syscall(&self, v: &mut Vcpu, nr: u64, args: [u64; 6]) -> Outcome;
     /// The vCPU's thread ended with `status`.
     fn exited(&self, tid: i32, cpu: &Cpu, status: i32);
+    /// A new vCPU `tid` exists, not yet run (the deterministic runner may not run it while
+    /// the front end holds the guest stopped).
+    fn spawned(&self, _tid: i32, _cpu: &Cpu) {}
+    /// Guest signal `sig` is about to be delivered to the vCPU: returns the signal to deliver
+    /// instead (the same one, another, or none to suppress it). A front end may stop here.
+    fn signal(
+        &self,
+        _tid: i32,
+        _cpu: &Cpu,
+        _bus: &mut GuestMem,
+        _engine: &Engine,
+        sig: i32,
+    ) -> Option<i32> {
+        Some(sig)
+    }
 }
 
 /// What a step left the vCPU in.
@@ -170,6 +186,41 @@ impl Vcpu {
         trap
     }
 
+    /// Offers each signal about to be delivered to the front end first, which may stop the
+    /// guest there and then deliver it, replace it or suppress it.
+    fn offer_pending(&mut self) {
+        let Some(c) = self.control.clone() else {
+            return;
+        };
+        let mut keep = Vec::new();
+        while self.ctl.has_pending.load(Ordering::Acquire) {
+            let next = {
+                let mut p = crate::state::lock(&self.ctl.pending);
+                let next = p.take(self.sig.mask);
+                if p.bits == 0 {
+                    self.ctl.has_pending.store(false, Ordering::Release);
+                }
+                next
+            };
+            let Some((sig, info)) = next else {
+                break;
+            };
+            let t = &mut self.task;
+            match c.signal(t.tid, &t.cpu, &mut t.mem, &self.engine, sig as i32) {
+                Some(s) if s as usize == sig => keep.push((sig, info)),
+                Some(other) => {
+                    let pid = self.shared.pid.load(Ordering::Relaxed);
+                    let info = signal::sender_info(other as usize, signal::SI_USER, pid, 0);
+                    keep.push((other as usize, info));
+                }
+                None => {}
+            }
+        }
+        for (sig, info) in keep {
+            self.raise_self(sig, info);
+        }
+    }
+
     /// Runs one slice of at most about `budget` instructions and handles how it ended.
     pub fn step(&mut self, budget: u64) -> Step {
         if let Some(&status) = self.shared.ended.get() {
@@ -178,6 +229,7 @@ impl Vcpu {
         // A signal raised while the thread waited (or by another thread) goes first.
         self.ctl.looking(self.sig.mask);
         self.take_host_signals();
+        self.offer_pending();
         if let Some(status) = self.deliver_pending() {
             return Step::End(End::Process(status));
         }
@@ -227,11 +279,31 @@ impl Vcpu {
                 }
             }
             Some(trap) => {
-                if let Some(status) = self.fault(trap) {
-                    return Step::End(End::Process(status));
+                let sig = trap_signal(trap);
+                let sig = match self.control.clone() {
+                    Some(c) => {
+                        let t = &mut self.task;
+                        c.signal(t.tid, &t.cpu, &mut t.mem, &self.engine, sig)
+                    }
+                    None => Some(sig),
+                };
+                match sig {
+                    // The front end suppressed it: the instruction runs again.
+                    None => {}
+                    Some(s) if s == trap_signal(trap) => {
+                        if let Some(status) = self.fault(trap) {
+                            return Step::End(End::Process(status));
+                        }
+                    }
+                    Some(other) => {
+                        let pid = self.shared.pid.load(Ordering::Relaxed);
+                        let info = signal::sender_info(other as usize, signal::SI_USER, pid, 0);
+                        self.raise_self(other as usize, info);
+                    }
                 }
             }
         }
+        self.offer_pending();
         let delivered = self.deliver_pending();
         if let Some(mask) = self.saved_mask.take() {
             // rt_sigsuspend's signal was not handled (ignored): its caller's mask is back.
@@ -242,6 +314,19 @@ impl Vcpu {
             None => Step::Go,
         }
     }
+}
+
+/// The signal a trap raises, as a front end sees it (a fault past the end of a mapped file,
+/// which `fault` turns into SIGBUS, shows as SIGSEGV here).
+fn trap_signal(trap: Trap) -> i32 {
+    let sig = match trap {
+        Trap::Fault(_) => signal::SIGSEGV,
+        Trap::Illegal(_) => signal::SIGILL,
+        Trap::Ebreak => signal::SIGTRAP,
+        Trap::Misaligned { .. } => signal::SIGBUS,
+        Trap::Ecall => 0,
+    };
+    sig as i32
 }
 
 /// A new execution engine for a vCPU of this process, as the options ask: sharing `cache`

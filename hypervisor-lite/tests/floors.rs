@@ -22,6 +22,7 @@ const FLOORS: &[(&str, u32)] = &[
     ("sched", 5),
     ("process", 6),
     ("control", 6),
+    ("gdb", 7),
 ];
 
 fn floor(module: &str) -> Option<u32> {

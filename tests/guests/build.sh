@@ -59,10 +59,13 @@ build() { # output-name compiler link-mode source [extra flags...]
     static | static-symbols) link=(-static) ;;
     static-pie) link=(-static-pie -fPIE) ;; # plus -Wl,--no-dynamic-linker: gcc 12's spec adds PT_INTERP
     dyn) link=() ;;
+    # -O0 -g (after COMMON's -O2 -g0, so they win) and not stripped: see gdbtarget below.
+    debug) link=(-static -O0 -g) ;;
+    debug-dyn) link=(-O0 -g) ;;
     esac
     $cc "${COMMON[@]}" "${link[@]}" -o "$tmp/$out" "src/$src" "$@" || die "compiling src/$src failed"
     # static-symbols keeps the symbol table: mimic tui shows names and breaks on them.
-    [[ $mode == static-symbols ]] || $STRIP --strip-all "$tmp/$out"
+    [[ $mode == static-symbols || $mode == debug* ]] || $STRIP --strip-all "$tmp/$out"
     if cmp -s "$tmp/$out" "bin/$out"; then
         say "built bin/$out ($mode, $(stat -c %s "bin/$out") bytes, unchanged)"
     elif ((check_only)); then
@@ -113,6 +116,10 @@ build hello_dyn-dyn $CC dyn hello_dyn.c
 build cxx-dyn $CXX dyn cxx.cpp
 build cxx_threads-dyn $CXX dyn cxx_threads.cpp
 build threads-dyn $CC dyn threads.c
+# The gdb stub's guest (tests/gdb/, tests/gdb_protocol.rs): the exception to -O2 and
+# stripped, so gdb has its lines, functions and variables; no case (gdb drives it).
+build gdbtarget $CC debug gdbtarget.c -pthread
+build gdbtarget-dyn $CC debug-dyn gdbtarget.c -pthread
 ((check_only)) && BIN=$tmp || BIN=$here/bin
 
 # ---- run the cases ----------------------------------------------------------------
