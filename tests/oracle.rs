@@ -291,7 +291,7 @@ fn qemu_goldens_agree_with_native_linux() {
 }
 
 /// mimic under `engine` gives what Linux gave, on every oracle case linked the way `dynamic`
-/// says (the hostile guests are riscv64 code, in oracle.txt; the `emulator` ones follow
+/// says (most hostile guests are riscv64 code, in oracle.txt; the `emulator` ones follow
 /// qemu-user and are held to their goldens by tests/guests.rs).
 fn guests_match_native_linux(engine: &[&str], dynamic: bool, at_least: usize) {
     let native = native_outcomes();

@@ -46,3 +46,32 @@ fn strace_shows_timespecs_as_qemu_does() {
         "{now}"
     );
 }
+
+/// rt_sigaction and rt_sigprocmask show three arguments, as qemu-riscv64's strace does (it
+/// leaves out the sigset size), recorded from qemu-riscv64 7.2 running
+/// tests/guests/bin/sighandler:
+///
+/// ```text
+/// rt_sigaction(SIGUSR1,0x00000040008000b8,NULL) = 0
+/// rt_sigprocmask(SIG_BLOCK,NULL,0x00000040007ffd70) = 0
+/// ```
+#[test]
+fn strace_shows_signal_calls_without_the_sigset_size() {
+    let bin = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/guests/bin/sighandler");
+    let out = Command::new(env!("CARGO_BIN_EXE_mimic"))
+        .args(["run", "--strace"])
+        .arg(&bin)
+        .env_clear()
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let err = String::from_utf8_lossy(&out.stderr);
+    for call in ["rt_sigaction(", "rt_sigprocmask("] {
+        let lines: Vec<&str> = err.lines().filter(|l| l.contains(call)).collect();
+        assert!(!lines.is_empty(), "no {call} line in:\n{err}");
+        for l in lines {
+            let args = &l[l.find(call).unwrap() + call.len()..l.find(") = ").unwrap()];
+            assert_eq!(args.split(',').count(), 3, "{l}");
+        }
+    }
+}

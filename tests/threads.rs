@@ -153,3 +153,27 @@ fn execve_keeps_arguments_that_look_like_mimics_options() {
         );
     }
 }
+
+/// clone3 with what mimic has no means for (a cgroup to start in, handlers reset in the
+/// child, a time namespace) is EINVAL, where Linux (as root) gives EBADF for the cgroup fd
+/// and makes the other two children: the only clone3 answers tests/oracle.rs cannot hold.
+#[test]
+fn clone3_refuses_what_mimic_cannot_honour() {
+    for engine in ["--interp", "--jit"] {
+        let (status, out, err) = mimic_run(&[engine, &guest("clone3"), "refused"]);
+        assert_eq!(status, 0, "{err}");
+        let got: Vec<String> = out
+            .lines()
+            .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                "CLONE_INTO_CGROUP EINVAL",
+                "CLONE_CLEAR_SIGHAND EINVAL",
+                "CLONE_NEWTIME EINVAL"
+            ],
+            "{err}"
+        );
+    }
+}

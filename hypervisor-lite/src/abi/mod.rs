@@ -60,6 +60,7 @@ pub static ALL: &[&Desc] = &[
     &proc::Sysinfo::DESC,
     &proc::RobustList::DESC,
     &proc::RobustListHead::DESC,
+    &proc::CloneArgs::DESC,
     &proc::Winsize::DESC,
     &proc::Termios::DESC,
     &proc::CapHeader::DESC,

@@ -1,5 +1,5 @@
-//! Process and terminal: rlimit, utsname, sysinfo, robust_list_head, winsize, termios,
-//! capability header and data.
+//! Process and terminal: rlimit, utsname, sysinfo, robust_list_head, clone_args, winsize,
+//! termios, capability header and data.
 
 use super::layout::{layout, Chars};
 
@@ -47,6 +47,22 @@ layout! {
         0 list: RobustList,
         8 futex_offset: i64,
         16 list_op_pending: u64,
+    }
+
+    /// `struct clone_args` (clone3), as of its third version (with `cgroup`, 88 bytes); a
+    /// caller may pass the first 64 or 80 bytes of it, or more bytes that are zero.
+    pub struct CloneArgs = "clone_args", size 88, align 8 {
+        0 flags: u64,
+        8 pidfd: u64,
+        16 child_tid: u64,
+        24 parent_tid: u64,
+        32 exit_signal: u64,
+        40 stack: u64,
+        48 stack_size: u64,
+        56 tls: u64,
+        64 set_tid: u64,
+        72 set_tid_size: u64,
+        80 cgroup: u64,
     }
 
     /// `struct winsize` (TIOCGWINSZ, TIOCSWINSZ).

@@ -221,11 +221,32 @@ pub fn symlinkat(p: &mut Task, a: [u64; 6]) -> SysResult {
     )
 }
 pub fn linkat(p: &mut Task, a: [u64; 6]) -> SysResult {
-    let (old, new) = (p.path(a[1])?, p.path(a[3])?);
+    let old = p.path(a[1])?;
+    let new = match p.path(a[3]) {
+        Ok(new) => new,
+        Err(e) => return Err(lookup_error(a[0], &old, a[4]).unwrap_or(e)),
+    };
     sys(
         libc::SYS_linkat,
         [a[0], cptr(&old), a[2], cptr(&new), a[4], 0],
     )
+}
+/// Why Linux's linkat would fail looking up the existing path, which it does before it reads
+/// the new one: that error wins over an unreadable new path.
+fn lookup_error(dirfd: u64, old: &CString, flags: u64) -> Option<Errno> {
+    const AT_SYMLINK_FOLLOW: u64 = 0x400;
+    const AT_EMPTY_PATH: u64 = 0x1000;
+    if flags & !(AT_SYMLINK_FOLLOW | AT_EMPTY_PATH) != 0 {
+        return Some(Errno::EINVAL);
+    }
+    let mut how = flags & AT_EMPTY_PATH;
+    if flags & AT_SYMLINK_FOLLOW == 0 {
+        how |= libc::AT_SYMLINK_NOFOLLOW as u64;
+    }
+    // SAFETY: struct stat is plain data, for which all zeroes is a valid value.
+    let mut st: libc::stat = unsafe { std::mem::zeroed() };
+    let st_ptr = &mut st as *mut libc::stat as u64;
+    sys(libc::SYS_newfstatat, [dirfd, cptr(old), st_ptr, how, 0, 0]).err()
 }
 pub fn renameat2(p: &mut Task, a: [u64; 6]) -> SysResult {
     let (old, new) = (p.path(a[1])?, p.path(a[3])?);
@@ -413,6 +434,61 @@ pub(super) fn iovecs(
         .collect()
 }
 
+/// Linux's most bytes one read or write moves (MAX_RW_COUNT).
+const MAX_RW_COUNT: u64 = 0x7fff_f000;
+
+/// writev's iovecs as Linux uses them: the lengths capped to [`MAX_RW_COUNT`] in all, then
+/// cut at the first unreadable byte, where the kernel's copy would stop with a short write.
+/// EFAULT only when not one byte can be read (with bytes to write).
+fn write_iovecs(p: &Task, addr: u64, count: u64) -> Result<Vec<libc::iovec>, Errno> {
+    if count > 1024 {
+        return Err(Errno::EINVAL);
+    }
+    let given = p.load_array::<Iovec>(addr, count)?;
+    if given.iter().any(|v| v.iov_len > isize::MAX as u64) {
+        return Err(Errno::EINVAL);
+    }
+    let (mut out, mut room) = (Vec::new(), MAX_RW_COUNT);
+    for v in given {
+        let len = v.iov_len.min(room);
+        room -= len;
+        if len == 0 {
+            continue; // nothing of it is touched
+        }
+        let readable = match p.rd(v.iov_base, len) {
+            Ok(_) => len,
+            Err(e) => {
+                let n = readable_prefix(p, v.iov_base, len);
+                if n == 0 && out.is_empty() {
+                    return Err(e);
+                }
+                n
+            }
+        };
+        if readable > 0 {
+            out.push(libc::iovec {
+                iov_base: p.rd(v.iov_base, readable)? as *mut libc::c_void,
+                iov_len: readable as usize,
+            });
+        }
+        if readable < len {
+            break;
+        }
+    }
+    Ok(out)
+}
+
+/// How many bytes from `addr` on, up to `len`, are readable: whole pages up to the first
+/// page that is not.
+fn readable_prefix(p: &Task, addr: u64, len: u64) -> u64 {
+    let page = crate::memory::PAGE;
+    let mut n = 0;
+    while n < len && p.rd(addr + n, 1).is_ok() {
+        n += page - ((addr + n) & (page - 1));
+    }
+    n.min(len)
+}
+
 pub fn readv(p: &mut Task, a: [u64; 6]) -> Result<Outcome, Errno> {
     if let Some(w) = would_block(p, a[0], libc::POLLIN) {
         return Ok(Outcome::Park(w));
@@ -433,7 +509,7 @@ pub fn writev(p: &mut Task, a: [u64; 6]) -> Result<Outcome, Errno> {
     if let Some(r) = super::procfs::vec_hook(p, a[0], a[1], a[2], true) {
         return Ok(Outcome::Done(r));
     }
-    let mut v = iovecs(p, a[1], a[2], false)?;
+    let mut v = write_iovecs(p, a[1], a[2])?;
     let total: u64 = v.iter().map(|i| i.iov_len as u64).sum();
     let mut room = det_pipe_clamp(p, a[0], total);
     for i in v.iter_mut() {
@@ -587,15 +663,33 @@ pub fn readlinkat(p: &mut Task, a: [u64; 6]) -> SysResult {
     if a[3] as i32 <= 0 {
         return Err(Errno::EINVAL);
     }
-    let buf = p.wr(a[2], a[3])?;
+    // As Linux: the path is resolved first, and only the link's bytes are copied out, so an
+    // error of the lookup wins over a bad buffer, and a buffer need only hold the link.
     let path = p.path(a[1])?;
-    if let Some(target) = super::procfs::readlink(p, a[0], &path) {
-        let target = target?;
-        let n = target.len().min(a[3] as usize);
-        p.put(a[2], &target[..n])?;
-        return Ok(n as u64);
-    }
-    sys(libc::SYS_readlinkat, [a[0], cptr(&path), buf, a[3], 0, 0])
+    let target = match super::procfs::readlink(p, a[0], &path) {
+        Some(target) => target?,
+        None => {
+            // A link's content is at most a page (PATH_MAX) long.
+            let mut buf = vec![0u8; (a[3] as i32 as usize).min(libc::PATH_MAX as usize)];
+            let n = sys(
+                libc::SYS_readlinkat,
+                [
+                    a[0],
+                    cptr(&path),
+                    buf.as_mut_ptr() as u64,
+                    buf.len() as u64,
+                    0,
+                    0,
+                ],
+            )?;
+            buf.truncate(n as usize);
+            buf
+        }
+    };
+    // The size is an int.
+    let n = target.len().min(a[3] as i32 as usize);
+    p.put(a[2], &target[..n])?;
+    Ok(n as u64)
 }
 
 /// riscv64's `struct stat` from the host's (x86-64 orders and sizes the fields differently).

@@ -61,6 +61,8 @@ pub enum Arg {
     Long,
     /// An unsigned size or count.
     Size,
+    /// The sigset size of rt_sigaction and rt_sigprocmask, which qemu's strace leaves out.
+    SigsetSize,
     /// A file descriptor.
     Fd,
     /// A directory descriptor (`AT_FDCWD` by name).
@@ -236,8 +238,8 @@ syscalls! {
     131 tgkill(Int, Int, Signal) -> Int = signal::tgkill;
     132 sigaltstack(Addr, Addr) -> Int = signal::sigaltstack;
     133 rt_sigsuspend(Ptr, Size) -> Int = signal::rt_sigsuspend;
-    134 rt_sigaction(Signal, Ptr, Ptr, Size) -> Int = signal::rt_sigaction;
-    135 rt_sigprocmask(SigHow, Ptr, Ptr, Size) -> Int = signal::rt_sigprocmask;
+    134 rt_sigaction(Signal, Ptr, Ptr, SigsetSize) -> Int = signal::rt_sigaction;
+    135 rt_sigprocmask(SigHow, Ptr, Ptr, SigsetSize) -> Int = signal::rt_sigprocmask;
     136 rt_sigpending(Ptr, Size) -> Int = signal::rt_sigpending;
     137 rt_sigtimedwait(Ptr, Ptr, Timespec, Size) -> Int = sigfd::rt_sigtimedwait;
     138 rt_sigqueueinfo(Int, Signal, Ptr) -> Int = signal::rt_sigqueueinfo;
@@ -379,7 +381,7 @@ pub fn dispatch(p: &mut Task, nr: u64, args: [u64; 6]) -> Outcome {
         if crate::state::lock(&p.shared.reported).insert(nr) {
             crate::diag!(
                 "mimic: unsupported syscall {nr} ({})",
-                names::name(nr).unwrap_or("?")
+                names::name(nr).unwrap_or("no such riscv64 call")
             );
         }
         // qemu's wording, for every call (the line above is once per number).
@@ -478,7 +480,7 @@ pub fn format_call(p: &Task, sc: &Syscall, args: &[u64; 6]) -> String {
         .args
         .iter()
         .zip(args)
-        .filter(|(k, _)| **k != Arg::CreateMode || mode)
+        .filter(|(k, _)| (**k != Arg::CreateMode || mode) && **k != Arg::SigsetSize)
         .map(|(k, &v)| strace::arg(p, *k, v))
         .collect();
     format!("{}({})", sc.name, shown.join(","))

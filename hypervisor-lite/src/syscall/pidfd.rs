@@ -36,7 +36,7 @@ pub fn pidfd_send_signal(p: &mut Task, a: [u64; 6]) -> SysResult {
     }
     let info: Option<SigInfo> = match a[2] {
         0 => None,
-        addr => Some(p.get_array(addr)?),
+        addr => Some(super::signal::user_siginfo(p, addr)?),
     };
     if pidfd_pid(a[0]) == Some(p.shared.pid()) {
         if sig != 0 {

@@ -155,10 +155,58 @@ fn to_thread(p: &mut Task, tid: i32, sig: u64) -> SysResult {
     Ok(0)
 }
 
+/// The part of a siginfo the kernel holds (kernel_siginfo_t: the preamble and the union's
+/// largest member); only these bytes are read from a sender, and the rest of the 128 a
+/// handler gets is zero.
+const KERNEL_SIGINFO: usize = 48;
+
+/// A sender's siginfo at `addr`, read as Linux's copy_siginfo_from_user does: the kernel's
+/// part, and the rest only for an si_code whose layout the kernel does not know, which must
+/// leave the rest zero (E2BIG) so that a handler gets back exactly what was sent.
+pub(super) fn user_siginfo(p: &Task, addr: u64) -> Result<SigInfo, Errno> {
+    let mut info = [0u8; crate::signal::SIGINFO_SIZE];
+    info[..KERNEL_SIGINFO].copy_from_slice(&p.get_array::<KERNEL_SIGINFO>(addr)?);
+    let word = |i: usize| i32::from_le_bytes(info[i..i + 4].try_into().expect("4 bytes"));
+    if !known_layout(word(0), word(8)) {
+        let rest = p.get(
+            addr + KERNEL_SIGINFO as u64,
+            (info.len() - KERNEL_SIGINFO) as u64,
+        )?;
+        if rest.iter().any(|&b| b != 0) {
+            return Err(Errno(libc::E2BIG));
+        }
+    }
+    Ok(info)
+}
+
+/// Whether the kernel knows the siginfo layout of (`signo`, `code`) (known_siginfo_layout):
+/// the codes a user may send, the kernel's, and each fault signal's own codes up to its last.
+fn known_layout(signo: i32, code: i32) -> bool {
+    const SI_KERNEL: i32 = 0x80;
+    const SI_DETHREAD: i32 = -7;
+    const SI_ASYNCNL: i32 = -60;
+    // NSIGILL, NSIGFPE, NSIGSEGV, NSIGBUS, NSIGTRAP, NSIGCHLD, NSIGSYS; other signals' codes
+    // are SIGPOLL's (NSIGPOLL).
+    let last = match signo {
+        4 => 11,
+        8 => 15,
+        11 => 10,
+        7 => 5,
+        5 => 6,
+        17 => 6,
+        31 => 2,
+        _ => 6,
+    };
+    code == SI_KERNEL
+        || (code > 0 && code <= last)
+        || (SI_DETHREAD..=0).contains(&code)
+        || code == SI_ASYNCNL
+}
+
 /// rt_sigqueueinfo(pid, sig, info): the caller's siginfo is delivered as given, except
 /// si_signo (the kernel sets it). Only the process itself is a target for now.
 pub fn rt_sigqueueinfo(p: &mut Task, a: [u64; 6]) -> SysResult {
-    let mut info: SigInfo = p.get_array(a[2])?;
+    let mut info = user_siginfo(p, a[2])?;
     if a[0] as i32 != p.shared.pid() {
         return Err(Errno::ESRCH);
     }

@@ -138,7 +138,7 @@ pub fn arg(p: &Task, kind: Arg, v: u64) -> String {
         Arg::Long => format!("{}", v as i64),
         Arg::DirFd if v as i32 == libc::AT_FDCWD => "AT_FDCWD".into(),
         Arg::DirFd => format!("{}", v as i32),
-        Arg::Size => format!("{v}"),
+        Arg::Size | Arg::SigsetSize => format!("{v}"),
         Arg::Ptr => pointer(v),
         Arg::Addr if v == 0 => "0".into(),
         Arg::Addr => format!("0x{v:x}"),

@@ -8,7 +8,7 @@
 use super::fs::host;
 use super::{End, Errno, NewThread, Outcome, SysResult, Task, Wait};
 use crate::abi::layout::Field;
-use crate::abi::proc::RobustListHead;
+use crate::abi::proc::{CloneArgs, RobustListHead};
 use crate::abi::signal::SigInfoFault;
 use crate::abi::time::{Rusage, Timespec};
 use crate::state::{lock, ThreadCtl, Waiter};
@@ -116,9 +116,100 @@ pub fn clone(v: &mut Task, a: [u64; 6]) -> Result<Outcome, Errno> {
     fork(v, flags, stack, ptid, tls, ctid)
 }
 
-/// clone3 is answered ENOSYS: glibc then falls back to clone.
-pub fn clone3(_: &mut Task, _: [u64; 6]) -> SysResult {
-    Err(Errno::ENOSYS)
+const CLONE_NEWTIME: u64 = 0x80;
+const CLONE_PIDFD: u64 = 0x1000;
+const CLONE_CLEAR_SIGHAND: u64 = 0x1_0000_0000;
+const CLONE_INTO_CGROUP: u64 = 0x2_0000_0000;
+/// The shortest clone_args a caller may pass (its first version, without set_tid).
+const CLONE_ARGS_SIZE_VER0: u64 = 64;
+/// The deepest pid namespace nesting, and so the longest set_tid array.
+const MAX_PID_NS_LEVEL: u64 = 32;
+
+/// clone3(args, size): the same clones as [`clone`], with Linux's checks of the structure in
+/// Linux's order. The exit signal is a field of its own, the stack is a base and a size, and
+/// CLONE_PIDFD (for a process) writes a pidfd of the child to `pidfd`. What mimic has no
+/// means for is EINVAL: namespaces (CLONE_NEWTIME among them), CLONE_INTO_CGROUP,
+/// CLONE_CLEAR_SIGHAND and a pidfd of a thread. set_tid picks the child's pid, which only a
+/// caller with CAP_CHECKPOINT_RESTORE in its pid namespace may: EPERM, as Linux gives an
+/// unprivileged caller (a pid out of range, or more than one namespace level, is EINVAL).
+pub fn clone3(v: &mut Task, a: [u64; 6]) -> Result<Outcome, Errno> {
+    let (addr, size) = (a[0], a[1]);
+    if size > crate::memory::PAGE {
+        return Err(Errno(libc::E2BIG));
+    }
+    if size < CLONE_ARGS_SIZE_VER0 {
+        return Err(Errno::EINVAL);
+    }
+    // A longer structure than this one is fine if the bytes mimic does not know are zero.
+    let known = CloneArgs::SIZE as u64;
+    if size > known && v.get(addr + known, size - known)?.iter().any(|&b| b != 0) {
+        return Err(Errno(libc::E2BIG));
+    }
+    let mut bytes = [0u8; CloneArgs::SIZE];
+    let given = size.min(known) as usize;
+    bytes[..given].copy_from_slice(&v.get(addr, given as u64)?);
+    let args = CloneArgs::read(&bytes);
+    let flags = args.flags;
+    if (args.set_tid == 0) != (args.set_tid_size == 0)
+        || args.set_tid_size > MAX_PID_NS_LEVEL
+        || args.exit_signal & !CSIGNAL != 0
+        || (flags & CLONE_INTO_CGROUP != 0
+            && (args.cgroup > i32::MAX as u64 || size < CloneArgs::SIZE as u64))
+    {
+        return Err(Errno::EINVAL);
+    }
+    let set_tid = v.get(args.set_tid, args.set_tid_size * 4)?;
+    if flags & !(0xffff_ffff | CLONE_CLEAR_SIGHAND | CLONE_INTO_CGROUP) != 0
+        || flags & (CLONE_DETACHED | (CSIGNAL & !CLONE_NEWTIME)) != 0
+        || flags & (CLONE_SIGHAND | CLONE_CLEAR_SIGHAND) == CLONE_SIGHAND | CLONE_CLEAR_SIGHAND
+        || (flags & (CLONE_THREAD | CLONE_PARENT) != 0 && args.exit_signal != 0)
+        || (args.stack == 0) != (args.stack_size == 0)
+        || args
+            .stack
+            .checked_add(args.stack_size)
+            .is_none_or(|end| end > crate::memory::GUEST_LIMIT)
+    {
+        return Err(Errno::EINVAL);
+    }
+    if flags & (CLONE_NEWTIME | CLONE_CLEAR_SIGHAND | CLONE_INTO_CGROUP) != 0
+        || (flags & CLONE_PIDFD != 0 && flags & CLONE_VM != 0 && flags & CLONE_VFORK == 0)
+    {
+        return Err(Errno::EINVAL);
+    }
+    if let Some(tid) = set_tid.chunks_exact(4).next() {
+        let tid = i32::from_le_bytes(tid.try_into().expect("4 bytes"));
+        if args.set_tid_size > 1 || tid < 1 || tid >= pid_max() {
+            return Err(Errno::EINVAL);
+        }
+        return Err(Errno::EPERM);
+    }
+    // Linux writes the pidfd before the child runs and fails the clone if it cannot.
+    if flags & CLONE_PIDFD != 0 {
+        v.wr(args.pidfd, 4)?;
+    }
+    let legacy = (flags & !CLONE_PIDFD) | args.exit_signal;
+    let stack = args.stack + args.stack_size;
+    let outcome = clone(
+        v,
+        [legacy, stack, args.parent_tid, args.tls, args.child_tid, 0],
+    )?;
+    match outcome {
+        Outcome::Done(Ok(pid)) if flags & CLONE_PIDFD != 0 => {
+            // SAFETY: pidfd_open takes two integers; the child is ours and not yet reaped.
+            let fd = host(unsafe { libc::syscall(libc::SYS_pidfd_open, pid as i32, 0) })?;
+            put_tid(v, args.pidfd, fd as i32);
+            Outcome::value(pid)
+        }
+        other => Ok(other),
+    }
+}
+
+/// The host's pid_max (set_tid's range).
+fn pid_max() -> i32 {
+    std::fs::read_to_string("/proc/sys/kernel/pid_max")
+        .ok()
+        .and_then(|s| s.trim().parse().ok())
+        .unwrap_or(1 << 22)
 }
 
 impl NewThread {

@@ -175,11 +175,13 @@ static void clobber(int s)
     fesetround(FE_TOWARDZERO);
     volatile double d = 1.0;
     double a = d / 3, b = d / 7, c = a * b + d, e = c - a / b;
+#ifdef __riscv
     __asm__ volatile("fmv.d.x ft0, zero\n fmv.d.x ft1, zero\n fmv.d.x ft2, zero\n"
                      "fmv.d.x fa0, zero\n fmv.d.x fa1, zero\n fmv.d.x ft8, zero\n"
                      "li t0, -1\n li t1, -1\n li t2, -1\n li t3, -1\n li t4, -1\n"
                      "li a6, -1\n li a7, -1\n" ::: "ft0", "ft1", "ft2", "fa0", "fa1", "ft8",
                      "t0", "t1", "t2", "t3", "t4", "a6", "a7");
+#endif
     if (e == 0)
         atomic_fetch_add(&clobbers, 1000000);
     atomic_fetch_add(&clobbers, 1);

@@ -12,6 +12,7 @@
 #include <fcntl.h>
 #include <linux/futex.h>
 #include <linux/netlink.h>
+#include <linux/sched.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
@@ -114,6 +115,19 @@ static void glibc_layouts(void)
     F(robust_list_head, struct robust_list_head, list);
     F(robust_list_head, struct robust_list_head, futex_offset);
     F(robust_list_head, struct robust_list_head, list_op_pending);
+
+    S(clone_args, struct clone_args);
+    F(clone_args, struct clone_args, flags);
+    F(clone_args, struct clone_args, pidfd);
+    F(clone_args, struct clone_args, child_tid);
+    F(clone_args, struct clone_args, parent_tid);
+    F(clone_args, struct clone_args, exit_signal);
+    F(clone_args, struct clone_args, stack);
+    F(clone_args, struct clone_args, stack_size);
+    F(clone_args, struct clone_args, tls);
+    F(clone_args, struct clone_args, set_tid);
+    F(clone_args, struct clone_args, set_tid_size);
+    F(clone_args, struct clone_args, cgroup);
 
     S(winsize, struct winsize);
     F(winsize, struct winsize, ws_row);
