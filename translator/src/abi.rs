@@ -87,6 +87,9 @@ pub enum Reason {
     FenceI = 6,
     /// An instruction run by the helper trapped; the trap is in `Ctx::trap`.
     Trap = 7,
+    /// A CSR write left `frm` naming a rounding the host lacks, inside a block; `aux` is how
+    /// many instructions of the interpreter's block are still to run.
+    Rounding = 8,
 }
 
 impl Reason {
@@ -99,6 +102,7 @@ impl Reason {
             5 => Reason::Ebreak,
             6 => Reason::FenceI,
             7 => Reason::Trap,
+            8 => Reason::Rounding,
             _ => unreachable!("exit reason {v}"),
         }
     }

@@ -21,7 +21,7 @@ use crate::abi::{Ctx, Reason};
 use crate::cache::{CodeCache, Entry};
 use crate::log::{Log, LogFlags, SharedSymbols};
 use crate::Layout;
-use isa_a::{decode_block, run_block, Block, BlockCache, Bus, Cpu, Exit, Trap};
+use isa_a::{decode_block, run_block, Block, BlockCache, Bus, Cpu, Exit, Flow, Trap};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -318,6 +318,11 @@ impl Engine {
                 Reason::Ebreak => return Some(Trap::Ebreak),
                 Reason::FenceI => self.flush(),
                 Reason::Trap => return Some(ctx.trap.take().expect("helper set the trap")),
+                Reason::Rounding => {
+                    if let Some(t) = self.finish_block(cpu, bus, ret.aux) {
+                        return Some(t);
+                    }
+                }
             }
         }
         None
@@ -412,6 +417,30 @@ impl Engine {
             }
             Exit::Trap(t) => Some(t),
         }
+    }
+
+    /// Runs the `left` instructions at `cpu.pc` one by one in the interpreter: the rest of a
+    /// block that left translated code in its middle, which retires before the budget is
+    /// looked at again, as in [`BlockCache::run`].
+    fn finish_block<M: Bus>(&mut self, cpu: &mut Cpu, bus: &mut M, left: u64) -> Option<Trap> {
+        for _ in 0..left {
+            let d = match isa_a::fetch(bus, cpu.pc) {
+                Ok(d) => d,
+                Err(t) => return Some(t),
+            };
+            match isa_a::block::exec(cpu, bus, &d) {
+                Flow::Next => cpu.pc = cpu.pc.wrapping_add(d.len as u64),
+                Flow::Jump(t) => cpu.pc = t,
+                Flow::FenceI => {
+                    cpu.pc = cpu.pc.wrapping_add(d.len as u64);
+                    self.flush();
+                }
+                Flow::Trap(t) => return Some(t),
+            }
+            cpu.instret += 1;
+            self.stats.insns_interp += 1;
+        }
+        None
     }
 
     /// Writes the block translated at `pc` to the log: guest code (`in_asm`), host code
