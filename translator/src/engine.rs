@@ -52,6 +52,9 @@ pub struct Stats {
     /// Guest instructions retired by each tier.
     pub insns_interp: u64,
     pub insns_jit: u64,
+    /// Of `insns_jit`, those translated code ran through the interpreter's helper (FP and
+    /// CSR operations not lowered natively, slow paths).
+    pub insns_helper: u64,
     /// Entries into translated code from the dispatcher.
     pub jit_entries: u64,
     /// Direct jumps patched to chain blocks, and exits through unchained direct jumps.
@@ -289,6 +292,7 @@ impl Engine {
                 fault_host: 0,
                 saved: [0; 8],
                 cache: Arc::as_ptr(&self.shared),
+                helper_calls: 0,
             };
             if LOG {
                 if let Some(log) = self.log.as_mut() {
@@ -303,6 +307,7 @@ impl Engine {
             // Back in the dispatcher: the generation entered may be freed.
             self.running.store(0, Ordering::Release);
             self.stats.insns_jit += cpu.instret - before;
+            self.stats.insns_helper += ctx.helper_calls;
             crate::abi::fold_mxcsr(cpu, ctx.mxcsr);
             match Reason::from_raw(ret.reason) {
                 Reason::Next => self.stats.indirect_misses += 1,

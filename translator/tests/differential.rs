@@ -80,6 +80,8 @@ mod translator_perm {
 struct Counts {
     jit: Cell<u64>,
     interp: Cell<u64>,
+    /// Of `jit`, those run by the interpreter's helper.
+    helper: Cell<u64>,
     /// How the cases ended: ecall, ebreak, illegal, fault, misaligned, or still running.
     ends: Cell<[u64; 6]>,
 }
@@ -116,6 +118,7 @@ fn check(
         let st = engine.stats();
         c.jit.set(c.jit.get() + st.insns_jit);
         c.interp.set(c.interp.get() + st.insns_interp);
+        c.helper.set(c.helper.get() + st.insns_helper);
         let mut ends = c.ends.get();
         ends[match end {
             Some(Trap::Ecall) => 0,
@@ -166,6 +169,11 @@ fn translated_code_matches_the_interpreter() {
         "{} cases: {} instructions, {jit} in translated code ({share:.1}%), {interp} interpreted",
         cases(),
         jit + interp
+    );
+    let helper = counts.helper.get();
+    println!(
+        "of those in translated code, {helper} ({:.1}%) through the interpreter's helper",
+        helper as f64 * 100.0 / jit.max(1) as f64
     );
     let e = counts.ends.get();
     println!(
