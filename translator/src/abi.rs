@@ -87,6 +87,9 @@ pub enum Reason {
     FenceI = 6,
     /// An instruction run by the helper trapped; the trap is in `Ctx::trap`.
     Trap = 7,
+    /// A CSR write left `frm` naming a rounding the host lacks, inside a block; `aux` is how
+    /// many instructions of the interpreter's block are still to run.
+    Rounding = 8,
 }
 
 impl Reason {
@@ -99,6 +102,7 @@ impl Reason {
             5 => Reason::Ebreak,
             6 => Reason::FenceI,
             7 => Reason::Trap,
+            8 => Reason::Rounding,
             _ => unreachable!("exit reason {v}"),
         }
     }
@@ -128,6 +132,8 @@ pub struct Ctx {
     /// The [`ALLOCATABLE`] registers at a fault.
     pub saved: [u64; 8],
     pub cache: *const std::sync::Mutex<crate::CodeCache>,
+    /// Instructions the helper ran in this entry.
+    pub helper_calls: u64,
 }
 
 pub const CTX_BASE: i32 = offset_of!(Ctx, base) as i32;
@@ -183,6 +189,7 @@ pub type EnterFn = unsafe extern "C" fn(*mut Cpu, *mut Ctx, u64) -> Ret;
 /// `Decoded` owned by the block's cache entry.
 pub unsafe extern "C" fn helper(ctx: *mut Ctx, cpu: *mut Cpu, d: *const Decoded) -> u64 {
     let (ctx, cpu, d) = (&mut *ctx, &mut *cpu, &*d);
+    ctx.helper_calls += 1;
     // Native FP ran under the guest's MXCSR: its flags go to fflags first (the interpreter
     // may read them). They stay set in MXCSR, which is harmless while fflags holds them: only
     // a CSR write can take flags away or change frm, and only then is MXCSR reloaded —

@@ -21,7 +21,7 @@ use crate::abi::{Ctx, Reason};
 use crate::cache::{CodeCache, Entry};
 use crate::log::{Log, LogFlags, SharedSymbols};
 use crate::Layout;
-use isa_a::{decode_block, run_block, Block, BlockCache, Bus, Cpu, Exit, Trap};
+use isa_a::{decode_block, run_block, Block, BlockCache, Bus, Cpu, Exit, Flow, Trap};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -52,6 +52,9 @@ pub struct Stats {
     /// Guest instructions retired by each tier.
     pub insns_interp: u64,
     pub insns_jit: u64,
+    /// Of `insns_jit`, those translated code ran through the interpreter's helper (FP and
+    /// CSR operations not lowered natively, slow paths).
+    pub insns_helper: u64,
     /// Entries into translated code from the dispatcher.
     pub jit_entries: u64,
     /// Direct jumps patched to chain blocks, and exits through unchained direct jumps.
@@ -289,6 +292,7 @@ impl Engine {
                 fault_host: 0,
                 saved: [0; 8],
                 cache: Arc::as_ptr(&self.shared),
+                helper_calls: 0,
             };
             if LOG {
                 if let Some(log) = self.log.as_mut() {
@@ -303,6 +307,7 @@ impl Engine {
             // Back in the dispatcher: the generation entered may be freed.
             self.running.store(0, Ordering::Release);
             self.stats.insns_jit += cpu.instret - before;
+            self.stats.insns_helper += ctx.helper_calls;
             crate::abi::fold_mxcsr(cpu, ctx.mxcsr);
             match Reason::from_raw(ret.reason) {
                 Reason::Next => self.stats.indirect_misses += 1,
@@ -318,6 +323,11 @@ impl Engine {
                 Reason::Ebreak => return Some(Trap::Ebreak),
                 Reason::FenceI => self.flush(),
                 Reason::Trap => return Some(ctx.trap.take().expect("helper set the trap")),
+                Reason::Rounding => {
+                    if let Some(t) = self.finish_block(cpu, bus, ret.aux) {
+                        return Some(t);
+                    }
+                }
             }
         }
         None
@@ -412,6 +422,30 @@ impl Engine {
             }
             Exit::Trap(t) => Some(t),
         }
+    }
+
+    /// Runs the `left` instructions at `cpu.pc` one by one in the interpreter: the rest of a
+    /// block that left translated code in its middle, which retires before the budget is
+    /// looked at again, as in [`BlockCache::run`].
+    fn finish_block<M: Bus>(&mut self, cpu: &mut Cpu, bus: &mut M, left: u64) -> Option<Trap> {
+        for _ in 0..left {
+            let d = match isa_a::fetch(bus, cpu.pc) {
+                Ok(d) => d,
+                Err(t) => return Some(t),
+            };
+            match isa_a::block::exec(cpu, bus, &d) {
+                Flow::Next => cpu.pc = cpu.pc.wrapping_add(d.len as u64),
+                Flow::Jump(t) => cpu.pc = t,
+                Flow::FenceI => {
+                    cpu.pc = cpu.pc.wrapping_add(d.len as u64);
+                    self.flush();
+                }
+                Flow::Trap(t) => return Some(t),
+            }
+            cpu.instret += 1;
+            self.stats.insns_interp += 1;
+        }
+        None
     }
 
     /// Writes the block translated at `pc` to the log: guest code (`in_asm`), host code

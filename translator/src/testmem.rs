@@ -139,13 +139,18 @@ impl TestMemory {
     fn check(&self, addr: u64, n: u64, need: u8, access: Access) -> Result<usize, MemFault> {
         let limit = self.size as u64;
         let last = addr.wrapping_add(n - 1);
-        if addr >= limit || last >= limit || last < addr {
-            let at = if addr >= limit { addr } else { limit };
-            return Err(MemFault { addr: at, access });
+        if addr >= limit {
+            return Err(MemFault { addr, access });
         }
         let perm = |a: u64| self.perms[(a >> PAGE_SHIFT) as usize];
         if perm(addr) & need == 0 {
             return Err(MemFault { addr, access });
+        }
+        if last >= limit || last < addr {
+            return Err(MemFault {
+                addr: limit,
+                access,
+            });
         }
         if (addr ^ last) >> PAGE_SHIFT != 0 && perm(last) & need == 0 {
             return Err(MemFault {

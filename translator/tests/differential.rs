@@ -1,155 +1,20 @@
-//! Translated code against the interpreter: random instruction sequences generated from isa-a's
-//! instruction table (every row, compressed forms too, branches forward and back, loads,
-//! stores and atomics on a scratch region, FP in every rounding mode), run from the same random
-//! state by `isa_a::BlockCache` and by `translator::Engine` in `--jit` mode. After every call
-//! (a budget of one block, a few, or many) the trap, the `Cpu` and all of memory must agree.
+//! Translated code against the interpreter: random code (see gen.rs for what is generated and
+//! why) run from the same random state by `isa_a::BlockCache` and by `translator::Engine` in
+//! `--jit` mode. After every call (a budget of one block, a few, or many) the trap, the `Cpu`
+//! and all of memory must agree. The engine counts where its instructions ran; at least 90%
+//! of them must have run in translated code, or the generator has stopped reaching it.
 //!
 //! `PROPTEST_CASES` raises the number of cases (10,000 by default).
 
-use isa_a::{decode, decode32, BlockCache, Cpu, Decoded, Insn, Opcode, Trap};
+#[path = "differential/gen.rs"]
+mod gen;
+
+use gen::{Gen, Start, CODE, CODE_END, MEM, SCRATCH, SCRATCH_END};
+use isa_a::{BlockCache, Cpu, Insn, Trap};
 use proptest::prelude::*;
+use proptest::test_runner::{Config, FileFailurePersistence, TestRunner};
+use std::cell::Cell;
 use translator::{Engine, Mode, TestMemory};
-
-const MEM: usize = 64 << 10;
-const CODE: u64 = 0x1000;
-const CODE_END: u64 = 0x3000;
-const SCRATCH: u64 = 0x4000;
-const SCRATCH_END: u64 = 0xc000;
-
-/// One generated instruction: which kind, random operand bits, and a choice for targets.
-#[derive(Clone, Debug)]
-struct Gen {
-    kind: u8,
-    bits: u32,
-    choice: u16,
-}
-
-fn gen() -> impl Strategy<Value = Gen> {
-    (any::<u8>(), any::<u32>(), any::<u16>()).prop_map(|(kind, bits, choice)| Gen {
-        kind,
-        bits,
-        choice,
-    })
-}
-
-/// The opcodes, weighted: integer and memory ones more often than the rest.
-fn opcode(kind: u8, bits: u32) -> Opcode {
-    let all = Opcode::ALL;
-    let int: Vec<Opcode> = all
-        .iter()
-        .copied()
-        .filter(|o| matches!(o.info().ext, isa_a::Ext::I | isa_a::Ext::M | isa_a::Ext::A))
-        .collect();
-    if kind < 176 {
-        int[bits as usize % int.len()]
-    } else {
-        all[(bits >> 3) as usize % all.len()]
-    }
-}
-
-/// Builds the code: each generated instruction decoded (reserved operand values skipped),
-/// branch and jump offsets pointed at another instruction of the sequence, an `ecall` last.
-fn build(gens: &[Gen]) -> Vec<Decoded> {
-    let mut out: Vec<Decoded> = Vec::new();
-    for g in gens {
-        let d = if g.kind % 16 == 0 {
-            // A compressed form, whatever it expands to.
-            match decode(g.bits & 0xffff) {
-                Ok(d) if d.len == 2 => d,
-                _ => continue,
-            }
-        } else {
-            let op = opcode(g.kind, g.choice as u32 | (g.kind as u32) << 16);
-            let info = op.info();
-            match decode32(info.bits | (g.bits & !info.mask)) {
-                Some(insn) => Decoded { insn, len: 4 },
-                None => continue,
-            }
-        };
-        out.push(d);
-    }
-    // Offsets: to the start of another instruction (or the final ecall).
-    let mut starts = Vec::new();
-    let mut at = 0i64;
-    for d in &out {
-        starts.push(at);
-        at += d.len as i64;
-    }
-    starts.push(at);
-    for (i, d) in out.iter_mut().enumerate() {
-        let g = &gens[i.min(gens.len() - 1)];
-        let target = starts[g.choice as usize % starts.len()] - starts[i];
-        d.insn = match d.insn {
-            Insn::Beq(mut b)
-            | Insn::Bne(mut b)
-            | Insn::Blt(mut b)
-            | Insn::Bge(mut b)
-            | Insn::Bltu(mut b)
-            | Insn::Bgeu(mut b)
-                if d.len == 4 =>
-            {
-                b.off = target as i32;
-                with_b(d.insn, b)
-            }
-            Insn::Jal(mut j) if d.len == 4 => {
-                j.off = target as i32;
-                Insn::Jal(j)
-            }
-            i => i,
-        };
-    }
-    out.push(decode(0x0000_0073).unwrap());
-    out
-}
-
-fn with_b(i: Insn, b: isa_a::format::B) -> Insn {
-    match i {
-        Insn::Beq(_) => Insn::Beq(b),
-        Insn::Bne(_) => Insn::Bne(b),
-        Insn::Blt(_) => Insn::Blt(b),
-        Insn::Bge(_) => Insn::Bge(b),
-        Insn::Bltu(_) => Insn::Bltu(b),
-        _ => Insn::Bgeu(b),
-    }
-}
-
-fn encode(d: &Decoded) -> Vec<u8> {
-    let w = d.insn.encode();
-    if d.len == 2 {
-        // Compressed forms were kept as generated; re-encode from the original bits is not
-        // possible, so the caller writes their halfword.
-        unreachable!()
-    } else {
-        w.to_le_bytes().to_vec()
-    }
-}
-
-/// Lays the code out: 32-bit instructions re-encoded, compressed ones from their halfword.
-fn code_bytes(gens: &[Gen], code: &[Decoded]) -> Vec<u8> {
-    // Compressed instructions are regenerated from their generator's halfword, in order.
-    let mut halves = gens
-        .iter()
-        .filter(|g| g.kind % 16 == 0)
-        .filter(|g| matches!(decode(g.bits & 0xffff), Ok(d) if d.len == 2))
-        .map(|g| (g.bits & 0xffff) as u16);
-    let mut bytes = Vec::new();
-    for d in code {
-        if d.len == 2 {
-            bytes.extend_from_slice(&halves.next().unwrap().to_le_bytes());
-        } else {
-            bytes.extend(encode(d));
-        }
-    }
-    bytes
-}
-
-#[derive(Clone, Debug)]
-struct Start {
-    x: [u64; 32],
-    f: [u64; 32],
-    fcsr: u32,
-    scratch_seed: u64,
-}
 
 /// `op rd, rs1, imm`, `op rd, rs1, rs2` and `op rs1, rs2, off` operands for hand-written
 /// sequences.
@@ -178,49 +43,6 @@ fn b(rs1: u32, rs2: u32, off: i32) -> isa_a::format::B {
         rs2: x(rs2),
         off,
     }
-}
-
-impl Start {
-    /// Every register zero, flags clear, round to nearest; the scratch region from seed 1.
-    fn zeroed() -> Start {
-        Start {
-            x: [0; 32],
-            f: [0; 32],
-            fcsr: 0,
-            scratch_seed: 1,
-        }
-    }
-}
-
-fn start() -> impl Strategy<Value = Start> {
-    let reg = prop_oneof![
-        4 => (SCRATCH + 0x1000..SCRATCH_END - 0x1000).prop_map(|a| a & !7),
-        2 => SCRATCH..SCRATCH_END,
-        2 => any::<u64>(),
-        2 => (-64i64..64).prop_map(|v| v as u64),
-        1 => Just(i64::MIN as u64),
-    ];
-    let freg = prop_oneof![
-        any::<u64>(),
-        any::<f64>().prop_map(f64::to_bits),
-        any::<f32>().prop_map(|f| f.to_bits() as u64 | 0xffff_ffff_0000_0000),
-    ];
-    (
-        proptest::collection::vec(reg, 32),
-        proptest::collection::vec(freg, 32),
-        (0u32..8, 0u32..32),
-        any::<u64>(),
-    )
-        .prop_map(|(x, f, (frm, flags), scratch_seed)| {
-            let mut xs = [0u64; 32];
-            xs[1..].copy_from_slice(&x[1..]);
-            Start {
-                x: xs,
-                f: f.try_into().unwrap(),
-                fcsr: frm << 5 | flags,
-                scratch_seed,
-            }
-        })
 }
 
 fn setup(s: &Start, bytes: &[u8]) -> (Cpu, TestMemory) {
@@ -253,13 +75,29 @@ mod translator_perm {
     pub const X: u8 = 4;
 }
 
-fn check(gens: &[Gen], s: &Start, budgets: &[u8]) -> Result<(), TestCaseError> {
-    let code = build(gens);
-    let bytes = code_bytes(gens, &code);
+/// What the engine ran, over all cases.
+#[derive(Default)]
+struct Counts {
+    jit: Cell<u64>,
+    interp: Cell<u64>,
+    /// Of `jit`, those run by the interpreter's helper.
+    helper: Cell<u64>,
+    /// How the cases ended: ecall, ebreak, illegal, fault, misaligned, or still running.
+    ends: Cell<[u64; 6]>,
+}
+
+fn check(
+    gens: &[Gen],
+    s: &Start,
+    budgets: &[u8],
+    counts: Option<&Counts>,
+) -> Result<(), TestCaseError> {
+    let bytes = gen::build(gens);
     let (mut icpu, mut imem) = setup(s, &bytes);
     let (mut jcpu, mut jmem) = setup(s, &bytes);
     let mut interp = BlockCache::new();
     let mut engine = Engine::new(Mode::Jit, jmem.layout()).unwrap();
+    let mut end = None;
     for (step, &b) in budgets.iter().cycle().take(64).enumerate() {
         let budget = match b % 3 {
             0 => 1,
@@ -271,9 +109,26 @@ fn check(gens: &[Gen], s: &Start, budgets: &[u8]) -> Result<(), TestCaseError> {
         prop_assert_eq!(it, jt, "trap at step {}", step);
         prop_assert_eq!(&icpu, &jcpu, "cpu at step {}", step);
         prop_assert!(imem.bytes() == jmem.bytes(), "memory at step {}", step);
+        end = it;
         if it.is_some() || icpu.instret > 2000 {
             break;
         }
+    }
+    if let Some(c) = counts {
+        let st = engine.stats();
+        c.jit.set(c.jit.get() + st.insns_jit);
+        c.interp.set(c.interp.get() + st.insns_interp);
+        c.helper.set(c.helper.get() + st.insns_helper);
+        let mut ends = c.ends.get();
+        ends[match end {
+            Some(Trap::Ecall) => 0,
+            Some(Trap::Ebreak) => 1,
+            Some(Trap::Illegal(_)) => 2,
+            Some(Trap::Fault(_)) => 3,
+            Some(Trap::Misaligned { .. }) => 4,
+            None => 5,
+        }] += 1;
+        c.ends.set(ends);
     }
     Ok(())
 }
@@ -285,54 +140,85 @@ fn cases() -> u32 {
         .unwrap_or(10_000)
 }
 
-proptest! {
+#[test]
+fn translated_code_matches_the_interpreter() {
     // Failures are kept next to this file (cargo runs tests from the package root; the
     // default, a file parallel to the source, cannot find an integration test's crate root).
-    #![proptest_config(ProptestConfig {
+    let mut runner = TestRunner::new(Config {
         cases: cases(),
-        failure_persistence: Some(Box::new(
-            proptest::test_runner::FileFailurePersistence::Direct(
-                "tests/differential.proptest-regressions",
-            ),
-        )),
-        ..ProptestConfig::default()
-    })]
-
-    #[test]
-    fn translated_code_matches_the_interpreter(
-        gens in proptest::collection::vec(gen(), 1..24),
-        s in start(),
-        budgets in proptest::collection::vec(any::<u8>(), 1..4),
-    ) {
-        check(&gens, &s, &budgets)?;
+        failure_persistence: Some(Box::new(FileFailurePersistence::Direct(
+            "tests/differential.proptest-regressions",
+        ))),
+        ..Config::default()
+    });
+    let counts = Counts::default();
+    let strategy = (
+        proptest::collection::vec(gen::gen(), 1..24),
+        gen::start(),
+        proptest::collection::vec(any::<u8>(), 1..4),
+    );
+    let result = runner.run(&strategy, |(gens, s, budgets)| {
+        check(&gens, &s, &budgets, Some(&counts))
+    });
+    if let Err(e) = result {
+        panic!("{e}");
     }
+    let (jit, interp) = (counts.jit.get(), counts.interp.get());
+    let share = jit as f64 * 100.0 / (jit + interp).max(1) as f64;
+    println!(
+        "{} cases: {} instructions, {jit} in translated code ({share:.1}%), {interp} interpreted",
+        cases(),
+        jit + interp
+    );
+    let helper = counts.helper.get();
+    println!(
+        "of those in translated code, {helper} ({:.1}%) through the interpreter's helper",
+        helper as f64 * 100.0 / jit.max(1) as f64
+    );
+    let e = counts.ends.get();
+    println!(
+        "ended by ecall {}, ebreak {}, illegal {}, fault {}, misaligned {}, budget {}",
+        e[0], e[1], e[2], e[3], e[4], e[5]
+    );
+    assert!(
+        share >= 90.0,
+        "only {share:.1}% of the instructions ran in translated code (at least 90% must)"
+    );
 }
 
+/// ld from an unmapped page in the middle of a block: the same fault, at the same pc and
+/// count, in both.
 #[test]
 fn a_trap_ends_the_comparison() {
-    // ld from an unmapped page in the middle of a block: the same fault, pc and count.
-    let gens = [Gen {
-        kind: 1,
-        bits: 0,
-        choice: 0,
-    }];
-    let s = Start {
-        x: [0; 32],
-        f: [0; 32],
-        fcsr: 0,
-        scratch_seed: 1,
-    };
-    check(&gens, &s, &[2]).unwrap();
-    let _ = Trap::Ecall;
+    let code = [
+        Insn::Addi(i(10, 0, 1)),
+        Insn::Ld(isa_a::format::Load {
+            rd: isa_a::XReg::new(11),
+            rs1: isa_a::XReg::new(5),
+            imm: 8,
+        }),
+        Insn::Addi(i(12, 0, 1)),
+    ];
+    let mut s = Start::zeroed();
+    s.x[5] = 0x100;
+    let (trap, cpu) = compare_code_for(&code, &s, 1000);
+    match trap {
+        Some(Trap::Fault(f)) => assert_eq!(f.addr, 0x108),
+        t => panic!("{t:?}, not a load fault"),
+    }
+    assert_eq!(
+        (cpu.pc, cpu.instret, cpu.x[10], cpu.x[12]),
+        (CODE + 4, 1, 1, 0)
+    );
 }
 
 /// Runs `code` (then `ecall`) from `s` in both engines; the trap, `Cpu` and memory must agree.
 fn compare_code(code: &[Insn], s: &Start) {
-    compare_code_for(code, s, 1000)
+    compare_code_for(code, s, 1000);
 }
 
-/// [`compare_code`] with the budget `budget`.
-fn compare_code_for(code: &[Insn], s: &Start, budget: u64) {
+/// [`compare_code`] with the budget `budget`; returns the trap and the `Cpu`.
+fn compare_code_for(code: &[Insn], s: &Start, budget: u64) -> (Option<Trap>, Cpu) {
     let mut bytes = Vec::new();
     for i in code.iter().chain([&Insn::Ecall(isa_a::format::Nullary {})]) {
         bytes.extend_from_slice(&i.encode().to_le_bytes());
@@ -345,6 +231,7 @@ fn compare_code_for(code: &[Insn], s: &Start, budget: u64) {
     assert_eq!(it, jt);
     assert_eq!(icpu, jcpu);
     assert!(imem.bytes() == jmem.bytes());
+    (it, icpu)
 }
 
 #[test]
@@ -636,5 +523,44 @@ fn a_loop_on_fp_registers_keeps_its_mirrors_across_iterations() {
             s.f[2] = 0.25f64.to_bits();
             compare_code_for(&code, &s, budget);
         }
+    }
+}
+
+/// A write of a rounding mode x86 lacks in the middle of a block leaves translated code
+/// there; the rest of the interpreter's block (up to its block end, or its 64th instruction)
+/// still runs before the budget is looked at, as the interpreter does.
+#[test]
+fn a_rounding_the_host_lacks_written_mid_block_runs_the_rest_of_the_block() {
+    use isa_a::format::CsrI;
+    for frm in [4, 5, 7] {
+        for tail in [1, 2, 60, 70] {
+            let mut code = vec![Insn::Addi(i(10, 10, 1)); 3];
+            code.push(Insn::Csrrwi(CsrI {
+                rd: isa_a::XReg::new(13),
+                uimm: frm,
+                csr: 2,
+            }));
+            code.extend(vec![Insn::Addi(i(11, 11, 1)); tail]);
+            for budget in [1, 3, 4, 5, 64, 65, 100] {
+                compare_code_for(&code, &Start::zeroed(), budget);
+            }
+        }
+    }
+}
+
+/// A load straddling the end of memory from a page the guest may not read faults at its first
+/// byte in both (the interpreter's memory used to name the end of memory).
+#[test]
+fn an_access_past_the_end_of_memory_faults_at_the_first_page_it_may_not_touch() {
+    let code = [Insn::Ld(isa_a::format::Load {
+        rd: isa_a::XReg::new(11),
+        rs1: isa_a::XReg::new(5),
+        imm: 0,
+    })];
+    let mut s = Start::zeroed();
+    s.x[5] = MEM as u64 - 3;
+    match compare_code_for(&code, &s, 10).0 {
+        Some(Trap::Fault(f)) => assert_eq!(f.addr, MEM as u64 - 3),
+        t => panic!("{t:?}, not a load fault"),
     }
 }

@@ -64,16 +64,19 @@ impl GuestMem {
     #[inline(never)]
     fn check_slow(&self, addr: u64, n: u64, need: u8, access: Access) -> Result<*mut u8, MemFault> {
         let last = addr.wrapping_add(n - 1);
-        if addr >= GUEST_LIMIT || last >= GUEST_LIMIT || last < addr {
-            let at = if addr >= GUEST_LIMIT {
-                addr
-            } else {
-                GUEST_LIMIT
-            };
-            return Err(MemFault { addr: at, access });
+        if addr >= GUEST_LIMIT {
+            return Err(MemFault { addr, access });
         }
+        // The first page before the limit: an access straddling the limit from a page the
+        // guest may not touch faults there, as on Linux (and in translated code).
         if self.page_perm(addr) & need == 0 {
             return Err(MemFault { addr, access });
+        }
+        if last >= GUEST_LIMIT || last < addr {
+            return Err(MemFault {
+                addr: GUEST_LIMIT,
+                access,
+            });
         }
         if (addr ^ last) >= PAGE && self.page_perm(last) & need == 0 {
             return Err(MemFault {

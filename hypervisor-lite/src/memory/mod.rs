@@ -583,6 +583,25 @@ mod tests {
         assert!(m.load8(0x10ff0).is_err());
     }
 
+    /// An access straddling the top of guest memory from an unmapped page faults at its
+    /// first byte, as on Linux and in translated code; from a mapped one, at the limit.
+    #[test]
+    fn an_access_past_the_limit_faults_at_the_first_page_it_may_not_touch() {
+        let mut a = AddressSpace::new().unwrap();
+        let mut m = a.handle();
+        let read = |addr| {
+            Err(MemFault {
+                addr,
+                access: Access::Read,
+            })
+        };
+        assert_eq!(m.load64(GUEST_LIMIT - 3), read(GUEST_LIMIT - 3));
+        a.map_fixed(GUEST_LIMIT - PAGE, PAGE, libc::PROT_READ as u32)
+            .unwrap();
+        assert_eq!(m.load64(GUEST_LIMIT - 3), read(GUEST_LIMIT));
+        assert_eq!(m.load64(GUEST_LIMIT - 8).unwrap(), 0);
+    }
+
     #[test]
     fn free_space_is_found_top_down() {
         let mut a = AddressSpace::new().unwrap();

@@ -58,6 +58,14 @@ enum Cold {
     },
     /// A chain stub: `cpu.pc = target`, aux = the site.
     Chain { stub: Label, site: Label, pc: u64 },
+    /// Out with [`Reason::Rounding`] to `pc`, `retired` instructions counted, `left` more
+    /// of the interpreter's block to run.
+    Rounding {
+        entry: Label,
+        pc: u64,
+        retired: usize,
+        left: usize,
+    },
     /// The indirect-jump budget exit and lookup miss: `cpu.pc = rsi`.
     ExitToAddr { entry: Label, reason: Reason },
     /// The budget ran out at a block-ending branch: its compare redone, out to whichever
@@ -532,12 +540,18 @@ impl Lower<'_> {
         self.e.alu_ri(Alu::And, W::B32, T0, 0xe0);
         self.e.alu_ri(Alu::Cmp, W::B32, T0, 4 << 5);
         self.e.jcc(isa_b::Cc::Ae, out);
-        self.cold.push(Cold::Exit {
+        // The rest of the interpreter's block runs before the budget is looked at: up to
+        // the next instruction that ends a block (the parts of a superblock end there), or
+        // the superblock's end.
+        let end = self.insns[self.idx + 1..]
+            .iter()
+            .position(|d| isa_a::ends_block(&d.insn))
+            .map_or(self.insns.len() - 1, |p| self.idx + 1 + p);
+        self.cold.push(Cold::Rounding {
             entry: out,
             pc: self.next_pc(),
-            reason: Reason::Next,
             retired: self.idx + 1,
-            restore: true,
+            left: end - self.idx,
         });
     }
 
@@ -653,6 +667,17 @@ impl Lower<'_> {
                         self.epilogue();
                         self.goto(target);
                     }
+                }
+                Cold::Rounding {
+                    mut entry,
+                    pc,
+                    retired,
+                    left,
+                } => {
+                    self.e.bind(&mut entry);
+                    self.epilogue();
+                    self.e.mov_ri(T2, left as i64);
+                    self.leave(pc, Reason::Rounding, retired);
                 }
                 Cold::ExitToAddr { mut entry, reason } => {
                     self.e.bind(&mut entry);
