@@ -223,7 +223,13 @@ fn vcpus_share_one_cache_while_another_flushes_it() {
     c.reclaim();
     let st = c.stats();
     assert_eq!(st.retired, 0);
-    assert!(st.flushes >= FLUSHES && st.freed == st.flushes, "{st:?}");
+    // Half the flusher's rounds flush; the other half's fence.i only checks the code, which
+    // did not change.
+    assert!(
+        st.flushes >= FLUSHES / 2 && st.freed == st.flushes,
+        "{st:?}"
+    );
+    assert!(st.syncs >= FLUSHES / 2 && st.dropped == 0, "{st:?}");
     drop(c);
     assert_eq!(translator::fault::registered(), ranges_before + 1);
     drop(cache);
