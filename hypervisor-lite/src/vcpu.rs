@@ -270,7 +270,11 @@ impl Vcpu {
 pub fn engine(shared: &Shared, cache: Option<Arc<Mutex<CodeCache>>>) -> std::io::Result<Engine> {
     let mut engine = match cache {
         Some(c) => Engine::with_cache(shared.cfg.engine, c),
-        None => Engine::new(shared.cfg.engine, shared.space().layout())?,
+        None => {
+            let e = Engine::new(shared.cfg.engine, shared.space().layout())?;
+            e.watch_mappings(shared.code_gen.clone());
+            e
+        }
     };
     if let Some((flags, out)) = &shared.cfg.log {
         // qemu numbers its vCPUs from 0 in the order they start.

@@ -8,7 +8,11 @@
 //! encodings it was translated from, and the blocks whose guest bytes differ now are dropped,
 //! with the chain jumps into them; the others stay. Comparing bytes sees every way code
 //! changes (a store from any thread, a system call writing memory, another mapping of the
-//! same pages) with no help from the writer. The encodings are read again under the lock when
+//! same pages) with no help from the writer. Only pages whose bytes can change without a
+//! change of mappings are compared (writable or shared ones, [`Bus::code_may_change`]), found
+//! through an index of pages to blocks, so a `fence.i` costs what could have changed, not what
+//! was translated; any change of mappings since the cache last caught up has everything
+//! compared. The encodings are read again under the lock when
 //! a block is translated and must decode to what was translated (it was decoded without the
 //! lock): a change after that read is found by the sync that follows it.
 //!
@@ -36,7 +40,7 @@
 
 use crate::abi::{self, EnterFn};
 use crate::lower;
-use crate::Layout;
+use crate::{Layout, PAGE_SHIFT};
 use isa_a::{Bus, Decoded};
 use isa_b::{CodeBuffer, Emitter};
 use std::collections::{BTreeMap, HashMap};
@@ -97,6 +101,11 @@ impl Translated {
         pcs.zip(self.insns.iter())
             .any(|(pc, d)| pc < end && pc.wrapping_add(d.len as u64) > start)
     }
+
+    /// The guest pages its code lies in, each once.
+    fn pages(&self) -> Vec<u64> {
+        pages_of(self.pc, &self.insns)
+    }
 }
 
 /// The encoding at `pc` as the decoder reads it: one half-word for a compressed instruction,
@@ -135,6 +144,8 @@ struct Generation {
     /// The chain jumps patched to each block (by guest pc): the jump, and its own stub, to
     /// point it back to when the block is dropped.
     incoming: HashMap<u64, Vec<(u64, u64)>>,
+    /// The blocks (guest pcs) with code in each guest page (by page number).
+    pages: BTreeMap<u64, Vec<u64>>,
 }
 
 impl Generation {
@@ -152,6 +163,7 @@ impl Generation {
             by_host: BTreeMap::new(),
             dead: BTreeMap::new(),
             incoming: HashMap::new(),
+            pages: BTreeMap::new(),
             jump_table: (0..=JUMP_TABLE_MASK)
                 .map(|_| JumpEntry {
                     pc: AtomicU64::new(EMPTY_PC),
@@ -234,9 +246,25 @@ pub struct CodeCache {
     /// [`CodeCache::code_changed`]).
     code_gen: u64,
     stats: CacheStats,
+    /// The caller's count of mapping changes (see [`CodeCache::watch_mappings`]).
+    mappings: Option<Arc<AtomicU64>>,
     /// `-d nochain`: blocks are neither chained nor found by indirect jumps in translated
     /// code, so every block entered passes the dispatcher.
     no_chain: bool,
+}
+
+/// The guest pages (by number) the instructions `insns` at `pc` lie in.
+fn pages_of(pc: u64, insns: &[Decoded]) -> Vec<u64> {
+    let mut pages: Vec<u64> = crate::superblock::pcs(pc, insns)
+        .zip(insns)
+        .flat_map(|(pc, d)| {
+            let last = pc.wrapping_add(d.len as u64 - 1);
+            [pc >> PAGE_SHIFT, last >> PAGE_SHIFT]
+        })
+        .collect();
+    pages.sort_unstable();
+    pages.dedup();
+    pages
 }
 
 /// Where the chain jump at `site` jumps now.
@@ -260,9 +288,18 @@ impl CodeCache {
             running: Vec::new(),
             layout,
             code_gen: 0,
+            mappings: None,
             stats: CacheStats::default(),
             no_chain: false,
         })
+    }
+
+    /// Has [`CodeCache::sync`] skip pages whose code cannot change without a change of
+    /// mappings ([`Bus::code_may_change`]) while `count` (the count [`CodeCache::code_changed`]
+    /// is told of, which every such change of mappings bumps first) says this cache is up to
+    /// date with every one. Without it, every page is compared.
+    pub fn watch_mappings(&mut self, count: Arc<AtomicU64>) {
+        self.mappings = Some(count);
     }
 
     /// Stops chaining blocks from now on (`-d nochain`; set before any code is translated).
@@ -479,6 +516,9 @@ impl CodeCache {
                 })
                 .collect();
             g.by_host.insert(host, pc);
+            for page in pages_of(pc, &insns) {
+                g.pages.entry(page).or_default().push(pc);
+            }
             g.blocks.insert(
                 pc,
                 Translated {
@@ -517,12 +557,32 @@ impl CodeCache {
     /// the chain jumps into it (pointed back to their stubs) and the block itself; a vCPU
     /// running it finishes it. If a chain jump cannot be re-pointed while other vCPUs run
     /// (see [`CodeCache::patch`]), everything is flushed instead. Returns the blocks dropped.
+    ///
+    /// The pages of the range (or all with translated code) are found in an index; one whose
+    /// code cannot change unless its mapping does is skipped (see
+    /// [`CodeCache::watch_mappings`]), so the cost is that of the code that could have changed.
     pub fn sync<M: Bus + ?Sized>(&mut self, bus: &mut M, range: Option<(u64, u64)>) -> usize {
         self.stats.syncs += 1;
-        let stale: Vec<u64> = self
-            .cur
-            .blocks
-            .values()
+        let skip = self
+            .mappings
+            .as_ref()
+            .is_some_and(|m| m.load(Ordering::Acquire) <= self.code_gen);
+        let (first, last) = match range {
+            Some((s, e)) => (s >> PAGE_SHIFT, e.saturating_sub(1) >> PAGE_SHIFT),
+            None => (0, u64::MAX),
+        };
+        let mut candidates: Vec<u64> = Vec::new();
+        for (&page, pcs) in self.cur.pages.range(first..=last) {
+            if !skip || bus.code_may_change(page << PAGE_SHIFT) {
+                candidates.extend(pcs);
+            }
+        }
+        candidates.sort_unstable();
+        candidates.dedup();
+        let blocks = &self.cur.blocks;
+        let stale: Vec<u64> = candidates
+            .into_iter()
+            .filter_map(|pc| blocks.get(&pc))
             .filter(|t| range.is_none_or(|(s, e)| t.overlaps(s, e)))
             .filter(|t| !t.current(bus))
             .map(|t| t.pc)
@@ -554,6 +614,14 @@ impl CodeCache {
             e.pc.store(EMPTY_PC, Ordering::Release);
         }
         g.by_host.remove(&t.host);
+        for page in t.pages() {
+            if let Some(pcs) = g.pages.get_mut(&page) {
+                pcs.retain(|&p| p != pc);
+                if pcs.is_empty() {
+                    g.pages.remove(&page);
+                }
+            }
+        }
         g.dead.insert(t.host, t);
         true
     }

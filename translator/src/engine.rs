@@ -205,10 +205,18 @@ impl Engine {
     /// riscv_flush_icache. Drops this engine's decoded blocks and the translated blocks whose
     /// guest code changed, for every engine sharing the cache (see [`CodeCache::sync`]).
     pub fn sync<M: Bus + ?Sized>(&mut self, bus: &mut M, range: Option<(u64, u64)>) {
-        self.interp.clear();
+        // Clearing an empty BlockCache still rewrites its whole lookup table.
+        if !self.interp.is_empty() {
+            self.interp.clear();
+        }
         self.cold.clear();
         self.lock().sync(bus, range);
         self.stats.syncs += 1;
+    }
+
+    /// See [`CodeCache::watch_mappings`].
+    pub fn watch_mappings(&self, count: Arc<AtomicU64>) {
+        self.lock().watch_mappings(count);
     }
 
     /// How many times this engine synced its code with guest memory ([`Engine::sync`]).
