@@ -84,6 +84,8 @@ pub struct Translated {
     /// The guest encoding each instruction was translated from (a compressed one in the low
     /// half), what [`CodeCache::sync`] compares guest memory with.
     pub words: Box<[u32]>,
+    /// The guest pcs its chain jumps lead to (where [`Generation::incoming`] lists them).
+    targets: Box<[u64]>,
 }
 
 impl Translated {
@@ -495,6 +497,7 @@ impl CodeCache {
             } else {
                 &out.chains[..]
             };
+            let targets = chains.iter().map(|c| c.target).collect();
             let mut linked = Vec::new();
             for c in chains {
                 if let Some(t) = g.blocks.get(&c.target) {
@@ -529,6 +532,7 @@ impl CodeCache {
                     faults,
                     map: out.map,
                     words,
+                    targets,
                 },
             );
             self.stats.blocks_translated += 1;
@@ -614,6 +618,13 @@ impl CodeCache {
             e.pc.store(EMPTY_PC, Ordering::Release);
         }
         g.by_host.remove(&t.host);
+        // Its own chain jumps are no longer anyone's to re-point.
+        let own = t.host..t.host + t.host_len as u64;
+        for target in t.targets.iter() {
+            if let Some(sites) = g.incoming.get_mut(target) {
+                sites.retain(|(site, _)| !own.contains(site));
+            }
+        }
         for page in t.pages() {
             if let Some(pcs) = g.pages.get_mut(&page) {
                 pcs.retain(|&p| p != pc);
@@ -644,8 +655,12 @@ impl CodeCache {
         self.code_gen = self.code_gen.max(code_gen);
     }
 
-    /// Frees the retired generations no vCPU can be running.
+    /// Frees the retired generations no vCPU can be running, and the dropped blocks of the
+    /// current one once no vCPU runs its code (their host code stays in the buffer).
     pub fn reclaim(&mut self) {
+        if !self.cur.dead.is_empty() && !self.runs_current() {
+            self.cur.dead.clear();
+        }
         if self.retired.is_empty() {
             return;
         }
