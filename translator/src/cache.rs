@@ -576,7 +576,13 @@ impl CodeCache {
             None => (0, u64::MAX),
         };
         let mut candidates: Vec<u64> = Vec::new();
-        for (&page, pcs) in self.cur.pages.range(first..=last) {
+        // An empty range has nothing to compare (BTreeMap::range refuses first > last).
+        let pages = if range.is_some_and(|(s, e)| s >= e) {
+            self.cur.pages.range(1..1)
+        } else {
+            self.cur.pages.range(first..=last)
+        };
+        for (&page, pcs) in pages {
             if !skip || bus.code_may_change(page << PAGE_SHIFT) {
                 candidates.extend(pcs);
             }

@@ -170,4 +170,10 @@ fn a_range_sync_drops_only_changed_blocks_in_the_range() {
     engine.sync(&mut mem, Some((0x2004, 0x2008)));
     assert_eq!(engine.stats().dropped, 2);
     assert_eq!(run(&mut engine, &mut mem, 0x1000), 21);
+    // Empty and reversed ranges compare nothing.
+    mem.load_code(0x1000, &[addi(2)]);
+    for (s, e) in [(0x1000, 0x1000), (0x1004, 0x1000), (u64::MAX, 0), (0, 0)] {
+        engine.sync(&mut mem, Some((s, e)));
+    }
+    assert_eq!(engine.stats().dropped, 2);
 }
