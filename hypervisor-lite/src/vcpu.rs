@@ -170,10 +170,10 @@ impl Vcpu {
 
     /// Runs the execution engine for about `budget` instructions. The one place the engine
     /// is called; a `fence.i` on this vCPU makes every vCPU forget its decoded blocks (the
-    /// translated code, which they share, is gone already).
+    /// translated code, which they share, is up to date already).
     fn run_slice(&mut self, budget: u64) -> Option<Trap> {
         let t = &mut self.task;
-        let flushes = self.engine.flushes();
+        let (flushes, syncs) = (self.engine.flushes(), self.engine.syncs());
         let trap = match &self.control {
             // The front end decides how far the engine may run (pauses, steps, breakpoints).
             Some(c) => c.slice(t.tid, &mut t.cpu, &mut t.mem, &mut self.engine),
@@ -182,6 +182,8 @@ impl Vcpu {
         if self.engine.flushes() != flushes {
             self.code_gen = self.shared.code_gen.fetch_add(1, Ordering::AcqRel) + 1;
             self.engine.flushed_for(self.code_gen);
+        } else if self.engine.syncs() != syncs {
+            self.code_synced();
         }
         trap
     }
@@ -218,6 +220,19 @@ impl Vcpu {
         }
         for (sig, info) in keep {
             self.raise_self(sig, info);
+        }
+    }
+
+    /// After this vCPU synced the shared code with guest memory (`fence.i`,
+    /// riscv_flush_icache): the other vCPUs are told to forget their decoded blocks. A sync
+    /// covers changed guest bytes only, so the shared code counts as up to date only if no
+    /// other change (pages unmapped or re-protected) came since this vCPU last caught up;
+    /// otherwise the next step flushes it.
+    fn code_synced(&mut self) {
+        let prev = self.shared.code_gen.fetch_add(1, Ordering::AcqRel);
+        if prev == self.code_gen {
+            self.code_gen = prev + 1;
+            self.engine.flushed_for(self.code_gen);
         }
     }
 
@@ -269,6 +284,11 @@ impl Vcpu {
                     }
                     Outcome::ForkChild => self.fork_child(),
                     Outcome::Done(r) => {
+                        if let Some((start, end)) = self.task.icache_flush.take() {
+                            let range = (start < end).then_some((start, end));
+                            self.engine.sync(&mut self.task.mem, range);
+                            self.code_synced();
+                        }
                         self.take_host_signals();
                         if r == Err(Errno::EINTR) && self.restart_interrupted(nr) {
                             // The ecall runs again (after the handler, if a signal is pending).
@@ -335,7 +355,11 @@ fn trap_signal(trap: Trap) -> i32 {
 pub fn engine(shared: &Shared, cache: Option<Arc<Mutex<CodeCache>>>) -> std::io::Result<Engine> {
     let mut engine = match cache {
         Some(c) => Engine::with_cache(shared.cfg.engine, c),
-        None => Engine::new(shared.cfg.engine, shared.space().layout())?,
+        None => {
+            let e = Engine::new(shared.cfg.engine, shared.space().layout())?;
+            e.watch_mappings(shared.code_gen.clone());
+            e
+        }
     };
     if let Some((flags, out)) = &shared.cfg.log {
         // qemu numbers its vCPUs from 0 in the order they start.

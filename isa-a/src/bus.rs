@@ -130,6 +130,14 @@ pub trait Bus {
         Ok(true)
     }
 
+    /// Whether the bytes of the page holding `addr` can change while its mapping and
+    /// protection stay as they are: it is writable, or another mapping (of another address
+    /// or process) may write it. A translator need not compare code from a page that cannot
+    /// at `fence.i`, as long as no mapping changed since. The default: it can.
+    fn code_may_change(&mut self, _addr: u64) -> bool {
+        true
+    }
+
     /// The `time` CSR. The default counts 10 MHz ticks of the host's monotonic clock.
     fn time(&mut self) -> u64 {
         use std::sync::OnceLock;

@@ -2,10 +2,19 @@
 //! that indirect jumps consult from translated code.
 //!
 //! One cache serves every vCPU of a process (behind the engines' lock); vCPUs run translated
-//! code without holding the lock. Invalidation is wholesale: `fence.i`, and unmapping,
-//! re-protecting or replacing executable pages, drop all translated code (what the ISA asks
-//! of user code is exactly that it executes `fence.i` or a flush syscall after writing code),
-//! as does a full code buffer.
+//! code without holding the lock. Unmapping, re-protecting or replacing executable pages drop
+//! all translated code, as does a full code buffer. `fence.i` and riscv_flush_icache (what the
+//! ISA asks of user code after writing code) only [`CodeCache::sync`]: each block keeps the
+//! encodings it was translated from, and the blocks whose guest bytes differ now are dropped,
+//! with the chain jumps into them; the others stay. Comparing bytes sees every way code
+//! changes (a store from any thread, a system call writing memory, another mapping of the
+//! same pages) with no help from the writer. Only pages whose bytes can change without a
+//! change of mappings are compared (writable or shared ones, [`Bus::code_may_change`]), found
+//! through an index of pages to blocks, so a `fence.i` costs what could have changed, not what
+//! was translated; any change of mappings since the cache last caught up has everything
+//! compared. The encodings are read again under the lock when
+//! a block is translated and must decode to what was translated (it was decoded without the
+//! lock): a change after that read is found by the sync that follows it.
 //!
 //! Dropping code other threads may be running is done by generations:
 //!
@@ -31,8 +40,8 @@
 
 use crate::abi::{self, EnterFn};
 use crate::lower;
-use crate::Layout;
-use isa_a::Decoded;
+use crate::{Layout, PAGE_SHIFT};
+use isa_a::{Bus, Decoded};
 use isa_b::{CodeBuffer, Emitter};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -72,6 +81,44 @@ pub struct Translated {
     /// Which guest register each allocatable host register holds inside it: (guest, index
     /// into abi::ALLOCATABLE).
     pub map: Box<[(u8, u8)]>,
+    /// The guest encoding each instruction was translated from (a compressed one in the low
+    /// half), what [`CodeCache::sync`] compares guest memory with.
+    pub words: Box<[u32]>,
+    /// The guest pcs its chain jumps lead to (where [`Generation::incoming`] lists them).
+    targets: Box<[u64]>,
+}
+
+impl Translated {
+    /// Whether guest memory still holds the code this block was translated from (a fetch
+    /// that faults now counts as a change).
+    fn current<M: Bus + ?Sized>(&self, bus: &mut M) -> bool {
+        let pcs = crate::superblock::pcs(self.pc, &self.insns);
+        pcs.zip(self.words.iter())
+            .all(|(pc, &w)| fetch(bus, pc).is_some_and(|(now, _)| now == w))
+    }
+
+    /// Whether some of its guest bytes lie in `start..end`.
+    fn overlaps(&self, start: u64, end: u64) -> bool {
+        let pcs = crate::superblock::pcs(self.pc, &self.insns);
+        pcs.zip(self.insns.iter())
+            .any(|(pc, d)| pc < end && pc.wrapping_add(d.len as u64) > start)
+    }
+
+    /// The guest pages its code lies in, each once.
+    fn pages(&self) -> Vec<u64> {
+        pages_of(self.pc, &self.insns)
+    }
+}
+
+/// The encoding at `pc` as the decoder reads it: one half-word for a compressed instruction,
+/// two otherwise; and its length.
+fn fetch<M: Bus + ?Sized>(bus: &mut M, pc: u64) -> Option<(u32, u8)> {
+    let lo = bus.fetch16(pc).ok()? as u32;
+    if lo & 3 != 3 {
+        return Some((lo, 2));
+    }
+    let hi = bus.fetch16(pc.wrapping_add(2)).ok()? as u32;
+    Some((lo | hi << 16, 4))
 }
 
 /// A guest access in translated code (see [`CodeCache::fault_site`]).
@@ -93,6 +140,14 @@ struct Generation {
     /// Host start → guest pc of every block, to find the block a host pc lies in.
     by_host: BTreeMap<u64, u64>,
     jump_table: Box<[JumpEntry]>,
+    /// Blocks dropped by [`CodeCache::sync`], by host start: unreachable from now on, but a
+    /// vCPU that was in one may still run it (and fault in it) until it leaves.
+    dead: BTreeMap<u64, Translated>,
+    /// The chain jumps patched to each block (by guest pc): the jump, and its own stub, to
+    /// point it back to when the block is dropped.
+    incoming: HashMap<u64, Vec<(u64, u64)>>,
+    /// The blocks (guest pcs) with code in each guest page (by page number).
+    pages: BTreeMap<u64, Vec<u64>>,
 }
 
 impl Generation {
@@ -108,6 +163,9 @@ impl Generation {
             landing: 0,
             blocks: HashMap::new(),
             by_host: BTreeMap::new(),
+            dead: BTreeMap::new(),
+            incoming: HashMap::new(),
+            pages: BTreeMap::new(),
             jump_table: (0..=JUMP_TABLE_MASK)
                 .map(|_| JumpEntry {
                     pc: AtomicU64::new(EMPTY_PC),
@@ -130,8 +188,13 @@ impl Generation {
         if !self.buf.contains(host) {
             return None;
         }
-        let (_, pc) = self.by_host.range(..=host).next_back()?;
-        let t = self.blocks.get(pc)?;
+        let live = self.by_host.range(..=host).next_back();
+        let live = live.and_then(|(_, pc)| self.blocks.get(pc));
+        let dead = self.dead.range(..=host).next_back().map(|(_, t)| t);
+        let t = live
+            .into_iter()
+            .chain(dead)
+            .find(|t| host < t.host + t.host_len as u64)?;
         let off = u32::try_from(host - t.host).ok()?;
         let i = t.faults.binary_search_by_key(&off, |f| f.0).ok()?;
         let (_, idx, write) = t.faults[i];
@@ -160,6 +223,10 @@ pub struct CacheStats {
     /// Retired code buffers freed, and those waiting for a vCPU to leave them now.
     pub freed: u64,
     pub retired: u64,
+    /// Checks of the translated code against guest memory ([`CodeCache::sync`]), and the
+    /// blocks they dropped.
+    pub syncs: u64,
+    pub dropped: u64,
 }
 
 /// Where a vCPU enters the current generation's code (see [`CodeCache::enter`]).
@@ -181,9 +248,35 @@ pub struct CodeCache {
     /// [`CodeCache::code_changed`]).
     code_gen: u64,
     stats: CacheStats,
+    /// The caller's count of mapping changes (see [`CodeCache::watch_mappings`]).
+    mappings: Option<Arc<AtomicU64>>,
     /// `-d nochain`: blocks are neither chained nor found by indirect jumps in translated
     /// code, so every block entered passes the dispatcher.
     no_chain: bool,
+}
+
+/// The guest pages (by number) the instructions `insns` at `pc` lie in.
+fn pages_of(pc: u64, insns: &[Decoded]) -> Vec<u64> {
+    let mut pages: Vec<u64> = crate::superblock::pcs(pc, insns)
+        .zip(insns)
+        .flat_map(|(pc, d)| {
+            let last = pc.wrapping_add(d.len as u64 - 1);
+            [pc >> PAGE_SHIFT, last >> PAGE_SHIFT]
+        })
+        .collect();
+    pages.sort_unstable();
+    pages.dedup();
+    pages
+}
+
+/// Where the chain jump at `site` jumps now.
+fn jmp_target(buf: &CodeBuffer, site: u64) -> u64 {
+    let code = buf.code(site, 6);
+    // A `jmp rel32` or a `jcc rel32` (0f 8x), its rel32 last.
+    let len = if code[0] == isa_b::JMP_REL32 { 5 } else { 6 };
+    let rel = i32::from_le_bytes(code[len - 4..len].try_into().expect("4 bytes"));
+    site.wrapping_add(len as u64)
+        .wrapping_add(rel as i64 as u64)
 }
 
 /// Code space reserved per code buffer.
@@ -197,9 +290,18 @@ impl CodeCache {
             running: Vec::new(),
             layout,
             code_gen: 0,
+            mappings: None,
             stats: CacheStats::default(),
             no_chain: false,
         })
+    }
+
+    /// Has [`CodeCache::sync`] skip pages whose code cannot change without a change of
+    /// mappings ([`Bus::code_may_change`]) while `count` (the count [`CodeCache::code_changed`]
+    /// is told of, which every such change of mappings bumps first) says this cache is up to
+    /// date with every one. Without it, every page is compared.
+    pub fn watch_mappings(&mut self, count: Arc<AtomicU64>) {
+        self.mappings = Some(count);
     }
 
     /// Stops chaining blocks from now on (`-d nochain`; set before any code is translated).
@@ -329,22 +431,54 @@ impl CodeCache {
         if generation != self.cur.id || self.no_chain {
             return false;
         }
-        if self.cur.buf.patch_jmp_live(site, host) {
+        let Some(&pc) = self.cur.by_host.get(&host) else {
+            return false;
+        };
+        let stub = jmp_target(&self.cur.buf, site);
+        if !self.repoint(site, host) {
+            return false;
+        }
+        self.cur.incoming.entry(pc).or_default().push((site, stub));
+        true
+    }
+
+    /// Points the chain jump at `site` (current code) to `target`, unless it cannot be done
+    /// while other vCPUs run current code; whether it did.
+    fn repoint(&mut self, site: u64, target: u64) -> bool {
+        if self.cur.buf.patch_jmp_live(site, target) {
             return true;
         }
         if self.runs_current() {
             return false;
         }
-        self.cur.buf.patch_jmp(site, host);
+        self.cur.buf.patch_jmp(site, target);
         true
     }
 
-    /// Translates the block `insns` at `pc`, unless another vCPU did already; returns its
-    /// host address. A full buffer is flushed first.
-    pub fn translate(&mut self, pc: u64, insns: &[Decoded]) -> u64 {
+    /// Translates the block `insns` at `pc`, decoded from `bus`, unless another vCPU did
+    /// already; returns its host address. A full buffer is flushed first. Returns None if
+    /// guest memory no longer holds those instructions (they were decoded without the lock
+    /// and another vCPU changed the code since: translating them could outlive its `sync`).
+    pub fn translate<M: Bus + ?Sized>(
+        &mut self,
+        bus: &mut M,
+        pc: u64,
+        insns: &[Decoded],
+    ) -> Option<u64> {
         if let Some(t) = self.cur.blocks.get(&pc) {
-            return t.host;
+            return Some(t.host);
         }
+        // Read under the lock: a change to these bytes either came before (and the decode
+        // check fails) or its sync comes after, and finds this block.
+        let mut words = Vec::with_capacity(insns.len());
+        for (at, d) in crate::superblock::pcs(pc, insns).zip(insns) {
+            let (w, len) = fetch(bus, at)?;
+            if len != d.len || isa_a::decode(w).ok()? != *d {
+                return None;
+            }
+            words.push(w);
+        }
+        let words = words.into_boxed_slice();
         let insns: Box<[Decoded]> = insns.into();
         loop {
             let g = &mut self.cur;
@@ -363,10 +497,17 @@ impl CodeCache {
             } else {
                 &out.chains[..]
             };
+            let targets = chains.iter().map(|c| c.target).collect();
+            let mut linked = Vec::new();
             for c in chains {
                 if let Some(t) = g.blocks.get(&c.target) {
                     out.code.set_jmp(&c.site, t.host);
+                    let site = out.code.label_addr(&c.site);
+                    linked.push((c.target, site, out.code.label_addr(&c.stub)));
                 }
+            }
+            for (target, site, stub) in linked {
+                g.incoming.entry(target).or_default().push((site, stub));
             }
             let host = g.buf.commit(&out.code.bytes).expect("code buffer");
             let host_len = out.code.bytes.len();
@@ -378,6 +519,9 @@ impl CodeCache {
                 })
                 .collect();
             g.by_host.insert(host, pc);
+            for page in pages_of(pc, &insns) {
+                g.pages.entry(page).or_default().push(pc);
+            }
             g.blocks.insert(
                 pc,
                 Translated {
@@ -387,11 +531,13 @@ impl CodeCache {
                     insns,
                     faults,
                     map: out.map,
+                    words,
+                    targets,
                 },
             );
             self.stats.blocks_translated += 1;
             self.remember_jump(pc, host);
-            return host;
+            return Some(host);
         }
     }
 
@@ -408,6 +554,93 @@ impl CodeCache {
         self.retired.push(old);
         self.stats.flushes += 1;
         self.reclaim();
+    }
+
+    /// Checks the translated code against guest memory (the blocks with bytes in
+    /// `start..end`, or all of them) and drops each block whose code changed: its lookup entry,
+    /// the chain jumps into it (pointed back to their stubs) and the block itself; a vCPU
+    /// running it finishes it. If a chain jump cannot be re-pointed while other vCPUs run
+    /// (see [`CodeCache::patch`]), everything is flushed instead. Returns the blocks dropped.
+    ///
+    /// The pages of the range (or all with translated code) are found in an index; one whose
+    /// code cannot change unless its mapping does is skipped (see
+    /// [`CodeCache::watch_mappings`]), so the cost is that of the code that could have changed.
+    pub fn sync<M: Bus + ?Sized>(&mut self, bus: &mut M, range: Option<(u64, u64)>) -> usize {
+        self.stats.syncs += 1;
+        let skip = self
+            .mappings
+            .as_ref()
+            .is_some_and(|m| m.load(Ordering::Acquire) <= self.code_gen);
+        let (first, last) = match range {
+            Some((s, e)) => (s >> PAGE_SHIFT, e.saturating_sub(1) >> PAGE_SHIFT),
+            None => (0, u64::MAX),
+        };
+        let mut candidates: Vec<u64> = Vec::new();
+        // An empty range has nothing to compare (BTreeMap::range refuses first > last).
+        let pages = if range.is_some_and(|(s, e)| s >= e) {
+            self.cur.pages.range(1..1)
+        } else {
+            self.cur.pages.range(first..=last)
+        };
+        for (&page, pcs) in pages {
+            if !skip || bus.code_may_change(page << PAGE_SHIFT) {
+                candidates.extend(pcs);
+            }
+        }
+        candidates.sort_unstable();
+        candidates.dedup();
+        let blocks = &self.cur.blocks;
+        let stale: Vec<u64> = candidates
+            .into_iter()
+            .filter_map(|pc| blocks.get(&pc))
+            .filter(|t| range.is_none_or(|(s, e)| t.overlaps(s, e)))
+            .filter(|t| !t.current(bus))
+            .map(|t| t.pc)
+            .collect();
+        for &pc in &stale {
+            if !self.drop_block(pc) {
+                self.flush();
+                break;
+            }
+        }
+        self.stats.dropped += stale.len() as u64;
+        stale.len()
+    }
+
+    /// Drops the block at `pc` (see [`CodeCache::sync`]); false if a jump into it could not
+    /// be re-pointed.
+    fn drop_block(&mut self, pc: u64) -> bool {
+        for (site, stub) in self.cur.incoming.remove(&pc).unwrap_or_default() {
+            if !self.repoint(site, stub) {
+                return false;
+            }
+        }
+        let g = &mut self.cur;
+        let Some(t) = g.blocks.remove(&pc) else {
+            return true;
+        };
+        let e = &g.jump_table[((pc >> 1) & JUMP_TABLE_MASK) as usize];
+        if e.pc.load(Ordering::Relaxed) == pc {
+            e.pc.store(EMPTY_PC, Ordering::Release);
+        }
+        g.by_host.remove(&t.host);
+        // Its own chain jumps are no longer anyone's to re-point.
+        let own = t.host..t.host + t.host_len as u64;
+        for target in t.targets.iter() {
+            if let Some(sites) = g.incoming.get_mut(target) {
+                sites.retain(|(site, _)| !own.contains(site));
+            }
+        }
+        for page in t.pages() {
+            if let Some(pcs) = g.pages.get_mut(&page) {
+                pcs.retain(|&p| p != pc);
+                if pcs.is_empty() {
+                    g.pages.remove(&page);
+                }
+            }
+        }
+        g.dead.insert(t.host, t);
+        true
     }
 
     /// Guest code changed as of `code_gen`, a count the caller keeps (hypervisor-lite: the
@@ -428,8 +661,12 @@ impl CodeCache {
         self.code_gen = self.code_gen.max(code_gen);
     }
 
-    /// Frees the retired generations no vCPU can be running.
+    /// Frees the retired generations no vCPU can be running, and the dropped blocks of the
+    /// current one once no vCPU runs its code (their host code stays in the buffer).
     pub fn reclaim(&mut self) {
+        if !self.cur.dead.is_empty() && !self.runs_current() {
+            self.cur.dead.clear();
+        }
         if self.retired.is_empty() {
             return;
         }

@@ -66,6 +66,10 @@ pub struct Stats {
     pub lookups: u64,
     /// Times all translated code was dropped.
     pub flushes: u64,
+    /// Times this engine checked translated code against guest memory (`fence.i`), and
+    /// translated blocks dropped by such checks (by any engine sharing the cache).
+    pub syncs: u64,
+    pub dropped: u64,
 }
 
 /// A cold block and how often it ran.
@@ -165,6 +169,7 @@ impl Engine {
         s.host_bytes = c.host_bytes() as u64;
         s.blocks_translated = cs.blocks_translated;
         s.flushes = cs.flushes;
+        s.dropped = cs.dropped;
         s
     }
 
@@ -197,6 +202,29 @@ impl Engine {
         self.cold.clear();
         self.lock().flush();
         self.stats.flushes += 1;
+    }
+
+    /// Guest code may have changed in `start..end` (or anywhere): after `fence.i` or
+    /// riscv_flush_icache. Drops this engine's decoded blocks and the translated blocks whose
+    /// guest code changed, for every engine sharing the cache (see [`CodeCache::sync`]).
+    pub fn sync<M: Bus + ?Sized>(&mut self, bus: &mut M, range: Option<(u64, u64)>) {
+        // Clearing an empty BlockCache still rewrites its whole lookup table.
+        if !self.interp.is_empty() {
+            self.interp.clear();
+        }
+        self.cold.clear();
+        self.lock().sync(bus, range);
+        self.stats.syncs += 1;
+    }
+
+    /// See [`CodeCache::watch_mappings`].
+    pub fn watch_mappings(&self, count: Arc<AtomicU64>) {
+        self.lock().watch_mappings(count);
+    }
+
+    /// How many times this engine synced its code with guest memory ([`Engine::sync`]).
+    pub fn syncs(&self) -> u64 {
+        self.stats.syncs
     }
 
     /// Guest code changed (pages unmapped or re-protected, another vCPU's `fence.i`) as of
@@ -321,7 +349,7 @@ impl Engine {
                 Reason::Budget => {}
                 Reason::Ecall => return Some(Trap::Ecall),
                 Reason::Ebreak => return Some(Trap::Ebreak),
-                Reason::FenceI => self.flush(),
+                Reason::FenceI => self.sync(bus, None),
                 Reason::Trap => return Some(ctx.trap.take().expect("helper set the trap")),
                 Reason::Rounding => {
                     if let Some(t) = self.finish_block(cpu, bus, ret.aux) {
@@ -377,7 +405,9 @@ impl Engine {
             // The interpreter runs the block this once, decoding it again.
             return Ok(None);
         }
-        let host = c.translate(pc, &insns);
+        let Some(host) = c.translate(bus, pc, &insns) else {
+            return Ok(None);
+        };
         self.stats.chains_patched += chain(&mut c, patch.take(), host);
         let entered = Entered::new(&c, host, &self.running);
         drop(c);
@@ -417,7 +447,7 @@ impl Engine {
         match exit {
             Exit::Done => None,
             Exit::FenceI => {
-                self.flush();
+                self.sync(bus, None);
                 None
             }
             Exit::Trap(t) => Some(t),

@@ -14,8 +14,9 @@ const S2: XReg = XReg::new(18);
 fn translate(name: &str, code: &[Insn]) {
     let insns: Vec<Decoded> = code.iter().map(|i| decode(i.encode()).unwrap()).collect();
     let mut mem = TestMemory::new(1 << 16);
+    mem.load_code(0x1000, code);
     let mut cache = CodeCache::new(mem.layout()).unwrap();
-    cache.translate(0x1000, &insns);
+    cache.translate(&mut mem, 0x1000, &insns).unwrap();
     let t = cache.get(0x1000).unwrap();
     let text = describe(
         &cache,

@@ -257,6 +257,10 @@ impl Bus for GuestMem {
             .map(|v| v as u16)
     }
 
+    fn code_may_change(&mut self, addr: u64) -> bool {
+        addr >= GUEST_LIMIT || self.page_perm(addr) & (perm::W | perm::PRIVATE) != perm::PRIVATE
+    }
+
     fn amo(&mut self, addr: u64, op: AmoOp, src: u64, bits: u32) -> Result<u64, MemFault> {
         // A compare-exchange loop applies any AmoOp, as one host atomic.
         let n = bits as u64 / 8;

@@ -52,6 +52,10 @@ pub mod perm {
     pub const X: u8 = 4;
     /// The page is mapped (possibly with no access, as for PROT_NONE).
     pub const MAPPED: u8 = 8;
+    /// Only this process's stores through this address change the page: a private mapping
+    /// (anonymous, or of a file, whose later writes by others mimic does not follow). Shared
+    /// pages lack it, so a translator compares their code at every `fence.i`.
+    pub const PRIVATE: u8 = 16;
 }
 
 pub fn page_down(a: u64) -> u64 {
@@ -184,7 +188,7 @@ impl AddressSpace {
         self.note_code_change(start, end);
         let bits = prot_to_perm(prot);
         self.fresh_pages(start, len, host_prot(bits))?;
-        self.set_perms(start, end, bits);
+        self.set_perms(start, end, bits | perm::PRIVATE);
         vma::insert(&mut self.vmas, start, end);
         Ok(())
     }
@@ -263,7 +267,8 @@ impl AddressSpace {
             unsafe { libc::munmap(p, len as usize) };
             return Err(e);
         }
-        self.set_perms(start, end, bits);
+        let private = if file.shared { 0 } else { perm::PRIVATE };
+        self.set_perms(start, end, bits | private);
         vma::insert(&mut self.vmas, start, end);
         Ok(())
     }
@@ -356,7 +361,9 @@ impl AddressSpace {
             return Err(e);
         }
         self.note_code_change(start, end);
-        self.set_perms(start, end, bits);
+        for (p, old) in self.perms(start, end).iter().zip(old) {
+            p.store(bits | old & perm::PRIVATE, Ordering::Relaxed);
+        }
         Ok(())
     }
 

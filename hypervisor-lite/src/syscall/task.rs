@@ -38,6 +38,9 @@ pub struct Task {
     /// prctl(PR_SET_SECCOMP, SECCOMP_MODE_STRICT) was called: every system call but read,
     /// write, exit and rt_sigreturn kills (seccomp_strict). Never cleared, as on Linux.
     pub seccomp_strict: bool,
+    /// riscv_flush_icache's range, for the vCPU to sync its code with once the call is done
+    /// (the engine is the vCPU's, not the call's).
+    pub icache_flush: Option<(u64, u64)>,
 }
 
 impl Task {
@@ -59,6 +62,7 @@ impl Task {
             poll_expired: false,
             sigwait_end: None,
             seccomp_strict: false,
+            icache_flush: None,
         }
     }
 

@@ -74,8 +74,12 @@ pub fn set_robust_list(v: &mut Task, a: [u64; 6]) -> SysResult {
     v.robust_list = (a[0], a[1]);
     Ok(0)
 }
-pub fn riscv_flush_icache(v: &mut Task, _: [u64; 6]) -> SysResult {
-    v.shared.code_gen.fetch_add(1, Ordering::AcqRel);
+/// riscv_flush_icache(start, end, flags): the translated code of `start..end` is checked
+/// against guest memory when the call is done (every vCPU's code: the flag that limits Linux's
+/// flush to the calling thread only makes it cheaper there). An empty or reversed range
+/// checks everything, as Linux flushes all whatever the range.
+pub fn riscv_flush_icache(v: &mut Task, a: [u64; 6]) -> SysResult {
+    v.icache_flush = Some((a[0], a[1]));
     Ok(0)
 }
 
