@@ -8,7 +8,7 @@
 #[path = "guest_cases/mod.rs"]
 mod guest_cases;
 
-use guest_cases::{cases, compare, expected, run, run_all, Case};
+use guest_cases::{cases, deterministic_diffs, run, Case};
 
 fn mimic() -> &'static str {
     env!("CARGO_BIN_EXE_mimic")
@@ -33,23 +33,7 @@ fn part(args: &[&str]) -> Case {
 
 #[test]
 fn abi_cases_match_qemu_in_deterministic_mode_under_every_engine() {
-    let diffs = run_all(abi_cases(), |case| {
-        let mut diffs = Vec::new();
-        for engine in [
-            &["--deterministic"][..],
-            &["--deterministic", "--interp"],
-            &["--deterministic", "--jit"],
-        ] {
-            let mut cmd = vec![mimic(), "run"];
-            cmd.extend_from_slice(engine);
-            diffs.extend(
-                compare(case, &run(case, &cmd), &expected(case))
-                    .into_iter()
-                    .map(|d| format!("{engine:?}: {d}")),
-            );
-        }
-        diffs
-    });
+    let diffs = deterministic_diffs(abi_cases());
     assert!(diffs.is_empty(), "{}", diffs.join("\n"));
 }
 

@@ -5,11 +5,7 @@
 #[path = "guest_cases/mod.rs"]
 mod guest_cases;
 
-use guest_cases::{cases, compare, expected, guests_dir, mimic_run, run, run_all};
-
-fn mimic() -> &'static str {
-    env!("CARGO_BIN_EXE_mimic")
-}
+use guest_cases::{cases, deterministic_diffs, guests_dir, mimic_run};
 
 fn sockets() -> String {
     guests_dir().join("bin/sockets").to_str().unwrap().into()
@@ -22,23 +18,7 @@ fn socket_cases_match_qemu_in_deterministic_mode_under_every_engine() {
         .filter(|c| c.binary.starts_with("sockets"))
         .collect();
     assert!(cases.len() >= 3, "only {} socket cases", cases.len());
-    let diffs = run_all(cases, |case| {
-        let mut diffs = Vec::new();
-        for engine in [
-            &["--deterministic"][..],
-            &["--deterministic", "--interp"],
-            &["--deterministic", "--jit"],
-        ] {
-            let mut cmd = vec![mimic(), "run"];
-            cmd.extend_from_slice(engine);
-            diffs.extend(
-                compare(case, &run(case, &cmd), &expected(case))
-                    .into_iter()
-                    .map(|d| format!("{engine:?}: {d}")),
-            );
-        }
-        diffs
-    });
+    let diffs = deterministic_diffs(cases);
     assert!(diffs.is_empty(), "{}", diffs.join("\n"));
 }
 

@@ -291,3 +291,25 @@ pub fn run_all(cases: Vec<Case>, check: impl Fn(&Case) -> Vec<String> + Sync) ->
     });
     diffs.into_inner().unwrap()
 }
+
+/// Runs each of `cases` under `mimic run --deterministic` with every engine (the default tiers,
+/// the interpreter, the translator) against its golden, and collects every difference.
+pub fn deterministic_diffs(cases: Vec<Case>) -> Vec<String> {
+    run_all(cases, |case| {
+        let mut diffs = Vec::new();
+        for engine in [
+            &["--deterministic"][..],
+            &["--deterministic", "--interp"],
+            &["--deterministic", "--jit"],
+        ] {
+            let mut cmd = vec![env!("CARGO_BIN_EXE_mimic"), "run"];
+            cmd.extend_from_slice(engine);
+            diffs.extend(
+                compare(case, &run(case, &cmd), &expected(case))
+                    .into_iter()
+                    .map(|d| format!("{engine:?}: {d}")),
+            );
+        }
+        diffs
+    })
+}
