@@ -14,17 +14,24 @@
 use std::path::Path;
 use std::process::Command;
 
-#[test]
-fn strace_shows_timespecs_as_qemu_does() {
-    let bin = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/guests/bin/clock");
+/// The `--strace` lines of a run of guest `name`, which must succeed.
+fn strace_of(name: &str) -> String {
+    let bin = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/guests/bin")
+        .join(name);
     let out = Command::new(env!("CARGO_BIN_EXE_mimic"))
         .args(["run", "--strace"])
         .arg(&bin)
         .env_clear()
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(0));
-    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{name}");
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+#[test]
+fn strace_shows_timespecs_as_qemu_does() {
+    let err = strace_of("clock");
     let line = |call: &str| {
         err.lines()
             .find(|l| l.contains(&format!(" {call}(")))
@@ -57,15 +64,7 @@ fn strace_shows_timespecs_as_qemu_does() {
 /// ```
 #[test]
 fn strace_shows_signal_calls_without_the_sigset_size() {
-    let bin = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/guests/bin/sighandler");
-    let out = Command::new(env!("CARGO_BIN_EXE_mimic"))
-        .args(["run", "--strace"])
-        .arg(&bin)
-        .env_clear()
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(0));
-    let err = String::from_utf8_lossy(&out.stderr);
+    let err = strace_of("sighandler");
     for call in ["rt_sigaction(", "rt_sigprocmask("] {
         let lines: Vec<&str> = err.lines().filter(|l| l.contains(call)).collect();
         assert!(!lines.is_empty(), "no {call} line in:\n{err}");
