@@ -61,11 +61,18 @@ use crate::syscall::{self, Outcome, Ret};
 use crate::thread::BUDGET;
 use crate::vcpu::{Hook, Vcpu};
 use isa_a::block::MAX_BLOCK_INSNS;
-use isa_a::{BlockCache, Bus, Cpu, Flow, Trap};
+use isa_a::{Bus, Cpu, Flow, Trap};
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
+
+mod engine;
+mod watch;
+
+pub use engine::{BlockInfo, Engine, EngineInfo, Tiers};
+use watch::step_watched;
+pub use watch::{WatchKind, Watchpoint};
 
 /// The most bytes one block can cover: breakpoints closer than this to pc are single-stepped.
 const BLOCK_REACH: u64 = 4 * MAX_BLOCK_INSNS as u64;
@@ -73,120 +80,6 @@ const BLOCK_REACH: u64 = 4 * MAX_BLOCK_INSNS as u64;
 const PUBLISH_EVERY: Duration = Duration::from_millis(40);
 /// Lines kept in the syscall log and in the guest output.
 const LOG_LINES: usize = 2000;
-
-/// What runs the guest's instructions: the interpreter's block cache today, the translator's
-/// tiers when they land. It also describes itself for the implementation layer's display.
-pub trait Engine<M: Bus + ?Sized> {
-    /// Runs from `cpu.pc` until a trap or until at least `budget` instructions retired.
-    fn run(&mut self, cpu: &mut Cpu, bus: &mut M, budget: u64) -> Option<Trap>;
-    /// Counters and the cached blocks (at most `max` of them).
-    fn describe(&self, max: usize) -> EngineInfo;
-    /// The host code of the block at `pc`, one instruction a line, if it is translated.
-    fn host_asm(&self, _pc: u64) -> Option<Vec<String>> {
-        None
-    }
-}
-
-impl<M: Bus + ?Sized> Engine<M> for BlockCache {
-    fn run(&mut self, cpu: &mut Cpu, bus: &mut M, budget: u64) -> Option<Trap> {
-        BlockCache::run(self, cpu, bus, budget)
-    }
-    fn describe(&self, max: usize) -> EngineInfo {
-        let mut bytes = 0;
-        let mut blocks = Vec::new();
-        for b in self.blocks() {
-            bytes += b.insns.len() * std::mem::size_of::<isa_a::Decoded>();
-            if blocks.len() < max {
-                blocks.push(BlockInfo {
-                    pc: b.pc,
-                    guest_bytes: b.byte_len(),
-                    insns: b.insns.len(),
-                    host_bytes: None,
-                });
-            }
-        }
-        EngineInfo {
-            tier: "interpreter (pre-decoded blocks)",
-            blocks: self.len(),
-            cache_bytes: bytes,
-            chain_hits: None,
-            tiers: None,
-            list: blocks,
-        }
-    }
-}
-
-impl<M: Bus + 'static> Engine<M> for translator::Engine {
-    fn run(&mut self, cpu: &mut Cpu, bus: &mut M, budget: u64) -> Option<Trap> {
-        translator::Engine::run(self, cpu, bus, budget)
-    }
-    fn describe(&self, max: usize) -> EngineInfo {
-        let st = self.stats();
-        let list = self
-            .blocks(max)
-            .into_iter()
-            .map(|b| BlockInfo {
-                pc: b.pc,
-                guest_bytes: b.guest_bytes,
-                insns: b.insns,
-                host_bytes: b.host_bytes,
-            })
-            .collect();
-        EngineInfo {
-            tier: match self.mode() {
-                translator::Mode::Interp => "interpreter (pre-decoded blocks)",
-                translator::Mode::Jit => "translator (every block translated)",
-                translator::Mode::Tiered => "interpreter + translator (hot blocks translated)",
-            },
-            blocks: self.block_count(),
-            cache_bytes: st.host_bytes as usize,
-            chain_hits: Some(st.chains_patched),
-            tiers: Some(Tiers {
-                insns_interp: st.insns_interp,
-                insns_jit: st.insns_jit,
-                translated: st.blocks_translated as usize,
-            }),
-            list,
-        }
-    }
-    fn host_asm(&self, pc: u64) -> Option<Vec<String>> {
-        translator::Engine::host_asm(self, pc)
-    }
-}
-
-/// The implementation layer as the engine describes it.
-#[derive(Clone, Debug, Default)]
-pub struct EngineInfo {
-    pub tier: &'static str,
-    /// Blocks in the cache.
-    pub blocks: usize,
-    /// Host memory the cached blocks take.
-    pub cache_bytes: usize,
-    /// Successor lookups answered by a block's links, if the engine counts them.
-    pub chain_hits: Option<u64>,
-    /// Guest instructions retired by the interpreter and by translated code, and the number
-    /// of translated blocks, if the engine has a translator.
-    pub tiers: Option<Tiers>,
-    pub list: Vec<BlockInfo>,
-}
-
-/// What each tier of a tiered engine has done.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Tiers {
-    pub insns_interp: u64,
-    pub insns_jit: u64,
-    pub translated: usize,
-}
-
-/// One cached block.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct BlockInfo {
-    pub pc: u64,
-    pub guest_bytes: u64,
-    pub insns: usize,
-    /// Bytes of host code, once the block is translated.
-    pub host_bytes: Option<usize>,
-}
 
 /// A step request: what runs before the guest stops again.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
@@ -197,23 +90,6 @@ pub enum Step {
     Block,
     /// Up to the next system call, stopping before it is performed.
     Syscall,
-}
-
-/// What a watchpoint stops at.
-#[derive(Copy, Clone, Debug, PartialEq, Eq)]
-pub enum WatchKind {
-    Write,
-    Read,
-    /// A read or a write.
-    Access,
-}
-
-/// A watched range of guest memory.
-#[derive(Copy, Clone, Debug, PartialEq, Eq)]
-pub struct Watchpoint {
-    pub addr: u64,
-    pub len: u64,
-    pub kind: WatchKind,
 }
 
 /// Why the guest last stopped, for a front end that reports it (the gdb stub).
@@ -932,33 +808,6 @@ fn step_one<M: Bus + ?Sized, E: Engine<M>>(
     }
 }
 
-/// [`step_one`], noting the first access of the instruction to a watched range. Block-ending
-/// instructions (jumps, branches, ecall, fence.i) access no data memory themselves.
-fn step_watched<M: Bus + ?Sized, E: Engine<M>>(
-    cpu: &mut Cpu,
-    bus: &mut M,
-    engine: &mut E,
-    watchpoints: &[Watchpoint],
-) -> (Option<Trap>, Option<(u64, WatchKind)>) {
-    let d = match isa_a::fetch(bus, cpu.pc) {
-        Ok(d) => d,
-        Err(t) => return (Some(t), None),
-    };
-    if isa_a::ends_block(&d.insn) {
-        return (engine.run(cpu, bus, 1), None);
-    }
-    let mut watched = Watched {
-        bus,
-        watchpoints,
-        hit: None,
-    };
-    let trap = match isa_a::step(cpu, &mut watched, &d) {
-        Flow::Trap(t) => Some(t),
-        _ => None,
-    };
-    (trap, watched.hit)
-}
-
 /// Whether vCPU `tid` may not run now (a step granted to it aside).
 fn held(s: &Shared, tid: i32) -> bool {
     s.paused || s.only.as_ref().is_some_and(|o| !o.contains(&tid))
@@ -1038,102 +887,4 @@ fn thread_cpu_time() -> Duration {
     // SAFETY: ts is a valid timespec to write.
     unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
     Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
-}
-
-/// A bus that notes the first access of one instruction to a watched range.
-struct Watched<'a, M: Bus + ?Sized> {
-    bus: &'a mut M,
-    watchpoints: &'a [Watchpoint],
-    hit: Option<(u64, WatchKind)>,
-}
-
-impl<M: Bus + ?Sized> Watched<'_, M> {
-    fn note(&mut self, addr: u64, len: u64, write: bool) {
-        if self.hit.is_some() {
-            return;
-        }
-        let hit = self.watchpoints.iter().find(|w| {
-            let kind = match w.kind {
-                WatchKind::Write => write,
-                WatchKind::Read => !write,
-                WatchKind::Access => true,
-            };
-            kind && addr < w.addr.saturating_add(w.len) && w.addr < addr.saturating_add(len)
-        });
-        if let Some(w) = hit {
-            let kind = if write {
-                WatchKind::Write
-            } else {
-                WatchKind::Read
-            };
-            // gdb reports an access watchpoint as one, whichever access it was.
-            let kind = if w.kind == WatchKind::Access {
-                w.kind
-            } else {
-                kind
-            };
-            self.hit = Some((w.addr, kind));
-        }
-    }
-}
-
-impl<M: Bus + ?Sized> Bus for Watched<'_, M> {
-    fn load8(&mut self, addr: u64) -> Result<u8, isa_a::MemFault> {
-        self.note(addr, 1, false);
-        self.bus.load8(addr)
-    }
-    fn load16(&mut self, addr: u64) -> Result<u16, isa_a::MemFault> {
-        self.note(addr, 2, false);
-        self.bus.load16(addr)
-    }
-    fn load32(&mut self, addr: u64) -> Result<u32, isa_a::MemFault> {
-        self.note(addr, 4, false);
-        self.bus.load32(addr)
-    }
-    fn load64(&mut self, addr: u64) -> Result<u64, isa_a::MemFault> {
-        self.note(addr, 8, false);
-        self.bus.load64(addr)
-    }
-    fn store8(&mut self, addr: u64, v: u8) -> Result<(), isa_a::MemFault> {
-        self.note(addr, 1, true);
-        self.bus.store8(addr, v)
-    }
-    fn store16(&mut self, addr: u64, v: u16) -> Result<(), isa_a::MemFault> {
-        self.note(addr, 2, true);
-        self.bus.store16(addr, v)
-    }
-    fn store32(&mut self, addr: u64, v: u32) -> Result<(), isa_a::MemFault> {
-        self.note(addr, 4, true);
-        self.bus.store32(addr, v)
-    }
-    fn store64(&mut self, addr: u64, v: u64) -> Result<(), isa_a::MemFault> {
-        self.note(addr, 8, true);
-        self.bus.store64(addr, v)
-    }
-    fn fetch16(&mut self, addr: u64) -> Result<u16, isa_a::MemFault> {
-        self.bus.fetch16(addr)
-    }
-    fn amo(
-        &mut self,
-        addr: u64,
-        op: isa_a::AmoOp,
-        src: u64,
-        bits: u32,
-    ) -> Result<u64, isa_a::MemFault> {
-        self.note(addr, bits as u64 / 8, true);
-        self.bus.amo(addr, op, src, bits)
-    }
-    fn compare_store(
-        &mut self,
-        addr: u64,
-        expected: u64,
-        new: u64,
-        bits: u32,
-    ) -> Result<bool, isa_a::MemFault> {
-        self.note(addr, bits as u64 / 8, true);
-        self.bus.compare_store(addr, expected, new, bits)
-    }
-    fn time(&mut self) -> u64 {
-        self.bus.time()
-    }
 }
