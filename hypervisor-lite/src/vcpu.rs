@@ -195,32 +195,27 @@ impl Vcpu {
             return;
         };
         let mut keep = Vec::new();
-        while self.ctl.has_pending.load(Ordering::Acquire) {
-            let next = {
-                let mut p = crate::state::lock(&self.ctl.pending);
-                let next = p.take(self.sig.mask);
-                if p.bits == 0 {
-                    self.ctl.has_pending.store(false, Ordering::Release);
-                }
-                next
-            };
-            let Some((sig, info)) = next else {
-                break;
-            };
+        while let Some((sig, info)) = self.take_pending() {
             let t = &mut self.task;
             match c.signal(t.tid, &t.cpu, &mut t.mem, &self.engine, sig as i32) {
                 Some(s) if s as usize == sig => keep.push((sig, info)),
-                Some(other) => {
-                    let pid = self.shared.pid.load(Ordering::Relaxed);
-                    let info = signal::sender_info(other as usize, signal::SI_USER, pid, 0);
-                    keep.push((other as usize, info));
-                }
+                Some(other) => keep.push(self.replacement(other)),
                 None => {}
             }
         }
         for (sig, info) in keep {
             self.raise_self(sig, info);
         }
+    }
+
+    /// The signal `sig` a front end chose to deliver instead of the guest's, as sent by the
+    /// process itself.
+    fn replacement(&self, sig: i32) -> (usize, signal::SigInfo) {
+        let pid = self.shared.pid();
+        (
+            sig as usize,
+            signal::sender_info(sig as usize, signal::SI_USER, pid, 0),
+        )
     }
 
     /// After this vCPU synced the shared code with guest memory (`fence.i`,
@@ -316,9 +311,8 @@ impl Vcpu {
                         }
                     }
                     Some(other) => {
-                        let pid = self.shared.pid.load(Ordering::Relaxed);
-                        let info = signal::sender_info(other as usize, signal::SI_USER, pid, 0);
-                        self.raise_self(other as usize, info);
+                        let (sig, info) = self.replacement(other);
+                        self.raise_self(sig, info);
                     }
                 }
             }

@@ -44,34 +44,31 @@ impl Task {
         let blocked = self.sig.mask & signal::bit(sig) != 0;
         let disposition = lock(&self.shared.actions).disposition(sig);
         let fatal = blocked || !matches!(disposition, Disposition::Handle(_));
-        self.log_signal(
-            sig,
-            &signal::fault_info(sig, code, addr),
-            &disposition,
-            fatal,
-        );
+        let info = signal::fault_info(sig, code, addr);
+        self.log_signal(sig, &info, &disposition, fatal);
         match disposition {
-            Disposition::Handle(act) if !blocked => {
-                let info = signal::fault_info(sig, code, addr);
-                self.enter_handler(sig, act, &info).err()
-            }
+            Disposition::Handle(act) if !blocked => self.enter_handler(sig, act, &info).err(),
             // A blocked or ignored synchronous signal cannot be ignored: the kernel kills.
             _ => Some(self.die(sig, Some(trap))),
         }
     }
 
+    /// Takes the lowest pending signal the thread does not block, if any.
+    pub(crate) fn take_pending(&self) -> Option<(usize, signal::SigInfo)> {
+        if !self.ctl.has_pending.load(Ordering::Acquire) {
+            return None;
+        }
+        let mut p = lock(&self.ctl.pending);
+        let next = p.take(self.sig.mask);
+        if p.bits == 0 {
+            self.ctl.has_pending.store(false, Ordering::Release);
+        }
+        next
+    }
+
     /// Delivers the lowest pending unblocked signal, if any.
     pub(crate) fn deliver_pending(&mut self) -> Option<i32> {
-        while self.ctl.has_pending.load(Ordering::Acquire) {
-            let next = {
-                let mut p = lock(&self.ctl.pending);
-                let next = p.take(self.sig.mask);
-                if p.bits == 0 {
-                    self.ctl.has_pending.store(false, Ordering::Release);
-                }
-                next
-            };
-            let (sig, info) = next?;
+        while let Some((sig, info)) = self.take_pending() {
             super::timer::taken(&self.shared, &info);
             let disposition = lock(&self.shared.actions).disposition(sig);
             self.log_signal(sig, &info, &disposition, false);

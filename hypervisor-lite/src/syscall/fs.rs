@@ -455,22 +455,18 @@ fn write_iovecs(p: &Task, addr: u64, count: u64) -> Result<Vec<libc::iovec>, Err
         if len == 0 {
             continue; // nothing of it is touched
         }
-        let readable = match p.rd(v.iov_base, len) {
-            Ok(_) => len,
-            Err(e) => {
-                let n = readable_prefix(p, v.iov_base, len);
-                if n == 0 && out.is_empty() {
-                    return Err(e);
-                }
-                n
-            }
+        let (host, readable) = match p.rd(v.iov_base, len) {
+            Ok(host) => (host, len),
+            Err(e) => match readable_prefix(p, v.iov_base, len) {
+                0 if out.is_empty() => return Err(e),
+                0 => break,
+                n => (p.rd(v.iov_base, n)?, n),
+            },
         };
-        if readable > 0 {
-            out.push(libc::iovec {
-                iov_base: p.rd(v.iov_base, readable)? as *mut libc::c_void,
-                iov_len: readable as usize,
-            });
-        }
+        out.push(libc::iovec {
+            iov_base: host as *mut libc::c_void,
+            iov_len: readable as usize,
+        });
         if readable < len {
             break;
         }
