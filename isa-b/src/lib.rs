@@ -35,5 +35,5 @@ mod emit;
 pub use buffer::{CodeBuffer, CHUNK};
 pub use disasm::{disassemble, HostInsn};
 pub use emit::{
-    Alu, Assembled, Cc, Emitter, FSrc, Fma, Gpr, Label, Mem, Shift, Sse, Xmm, JMP_REL32, W,
+    Alu, Assembled, Cc, Emitter, FSrc, Fma, Gpr, Label, Mem, Prec, Shift, Sse, Xmm, JMP_REL32, W,
 };

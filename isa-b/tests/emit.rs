@@ -184,3 +184,47 @@ fn a_patchable_conditional_jump_is_rel32_and_can_be_repointed() {
     buf.patch_jmp(site_addr, code.label_addr(&b));
     assert_eq!((call(f, 0), call(f, 5)), (2, 3));
 }
+
+#[test]
+fn each_fp_operation_takes_its_precision() {
+    let m = Mem::at(Gpr::Rbp, 0x10);
+    let (x0, x1, x2) = (Xmm::X0, Xmm::X1, Xmm::X2);
+    let mut e = Emitter::new();
+    for p in [Prec::S, Prec::D] {
+        e.load_f(p, x1, m);
+        e.store_f(p, m, x1);
+        e.sse(p, Sse::Add, x0, x1);
+        e.sse(p, Sse::Sqrt, x0, m);
+        e.fma(p, Fma::NegMulSub, x0, x1, x2);
+        e.compare_f(p, true, x0, m);
+        e.is_nan(p, x2);
+        e.cvt_int_f(p, W::B32, x0, Gpr::Rax);
+        e.cvt_f_int(p, W::B64, true, Gpr::Rcx, x1);
+        e.cvt_f_int(p, W::B32, false, Gpr::Rdx, m);
+    }
+    assert_eq!(
+        text(e),
+        [
+            "movss xmm1, [rbp+0x10]",
+            "movss [rbp+0x10], xmm1",
+            "addss xmm0, xmm1",
+            "sqrtss xmm0, [rbp+0x10]",
+            "vfnmsub213ss xmm0, xmm1, xmm2",
+            "comiss xmm0, [rbp+0x10]",
+            "ucomiss xmm2, xmm2",
+            "cvtsi2ss xmm0, eax",
+            "cvttss2si rcx, xmm1",
+            "cvtss2si edx, [rbp+0x10]",
+            "movsd xmm1, [rbp+0x10]",
+            "movsd [rbp+0x10], xmm1",
+            "addsd xmm0, xmm1",
+            "sqrtsd xmm0, [rbp+0x10]",
+            "vfnmsub213sd xmm0, xmm1, xmm2",
+            "comisd xmm0, [rbp+0x10]",
+            "ucomisd xmm2, xmm2",
+            "cvtsi2sd xmm0, eax",
+            "cvttsd2si rcx, xmm1",
+            "cvtsd2si edx, [rbp+0x10]",
+        ]
+    );
+}

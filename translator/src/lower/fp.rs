@@ -25,36 +25,7 @@ pub(super) fn f_slot(r: FReg) -> Mem {
     Mem::at(abi::CPU, (offset_of!(isa_a::Cpu, f) + 8 * r.num()) as i32)
 }
 
-/// The two IEEE formats: single (F) and double (D) precision.
-#[derive(Copy, Clone)]
-pub enum Prec {
-    S,
-    D,
-}
-
-impl Prec {
-    pub(super) fn w(self) -> W {
-        match self {
-            Prec::S => W::B32,
-            Prec::D => W::B64,
-        }
-    }
-
-    pub(super) fn bits(self) -> u8 {
-        match self {
-            Prec::S => 32,
-            Prec::D => 64,
-        }
-    }
-
-    /// Bits of fraction (the quiet bit is the top one).
-    pub(super) fn frac(self) -> u8 {
-        match self {
-            Prec::S => 23,
-            Prec::D => 52,
-        }
-    }
-}
+pub use isa_b::Prec;
 
 /// How `fsgnj*` picks the sign.
 #[derive(Copy, Clone, PartialEq, Eq)]
@@ -79,15 +50,12 @@ impl Lower<'_> {
     /// `d` holds the result for `rd` in precision `p`: a NaN goes to `slow` (the helper),
     /// anything else is stored (a single NaN-boxed).
     pub(super) fn fp_result(&mut self, rd: FReg, d: Xmm, p: Prec, slow: Label) {
-        match p {
-            Prec::S => self.e.is_nan_ss(d),
-            Prec::D => self.e.is_nan_sd(d),
-        }
+        self.e.is_nan(p, d);
         self.e.jcc(Cc::P, slow);
         match p {
             Prec::S => self.store_boxed(rd),
             Prec::D if d == Xmm::X0 => self.fwrite_x0(rd),
-            Prec::D => self.e.store_sd(f_slot(rd), d),
+            Prec::D => self.e.store_f(Prec::D, f_slot(rd), d),
         }
     }
 
@@ -120,10 +88,7 @@ impl Lower<'_> {
         let d = self.fp_operands(p, a.rd, &[a.rs1, a.rs2], &[a.rs2], slow);
         self.fload_dest(d, a.rs1);
         let y = self.fsrc(a.rs2);
-        match p {
-            Prec::S => self.e.sse_ss_m(op, d, y),
-            Prec::D => self.e.sse_m(op, d, y),
-        }
+        self.e.sse(p, op, d, y);
         self.fp_result(a.rd, d, p, slow);
         self.resume_after(slow);
     }
@@ -135,10 +100,7 @@ impl Lower<'_> {
         let slow = self.e.label();
         let d = self.fp_operands(p, a.rd, &[a.rs1], &[], slow);
         let x = self.fsrc(a.rs1);
-        match p {
-            Prec::S => self.e.sse_ss_m(Sse::Sqrt, d, x),
-            Prec::D => self.e.sse_m(Sse::Sqrt, d, x),
-        }
+        self.e.sse(p, Sse::Sqrt, d, x);
         self.fp_result(a.rd, d, p, slow);
         self.resume_after(slow);
     }
@@ -152,10 +114,7 @@ impl Lower<'_> {
         self.fload_dest(d, a.rs1);
         let y = self.fread(a.rs2, Xmm::X1);
         let z = self.fsrc(a.rs3);
-        match p {
-            Prec::S => self.e.fma_ss_m(op, d, y, z),
-            Prec::D => self.e.fma_m(op, d, y, z),
-        }
+        self.e.fma(p, op, d, y, z);
         self.fp_result(a.rd, d, p, slow);
         self.resume_after(slow);
     }
@@ -192,10 +151,7 @@ impl Lower<'_> {
 
     /// Compares xmm0 with `y` in precision `p`, quietly or signalling.
     fn fcompare(&mut self, p: Prec, signalling: bool, y: isa_b::FSrc) {
-        match p {
-            Prec::S => self.e.compare_ss(signalling, Xmm::X0, y),
-            Prec::D => self.e.compare_sd(signalling, Xmm::X0, y),
-        }
+        self.e.compare_f(p, signalling, Xmm::X0, y);
     }
 
     /// `fcvt.{w,l}.{s,d}`: out of range and NaN give x86's indefinite (the minimum), which
@@ -211,10 +167,7 @@ impl Lower<'_> {
             self.boxed(&[a.rs1], slow);
         }
         let x = self.fsrc(a.rs1);
-        match p {
-            Prec::S => self.e.cvt_ss_int(w, truncate, T0, x),
-            Prec::D => self.e.cvt_sd_int(w, truncate, T0, x),
-        }
+        self.e.cvt_f_int(p, w, truncate, T0, x);
         // x - 1 overflows only for the minimum.
         self.e.alu_ri(Alu::Cmp, w, T0, 1);
         self.e.jcc(Cc::O, slow);
@@ -239,7 +192,7 @@ impl Lower<'_> {
             W::B64
         };
         let s = if signed { s } else { T0 };
-        self.e.cvt_int_sd(w, Xmm::X0, s);
+        self.e.cvt_int_f(Prec::D, w, Xmm::X0, s);
         self.fwrite_x0(a.rd);
     }
 

@@ -50,7 +50,7 @@ impl Lower<'_> {
             self.e.mov_rr(W::B32, T0, s);
             (W::B64, T0)
         };
-        self.e.cvt_int_ss(w, Xmm::X0, s);
+        self.e.cvt_int_f(Prec::S, w, Xmm::X0, s);
         self.store_boxed(a.rd);
     }
 
@@ -72,7 +72,7 @@ impl Lower<'_> {
         self.boxed(&[a.rs1], slow);
         let x = self.fsrc(a.rs1);
         self.e.cvt_ss_sd(Xmm::X0, x);
-        self.e.is_nan_sd(Xmm::X0);
+        self.e.is_nan(Prec::D, Xmm::X0);
         self.e.jcc(Cc::P, slow);
         self.fwrite_x0(a.rd);
         self.resume_after(slow);

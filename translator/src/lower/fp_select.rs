@@ -21,10 +21,7 @@ impl Lower<'_> {
         }
         self.fload_into(Xmm::X0, a.rs1);
         let y = self.fsrc(a.rs2);
-        match p {
-            Prec::S => self.e.compare_ss(false, Xmm::X0, y),
-            Prec::D => self.e.compare_sd(false, Xmm::X0, y),
-        }
+        self.e.compare_f(p, false, Xmm::X0, y);
         self.e.jcc(Cc::P, slow);
         let (mut differ, mut done) = (self.e.label(), self.e.label());
         self.e.jcc(Cc::Ne, differ);
@@ -39,15 +36,10 @@ impl Lower<'_> {
         self.e.jmp(done);
         self.e.bind(&mut differ);
         let op = if max { Sse::Max } else { Sse::Min };
+        self.e.sse(p, op, Xmm::X0, y);
         match p {
-            Prec::S => {
-                self.e.sse_ss_m(op, Xmm::X0, y);
-                self.store_boxed(a.rd);
-            }
-            Prec::D => {
-                self.e.sse_m(op, Xmm::X0, y);
-                self.fwrite_x0(a.rd);
-            }
+            Prec::S => self.store_boxed(a.rd),
+            Prec::D => self.fwrite_x0(a.rd),
         }
         self.e.bind(&mut done);
         self.resume_after(slow);

@@ -43,7 +43,7 @@ impl Lower<'_> {
     pub(super) fn fload_into(&mut self, x: Xmm, r: FReg) {
         match self.fsrc(r) {
             FSrc::Reg(m) => self.e.mov_xx(x, m),
-            FSrc::Mem(m) => self.e.load_sd(x, m),
+            FSrc::Mem(m) => self.e.load_f(Prec::D, x, m),
         }
     }
 
@@ -70,7 +70,7 @@ impl Lower<'_> {
         match self.fsrc(r) {
             FSrc::Reg(m) => m,
             FSrc::Mem(m) => {
-                self.e.load_sd(scratch, m);
+                self.e.load_f(Prec::D, scratch, m);
                 scratch
             }
         }
@@ -78,7 +78,7 @@ impl Lower<'_> {
 
     /// `f[rd] = xmm0` (all 64 bits), slot and mirror.
     pub(super) fn fwrite_x0(&mut self, rd: FReg) {
-        self.e.store_sd(f_slot(rd), Xmm::X0);
+        self.e.store_f(Prec::D, f_slot(rd), Xmm::X0);
         if let Some(m) = self.fregs[rd.num()] {
             self.e.mov_xx(m, Xmm::X0);
         }
@@ -104,7 +104,7 @@ impl Lower<'_> {
     pub(super) fn reload_mirrors(&mut self) {
         for r in 0..32 {
             if let Some(m) = self.fregs[r] {
-                self.e.load_sd(m, f_slot(FReg::new(r as u32)));
+                self.e.load_f(Prec::D, m, f_slot(FReg::new(r as u32)));
             }
         }
     }

@@ -1,0 +1,99 @@
+//! The emitter: the handful of x86-64 instructions the translator needs, over iced-x86's
+//! `CodeAssembler`, spoken in this crate's own register and operand types so no other crate
+//! sees iced.
+//!
+//! Split by what it emits: operand.rs (registers, operands and their iced forms), int.rs
+//! (integer instructions), sse.rs (scalar floating point, one function per operation with
+//! a precision), flow.rs (labels, jumps, calls, patchable jumps and assembly).
+
+pub(crate) use flow::rel32;
+pub use flow::{patch_site_len, Assembled, Label, JMP_REL32};
+pub use operand::{Alu, Cc, FSrc, Fma, Gpr, Mem, Prec, Shift, Sse, Xmm, W};
+
+use iced_x86::code_asm::{CodeAssembler, CodeLabel};
+
+/// Expands to the call of an iced method for each width of a register operand.
+macro_rules! by_width {
+    ($self:ident, $w:expr, |$r:ident| $call:expr) => {{
+        let a = &mut $self.asm;
+        match $w {
+            W::B64 => {
+                let $r = r64;
+                $call(a)
+            }
+            W::B32 => {
+                let $r = r32;
+                $call(a)
+            }
+            W::B16 => {
+                let $r = r16;
+                $call(a)
+            }
+            W::B8 => {
+                let $r = r8;
+                $call(a)
+            }
+        }
+        .expect("valid x86-64 instruction")
+    }};
+}
+
+// After the macros: the modules use them.
+mod flow;
+mod int;
+mod operand;
+mod sse;
+
+/// Builds one function's worth of x86-64 code.
+pub struct Emitter {
+    asm: CodeAssembler,
+    bound: Vec<CodeLabel>,
+    /// How many instructions there were when the last label was bound.
+    last_bind: Option<usize>,
+}
+
+impl Default for Emitter {
+    fn default() -> Self {
+        Emitter::new()
+    }
+}
+
+type R<T = ()> = Result<T, iced_x86::IcedError>;
+
+impl Emitter {
+    pub fn new() -> Emitter {
+        let mut asm = CodeAssembler::new(64).expect("64-bit assembler");
+        // Short branches where they reach: the block encoder widens the others.
+        asm.set_prefer_short_branch(true);
+        Emitter {
+            asm,
+            bound: Vec::new(),
+            last_bind: None,
+        }
+    }
+
+    /// Instructions emitted so far (data bytes count as one each `db`).
+    pub fn len(&self) -> usize {
+        self.asm.instructions().len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    pub fn label(&mut self) -> Label {
+        Label(self.asm.create_label())
+    }
+
+    /// Binds `l` to the next instruction emitted. iced gives an instruction one label at
+    /// most, so a second label at the same place gets a `nop` of its own.
+    pub fn bind(&mut self, l: &mut Label) {
+        let here = self.asm.instructions().len();
+        if self.last_bind == Some(here) {
+            self.asm.nop().expect("nop");
+        }
+        self.last_bind = Some(self.asm.instructions().len());
+        self.asm.set_label(&mut l.0).expect("label bound once");
+        self.bound.push(l.0);
+    }
+}
