@@ -2,7 +2,8 @@
 //! why) run from the same random state by `isa_a::BlockCache` and by `translator::Engine` in
 //! `--jit` mode. After every call (a budget of one block, a few, or many) the trap, the `Cpu`
 //! and all of memory must agree. The engine counts where its instructions ran; at least 90%
-//! of them must have run in translated code, or the generator has stopped reaching it.
+//! of them must have run in translated code, or the generator has stopped reaching it; and
+//! every fusion (lower/fuse.rs) must have been translated.
 //!
 //! `PROPTEST_CASES` raises the number of cases (10,000 by default).
 
@@ -152,6 +153,7 @@ fn translated_code_matches_the_interpreter() {
         ..Config::default()
     });
     let counts = Counts::default();
+    let fused_before = translator::fusion_counts();
     let strategy = (
         proptest::collection::vec(gen::gen(), 1..24),
         gen::start(),
@@ -180,10 +182,21 @@ fn translated_code_matches_the_interpreter() {
         "ended by ecall {}, ebreak {}, illegal {}, fault {}, misaligned {}, budget {}",
         e[0], e[1], e[2], e[3], e[4], e[5]
     );
+    // Each fusion translated (other tests in this process may add to the counts, never
+    // take from them): gen.rs makes every pattern on purpose.
+    let fused: Vec<_> = translator::fusion_counts()
+        .into_iter()
+        .zip(fused_before)
+        .map(|((name, n), (_, before))| (name, n - before))
+        .collect();
+    println!("fused pairs translated: {fused:?}");
     assert!(
         share >= 90.0,
         "only {share:.1}% of the instructions ran in translated code (at least 90% must)"
     );
+    for (name, n) in fused {
+        assert!(n > 0, "the {name} fusion was never translated");
+    }
 }
 
 /// ld from an unmapped page in the middle of a block: the same fault, at the same pc and

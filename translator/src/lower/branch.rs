@@ -56,7 +56,7 @@ impl Lower<'_> {
 
     /// A branch inside a superblock (flags set by its compare): taken leaves through cold
     /// code; not taken goes on with the next part.
-    fn inner_branch(&mut self, cc: Cc, target: u64) {
+    pub(super) fn inner_branch(&mut self, cc: Cc, target: u64) {
         let retired = self.idx + 1;
         let taken = self.e.label();
         self.e.jcc(cc, taken);

@@ -16,8 +16,11 @@ mod fp;
 mod fp_s;
 mod fp_select;
 mod fregs;
+mod fuse;
 mod mem;
 mod visit;
+
+pub use fuse::counts as fusion_counts;
 
 use crate::abi::{self, Reason, CPU, CTX_SLOT, INSTRET, STOP_SLOT};
 use isa_a::{Decoded, XReg};
@@ -125,6 +128,8 @@ pub struct Lower<'a> {
     /// each FP register, counted while lowering.
     fregs: [Option<isa_b::Xmm>; 32],
     freads: [u32; 32],
+    /// The pairs lowered as one (fuse.rs).
+    fused: Vec<fuse::Fusion>,
 }
 
 /// The result of lowering: assembled code and its chain sites.
@@ -157,6 +162,7 @@ pub fn lower(insns: &[Decoded], pc: u64, at: u64, exit_addr: u64, jump_table: u6
     l.prologue();
     l.body();
     l.emit_cold();
+    fuse::record(&l.fused);
     if l.thunk_used {
         l.emit_thunk();
     }
@@ -278,6 +284,7 @@ impl<'a> Lower<'a> {
             written: [false; 32],
             fregs: [None; 32],
             freads: [0; 32],
+            fused: Vec::new(),
             addr: ADDR,
             thunk,
             thunk_used: false,
@@ -287,11 +294,20 @@ impl<'a> Lower<'a> {
 
     fn body(&mut self) {
         let pcs = crate::superblock::pcs(self.start, self.insns);
+        // Instructions already lowered by a fusion with the one before.
+        let mut fused = 0;
         for (i, (d, pc)) in self.insns.iter().zip(pcs).enumerate() {
+            if fused > 0 {
+                fused -= 1;
+                continue;
+            }
             self.idx = i;
             self.len = d.len;
             self.pc = pc;
-            d.insn.visit(self);
+            match self.fuse() {
+                Some(n) => fused = n,
+                None => d.insn.visit(self),
+            }
         }
         self.pc = match self.insns.last() {
             Some(d) => self.pc.wrapping_add(d.len as u64),

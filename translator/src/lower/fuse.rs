@@ -1,0 +1,276 @@
+//! Fusion: two adjacent guest instructions that compilers emit together, lowered as one
+//! piece of host code.
+//!
+//! ```text
+//!   lui/auipc rd; addi[w] rd2, rd, lo      → the constant, written (rd too when it differs)
+//!   auipc rd; jalr link, lo(rd)            → a direct jump, chained like `jal`
+//!   slli t, i, 1..3; add t, a, t           → lea t, [a + i*scale]
+//!   slli t, s, n; srli/srai t, t, n        → mov r32 / movzx / movsxd / movsx (n = 32, 48, 56)
+//!   slt[i][u] t, a, b; beqz/bnez t, L      → cmp a, b; jcc L (inside a superblock)
+//! ```
+//!
+//! A fusion is a pattern over the decoded slice: the visitor looks one instruction ahead.
+//! The pair is always exact: every register either instruction writes is written, unless
+//! [`Lower::dead_after`] says nothing reads it again; neither instruction of a pair can
+//! fault; and both lie in the slice, so a pair never spans the end of a block (the first
+//! of each pattern does not end a block, so the second follows it in memory).
+
+use super::{Lower, T1, T2};
+use isa_a::format::{Shift as ShiftF, B, I, J, R};
+use isa_a::{Insn, XReg};
+use isa_b::{Alu, Cc, Mem, W};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// The fusions, in the order of [`NAMES`].
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub(super) enum Fusion {
+    Constant,
+    Call,
+    ScaledAdd,
+    Extend,
+    CompareBranch,
+}
+
+/// How each fusion is named in [`counts`].
+const NAMES: [&str; 5] = [
+    "lui/auipc+addi",
+    "auipc+jalr",
+    "slli+add",
+    "slli+srli/srai",
+    "slt+branch",
+];
+
+/// Fusions lowered by every translation in this process, by kind.
+static HITS: [AtomicU64; 5] = [const { AtomicU64::new(0) }; 5];
+
+/// How many times each fusion has been lowered in this process (for tests and statistics).
+pub fn counts() -> Vec<(&'static str, u64)> {
+    NAMES
+        .iter()
+        .zip(&HITS)
+        .map(|(n, h)| (*n, h.load(Ordering::Relaxed)))
+        .collect()
+}
+
+/// Adds one translation's fusions to the process's counts.
+pub(super) fn record(fused: &[Fusion]) {
+    for &f in fused {
+        HITS[f as usize].fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+/// The value of `lui`/`auipc` at `pc`, with its destination.
+fn upper(insn: &Insn, pc: u64) -> Option<(XReg, u64)> {
+    match *insn {
+        Insn::Lui(u) => Some((u.rd, u.imm as i64 as u64)),
+        Insn::Auipc(u) => Some((u.rd, pc.wrapping_add(u.imm as i64 as u64))),
+        _ => None,
+    }
+}
+
+/// `slt`/`sltu`/`slti`/`sltiu`: destination, first operand, second operand, condition.
+fn set_less(insn: &Insn) -> Option<(XReg, XReg, Result<XReg, i32>, Cc)> {
+    match *insn {
+        Insn::Slt(R { rd, rs1, rs2 }) => Some((rd, rs1, Ok(rs2), Cc::L)),
+        Insn::Sltu(R { rd, rs1, rs2 }) => Some((rd, rs1, Ok(rs2), Cc::B)),
+        Insn::Slti(I { rd, rs1, imm }) => Some((rd, rs1, Err(imm), Cc::L)),
+        Insn::Sltiu(I { rd, rs1, imm }) => Some((rd, rs1, Err(imm), Cc::B)),
+        _ => None,
+    }
+}
+
+/// The opposite condition.
+fn negate(cc: Cc) -> Cc {
+    match cc {
+        Cc::L => Cc::Ge,
+        Cc::B => Cc::Ae,
+        other => unreachable!("slt conditions are l and b, not {other:?}"),
+    }
+}
+
+/// `beqz t`/`bnez t` (either operand order): the branch's offset and whether it is taken
+/// when `t` is nonzero.
+fn branch_on(insn: &Insn, t: XReg) -> Option<(i32, bool)> {
+    let on_t = |b: B| (b.rs1 == t && b.rs2.num() == 0) || (b.rs2 == t && b.rs1.num() == 0);
+    match *insn {
+        Insn::Bne(b) if on_t(b) => Some((b.off, true)),
+        Insn::Beq(b) if on_t(b) => Some((b.off, false)),
+        _ => None,
+    }
+}
+
+/// The width a shift pair by `n` keeps: `slli`+`srli`/`srai` by 32, 48 or 56.
+fn kept(n: u32) -> Option<W> {
+    match n {
+        32 => Some(W::B32),
+        48 => Some(W::B16),
+        56 => Some(W::B8),
+        _ => None,
+    }
+}
+
+impl Lower<'_> {
+    /// Whether guest `r`'s value after instruction `idx` is never read again (nor seen by a
+    /// fault or exit). No liveness pass answers yet, so every value is live: a fusion then
+    /// writes each register its instructions write.
+    fn dead_after(&self, r: XReg, idx: usize) -> bool {
+        let _ = (r, idx);
+        false
+    }
+
+    /// Moves on to the next instruction of the slice (the second of a pair).
+    fn step(&mut self) {
+        self.pc = self.next_pc();
+        self.idx += 1;
+        self.len = self.insns[self.idx].len;
+    }
+
+    /// Lowers the instruction at `idx` together with the next one when the two form a
+    /// pattern; returns how many instructions after `idx` it lowered.
+    pub(super) fn fuse(&mut self) -> Option<usize> {
+        let (a, b) = match self.insns.get(self.idx..self.idx + 2)? {
+            [a, b] => (a.insn, b.insn),
+            _ => return None,
+        };
+        let last = self.idx + 2 == self.insns.len();
+        let kind = if let Some((rd, v)) = upper(&a, self.pc).filter(|u| u.0.num() != 0) {
+            match b {
+                Insn::Addi(i) if i.rs1 == rd => {
+                    self.constant(rd, v, i.rd, v.wrapping_add(i.imm as i64 as u64))
+                }
+                Insn::Addiw(i) if i.rs1 == rd => self.constant(
+                    rd,
+                    v,
+                    i.rd,
+                    v.wrapping_add(i.imm as i64 as u64) as i32 as i64 as u64,
+                ),
+                Insn::Jalr(j) if j.rs1 == rd && last && matches!(a, Insn::Auipc(_)) => {
+                    self.call(rd, v, v.wrapping_add(j.imm as i64 as u64) & !1, j.rd)?
+                }
+                _ => return None,
+            }
+        } else if let Insn::Slli(s) = a {
+            match b {
+                Insn::Add(r) if s.rd.num() != 0 && (1..=3).contains(&s.shamt) => {
+                    let base = match (r.rs1 == s.rd, r.rs2 == s.rd) {
+                        (true, false) => r.rs2,
+                        (false, true) => r.rs1,
+                        _ => return None,
+                    };
+                    if r.rd != s.rd || base.num() == 0 {
+                        return None;
+                    }
+                    self.scaled_add(s, base)
+                }
+                Insn::Srli(t) | Insn::Srai(t)
+                    if t.rd == s.rd && t.rs1 == s.rd && t.shamt == s.shamt && s.rd.num() != 0 =>
+                {
+                    let w = kept(s.shamt)?;
+                    self.extend(s, w, matches!(b, Insn::Srai(_)))
+                }
+                _ => return None,
+            }
+        } else if let Some((t, x, y, cc)) = set_less(&a).filter(|s| s.0.num() != 0) {
+            // Inside a superblock only: at a block's end the budget check comes between the
+            // compare and the jump, and takes the flags.
+            let (off, nonzero) = branch_on(&b, t)?;
+            if last {
+                return None;
+            }
+            self.compare_branch(t, x, y, if nonzero { cc } else { negate(cc) }, off)
+        } else {
+            return None;
+        };
+        self.fused.push(kind);
+        Some(1)
+    }
+
+    /// `lui`/`auipc` `rd` = `v` then `rd2` = `v2`: both constants.
+    fn constant(&mut self, rd: XReg, v: u64, rd2: XReg, v2: u64) -> Fusion {
+        if rd != rd2 && !self.dead_after(rd, self.idx + 1) {
+            self.write_imm(rd, v);
+        }
+        self.step();
+        self.write_imm(rd2, v2);
+        Fusion::Constant
+    }
+
+    /// `auipc rd` (= `v`) then `jalr link` through it: a jump to the constant `target`,
+    /// lowered as the `jal` that lands there.
+    fn call(&mut self, rd: XReg, v: u64, target: u64, link: XReg) -> Option<Fusion> {
+        let jalr_pc = self.next_pc();
+        let off = i32::try_from(target.wrapping_sub(jalr_pc) as i64).ok()?;
+        if rd != link && !self.dead_after(rd, self.idx + 1) {
+            self.write_imm(rd, v);
+        }
+        self.step();
+        self.jal(J { rd: link, off });
+        Some(Fusion::Call)
+    }
+
+    /// `slli t, i, s` then `add t, base, t`: one `lea`.
+    fn scaled_add(&mut self, s: ShiftF, base: XReg) -> Fusion {
+        let x = self.read(base, T1);
+        let y = self.read(s.rs1, T2);
+        let t = self.target(s.rd, &[]);
+        self.step();
+        self.e.lea(
+            t,
+            Mem {
+                base: x,
+                index: Some((y, 1 << s.shamt)),
+                disp: 0,
+            },
+        );
+        self.write(s.rd, t);
+        Fusion::ScaledAdd
+    }
+
+    /// `slli t, s, n` then `srli`/`srai t, t, n`: the low `w` bits of `s`, zero- or
+    /// sign-extended.
+    fn extend(&mut self, s: ShiftF, w: W, signed: bool) -> Fusion {
+        let t = self.target(s.rd, &[]);
+        let v = self.read(s.rs1, t);
+        self.step();
+        if signed {
+            self.e.sx(w, t, v);
+        } else {
+            self.e.zx(w, t, v);
+        }
+        self.write(s.rd, t);
+        Fusion::Extend
+    }
+
+    /// `slt t, x, y` then a branch on `t` inside a superblock: the branch jumps on the
+    /// compare's own flags (`t`'s write leaves them alone).
+    fn compare_branch(
+        &mut self,
+        t: XReg,
+        x: XReg,
+        y: Result<XReg, i32>,
+        cc: Cc,
+        off: i32,
+    ) -> Fusion {
+        if self.dead_after(t, self.idx + 1) {
+            let s = self.read(x, T1);
+            match y {
+                Ok(r) => {
+                    let v = self.read(r, T2);
+                    self.e.alu_rr(Alu::Cmp, W::B64, s, v);
+                }
+                Err(imm) => self.e.alu_ri(Alu::Cmp, W::B64, s, imm),
+            }
+        } else {
+            let less = if matches!(cc, Cc::L | Cc::Ge) {
+                Cc::L
+            } else {
+                Cc::B
+            };
+            self.set_less(t, x, y, less);
+        }
+        self.step();
+        let target = self.pc.wrapping_add(off as i64 as u64);
+        self.inner_branch(cc, target);
+        Fusion::CompareBranch
+    }
+}
