@@ -487,7 +487,7 @@ impl CodeCache {
                 .buf
                 .next_addr(0)
                 .expect("code buffer has room for an address");
-            let mut out = lower::lower(&insns, pc, at, g.exit, table);
+            let mut out = lower::lower(&insns, pc, at, g.exit, table, self.layout.limit);
             if g.buf.next_addr(out.code.bytes.len()).is_none() {
                 self.flush();
                 continue;

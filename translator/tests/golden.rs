@@ -305,3 +305,27 @@ fn fused_slt_branch_inside_a_superblock() {
         ],
     );
 }
+
+#[test]
+fn fused_constant_addresses() {
+    translate(
+        "constant_address",
+        &[
+            Insn::Auipc(U { rd: A0, imm: 0 }),
+            Insn::Ld(Load {
+                rd: A0,
+                rs1: A0,
+                imm: 0x100,
+            }),
+            Insn::Lui(U {
+                rd: A1,
+                imm: 0x5000,
+            }),
+            Insn::Sw(Store {
+                rs1: A1,
+                rs2: A0,
+                imm: 8,
+            }),
+        ],
+    );
+}

@@ -4,6 +4,8 @@
 //! ```text
 //!   lui/auipc rd; addi[w] rd2, rd, lo      → the constant, written (rd too when it differs)
 //!   auipc rd; jalr link, lo(rd)            → a direct jump, chained like `jal`
+//!   lui/auipc rd; load/store lo(rd)        → the access at [base + constant], unchecked when
+//!                                            it ends below the limit
 //!   slli t, i, 1..3; add t, a, t           → lea t, [a + i*scale]
 //!   slli t, s, n; srli/srai t, t, n        → mov r32 / movzx / movsxd / movsx (n = 32, 48, 56)
 //!   slt[i][u] t, a, b; beqz/bnez t, L      → cmp a, b; jcc L (inside a superblock)
@@ -11,12 +13,14 @@
 //!
 //! A fusion is a pattern over the decoded slice: the visitor looks one instruction ahead.
 //! The pair is always exact: every register either instruction writes is written, unless
-//! [`Lower::dead_after`] says nothing reads it again; neither instruction of a pair can
-//! fault; and both lie in the slice, so a pair never spans the end of a block (the first
-//! of each pattern does not end a block, so the second follows it in memory).
+//! [`Lower::dead_after`] says nothing reads it again, and written before the second
+//! instruction's access, so a fault there finds it (and reports the second's pc and count,
+//! as any access does); and both lie in the slice, so a pair never spans the end of a block
+//! (the first of each pattern does not end a block, so the second follows it in memory).
 
+use super::mem::Width;
 use super::{Lower, T1, T2};
-use isa_a::format::{Shift as ShiftF, B, I, J, R};
+use isa_a::format::{Load, Shift as ShiftF, Store, B, I, J, R};
 use isa_a::{Insn, XReg};
 use isa_b::{Alu, Cc, Mem, W};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -26,22 +30,24 @@ use std::sync::atomic::{AtomicU64, Ordering};
 pub(super) enum Fusion {
     Constant,
     Call,
+    ConstantAddress,
     ScaledAdd,
     Extend,
     CompareBranch,
 }
 
 /// How each fusion is named in [`counts`].
-const NAMES: [&str; 5] = [
+const NAMES: [&str; 6] = [
     "lui/auipc+addi",
     "auipc+jalr",
+    "lui/auipc+load/store",
     "slli+add",
     "slli+srli/srai",
     "slt+branch",
 ];
 
 /// Fusions lowered by every translation in this process, by kind.
-static HITS: [AtomicU64; 5] = [const { AtomicU64::new(0) }; 5];
+static HITS: [AtomicU64; 6] = [const { AtomicU64::new(0) }; 6];
 
 /// How many times each fusion has been lowered in this process (for tests and statistics).
 pub fn counts() -> Vec<(&'static str, u64)> {
@@ -65,6 +71,42 @@ fn upper(insn: &Insn, pc: u64) -> Option<(XReg, u64)> {
         Insn::Lui(u) => Some((u.rd, u.imm as i64 as u64)),
         Insn::Auipc(u) => Some((u.rd, pc.wrapping_add(u.imm as i64 as u64))),
         _ => None,
+    }
+}
+
+/// An integer load: its operands and width.
+fn load(insn: &Insn) -> Option<(Load, Width)> {
+    let (l, w, signed) = match *insn {
+        Insn::Lb(l) => (l, W::B8, true),
+        Insn::Lh(l) => (l, W::B16, true),
+        Insn::Lw(l) => (l, W::B32, true),
+        Insn::Ld(l) => (l, W::B64, true),
+        Insn::Lbu(l) => (l, W::B8, false),
+        Insn::Lhu(l) => (l, W::B16, false),
+        Insn::Lwu(l) => (l, W::B32, false),
+        _ => return None,
+    };
+    Some((l, Width { w, signed }))
+}
+
+/// An integer store: its operands and width.
+fn store(insn: &Insn) -> Option<(Store, W)> {
+    match *insn {
+        Insn::Sb(s) => Some((s, W::B8)),
+        Insn::Sh(s) => Some((s, W::B16)),
+        Insn::Sw(s) => Some((s, W::B32)),
+        Insn::Sd(s) => Some((s, W::B64)),
+        _ => None,
+    }
+}
+
+/// Bytes of a width.
+fn bytes(w: W) -> u64 {
+    match w {
+        W::B8 => 1,
+        W::B16 => 2,
+        W::B32 => 4,
+        W::B64 => 8,
     }
 }
 
@@ -147,7 +189,7 @@ impl Lower<'_> {
                 Insn::Jalr(j) if j.rs1 == rd && last && matches!(a, Insn::Auipc(_)) => {
                     self.call(rd, v, v.wrapping_add(j.imm as i64 as u64) & !1, j.rd)?
                 }
-                _ => return None,
+                b => self.constant_address(rd, v, &b)?,
             }
         } else if let Insn::Slli(s) = a {
             match b {
@@ -206,6 +248,43 @@ impl Lower<'_> {
         self.step();
         self.jal(J { rd: link, off });
         Some(Fusion::Call)
+    }
+
+    /// `lui`/`auipc rd` (= `v`) then a load or store through it: when the access lies below
+    /// the limit and in reach of a 32-bit displacement, `[base + addr]` with no limit check
+    /// (the check could only pass). The host's protections still fault as for any access.
+    fn constant_address(&mut self, rd: XReg, v: u64, b: &Insn) -> Option<Fusion> {
+        let (imm, w) = match (load(b), store(b)) {
+            (Some((l, w)), _) if l.rs1 == rd => (l.imm, w.w),
+            (_, Some((s, w))) if s.rs1 == rd => (s.imm, w),
+            _ => return None,
+        };
+        let addr = v.wrapping_add(imm as i64 as u64);
+        let end = addr.checked_add(bytes(w))?;
+        if end > self.limit || addr > i32::MAX as u64 {
+            return None;
+        }
+        let m = Mem::at(crate::abi::MEM, addr as i32);
+        if !self.dead_after(rd, self.idx) {
+            // Written first: a fault in the access finds it.
+            self.write_imm(rd, v);
+        }
+        self.step();
+        if let Some((l, w)) = load(b) {
+            let t = self.target(l.rd, &[]);
+            self.access_here(false);
+            if w.signed {
+                self.e.load_sx(w.w, t, m);
+            } else {
+                self.e.load(w.w, t, m);
+            }
+            self.write(l.rd, t);
+        } else if let Some((s, w)) = store(b) {
+            let v = self.read(s.rs2, T1);
+            self.access_here(true);
+            self.e.store(w, m, v);
+        }
+        Some(Fusion::ConstantAddress)
     }
 
     /// `slli t, i, s` then `add t, base, t`: one `lea`.

@@ -130,6 +130,8 @@ pub struct Lower<'a> {
     freads: [u32; 32],
     /// The pairs lowered as one (fuse.rs).
     fused: Vec<fuse::Fusion>,
+    /// The guest address limit: an access known to end below it needs no check.
+    limit: u64,
 }
 
 /// The result of lowering: assembled code and its chain sites.
@@ -142,11 +144,19 @@ pub struct Lowered {
 }
 
 /// Lowers `insns` (a block starting at `pc`) to code assembled at `at`, with the common exit
-/// routine at `exit_addr`.
-pub fn lower(insns: &[Decoded], pc: u64, at: u64, exit_addr: u64, jump_table: u64) -> Lowered {
+/// routine at `exit_addr`; guest addresses below `limit` are accessible.
+pub fn lower(
+    insns: &[Decoded],
+    pc: u64,
+    at: u64,
+    exit_addr: u64,
+    jump_table: u64,
+    limit: u64,
+) -> Lowered {
     // A first pass counts register uses under the mapping between blocks; the second lowers
     // under the block's own allocation.
     let mut count = Lower::new(insns, pc, jump_table, global_regs(), Vec::new(), Vec::new());
+    count.limit = limit;
     count.body();
     let (locals, stolen) = alloc(&count.uses, loops_to_start(insns, pc));
     let mut regs = global_regs();
@@ -158,6 +168,7 @@ pub fn lower(insns: &[Decoded], pc: u64, at: u64, exit_addr: u64, jump_table: u6
     }
     let mut l = Lower::new(insns, pc, jump_table, regs, locals, stolen);
     l.written = count.written;
+    l.limit = limit;
     l.fregs = fregs::assign(&count.freads);
     l.prologue();
     l.body();
@@ -285,6 +296,7 @@ impl<'a> Lower<'a> {
             fregs: [None; 32],
             freads: [0; 32],
             fused: Vec::new(),
+            limit: 0,
             addr: ADDR,
             thunk,
             thunk_used: false,

@@ -2,9 +2,10 @@
 //!
 //! A case is a list of [`Gen`]s; each one becomes one instruction from isa-a's table (any row,
 //! compressed forms too) or one of the sequences compilers emit and the translator lowers or
-//! will fuse: `lui`+`addi[w]`, `auipc`+`addi`/load/`jalr`, `andi`/`slli`/`add` address
-//! arithmetic before a load or store, `slli`+`srli` zero-extension, `addiw x,x,0`, a compare
-//! and a branch on its result, and a chain through all 31 registers. Operands are random
+//! fuses: `lui`+`addi[w]`, `lui`+load/store, `auipc`+`addi`/load/store/`jalr`,
+//! `andi`/`slli`/`add` address arithmetic before a load or store, `slli`+`srli`
+//! zero-extension, `addiw x,x,0`, a compare and a branch on its result, and a chain through
+//! all 31 registers. Operands are random
 //! where any value is fine, and chosen where a random one would only reach the slow path:
 //! rounding modes are mostly `dyn`, CSR numbers name CSRs a program may touch, and every
 //! branch, jump and `jalr` lands on an instruction of the sequence. Faults come from
@@ -355,11 +356,24 @@ fn lui_pair(r: &mut Rng, out: &mut Vec<Item>) {
     out.push(word(i_type(op, 0, to, rd, r.next() as i32 >> 20)));
 }
 
-/// `auipc` then an `addi`, a load from the code, or a `jalr` into it.
+/// `auipc` then an `addi`, a load from the code, a `jalr` into it, or a store near it (which
+/// faults on the code, or lands wherever the offset reaches).
 fn auipc_pair(r: &mut Rng, out: &mut Vec<Item>) {
     let rd = r.reg();
     let to = if r.below(3) == 0 { r.reg() } else { rd };
-    match r.below(3) {
+    match r.below(4) {
+        3 => {
+            // sb sh sw sd
+            out.push(word(u_type(AUIPC, rd, 0)));
+            let src = if r.below(4) == 0 { rd } else { r.reg() };
+            out.push(word(s_type(
+                STORE,
+                r.below(4),
+                rd,
+                src,
+                r.next() as i32 >> 20,
+            )));
+        }
         0 => {
             let hi = if r.below(2) == 0 { 0 } else { r.below(1 << 20) };
             out.push(word(u_type(AUIPC, rd, hi)));
