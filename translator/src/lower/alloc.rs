@@ -52,6 +52,10 @@ pub(super) struct Alloc {
     pub addr: Gpr,
     /// Whether the block writes each guest register.
     pub written: [bool; 32],
+    /// The registers the first n instructions write (liveness.rs), and whether the block
+    /// loops to its start (then any exit may follow writes of an earlier iteration).
+    pub written_before: Vec<u32>,
+    pub looping: bool,
     /// FP registers mirrored in SSE registers (fregs.rs).
     pub fregs: [Option<Xmm>; 32],
 }
@@ -94,6 +98,8 @@ pub(super) fn plan(a: &Analysis) -> Alloc {
         instret_taken: false,
         addr: ADDR,
         written: a.written,
+        written_before: a.written_before.clone(),
+        looping: a.looping,
         fregs: super::fregs::assign(&a.freads),
     };
     for (g, (cost, source, h)) in want.into_iter().zip(hosts) {
@@ -148,8 +154,18 @@ impl Lower<'_> {
     /// Moves back to the mapping between blocks: before every way out of the block. Moves
     /// only: the flags survive.
     pub(super) fn epilogue(&mut self) {
+        self.epilogue_after(0);
+    }
+
+    /// The epilogue of an exit after the block's first `n` instructions (0: anywhere): only
+    /// registers they write are stored, unless the block loops.
+    pub(super) fn epilogue_after(&mut self, n: usize) {
+        let written = match self.ra.written_before.get(n) {
+            Some(&w) if n > 0 && !self.ra.looping => w,
+            _ => u32::MAX,
+        };
         for &(g, h) in &self.ra.locals {
-            if self.ra.written[g] {
+            if self.ra.written[g] && written >> g & 1 != 0 {
                 self.e.store(W::B64, abi::x_slot(g), h);
             }
         }

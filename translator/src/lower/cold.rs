@@ -79,7 +79,7 @@ impl Lower<'_> {
                     self.e.bind(&mut entry);
                     self.inside = restore;
                     if restore {
-                        self.epilogue();
+                        self.epilogue_after(retired);
                     }
                     if reason == Reason::Trap {
                         // pc and the reason were set by the helper call.
@@ -125,7 +125,7 @@ impl Lower<'_> {
                     if self.keeps_allocation(target) {
                         self.loop_back();
                     } else {
-                        self.epilogue();
+                        self.epilogue_after(retired);
                         self.goto(target);
                     }
                 }
@@ -137,7 +137,7 @@ impl Lower<'_> {
                 } => {
                     self.e.bind(&mut entry);
                     self.inside = true;
-                    self.epilogue();
+                    self.epilogue_after(retired);
                     self.e.mov_ri(T2, left as i64);
                     self.leave(pc, Reason::Rounding, retired);
                 }

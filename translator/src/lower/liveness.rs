@@ -83,6 +83,9 @@ pub struct Analysis {
     pub uses: [u32; 32],
     /// Whether the block writes each integer register.
     pub written: [bool; 32],
+    /// The integer registers the first n instructions write, as bit masks, for n = 0..=len:
+    /// an exit after n instructions stores only those (in a block that does not loop).
+    pub written_before: Vec<u32>,
     /// Reads of each FP register.
     pub freads: [u32; 32],
     /// Instructions whose write is overwritten before anything can see it: not lowered.
@@ -98,9 +101,14 @@ pub struct Analysis {
 pub fn analyse(insns: &[Decoded], pc: u64) -> Analysis {
     let ops: Vec<Operands> = insns.iter().map(|d| operands(&d.insn)).collect();
     let dead = dead_writes(insns, &ops);
+    let mut written_before = vec![0u32];
+    for o in &ops {
+        written_before.push(written_before.last().unwrap() | o.x_writes);
+    }
     let mut a = Analysis {
         uses: [0; 32],
         written: [false; 32],
+        written_before,
         freads: [0; 32],
         looping: loops_to_start(insns, pc),
         atomics: insns
