@@ -6,11 +6,12 @@
 //!   rbp  *mut Cpu            r15  guest memory base
 //!   r14  instret (of the block's start while inside it)
 //!   rbx r12 rdi r8 r9 r10 r11  ← guest sp a0 a1 a2 a3 a4 a5 between blocks; inside a block
-//!   (+ r13)                      the block's own allocation (lower::alloc), which its
-//!                                prologue sets up and its exits undo
-//!   rax rcx rdx rsi            scratch
-//!   [rsp]  the host's MXCSR   [rsp+8]  guest address limit
-//!   [rsp+24]  stop: instret at which to leave   [rsp+32]  *mut Ctx
+//!   (+ r13 rsi r14)              the block's own allocation (lower/alloc.rs), which its
+//!                                prologue sets up and its exits undo; a block that takes
+//!                                r14 keeps instret in [rsp+24] meanwhile
+//!   rax rcx rdx rsi            scratch (rdx for addresses when a block takes rsi)
+//!   [rsp]  the host's MXCSR   [rsp+8]  guest address limit   [rsp+16]  scratch (lower/fp.rs)
+//!   [rsp+40]  stop: instret at which to leave   [rsp+48]  *mut Ctx
 //!   MXCSR  the guest's: rounding = frm, flags accumulating (see lower/fp.rs)
 //! ```
 
@@ -33,9 +34,9 @@ pub const MAPPED: [(u8, Gpr); 7] = [
     (15, Gpr::R11),
 ];
 
-/// Host registers a block may give to guest registers: the mapped ones, then r13. Their
-/// values at a fault are saved in this order in `Ctx::saved`.
-pub const ALLOCATABLE: [Gpr; 8] = [
+/// Host registers a block may give to guest registers (lower/alloc.rs): the mapped ones, r13,
+/// rsi and r14. Their values at a fault are saved in this order in `Ctx::saved`.
+pub const ALLOCATABLE: [Gpr; 10] = [
     Gpr::Rbx,
     Gpr::R12,
     Gpr::Rdi,
@@ -44,6 +45,8 @@ pub const ALLOCATABLE: [Gpr; 8] = [
     Gpr::R10,
     Gpr::R11,
     Gpr::R13,
+    Gpr::Rsi,
+    Gpr::R14,
 ];
 
 /// The host register holding guest `r` between blocks, if it has one.
@@ -55,8 +58,10 @@ pub fn host_reg(r: XReg) -> Option<Gpr> {
 }
 
 pub const LIMIT_SLOT: i32 = 8;
-pub const STOP_SLOT: i32 = 24;
-pub const CTX_SLOT: i32 = 32;
+/// Instret of the block's start while a block holds a guest register in r14.
+pub const INSTRET_SLOT: i32 = 24;
+pub const STOP_SLOT: i32 = 40;
+pub const CTX_SLOT: i32 = 48;
 
 pub fn x_slot(r: usize) -> Mem {
     Mem::at(CPU, (offset_of!(Cpu, x) + 8 * r) as i32)
@@ -130,7 +135,7 @@ pub struct Ctx {
     pub fault_addr: u64,
     pub fault_host: u64,
     /// The [`ALLOCATABLE`] registers at a fault.
-    pub saved: [u64; 8],
+    pub saved: [u64; ALLOCATABLE.len()],
     pub cache: *const std::sync::Mutex<crate::CodeCache>,
     /// Instructions the helper ran in this entry.
     pub helper_calls: u64,
@@ -255,11 +260,11 @@ pub fn emit_entry_exit(e: &mut Emitter, exit: &mut Label, landing: &mut Label) {
         e.push(r);
     }
     // ctx, then stop: with the return address and six saved registers rsp is then 8 off a
-    // multiple of 16; three more slots align it for helper calls.
+    // multiple of 16; five more slots align it for helper calls.
     e.push(Gpr::Rsi);
     e.load(W::B64, Gpr::Rax, Mem::at(Gpr::Rsi, CTX_STOP));
     e.push(Gpr::Rax);
-    e.alu_ri(isa_b::Alu::Sub, W::B64, Gpr::Rsp, 24);
+    e.alu_ri(isa_b::Alu::Sub, W::B64, Gpr::Rsp, STOP_SLOT);
     e.stmxcsr(Mem::at(Gpr::Rsp, 0));
     e.ldmxcsr(Mem::at(Gpr::Rsi, CTX_MXCSR));
     e.load(W::B64, Gpr::Rax, Mem::at(Gpr::Rsi, CTX_LIMIT));
@@ -277,7 +282,7 @@ pub fn emit_entry_exit(e: &mut Emitter, exit: &mut Label, landing: &mut Label) {
     e.load(W::B64, Gpr::Rcx, Mem::at(Gpr::Rsp, CTX_SLOT));
     e.stmxcsr(Mem::at(Gpr::Rcx, CTX_MXCSR));
     e.ldmxcsr(Mem::at(Gpr::Rsp, 0));
-    e.alu_ri(isa_b::Alu::Add, W::B64, Gpr::Rsp, 40);
+    e.alu_ri(isa_b::Alu::Add, W::B64, Gpr::Rsp, CTX_SLOT + 8);
     for r in SAVED.iter().rev() {
         e.pop(*r);
     }
@@ -293,6 +298,7 @@ pub fn emit_entry_exit(e: &mut Emitter, exit: &mut Label, landing: &mut Label) {
     e.mov_rr(W::B64, Gpr::Rdi, Gpr::Rax);
     e.mov_rr(W::B64, Gpr::Rsi, CPU);
     e.mov_rr(W::B64, Gpr::Rdx, INSTRET);
+    e.load(W::B64, Gpr::Rcx, Mem::at(Gpr::Rsp, INSTRET_SLOT));
     e.mov_ri(Gpr::Rax, crate::fault::resolve as *const () as i64);
     e.call_reg(Gpr::Rax);
     e.mov_rr(W::B64, INSTRET, Gpr::Rax);

@@ -227,6 +227,27 @@ pub struct CacheStats {
     /// blocks they dropped.
     pub syncs: u64,
     pub dropped: u64,
+    pub alloc: AllocStats,
+}
+
+/// What the register allocation of translated blocks did (lower/alloc.rs, liveness.rs):
+/// blocks that gave r14 (instret) or rsi (scratch) to a guest register, that displaced a
+/// mapped guest register, and guest instructions dropped as dead writes.
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq)]
+pub struct AllocStats {
+    pub instret_taken: u64,
+    pub rsi_taken: u64,
+    pub displaced: u64,
+    pub dead: u64,
+}
+
+impl std::ops::AddAssign for AllocStats {
+    fn add_assign(&mut self, o: AllocStats) {
+        self.instret_taken += o.instret_taken;
+        self.rsi_taken += o.rsi_taken;
+        self.displaced += o.displaced;
+        self.dead += o.dead;
+    }
 }
 
 /// Where a vCPU enters the current generation's code (see [`CodeCache::enter`]).
@@ -536,6 +557,7 @@ impl CodeCache {
                 },
             );
             self.stats.blocks_translated += 1;
+            self.stats.alloc += out.alloc;
             self.remember_jump(pc, host);
             return Some(host);
         }

@@ -70,6 +70,8 @@ pub struct Stats {
     /// translated blocks dropped by such checks (by any engine sharing the cache).
     pub syncs: u64,
     pub dropped: u64,
+    /// What the register allocation of the blocks translated did.
+    pub alloc: crate::cache::AllocStats,
 }
 
 /// A cold block and how often it ran.
@@ -170,6 +172,7 @@ impl Engine {
         s.blocks_translated = cs.blocks_translated;
         s.flushes = cs.flushes;
         s.dropped = cs.dropped;
+        s.alloc = cs.alloc;
         s
     }
 
@@ -318,7 +321,7 @@ impl Engine {
                 landing: entry.landing,
                 fault_addr: 0,
                 fault_host: 0,
-                saved: [0; 8],
+                saved: [0; crate::abi::ALLOCATABLE.len()],
                 cache: Arc::as_ptr(&self.shared),
                 helper_calls: 0,
             };

@@ -12,14 +12,14 @@
 //!   mov rax,[r15+rsi] ──SIGSEGV──▶ handler: pc in a code buffer? ──no──▶ previous action
 //!                                       │ yes: ctx (at [rsp+16]) ← si_addr, pc
 //!                                       ▼      rip ← ctx.landing
-//!   landing: save registers, resolve(ctx, cpu, r14) → x (by the block's allocation), cpu.pc,
+//!   landing: save registers, resolve(ctx, cpu, r14, slot) → x (by the block's allocation), cpu.pc,
 //!            Trap::Fault, instret; exit
 //! ```
 //!
 //! Everything the handler touches is per thread (the faulting thread's frame and `Ctx`) or
 //! atomic (the buffer ranges), so any number of vCPU threads may run translated code.
 
-use crate::abi::{Ctx, CTX_SLOT};
+use crate::abi::{Ctx, ALLOCATABLE, CTX_SLOT, INSTRET};
 use crate::sigchain::{Previous, Ranges};
 use isa_a::{Access, Cpu, MemFault, Trap};
 
@@ -83,13 +83,14 @@ extern "C" fn handler(sig: libc::c_int, info: *mut libc::siginfo_t, uc: *mut lib
     }
 }
 
-/// Called by the landing routine with the mapped registers written back and r14 (the
-/// block's starting instret): makes `cpu.pc` the faulting instruction's, puts the trap in
+/// Called by the landing routine with the allocatable registers written back, r14 and the
+/// frame's instret slot (the block's starting instret is in the slot when the block gave r14
+/// to a guest register, else in r14): makes `cpu.pc` the faulting instruction's, puts the trap in
 /// the `Ctx` and returns the instret the interpreter would have.
 ///
 /// # Safety
 /// Only from the landing routine, with the `Ctx` and `Cpu` of the running `enter`.
-pub unsafe extern "C" fn resolve(ctx: *mut Ctx, cpu: *mut Cpu, instret: u64) -> u64 {
+pub unsafe extern "C" fn resolve(ctx: *mut Ctx, cpu: *mut Cpu, r14: u64, slot: u64) -> u64 {
     let (ctx, cpu) = (&mut *ctx, &mut *cpu);
     let cache = (*ctx.cache).lock().unwrap_or_else(|e| e.into_inner());
     let Some(crate::cache::FaultSite {
@@ -104,8 +105,12 @@ pub unsafe extern "C" fn resolve(ctx: *mut Ctx, cpu: *mut Cpu, instret: u64) -> 
             ctx.fault_host
         );
     };
+    let mut instret = r14;
     for &(g, h) in map {
         cpu.x[g as usize] = ctx.saved[h as usize];
+        if ALLOCATABLE[h as usize] == INSTRET {
+            instret = slot;
+        }
     }
     cpu.pc = pc;
     let addr = ctx.fault_addr.wrapping_sub(ctx.base);

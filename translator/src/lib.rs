@@ -41,7 +41,7 @@ pub mod sigchain;
 mod superblock;
 mod testmem;
 
-pub use cache::{CacheStats, CodeCache, Translated};
+pub use cache::{AllocStats, CacheStats, CodeCache, Translated};
 pub use engine::{BlockSummary, Engine, Mode, Stats, HOT};
 pub use log::{LogFlags, SharedSymbols, Symbols};
 pub use lower::fusion_counts;

@@ -85,6 +85,8 @@ struct Counts {
     helper: Cell<u64>,
     /// How the cases ended: ecall, ebreak, illegal, fault, misaligned, or still running.
     ends: Cell<[u64; 6]>,
+    /// What the register allocation of the translated blocks did.
+    alloc: Cell<translator::AllocStats>,
 }
 
 fn check(
@@ -120,6 +122,9 @@ fn check(
         c.jit.set(c.jit.get() + st.insns_jit);
         c.interp.set(c.interp.get() + st.insns_interp);
         c.helper.set(c.helper.get() + st.insns_helper);
+        let mut a = c.alloc.get();
+        a += st.alloc;
+        c.alloc.set(a);
         let mut ends = c.ends.get();
         ends[match end {
             Some(Trap::Ecall) => 0,
@@ -190,6 +195,19 @@ fn translated_code_matches_the_interpreter() {
         .map(|((name, n), (_, before))| (name, n - before))
         .collect();
     println!("fused pairs translated: {fused:?}");
+    let a = counts.alloc.get();
+    println!(
+        "blocks giving r14 to a guest register {}, rsi {}, displacing a mapped one {}; \
+         dead writes dropped {}",
+        a.instret_taken, a.rsi_taken, a.displaced, a.dead
+    );
+    if cases() >= 1000 {
+        // The generator makes each on purpose (gen::pressure_loop); none means it stopped.
+        assert!(
+            a.instret_taken > 0 && a.rsi_taken > 0 && a.displaced > 0 && a.dead > 0,
+            "the generator no longer reaches every allocation case: {a:?}"
+        );
+    }
     assert!(
         share >= 90.0,
         "only {share:.1}% of the instructions ran in translated code (at least 90% must)"

@@ -3,10 +3,10 @@
 //! back to the dispatcher.
 
 use super::{Cold, Lower, ADDR, T0, T1, T2};
-use crate::abi::{Reason, INSTRET, STOP_SLOT};
+use crate::abi::Reason;
 use crate::cache::{JUMP_ENTRY_SHIFT, JUMP_TABLE_MASK};
 use isa_a::format::{Load, B, J};
-use isa_b::{Alu, Cc, Gpr, Mem, Shift, W};
+use isa_b::{Alu, Cc, Mem, Shift, W};
 
 impl Lower<'_> {
     pub(super) fn branch(&mut self, a: B, cc: Cc) {
@@ -20,8 +20,7 @@ impl Lower<'_> {
         // is then one patchable `jcc` straight to the taken target's code.
         self.advance_instret(n);
         let budget = self.e.label();
-        self.e
-            .alu_rm(Alu::Cmp, W::B64, INSTRET, Mem::at(Gpr::Rsp, STOP_SLOT));
+        self.cmp_budget(0);
         self.e.jcc(Cc::Ae, budget);
         self.cold.push(Cold::BranchBudget {
             entry: budget,
@@ -73,13 +72,7 @@ impl Lower<'_> {
     fn inner_budget(&mut self, next: u64) {
         let retired = self.idx + 1;
         let budget = self.e.label();
-        self.e.lea(T0, Mem::at(crate::abi::INSTRET, retired as i32));
-        self.e.alu_rm(
-            Alu::Cmp,
-            W::B64,
-            T0,
-            Mem::at(Gpr::Rsp, crate::abi::STOP_SLOT),
-        );
+        self.cmp_budget(retired);
         self.e.jcc(Cc::Ae, budget);
         self.cold.push(Cold::Exit {
             entry: budget,
@@ -107,19 +100,20 @@ impl Lower<'_> {
     }
 
     pub(super) fn jalr(&mut self, a: Load) {
-        let s = self.read(a.rs1, ADDR);
-        self.e.lea(ADDR, Mem::at(s, a.imm));
-        self.e.alu_ri(Alu::And, W::B64, ADDR, -2);
+        // The target in rsi, or in rcx until the epilogue has given rsi back when the block
+        // holds a guest register in it.
+        let t = if self.ra.addr == ADDR { ADDR } else { T1 };
+        let s = self.read(a.rs1, t);
+        self.e.lea(t, Mem::at(s, a.imm));
+        self.e.alu_ri(Alu::And, W::B64, t, -2);
         self.write_imm(a.rd, self.next_pc());
         self.advance_instret(self.idx + 1);
         self.epilogue();
+        if t != ADDR {
+            self.e.mov_rr(W::B64, ADDR, t);
+        }
         let (budget, miss) = (self.e.label(), self.e.label());
-        self.e.alu_rm(
-            Alu::Cmp,
-            W::B64,
-            crate::abi::INSTRET,
-            Mem::at(Gpr::Rsp, crate::abi::STOP_SLOT),
-        );
+        self.cmp_budget(0);
         self.e.jcc(Cc::Ae, budget);
         // table[(pc >> 1) & mask] = { pc, host }, 16 bytes each.
         self.e.mov_rr(W::B32, T0, ADDR);

@@ -41,7 +41,7 @@ impl Lower<'_> {
     /// result then leaves through the helper, which reloads the mirrors: the clobbered one
     /// comes back from the `Cpu`.
     fn fp_dest(&self, rd: FReg, others: &[FReg]) -> Xmm {
-        match self.fregs[rd.num()] {
+        match self.ra.fregs[rd.num()] {
             Some(m) if !others.contains(&rd) => m,
             _ => Xmm::X0,
         }

@@ -30,10 +30,9 @@ pub(super) fn assign(reads: &[u32; 32]) -> [Option<Xmm>; 32] {
 }
 
 impl Lower<'_> {
-    /// Where to read FP register `r` from: its mirror, or its slot. Counts the read.
+    /// Where to read FP register `r` from: its mirror, or its slot.
     pub(super) fn fsrc(&mut self, r: FReg) -> FSrc {
-        self.freads[r.num()] += 1;
-        match self.fregs[r.num()] {
+        match self.ra.fregs[r.num()] {
             Some(x) => FSrc::Reg(x),
             None => FSrc::Mem(f_slot(r)),
         }
@@ -49,9 +48,7 @@ impl Lower<'_> {
 
     /// Makes `d` hold `f[r]`: nothing to do when `d` is `r`'s mirror.
     pub(super) fn fload_dest(&mut self, d: Xmm, r: FReg) {
-        if self.fregs[r.num()] == Some(d) {
-            self.freads[r.num()] += 1;
-        } else {
+        if self.ra.fregs[r.num()] != Some(d) {
             self.fload_into(d, r);
         }
     }
@@ -79,7 +76,7 @@ impl Lower<'_> {
     /// `f[rd] = xmm0` (all 64 bits), slot and mirror.
     pub(super) fn fwrite_x0(&mut self, rd: FReg) {
         self.e.store_f(Prec::D, f_slot(rd), Xmm::X0);
-        if let Some(m) = self.fregs[rd.num()] {
+        if let Some(m) = self.ra.fregs[rd.num()] {
             self.e.mov_xx(m, Xmm::X0);
         }
     }
@@ -87,7 +84,7 @@ impl Lower<'_> {
     /// `f[rd] = g` (all 64 bits), slot and mirror.
     pub(super) fn fwrite_gpr(&mut self, rd: FReg, g: Gpr) {
         self.e.store(W::B64, f_slot(rd), g);
-        if let Some(m) = self.fregs[rd.num()] {
+        if let Some(m) = self.ra.fregs[rd.num()] {
             self.e.movq_xr(m, g);
         }
     }
@@ -103,7 +100,7 @@ impl Lower<'_> {
     /// Loads every mirror from its slot: at the block's start and after a helper call.
     pub(super) fn reload_mirrors(&mut self) {
         for r in 0..32 {
-            if let Some(m) = self.fregs[r] {
+            if let Some(m) = self.ra.fregs[r] {
                 self.e.load_f(Prec::D, m, f_slot(FReg::new(r as u32)));
             }
         }

@@ -2,7 +2,7 @@
 //! helper, which gives the interpreter's fault), then accessed directly; an access the guest's
 //! protections forbid faults on the host and becomes the guest's fault (crate::fault).
 
-use super::{Lower, ADDR, T1};
+use super::{Lower, T1};
 use isa_a::format::{Load, Store};
 use isa_a::XReg;
 use isa_b::{Alu, Cc, Mem, W};
@@ -16,17 +16,19 @@ pub struct Width {
 
 impl Lower<'_> {
     /// The guest address `rs1 + imm` in a register: rs1's own host register when imm is 0
-    /// (nothing a memory instruction writes before its access can clobber it), else rsi.
+    /// (nothing a memory instruction writes before its access can clobber it), else the
+    /// allocation's address scratch (rsi, or rdx when rsi holds a guest register).
     pub(super) fn address(&mut self, rs1: XReg, imm: i32) {
-        self.addr = ADDR;
+        let scratch = self.ra.addr;
+        self.addr = scratch;
         if rs1.num() == 0 {
-            self.e.mov_ri(ADDR, imm as i64);
+            self.e.mov_ri(scratch, imm as i64);
         } else {
-            let s = self.read(rs1, ADDR);
+            let s = self.read(rs1, scratch);
             if imm == 0 {
                 self.addr = s;
             } else {
-                self.e.lea(ADDR, Mem::at(s, imm));
+                self.e.lea(scratch, Mem::at(s, imm));
             }
         }
     }

@@ -9,20 +9,24 @@
 //! Within a block r14 holds the instret of the block's start; the end adds the block's
 //! length. Every point that leaves the block first makes `cpu.pc` and r14 exact for it.
 
+mod alloc;
 mod alu;
 mod amo;
 mod branch;
+mod cold;
 mod fp;
 mod fp_s;
 mod fp_select;
 mod fregs;
 mod fuse;
+pub mod liveness;
 mod mem;
 mod visit;
 
 pub use fuse::counts as fusion_counts;
 
 use crate::abi::{self, Reason, CPU, CTX_SLOT, INSTRET, STOP_SLOT};
+use cold::Cold;
 use isa_a::{Decoded, XReg};
 use isa_b::{Alu, Assembled, Emitter, Gpr, Label, Mem, W};
 
@@ -39,54 +43,6 @@ pub struct ChainSite {
     /// Its initial target: a stub exiting with [`Reason::Chain`].
     pub stub: Label,
     pub target: u64,
-}
-
-/// An out-of-line piece of code, emitted after the block's body.
-enum Cold {
-    /// The instruction at `idx` through the helper, then back to `resume`.
-    Helper {
-        entry: Label,
-        resume: Label,
-        idx: usize,
-    },
-    /// Leave with `reason`, `cpu.pc = pc`.
-    Exit {
-        entry: Label,
-        pc: u64,
-        reason: Reason,
-        /// Instructions of the block retired at this exit beyond r14.
-        retired: usize,
-        /// Whether the block's allocation is still in place there (the epilogue is due).
-        restore: bool,
-    },
-    /// A chain stub: `cpu.pc = target`, aux = the site.
-    Chain { stub: Label, site: Label, pc: u64 },
-    /// Out with [`Reason::Rounding`] to `pc`, `retired` instructions counted, `left` more
-    /// of the interpreter's block to run.
-    Rounding {
-        entry: Label,
-        pc: u64,
-        retired: usize,
-        left: usize,
-    },
-    /// The indirect-jump budget exit and lookup miss: `cpu.pc = rsi`.
-    ExitToAddr { entry: Label, reason: Reason },
-    /// The budget ran out at a block-ending branch: its compare redone, out to whichever
-    /// side it takes.
-    BranchBudget {
-        entry: Label,
-        branch: isa_a::format::B,
-        cc: isa_b::Cc,
-        target: u64,
-        next: u64,
-    },
-    /// The taken side of a branch inside a superblock: `retired` instructions count, then on
-    /// to `target` as a block end would.
-    Taken {
-        entry: Label,
-        target: u64,
-        retired: usize,
-    },
 }
 
 pub struct Lower<'a> {
@@ -107,12 +63,13 @@ pub struct Lower<'a> {
     jump_table: u64,
     /// Set once the block's end has been emitted.
     ended: bool,
-    /// The block's register allocation: the host register of each guest register.
-    regs: [Option<Gpr>; 32],
-    /// Guest registers this block loads into host registers at its start (and stores back at
-    /// its exits if it writes them), and mapped ones whose host register it takes over.
-    locals: Vec<Pair>,
-    stolen: Vec<Pair>,
+    /// The block's register allocation.
+    ra: alloc::Alloc,
+    /// What the block does with guest registers.
+    facts: liveness::Analysis,
+    /// Whether the block's allocation is in place at the point being emitted (between the
+    /// prologue and an epilogue).
+    inside: bool,
     /// The register holding the current memory instruction's guest address.
     addr: Gpr,
     /// The block's helper thunk, and whether anything calls it.
@@ -121,13 +78,6 @@ pub struct Lower<'a> {
     /// Where the body starts, after the prologue: a branch back to the block's own start
     /// jumps here, keeping the block's allocation (see [`Lower::loop_back`]).
     body_start: Label,
-    /// Uses and writes of each guest register, counted while lowering.
-    uses: [u32; 32],
-    written: [bool; 32],
-    /// FP registers mirrored in SSE registers in this block (see fregs.rs), and the reads of
-    /// each FP register, counted while lowering.
-    fregs: [Option<isa_b::Xmm>; 32],
-    freads: [u32; 32],
     /// The pairs lowered as one (fuse.rs).
     fused: Vec<fuse::Fusion>,
     /// The guest address limit: an access known to end below it needs no check.
@@ -141,6 +91,7 @@ pub struct Lowered {
     pub faults: Vec<(Label, usize, bool)>,
     /// (guest register, index into abi::ALLOCATABLE) inside the block.
     pub map: Box<[(u8, u8)]>,
+    pub alloc: crate::cache::AllocStats,
 }
 
 /// Lowers `insns` (a block starting at `pc`) to code assembled at `at`, with the common exit
@@ -153,23 +104,10 @@ pub fn lower(
     jump_table: u64,
     limit: u64,
 ) -> Lowered {
-    // A first pass counts register uses under the mapping between blocks; the second lowers
-    // under the block's own allocation.
-    let mut count = Lower::new(insns, pc, jump_table, global_regs(), Vec::new(), Vec::new());
-    count.limit = limit;
-    count.body();
-    let (locals, stolen) = alloc(&count.uses, loops_to_start(insns, pc));
-    let mut regs = global_regs();
-    for &(g, _) in &stolen {
-        regs[g] = None;
-    }
-    for &(g, h) in &locals {
-        regs[g] = Some(h);
-    }
-    let mut l = Lower::new(insns, pc, jump_table, regs, locals, stolen);
-    l.written = count.written;
+    let facts = liveness::analyse(insns, pc);
+    let ra = alloc::plan(&facts);
+    let mut l = Lower::new(insns, pc, jump_table, ra, facts);
     l.limit = limit;
-    l.fregs = fregs::assign(&count.freads);
     l.prologue();
     l.body();
     l.emit_cold();
@@ -182,7 +120,7 @@ pub fn lower(
     l.e.jmp_abs(exit_addr);
     let map = (1..32)
         .filter_map(|g| {
-            let h = l.regs[g]?;
+            let h = l.ra.regs[g]?;
             let i = abi::ALLOCATABLE.iter().position(|&a| a == h)?;
             Some((g as u8, i as u8))
         })
@@ -192,74 +130,19 @@ pub fn lower(
         let stub = code.label_addr(&c.stub);
         code.set_jmp(&c.site, stub);
     }
+    let alloc = crate::cache::AllocStats {
+        instret_taken: l.ra.instret_taken as u64,
+        rsi_taken: (l.ra.addr != ADDR) as u64,
+        displaced: l.ra.stolen.iter().any(|&(p, _)| l.facts.uses[p] > 0) as u64,
+        dead: l.facts.dead.iter().filter(|&&d| d).count() as u64,
+    };
     Lowered {
         code,
         chains: l.chains,
         faults: l.faults,
         map,
+        alloc,
     }
-}
-
-/// A guest register number and a host register.
-type Pair = (usize, Gpr);
-
-/// The mapping between blocks (abi::MAPPED).
-fn global_regs() -> [Option<Gpr>; 32] {
-    let mut regs = [None; 32];
-    for (g, h) in abi::MAPPED {
-        regs[g as usize] = Some(h);
-    }
-    regs
-}
-
-/// A block's extra allocation from its register use counts: r13 for the most used guest
-/// register that has no host register, and the host register of each mapped guest register
-/// the block does not use for the next ones, when their uses pay for the loads and stores
-/// at the block's start and exits. In a block that branches back to its own start those
-/// are paid once per loop, not once per iteration, so every use pays.
-fn alloc(uses: &[u32; 32], looping: bool) -> (Vec<Pair>, Vec<Pair>) {
-    let (first, more) = if looping { (1, 1) } else { (2, 4) };
-    let mut free: Vec<Pair> = abi::MAPPED
-        .iter()
-        .filter(|(g, _)| uses[*g as usize] == 0)
-        .map(|&(g, h)| (g as usize, h))
-        .collect();
-    let mut want: Vec<usize> = (1..32)
-        .filter(|&g| abi::host_reg(XReg::new(g as u32)).is_none() && uses[g] >= first)
-        .collect();
-    want.sort_by_key(|&g| std::cmp::Reverse(uses[g]));
-    let (mut locals, mut stolen) = (Vec::new(), Vec::new());
-    let mut want = want.into_iter();
-    if let Some(g) = want.next() {
-        locals.push((g, Gpr::R13));
-    }
-    for g in want {
-        if uses[g] < more {
-            break;
-        }
-        let Some((p, h)) = free.pop() else { break };
-        stolen.push((p, h));
-        locals.push((g, h));
-    }
-    (locals, stolen)
-}
-
-/// Whether the block has a direct branch or jump back to its own start.
-fn loops_to_start(insns: &[Decoded], pc: u64) -> bool {
-    let pcs = crate::superblock::pcs(pc, insns);
-    insns.iter().zip(pcs).any(|(d, at)| {
-        let off = match d.insn {
-            isa_a::Insn::Jal(j) => Some(j.off),
-            isa_a::Insn::Beq(b)
-            | isa_a::Insn::Bne(b)
-            | isa_a::Insn::Blt(b)
-            | isa_a::Insn::Bge(b)
-            | isa_a::Insn::Bltu(b)
-            | isa_a::Insn::Bgeu(b) => Some(b.off),
-            _ => None,
-        };
-        off.is_some_and(|o| at.wrapping_add(o as i64 as u64) == pc)
-    })
 }
 
 impl<'a> Lower<'a> {
@@ -267,9 +150,8 @@ impl<'a> Lower<'a> {
         insns: &'a [Decoded],
         pc: u64,
         jump_table: u64,
-        regs: [Option<Gpr>; 32],
-        locals: Vec<Pair>,
-        stolen: Vec<Pair>,
+        ra: alloc::Alloc,
+        facts: liveness::Analysis,
     ) -> Lower<'a> {
         let mut e = Emitter::new();
         let exit = e.label();
@@ -288,16 +170,12 @@ impl<'a> Lower<'a> {
             faults: Vec::new(),
             jump_table,
             ended: false,
-            regs,
-            locals,
-            stolen,
-            uses: [0; 32],
-            written: [false; 32],
-            fregs: [None; 32],
-            freads: [0; 32],
+            addr: ra.addr,
+            ra,
+            facts,
+            inside: false,
             fused: Vec::new(),
             limit: 0,
-            addr: ADDR,
             thunk,
             thunk_used: false,
             body_start,
@@ -316,6 +194,9 @@ impl<'a> Lower<'a> {
             self.idx = i;
             self.len = d.len;
             self.pc = pc;
+            if self.facts.dead[i] {
+                continue;
+            }
             match self.fuse() {
                 Some(n) => fused = n,
                 None => d.insn.visit(self),
@@ -331,56 +212,6 @@ impl<'a> Lower<'a> {
             self.epilogue();
             self.goto(self.pc);
         }
-    }
-
-    /// Moves from the mapping between blocks to the block's own.
-    fn prologue(&mut self) {
-        for &(p, h) in &self.stolen {
-            self.e.store(W::B64, abi::x_slot(p), h);
-        }
-        for &(g, h) in &self.locals {
-            self.e.load(W::B64, h, abi::x_slot(g));
-        }
-        self.reload_mirrors();
-        let mut start = self.body_start;
-        self.e.bind(&mut start);
-    }
-
-    /// Moves back to the mapping between blocks: before every way out of the block. Moves
-    /// only: the flags survive.
-    fn epilogue(&mut self) {
-        for &(g, h) in &self.locals {
-            if self.written[g] {
-                self.e.store(W::B64, abi::x_slot(g), h);
-            }
-        }
-        for &(p, h) in &self.stolen {
-            self.e.load(W::B64, h, abi::x_slot(p));
-        }
-    }
-
-    /// Writes every register the block holds in a host register back to the `Cpu`.
-    fn spill(&mut self) {
-        for g in 1..32 {
-            if let Some(h) = self.regs[g] {
-                self.e.store(W::B64, abi::x_slot(g), h);
-            }
-        }
-    }
-
-    /// Loads them again.
-    fn reload(&mut self) {
-        for g in 1..32 {
-            if let Some(h) = self.regs[g] {
-                self.e.load(W::B64, h, abi::x_slot(g));
-            }
-        }
-    }
-
-    /// Guest `r`'s host register in this block, counting the use.
-    fn host(&mut self, r: XReg) -> Option<Gpr> {
-        self.uses[r.num()] += 1;
-        self.regs[r.num()]
     }
 }
 
@@ -426,7 +257,6 @@ impl Lower<'_> {
         if rd.num() == 0 {
             return;
         }
-        self.written[rd.num()] = true;
         match self.host(rd) {
             Some(h) if h == v => {}
             Some(h) => self.e.mov_rr(W::B64, h, v),
@@ -439,7 +269,6 @@ impl Lower<'_> {
         if rd.num() == 0 {
             return;
         }
-        self.written[rd.num()] = true;
         match self.host(rd) {
             Some(h) => self.e.mov_ri(h, v as i64),
             None if v as i64 == v as i32 as i64 => {
@@ -461,11 +290,36 @@ impl Lower<'_> {
         }
     }
 
-    /// r14 += n without touching the flags.
+    /// instret += n: without touching the flags in r14; in the frame slot while the block
+    /// has taken r14 (flags clobbered: no caller has any live then).
     fn advance_instret(&mut self, n: usize) {
-        if n != 0 {
-            self.e.lea(INSTRET, Mem::at(INSTRET, n as i32));
+        if n == 0 {
+            return;
         }
+        match self.instret_mem(0) {
+            Some(m) => self.e.alu_mi(Alu::Add, W::B64, m, n as i32),
+            None => self.e.lea(INSTRET, Mem::at(INSTRET, n as i32)),
+        }
+    }
+
+    /// Compares instret with the instret at which to stop (`retired` more of this block's
+    /// instructions counted; clobbers rax unless the count is r14's own).
+    fn cmp_budget(&mut self, retired: usize) {
+        let stop = Mem::at(Gpr::Rsp, STOP_SLOT);
+        let r = match self.instret_mem(0) {
+            Some(m) => {
+                self.e.load(W::B64, T0, m);
+                T0
+            }
+            None => INSTRET,
+        };
+        let r = if retired == 0 {
+            r
+        } else {
+            self.e.lea(T0, Mem::at(r, retired as i32));
+            T0
+        };
+        self.e.alu_rm(Alu::Cmp, W::B64, r, stop);
     }
 
     /// Leaves the block here: `cpu.pc = pc`, `retired` of its instructions counted.
@@ -480,9 +334,9 @@ impl Lower<'_> {
     /// Whether a jump to the block's own start should skip its prologue: when there is one
     /// (host registers or FP mirrors to load).
     fn keeps_allocation(&self, target: u64) -> bool {
-        let prologue = !(self.locals.is_empty() && self.stolen.is_empty())
-            || self.fregs.iter().any(Option::is_some);
-        target == self.start && prologue
+        // Only where the analysis saw the loop: its exits then store every register the
+        // block writes. A fused `auipc`+`jalr` back to the start is a loop it does not see.
+        target == self.start && self.ra.looping && self.ra.has_prologue()
     }
 
     /// Goes back to the block's body, its allocation still in place (r14 already counts
@@ -497,8 +351,7 @@ impl Lower<'_> {
     /// the epilogue on the way out when the block's allocation is still in place (`restore`).
     fn budget_check(&mut self, pc: u64, restore: bool) {
         let budget = self.e.label();
-        self.e
-            .alu_rm(Alu::Cmp, W::B64, INSTRET, Mem::at(Gpr::Rsp, STOP_SLOT));
+        self.cmp_budget(0);
         self.e.jcc(isa_b::Cc::Ae, budget);
         self.cold.push(Cold::Exit {
             entry: budget,
@@ -600,8 +453,15 @@ impl Lower<'_> {
         self.e.bind(&mut thunk);
         // The call pushed 8 bytes: 8 more keep the stack aligned for the helper.
         self.e.alu_ri(Alu::Sub, W::B64, Gpr::Rsp, 8);
+        self.inside = true;
         self.spill();
-        self.e.lea(T2, Mem::indexed(INSTRET, T0, 0));
+        match self.instret_mem(16) {
+            Some(m) => {
+                self.e.load(W::B64, T2, m);
+                self.e.alu_rr(Alu::Add, W::B64, T2, T0);
+            }
+            None => self.e.lea(T2, Mem::indexed(INSTRET, T0, 0)),
+        }
         self.e.store(W::B64, abi::instret_slot(), T2);
         self.e
             .load(W::B64, Gpr::Rdi, Mem::at(Gpr::Rsp, 16 + CTX_SLOT));
@@ -620,100 +480,11 @@ impl Lower<'_> {
         self.e.ret();
         // rax holds the reason, the helper set pc, and instret counts what retired before
         // the instruction; the return address is dropped.
+        // The epilogue first: it reloads r14 from the frame when the block has taken it.
         self.e.bind(&mut trapped);
-        self.e.load(W::B64, INSTRET, abi::instret_slot());
         self.e.alu_ri(Alu::Add, W::B64, Gpr::Rsp, 8);
         self.epilogue();
+        self.e.load(W::B64, INSTRET, abi::instret_slot());
         self.e.jmp(self.exit);
-    }
-
-    fn emit_cold(&mut self) {
-        // Cold pieces may add cold pieces (a helper call's trap exit).
-        while !self.cold.is_empty() {
-            match self.cold.remove(0) {
-                Cold::Helper {
-                    mut entry,
-                    resume,
-                    idx,
-                } => {
-                    self.e.bind(&mut entry);
-                    self.call_helper(idx);
-                    self.e.jmp(resume);
-                }
-                Cold::Exit {
-                    mut entry,
-                    pc,
-                    reason,
-                    retired,
-                    restore,
-                } => {
-                    self.e.bind(&mut entry);
-                    if restore {
-                        self.epilogue();
-                    }
-                    if reason == Reason::Trap {
-                        // pc and the reason were set by the helper call.
-                        self.advance_instret(retired);
-                        self.e.jmp(self.exit);
-                    } else {
-                        self.leave(pc, reason, retired);
-                    }
-                }
-                Cold::Chain { mut stub, site, pc } => {
-                    self.e.bind(&mut stub);
-                    self.set_pc(pc);
-                    self.e.lea_label(T2, site);
-                    self.e.mov_ri(T0, Reason::Chain as i64);
-                    self.e.jmp(self.exit);
-                }
-                Cold::BranchBudget {
-                    mut entry,
-                    branch,
-                    cc,
-                    target,
-                    next,
-                } => {
-                    self.e.bind(&mut entry);
-                    self.compare(branch);
-                    self.epilogue();
-                    let mut taken = self.e.label();
-                    self.e.jcc(cc, taken);
-                    self.leave(next, Reason::Budget, 0);
-                    self.e.bind(&mut taken);
-                    self.leave(target, Reason::Budget, 0);
-                }
-                Cold::Taken {
-                    mut entry,
-                    target,
-                    retired,
-                } => {
-                    self.e.bind(&mut entry);
-                    self.advance_instret(retired);
-                    if self.keeps_allocation(target) {
-                        self.loop_back();
-                    } else {
-                        self.epilogue();
-                        self.goto(target);
-                    }
-                }
-                Cold::Rounding {
-                    mut entry,
-                    pc,
-                    retired,
-                    left,
-                } => {
-                    self.e.bind(&mut entry);
-                    self.epilogue();
-                    self.e.mov_ri(T2, left as i64);
-                    self.leave(pc, Reason::Rounding, retired);
-                }
-                Cold::ExitToAddr { mut entry, reason } => {
-                    self.e.bind(&mut entry);
-                    self.e.store(W::B64, abi::pc_slot(), ADDR);
-                    self.e.mov_ri(T0, reason as i64);
-                    self.e.jmp(self.exit);
-                }
-            }
-        }
     }
 }

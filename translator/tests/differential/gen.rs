@@ -4,8 +4,9 @@
 //! compressed forms too) or one of the sequences compilers emit and the translator lowers or
 //! fuses: `lui`+`addi[w]`, `lui`+load/store, `auipc`+`addi`/load/store/`jalr`,
 //! `andi`/`slli`/`add` address arithmetic before a load or store, `slli`+`srli`
-//! zero-extension, `addiw x,x,0`, a compare and a branch on its result, and a chain through
-//! all 31 registers. Operands are random
+//! zero-extension, `addiw x,x,0`, a compare and a branch on its result, a chain through
+//! all 31 registers, and loops under register pressure (many registers used many times an
+//! iteration, dead writes). Operands are random
 //! where any value is fine, and chosen where a random one would only reach the slow path:
 //! rounding modes are mostly `dyn`, CSR numbers name CSRs a program may touch, and every
 //! branch, jump and `jalr` lands on an instruction of the sequence. Faults come from
@@ -112,6 +113,8 @@ enum Fix {
         choice: u16,
         back: usize,
     },
+    /// B-type branch to the instruction this many before.
+    Back(usize),
 }
 
 /// One instruction: its bits (offset bits clear where a [`Fix`] fills them) and length.
@@ -500,6 +503,66 @@ fn pressure(r: &mut Rng, out: &mut Vec<Item>) {
     }
 }
 
+/// A loop under register pressure: `li c, n`, then a body that chains up to 20 registers
+/// (each read and written several times an iteration, so the block gives them every host
+/// register it can free: rsi, r14, mapped ones), with an access (that may fault), a helper call
+/// or a dead write between rounds, then `addi c, c, -1; bnez c` back to the body's start.
+fn pressure_loop(r: &mut Rng, out: &mut Vec<Item>) {
+    let c = r.reg();
+    out.push(word(i_type(OP_IMM, 0, c, 0, 1 + r.below(6) as i32)));
+    let start = out.len();
+    let mut p: Vec<u32> = (1..32).filter(|&x| x != c).collect();
+    for i in (1..p.len()).rev() {
+        p.swap(i, r.below(i as u32 + 1) as usize);
+    }
+    let k = 8 + r.below(13) as usize;
+    let p = &p[..k];
+    // add xor or and addw mul sub
+    const OPS: [(u32, u32, u32); 7] = [
+        (OP, 0, 0),
+        (OP, 4, 0),
+        (OP, 6, 0),
+        (OP, 7, 0),
+        (OP_32, 0, 0),
+        (OP, 0, 1),
+        (OP, 0, 0x20),
+    ];
+    for _ in 0..2 {
+        for i in 0..k {
+            let (op, f3, f7) = OPS[r.below(OPS.len() as u32) as usize];
+            out.push(word(r_type(op, f3, f7, p[i], p[i], p[(i + 1) % k])));
+        }
+        let (a, b) = (p[r.below(k as u32) as usize], p[r.below(k as u32) as usize]);
+        match r.below(4) {
+            0 => {
+                // Mostly into the scratch region; else page 0 (a host fault) or past the end
+                // of memory (the helper's fault), in a block that holds registers in r14, rsi.
+                let page = match r.below(8) {
+                    0 => 0,
+                    1 => (MEM >> 12) as u32,
+                    _ => 5 + r.below(7),
+                };
+                out.push(word(u_type(LUI, a, page)));
+                let imm = r.next() as i32 >> 20;
+                access(r, a, b, imm, out);
+            }
+            // fcvt.wu.d b, f?, dyn: through the helper.
+            1 => out.push(word(
+                0x61 << 25 | 1 << 20 | r.below(32) << 15 | 7 << 12 | b << 7 | 0x53,
+            )),
+            // A write of a overwritten before anything reads it.
+            2 => {
+                out.push(word(i_type(OP_IMM, 0, a, b, r.next() as i32 >> 20)));
+                out.push(word(u_type(LUI, a, r.below(1 << 20))));
+            }
+            _ => {}
+        }
+    }
+    out.push(word(i_type(OP_IMM, 0, c, c, -1)));
+    let back = out.len() - start;
+    out.push(fixed(r_type(BRANCH, 1, 0, 0, c, 0), 4, Fix::Back(back)));
+}
+
 /// A compressed branch on a register, or `c.j`.
 fn compressed_branch(r: &mut Rng, out: &mut Vec<Item>) {
     let (f3, rs) = (5 + r.below(3), r.below(8));
@@ -544,6 +607,7 @@ pub fn build(gens: &[Gen]) -> Vec<u8> {
             210..=215 => pressure(&mut r, &mut items),
             216..=231 => compressed_branch(&mut r, &mut items),
             232..=235 => fault(&mut r, &mut items),
+            240..=247 => pressure_loop(&mut r, &mut items),
             _ => single(&mut r, true, &int, &mut items),
         }
     }
@@ -569,6 +633,7 @@ pub fn build(gens: &[Gen]) -> Vec<u8> {
         let (bits, off) = match it.fix {
             Fix::None => (it.bits, None),
             Fix::Branch(c) => with(it.bits, pick(c, here, -4096, 4094), b_imm),
+            Fix::Back(n) => with(it.bits, starts[i - n] - here, b_imm),
             Fix::Jal(c) => with(it.bits, pick(c, here, -(1 << 20), (1 << 20) - 2), j_imm),
             Fix::CBranch(c) => with(it.bits, pick(c, here, -256, 254), cb_imm),
             Fix::CJump(c) => with(it.bits, pick(c, here, -2048, 2046), cj_imm),

@@ -1,0 +1,154 @@
+//! The cold-path queue: pieces of code the body jumps to rarely (helper calls of fast paths
+//! that fall back, exits, chain stubs), queued while the body is lowered and emitted after
+//! it, so the body runs straight through.
+
+use super::{Lower, ADDR, T0, T2};
+use crate::abi::{self, Reason};
+use isa_b::{Label, W};
+
+/// An out-of-line piece of code, emitted after the block's body.
+pub(super) enum Cold {
+    /// The instruction at `idx` through the helper, then back to `resume`.
+    Helper {
+        entry: Label,
+        resume: Label,
+        idx: usize,
+    },
+    /// Leave with `reason`, `cpu.pc = pc`.
+    Exit {
+        entry: Label,
+        pc: u64,
+        reason: Reason,
+        /// Instructions of the block retired at this exit beyond r14.
+        retired: usize,
+        /// Whether the block's allocation is still in place there (the epilogue is due).
+        restore: bool,
+    },
+    /// A chain stub: `cpu.pc = target`, aux = the site.
+    Chain { stub: Label, site: Label, pc: u64 },
+    /// Out with [`Reason::Rounding`] to `pc`, `retired` instructions counted, `left` more
+    /// of the interpreter's block to run.
+    Rounding {
+        entry: Label,
+        pc: u64,
+        retired: usize,
+        left: usize,
+    },
+    /// The indirect-jump budget exit and lookup miss: `cpu.pc = rsi`.
+    ExitToAddr { entry: Label, reason: Reason },
+    /// The budget ran out at a block-ending branch: its compare redone, out to whichever
+    /// side it takes.
+    BranchBudget {
+        entry: Label,
+        branch: isa_a::format::B,
+        cc: isa_b::Cc,
+        target: u64,
+        next: u64,
+    },
+    /// The taken side of a branch inside a superblock: `retired` instructions count, then on
+    /// to `target` as a block end would.
+    Taken {
+        entry: Label,
+        target: u64,
+        retired: usize,
+    },
+}
+
+impl Lower<'_> {
+    pub(super) fn emit_cold(&mut self) {
+        // Cold pieces may add cold pieces (a helper call's trap exit).
+        while !self.cold.is_empty() {
+            match self.cold.remove(0) {
+                Cold::Helper {
+                    mut entry,
+                    resume,
+                    idx,
+                } => {
+                    self.e.bind(&mut entry);
+                    self.inside = true;
+                    self.call_helper(idx);
+                    self.e.jmp(resume);
+                }
+                Cold::Exit {
+                    mut entry,
+                    pc,
+                    reason,
+                    retired,
+                    restore,
+                } => {
+                    self.e.bind(&mut entry);
+                    self.inside = restore;
+                    if restore {
+                        self.epilogue_after(retired);
+                    }
+                    if reason == Reason::Trap {
+                        // pc and the reason were set by the helper call.
+                        self.advance_instret(retired);
+                        self.e.jmp(self.exit);
+                    } else {
+                        self.leave(pc, reason, retired);
+                    }
+                }
+                Cold::Chain { mut stub, site, pc } => {
+                    self.e.bind(&mut stub);
+                    self.inside = false;
+                    self.set_pc(pc);
+                    self.e.lea_label(T2, site);
+                    self.e.mov_ri(T0, Reason::Chain as i64);
+                    self.e.jmp(self.exit);
+                }
+                Cold::BranchBudget {
+                    mut entry,
+                    branch,
+                    cc,
+                    target,
+                    next,
+                } => {
+                    self.e.bind(&mut entry);
+                    self.inside = true;
+                    self.compare(branch);
+                    self.epilogue();
+                    let mut taken = self.e.label();
+                    self.e.jcc(cc, taken);
+                    self.leave(next, Reason::Budget, 0);
+                    self.e.bind(&mut taken);
+                    self.leave(target, Reason::Budget, 0);
+                }
+                Cold::Taken {
+                    mut entry,
+                    target,
+                    retired,
+                } => {
+                    self.e.bind(&mut entry);
+                    self.inside = true;
+                    self.advance_instret(retired);
+                    if self.keeps_allocation(target) {
+                        self.loop_back();
+                    } else {
+                        self.epilogue_after(retired);
+                        self.goto(target);
+                    }
+                }
+                Cold::Rounding {
+                    mut entry,
+                    pc,
+                    retired,
+                    left,
+                } => {
+                    self.e.bind(&mut entry);
+                    self.inside = true;
+                    self.epilogue_after(retired);
+                    self.e.mov_ri(T2, left as i64);
+                    self.leave(pc, Reason::Rounding, retired);
+                }
+                Cold::ExitToAddr { mut entry, reason } => {
+                    self.e.bind(&mut entry);
+                    self.inside = false;
+                    self.e.store(W::B64, abi::pc_slot(), ADDR);
+                    self.e.mov_ri(T0, reason as i64);
+                    self.e.jmp(self.exit);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,239 @@
+//! What a block does with guest registers, read off the decoded instructions before anything
+//! is emitted: each instruction's reads and writes, use counts for the allocator, which
+//! registers the block writes (its exits store those it holds in host registers), and dead
+//! writes.
+//!
+//! Every way out of a block — an exit to another block or the dispatcher, a helper call, a
+//! guest access that may fault — must find every guest register exact, in the `Cpu` or where
+//! `Lowered::map` says: nothing is known of what the code after it reads. So a value is dead
+//! only when it is overwritten before any such point: an instruction whose whole effect is
+//! writing `rd` (integer ALU, `lui`, `auipc`), followed only by such instructions up to one
+//! that writes `rd` again without reading it, is not lowered at all.
+//!
+//! ```text
+//!   addi a5,a4,1   ◀─ dead: a5 written again before any exit, helper or access
+//!   slli t0,a4,3
+//!   add  a5,t0,a3  ◀─ writes a5 without reading it
+//! ```
+
+use isa_a::{Decoded, FormatKind, Insn};
+
+/// The guest registers one instruction reads and writes, as bit masks (bit r: register r;
+/// x0 never appears).
+#[derive(Copy, Clone, Default, Debug, PartialEq, Eq)]
+pub struct Operands {
+    pub x_reads: u32,
+    pub x_writes: u32,
+    pub f_reads: u32,
+    pub f_writes: u32,
+}
+
+/// The register fields of a 32-bit encoding: rd, rs1, rs2, rs3.
+fn fields(w: u32) -> [u32; 4] {
+    [
+        (w >> 7) & 31,
+        (w >> 15) & 31,
+        (w >> 20) & 31,
+        (w >> 27) & 31,
+    ]
+}
+
+/// The registers `insn` reads and writes, from its format's fields.
+pub fn operands(insn: &Insn) -> Operands {
+    use FormatKind as F;
+    let [rd, rs1, rs2, rs3] = fields(insn.encode());
+    let bit = |r: u32| 1u32 << r;
+    // (x reads, x writes, f reads, f writes) before x0 is taken out.
+    let (xr, xw, fr, fw) = match insn.info().format {
+        F::R | F::Amo => (bit(rs1) | bit(rs2), bit(rd), 0, 0),
+        F::I | F::Load | F::Shift | F::ShiftW | F::Csr | F::Lr => (bit(rs1), bit(rd), 0, 0),
+        F::Store | F::B => (bit(rs1) | bit(rs2), 0, 0, 0),
+        F::U | F::J | F::CsrI => (0, bit(rd), 0, 0),
+        F::Fence | F::Nullary => (0, 0, 0, 0),
+        F::FLoad => (bit(rs1), 0, 0, bit(rd)),
+        F::FStore => (bit(rs1), 0, bit(rs2), 0),
+        F::R4 => (0, 0, bit(rs1) | bit(rs2) | bit(rs3), bit(rd)),
+        F::FRrm | F::FR => (0, 0, bit(rs1) | bit(rs2), bit(rd)),
+        F::FCmp => (0, bit(rd), bit(rs1) | bit(rs2), 0),
+        F::F1rm => (0, 0, bit(rs1), bit(rd)),
+        F::FToX | F::FMvX => (0, bit(rd), bit(rs1), 0),
+        F::XToF | F::XMvF => (bit(rs1), 0, 0, bit(rd)),
+    };
+    Operands {
+        x_reads: xr & !1,
+        x_writes: xw & !1,
+        f_reads: fr,
+        f_writes: fw,
+    }
+}
+
+/// Whether `insn`'s only effect is writing its integer `rd`: lowered inline, no access, no
+/// helper, no exit.
+fn pure(insn: &Insn) -> bool {
+    matches!(
+        insn.info().format,
+        FormatKind::R | FormatKind::I | FormatKind::Shift | FormatKind::ShiftW | FormatKind::U
+    )
+}
+
+/// A block's register facts.
+pub struct Analysis {
+    pub ops: Vec<Operands>,
+    /// Reads and writes of each integer register (dead instructions not counted).
+    pub uses: [u32; 32],
+    /// Whether the block writes each integer register.
+    pub written: [bool; 32],
+    /// The integer registers the first n instructions write, as bit masks, for n = 0..=len:
+    /// an exit after n instructions stores only those (in a block that does not loop).
+    pub written_before: Vec<u32>,
+    /// Reads of each FP register.
+    pub freads: [u32; 32],
+    /// Instructions whose write is overwritten before anything can see it: not lowered.
+    pub dead: Vec<bool>,
+    /// Whether the block branches or jumps back to its own start (its uses then count once
+    /// per iteration, its prologue once per loop).
+    pub looping: bool,
+    /// Whether the block has an atomic (whose lowering needs rsi for the address).
+    pub atomics: bool,
+}
+
+/// Analyses the block `insns` starting at `pc`.
+pub fn analyse(insns: &[Decoded], pc: u64) -> Analysis {
+    let ops: Vec<Operands> = insns.iter().map(|d| operands(&d.insn)).collect();
+    let dead = dead_writes(insns, &ops);
+    let mut written_before = vec![0u32];
+    for o in &ops {
+        written_before.push(written_before.last().unwrap() | o.x_writes);
+    }
+    let mut a = Analysis {
+        uses: [0; 32],
+        written: [false; 32],
+        written_before,
+        freads: [0; 32],
+        looping: loops_to_start(insns, pc),
+        atomics: insns
+            .iter()
+            .any(|d| matches!(d.insn.info().format, FormatKind::Amo | FormatKind::Lr)),
+        ops,
+        dead,
+    };
+    for (o, &dead) in a.ops.iter().zip(&a.dead) {
+        if dead {
+            continue;
+        }
+        for r in 1..32 {
+            let (rd, wr) = (o.x_reads >> r & 1, o.x_writes >> r & 1);
+            a.uses[r] += rd + wr;
+            a.written[r] |= wr != 0;
+            a.freads[r] += o.f_reads >> r & 1;
+        }
+        a.freads[0] += o.f_reads & 1;
+    }
+    a
+}
+
+/// Marks each pure instruction whose `rd` is written again, without being read, by a later
+/// instruction before anything but pure instructions comes between.
+fn dead_writes(insns: &[Decoded], ops: &[Operands]) -> Vec<bool> {
+    let mut dead = vec![false; insns.len()];
+    for i in 0..insns.len() {
+        let w = ops[i].x_writes;
+        if w == 0 || !pure(&insns[i].insn) {
+            continue;
+        }
+        for j in i + 1..insns.len() {
+            if !pure(&insns[j].insn) || ops[j].x_reads & w != 0 {
+                break;
+            }
+            if ops[j].x_writes & w != 0 {
+                dead[i] = true;
+                break;
+            }
+        }
+    }
+    dead
+}
+
+/// Whether the block has a direct branch or jump back to its own start.
+fn loops_to_start(insns: &[Decoded], pc: u64) -> bool {
+    let pcs = crate::superblock::pcs(pc, insns);
+    insns.iter().zip(pcs).any(|(d, at)| {
+        let off = match d.insn {
+            Insn::Jal(j) => Some(j.off),
+            Insn::Beq(b)
+            | Insn::Bne(b)
+            | Insn::Blt(b)
+            | Insn::Bge(b)
+            | Insn::Bltu(b)
+            | Insn::Bgeu(b) => Some(b.off),
+            _ => None,
+        };
+        off.is_some_and(|o| at.wrapping_add(o as i64 as u64) == pc)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use isa_a::format::{Store, I, R};
+    use isa_a::XReg;
+
+    fn d(insn: Insn) -> Decoded {
+        Decoded { insn, len: 4 }
+    }
+    fn x(n: u32) -> XReg {
+        XReg::new(n)
+    }
+
+    #[test]
+    fn operands_by_format() {
+        let add = Insn::Add(R {
+            rd: x(5),
+            rs1: x(6),
+            rs2: x(0),
+        });
+        assert_eq!(
+            operands(&add),
+            Operands {
+                x_reads: 1 << 6,
+                x_writes: 1 << 5,
+                ..Default::default()
+            }
+        );
+        let sd = Insn::Sd(Store {
+            rs1: x(2),
+            rs2: x(10),
+            imm: 8,
+        });
+        assert_eq!(operands(&sd).x_reads, 1 << 2 | 1 << 10);
+        assert_eq!(operands(&sd).x_writes, 0);
+    }
+
+    #[test]
+    fn a_write_overwritten_before_any_exit_is_dead() {
+        let addi = |rd, rs1| {
+            d(Insn::Addi(I {
+                rd: x(rd),
+                rs1: x(rs1),
+                imm: 1,
+            }))
+        };
+        let sd = d(Insn::Sd(Store {
+            rs1: x(2),
+            rs2: x(5),
+            imm: 0,
+        }));
+        // a5 = a4+1; t0 = a4+1; a5 = t0+1: the first write of a5 is dead.
+        let a = analyse(&[addi(15, 14), addi(5, 14), addi(15, 5)], 0);
+        assert_eq!(a.dead, [true, false, false]);
+        // Read in between: live.
+        let a = analyse(&[addi(15, 14), addi(5, 15), addi(15, 5)], 0);
+        assert_eq!(a.dead, [false, false, false]);
+        // A store (which may fault) in between: live.
+        let a = analyse(&[addi(15, 14), sd, addi(15, 5)], 0);
+        assert_eq!(a.dead, [false, false, false]);
+        // Overwritten by itself reading it: live.
+        let a = analyse(&[addi(15, 14), addi(15, 15)], 0);
+        assert_eq!(a.dead, [false, false]);
+    }
+}
