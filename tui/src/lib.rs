@@ -23,8 +23,10 @@
 //! ```
 
 pub mod app;
+pub mod backtrace;
 pub mod disasm;
 pub mod program;
+pub mod source;
 mod term;
 pub mod ui;
 
