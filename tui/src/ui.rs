@@ -448,7 +448,8 @@ fn registers(app: &App) -> Vec<Line<'static>> {
 }
 
 /// The registers in a narrow column: pc, then x1..x31 with the ones a debugger reads first
-/// (ra, sp, fp, arguments) on top; the full panel (zoomed or on a large screen) has them all.
+/// (ra, sp, fp, arguments) on top, then fcsr and the float registers that are not zero; the
+/// full panel (on a screen 100 columns wide or more) has them all in place.
 fn registers_narrow(app: &App, width: usize) -> Vec<Line<'static>> {
     let Some(v) = app.selected() else {
         return vec![Line::from("no vCPU yet")];
@@ -470,7 +471,7 @@ fn registers_narrow(app: &App, width: usize) -> Vec<Line<'static>> {
         1, 2, 8, 10, 11, 12, 13, 14, 15, 16, 17, 9, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 3, 4,
         5, 6, 7, 28, 29, 30, 31,
     ];
-    let per_line = if width >= 44 { 2 } else { 1 };
+    let per_line = (width / 22).clamp(1, 3);
     for pair in ORDER.chunks(per_line) {
         let mut spans = Vec::new();
         for &r in pair {
@@ -481,6 +482,30 @@ fn registers_narrow(app: &App, width: usize) -> Vec<Line<'static>> {
             ));
             spans.push(Span::styled(
                 format!("{:016x} ", cpu.x[r]),
+                if changed { HI } else { Style::new() },
+            ));
+        }
+        out.push(Line::from(spans));
+    }
+    // The float registers that hold something (a narrow column has no room for 32 zeros).
+    out.push(Line::from(vec![
+        Span::styled("fcsr ", DIM),
+        Span::raw(format!("{:02x}", cpu.fcsr)),
+    ]));
+    let used: Vec<usize> = (0..32).filter(|&r| cpu.f[r] != 0).collect();
+    if used.is_empty() {
+        out.push(Line::styled("f0-f31 all 0", DIM));
+    }
+    for group in used.chunks(per_line) {
+        let mut spans = Vec::new();
+        for &r in group {
+            let changed = base.is_some_and(|b| b.f[r] != cpu.f[r]);
+            spans.push(Span::styled(
+                format!("{:<4} ", FReg::new(r as u32).abi_name()),
+                DIM,
+            ));
+            spans.push(Span::styled(
+                format!("{:<16} ", float_text(cpu.f[r])),
                 if changed { HI } else { Style::new() },
             ));
         }

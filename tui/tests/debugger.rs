@@ -157,6 +157,49 @@ fn a_segfault_stops_before_the_process_dies_and_c_lets_it_die() {
     assert!(screen.contains("killed by SIGSEGV"), "{screen}");
 }
 
+/// Signals the guest handles (SIGSEGV, SIGILL, raise, kill, sigqueue into handlers) are not
+/// fatal: the guest runs through them without a stop; abort's SIGABRT is, and stops.
+#[test]
+fn only_signals_that_end_the_guest_stop_it() {
+    let run = |name: &str| {
+        let cfg = Config {
+            program: Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("../tests/guests/bin")
+                .join(name),
+            args: vec![name.into()],
+            env: vec![],
+            sysroot: None,
+            stack_size: 8 << 20,
+            strace: false,
+            ..Config::default()
+        };
+        Session::start(cfg, name, &Options::default()).expect("starting the guest")
+    };
+    let s = run("sighandler");
+    let ended = s.wait_for(Duration::from_secs(30), |snap| {
+        snap.vcpus
+            .iter()
+            .any(|v| matches!(v.state, VcpuState::Exited(_)))
+    });
+    let snap = s.control.snapshot();
+    assert!(
+        ended && snap.stops == 0,
+        "sighandler stopped: {}",
+        snap.reason
+    );
+    assert_eq!(s.guest.join().unwrap(), 0);
+
+    let s = run("abort");
+    let (snap, _) = stop(&s, 1);
+    assert!(
+        snap.reason.starts_with("SIGABRT at pc 0x"),
+        "{}",
+        snap.reason
+    );
+    s.control.resume();
+    assert_eq!(s.guest.join().unwrap(), 134);
+}
+
 #[test]
 fn step_over_runs_a_call_to_its_return() {
     let s = start(&[], &["sum_squares"]);
