@@ -155,6 +155,10 @@ struct TuiArgs {
     #[arg(short = 'b', long = "break", value_name = "ADDR|SYMBOL")]
     breakpoints: Vec<String>,
 
+    /// The guest's stdin [default: mimic's stdin when it is not a terminal, else /dev/null]
+    #[arg(long, value_name = "FILE")]
+    stdin: Option<PathBuf>,
+
     // One trailing positional: clap stops reading options at the program, so everything
     // after it (`-d`, `--help`, `--`, "") is the guest's, as with qemu-user.
     /// The riscv64 ELF program to run and its arguments [default: the embedded demo]
@@ -572,6 +576,7 @@ fn tui(a: TuiArgs) -> i32 {
     let ui = tui::Options {
         paused: a.paused,
         breakpoints: a.breakpoints,
+        stdin: a.stdin,
     };
     // No program: an empty path, which tui::run replaces with its embedded demo.
     // The syscall pane is the UI's strace; stderr is the guest's.

@@ -214,26 +214,31 @@ fn guests_match_live_qemu() {
     );
 }
 
-/// A private tmux server (its own socket) holding `mimic tui` in a 200×50 window; killed on
-/// drop, whatever the test's outcome.
+/// A private tmux server (its own socket) holding `mimic tui` in a 200×50 window (or another
+/// size); killed on drop, whatever the test's outcome.
 struct Tmux {
     socket: String,
 }
 
 impl Tmux {
     fn start(name: &str, command: &str) -> Tmux {
+        Tmux::start_sized(name, command, 200, 50)
+    }
+
+    fn start_sized(name: &str, command: &str, width: u16, height: u16) -> Tmux {
         let t = Tmux {
             socket: format!("mimic-{name}-{}", std::process::id()),
         };
+        let (w, h) = (width.to_string(), height.to_string());
         t.run(&[
             "new-session",
             "-d",
             "-s",
             "e2e",
             "-x",
-            "200",
+            &w,
             "-y",
-            "50",
+            &h,
             command,
         ]);
         t
@@ -346,6 +351,51 @@ fn tui_in_tmux_as_a_person_would() {
         !s.contains("Disassembly"),
         "the terminal is back from the UI's screen:\n{s}"
     );
+}
+
+/// At 80x24, as a person would: the segfaulting tuidbg guest stops before it dies with the
+/// faulting state on screen (its source line, its backtrace), a zoomed pane shows what the
+/// small layout leaves out, `c` lets it die, the last state stays until `q`, and the exit
+/// status is the guest's.
+#[test]
+#[ignore = "needs tmux; run scripts/test-external"]
+fn tui_post_mortem_at_80x24_in_tmux() {
+    let version = Command::new("tmux")
+        .arg("-V")
+        .output()
+        .unwrap_or_else(|e| panic!("tmux: {e}; install tmux (apt-get install tmux)"));
+    assert!(
+        version.status.success(),
+        "install tmux (apt-get install tmux)"
+    );
+    let mimic = env!("CARGO_BIN_EXE_mimic");
+    let guest = guest_cases::guests_dir().join("bin/tuidbg");
+    let t = Tmux::start_sized(
+        "postmortem",
+        &format!(
+            "{mimic} tui {} segv; echo MIMIC-EXIT=$?; sleep 120",
+            guest.display()
+        ),
+        80,
+        24,
+    );
+    t.wait_for("SIGSEGV at pc 0x", 20);
+    // The source line of the fault, once the vCPU copied the code out.
+    t.wait_for("*p = v;", 10);
+    let s = t.wait_for("<crash+", 10);
+    assert!(
+        s.contains("#0") && s.contains("<poke+"),
+        "the backtrace:\n{s}"
+    );
+    // The zoomed registers pane has room for all of x1-x31 and the float state.
+    t.keys(&["8", "z"]);
+    let s = t.wait_for("fcsr", 10);
+    assert!(s.contains("t6") && s.contains("f0-f31 all 0"), "{s}");
+    t.keys(&["z", "c"]);
+    let s = t.wait_for("killed by SIGSEGV", 20);
+    assert!(s.contains("<poke+"), "the last state stays:\n{s}");
+    t.keys(&["q"]);
+    t.wait_for("MIMIC-EXIT=139", 10);
 }
 
 /// SIGTERM to `mimic tui` ends it with 128+15, as the default action would, but with the

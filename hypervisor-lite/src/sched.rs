@@ -230,7 +230,7 @@ pub fn run(first: Vcpu) -> i32 {
             Some(End::Thread(code)) => {
                 let mut v = vcpus.remove(i);
                 if let Some(c) = &v.control {
-                    c.exited(v.tid, &v.cpu, code);
+                    c.exited(v.tid, &v.cpu, &v.mem, code);
                 }
                 det(&v).forget(v.tid);
                 v.leave();

@@ -26,7 +26,7 @@ pub fn run_main(mut v: Vcpu) -> i32 {
     let end = run_vcpu(&mut v);
     if let Some(c) = &v.control {
         let (End::Process(code) | End::Thread(code)) = end;
-        c.exited(v.tid, &v.cpu, code);
+        c.exited(v.tid, &v.cpu, &v.mem, code);
     }
     match end {
         End::Process(status) => status,
@@ -77,7 +77,7 @@ fn spawn(mut s: Box<Spawn>) -> std::io::Result<i32> {
             let end = run_vcpu(&mut v);
             if let Some(c) = &v.control {
                 let (End::Process(code) | End::Thread(code)) = end;
-                c.exited(v.tid, &v.cpu, code);
+                c.exited(v.tid, &v.cpu, &v.mem, code);
             }
             let status = match end {
                 End::Process(status) => status,

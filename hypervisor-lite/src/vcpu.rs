@@ -33,23 +33,35 @@ pub trait Hook: Send + Sync {
     ) -> Option<Trap>;
     /// Performs the system call the vCPU stopped at (through `syscall::dispatch`).
     fn syscall(&self, v: &mut Vcpu, nr: u64, args: [u64; 6]) -> Outcome;
-    /// The vCPU's thread ended with `status`.
-    fn exited(&self, tid: i32, cpu: &Cpu, status: i32);
+    /// The vCPU's thread ended with `status`; `mem` is the address space it leaves (a front
+    /// end may keep it to show the last state after the process is gone).
+    fn exited(&self, tid: i32, cpu: &Cpu, mem: &GuestMem, status: i32);
     /// A new vCPU `tid` exists, not yet run (the deterministic runner may not run it while
     /// the front end holds the guest stopped).
     fn spawned(&self, _tid: i32, _cpu: &Cpu) {}
-    /// Guest signal `sig` is about to be delivered to the vCPU: returns the signal to deliver
-    /// instead (the same one, another, or none to suppress it). A front end may stop here.
+    /// Guest signal `offer.sig` is about to be delivered to the vCPU: returns the signal to
+    /// deliver instead (the same one, another, or none to suppress it). A front end may stop
+    /// here.
     fn signal(
         &self,
         _tid: i32,
         _cpu: &Cpu,
         _bus: &mut GuestMem,
         _engine: &Engine,
-        sig: i32,
+        offer: Offer,
     ) -> Option<i32> {
-        Some(sig)
+        Some(offer.sig)
     }
+}
+
+/// A signal about to be delivered, as a front end is told of it.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub struct Offer {
+    pub sig: i32,
+    /// Delivering it ends the process (no handler takes it).
+    pub fatal: bool,
+    /// The faulting address, for a signal an access raised.
+    pub addr: Option<u64>,
 }
 
 /// What a step left the vCPU in.
@@ -196,8 +208,13 @@ impl Vcpu {
         };
         let mut keep = Vec::new();
         while let Some((sig, info)) = self.take_pending() {
+            let offer = Offer {
+                sig: sig as i32,
+                fatal: self.kills(sig, false),
+                addr: None,
+            };
             let t = &mut self.task;
-            match c.signal(t.tid, &t.cpu, &mut t.mem, &self.engine, sig as i32) {
+            match c.signal(t.tid, &t.cpu, &mut t.mem, &self.engine, offer) {
                 Some(s) if s as usize == sig => keep.push((sig, info)),
                 Some(other) => keep.push(self.replacement(other)),
                 None => {}
@@ -297,8 +314,17 @@ impl Vcpu {
                 let sig = trap_signal(trap);
                 let sig = match self.control.clone() {
                     Some(c) => {
+                        let offer = Offer {
+                            sig,
+                            fatal: self.kills(sig as usize, true),
+                            addr: match trap {
+                                Trap::Fault(m) => Some(m.addr),
+                                Trap::Misaligned { addr, .. } => Some(addr),
+                                _ => None,
+                            },
+                        };
                         let t = &mut self.task;
-                        c.signal(t.tid, &t.cpu, &mut t.mem, &self.engine, sig)
+                        c.signal(t.tid, &t.cpu, &mut t.mem, &self.engine, offer)
                     }
                     None => Some(sig),
                 };

@@ -121,6 +121,9 @@ build threads-dyn $CC dyn threads.c
 # stripped, so gdb has its lines, functions and variables; no case (gdb drives it).
 build gdbtarget $CC debug gdbtarget.c -pthread
 build gdbtarget-dyn $CC debug-dyn gdbtarget.c -pthread
+# The TUI debugger's guest (tui/tests/debugger.rs): -O0 -g like gdbtarget, for its line table,
+# unwind tables and symbols.
+build tuidbg $CC debug tuidbg.c
 ((check_only)) && BIN=$tmp || BIN=$here/bin
 
 # ---- run the cases ----------------------------------------------------------------

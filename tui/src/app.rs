@@ -1,8 +1,11 @@
 //! The UI's state: what is selected, scrolled and typed, and what each key does.
 
+use crate::backtrace::Frame;
 use crate::disasm::Disassembler;
-use crate::program::Program;
-use hypervisor_lite::control::{BlockInfo, Control, Snapshot, Step, VcpuSnapshot, VcpuState};
+use crate::program::{parse_hex, Program};
+use hypervisor_lite::control::{
+    BlockInfo, Control, Snapshot, Step, VcpuSnapshot, VcpuState, WatchKind, Watchpoint, Why,
+};
 use hypervisor_lite::isa_a::{Cpu, FReg, XReg};
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use std::collections::HashMap;
@@ -20,10 +23,11 @@ pub enum Panel {
     Syscalls,
     Registers,
     Layers,
+    Backtrace,
 }
 
 impl Panel {
-    pub const ALL: [Panel; 9] = [
+    pub const ALL: [Panel; 10] = [
         Panel::Code,
         Panel::Memory,
         Panel::Stack,
@@ -33,6 +37,7 @@ impl Panel {
         Panel::Syscalls,
         Panel::Registers,
         Panel::Layers,
+        Panel::Backtrace,
     ];
 
     pub fn title(self) -> &'static str {
@@ -46,6 +51,7 @@ impl Panel {
             Panel::Syscalls => "Syscalls",
             Panel::Registers => "Registers (interface A)",
             Panel::Layers => "Layers",
+            Panel::Backtrace => "Backtrace",
         }
     }
 
@@ -60,6 +66,9 @@ pub enum Ask {
     Breakpoint,
     GoTo,
     Register,
+    Watch,
+    SetRegister,
+    WriteMemory,
 }
 
 impl Ask {
@@ -68,6 +77,9 @@ impl Ask {
             Ask::Breakpoint => "breakpoint (address or symbol)",
             Ask::GoTo => "go to (address, symbol or register)",
             Ask::Register => "inspect register (x5, t0, f10, fa0, pc)",
+            Ask::Watch => "watch writes to (address or symbol[ length]; again: remove)",
+            Ask::SetRegister => "set register (a0 = 0x10, pc = main+4, s1 = -1)",
+            Ask::WriteMemory => "write memory (address = u64 value, or address = bytes 'hex')",
         }
     }
 }
@@ -94,7 +106,8 @@ pub const CODE_CONTEXT: u64 = 128;
 /// Bytes of guest memory asked for by the disassembly, memory and stack panels.
 pub const CODE_WINDOW: u64 = 512;
 pub const MEMORY_WINDOW: u64 = 512;
-pub const STACK_WINDOW: u64 = 256;
+/// The stack from sp: the stack panel and the backtrace's unwinding read it.
+pub const STACK_WINDOW: u64 = 8192;
 
 pub struct App {
     pub program: Program,
@@ -116,6 +129,12 @@ pub struct App {
     pub output_back: usize,
     pub syscalls_back: usize,
     pub prompt: Option<(Ask, String)>,
+    /// The focused panel fills the screen.
+    pub zoom: bool,
+    /// Which panel the small screen's lower area shows (any but code and registers).
+    pub bottom: Panel,
+    /// The selected vCPU's frames, innermost first.
+    pub frames: Vec<Frame>,
     pub help: bool,
     pub message: String,
     pub quit: bool,
@@ -139,6 +158,9 @@ impl App {
             output_back: 0,
             syscalls_back: 0,
             prompt: None,
+            zoom: false,
+            bottom: Panel::Backtrace,
+            frames: Vec::new(),
             help: false,
             message: String::new(),
             quit: false,
@@ -148,7 +170,7 @@ impl App {
 
     /// Samples the control (and the host's threads) and asks for the memory now shown.
     pub fn refresh(&mut self) {
-        let stops = self.snap.stops;
+        let (stops, ended) = (self.snap.stops, self.exited());
         self.snap = self.control.snapshot();
         // A breakpoint hit by another thread shows that thread.
         if self.snap.stops != stops {
@@ -156,6 +178,12 @@ impl App {
                 self.vcpu = Some(tid);
             }
         }
+        // What the last key did is old news once the guest stopped again or ended: the
+        // status line says what happened instead.
+        if self.snap.stops != stops || self.exited() != ended {
+            self.message.clear();
+        }
+        self.frames = self.backtrace();
         self.host_threads = host_threads();
         self.note_stops();
         self.control.set_views(self.views());
@@ -203,6 +231,29 @@ impl App {
         if self.vcpu == Some(from) {
             self.vcpu = Some(to);
         }
+    }
+
+    /// Whether every vCPU has exited (the last state stays on screen).
+    pub fn exited(&self) -> bool {
+        let vs = &self.snap.vcpus;
+        !vs.is_empty() && vs.iter().all(|v| matches!(v.state, VcpuState::Exited(_)))
+    }
+
+    /// The selected vCPU's frames, unwound through the stack it copied out.
+    pub fn backtrace(&self) -> Vec<Frame> {
+        match self.selected() {
+            Some(v) => self.program.unwind.backtrace(&v.cpu, &|a| self.word(a)),
+            None => Vec::new(),
+        }
+    }
+
+    /// The 64-bit word at `addr`, if a view holds it.
+    pub fn word(&self, addr: u64) -> Option<u64> {
+        let b = self.view(addr, 8)?;
+        b[..8]
+            .iter()
+            .rev()
+            .try_fold(0u64, |acc, b| b.map(|b| acc << 8 | b as u64))
     }
 
     /// The selected vCPU (the first one when none is selected yet).
@@ -313,17 +364,30 @@ impl App {
         match k.code {
             KeyCode::Char('q') => self.quit = true,
             KeyCode::Char('?') => self.help = true,
+            KeyCode::Char(' ' | 'c') if self.exited() => {
+                self.message = "the guest has exited: q quits".into()
+            }
             KeyCode::Char(' ' | 'c') => {
                 if self.snap.paused {
+                    // At a fatal signal, running on delivers it.
+                    self.message = match self.snap.why {
+                        Why::Fatal { .. } => "letting the guest die".into(),
+                        _ => String::new(),
+                    };
                     self.control.resume();
-                    self.message = "running".into();
                 } else {
                     self.control.pause();
                     self.message = "pausing".into();
                 }
             }
+            KeyCode::Char('f') => self.finish(),
+            KeyCode::Char('z') => self.zoom = !self.zoom,
+            KeyCode::Char('w') => self.prompt = Some((Ask::Watch, String::new())),
+            KeyCode::Char('=') => self.prompt = Some((Ask::SetRegister, String::new())),
+            KeyCode::Char('m') => self.prompt = Some((Ask::WriteMemory, String::new())),
             KeyCode::Char('s') => self.step(tid, Step::Insn),
-            KeyCode::Char('n') => self.step(tid, Step::Block),
+            KeyCode::Char('n') => self.step(tid, Step::Over),
+            KeyCode::Char('S') => self.step(tid, Step::Block),
             KeyCode::Char('y') => self.step(tid, Step::Syscall),
             KeyCode::Char('b') => self.prompt = Some((Ask::Breakpoint, String::new())),
             KeyCode::Char('g') => self.prompt = Some((Ask::GoTo, String::new())),
@@ -338,9 +402,10 @@ impl App {
                 self.mem_at = None;
             }
             KeyCode::Char('v') => self.next_vcpu(),
-            KeyCode::Tab => self.set_focus(Panel::ALL[(self.focus.index() + 1) % 9]),
-            KeyCode::BackTab => self.set_focus(Panel::ALL[(self.focus.index() + 8) % 9]),
+            KeyCode::Tab => self.set_focus(Panel::ALL[(self.focus.index() + 1) % 10]),
+            KeyCode::BackTab => self.set_focus(Panel::ALL[(self.focus.index() + 9) % 10]),
             KeyCode::Char(d @ '1'..='9') => self.set_focus(Panel::ALL[d as usize - '1' as usize]),
+            KeyCode::Char('0') => self.set_focus(Panel::Backtrace),
             KeyCode::Up => self.scroll(-1),
             KeyCode::Down => self.scroll(1),
             KeyCode::PageUp => self.scroll(-10),
@@ -365,14 +430,46 @@ impl App {
             Step::Insn => "step: one instruction",
             Step::Block => "step: one block",
             Step::Syscall => "running to the next syscall",
+            Step::Over => "step over",
         }
         .into();
+    }
+
+    /// Runs until the selected vCPU's function returns to its caller (frame 1 of the
+    /// backtrace: its return address, with the sp it had before the call).
+    fn finish(&mut self) {
+        let Some((tid, pc, state)) = self.selected().map(|v| (v.tid, v.cpu.pc, v.state.clone()))
+        else {
+            return;
+        };
+        if matches!(state, VcpuState::Exited(_)) {
+            self.message = "the guest has exited".into();
+            return;
+        }
+        let Some(caller) = self.frames.get(1).copied() else {
+            self.message = "finish: no caller frame found".into();
+            return;
+        };
+        let name = self.program.describe(pc).unwrap_or_default();
+        let name = name.split('+').next().unwrap_or_default().to_string();
+        let to = self.program.describe(caller.pc).unwrap_or_default();
+        self.code_at = None;
+        self.control.run_to(
+            tid,
+            caller.pc,
+            caller.sp,
+            format!("finished {name}: back in <{to}>"),
+        );
+        self.message = format!("finish: running until {name} returns");
     }
 
     fn set_focus(&mut self, p: Panel) {
         self.focus = p;
         if matches!(p, Panel::Memory | Panel::Stack | Panel::Blocks) {
             self.lower = p;
+        }
+        if !matches!(p, Panel::Code | Panel::Registers) {
+            self.bottom = p;
         }
     }
 
@@ -424,6 +521,107 @@ impl App {
                 None => self.message = format!("no symbol, register or address '{}'", text.trim()),
             },
             Ask::Register => self.message = self.inspect(text.trim()),
+            Ask::Watch => self.message = self.watch(text.trim()),
+            Ask::SetRegister => self.message = self.set_register(text),
+            Ask::WriteMemory => self.message = self.write_memory(text),
+        }
+    }
+
+    /// Sets a write watchpoint on `addr[ len]` (a symbol's size by default), or removes it.
+    fn watch(&mut self, text: &str) -> String {
+        let mut words = text.split_whitespace();
+        let (Some(at), len) = (words.next(), words.next()) else {
+            return "watch: an address or symbol".into();
+        };
+        let Some(addr) = self.resolve(at) else {
+            return format!("no symbol, register or address '{at}'");
+        };
+        let len = match len.map(parse_number) {
+            Some(Some(n)) if (1..=4096).contains(&n) => n,
+            Some(_) => return format!("watch: bad length '{}' (1 to 4096)", len.unwrap_or("")),
+            None => self
+                .program
+                .symbol_at(addr)
+                .filter(|s| s.addr == addr && s.size > 0)
+                .map_or(8, |s| s.size.min(4096)),
+        };
+        let w = Watchpoint {
+            addr,
+            len,
+            kind: WatchKind::Write,
+        };
+        let name = self
+            .program
+            .describe(addr)
+            .map(|s| format!(" <{s}>"))
+            .unwrap_or_default();
+        if self.control.remove_watchpoint(w) {
+            return format!("watchpoint removed from 0x{addr:x}{name}");
+        }
+        self.control.add_watchpoint(w);
+        format!("watching writes to 0x{addr:x}{name} ({len} bytes)")
+    }
+
+    /// `reg = value`: sets a register of the selected, stopped vCPU.
+    fn set_register(&mut self, text: &str) -> String {
+        let Some(v) = self.selected().filter(|v| v.state == VcpuState::Paused) else {
+            return "set register: the vCPU must be stopped".into();
+        };
+        let Some((name, value)) = text.split_once('=') else {
+            return "set register: name = value".into();
+        };
+        let (name, value) = (name.trim(), value.trim());
+        let Some(x) = parse_number(value).or_else(|| self.resolve(value)) else {
+            return format!("set register: no value, symbol or register '{value}'");
+        };
+        let mut cpu = v.cpu.clone();
+        let tid = v.tid;
+        if name == "pc" {
+            cpu.pc = x;
+        } else if let Some(r) =
+            (1..32).find(|&r| XReg::new(r).abi_name() == name || format!("x{r}") == name)
+        {
+            cpu.x[r as usize] = x;
+        } else if let Some(r) =
+            (0..32).find(|&r| FReg::new(r).abi_name() == name || format!("f{r}") == name)
+        {
+            cpu.f[r as usize] = x;
+        } else {
+            return format!("set register: no register '{name}' (x0 stays zero)");
+        }
+        if !self.control.set_cpu(tid, cpu) {
+            return "set register: the vCPU has exited".into();
+        }
+        self.snap = self.control.snapshot();
+        self.frames = self.backtrace();
+        format!("{name} = 0x{x:x}")
+    }
+
+    /// `addr = value` (a little-endian u64) or `addr = 'hex bytes'`.
+    fn write_memory(&mut self, text: &str) -> String {
+        let Some((at, value)) = text.split_once('=') else {
+            return "write memory: address = value".into();
+        };
+        let Some(addr) = self.resolve(at.trim()) else {
+            return format!(
+                "write memory: no symbol, register or address '{}'",
+                at.trim()
+            );
+        };
+        let value = value.trim();
+        let bytes = match value.strip_prefix('\'').and_then(|v| v.strip_suffix('\'')) {
+            Some(hex) => match hex_bytes(hex) {
+                Some(b) if !b.is_empty() => b,
+                _ => return format!("write memory: bad bytes '{hex}' (pairs of hex digits)"),
+            },
+            None => match parse_number(value) {
+                Some(x) => x.to_le_bytes().to_vec(),
+                None => return format!("write memory: bad value '{value}'"),
+            },
+        };
+        match self.control.write_memory(addr, &bytes) {
+            Ok(()) => format!("wrote {} bytes at 0x{addr:x}", bytes.len()),
+            Err(e) => format!("write memory: {e}"),
         }
     }
 
@@ -488,7 +686,7 @@ impl App {
             }
             Panel::Output => self.output_back = back(self.output_back, by),
             Panel::Syscalls => self.syscalls_back = back(self.syscalls_back, by),
-            Panel::Stack | Panel::Registers | Panel::Layers => {}
+            Panel::Stack | Panel::Registers | Panel::Layers | Panel::Backtrace => {}
         }
     }
 
@@ -508,6 +706,29 @@ impl App {
         let j = (i as i64 + by.clamp(-64, 64)).clamp(0, lines.len() as i64 - 1) as usize;
         self.code_at = Some(lines[j].addr);
     }
+}
+
+/// A number as typed: `0x1f` (hex), `-5` or `42` (decimal).
+pub fn parse_number(s: &str) -> Option<u64> {
+    let s = s.trim();
+    if s.starts_with("0x") || s.starts_with("0X") {
+        return parse_hex(s);
+    }
+    s.parse::<u64>()
+        .ok()
+        .or_else(|| s.parse::<i64>().ok().map(|v| v as u64))
+}
+
+/// `de ad be ef` or `deadbeef` as bytes.
+fn hex_bytes(s: &str) -> Option<Vec<u8>> {
+    let digits: String = s.chars().filter(|c| !c.is_whitespace()).collect();
+    if !digits.len().is_multiple_of(2) {
+        return None;
+    }
+    (0..digits.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(digits.get(i..i + 2)?, 16).ok())
+        .collect()
 }
 
 fn back(cur: usize, by: i64) -> usize {
@@ -632,6 +853,37 @@ mod tests {
         assert!(!a.help && !a.quit, "q closes the help first");
         press(&mut a, "q");
         assert!(a.quit);
+    }
+
+    /// Pressing run then stopping again must not show "PAUSED" beside the old "running".
+    #[test]
+    fn a_new_stop_clears_what_the_last_key_said() {
+        let mut a = app();
+        a.control.pause();
+        a.refresh();
+        a.message = "running".into();
+        a.control.pause();
+        a.control.resume();
+        a.control.pause();
+        a.refresh();
+        assert!(a.snap.paused);
+        let status = crate::render_screen(&a, 120, 30);
+        let last = status.lines().last().unwrap();
+        assert!(
+            last.contains("PAUSED") && !last.contains("running"),
+            "{last}"
+        );
+    }
+
+    #[test]
+    fn numbers_and_bytes_as_typed() {
+        assert_eq!(parse_number("0x1f"), Some(31));
+        assert_eq!(parse_number("42"), Some(42));
+        assert_eq!(parse_number("-1"), Some(u64::MAX));
+        assert_eq!(parse_number("main"), None);
+        assert_eq!(hex_bytes("de ad be ef"), Some(vec![0xde, 0xad, 0xbe, 0xef]));
+        assert_eq!(hex_bytes("abc"), None);
+        assert_eq!(hex_bytes("zz"), None);
     }
 
     #[test]

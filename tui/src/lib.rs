@@ -12,8 +12,16 @@
 //! ```
 //!
 //! The guest never writes to the terminal: its stdout and stderr are pipes shown in a pane,
-//! its stdin is /dev/null, and the UI draws on /dev/tty. The terminal is restored on every way
-//! out, a panic included.
+//! its stdin is the `--stdin` file, or mimic's stdin unless that is the terminal (then
+//! /dev/null), and the UI draws on /dev/tty. The terminal is restored on every way out, a
+//! panic included.
+//!
+//! As a debugger: a signal that would end the guest stops every vCPU first (post-mortem: the
+//! panes show the faulting state; running on lets it die), and after the end the last state
+//! stays on screen until `q`. Step over (`n`) and finish (`f`) run to a return address on the
+//! same thread ([`Control::run_to`], `Step::Over`); the backtrace unwinds with the ELF's
+//! call frame information ([`backtrace`]) and the disassembly shows its source lines
+//! ([`source`]).
 //!
 //! ```
 //! use tui::program::Program;
@@ -23,8 +31,10 @@
 //! ```
 
 pub mod app;
+pub mod backtrace;
 pub mod disasm;
 pub mod program;
+pub mod source;
 mod term;
 pub mod ui;
 
@@ -46,6 +56,8 @@ pub struct Options {
     pub paused: bool,
     /// Breakpoints to set before starting (addresses or symbols).
     pub breakpoints: Vec<String>,
+    /// The guest's stdin (see [`run`] for the default).
+    pub stdin: Option<std::path::PathBuf>,
 }
 
 /// A guest running on its own thread under a [`Control`].
@@ -67,6 +79,8 @@ impl Loaded {
     pub fn load(cfg: &Config, name: &str, opts: &Options) -> Result<Loaded, String> {
         let program = Program::read(&cfg.program, name);
         let control = Arc::new(Control::new());
+        // Post-mortem: a fatal signal stops the guest before the process dies.
+        control.stop_at_fatal(true);
         for b in &opts.breakpoints {
             let addr = program
                 .resolve(b)
@@ -131,7 +145,8 @@ impl Session {
 }
 
 /// `mimic tui`: runs `cfg` under the UI; returns the exit status for mimic. A `cfg` whose
-/// program is empty runs the embedded demo (its args after argv[0] are the demo's).
+/// program is empty runs the embedded demo (its args after argv[0] are the demo's). The
+/// guest's stdin is `opts.stdin`, or mimic's own when that is not a terminal, or /dev/null.
 pub fn run(cfg: Config, opts: Options) -> i32 {
     let (cfg, name, demo_file) = match cfg {
         c if !c.program.as_os_str().is_empty() => {
@@ -164,7 +179,17 @@ pub fn run(cfg: Config, opts: Options) -> i32 {
             return 1;
         }
     };
-    let mut guard = match term::Terminal::take() {
+    let stdin = match &opts.stdin {
+        Some(p) => match std::fs::File::open(p) {
+            Ok(f) => Some(f),
+            Err(e) => {
+                hypervisor_lite::diag!("mimic: --stdin {}: {e}", p.display());
+                return 1;
+            }
+        },
+        None => None,
+    };
+    let mut guard = match term::Terminal::take(stdin) {
         Ok(t) => t,
         Err(e) => {
             hypervisor_lite::diag!("mimic: tui: {e}");

@@ -1,5 +1,8 @@
-//! The program layer: the guest ELF as the user sees it — its entry point and symbols.
+//! The program layer: the guest ELF as the user sees it — its entry point, symbols, source
+//! lines and unwind tables.
 
+use crate::backtrace::Unwinder;
+use crate::source::Lines;
 use goblin::elf::{sym, Elf};
 use std::path::Path;
 
@@ -23,6 +26,9 @@ pub struct Program {
     pub segments: Vec<(u64, u64, String)>,
     /// Sorted by address.
     pub symbols: Vec<Symbol>,
+    /// The DWARF line table (empty without debug information).
+    pub lines: Lines,
+    pub unwind: Unwinder,
 }
 
 impl Program {
@@ -30,10 +36,15 @@ impl Program {
     /// symbols (the guest still runs: the loader reports real errors).
     pub fn read(path: &Path, name: &str) -> Program {
         let bytes = hypervisor_lite::exec_file::read(path, u64::MAX).unwrap_or_default();
-        Program::parse(&bytes, name)
+        Program::parse_at(&bytes, name, Some(path))
     }
 
     pub fn parse(bytes: &[u8], name: &str) -> Program {
+        Program::parse_at(bytes, name, None)
+    }
+
+    /// As [`Program::parse`], for the ELF read from `path` (its sources are looked for there).
+    pub fn parse_at(bytes: &[u8], name: &str, path: Option<&Path>) -> Program {
         let mut p = Program {
             name: name.to_string(),
             ..Program::default()
@@ -71,6 +82,8 @@ impl Program {
         p.symbols
             .sort_by(|a, b| (a.addr, &a.name).cmp(&(b.addr, &b.name)));
         p.symbols.dedup_by_key(|s| s.addr);
+        p.lines = Lines::parse(&elf, bytes, path);
+        p.unwind = Unwinder::parse(&elf, bytes);
         p
     }
 

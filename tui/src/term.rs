@@ -1,8 +1,11 @@
 //! The terminal and the guest's standard streams while the UI runs.
 //!
 //! Guest file descriptors are mimic's own, so the guest's fds 1 and 2 become pipes (read into
-//! the control's output ring), fd 0 becomes /dev/null, and the UI draws on /dev/tty. Every
-//! way out — return, error, panic on any thread — puts the terminal and the three fds back.
+//! the control's output ring) and the UI draws on /dev/tty and reads its keys there. fd 0 is
+//! the guest's stdin: the `--stdin` file when given; mimic's own stdin when that is not a
+//! terminal (a pipe or a file: `cmd | mimic tui prog` works as with `mimic run`); /dev/null
+//! when it is the terminal, whose keys are the UI's. Every way out — return, error, panic on
+//! any thread — puts the terminal and the three fds back.
 
 use crate::app::App;
 use crate::ui;
@@ -52,8 +55,9 @@ fn pipe() -> io::Result<(File, libc::c_int)> {
 }
 
 impl Terminal {
-    /// Redirects the standard streams and enters the UI's screen.
-    pub fn take() -> io::Result<Terminal> {
+    /// Redirects the standard streams and enters the UI's screen; `stdin` is the guest's
+    /// stdin when given (see the module's doc otherwise).
+    pub fn take(stdin: Option<File>) -> io::Result<Terminal> {
         let tty = std::fs::OpenOptions::new()
             .read(true)
             .write(true)
@@ -61,7 +65,13 @@ impl Terminal {
             .map_err(|e| io::Error::new(e.kind(), format!("needs a terminal: /dev/tty: {e}")))?;
         let (out_r, out_w) = pipe()?;
         let (err_r, err_w) = pipe()?;
-        let null = File::open("/dev/null")?;
+        // SAFETY: isatty only looks at the descriptor.
+        let tty_stdin = unsafe { libc::isatty(0) } == 1;
+        let stdin = match stdin {
+            Some(f) => Some(f),
+            None if tty_stdin => Some(File::open("/dev/null")?),
+            None => None,
+        };
         for (fd, saved) in SAVED.iter().enumerate() {
             // SAFETY: duplicating a standard fd.
             let d = check(
@@ -74,7 +84,9 @@ impl Terminal {
         watch_signals()?;
         // SAFETY: replacing the standard fds with ours; the originals are saved above.
         unsafe {
-            check(libc::dup2(null.as_raw_fd(), 0), "dup2")?;
+            if let Some(f) = &stdin {
+                check(libc::dup2(f.as_raw_fd(), 0), "dup2")?;
+            }
             check(libc::dup2(out_w, 1), "dup2")?;
             check(libc::dup2(err_w, 2), "dup2")?;
             libc::close(out_w);

@@ -1,7 +1,8 @@
 //! Drawing: the main screen's layout, each panel, the status line and the help overlay.
 
 use crate::app::{float_text, App, Ask, Panel, CODE_CONTEXT, CODE_WINDOW, MEMORY_WINDOW};
-use hypervisor_lite::control::{Stream, VcpuState};
+use crate::backtrace::How;
+use hypervisor_lite::control::{Stream, VcpuState, WatchKind, Why};
 use hypervisor_lite::isa_a::{FReg, XReg};
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Color, Modifier, Style};
@@ -14,15 +15,21 @@ const DIM: Style = Style::new().fg(Color::DarkGray);
 const CUR: Style = Style::new().fg(Color::Black).bg(Color::Cyan);
 const BP: Style = Style::new().fg(Color::Red).add_modifier(Modifier::BOLD);
 const HEAD: Style = Style::new().fg(Color::Cyan).add_modifier(Modifier::BOLD);
+const SRC: Style = Style::new().fg(Color::Green);
 
 /// riscv64's clone (asm-generic/unistd.h).
 const CLONE: u64 = 220;
 
 /// Every key, for the help overlay and the README.
 pub const KEYS: &[(&str, &str)] = &[
-    ("space, c", "run / pause"),
+    (
+        "space, c",
+        "run / pause (at a fatal signal: let the guest die)",
+    ),
     ("s", "step one instruction"),
-    ("n", "step one block"),
+    ("n", "step over: a call runs until it returns"),
+    ("f", "finish: run until the current function returns"),
+    ("S", "step one block"),
     ("y", "run to the next syscall (stops before it)"),
     ("b", "breakpoint at an address or symbol (again: remove)"),
     ("B, Enter", "toggle a breakpoint at the disassembly cursor"),
@@ -31,12 +38,19 @@ pub const KEYS: &[(&str, &str)] = &[
         "go to an address, symbol or register (in memory when it is focused)",
     ),
     ("i", "inspect a register (a0, x10, fa0, f10, pc)"),
+    ("=", "set a register of the stopped vCPU (a0 = 0x10)"),
+    ("m", "write memory (addr = u64, or addr = 'hex bytes')"),
+    ("w", "watch writes to an address or symbol (again: remove)"),
     (".", "back to pc (disassembly) and gp (memory)"),
     ("v", "next vCPU"),
     ("Tab, S-Tab", "next / previous panel"),
     (
-        "1-9",
-        "panel: code memory stack blocks threads output syscalls regs layers",
+        "1-9, 0",
+        "panel: code memory stack blocks threads output syscalls regs layers backtrace",
+    ),
+    (
+        "z",
+        "zoom: the focused panel fills the screen (again: back)",
     ),
     ("arrows, PgUp/PgDn", "scroll or select in the focused panel"),
     ("Home, End", "top / bottom of the focused panel"),
@@ -45,7 +59,19 @@ pub const KEYS: &[(&str, &str)] = &[
 ];
 
 fn block(app: &App, p: Panel) -> Block<'static> {
-    let title = format!(" {} {} ", p.index_key(), p.title());
+    let place = match p {
+        Panel::Code => app
+            .code_focus()
+            .and_then(|a| app.program.lines.at(a))
+            .map(|pl| format!("· {} ", pl.short()))
+            .unwrap_or_default(),
+        Panel::Layers => app
+            .selected()
+            .map(|v| format!("· vCPU {} selected ", v.tid))
+            .unwrap_or_default(),
+        _ => String::new(),
+    };
+    let title = format!(" {} {} {place}", p.index_key(), p.title());
     let b = Block::bordered().title(title);
     if app.focus == p {
         b.border_style(Style::new().fg(Color::Cyan))
@@ -57,14 +83,71 @@ fn block(app: &App, p: Panel) -> Block<'static> {
 
 impl Panel {
     fn index_key(self) -> usize {
-        Panel::ALL.iter().position(|&p| p == self).unwrap_or(0) + 1
+        (Panel::ALL.iter().position(|&p| p == self).unwrap_or(0) + 1) % 10
     }
 }
 
-/// The whole screen.
+/// The smallest screen the full layout is drawn on; below it, the compact one.
+pub const FULL_LAYOUT: (u16, u16) = (154, 40);
+
+/// The whole screen: every panel when it is large enough, code and registers above one
+/// tabbed panel when it is not, or the focused panel alone when zoomed.
 pub fn draw(app: &App, f: &mut Frame) {
     let [main, status] =
-        Layout::vertical([Constraint::Min(10), Constraint::Length(1)]).areas(f.area());
+        Layout::vertical([Constraint::Min(3), Constraint::Length(1)]).areas(f.area());
+    if app.zoom {
+        draw_zoomed(app, f, main);
+    } else if main.width < FULL_LAYOUT.0 || main.height + 1 < FULL_LAYOUT.1 {
+        draw_compact(app, f, main);
+    } else {
+        draw_full(app, f, main);
+    }
+    draw_status(app, f, status);
+    if app.help {
+        draw_help(f);
+    }
+}
+
+fn draw_zoomed(app: &App, f: &mut Frame, area: Rect) {
+    if matches!(app.focus, Panel::Memory | Panel::Stack | Panel::Blocks) {
+        draw_lower(app, f, area);
+    } else {
+        draw_panel(app, f, app.focus, area);
+    }
+}
+
+/// Code and registers, and below them the panel last chosen among the others (tabs).
+fn draw_compact(app: &App, f: &mut Frame, area: Rect) {
+    let [top, bottom] =
+        Layout::vertical([Constraint::Min(6), Constraint::Percentage(40)]).areas(area);
+    let [code, regs] = Layout::horizontal([Constraint::Min(40), Constraint::Length(30)]).areas(top);
+    draw_panel(app, f, Panel::Code, code);
+    draw_panel(app, f, Panel::Registers, regs);
+    let [tabs, body] = Layout::vertical([Constraint::Length(1), Constraint::Min(2)]).areas(bottom);
+    let names = [
+        (Panel::Memory, "mem"),
+        (Panel::Stack, "stack"),
+        (Panel::Blocks, "blocks"),
+        (Panel::Threads, "threads"),
+        (Panel::Output, "output"),
+        (Panel::Syscalls, "syscalls"),
+        (Panel::Layers, "layers"),
+        (Panel::Backtrace, "trace"),
+    ];
+    let sel = names
+        .iter()
+        .position(|&(p, _)| p == app.bottom)
+        .unwrap_or(0);
+    let t = Tabs::new(names.iter().map(|(p, n)| format!("{}{n}", p.index_key())))
+        .select(sel)
+        .padding("", "")
+        .divider(" ")
+        .highlight_style(HEAD);
+    f.render_widget(t, tabs);
+    draw_panel(app, f, app.bottom, body);
+}
+
+fn draw_full(app: &App, f: &mut Frame, main: Rect) {
     let [top, middle, bottom] = Layout::vertical([
         Constraint::Length(19),
         Constraint::Min(8),
@@ -72,13 +155,15 @@ pub fn draw(app: &App, f: &mut Frame) {
     ])
     .areas(main);
     let [layers, regs] =
-        Layout::horizontal([Constraint::Min(50), Constraint::Length(104)]).areas(top);
-    let [code, lower, threads] = Layout::horizontal([
+        Layout::horizontal([Constraint::Min(50), Constraint::Length(102)]).areas(top);
+    let [code, lower, right] = Layout::horizontal([
         Constraint::Percentage(38),
-        Constraint::Percentage(40),
-        Constraint::Percentage(22),
+        Constraint::Percentage(36),
+        Constraint::Percentage(26),
     ])
     .areas(middle);
+    let [threads, trace] =
+        Layout::vertical([Constraint::Percentage(40), Constraint::Percentage(60)]).areas(right);
     let [out, sys] =
         Layout::horizontal([Constraint::Percentage(45), Constraint::Percentage(55)]).areas(bottom);
     draw_panel(app, f, Panel::Layers, layers);
@@ -86,12 +171,9 @@ pub fn draw(app: &App, f: &mut Frame) {
     draw_panel(app, f, Panel::Code, code);
     draw_lower(app, f, lower);
     draw_panel(app, f, Panel::Threads, threads);
+    draw_panel(app, f, Panel::Backtrace, trace);
     draw_panel(app, f, Panel::Output, out);
     draw_panel(app, f, Panel::Syscalls, sys);
-    draw_status(app, f, status);
-    if app.help {
-        draw_help(f);
-    }
 }
 
 /// Memory, stack and blocks share one tabbed area.
@@ -119,7 +201,9 @@ pub fn draw_panel(app: &App, f: &mut Frame, p: Panel, area: Rect) {
     }
     let lines = match p {
         Panel::Layers => layers(app),
+        Panel::Registers if inner_w < 100 => registers_narrow(app, inner_w),
         Panel::Registers => registers(app),
+        Panel::Backtrace => backtrace(app, inner_w),
         Panel::Code => code(app, inner_h),
         Panel::Memory => memory(app, inner_h, inner_w),
         Panel::Stack => stack(app, inner_h),
@@ -183,8 +267,10 @@ fn layers(app: &App) -> Vec<Line<'static>> {
             None => "no vCPU yet".into(),
         },
     ));
+    // Counts read "the selected vCPU's of all vCPUs'" from here on.
     out.push(Line::from(format!(
-        "               {} retired in {} vCPU(s)",
+        "               retired {} of {} in {} vCPU(s)",
+        group(v.map_or(0, |v| v.cpu.instret)),
         group(retired),
         s.vcpus.len()
     )));
@@ -195,23 +281,27 @@ fn layers(app: &App) -> Vec<Line<'static>> {
     let e = &s.engine;
     match &e.tiers {
         Some(t) => {
+            let mine = v.and_then(|v| v.tiers.clone()).unwrap_or_default();
+            let all = s.vcpus.iter().filter_map(|v| v.tiers.as_ref());
+            let (interp, jit) = all.fold((0, 0), |(i, j), t| (i + t.insns_interp, j + t.insns_jit));
             out.push(title(
                 matches!(here, Some(VcpuState::Guest)),
                 "Interpreter",
                 format!(
-                    "{} insns, {} blocks",
-                    group(t.insns_interp),
-                    e.blocks.saturating_sub(t.translated)
+                    "{} of {interp_all} insns, {} blocks",
+                    group(mine.insns_interp),
+                    e.blocks.saturating_sub(t.translated),
+                    interp_all = group(interp),
                 ),
             ));
             out.push(title(
                 matches!(here, Some(VcpuState::Guest)),
                 "Translator",
                 format!(
-                    "{} insns, {} blocks translated, {} chains patched",
-                    group(t.insns_jit),
+                    "{} of {} insns, {} blocks",
+                    group(mine.insns_jit),
+                    group(jit),
                     t.translated,
-                    e.chain_hits.map(group).unwrap_or_default()
                 ),
             ));
         }
@@ -220,7 +310,8 @@ fn layers(app: &App) -> Vec<Line<'static>> {
                 matches!(here, Some(VcpuState::Guest)),
                 "Interpreter",
                 format!(
-                    "{} insns, {} blocks ({} KiB)",
+                    "{} of {} insns, {} blocks ({} KiB)",
+                    group(v.map_or(0, |v| v.cpu.instret)),
                     group(retired),
                     e.blocks,
                     e.cache_bytes / 1024
@@ -233,8 +324,10 @@ fn layers(app: &App) -> Vec<Line<'static>> {
         matches!(here, Some(VcpuState::Syscall(_))),
         "Linux ABI",
         match here {
-            Some(VcpuState::Syscall(n)) => format!("{} syscalls, now in {n}", group(s.syscalls)),
-            _ => format!("{} syscalls", group(s.syscalls)),
+            Some(VcpuState::Syscall(n)) => {
+                format!("{} syscalls (all vCPUs), now in {n}", group(s.syscalls))
+            }
+            _ => format!("{} syscalls (all vCPUs)", group(s.syscalls)),
         },
     ));
     out.push(Line::styled(
@@ -246,7 +339,11 @@ fn layers(app: &App) -> Vec<Line<'static>> {
         "Host code",
         match (&e.tiers, e.cache_bytes) {
             (Some(_), 0) => "none yet: no block is hot enough to translate".into(),
-            (Some(_), n) => format!("{} KiB of x86-64 in the code buffer", n / 1024),
+            (Some(_), n) => format!(
+                "{} KiB of x86-64, {} chains patched",
+                n / 1024,
+                e.chain_hits.map(group).unwrap_or_default()
+            ),
             (None, _) => "none: this engine only interprets".into(),
         },
     ));
@@ -350,6 +447,120 @@ fn registers(app: &App) -> Vec<Line<'static>> {
     out
 }
 
+/// The registers in a narrow column: pc, then x1..x31 with the ones a debugger reads first
+/// (ra, sp, fp, arguments) on top, then fcsr and the float registers that are not zero; the
+/// full panel (on a screen 100 columns wide or more) has them all in place.
+fn registers_narrow(app: &App, width: usize) -> Vec<Line<'static>> {
+    let Some(v) = app.selected() else {
+        return vec![Line::from("no vCPU yet")];
+    };
+    let base = app.compare_base();
+    let cpu = &v.cpu;
+    let mut out = vec![Line::from(vec![
+        Span::styled("pc   ", DIM),
+        Span::styled(
+            format!("{:016x}", cpu.pc),
+            if base.is_some_and(|b| b.pc != cpu.pc) {
+                HI
+            } else {
+                Style::new()
+            },
+        ),
+    ])];
+    const ORDER: [usize; 31] = [
+        1, 2, 8, 10, 11, 12, 13, 14, 15, 16, 17, 9, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 3, 4,
+        5, 6, 7, 28, 29, 30, 31,
+    ];
+    let per_line = (width / 22).clamp(1, 3);
+    for pair in ORDER.chunks(per_line) {
+        let mut spans = Vec::new();
+        for &r in pair {
+            let changed = base.is_some_and(|b| b.x[r] != cpu.x[r]);
+            spans.push(Span::styled(
+                format!("{:<4} ", XReg::new(r as u32).abi_name()),
+                DIM,
+            ));
+            spans.push(Span::styled(
+                format!("{:016x} ", cpu.x[r]),
+                if changed { HI } else { Style::new() },
+            ));
+        }
+        out.push(Line::from(spans));
+    }
+    // The float registers that hold something (a narrow column has no room for 32 zeros).
+    out.push(Line::from(vec![
+        Span::styled("fcsr ", DIM),
+        Span::raw(format!("{:02x}", cpu.fcsr)),
+    ]));
+    let used: Vec<usize> = (0..32).filter(|&r| cpu.f[r] != 0).collect();
+    if used.is_empty() {
+        out.push(Line::styled("f0-f31 all 0", DIM));
+    }
+    for group in used.chunks(per_line) {
+        let mut spans = Vec::new();
+        for &r in group {
+            let changed = base.is_some_and(|b| b.f[r] != cpu.f[r]);
+            spans.push(Span::styled(
+                format!("{:<4} ", FReg::new(r as u32).abi_name()),
+                DIM,
+            ));
+            spans.push(Span::styled(
+                format!("{:<16} ", float_text(cpu.f[r])),
+                if changed { HI } else { Style::new() },
+            ));
+        }
+        out.push(Line::from(spans));
+    }
+    out
+}
+
+/// The frames of the selected vCPU, and the watchpoints.
+fn backtrace(app: &App, width: usize) -> Vec<Line<'static>> {
+    if app.selected().is_none() {
+        return vec![Line::from("no vCPU yet")];
+    }
+    let mut out = Vec::new();
+    for (i, fr) in app.frames.iter().enumerate() {
+        // A caller's pc is its return address: its line is the call's, just before.
+        let at = if i == 0 { fr.pc } else { fr.pc.wrapping_sub(1) };
+        let place = app
+            .program
+            .lines
+            .at(at)
+            .map(|p| format!("  {}", p.short()))
+            .unwrap_or_default();
+        let how = match fr.how {
+            How::FramePointer => "  (fp)",
+            How::Registers | How::Cfi => "",
+        };
+        let text = format!("#{i:<2} {:x}{}{place}{how}", fr.pc, sym(app, fr.pc));
+        out.push(if i == 0 {
+            Line::styled(text, HI)
+        } else {
+            Line::from(text)
+        });
+    }
+    if !app.program.unwind.has_cfi() {
+        out.push(Line::styled("no unwind tables: frame pointers only", DIM));
+    }
+    for w in &app.snap.watchpoints {
+        let kind = match w.kind {
+            WatchKind::Write => "write",
+            WatchKind::Read => "read",
+            WatchKind::Access => "access",
+        };
+        let mut line = format!(
+            "watch {kind} 0x{:x}{} ({} bytes)",
+            w.addr,
+            sym(app, w.addr),
+            w.len
+        );
+        line.truncate(width);
+        out.push(Line::styled(line, BP));
+    }
+    out
+}
+
 fn code(app: &App, height: usize) -> Vec<Line<'static>> {
     let (Some(focus), Some(v)) = (app.code_focus(), app.selected()) else {
         return vec![Line::from("no vCPU yet")];
@@ -366,6 +577,7 @@ fn code(app: &App, height: usize) -> Vec<Line<'static>> {
     };
     let mut out = Vec::new();
     let first = at.saturating_sub(height / 3);
+    let mut source_line = None;
     for l in &lines[first..] {
         if out.len() >= height {
             break;
@@ -374,6 +586,19 @@ fn code(app: &App, height: usize) -> Vec<Line<'static>> {
             out.push(Line::styled(format!("{:016x} <{}>:", l.addr, s.name), HEAD));
             if out.len() >= height {
                 break;
+            }
+        }
+        // The source line an instruction starts, above it (objdump -S style).
+        if let Some(p) = app.program.lines.at(l.addr) {
+            if source_line != Some((p.file, p.line)) {
+                source_line = Some((p.file, p.line));
+                let text = p
+                    .text
+                    .map_or_else(|| p.short(), |t| t.trim_end().to_string());
+                out.push(Line::styled(format!("{:>6} │ {text}", p.line), SRC));
+                if out.len() >= height {
+                    break;
+                }
             }
         }
         let is_pc = l.addr == v.cpu.pc;
@@ -627,21 +852,27 @@ fn draw_status(app: &App, f: &mut Frame, area: Rect) {
             Span::styled("█", DIM),
             Span::styled(
                 match ask {
-                    Ask::Breakpoint | Ask::GoTo | Ask::Register => "   Enter: ok, Esc: cancel",
+                    Ask::Breakpoint
+                    | Ask::GoTo
+                    | Ask::Register
+                    | Ask::Watch
+                    | Ask::SetRegister
+                    | Ask::WriteMemory => "   Enter: ok, Esc: cancel",
                 },
                 DIM,
             ),
         ])
     } else {
         let s = &app.snap;
-        let exited = !s.vcpus.is_empty()
-            && s.vcpus
-                .iter()
-                .all(|v| matches!(v.state, VcpuState::Exited(_)));
-        let state = if exited {
+        let state = if app.exited() {
+            Span::styled(
+                format!(" ■ {}: last state shown ", s.reason),
+                Style::new().fg(Color::Black).bg(Color::Gray),
+            )
+        } else if s.paused && matches!(s.why, Why::Fatal { .. }) {
             Span::styled(
                 format!(" ■ {} ", s.reason),
-                Style::new().fg(Color::Black).bg(Color::Gray),
+                Style::new().fg(Color::White).bg(Color::Red),
             )
         } else if s.paused {
             let at = app
@@ -661,7 +892,10 @@ fn draw_status(app: &App, f: &mut Frame, area: Rect) {
         Line::from(vec![
             state,
             Span::raw(format!(" {} ", app.message)),
-            Span::styled(" space run/pause · s step · n block · y syscall · b break · g go · i reg · ? help · q quit", DIM),
+            Span::styled(
+                " space run/pause · s step · n over · f finish · b break · w watch · z zoom · ? help · q quit",
+                DIM,
+            ),
         ])
     };
     f.render_widget(Paragraph::new(line), area);
@@ -670,7 +904,7 @@ fn draw_status(app: &App, f: &mut Frame, area: Rect) {
 fn draw_help(f: &mut Frame) {
     let area = f.area();
     let h = (KEYS.len() as u16 + 4).min(area.height);
-    let w = 96.min(area.width);
+    let w = 110.min(area.width);
     let r = Rect::new(
         area.x + (area.width - w) / 2,
         area.y + (area.height - h) / 2,

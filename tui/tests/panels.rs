@@ -38,6 +38,7 @@ fn stopped_at_main() -> (Session, App) {
     };
     let opts = Options {
         paused: false,
+        stdin: None,
         breakpoints: vec!["main".into()],
     };
     let session = Session::start(cfg, "demo", &opts).expect("starting the demo guest");

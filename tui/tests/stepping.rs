@@ -26,6 +26,7 @@ fn start(breakpoints: &[&str]) -> Session {
     };
     let opts = Options {
         paused: false,
+        stdin: None,
         breakpoints: breakpoints.iter().map(|s| s.to_string()).collect(),
     };
     Session::start(cfg, "demo", &opts).expect("starting the demo")

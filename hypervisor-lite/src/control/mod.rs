@@ -14,6 +14,13 @@
 //! "run to next syscall"). All guest memory the UI shows is copied by the vCPU thread itself
 //! ([`Control::set_views`]), so the UI never reads guest pages that the guest may be unmapping.
 //!
+//! For a debugger: [`Control::stop_at_fatal`] stops every vCPU at a signal that would end the
+//! process, before it does (post-mortem; running on delivers it). [`Step::Over`] and
+//! [`Control::run_to`] run the guest until one vCPU reaches a return address with its stack
+//! back where it was (step over a call, finish a function): a breakpoint for that vCPU alone.
+//! [`Control::write_memory`] has a parked vCPU do the front end's stores. When the last vCPU
+//! exits, its address space is kept, so the views still show the last state.
+//!
 //! Without a front end, `Vcpu::control` is `None` and the run loop is unchanged. The vCPU floor
 //! reaches a front end only through its `vcpu::Hook` trait, which `Control` implements.
 //!
@@ -57,9 +64,10 @@
 //! ```
 
 use crate::memory::GuestMem;
+use crate::signal;
 use crate::syscall::{self, Outcome, Ret};
 use crate::thread::BUDGET;
-use crate::vcpu::{Hook, Vcpu};
+use crate::vcpu::{Hook, Offer, Vcpu};
 use isa_a::block::MAX_BLOCK_INSNS;
 use isa_a::{Bus, Cpu, Flow, Trap};
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
@@ -90,6 +98,19 @@ pub enum Step {
     Block,
     /// Up to the next system call, stopping before it is performed.
     Syscall,
+    /// One instruction, or, at a call (`jal`/`jalr` linking `ra` or `t0`), until the call
+    /// returns to the next instruction on the same thread, with the other vCPUs running.
+    Over,
+}
+
+/// A temporary stop of one vCPU: at `addr` with `sp` at or above `min_sp` (so a recursive
+/// call's pass through the same address does not count).
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Until {
+    tid: i32,
+    addr: u64,
+    min_sp: u64,
+    reason: String,
 }
 
 /// Why the guest last stopped, for a front end that reports it (the gdb stub).
@@ -110,6 +131,9 @@ pub enum Why {
     },
     /// This vCPU is about to get signal `sig` (see [`Control::stop_at_signals`]).
     Signal { tid: i32, sig: i32 },
+    /// This vCPU is about to get signal `sig`, which ends the process (see
+    /// [`Control::stop_at_fatal`]): running on delivers it.
+    Fatal { tid: i32, sig: i32 },
 }
 
 /// Where a vCPU is, in the layers' terms.
@@ -151,6 +175,8 @@ pub struct VcpuSnapshot {
     pub state: VcpuState,
     /// Host CPU time of its thread.
     pub cpu_time: Duration,
+    /// What each tier of its engine has run, if the engine has tiers.
+    pub tiers: Option<Tiers>,
 }
 
 /// Which of the guest's output streams a line came from.
@@ -213,6 +239,17 @@ struct Shared {
     edits: BTreeMap<i32, Cpu>,
     /// Whether a guest signal stops the guest before delivery.
     stop_at_signals: bool,
+    /// Whether a signal that ends the process stops the guest first (post-mortem).
+    stop_at_fatal: bool,
+    /// A step over a call or a finish in progress.
+    until: Option<Until>,
+    /// The address space of a process whose every vCPU has exited: what the views are
+    /// copied from after the end.
+    remains: Option<GuestMem>,
+    /// Writes to guest memory the front end asked for, which a parked vCPU performs.
+    pokes: Vec<(u64, Vec<u8>)>,
+    /// How the last of them went.
+    poked: Option<Result<(), String>>,
     /// When set, only these vCPUs run; the others stay parked ([`Control::resume_only`]).
     only: Option<BTreeSet<i32>>,
     /// The signal each vCPU stopped at a signal gets when it runs again (none: suppressed).
@@ -261,6 +298,11 @@ impl Control {
                 watchpoints: Vec::new(),
                 edits: BTreeMap::new(),
                 stop_at_signals: false,
+                stop_at_fatal: false,
+                until: None,
+                remains: None,
+                pokes: Vec::new(),
+                poked: None,
                 only: None,
                 deliver: BTreeMap::new(),
                 last_publish: Instant::now(),
@@ -280,6 +322,7 @@ impl Control {
         let a = s.paused
             || s.only.is_some()
             || s.step.is_some()
+            || s.until.is_some()
             || !s.breakpoints.is_empty()
             || !s.watchpoints.is_empty();
         self.attention.store(a, Ordering::Release);
@@ -332,7 +375,8 @@ impl Control {
             Why::Breakpoint(tid)
             | Why::Stepped(tid)
             | Why::Watch { tid, .. }
-            | Why::Signal { tid, .. } => s.vcpus.get(&tid).is_some_and(parked),
+            | Why::Signal { tid, .. }
+            | Why::Fatal { tid, .. } => s.vcpus.get(&tid).is_some_and(parked),
         };
         ready.then_some((s.stops, s.why))
     }
@@ -461,6 +505,30 @@ impl Control {
         }
     }
 
+    /// Lets every vCPU run until vCPU `tid` reaches `addr` with its sp at or above `min_sp`
+    /// (finishing a function: its return address and the caller's sp), or until any other
+    /// stop comes first. `reason` is the stop's.
+    pub fn run_to(&self, tid: i32, addr: u64, min_sp: u64, reason: String) {
+        let mut s = self.lock();
+        s.paused = false;
+        s.only = None;
+        s.step = None;
+        s.until = Some(Until {
+            tid,
+            addr,
+            min_sp,
+            reason,
+        });
+        self.update_attention(&s);
+        self.wake.notify_all();
+    }
+
+    /// Makes a signal that would end the process stop the guest first ([`Why::Fatal`]), every
+    /// vCPU with it: the front end shows the faulting state, and running on delivers it.
+    pub fn stop_at_fatal(&self, on: bool) {
+        self.lock().stop_at_fatal = on;
+    }
+
     /// Makes every guest signal stop the guest before it is delivered ([`Why::Signal`]).
     pub fn stop_at_signals(&self, on: bool) {
         self.lock().stop_at_signals = on;
@@ -472,11 +540,43 @@ impl Control {
         self.lock().deliver.insert(tid, sig);
     }
 
+    /// Writes `bytes` to guest memory at `addr`, through the guest's own permissions (a
+    /// read-only page, code included, is refused), while the guest is stopped or after it
+    /// ended. A parked vCPU performs it (the front end never touches live guest memory) and
+    /// copies the views again.
+    pub fn write_memory(&self, addr: u64, bytes: &[u8]) -> Result<(), String> {
+        let mut s = self.lock();
+        if let Some(mut mem) = s.remains.clone() {
+            poke(&mut mem, addr, bytes)?;
+            s.view_data = copy_views(&s.views, &mut mem);
+            return Ok(());
+        }
+        if !s.paused || s.step.is_some() || !s.vcpus.values().any(|v| v.state == VcpuState::Paused)
+        {
+            return Err("the guest must be stopped first".into());
+        }
+        s.poked = None;
+        s.pokes.push((addr, bytes.to_vec()));
+        self.wake.notify_all();
+        let (mut s, _) = self
+            .wake
+            .wait_timeout_while(s, Duration::from_secs(2), |st| st.poked.is_none())
+            .unwrap_or_else(|e| e.into_inner());
+        s.pokes.clear();
+        s.poked
+            .take()
+            .unwrap_or_else(|| Err("no stopped vCPU took the write".into()))
+    }
+
     /// Guest memory ranges the vCPUs copy out when they publish (disassembly, memory, stack).
     pub fn set_views(&self, views: Vec<(u64, u64)>) {
         let mut s = self.lock();
         if s.views != views {
             s.views = views;
+            // After the end no vCPU copies them: the front end's thread does.
+            if let Some(mut mem) = s.remains.clone() {
+                s.view_data = copy_views(&s.views, &mut mem);
+            }
             // A paused vCPU wakes to copy them.
             self.wake.notify_all();
         }
@@ -510,8 +610,9 @@ impl Control {
         }
     }
 
-    /// Records that a vCPU's run ended with `status`.
-    pub fn exited(&self, tid: i32, cpu: &Cpu, status: i32) {
+    /// Records that a vCPU's run ended with `status`. When it was the last, the views are
+    /// copied once more and `mem` is kept, so the last state stays inspectable.
+    pub fn exited(&self, tid: i32, cpu: &Cpu, mem: &GuestMem, status: i32) {
         let mut s = self.lock();
         let v = vcpu_entry(&mut s, tid, cpu);
         v.cpu = cpu.clone();
@@ -521,7 +622,16 @@ impl Control {
             .values()
             .all(|v| matches!(v.state, VcpuState::Exited(_)))
         {
-            s.reason = format!("exited with status {status}");
+            s.reason = match status {
+                129..=159 => format!(
+                    "killed by {} (status {status})",
+                    signal::name(status as usize - 128)
+                ),
+                _ => format!("exited with status {status}"),
+            };
+            let mut mem = mem.clone();
+            s.view_data = copy_views(&s.views, &mut mem);
+            s.remains = Some(mem);
         }
     }
 
@@ -556,7 +666,8 @@ impl Control {
         match step {
             Some(Step::Insn) => stop(&mut s, "stepped one instruction".into()),
             Some(Step::Block) => stop(&mut s, "stepped one block".into()),
-            Some(Step::Syscall) | None => {}
+            // An Over step became an Insn step or a run to the return in `plan`.
+            Some(Step::Syscall | Step::Over) | None => {}
         }
         if step == Some(Step::Insn) {
             s.why = Why::Stepped(tid);
@@ -598,6 +709,35 @@ impl Control {
                 s = self.wait_paused(s, tid, cpu, bus, engine);
                 continue;
             }
+            if step == Some(Step::Over) {
+                // A call runs to its return; anything else is one instruction.
+                s.step = match call_return(cpu, bus) {
+                    Some(ret) => {
+                        s.paused = false;
+                        s.until = Some(Until {
+                            tid,
+                            addr: ret,
+                            min_sp: cpu.x[2],
+                            reason: format!("stepped over the call at 0x{:x}", cpu.pc),
+                        });
+                        None
+                    }
+                    None => Some((Some(tid), Step::Insn)),
+                };
+                self.update_attention(&s);
+                self.wake.notify_all();
+                continue;
+            }
+            let until = s.until.as_ref().filter(|u| u.tid == tid && step.is_none());
+            if let Some(u) = until.filter(|u| u.addr == cpu.pc && cpu.x[2] >= u.min_sp) {
+                let reason = u.reason.clone();
+                stop(&mut s, reason);
+                s.stopped_by = Some(tid);
+                s.why = Why::Stepped(tid);
+                continue;
+            }
+            let until_near = until
+                .is_some_and(|u| u.addr >= cpu.pc && u.addr < cpu.pc.saturating_add(BLOCK_REACH));
             let skip = s.resume_at.get(&tid) == Some(&cpu.pc);
             if !skip && s.breakpoints.contains(&cpu.pc) && step != Some(Step::Insn) {
                 stop(&mut s, format!("breakpoint at 0x{:x}", cpu.pc));
@@ -614,8 +754,8 @@ impl Control {
                 }
                 Some(Step::Insn) => Plan::Step,
                 Some(Step::Block) => Plan::Run(1),
-                _ if near.count() > 0 => Plan::Step,
-                _ if !s.breakpoints.is_empty() => Plan::Run(1),
+                _ if near.count() > 0 || until_near => Plan::Step,
+                _ if !s.breakpoints.is_empty() || until.is_some() => Plan::Run(1),
                 _ => Plan::Run(BUDGET),
             };
             // Consume an instruction or block step now; a syscall step ends in `syscall`.
@@ -637,13 +777,21 @@ impl Control {
         bus: &mut M,
         engine: &E,
     ) -> MutexGuard<'a, Shared> {
+        for (addr, bytes) in std::mem::take(&mut s.pokes) {
+            s.poked = Some(poke(bus, addr, &bytes));
+            self.wake.notify_all();
+        }
         publish(&mut s, tid, cpu, bus, engine, VcpuState::Paused);
         s.resume_at.insert(tid, cpu.pc);
         let (views, host_view) = (s.views.clone(), s.host_view);
         let s = self
             .wake
             .wait_while(s, |st| {
-                held(st, tid) && st.step.is_none() && st.views == views && st.host_view == host_view
+                held(st, tid)
+                    && st.step.is_none()
+                    && st.views == views
+                    && st.host_view == host_view
+                    && st.pokes.is_empty()
             })
             .unwrap_or_else(|e| e.into_inner());
         s
@@ -658,15 +806,34 @@ impl Control {
         cpu: &Cpu,
         bus: &mut M,
         engine: &E,
-        sig: i32,
+        offer: Offer,
     ) -> Option<i32> {
+        let sig = offer.sig;
         let mut s = self.lock();
-        if !s.stop_at_signals {
+        if s.stop_at_signals {
+            stop(&mut s, format!("signal {sig}"));
+            s.why = Why::Signal { tid, sig };
+            s.deliver.remove(&tid);
+        } else if offer.fatal && s.stop_at_fatal {
+            let at = offer
+                .addr
+                .map(|a| format!(" accessing 0x{a:x}"))
+                .unwrap_or_default();
+            stop(
+                &mut s,
+                format!(
+                    "{} at pc 0x{:x}{at}: fatal (c lets it die)",
+                    signal::name(sig as usize),
+                    cpu.pc
+                ),
+            );
+            s.stopped_by = Some(tid);
+            s.why = Why::Fatal { tid, sig };
+            // Running on (or stepping) delivers it, unless the front end decides otherwise.
+            s.deliver.insert(tid, Some(sig));
+        } else {
             return Some(sig);
         }
-        stop(&mut s, format!("signal {sig}"));
-        s.why = Why::Signal { tid, sig };
-        s.deliver.remove(&tid);
         self.update_attention(&s);
         let mine =
             |st: &Shared| matches!(st.step, Some((who, _)) if who.is_none() || who == Some(tid));
@@ -758,8 +925,8 @@ impl Hook for Control {
     fn syscall(&self, v: &mut Vcpu, nr: u64, args: [u64; 6]) -> Outcome {
         Control::syscall(self, v, nr, args)
     }
-    fn exited(&self, tid: i32, cpu: &Cpu, status: i32) {
-        Control::exited(self, tid, cpu, status)
+    fn exited(&self, tid: i32, cpu: &Cpu, mem: &GuestMem, status: i32) {
+        Control::exited(self, tid, cpu, mem, status)
     }
     fn spawned(&self, tid: i32, cpu: &Cpu) {
         vcpu_entry(&mut self.lock(), tid, cpu);
@@ -770,9 +937,9 @@ impl Hook for Control {
         cpu: &Cpu,
         bus: &mut GuestMem,
         engine: &translator::Engine,
-        sig: i32,
+        offer: Offer,
     ) -> Option<i32> {
-        Control::signal(self, tid, cpu, bus, engine, sig)
+        Control::signal(self, tid, cpu, bus, engine, offer)
     }
 }
 
@@ -813,10 +980,23 @@ fn held(s: &Shared, tid: i32) -> bool {
     s.paused || s.only.as_ref().is_some_and(|o| !o.contains(&tid))
 }
 
+/// Where a call at pc returns to: the next instruction, if pc holds a `jal`/`jalr` that links
+/// `ra` or `t0` (the calling convention's link registers).
+fn call_return<M: Bus + ?Sized>(cpu: &Cpu, bus: &mut M) -> Option<u64> {
+    let d = isa_a::fetch(bus, cpu.pc).ok()?;
+    let rd = match d.insn {
+        isa_a::Insn::Jal(j) => j.rd,
+        isa_a::Insn::Jalr(l) => l.rd,
+        _ => return None,
+    };
+    matches!(rd.num(), 1 | 5).then(|| cpu.pc.wrapping_add(d.len as u64))
+}
+
 fn stop(s: &mut Shared, reason: String) {
     s.paused = true;
     s.only = None;
     s.step = None;
+    s.until = None;
     s.stops += 1;
     s.reason = reason;
     s.stopped_by = None;
@@ -838,6 +1018,7 @@ fn vcpu_entry<'a>(s: &'a mut Shared, tid: i32, cpu: &Cpu) -> &'a mut VcpuSnapsho
         cpu: cpu.clone(),
         state: VcpuState::Guest,
         cpu_time: Duration::ZERO,
+        tiers: None,
     })
 }
 
@@ -855,18 +1036,36 @@ fn publish<M: Bus + ?Sized, E: Engine<M>>(
     engine: &E,
     state: VcpuState,
 ) {
+    let info = engine.describe(4096);
     let v = vcpu_entry(s, tid, cpu);
     v.cpu = cpu.clone();
     v.state = state;
     v.cpu_time = thread_cpu_time();
-    s.engine = engine.describe(4096);
+    v.tiers = info.tiers.clone();
+    s.engine = info;
     if let Some(pc) = s.host_view {
         if let Some(asm) = engine.host_asm(pc) {
             s.host_asm = Some((pc, asm));
         }
     }
-    s.view_data = s
-        .views
+    s.view_data = copy_views(&s.views, bus);
+    s.last_publish = Instant::now();
+}
+
+/// Stores `bytes` at `addr` as a guest store would (stopping at the first refused byte).
+fn poke<M: Bus + ?Sized>(bus: &mut M, addr: u64, bytes: &[u8]) -> Result<(), String> {
+    for (i, &b) in bytes.iter().enumerate() {
+        let at = addr.wrapping_add(i as u64);
+        if bus.store8(at, b).is_err() {
+            return Err(format!("0x{at:x} is not writable guest memory"));
+        }
+    }
+    Ok(())
+}
+
+/// The bytes of each view (None where unreadable).
+fn copy_views<M: Bus + ?Sized>(views: &[(u64, u64)], bus: &mut M) -> Vec<(u64, Vec<Option<u8>>)> {
+    views
         .iter()
         .map(|&(addr, len)| {
             let bytes = (0..len)
@@ -874,8 +1073,7 @@ fn publish<M: Bus + ?Sized, E: Engine<M>>(
                 .collect();
             (addr, bytes)
         })
-        .collect();
-    s.last_publish = Instant::now();
+        .collect()
 }
 
 /// CPU time of the calling host thread.

@@ -188,10 +188,12 @@ impl Stub {
                 },
                 addr,
             },
-            Why::Signal { tid, sig } => MultiThreadStopReason::SignalWithThread {
-                tid: gdb_tid(tid)?,
-                signal: Signal(sig as u8),
-            },
+            Why::Signal { tid, sig } | Why::Fatal { tid, sig } => {
+                MultiThreadStopReason::SignalWithThread {
+                    tid: gdb_tid(tid)?,
+                    signal: Signal(sig as u8),
+                }
+            }
             Why::Paused => {
                 let live = self.control.live();
                 let parked = live.iter().find(|&&(_, p)| p);

@@ -53,6 +53,17 @@ impl Task {
         }
     }
 
+    /// Whether delivering `sig` now ends the process: no handler takes it, or (`synchronous`:
+    /// an instruction raised it) it is blocked or ignored, which the kernel does not allow.
+    pub fn kills(&self, sig: usize, synchronous: bool) -> bool {
+        let blocked = self.sig.mask & signal::bit(sig) != 0;
+        match lock(&self.shared.actions).disposition(sig) {
+            Disposition::Handle(_) => synchronous && blocked,
+            Disposition::Terminate => true,
+            Disposition::Ignore => synchronous,
+        }
+    }
+
     /// Takes the lowest pending signal the thread does not block, if any.
     pub(crate) fn take_pending(&self) -> Option<(usize, signal::SigInfo)> {
         if !self.ctl.has_pending.load(Ordering::Acquire) {
