@@ -3,7 +3,7 @@
 //! sees iced.
 
 use iced_x86::code_asm::{self as ca, AsmMemoryOperand, AsmRegister64, CodeAssembler, CodeLabel};
-use iced_x86::BlockEncoderOptions;
+use std::collections::HashMap;
 use std::fmt;
 
 /// A general-purpose register, numbered as in the x86-64 encoding.
@@ -252,16 +252,14 @@ pub struct Label(CodeLabel);
 pub struct Assembled {
     pub bytes: Vec<u8>,
     ip: u64,
-    result: ca::CodeAssemblerResult,
-    /// Labels as bound: a `Label` copied before it was bound does not know its place.
-    bound: Vec<CodeLabel>,
+    /// Each bound label's address.
+    labels: HashMap<CodeLabel, u64>,
 }
 
 impl Assembled {
     /// The address a bound label got.
     pub fn label_addr(&self, l: &Label) -> u64 {
-        let bound = self.bound.iter().find(|b| **b == l.0).expect("label bound");
-        self.result.label_ip(bound).expect("label bound")
+        *self.labels.get(&l.0).expect("label bound")
     }
     /// Points the [`Emitter::patchable_jmp`] or [`Emitter::patchable_jcc`] at `site` to
     /// `target`.
@@ -431,7 +429,8 @@ fn ptr(w: W, m: Mem) -> AsmMemoryOperand {
 /// Builds one function's worth of x86-64 code.
 pub struct Emitter {
     asm: CodeAssembler,
-    bound: Vec<CodeLabel>,
+    /// Each bound label and the index of the instruction it is bound to.
+    bound: Vec<(CodeLabel, usize)>,
     /// How many instructions there were when the last label was bound.
     last_bind: Option<usize>,
 }
@@ -476,9 +475,10 @@ impl Emitter {
         if self.last_bind == Some(here) {
             self.asm.nop().expect("nop");
         }
-        self.last_bind = Some(self.asm.instructions().len());
+        let here = self.asm.instructions().len();
+        self.last_bind = Some(here);
         self.asm.set_label(&mut l.0).expect("label bound once");
-        self.bound.push(l.0);
+        self.bound.push((l.0, here));
     }
 
     /// `mov d, s` at width `w` (a 32-bit move zero-extends, as x86 does).
@@ -1040,17 +1040,13 @@ impl Emitter {
             .expect("db");
     }
 
-    /// Encodes everything at address `ip`.
-    pub fn assemble(mut self, ip: u64) -> Assembled {
-        let result = self
-            .asm
-            .assemble_options(ip, BlockEncoderOptions::RETURN_NEW_INSTRUCTION_OFFSETS)
-            .expect("encodable code");
+    /// Encodes everything at address `ip` (see [`crate::assemble`]).
+    pub fn assemble(self, ip: u64) -> Assembled {
+        let (bytes, addrs) = crate::assemble::assemble(self.asm.instructions(), ip);
         Assembled {
-            bytes: result.inner.code_buffer.clone(),
+            bytes,
             ip,
-            result,
-            bound: self.bound,
+            labels: crate::assemble::labels(&self.bound, &addrs),
         }
     }
 }

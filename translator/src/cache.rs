@@ -480,6 +480,7 @@ impl CodeCache {
         }
         let words = words.into_boxed_slice();
         let insns: Box<[Decoded]> = insns.into();
+        let start = crate::cost::start();
         loop {
             let g = &mut self.cur;
             let table = g.jump_table.as_ptr() as u64;
@@ -522,6 +523,7 @@ impl CodeCache {
             for page in pages_of(pc, &insns) {
                 g.pages.entry(page).or_default().push(pc);
             }
+            let len = insns.len();
             g.blocks.insert(
                 pc,
                 Translated {
@@ -536,6 +538,7 @@ impl CodeCache {
                 },
             );
             self.stats.blocks_translated += 1;
+            crate::cost::record(len, host_len, start);
             self.remember_jump(pc, host);
             return Some(host);
         }
