@@ -230,19 +230,10 @@ fn alloc(uses: &[u32; 32], looping: bool) -> (Vec<Pair>, Vec<Pair>) {
 /// Whether the block has a direct branch or jump back to its own start.
 fn loops_to_start(insns: &[Decoded], pc: u64) -> bool {
     let pcs = crate::superblock::pcs(pc, insns);
-    insns.iter().zip(pcs).any(|(d, at)| {
-        let off = match d.insn {
-            isa_a::Insn::Jal(j) => Some(j.off),
-            isa_a::Insn::Beq(b)
-            | isa_a::Insn::Bne(b)
-            | isa_a::Insn::Blt(b)
-            | isa_a::Insn::Bge(b)
-            | isa_a::Insn::Bltu(b)
-            | isa_a::Insn::Bgeu(b) => Some(b.off),
-            _ => None,
-        };
-        off.is_some_and(|o| at.wrapping_add(o as i64 as u64) == pc)
-    })
+    insns
+        .iter()
+        .zip(pcs)
+        .any(|(d, at)| d.insn.direct_target(at) == Some(pc))
 }
 
 impl<'a> Lower<'a> {
