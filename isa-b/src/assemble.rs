@@ -41,8 +41,9 @@ enum Piece {
 }
 
 /// The code of `instrs` at `ip`, and the address of each instruction (one past the end
-/// last). `ids` maps a label's id, which iced stores as the labelled instruction's ip and
-/// as the target of branches to it, to that instruction.
+/// last). iced stores a label's id as the labelled instruction's ip and as the target of
+/// branches and operands that name it; ids count from 1, so they never collide with the
+/// absolute addresses of code outside (the code buffer's, far above).
 pub(crate) fn assemble(instrs: &[Instruction], ip: u64) -> (Vec<u8>, Vec<u64>) {
     let ids: HashMap<u64, usize> = instrs
         .iter()
