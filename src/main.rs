@@ -266,6 +266,10 @@ const LOG_ITEMS: &[(&str, &str)] = &[
         "nochain",
         "do not chain translated blocks (exec then shows every block)",
     ),
+    (
+        "cost",
+        "at exit, the blocks translated, host bytes a guest instruction, time a block",
+    ),
 ];
 
 fn parse_log(s: &str) -> Result<LogFlags, String> {
@@ -281,6 +285,7 @@ fn parse_log(s: &str) -> Result<LogFlags, String> {
             "unimp" => &mut f.unimp,
             "strace" => &mut f.strace,
             "nochain" => &mut f.nochain,
+            "cost" => &mut f.cost,
             other => {
                 let names: Vec<&str> = LOG_ITEMS.iter().map(|(n, _)| *n).collect();
                 return Err(format!(

@@ -163,6 +163,36 @@ fn exec_shows_each_block_entered_and_nochain_shows_them_all() {
     }
 }
 
+/// `-d cost`: one line at exit with the translation totals, none translated by the
+/// interpreter, some by the translating engines, each with host code and time.
+#[test]
+fn cost_reports_what_translation_cost_at_exit() {
+    for (name, flag) in ENGINES {
+        let (status, text) = log(flag, "cost", "");
+        assert_eq!(status, 0, "{name}: {text}");
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), 1, "{name}: {text}");
+        let rest = lines[0].strip_prefix("translation cost: ").expect(lines[0]);
+        let number = |after: &str| -> f64 {
+            let (before, _) = rest
+                .split_once(after)
+                .unwrap_or_else(|| panic!("{after}: {rest}"));
+            before.rsplit([' ', '(']).next().unwrap().parse().unwrap()
+        };
+        let (blocks, insns, bytes) = (number(" blocks"), number(" guest"), number(" host bytes"));
+        let (per_insn, ms) = (number(" a guest instruction"), number(" ms"));
+        if name == "interp" {
+            assert_eq!((blocks, insns, bytes, ms), (0.0, 0.0, 0.0, 0.0), "{rest}");
+        } else {
+            assert!(
+                blocks > 0.0 && insns >= blocks && ms > 0.0,
+                "{name}: {rest}"
+            );
+            assert!((per_insn - bytes / insns).abs() < 0.1, "{name}: {rest}");
+        }
+    }
+}
+
 #[test]
 fn cpu_shows_the_registers_before_each_block() {
     check("cpu", "exec,nochain", "quick", true, 0);
@@ -242,7 +272,7 @@ fn d_help_lists_every_item() {
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(out.status.success(), "{text}");
     let items = [
-        "in_asm", "out_asm", "exec", "cpu", "int", "page", "unimp", "strace", "nochain",
+        "in_asm", "out_asm", "exec", "cpu", "int", "page", "unimp", "strace", "nochain", "cost",
     ];
     for item in items {
         assert!(

@@ -112,6 +112,9 @@ impl Process {
             |f| f.page,
             || crate::syscall::procfs::maps::page_table(&shared, "binary load"),
         );
+        if cfg.log.as_ref().is_some_and(|(f, _)| f.cost) {
+            translator::cost::time_translations();
+        }
         let first = Vcpu::new(shared, ctl, cpu, None)
             .map_err(|e| err(format!("cannot reserve code space: {e}")))?;
         Ok(Process { first })

@@ -201,6 +201,10 @@ impl Shared {
         if self.cfg.stats {
             crate::diag!("mimic: stats: {} instructions retired", self.retired());
         }
+        self.log(
+            |f| f.cost,
+            || format!("translation cost: {}\n", translator::cost::totals()),
+        );
     }
 
     /// Ends the host process with the guest's status: a guest killed by a signal kills mimic

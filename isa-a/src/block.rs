@@ -123,7 +123,7 @@ pub fn decode_block<M: Bus + ?Sized>(bus: &mut M, pc: u64) -> Result<Block, Trap
 /// there would split hot FP loops in three.
 pub fn ends_block(insn: &crate::Insn) -> bool {
     use crate::Insn::*;
-    let fp_csr = |csr: u32| (0x001..=0x003).contains(&csr);
+    let fp_csr = |csr: u32| (crate::csr::FFLAGS..=crate::csr::FCSR).contains(&csr);
     match insn {
         Csrrw(a) | Csrrs(a) | Csrrc(a) => !fp_csr(a.csr),
         Csrrwi(a) | Csrrsi(a) | Csrrci(a) => !fp_csr(a.csr),

@@ -202,3 +202,21 @@ impl fmt::Display for Opcode {
         f.write_str(self.info().mnemonic)
     }
 }
+
+impl Insn {
+    /// Where a `jal` or a conditional branch at `pc` goes (when taken); `None` for every
+    /// other instruction, `jalr` included (its target is in a register).
+    pub fn direct_target(&self, pc: u64) -> Option<u64> {
+        let off = match self {
+            Insn::Jal(j) => j.off,
+            Insn::Beq(b)
+            | Insn::Bne(b)
+            | Insn::Blt(b)
+            | Insn::Bge(b)
+            | Insn::Bltu(b)
+            | Insn::Bgeu(b) => b.off,
+            _ => return None,
+        };
+        Some(pc.wrapping_add(off as i64 as u64))
+    }
+}

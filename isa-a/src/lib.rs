@@ -33,6 +33,7 @@
 pub mod block;
 pub mod bus;
 pub mod cpu;
+pub mod csr;
 pub mod decode;
 mod disasm_alias;
 pub mod exec;

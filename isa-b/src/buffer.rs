@@ -7,6 +7,12 @@
 //! exist once code is written to them), so all code lies within ±2 GiB of itself and blocks
 //! reach each other with `jmp rel32`; the descriptor is closed once both views are mapped,
 //! since the guest shares mimic's descriptor table and every vCPU has a buffer.
+//!
+//! Each page of code is one page of memory, but both views map it, and a process's resident
+//! set counts it once per view. The RW view is only written while code is committed or
+//! patched, so its page-table entries for whole pages of committed code are dropped
+//! (`MADV_DONTNEED`, which on a shared memfd keeps the contents: a later write maps the page
+//! again) whenever a commit fills a page: the code counts once, as it exists once.
 
 use crate::emit::{patch_site_len, rel32};
 use memmap2::{Mmap, MmapMut, MmapOptions};
@@ -25,7 +31,13 @@ pub struct CodeBuffer {
     rx: Mmap,
     /// Bytes handed out.
     used: usize,
+    /// The RW view's page-table entries below this offset were dropped at the last commit
+    /// that filled a page (patches since may have mapped some again).
+    released: usize,
 }
+
+/// The host's page size, the unit of [`CodeBuffer`]'s release of its RW view.
+const PAGE: usize = 4096;
 
 impl CodeBuffer {
     /// Reserves `capacity` bytes of code space (rounded up to a chunk; at most 1 GiB so rel32
@@ -47,7 +59,12 @@ impl CodeBuffer {
         // SAFETY: as above; this view is only ever executed, and written through `rw`.
         let rx = unsafe { MmapOptions::new().len(capacity).map_exec(&file)? };
         // The mappings keep the memory; `file` closes here.
-        Ok(CodeBuffer { rw, rx, used: 0 })
+        Ok(CodeBuffer {
+            rw,
+            rx,
+            used: 0,
+            released: 0,
+        })
     }
 
     /// Bytes reserved.
@@ -85,12 +102,24 @@ impl CodeBuffer {
         assert!(end <= self.capacity(), "commit past capacity");
         self.rw[at..end].copy_from_slice(code);
         self.used = end;
+        let filled = end / PAGE * PAGE;
+        if filled > self.released {
+            // SAFETY: the range lies in the RW view; on a shared memfd mapping MADV_DONTNEED
+            // only unmaps, and the next access maps the same page, contents and all.
+            let r =
+                unsafe { libc::madvise(self.rw.as_mut_ptr().cast(), filled, libc::MADV_DONTNEED) };
+            if r != 0 {
+                return Err(io::Error::last_os_error());
+            }
+            self.released = filled;
+        }
         Ok(self.exec_addr(at))
     }
 
     /// Forgets all code. Nothing may be running in it or jump into it afterwards.
     pub fn reset(&mut self) {
         self.used = 0;
+        self.released = 0;
     }
 
     /// Re-points the `jmp rel32` or `jcc rel32` at executable address `site` to `target`.
@@ -136,5 +165,50 @@ impl CodeBuffer {
     pub fn code(&self, addr: u64, len: usize) -> &[u8] {
         let off = addr.wrapping_sub(self.exec_addr(0)) as usize;
         &self.rx[off..off + len]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The resident kB of the mapping starting at `addr`, from /proc/self/smaps.
+    fn resident_kb(addr: u64) -> usize {
+        let smaps = std::fs::read_to_string("/proc/self/smaps").expect("/proc/self/smaps");
+        let start = format!("{addr:x}-");
+        let mut lines = smaps.lines().skip_while(|l| !l.starts_with(&start));
+        lines.next().expect("the mapping is listed");
+        let rss = lines.find(|l| l.starts_with("Rss:")).expect("an Rss line");
+        rss.split_whitespace().nth(1).unwrap().parse().unwrap()
+    }
+
+    #[test]
+    fn committed_code_is_resident_once_and_stays_intact() {
+        let mut b = CodeBuffer::new(CHUNK).unwrap();
+        let block: Vec<u8> = (0..1000u32).map(|i| (i * 7 + 1) as u8).collect();
+        let mut at = Vec::new();
+        for _ in 0..64 {
+            at.push(b.commit(&block).unwrap());
+        }
+        // Touch every page through the executable view, as running it would.
+        let sum: u64 = at
+            .iter()
+            .map(|&a| {
+                b.code(a, block.len())
+                    .iter()
+                    .map(|&x| x as u64)
+                    .sum::<u64>()
+            })
+            .sum();
+        assert_eq!(sum, 64 * block.iter().map(|&x| x as u64).sum::<u64>());
+        let (rw, rx) = (
+            resident_kb(b.rw.as_ptr() as u64),
+            resident_kb(b.exec_addr(0)),
+        );
+        assert!(rx >= 60, "the executable view maps the code: {rx} kB");
+        assert!(
+            rw <= 4,
+            "the writable view keeps at most the page being filled: {rw} kB"
+        );
     }
 }

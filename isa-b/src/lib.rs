@@ -28,6 +28,9 @@
 //! assert_eq!(text, ["mov rax, rdi", "add rax, 0x29", "ret"]);
 //! ```
 
+mod assemble;
+#[cfg(test)]
+mod assemble_tests;
 mod buffer;
 mod disasm;
 mod emit;

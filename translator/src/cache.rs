@@ -501,6 +501,7 @@ impl CodeCache {
         }
         let words = words.into_boxed_slice();
         let insns: Box<[Decoded]> = insns.into();
+        let start = crate::cost::start();
         loop {
             let g = &mut self.cur;
             let table = g.jump_table.as_ptr() as u64;
@@ -543,6 +544,7 @@ impl CodeCache {
             for page in pages_of(pc, &insns) {
                 g.pages.entry(page).or_default().push(pc);
             }
+            let len = insns.len();
             g.blocks.insert(
                 pc,
                 Translated {
@@ -558,6 +560,7 @@ impl CodeCache {
             );
             self.stats.blocks_translated += 1;
             self.stats.alloc += out.alloc;
+            crate::cost::record(len, host_len, start);
             self.remember_jump(pc, host);
             return Some(host);
         }

@@ -33,6 +33,7 @@
 
 pub mod abi;
 pub mod cache;
+pub mod cost;
 mod engine;
 pub mod fault;
 pub mod log;

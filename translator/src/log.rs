@@ -43,6 +43,8 @@ pub struct LogFlags {
     /// `nochain`: translated blocks never jump to each other directly, so that every
     /// block entered passes the dispatcher (and `exec` shows it).
     pub nochain: bool,
+    /// `cost`: at exit, what translation cost (see [`crate::cost`]).
+    pub cost: bool,
 }
 
 impl LogFlags {

@@ -33,16 +33,15 @@ pub fn extend<M: Bus + ?Sized>(bus: &mut M, pc: u64, first: Vec<Decoded>) -> Vec
         // A branch or jump back to the start stays the last instruction: the loop's back
         // edge is then the block's own end, taken inline (lower::loop_back). A jump into an
         // earlier part would unroll its loop: it ends the superblock too.
-        let next = match (branch_offset(&last.insn), &last.insn) {
-            (Some(off), _) if at.wrapping_add(off as i64 as u64) != pc => {
-                at.wrapping_add(last.len as u64)
-            }
-            (None, Insn::Jal(j)) if j.rd.num() == 0 => {
-                let target = at.wrapping_add(j.off as i64 as u64);
+        let next = match (last.insn.direct_target(at), &last.insn) {
+            (Some(target), Insn::Jal(j)) if j.rd.num() == 0 => {
                 if starts.contains(&target) {
                     break;
                 }
                 target
+            }
+            (Some(target), insn) if is_branch(insn) && target != pc => {
+                at.wrapping_add(last.len as u64)
             }
             _ => break,
         };
@@ -71,22 +70,14 @@ pub fn pcs(start: u64, insns: &[Decoded]) -> impl Iterator<Item = u64> + '_ {
     insns.iter().scan(start, |pc, d| {
         let at = *pc;
         *pc = match d.insn {
-            Insn::Jal(j) if follows(&d.insn) => at.wrapping_add(j.off as i64 as u64),
+            Insn::Jal(_) if follows(&d.insn) => d.insn.direct_target(at).expect("a jal"),
             _ => at.wrapping_add(d.len as u64),
         };
         Some(at)
     })
 }
 
-/// The offset of a conditional branch.
-fn branch_offset(insn: &Insn) -> Option<i32> {
-    match insn {
-        Insn::Beq(b)
-        | Insn::Bne(b)
-        | Insn::Blt(b)
-        | Insn::Bge(b)
-        | Insn::Bltu(b)
-        | Insn::Bgeu(b) => Some(b.off),
-        _ => None,
-    }
+/// Whether `insn` is a conditional branch.
+fn is_branch(insn: &Insn) -> bool {
+    insn.info().has(isa_a::flag::BRANCH)
 }

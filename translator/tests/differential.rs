@@ -465,7 +465,7 @@ fn fmin_fmax_fclass_match_the_interpreter() {
         Insn::Csrrs(isa_a::format::Csr {
             rd: x(16),
             rs1: x(0),
-            csr: 1,
+            csr: isa_a::csr::FFLAGS,
         }),
     ];
     let box32 = |v: u32| v as u64 | 0xffff_ffff_0000_0000;
@@ -569,7 +569,7 @@ fn a_rounding_the_host_lacks_written_mid_block_runs_the_rest_of_the_block() {
             code.push(Insn::Csrrwi(CsrI {
                 rd: isa_a::XReg::new(13),
                 uimm: frm,
-                csr: 2,
+                csr: isa_a::csr::FRM,
             }));
             code.extend(vec![Insn::Addi(i(11, 11, 1)); tail]);
             for budget in [1, 3, 4, 5, 64, 65, 100] {

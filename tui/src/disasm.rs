@@ -56,7 +56,7 @@ impl Disassembler {
             format!("{word:04x}")
         };
         let ours = isa_a::decode(word).ok();
-        let target = ours.and_then(|d| direct_target(&d.insn, addr));
+        let target = ours.and_then(|d| d.insn.direct_target(addr));
         let theirs = self.cs.as_ref().and_then(|cs| {
             let insns = cs.disasm_count(code, addr, 1).ok()?;
             let i = insns.iter().next()?;
@@ -134,21 +134,4 @@ impl Disassembler {
         let off = focus.saturating_sub(start) as usize;
         self.lines(bytes.get(off..).unwrap_or(&[]), focus)
     }
-}
-
-/// The absolute target of a direct branch or `jal`: the operand isa-a's text turns into an
-/// address when it knows the pc.
-fn direct_target(insn: &isa_a::Insn, pc: u64) -> Option<u64> {
-    use isa_a::flag;
-    if !insn.info().has(flag::BRANCH | flag::JUMP) {
-        return None;
-    }
-    let (mut with, mut without) = (String::new(), String::new());
-    insn.disasm(Some(pc), &mut with).ok()?;
-    insn.disasm(None, &mut without).ok()?;
-    if with == without {
-        return None; // jalr: register-indirect
-    }
-    let last = with.rsplit([',', ' ']).next()?;
-    crate::program::parse_hex(last)
 }

@@ -6,12 +6,7 @@ use super::{Flow, Interp, Trap};
 use crate::bus::Bus;
 use crate::format::{Csr, CsrI};
 
-const FFLAGS: u32 = 0x001;
-const FRM: u32 = 0x002;
-const FCSR: u32 = 0x003;
-const CYCLE: u32 = 0xc00;
-const TIME: u32 = 0xc01;
-const INSTRET: u32 = 0xc02;
+use crate::csr::{CYCLE, FCSR, FFLAGS, FRM, INSTRET, TIME};
 
 /// How the new value is formed from the old one and the operand.
 #[derive(Copy, Clone, Debug)]

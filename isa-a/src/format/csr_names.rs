@@ -3,14 +3,7 @@
 use std::fmt::{self, Write};
 
 /// CSR numbers the aliases single out.
-pub(crate) mod csr {
-    pub const FFLAGS: u32 = 0x001;
-    pub const FRM: u32 = 0x002;
-    pub const FCSR: u32 = 0x003;
-    pub const CYCLE: u32 = 0xc00;
-    pub const TIME: u32 = 0xc01;
-    pub const INSTRET: u32 = 0xc02;
-}
+pub(crate) use crate::csr;
 
 /// Named CSRs as `(first, last, n0, prefix, suffix)`: a number in `first..=last` is called
 /// `prefix` + (`n0` + its distance from `first`) + `suffix`, or `prefix` + `suffix` for a

@@ -3,7 +3,7 @@
 use super::operand::{mem, r64, Cc, Gpr, Mem};
 use super::Emitter;
 use iced_x86::code_asm::{self as ca, CodeLabel};
-use iced_x86::BlockEncoderOptions;
+use std::collections::HashMap;
 
 /// The opcode of `jmp rel32`.
 pub const JMP_REL32: u8 = 0xe9;
@@ -58,16 +58,14 @@ pub struct Label(pub(super) CodeLabel);
 pub struct Assembled {
     pub bytes: Vec<u8>,
     ip: u64,
-    result: ca::CodeAssemblerResult,
-    /// Labels as bound: a `Label` copied before it was bound does not know its place.
-    bound: Vec<CodeLabel>,
+    /// Each bound label's address.
+    labels: HashMap<CodeLabel, u64>,
 }
 
 impl Assembled {
     /// The address a bound label got.
     pub fn label_addr(&self, l: &Label) -> u64 {
-        let bound = self.bound.iter().find(|b| **b == l.0).expect("label bound");
-        self.result.label_ip(bound).expect("label bound")
+        *self.labels.get(&l.0).expect("label bound")
     }
     /// Points the [`Emitter::patchable_jmp`] or [`Emitter::patchable_jcc`] at `site` to
     /// `target`.
@@ -151,17 +149,13 @@ impl Emitter {
             .expect("db");
     }
 
-    /// Encodes everything at address `ip`.
-    pub fn assemble(mut self, ip: u64) -> Assembled {
-        let result = self
-            .asm
-            .assemble_options(ip, BlockEncoderOptions::RETURN_NEW_INSTRUCTION_OFFSETS)
-            .expect("encodable code");
+    /// Encodes everything at address `ip` (see [`crate::assemble`]).
+    pub fn assemble(self, ip: u64) -> Assembled {
+        let (bytes, addrs) = crate::assemble::assemble(self.asm.instructions(), ip);
         Assembled {
-            bytes: result.inner.code_buffer.clone(),
+            bytes,
             ip,
-            result,
-            bound: self.bound,
+            labels: crate::assemble::labels(&self.bound, &addrs),
         }
     }
 }

@@ -47,7 +47,8 @@ mod sse;
 /// Builds one function's worth of x86-64 code.
 pub struct Emitter {
     asm: CodeAssembler,
-    bound: Vec<CodeLabel>,
+    /// Each bound label and the index of the instruction it is bound to.
+    bound: Vec<(CodeLabel, usize)>,
     /// How many instructions there were when the last label was bound.
     last_bind: Option<usize>,
 }
@@ -92,8 +93,9 @@ impl Emitter {
         if self.last_bind == Some(here) {
             self.asm.nop().expect("nop");
         }
-        self.last_bind = Some(self.asm.instructions().len());
+        let here = self.asm.instructions().len();
+        self.last_bind = Some(here);
         self.asm.set_label(&mut l.0).expect("label bound once");
-        self.bound.push(l.0);
+        self.bound.push((l.0, here));
     }
 }

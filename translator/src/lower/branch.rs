@@ -11,7 +11,7 @@ use isa_b::{Alu, Cc, Mem, Shift, W};
 impl Lower<'_> {
     pub(super) fn branch(&mut self, a: B, cc: Cc) {
         let n = self.idx + 1;
-        let target = self.pc.wrapping_add(a.off as i64 as u64);
+        let target = self.direct_target();
         if n < self.insns.len() {
             self.compare(a);
             return self.inner_branch(cc, target);
@@ -84,7 +84,10 @@ impl Lower<'_> {
     }
 
     pub(super) fn jal(&mut self, a: J) {
-        let target = self.pc.wrapping_add(a.off as i64 as u64);
+        // From `a`, not the slice: a fused `auipc`+`jalr` arrives here as its `jal`.
+        let target = isa_a::Insn::Jal(a)
+            .direct_target(self.pc)
+            .expect("jal has a target");
         if self.idx + 1 < self.insns.len() {
             // A plain jump the superblock follows: its next part is the target's code.
             debug_assert!(crate::superblock::follows(&isa_a::Insn::Jal(a)));
@@ -151,5 +154,14 @@ impl Lower<'_> {
     pub(super) fn fence_i(&mut self) {
         self.epilogue();
         self.leave(self.next_pc(), Reason::FenceI, self.idx + 1);
+    }
+}
+
+impl Lower<'_> {
+    /// The target of the branch or `jal` being lowered.
+    fn direct_target(&self) -> u64 {
+        let insn = &self.insns[self.idx].insn;
+        insn.direct_target(self.pc)
+            .expect("a direct branch or jump")
     }
 }

@@ -275,9 +275,7 @@ pub enum CsrOp {
     Clear,
 }
 
-const FFLAGS: u32 = 0x001;
-const FRM: u32 = 0x002;
-const FCSR: u32 = 0x003;
+use isa_a::csr::{FCSR, FFLAGS, FRM};
 
 /// x86 exception flags (MXCSR bits 0..5, DE masked off) → RISC-V fflags, as
 /// [`abi::fold_mxcsr`] maps them.

@@ -157,19 +157,10 @@ fn dead_writes(insns: &[Decoded], ops: &[Operands]) -> Vec<bool> {
 /// Whether the block has a direct branch or jump back to its own start.
 fn loops_to_start(insns: &[Decoded], pc: u64) -> bool {
     let pcs = crate::superblock::pcs(pc, insns);
-    insns.iter().zip(pcs).any(|(d, at)| {
-        let off = match d.insn {
-            Insn::Jal(j) => Some(j.off),
-            Insn::Beq(b)
-            | Insn::Bne(b)
-            | Insn::Blt(b)
-            | Insn::Bge(b)
-            | Insn::Bltu(b)
-            | Insn::Bgeu(b) => Some(b.off),
-            _ => None,
-        };
-        off.is_some_and(|o| at.wrapping_add(o as i64 as u64) == pc)
-    })
+    insns
+        .iter()
+        .zip(pcs)
+        .any(|(d, at)| d.insn.direct_target(at) == Some(pc))
 }
 
 #[cfg(test)]

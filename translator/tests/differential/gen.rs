@@ -15,7 +15,7 @@
 //! Targets are fixed once the code is laid out ([`Fix`]), since compressed forms make the
 //! address of an instruction depend on all before it.
 
-use isa_a::{decode, decode32, FormatKind, Opcode};
+use isa_a::{csr, decode, decode32, FormatKind, Opcode};
 use proptest::prelude::*;
 
 pub const MEM: usize = 64 << 10;
@@ -253,7 +253,7 @@ fn int_opcodes() -> Vec<Opcode> {
 
 /// The CSRs a Linux program may touch, `time` left out: it reads the host's clock, which
 /// moves between the two runs.
-const CSRS: [u32; 5] = [0x001, 0x002, 0x003, 0xc00, 0xc02];
+const CSRS: [u32; 5] = [csr::FFLAGS, csr::FRM, csr::FCSR, csr::CYCLE, csr::INSTRET];
 
 /// One row of the table with random operands (rounding mode, CSR and targets chosen as the
 /// module docs say).
@@ -287,7 +287,7 @@ fn single(r: &mut Rng, any_row: bool, int: &[Opcode], out: &mut Vec<Item>) {
         if info.format == FormatKind::Csr && r.below(4) != 0 {
             w &= !(31 << 15); // from x0: a read, or a write of zero
         }
-        if info.format == FormatKind::CsrI && csr == 0x002 && r.below(8) != 0 {
+        if info.format == FormatKind::CsrI && csr == isa_a::csr::FRM && r.below(8) != 0 {
             w = w & !(31 << 15) | r.below(4) << 15;
         }
     }
@@ -658,10 +658,5 @@ fn with(bits: u32, off: i64, imm: fn(i64) -> u32) -> (u32, Option<i64>) {
 
 /// A branch's or `jal`'s offset.
 fn offset(i: isa_a::Insn) -> Option<i64> {
-    use isa_a::Insn::*;
-    match i {
-        Beq(b) | Bne(b) | Blt(b) | Bge(b) | Bltu(b) | Bgeu(b) => Some(b.off as i64),
-        Jal(j) => Some(j.off as i64),
-        _ => None,
-    }
+    i.direct_target(0).map(|t| t as i64)
 }
