@@ -10,6 +10,7 @@
 mod binfmt;
 mod binfmt_call;
 mod qemu_args;
+mod snapshot_cli;
 
 use clap::builder::BoolishValueParser;
 use clap::{Args, Parser, Subcommand};
@@ -36,6 +37,10 @@ enum Command {
     /// Print the binfmt_misc entry that runs riscv64 programs with this mimic, or register
     /// or remove it: `mimic binfmt [--register|--unregister] [options]`
     Binfmt(BinfmtArgs),
+    /// Resume a snapshot written by `mimic run --snapshot-on`: `mimic resume FILE [--map OLD=NEW…]`
+    Resume(snapshot_cli::ResumeArgs),
+    /// Show what a snapshot holds and how each resource is rebound: `mimic snapshot-info FILE`
+    SnapshotInfo(snapshot_cli::InfoArgs),
 }
 
 #[derive(Args)]
@@ -211,6 +216,9 @@ struct RunArgs {
     #[arg(short = 'g', long = "gdb", value_name = "PORT", env = "MIMIC_GDB")]
     gdb: Option<String>,
 
+    #[command(flatten)]
+    snapshot: snapshot_cli::SnapshotArgs,
+
     // As in TuiArgs: everything from the program on is the guest's.
     /// The riscv64 ELF program to run and its arguments
     #[arg(
@@ -347,6 +355,8 @@ fn main() {
         Command::Run(args) => run(args, start.exec_fd),
         Command::Tui(args) => std::process::exit(tui(args)),
         Command::Binfmt(args) => binfmt_command(args),
+        Command::Resume(args) => snapshot_cli::resume(args),
+        Command::SnapshotInfo(args) => snapshot_cli::snapshot_info(args),
     }
 }
 
@@ -440,6 +450,7 @@ fn config(o: GuestArgs, strace: bool, command: Vec<OsString>) -> Config {
         deterministic: false,
         stats: false,
         exec_fd: None,
+        snapshot: None,
     }
 }
 
@@ -544,9 +555,12 @@ fn run(a: RunArgs, exec_fd: Option<i32>) -> ! {
             }
         },
     };
+    let snapshot =
+        snapshot_cli::plan(&a.snapshot, a.deterministic).unwrap_or_else(|e| usage_error(&e));
     let cfg = Config {
         engine,
         log,
+        snapshot,
         deterministic: a.deterministic,
         stats: a.stats,
         exec_fd,
@@ -592,7 +606,9 @@ mod tests {
         match cli.command {
             Command::Run(a) => config(a.guest, a.strace, a.command),
             Command::Tui(a) => config(a.guest, false, a.command),
-            Command::Binfmt(_) => panic!("not a guest"),
+            Command::Binfmt(_) | Command::Resume(_) | Command::SnapshotInfo(_) => {
+                panic!("not a guest")
+            }
         }
     }
 

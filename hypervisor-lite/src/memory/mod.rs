@@ -28,6 +28,7 @@
 
 mod access;
 mod bus;
+mod image;
 mod reservation;
 mod vma;
 

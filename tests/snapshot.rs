@@ -1,0 +1,286 @@
+//! Snapshots (`mimic run --snapshot-on`, `--snapshot-at`, `mimic resume`,
+//! `mimic snapshot-info`): a guest stopped midway and resumed in a fresh mimic prints what
+//! an uninterrupted run prints; every bad snapshot is one line and nothing runs.
+
+use std::io::{BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+const MIMIC: &str = env!("CARGO_BIN_EXE_mimic");
+
+fn guest(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/guests/bin")
+        .join(name)
+}
+
+/// A fresh scratch directory for one test.
+fn scratch(name: &str) -> PathBuf {
+    let d = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("snapshot-{name}"));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+/// Runs mimic with `args` in `dir`; (status, stdout, stderr).
+fn mimic(dir: &Path, args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(MIMIC)
+        .args(args)
+        .current_dir(dir)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// Starts `mimic run --snapshot-on USR2 FILE args…`, sends SIGUSR2 once the guest printed a
+/// line starting with `when`, and returns what the guest printed before it stopped and
+/// mimic's stderr.
+fn snapshot_midway(dir: &Path, file: &str, args: &[&str], when: &str) -> (String, String) {
+    let mut cmd = Command::new(MIMIC);
+    cmd.args(["run", "--snapshot-on", "USR2", file])
+        .args(args)
+        .current_dir(dir)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = cmd.spawn().unwrap();
+    let mut out = BufReader::new(child.stdout.take().unwrap());
+    let mut seen = String::new();
+    loop {
+        let mut line = String::new();
+        let n = out.read_line(&mut line).unwrap();
+        assert!(n > 0, "the guest ended before {when:?}: {seen}");
+        seen.push_str(&line);
+        if line.starts_with(when) {
+            break;
+        }
+    }
+    // SAFETY: kill takes integers; the child is ours and still running.
+    unsafe { libc::kill(child.id() as i32, libc::SIGUSR2) };
+    out.read_to_string(&mut seen).unwrap();
+    let mut err = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut err)
+        .unwrap();
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(0), "snapshot run: {err}");
+    (seen, err)
+}
+
+fn progress_counter_resumes(engine: &str) {
+    let dir = scratch(&format!("counter{engine}"));
+    let g = guest("snapcount");
+    let g = g.to_str().unwrap();
+    let mut run = vec![engine, g, "30"];
+    run.retain(|a| !a.is_empty());
+    let mut full_args = vec!["run"];
+    full_args.extend(&run);
+    let (status, full, err) = mimic(&dir, &full_args);
+    assert_eq!(status, 0, "{err}");
+    let (first, err) = snapshot_midway(&dir, "s.snap", &run, "step 8/");
+    assert!(
+        err.contains("mimic: snapshot of pid ") && err.contains("written to s.snap"),
+        "{err}"
+    );
+    assert!(!first.contains("done"), "the guest ran to its end: {first}");
+    let mut resume = vec!["resume", "s.snap"];
+    resume.extend(run.iter().filter(|a| a.starts_with("--")));
+    let (status, rest, err) = mimic(&dir, &resume);
+    assert_eq!(status, 0, "resume: {err}");
+    assert_eq!(format!("{first}{rest}"), full);
+}
+
+#[test]
+fn progress_counter_resumes_interpreted() {
+    progress_counter_resumes("--interp");
+}
+
+#[test]
+fn progress_counter_resumes_translated() {
+    progress_counter_resumes("--jit");
+}
+
+#[test]
+fn progress_counter_resumes_tiered() {
+    progress_counter_resumes("");
+}
+
+/// A snapshot to corrupt: the counter stopped early.
+fn a_snapshot(dir: &Path) -> Vec<u8> {
+    let g = guest("snapcount");
+    snapshot_midway(dir, "s.snap", &[g.to_str().unwrap(), "30"], "step 2/");
+    std::fs::read(dir.join("s.snap")).unwrap()
+}
+
+/// Resumes `bytes` as a snapshot file: one line of error, status 1, no guest output.
+fn refused(dir: &Path, bytes: &[u8]) -> String {
+    std::fs::write(dir.join("bad.snap"), bytes).unwrap();
+    let (status, out, err) = mimic(dir, &["resume", "bad.snap"]);
+    assert_eq!(status, 1, "{out}{err}");
+    assert_eq!(out, "", "the guest ran: {out}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    err
+}
+
+/// Rewrites the trailer's checksum after an edit, so only the edit is wrong.
+fn reseal(b: &mut [u8]) {
+    let n = b.len() - 8;
+    let crc = crc32(&b[..n]);
+    b[n..n + 4].copy_from_slice(&crc.to_le_bytes());
+}
+
+fn crc32(data: &[u8]) -> u32 {
+    let mut crc = !0u32;
+    for &byte in data {
+        crc ^= byte as u32;
+        for _ in 0..8 {
+            crc = if crc & 1 != 0 {
+                (crc >> 1) ^ 0xedb8_8320
+            } else {
+                crc >> 1
+            };
+        }
+    }
+    !crc
+}
+
+#[test]
+fn bad_snapshots_are_one_line_and_nothing_runs() {
+    let dir = scratch("bad");
+    let good = a_snapshot(&dir);
+
+    let err = refused(&dir, &good[..good.len() / 2]);
+    assert!(err.contains("truncated"), "{err}");
+
+    let mut corrupt = good.clone();
+    let mid = corrupt.len() / 2;
+    corrupt[mid] ^= 0x40;
+    let err = refused(&dir, &corrupt);
+    assert!(err.contains("corrupted"), "{err}");
+
+    let mut future = good.clone();
+    future[8..12].copy_from_slice(&2u32.to_le_bytes());
+    reseal(&mut future);
+    let err = refused(&dir, &future);
+    assert!(err.contains("format version 2"), "{err}");
+
+    let mut other = good.clone();
+    other[24..56].fill(0);
+    other[24..36].copy_from_slice(b"mimic 9.9.9\0");
+    reseal(&mut other);
+    let err = refused(&dir, &other);
+    assert!(err.contains("written by mimic 9.9.9"), "{err}");
+
+    let err = refused(&dir, b"#!/bin/sh\necho not a snapshot\n");
+    assert!(err.contains("not a mimic snapshot"), "{err}");
+
+    let (status, _, err) = mimic(&dir, &["resume", "missing.snap"]);
+    assert_eq!(status, 1);
+    assert!(err.contains("missing.snap: No such file"), "{err}");
+
+    // The good one still resumes.
+    let (status, out, err) = mimic(&dir, &["resume", "s.snap"]);
+    assert_eq!(status, 0, "{err}");
+    assert!(out.contains("done: heap hash"), "{out}");
+}
+
+#[test]
+fn a_changed_or_missing_program_is_refused_by_hash() {
+    let dir = scratch("codehash");
+    let prog = dir.join("counter");
+    std::fs::copy(guest("snapcount"), &prog).unwrap();
+    snapshot_midway(&dir, "s.snap", &[prog.to_str().unwrap(), "30"], "step 2/");
+    let mut bytes = std::fs::read(&prog).unwrap();
+    let n = bytes.len();
+    bytes[n - 1] ^= 1;
+    std::fs::write(&prog, &bytes).unwrap();
+    let (status, out, err) = mimic(&dir, &["resume", "s.snap"]);
+    assert_eq!((status, out.as_str()), (1, ""), "{err}");
+    assert!(
+        err.contains("counter: the file changed since the snapshot"),
+        "{err}"
+    );
+    std::fs::remove_file(&prog).unwrap();
+    let (status, _, err) = mimic(&dir, &["resume", "s.snap"]);
+    assert_eq!(status, 1);
+    assert!(err.contains("counter: No such file"), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+}
+
+#[test]
+fn snapshot_info_prints_the_binding_table() {
+    let dir = scratch("info");
+    a_snapshot(&dir);
+    let (status, out, err) = mimic(&dir, &["snapshot-info", "s.snap"]);
+    assert_eq!(status, 0, "{err}");
+    for want in [
+        "format 1, mimic ",
+        "1 thread(s), parallel mode",
+        "binding table:",
+        "snapcount: by hash (sha256 ",
+        "memory anonymous, brk, stacks: by value",
+        "fd 0 ",
+        "fd 1 ",
+    ] {
+        assert!(out.contains(want), "no {want:?} in:\n{out}");
+    }
+}
+
+/// Under --deterministic, a snapshot at instruction `n` resumed gives exactly the output and
+/// the final instruction count of the uninterrupted run.
+fn deterministic_equivalence(engine: &str) {
+    let dir = scratch(&format!("det{engine}"));
+    let g = guest("snapcount");
+    let g = g.to_str().unwrap();
+    let mut base = vec!["run", "--deterministic", "--stats", engine];
+    base.retain(|a| !a.is_empty());
+    let mut full_args = base.clone();
+    full_args.extend([g, "12"]);
+    let (status, full, full_err) = mimic(&dir, &full_args);
+    assert_eq!(status, 0, "{full_err}");
+    let stats = |err: &str| -> String {
+        err.lines()
+            .find(|l| l.starts_with("mimic: stats:"))
+            .unwrap_or_else(|| panic!("no stats in {err}"))
+            .to_string()
+    };
+    for n in ["1", "150000", "2345678", "7000000"] {
+        let mut args = base.clone();
+        args.retain(|a| *a != "--stats");
+        args.extend(["--snapshot-at", n, "d.snap", g, "12"]);
+        let (status, first, err) = mimic(&dir, &args);
+        assert_eq!(status, 0, "at {n}: {err}");
+        assert!(err.contains("written to d.snap"), "at {n}: {err}");
+        let mut resume = vec!["resume", "--stats", "d.snap"];
+        if !engine.is_empty() {
+            resume.insert(1, engine);
+        }
+        let (status, rest, err) = mimic(&dir, &resume);
+        assert_eq!(status, 0, "at {n}: {err}");
+        assert_eq!(format!("{first}{rest}"), full, "at {n}");
+        assert_eq!(stats(&err), stats(&full_err), "at {n}");
+    }
+}
+
+#[test]
+fn deterministic_snapshot_resumes_exactly_interpreted() {
+    deterministic_equivalence("--interp");
+}
+
+#[test]
+fn deterministic_snapshot_resumes_exactly_translated() {
+    deterministic_equivalence("--jit");
+}
+
+#[test]
+fn deterministic_snapshot_resumes_exactly_tiered() {
+    deterministic_equivalence("");
+}
