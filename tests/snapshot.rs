@@ -284,3 +284,137 @@ fn deterministic_snapshot_resumes_exactly_translated() {
 fn deterministic_snapshot_resumes_exactly_tiered() {
     deterministic_equivalence("");
 }
+
+/// Five threads: two workers between steps, one in a condvar (futex) wait, one blocked in
+/// `read` on a pipe, the main thread in a sleep. Every one resumes where it waited.
+fn threads_resume(engine: &str) {
+    let dir = scratch(&format!("threads{engine}"));
+    let g = guest("snapthreads");
+    let mut run = vec![engine, g.to_str().unwrap(), "30"];
+    run.retain(|a| !a.is_empty());
+    let mut full_args = vec!["run"];
+    full_args.extend(&run);
+    let (status, full, err) = mimic(&dir, &full_args);
+    assert_eq!(status, 0, "{err}");
+    let (first, err) = snapshot_midway(&dir, "t.snap", &run, "tick 3/");
+    assert!(
+        err.contains("(5 thread(s),"),
+        "not every thread stopped: {err}"
+    );
+    let (status, info, _) = mimic(&dir, &["snapshot-info", "t.snap"]);
+    assert_eq!(status, 0);
+    assert_eq!(
+        info.lines().filter(|l| l.starts_with("thread ")).count(),
+        5,
+        "{info}"
+    );
+    assert!(info.contains("pipe           by value"), "{info}");
+    let mut resume = vec!["resume", "t.snap"];
+    resume.extend(run.iter().filter(|a| a.starts_with("--")));
+    let (status, rest, err) = mimic(&dir, &resume);
+    assert_eq!(status, 0, "resume: {err}");
+    assert_eq!(format!("{first}{rest}"), full);
+}
+
+#[test]
+fn threads_blocked_in_futex_and_read_resume_interpreted() {
+    threads_resume("--interp");
+}
+
+#[test]
+fn threads_blocked_in_futex_and_read_resume_tiered() {
+    threads_resume("");
+}
+
+#[test]
+fn an_open_file_moves_with_map() {
+    let dir = scratch("file");
+    std::fs::create_dir(dir.join("a")).unwrap();
+    let g = guest("snapfile");
+    let a = dir.join("a");
+    let (status, full, err) = mimic(
+        &dir,
+        &["run", g.to_str().unwrap(), a.to_str().unwrap(), "25"],
+    );
+    assert_eq!(status, 0, "{err}");
+    let run = [g.to_str().unwrap(), a.to_str().unwrap(), "25"];
+    let (first, _) = snapshot_midway(&dir, "f.snap", &run, "step 4:");
+    let b = dir.join("b");
+    std::fs::rename(&a, &b).unwrap();
+    // Not found where it was: one line naming the descriptor and the file.
+    let (status, out, err) = mimic(&dir, &["resume", "f.snap"]);
+    assert_eq!((status, out.as_str()), (1, ""), "{err}");
+    assert!(err.contains("data.txt: No such file"), "{err}");
+    assert!(err.starts_with("mimic: resume: fd "), "{err}");
+    let map = format!("{}={}", a.display(), b.display());
+    let (status, rest, err) = mimic(&dir, &["resume", "--map", &map, "f.snap"]);
+    assert_eq!(status, 0, "{err}");
+    assert_eq!(format!("{first}{rest}"), full);
+    let data = std::fs::read_to_string(b.join("data.txt")).unwrap();
+    assert_eq!(data.lines().count(), 25, "{data}");
+}
+
+#[test]
+fn a_file_changed_after_the_snapshot_is_refused() {
+    let dir = scratch("filechanged");
+    let g = guest("snapfile");
+    let run = [g.to_str().unwrap(), dir.to_str().unwrap(), "25"];
+    snapshot_midway(&dir, "f.snap", &run, "step 3:");
+    std::fs::write(dir.join("data.txt"), "someone else's\n").unwrap();
+    let (status, out, err) = mimic(&dir, &["resume", "f.snap"]);
+    assert_eq!((status, out.as_str()), (1, ""), "{err}");
+    assert!(
+        err.contains("data.txt: the file changed since the snapshot"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_socket_is_refused_by_name_unless_dropped() {
+    let dir = scratch("socket");
+    let g = guest("snapfile");
+    let run = [g.to_str().unwrap(), dir.to_str().unwrap(), "25", "socket"];
+    let mut cmd = Command::new(MIMIC);
+    cmd.args(["run", "--snapshot-on", "USR2", "k.snap"])
+        .args(run)
+        .current_dir(&dir)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = cmd.spawn().unwrap();
+    let mut out = BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    out.read_line(&mut line).unwrap();
+    // SAFETY: kill takes integers; the child is ours.
+    unsafe { libc::kill(child.id() as i32, libc::SIGUSR2) };
+    let mut rest = String::new();
+    out.read_to_string(&mut rest).unwrap();
+    let mut err = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut err)
+        .unwrap();
+    assert_eq!(child.wait().unwrap().code(), Some(0), "{err}");
+    // Refused, named, and the guest went on to its end.
+    assert!(
+        err.contains("mimic: snapshot refused: fd 3 is a socket (socket:["),
+        "{err}"
+    );
+    assert!(rest.ends_with("done\n"), "{rest}");
+    assert!(!dir.join("k.snap").exists());
+
+    let mut dropped = vec!["--drop-fixed"];
+    dropped.extend(run);
+    let (first, err) = snapshot_midway(&dir, "k.snap", &dropped, "step 3:");
+    assert!(err.contains("written to k.snap"), "{err}");
+    let (_, info, _) = mimic(&dir, &["snapshot-info", "k.snap"]);
+    assert!(info.contains("socket         fixed, dropped"), "{info}");
+    let (status, rest, err) = mimic(&dir, &["resume", "k.snap"]);
+    assert_eq!(status, 0, "{err}");
+    let all = format!("{first}{rest}");
+    assert!(
+        all.contains("\nstep 25: 25 lines, ") && all.ends_with("done\n"),
+        "{all}"
+    );
+}

@@ -106,6 +106,8 @@ done
 build cxx_threads $CXX static cxx_threads.cpp
 # The snapshot guests (tests/snapshot.rs): snapshotted midway and resumed.
 build snapcount $CC static snapcount.c
+build snapthreads $CC static snapthreads.c -pthread
+build snapfile $CC static snapfile.c
 # The demo guest `mimic tui` embeds: threads, so -pthread (static glibc needs it whole).
 build demo $CC static-symbols demo.c -pthread
 # Debian's riscv64 glibc 2.36 cannot link -static-pie (no rcrt1.o, no _dl_relocate_static_pie),
