@@ -418,3 +418,21 @@ fn a_socket_is_refused_by_name_unless_dropped() {
         "{all}"
     );
 }
+
+#[test]
+fn keep_running_makes_a_checkpoint() {
+    let dir = scratch("checkpoint");
+    let g = guest("snapcount");
+    let (status, full, _) = mimic(&dir, &["run", g.to_str().unwrap(), "25"]);
+    assert_eq!(status, 0);
+    let run = ["--keep-running", g.to_str().unwrap(), "25"];
+    let (original, err) = snapshot_midway(&dir, "c.snap", &run, "step 4/");
+    assert!(err.contains("written to c.snap"), "{err}");
+    // The original went on to its end…
+    assert_eq!(original, full);
+    // …and the checkpoint runs the rest again.
+    let (status, rest, err) = mimic(&dir, &["resume", "c.snap"]);
+    assert_eq!(status, 0, "{err}");
+    assert!(full.ends_with(&rest) && rest.contains("done"), "{rest}");
+    assert!(!rest.contains("step 4/"), "{rest}");
+}

@@ -4,9 +4,11 @@
  * (argv[1], default 30) with a 20 ms sleep; a snapshot taken meanwhile finds every thread
  * blocked or between steps, and a resume must wake each where it waits. */
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -47,14 +49,19 @@ static void *waiter(void *arg) {
 static void *reader(void *arg) {
     (void)arg;
     static char buf[64];
+    long tid = syscall(SYS_gettid);
     ssize_t n = read(pipefd[0], buf, sizeof buf - 1);
     buf[n > 0 ? n : 0] = 0;
+    /* The ids a thread sees do not change under it, resumed or not. */
+    if (syscall(SYS_gettid) != tid || tid == getpid())
+        strcpy(buf, "tid changed");
     return buf;
 }
 
 int main(int argc, char **argv) {
     int ticks = argc > 1 ? atoi(argv[1]) : 30;
     pthread_t w1, w2, wt, rd;
+    pid_t pid = getpid();
     setvbuf(stdout, NULL, _IOLBF, 0);
     if (pipe(pipefd) != 0)
         return 1;
@@ -80,5 +87,6 @@ int main(int argc, char **argv) {
         return 1;
     pthread_join(rd, &r);
     printf("reader got: %s\n", (char *)r);
+    printf("pid stable: %s\n", getpid() == pid && kill(pid, 0) == 0 ? "yes" : "no");
     return 0;
 }
