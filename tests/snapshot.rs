@@ -237,13 +237,28 @@ fn snapshot_info_prints_the_binding_table() {
 /// Under --deterministic, a snapshot at instruction `n` resumed gives exactly the output and
 /// the final instruction count of the uninterrupted run.
 fn deterministic_equivalence(engine: &str) {
-    let dir = scratch(&format!("det{engine}"));
-    let g = guest("snapcount");
+    deterministic_equivalence_of(
+        engine,
+        "snapcount",
+        "12",
+        &["1", "150000", "2345678", "7000000"],
+    );
+    deterministic_equivalence_of(
+        engine,
+        "snapthreads",
+        "10",
+        &["20000", "1000000", "3000000"],
+    );
+}
+
+fn deterministic_equivalence_of(engine: &str, name: &str, arg: &str, at: &[&str]) {
+    let dir = scratch(&format!("det{engine}{name}"));
+    let g = guest(name);
     let g = g.to_str().unwrap();
     let mut base = vec!["run", "--deterministic", "--stats", engine];
     base.retain(|a| !a.is_empty());
     let mut full_args = base.clone();
-    full_args.extend([g, "12"]);
+    full_args.extend([g, arg]);
     let (status, full, full_err) = mimic(&dir, &full_args);
     assert_eq!(status, 0, "{full_err}");
     let stats = |err: &str| -> String {
@@ -252,10 +267,10 @@ fn deterministic_equivalence(engine: &str) {
             .unwrap_or_else(|| panic!("no stats in {err}"))
             .to_string()
     };
-    for n in ["1", "150000", "2345678", "7000000"] {
+    for &n in at {
         let mut args = base.clone();
         args.retain(|a| *a != "--stats");
-        args.extend(["--snapshot-at", n, "d.snap", g, "12"]);
+        args.extend(["--snapshot-at", n, "d.snap", g, arg]);
         let (status, first, err) = mimic(&dir, &args);
         assert_eq!(status, 0, "at {n}: {err}");
         assert!(err.contains("written to d.snap"), "at {n}: {err}");
