@@ -41,6 +41,9 @@ enum Command {
     Resume(snapshot_cli::ResumeArgs),
     /// Show what a snapshot holds and how each resource is rebound: `mimic snapshot-info FILE`
     SnapshotInfo(snapshot_cli::InfoArgs),
+    /// Accept a guest migrated by `mimic run --migrate-on SIGNAL ADDR` and run it on:
+    /// `mimic serve --listen ADDR`
+    Serve(snapshot_cli::ServeArgs),
 }
 
 #[derive(Args)]
@@ -357,6 +360,7 @@ fn main() {
         Command::Binfmt(args) => binfmt_command(args),
         Command::Resume(args) => snapshot_cli::resume(args),
         Command::SnapshotInfo(args) => snapshot_cli::snapshot_info(args),
+        Command::Serve(args) => snapshot_cli::serve(args),
     }
 }
 
@@ -606,7 +610,10 @@ mod tests {
         match cli.command {
             Command::Run(a) => config(a.guest, a.strace, a.command),
             Command::Tui(a) => config(a.guest, false, a.command),
-            Command::Binfmt(_) | Command::Resume(_) | Command::SnapshotInfo(_) => {
+            Command::Binfmt(_)
+            | Command::Resume(_)
+            | Command::SnapshotInfo(_)
+            | Command::Serve(_) => {
                 panic!("not a guest")
             }
         }

@@ -22,6 +22,12 @@ pub struct SnapshotArgs {
     #[arg(long, num_args = 2, value_names = ["N", "FILE"])]
     snapshot_at: Vec<String>,
 
+    /// On host signal SIGNAL, send the running guest to `mimic serve` at ADDR (host:port):
+    /// memory first while it runs, then the pages written since with it stopped; mimic then
+    /// ends with a line saying where the guest went, the pause and the bytes sent
+    #[arg(long, num_args = 2, value_names = ["SIGNAL", "ADDR"])]
+    migrate_on: Vec<String>,
+
     /// After a snapshot, the guest goes on (a checkpoint) instead of ending
     #[arg(long, value_parser = BoolishValueParser::new())]
     keep_running: bool,
@@ -74,6 +80,62 @@ pub struct ResumeArgs {
 }
 
 #[derive(Args)]
+pub struct ServeArgs {
+    /// Where to accept a migration: host:port (port 0: any free port, named on stderr)
+    #[arg(long, value_name = "ADDR")]
+    listen: String,
+
+    /// Execute with the interpreter only
+    #[arg(long, conflicts_with = "jit", value_parser = BoolishValueParser::new())]
+    interp: bool,
+
+    /// Translate every block at its first execution
+    #[arg(long, value_parser = BoolishValueParser::new())]
+    jit: bool,
+}
+
+/// `mimic serve --listen ADDR`: accepts one migrated guest and runs it on; mimic ends as
+/// the guest does.
+pub fn serve(a: ServeArgs) -> ! {
+    let fail = |e: String| -> ! {
+        hypervisor_lite::diag!("mimic: serve: {e}");
+        std::process::exit(1)
+    };
+    let listener = std::net::TcpListener::bind(&a.listen)
+        .unwrap_or_else(|e| fail(format!("cannot listen on {}: {e}", a.listen)));
+    let here = listener
+        .local_addr()
+        .map(|x| x.to_string())
+        .unwrap_or_else(|_| a.listen.clone());
+    hypervisor_lite::diag!("mimic: serving migrations on {here}");
+    let (records, mut stream) =
+        hypervisor_lite::snapshot::migrate::accept(&listener).unwrap_or_else(|e| fail(e));
+    // Its number may be one the guest holds.
+    drop(listener);
+    let opts = resume::Options {
+        engine: if a.interp {
+            Some(Mode::Interp)
+        } else if a.jit {
+            Some(Mode::Jit)
+        } else {
+            None
+        },
+        ..resume::Options::default()
+    };
+    match Process::resume(&records, &opts) {
+        Ok(p) => {
+            hypervisor_lite::snapshot::migrate::answer(&mut stream, &Ok(()));
+            drop(stream);
+            p.run()
+        }
+        Err(e) => {
+            hypervisor_lite::snapshot::migrate::answer(&mut stream, &Err(e.clone()));
+            fail(e)
+        }
+    }
+}
+
+#[derive(Args)]
 pub struct InfoArgs {
     /// The snapshot file
     #[arg(value_name = "FILE")]
@@ -107,6 +169,14 @@ pub fn plan(a: &SnapshotArgs, deterministic: bool) -> Result<Option<SnapshotPlan
     if let [sig, file] = a.snapshot_on.as_slice() {
         plan.signal = parse_signal(sig).map_err(|e| format!("--snapshot-on {e}"))?;
         plan.file = PathBuf::from(file);
+    }
+    if let [sig, addr] = a.migrate_on.as_slice() {
+        if !a.snapshot_on.is_empty() || !a.snapshot_at.is_empty() {
+            return Err("--migrate-on goes without --snapshot-on and --snapshot-at".into());
+        }
+        plan.signal = parse_signal(sig).map_err(|e| format!("--migrate-on {e}"))?;
+        plan.send_to = Some(addr.clone());
+        plan.file = PathBuf::from(format!("migration to {addr}"));
     }
     if let [n, file] = a.snapshot_at.as_slice() {
         if !deterministic {

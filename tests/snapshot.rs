@@ -451,3 +451,91 @@ fn keep_running_makes_a_checkpoint() {
     assert!(full.ends_with(&rest) && rest.contains("done"), "{rest}");
     assert!(!rest.contains("step 4/"), "{rest}");
 }
+
+/// `mimic serve` and `mimic run --migrate-on` between two mimic processes over 127.0.0.1:
+/// the sender says where the guest went, with the pause and the bytes; the receiver prints
+/// the rest of the output.
+fn migrates(name: &str, arg: &str, when: &str) {
+    let dir = scratch(&format!("migrate-{name}"));
+    let g = guest(name);
+    let (status, full, _) = mimic(&dir, &["run", g.to_str().unwrap(), arg]);
+    assert_eq!(status, 0);
+    let mut serve = Command::new(MIMIC)
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .current_dir(&dir)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut serve_err = BufReader::new(serve.stderr.take().unwrap());
+    let mut line = String::new();
+    serve_err.read_line(&mut line).unwrap();
+    let addr = line
+        .trim()
+        .strip_prefix("mimic: serving migrations on ")
+        .unwrap_or_else(|| panic!("{line}"))
+        .to_string();
+    let mut sender = Command::new(MIMIC);
+    sender
+        .args([
+            "run",
+            "--migrate-on",
+            "USR2",
+            &addr,
+            g.to_str().unwrap(),
+            arg,
+        ])
+        .current_dir(&dir)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = sender.spawn().unwrap();
+    let mut out = BufReader::new(child.stdout.take().unwrap());
+    let mut first = String::new();
+    loop {
+        let mut l = String::new();
+        assert!(out.read_line(&mut l).unwrap() > 0, "ended early: {first}");
+        first.push_str(&l);
+        if l.starts_with(when) {
+            break;
+        }
+    }
+    // SAFETY: kill takes integers; the child is ours.
+    unsafe { libc::kill(child.id() as i32, libc::SIGUSR2) };
+    out.read_to_string(&mut first).unwrap();
+    let mut err = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut err)
+        .unwrap();
+    assert_eq!(child.wait().unwrap().code(), Some(0), "{err}");
+    let said = format!("mimic: migrated to {addr}: ");
+    assert!(
+        err.starts_with(&said) && err.contains(" bytes sent ("),
+        "{err}"
+    );
+    assert!(
+        err.contains("while running") && err.contains(", paused "),
+        "{err}"
+    );
+    let served = serve.wait_with_output().unwrap();
+    let rest = String::from_utf8_lossy(&served.stdout);
+    let mut serr = String::new();
+    serve_err.read_to_string(&mut serr).unwrap();
+    assert_eq!(served.status.code(), Some(0), "{serr}");
+    assert_eq!(format!("{first}{rest}"), full);
+    eprintln!("{}", err.trim());
+}
+
+#[test]
+fn serve_and_migrate_over_loopback() {
+    migrates("snapcount", "30", "step 6/");
+}
+
+#[test]
+fn serve_and_migrate_threads_over_loopback() {
+    migrates("snapthreads", "30", "tick 3/");
+}

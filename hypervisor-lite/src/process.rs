@@ -119,8 +119,12 @@ impl Process {
             .map_err(|e| err(format!("cannot reserve code space: {e}")))?;
         if let Some(plan) = &cfg.snapshot {
             crate::snapshot::bind::note_inherited();
-            if plan.signal != 0 {
-                crate::hostsig::arm_snapshot(plan.signal);
+            match &plan.send_to {
+                Some(addr) => {
+                    crate::snapshot::migrate::arm(first.shared.clone(), plan.signal, addr.clone())
+                }
+                None if plan.signal != 0 => crate::hostsig::arm_snapshot(plan.signal),
+                None => {}
             }
         }
         Ok(Process {

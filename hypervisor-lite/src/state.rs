@@ -55,6 +55,8 @@ pub struct SnapshotPlan {
     pub drop_fixed: bool,
     /// Regular files' contents go in the snapshot too.
     pub copy_files: bool,
+    /// `--migrate-on`: the snapshot goes to `mimic serve` at this address, not to `file`.
+    pub send_to: Option<String>,
 }
 
 impl Default for Config {

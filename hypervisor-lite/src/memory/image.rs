@@ -82,3 +82,26 @@ impl AddressSpace {
         vma::containing(&self.vmas, start) == Some((start, end))
     }
 }
+
+/// Starts dirty tracking for the whole host process: every page's soft-dirty bit is
+/// cleared, and the kernel sets it again at the page's next write.
+pub fn clear_soft_dirty() -> io::Result<()> {
+    std::fs::write("/proc/self/clear_refs", "4")
+}
+
+impl AddressSpace {
+    /// Which pages of `start..end` were written since [`clear_soft_dirty`] (the pagemap's
+    /// soft-dirty bit, 55).
+    pub fn soft_dirty(&self, start: u64, end: u64) -> io::Result<Vec<bool>> {
+        use std::os::unix::fs::FileExt;
+        let f = std::fs::File::open("/proc/self/pagemap")?;
+        let n = ((end - start) / PAGE) as usize;
+        let mut raw = vec![0u8; n * 8];
+        let first = self.host(start) as u64 / PAGE;
+        f.read_exact_at(&mut raw, first * 8)?;
+        Ok(raw
+            .chunks_exact(8)
+            .map(|c| u64::from_le_bytes(c.try_into().expect("8 bytes")) >> 55 & 1 != 0)
+            .collect())
+    }
+}

@@ -34,6 +34,7 @@ mod vma;
 
 pub use access::take_bus_error;
 pub use bus::GuestMem;
+pub use image::clear_soft_dirty;
 pub use reservation::Reservation;
 
 use std::collections::BTreeMap;

@@ -104,6 +104,18 @@ pub fn note_inherited() {
     let _ = INHERITED.set(open_fds());
 }
 
+/// Descriptors of mimic's own (a migration's connection): never the guest's.
+static OWN: std::sync::Mutex<Vec<i32>> = std::sync::Mutex::new(Vec::new());
+
+/// Marks `fd` as mimic's own, or no longer.
+pub fn own(fd: i32, mine: bool) {
+    let mut v = crate::state::lock(&OWN);
+    v.retain(|&f| f != fd);
+    if mine {
+        v.push(fd);
+    }
+}
+
 fn inherited() -> &'static [i32] {
     INHERITED.get().map_or(&[], |v| v.as_slice())
 }
@@ -138,7 +150,9 @@ fn link(fd: i32) -> Vec<u8> {
 
 /// The descriptor records of the process, or the one-line refusal of a fixed resource.
 pub fn capture(plan: &SnapshotPlan) -> Result<Vec<Record>, String> {
-    let fds = open_fds();
+    let mut fds = open_fds();
+    let own = crate::state::lock(&OWN).clone();
+    fds.retain(|fd| !own.contains(fd));
     let mut stats = Vec::new();
     for &fd in &fds {
         if let Some(st) = fstat(fd) {

@@ -23,6 +23,7 @@
 pub mod bind;
 pub mod format;
 pub mod info;
+pub mod migrate;
 pub mod resume;
 pub mod write;
 
@@ -102,13 +103,26 @@ pub fn take_all(tasks: &[&Task], next: usize, skipped: u64) {
     finish(shared, result);
 }
 
+/// What a finished snapshot did.
+enum Done {
+    Written(write::Written, u64),
+    /// Migrated: the line to print.
+    Migrated(String),
+}
+
 fn take(
     shared: &std::sync::Arc<Shared>,
     threads: Vec<Vec<Record>>,
     sched: write::Sched,
-) -> Result<(write::Written, u64), String> {
+) -> Result<Done, String> {
     let plan = shared.cfg.snapshot.clone().unwrap_or_default();
-    let mut records = write::records(shared, threads, sched, &plan)?;
+    let mut records = match write::records(shared, threads, sched, &plan) {
+        Ok(r) => r,
+        Err(e) => {
+            migrate::abandon();
+            return Err(e);
+        }
+    };
     let retired = shared.retired();
     if let Some(p) = records.iter_mut().find(|r| r.kind == format::Kind::Process) {
         if let Some((mut rec, _)) = p.parts::<format::ProcessRec>() {
@@ -116,15 +130,24 @@ fn take(
             *p = Record::new(format::Kind::Process, &rec, &[]);
         }
     }
+    if let Some(addr) = &plan.send_to {
+        if migrate::under_way() {
+            return migrate::finish(&records, addr).map(Done::Migrated);
+        }
+    }
     let w = write::write(&records, &plan.file)?;
-    Ok((w, retired))
+    Ok(Done::Written(w, retired))
 }
 
 /// Says what happened; ends the process unless the guest is to go on.
-fn finish(shared: &Shared, result: Result<(write::Written, u64), String>) {
+fn finish(shared: &Shared, result: Result<Done, String>) {
     let plan = shared.cfg.snapshot.clone().unwrap_or_default();
     match result {
-        Ok((w, retired)) => {
+        Ok(Done::Migrated(line)) => {
+            crate::diag!("{line}");
+            shared.exit_host(0);
+        }
+        Ok(Done::Written(w, retired)) => {
             crate::diag!(
                 "mimic: snapshot of pid {} ({} thread(s), {} pages stored, {} bytes, at {} \
                  instructions) written to {}",

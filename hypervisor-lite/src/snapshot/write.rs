@@ -195,14 +195,24 @@ pub fn records(
         let resident = space
             .resident(start, end)
             .map_err(|e| format!("cannot look at guest memory: {e}"))?;
+        // After a migration's round 1: only what was written since, whatever it holds now.
+        let dirty_only = super::migrate::DIRTY_ONLY.load(std::sync::atomic::Ordering::SeqCst);
+        let dirty = if dirty_only {
+            space
+                .soft_dirty(start, end)
+                .map_err(|e| format!("cannot read the dirty pages: {e}"))?
+        } else {
+            Vec::new()
+        };
         let mut run: Option<(u64, Vec<u8>)> = None;
         let mut page = vec![0u8; PAGE as usize];
         for (i, (&bits, &res)) in table.iter().zip(&resident).enumerate() {
             let at = start + i as u64 * PAGE;
             let keep = bits & perm::MAPPED != 0
                 && res
+                && (!dirty_only || dirty[i])
                 && space.read_raw(at, &mut page).is_ok()
-                && differs(&regions, &mut open, at, &page);
+                && (dirty_only || differs(&regions, &mut open, at, &page));
             match (&mut run, keep) {
                 (Some((_, v)), true) if v.len() < (256 * PAGE) as usize => {
                     v.extend_from_slice(&page)
