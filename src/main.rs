@@ -548,6 +548,8 @@ fn run(a: RunArgs, exec_fd: Option<i32>) -> ! {
         // qemu's -D: `%d` in the name is the process id.
         (Some(flags), Some(path)) => match std::fs::File::create(log_path(path)) {
             Ok(f) => {
+                // mimic's own descriptor, never the guest's (a snapshot leaves it out).
+                hypervisor_lite::snapshot::bind::own(std::os::fd::AsRawFd::as_raw_fd(&f), true);
                 let out: Arc<Mutex<dyn std::io::Write + Send>> =
                     // Line-buffered: mimic ends with exit(), which drops nothing.
                     Arc::new(Mutex::new(std::io::LineWriter::new(f)));

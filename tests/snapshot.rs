@@ -232,6 +232,12 @@ fn snapshot_info_prints_the_binding_table() {
     ] {
         assert!(out.contains(want), "no {want:?} in:\n{out}");
     }
+    // The files mimic reads to take the snapshot are not the guest's descriptors.
+    assert!(
+        !out.lines()
+            .any(|l| l.starts_with("fd ") && l.contains("snapcount")),
+        "{out}"
+    );
 }
 
 /// Under --deterministic, a snapshot at instruction `n` resumed gives exactly the output and
@@ -538,4 +544,20 @@ fn serve_and_migrate_over_loopback() {
 #[test]
 fn serve_and_migrate_threads_over_loopback() {
     migrates("snapthreads", "30", "tick 3/");
+}
+
+#[test]
+fn the_log_file_is_mimics_not_the_guests() {
+    let dir = scratch("logfile");
+    let g = guest("snapcount");
+    let args = ["-D", "mimic.log", "--strace", g.to_str().unwrap(), "30"];
+    let (first, _) = snapshot_midway(&dir, "l.snap", &args, "step 2/");
+    let (_, info, _) = mimic(&dir, &["snapshot-info", "l.snap"]);
+    assert!(!info.contains("mimic.log"), "{info}");
+    let (status, rest, err) = mimic(&dir, &["resume", "l.snap"]);
+    assert_eq!(status, 0, "{err}");
+    assert!(
+        format!("{first}{rest}").ends_with("done: heap hash 1d4d5e7a4ef33d6a\n")
+            || rest.contains("done")
+    );
 }

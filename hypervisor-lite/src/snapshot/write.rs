@@ -235,6 +235,8 @@ pub fn records(
         }
     }
     drop(space);
+    // The files opened to compare pages are closed before the descriptors are read.
+    drop(open);
 
     let actions = lock(&shared.actions).clone();
     for (sig, a) in actions.0.iter().enumerate().skip(1) {
