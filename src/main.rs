@@ -10,6 +10,7 @@
 mod binfmt;
 mod binfmt_call;
 mod qemu_args;
+mod snapshot_cli;
 
 use clap::builder::BoolishValueParser;
 use clap::{Args, Parser, Subcommand};
@@ -36,6 +37,13 @@ enum Command {
     /// Print the binfmt_misc entry that runs riscv64 programs with this mimic, or register
     /// or remove it: `mimic binfmt [--register|--unregister] [options]`
     Binfmt(BinfmtArgs),
+    /// Resume a snapshot written by `mimic run --snapshot-on`: `mimic resume FILE [--map OLD=NEW…]`
+    Resume(snapshot_cli::ResumeArgs),
+    /// Show what a snapshot holds and how each resource is rebound: `mimic snapshot-info FILE`
+    SnapshotInfo(snapshot_cli::InfoArgs),
+    /// Accept a guest migrated by `mimic run --migrate-on SIGNAL ADDR` and run it on:
+    /// `mimic serve --listen ADDR`
+    Serve(snapshot_cli::ServeArgs),
 }
 
 #[derive(Args)]
@@ -215,6 +223,9 @@ struct RunArgs {
     #[arg(short = 'g', long = "gdb", value_name = "PORT", env = "MIMIC_GDB")]
     gdb: Option<String>,
 
+    #[command(flatten)]
+    snapshot: snapshot_cli::SnapshotArgs,
+
     // As in TuiArgs: everything from the program on is the guest's.
     /// The riscv64 ELF program to run and its arguments
     #[arg(
@@ -356,6 +367,9 @@ fn main() {
         Command::Run(args) => run(args, start.exec_fd),
         Command::Tui(args) => std::process::exit(tui(args)),
         Command::Binfmt(args) => binfmt_command(args),
+        Command::Resume(args) => snapshot_cli::resume(args),
+        Command::SnapshotInfo(args) => snapshot_cli::snapshot_info(args),
+        Command::Serve(args) => snapshot_cli::serve(args),
     }
 }
 
@@ -449,6 +463,7 @@ fn config(o: GuestArgs, strace: bool, command: Vec<OsString>) -> Config {
         deterministic: false,
         stats: false,
         exec_fd: None,
+        snapshot: None,
     }
 }
 
@@ -542,6 +557,8 @@ fn run(a: RunArgs, exec_fd: Option<i32>) -> ! {
         // qemu's -D: `%d` in the name is the process id.
         (Some(flags), Some(path)) => match std::fs::File::create(log_path(path)) {
             Ok(f) => {
+                // mimic's own descriptor, never the guest's (a snapshot leaves it out).
+                hypervisor_lite::snapshot::bind::own(std::os::fd::AsRawFd::as_raw_fd(&f), true);
                 let out: Arc<Mutex<dyn std::io::Write + Send>> =
                     // Line-buffered: mimic ends with exit(), which drops nothing.
                     Arc::new(Mutex::new(std::io::LineWriter::new(f)));
@@ -553,9 +570,12 @@ fn run(a: RunArgs, exec_fd: Option<i32>) -> ! {
             }
         },
     };
+    let snapshot =
+        snapshot_cli::plan(&a.snapshot, a.deterministic).unwrap_or_else(|e| usage_error(&e));
     let cfg = Config {
         engine,
         log,
+        snapshot,
         deterministic: a.deterministic,
         stats: a.stats,
         exec_fd,
@@ -602,7 +622,12 @@ mod tests {
         match cli.command {
             Command::Run(a) => config(a.guest, a.strace, a.command),
             Command::Tui(a) => config(a.guest, false, a.command),
-            Command::Binfmt(_) => panic!("not a guest"),
+            Command::Binfmt(_)
+            | Command::Resume(_)
+            | Command::SnapshotInfo(_)
+            | Command::Serve(_) => {
+                panic!("not a guest")
+            }
         }
     }
 

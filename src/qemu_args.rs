@@ -14,7 +14,15 @@ use std::ffi::{OsStr, OsString};
 
 /// mimic's subcommands: a first word that is none of these (nor a top-level option) is an
 /// option of `run` or the program itself.
-const SUBCOMMANDS: &[&str] = &["run", "tui", "binfmt", "help"];
+const SUBCOMMANDS: &[&str] = &[
+    "run",
+    "tui",
+    "binfmt",
+    "resume",
+    "snapshot-info",
+    "serve",
+    "help",
+];
 
 /// What mimic says to the words alone, without a subcommand.
 const TOP_LEVEL: &[&str] = &["-h", "--help", "-V", "--version"];

@@ -13,7 +13,7 @@
 //! caught. Real-time signals are left to the host's glibc and mimic's wake-up signal.
 
 use crate::signal::{bit, SigAction};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI32, AtomicU64, Ordering};
 
 static PENDING: AtomicU64 = AtomicU64::new(0);
 
@@ -21,9 +21,50 @@ extern "C" fn forward(sig: i32) {
     PENDING.fetch_or(bit(sig as usize), Ordering::SeqCst);
 }
 
-/// Whether guest dispositions of `sig` are mirrored on the host.
+/// Whether guest dispositions of `sig` are mirrored on the host (not the snapshot signal,
+/// which is mimic's).
 fn mirrored(sig: usize) -> bool {
-    (1..32).contains(&sig) && !matches!(sig, 4 | 5 | 7 | 8 | 9 | 11 | 19)
+    (1..32).contains(&sig)
+        && !matches!(sig, 4 | 5 | 7 | 8 | 9 | 11 | 19)
+        && sig as i32 != SNAPSHOT_SIG.load(Ordering::Relaxed)
+}
+
+/// The host signal that asks for a snapshot (`--snapshot-on`), 0 for none.
+static SNAPSHOT_SIG: AtomicI32 = AtomicI32::new(0);
+/// A snapshot was asked for and not taken yet: every vCPU stops at its next safe point.
+static SNAPSHOT_ASKED: AtomicBool = AtomicBool::new(false);
+
+extern "C" fn on_snapshot(_: i32) {
+    SNAPSHOT_ASKED.store(true, Ordering::SeqCst);
+}
+
+/// Makes host signal `sig` ask for a snapshot instead of reaching the guest. Installed
+/// without SA_RESTART, so a blocking host call it lands in returns (and is rolled back to
+/// its ecall).
+pub fn arm_snapshot(sig: i32) {
+    SNAPSHOT_SIG.store(sig, Ordering::Relaxed);
+    // SAFETY: `on_snapshot` only stores to an atomic; the sigaction is plain data here.
+    unsafe {
+        let mut sa: libc::sigaction = std::mem::zeroed();
+        sa.sa_sigaction = on_snapshot as *const () as usize;
+        libc::sigemptyset(&mut sa.sa_mask);
+        libc::sigaction(sig, &sa, std::ptr::null_mut());
+    }
+}
+
+/// Asks for a snapshot from inside mimic (a front end, an instruction count).
+pub fn ask_snapshot() {
+    SNAPSHOT_ASKED.store(true, Ordering::SeqCst);
+}
+
+/// Whether a snapshot is asked for.
+pub fn snapshot_asked() -> bool {
+    SNAPSHOT_ASKED.load(Ordering::Relaxed)
+}
+
+/// The snapshot asked for was taken (or refused).
+pub fn snapshot_taken() {
+    SNAPSHOT_ASKED.store(false, Ordering::SeqCst);
 }
 
 /// Makes the host disposition of `sig` follow the guest's new action.

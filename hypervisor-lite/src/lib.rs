@@ -23,6 +23,7 @@
 //!   6  process  control        a process and its runners; the TUI's hook (vcpu::Hook)
 //!   5  thread   sched          runners: a host thread per vCPU, or all on one (deterministic)
 //!   4  vcpu                    Task + engine: run a slice, act on the trap and the Outcome
+//!      snapshot                a stopped process to a file and back (the runners call it)
 //!   3  syscall                 the Linux ABI: Task, handlers -> Outcome, signal delivery, /proc
 //!   2  state    hostsig        Shared, ThreadCtl, Config, DetState, wake-ups; host signals
 //!   1  signal   loader         dispositions and pending sets; ELF loading
@@ -63,6 +64,7 @@ pub mod process;
 pub mod regions;
 pub mod sched;
 pub mod signal;
+pub mod snapshot;
 pub mod state;
 pub mod syscall;
 pub mod thread;

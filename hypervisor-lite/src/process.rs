@@ -32,6 +32,9 @@ use std::sync::{Arc, Mutex, OnceLock};
 /// A loaded guest process, ready to run its first thread.
 pub struct Process {
     first: Vcpu,
+    /// A resumed process's other threads, and where its scheduler stood.
+    others: Vec<Vcpu>,
+    sched: crate::snapshot::write::Sched,
 }
 
 impl Process {
@@ -117,7 +120,49 @@ impl Process {
         }
         let first = Vcpu::new(shared, ctl, cpu, None)
             .map_err(|e| err(format!("cannot reserve code space: {e}")))?;
-        Ok(Process { first })
+        if let Some(plan) = &cfg.snapshot {
+            crate::snapshot::bind::note_inherited();
+            match &plan.send_to {
+                Some(addr) => {
+                    crate::snapshot::migrate::arm(first.shared.clone(), plan.signal, addr.clone())
+                }
+                None if plan.signal != 0 => crate::hostsig::arm_snapshot(plan.signal),
+                None => {}
+            }
+        }
+        Ok(Process {
+            first,
+            others: Vec::new(),
+            sched: Default::default(),
+        })
+    }
+
+    /// A process resumed from a snapshot's records, every thread where it stopped; fails
+    /// with one line before any guest instruction runs.
+    pub fn resume(
+        records: &[crate::snapshot::format::Record],
+        opts: &crate::snapshot::resume::Options,
+    ) -> Result<Process, String> {
+        let r = crate::snapshot::resume::build(records, opts)?;
+        let mut vcpus = Vec::new();
+        for t in &r.threads {
+            let cache = vcpus.first().map(|v: &Vcpu| v.engine.cache());
+            let mut v = Vcpu::new(r.shared.clone(), t.ctl.clone(), t.cpu.clone(), cache)
+                .map_err(|e| format!("cannot reserve code space: {e}"))?;
+            crate::snapshot::resume::apply(&mut v.task, t);
+            vcpus.push(v);
+        }
+        if let Some(plan) = &opts.snapshot {
+            if plan.signal != 0 {
+                crate::hostsig::arm_snapshot(plan.signal);
+            }
+        }
+        let first = vcpus.remove(0);
+        Ok(Process {
+            first,
+            others: vcpus,
+            sched: r.sched,
+        })
     }
 
     /// Runs the guest to its end and ends the host process with the guest's exit status,
@@ -125,9 +170,18 @@ impl Process {
     pub fn run(self) -> ! {
         let shared = self.first.shared.clone();
         let status = if shared.deterministic() {
-            sched::run(self.first)
+            let mut all = vec![self.first];
+            all.extend(self.others);
+            let next = self.sched.next_index as usize;
+            sched::run_from(all, next, self.sched.skipped)
         } else {
-            crate::thread::run_main(self.first)
+            match crate::thread::run_resumed(self.first, self.others) {
+                Ok(s) => s,
+                Err(e) => {
+                    crate::diag!("mimic: cannot start a resumed thread: {e}");
+                    1
+                }
+            }
         };
         shared.exit_host(status)
     }

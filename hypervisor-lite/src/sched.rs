@@ -176,12 +176,29 @@ fn idle(vcpus: &[Vcpu], now: u64) -> u64 {
 
 /// Runs every vCPU of the process on this host thread; returns the process's status.
 pub fn run(first: Vcpu) -> i32 {
-    let mut vcpus = vec![first];
-    let mut skipped = 0u64;
-    let mut next = 0usize;
+    run_from(vec![first], 0, 0)
+}
+
+/// Runs `vcpus` (a resumed process's, in the scheduler's order) from scheduling position
+/// `next` with `skipped` virtual time already jumped; returns the process's status.
+pub fn run_from(mut vcpus: Vec<Vcpu>, mut next: usize, mut skipped: u64) -> i32 {
     let mut last_code = 0;
+    let mut snapshot_at = vcpus
+        .first()
+        .and_then(|v| v.shared.cfg.snapshot.as_ref())
+        .and_then(|p| p.at);
     while !vcpus.is_empty() {
         let now = vnow(&vcpus, skipped);
+        // A snapshot is taken here, between turns: every vCPU stands between instructions,
+        // and the resumed scheduler starts from this very point.
+        if snapshot_at.is_some_and(|n| now >= n) {
+            snapshot_at = None;
+            crate::hostsig::ask_snapshot();
+        }
+        if crate::hostsig::snapshot_asked() && vcpus[0].shared.cfg.snapshot.is_some() {
+            let tasks: Vec<&crate::syscall::Task> = vcpus.iter().map(|v| &v.task).collect();
+            crate::snapshot::take_all(&tasks, next % vcpus.len(), skipped);
+        }
         crate::syscall::fire_timers(&vcpus[0].shared, now);
         let n = vcpus.len();
         let pick = (0..n)
@@ -205,6 +222,8 @@ pub fn run(first: Vcpu) -> i32 {
             match v.step(end_at - v.cpu.instret) {
                 Step::Go => {}
                 Step::Park => break,
+                // Taken at the top of the loop, where the turn ends.
+                Step::Snapshot => break,
                 Step::End(e) => {
                     ended = Some(e);
                     break;

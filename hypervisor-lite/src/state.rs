@@ -36,6 +36,27 @@ pub struct Config {
     /// reads it from this descriptor, which the first `Process::new` takes and closes so the
     /// guest never sees it; `program` still names it.
     pub exec_fd: Option<i32>,
+    /// `--snapshot-on` / `--snapshot-at`: when and where to snapshot the process.
+    pub snapshot: Option<SnapshotPlan>,
+}
+
+/// When to take a snapshot of the running guest, where to write it, and its policy.
+#[derive(Clone, Debug, Default)]
+pub struct SnapshotPlan {
+    pub file: PathBuf,
+    /// The host signal that asks for it (0: none).
+    pub signal: i32,
+    /// Deterministic mode: at the first scheduling point at or after this many retired
+    /// instructions.
+    pub at: Option<u64>,
+    /// The guest goes on after the snapshot (a checkpoint) instead of ending.
+    pub keep_running: bool,
+    /// Fixed resources become closed descriptors instead of refusing the snapshot.
+    pub drop_fixed: bool,
+    /// Regular files' contents go in the snapshot too.
+    pub copy_files: bool,
+    /// `--migrate-on`: the snapshot goes to `mimic serve` at this address, not to `file`.
+    pub send_to: Option<String>,
 }
 
 impl Default for Config {
@@ -54,6 +75,7 @@ impl Default for Config {
             engine: Mode::Tiered,
             log: None,
             exec_fd: None,
+            snapshot: None,
         }
     }
 }

@@ -51,6 +51,7 @@ fn run_vcpu(v: &mut Vcpu) -> End {
         match v.step(BUDGET) {
             Step::Go => {}
             Step::Park => unreachable!("only the deterministic scheduler parks"),
+            Step::Snapshot => crate::snapshot::stop_here(&v.task),
             Step::Spawn(s) => {
                 let r = spawn(s).map_err(|e| Errno::from_io(&e));
                 v.finish_parked(syscall::a0(&r.map(|tid| tid as u64)));
@@ -71,27 +72,51 @@ fn spawn(mut s: Box<Spawn>) -> std::io::Result<i32> {
         .spawn(move || {
             let tid = host_tid();
             s.adopt(tid);
-            let mut v = s.child;
+            let v = s.child;
             v.ctl.host_tid.store(tid, Ordering::Release);
             let _ = tx.send(tid);
-            let end = run_vcpu(&mut v);
-            if let Some(c) = &v.control {
-                let (End::Process(code) | End::Thread(code)) = end;
-                c.exited(v.tid, &v.cpu, &v.mem, code);
-            }
-            let status = match end {
-                End::Process(status) => status,
-                End::Thread(code) => {
-                    if !v.leave() {
-                        return;
-                    }
-                    code
-                }
-            };
-            end_process(&v, status)
+            run_thread(v)
         })?;
     rx.recv()
         .map_err(|_| std::io::Error::from_raw_os_error(libc::EAGAIN))
+}
+
+/// Runs a thread that is not the main host thread's to its end.
+fn run_thread(mut v: Vcpu) {
+    let end = run_vcpu(&mut v);
+    if let Some(c) = &v.control {
+        let (End::Process(code) | End::Thread(code)) = end;
+        c.exited(v.tid, &v.cpu, &v.mem, code);
+    }
+    let status = match end {
+        End::Process(status) => status,
+        End::Thread(code) => {
+            if !v.leave() {
+                return;
+            }
+            code
+        }
+    };
+    end_process(&v, status)
+}
+
+/// Runs resumed threads: `first` on the calling (main) host thread, each of `others` on a
+/// host thread of its own, each keeping the guest tid it had; returns the process's status.
+pub fn run_resumed(first: Vcpu, others: Vec<Vcpu>) -> std::io::Result<i32> {
+    install_kick_handler();
+    for v in others {
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::Builder::new()
+            .name("vcpu".into())
+            .stack_size(256 << 10)
+            .spawn(move || {
+                v.ctl.host_tid.store(host_tid(), Ordering::Release);
+                let _ = tx.send(());
+                run_thread(v)
+            })?;
+        let _ = rx.recv();
+    }
+    Ok(run_main(first))
 }
 
 /// Ends the host process from a thread other than the main one: Linux's exit_group ends every

@@ -73,6 +73,9 @@ pub enum Step {
     /// clone made a thread: the runner starts it (see [`Spawn::adopt`]) and completes the
     /// call with its tid, or an errno, through [`Task::finish_parked`].
     Spawn(Box<Spawn>),
+    /// A snapshot is asked for: the vCPU stands between instructions (a blocking call it
+    /// was in rolled back to its ecall) for the runner to take it.
+    Snapshot,
 }
 
 /// A new thread's vCPU, not running yet.
@@ -252,6 +255,9 @@ impl Vcpu {
     pub fn step(&mut self, budget: u64) -> Step {
         if let Some(&status) = self.shared.ended.get() {
             return Step::End(End::Process(status));
+        }
+        if crate::hostsig::snapshot_asked() && self.shared.cfg.snapshot.is_some() {
+            return Step::Snapshot;
         }
         // A signal raised while the thread waited (or by another thread) goes first.
         self.ctl.looking(self.sig.mask);

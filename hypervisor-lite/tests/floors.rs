@@ -18,6 +18,7 @@ const FLOORS: &[(&str, u32)] = &[
     ("state", 2),
     ("syscall", 3),
     ("vcpu", 4),
+    ("snapshot", 4),
     ("thread", 5),
     ("sched", 5),
     ("process", 6),

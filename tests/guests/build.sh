@@ -104,6 +104,10 @@ for c in hostile_ptrs hostile_mmap hostile_sigframe hostile_storm hostile_smc_ra
     build $c $CC static $c.c -pthread -lm
 done
 build cxx_threads $CXX static cxx_threads.cpp
+# The snapshot guests (tests/snapshot.rs): snapshotted midway and resumed.
+build snapcount $CC static snapcount.c
+build snapthreads $CC static snapthreads.c -pthread
+build snapfile $CC static snapfile.c
 # The demo guest `mimic tui` embeds: threads, so -pthread (static glibc needs it whole).
 build demo $CC static-symbols demo.c -pthread
 # Debian's riscv64 glibc 2.36 cannot link -static-pie (no rcrt1.o, no _dl_relocate_static_pie),

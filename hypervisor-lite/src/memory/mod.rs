@@ -28,11 +28,13 @@
 
 mod access;
 mod bus;
+mod image;
 mod reservation;
 mod vma;
 
 pub use access::take_bus_error;
 pub use bus::GuestMem;
+pub use image::clear_soft_dirty;
 pub use reservation::Reservation;
 
 use std::collections::BTreeMap;

@@ -12,6 +12,7 @@
 //! space (EFAULT, never a host fault) and return host errors through [`Errno::from_host`].
 //! A handler returns what happens next ([`Outcome`]); the vCPU's step acts on it.
 
+mod carry;
 mod cred;
 mod deliver;
 mod errno;
@@ -42,6 +43,7 @@ mod xfer;
 pub use thread::futex_wake;
 pub use timer::{fire_due as fire_timers, next_due as next_timer};
 
+pub use carry::snapshot_check;
 pub use errno::Errno;
 pub use outcome::{a0, End, IntoOutcome, NewThread, Outcome, Wait};
 pub use task::Task;

@@ -379,3 +379,9 @@ pub fn rt_sigtimedwait(p: &mut Task, a: [u64; 6]) -> Result<Outcome, Errno> {
         crate::hostsig::wait_for_signal_until(ready, Some(std::time::Duration::from_nanos(left)));
     }
 }
+
+/// How many signalfds `shared`'s process holds (a snapshot cannot carry them yet).
+pub(super) fn held(shared: &Arc<Shared>) -> usize {
+    let me = owner(shared);
+    lock(&SIGFDS).iter().filter(|s| s.owner == me).count()
+}

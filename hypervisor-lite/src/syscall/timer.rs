@@ -594,3 +594,13 @@ pub fn timer_delete(p: &mut Task, a: [u64; 6]) -> SysResult {
     t.timers.remove(&k);
     Ok(0)
 }
+
+/// How many timers of `shared`'s process are armed (a snapshot cannot carry them yet).
+pub(super) fn armed(shared: &Arc<Shared>) -> usize {
+    let owner = Arc::as_ptr(shared) as usize;
+    table()
+        .timers
+        .iter()
+        .filter(|((o, _), t)| *o == owner && t.deadline.is_some())
+        .count()
+}
