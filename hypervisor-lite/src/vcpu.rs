@@ -172,6 +172,7 @@ impl Vcpu {
     /// fork.)
     fn fork_child(&mut self) {
         self.control = None;
+        self.task.shared.space().after_fork();
         match engine(&self.task.shared, None) {
             Ok(e) => self.engine = e,
             Err(e) => {
@@ -268,7 +269,7 @@ impl Vcpu {
         }
         let gen = self.shared.code_gen.load(Ordering::Acquire);
         if gen != self.code_gen {
-            self.engine.code_changed(gen);
+            self.engine.code_changed(&mut self.task.mem, gen);
             self.code_gen = gen;
         }
         let trap = self.run_slice(budget);
@@ -287,6 +288,11 @@ impl Vcpu {
                     Some(c) => c.syscall(self, nr, args),
                     None => syscall::dispatch(self, nr, args),
                 };
+                // The host calls that wrote guest buffers are over. (A fork's child starts
+                // afresh: its parent's other threads may have held the lock at the fork.)
+                if !matches!(out, Outcome::ForkChild) {
+                    self.task.mem.unpin();
+                }
                 match out {
                     Outcome::End(end) => return Step::End(end),
                     Outcome::Park(wait) => {
@@ -381,11 +387,7 @@ fn trap_signal(trap: Trap) -> i32 {
 pub fn engine(shared: &Shared, cache: Option<Arc<Mutex<CodeCache>>>) -> std::io::Result<Engine> {
     let mut engine = match cache {
         Some(c) => Engine::with_cache(shared.cfg.engine, c),
-        None => {
-            let e = Engine::new(shared.cfg.engine, shared.space().layout())?;
-            e.watch_mappings(shared.code_gen.clone());
-            e
-        }
+        None => Engine::new(shared.cfg.engine, shared.space().layout())?,
     };
     if let Some((flags, out)) = &shared.cfg.log {
         // qemu numbers its vCPUs from 0 in the order they start.

@@ -130,12 +130,21 @@ pub trait Bus {
         Ok(true)
     }
 
-    /// Whether the bytes of the page holding `addr` can change while its mapping and
-    /// protection stay as they are: it is writable, or another mapping (of another address
-    /// or process) may write it. A translator need not compare code from a page that cannot
-    /// at `fence.i`, as long as no mapping changed since. The default: it can.
-    fn code_may_change(&mut self, _addr: u64) -> bool {
-        true
+    /// Has stores to the guest page at `page` (page aligned) noted from now on, for a
+    /// translator that holds code from it: true if every change of its bytes (a store from
+    /// any thread, a system call, a change of its mapping) is now reported by
+    /// [`Bus::take_written`], so the page need not be compared at `fence.i` unless it is
+    /// reported. The default, and a page others may write (a shared mapping): false, it must
+    /// be compared at every one.
+    fn watch_code(&mut self, _page: u64) -> bool {
+        false
+    }
+
+    /// Appends to `out` the guest ranges (start, end) written since the last call, among
+    /// the pages [`Bus::watch_code`] said true for, and forgets them. False if some were lost
+    /// (too many to keep): then every page must be taken as written. The default: false.
+    fn take_written(&mut self, _out: &mut Vec<(u64, u64)>) -> bool {
+        false
     }
 
     /// The `time` CSR. The default counts 10 MHz ticks of the host's monotonic clock.

@@ -81,6 +81,7 @@ for c in hello args fileio malloc sort_string math floats clock stdin_pipe recur
     build $c $CC static $c.c -lm
 done
 build munmap_race $CC static munmap_race.c -pthread
+build codewatch $CC static codewatch.c -pthread
 build itimer $CC static itimer.c -pthread
 build signalfd $CC static signalfd.c
 build sigtarget $CC static sigtarget.c -pthread

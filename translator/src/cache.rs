@@ -2,19 +2,23 @@
 //! that indirect jumps consult from translated code.
 //!
 //! One cache serves every vCPU of a process (behind the engines' lock); vCPUs run translated
-//! code without holding the lock. Unmapping, re-protecting or replacing executable pages drop
-//! all translated code, as does a full code buffer. `fence.i` and riscv_flush_icache (what the
-//! ISA asks of user code after writing code) only [`CodeCache::sync`]: each block keeps the
-//! encodings it was translated from, and the blocks whose guest bytes differ now are dropped,
-//! with the chain jumps into them; the others stay. Comparing bytes sees every way code
-//! changes (a store from any thread, a system call writing memory, another mapping of the
-//! same pages) with no help from the writer. Only pages whose bytes can change without a
-//! change of mappings are compared (writable or shared ones, [`Bus::code_may_change`]), found
-//! through an index of pages to blocks, so a `fence.i` costs what could have changed, not what
-//! was translated; any change of mappings since the cache last caught up has everything
-//! compared. The encodings are read again under the lock when
-//! a block is translated and must decode to what was translated (it was decoded without the
-//! lock): a change after that read is found by the sync that follows it.
+//! code without holding the lock. A full code buffer drops all translated code. `fence.i` and
+//! riscv_flush_icache (what the ISA asks of user code after writing code), and changes of
+//! mappings over code, only [`CodeCache::sync`]: each block keeps the encodings it was
+//! translated from, and the blocks whose guest bytes differ now are dropped, with the chain
+//! jumps into them; the others stay. Comparing bytes sees every way code changes with no help
+//! from the writer; which pages to compare the bus says. Before code from a page is
+//! translated (or decoded to be interpreted, by an engine) the page is watched
+//! ([`Bus::watch_code`]: hypervisor-lite takes its host write permission away) and from then
+//! on every change of it is reported ([`Bus::take_written`]: a store from any thread, a
+//! system call writing memory, a change of mappings). A sync compares the reported pages,
+//! watches them again first, and compares the pages that cannot be watched (shared ones,
+//! which another mapping may write) every time, found through an index of pages to blocks:
+//! so a `fence.i` costs what changed, not what was translated. A page reported again and
+//! again ([`HOT_PAGE`]: code next to data the guest keeps writing) is left unwatched and
+//! compared at every sync, rather than faulting at every one. The encodings are read again
+//! under the lock when a block is translated and must decode to what was translated (it was
+//! decoded without the lock): a change after that read is found by the sync that follows it.
 //!
 //! Dropping code other threads may be running is done by generations:
 //!
@@ -43,7 +47,7 @@ use crate::lower;
 use crate::{Layout, PAGE_SHIFT};
 use isa_a::{Bus, Decoded};
 use isa_b::{CodeBuffer, Emitter};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Weak};
 
@@ -148,6 +152,12 @@ struct Generation {
     incoming: HashMap<u64, Vec<(u64, u64)>>,
     /// The blocks (guest pcs) with code in each guest page (by page number).
     pages: BTreeMap<u64, Vec<u64>>,
+    /// Pages of `pages` whose stores are not all reported ([`Bus::watch_code`] said false,
+    /// or they are hot): compared at every sync.
+    open: BTreeSet<u64>,
+    /// Pages of `pages` reported written and not compared since (by a sync of a range that
+    /// did not cover them whole).
+    written: BTreeSet<u64>,
 }
 
 impl Generation {
@@ -166,6 +176,8 @@ impl Generation {
             dead: BTreeMap::new(),
             incoming: HashMap::new(),
             pages: BTreeMap::new(),
+            open: BTreeSet::new(),
+            written: BTreeSet::new(),
             jump_table: (0..=JUMP_TABLE_MASK)
                 .map(|_| JumpEntry {
                     pc: AtomicU64::new(EMPTY_PC),
@@ -269,8 +281,14 @@ pub struct CodeCache {
     /// [`CodeCache::code_changed`]).
     code_gen: u64,
     stats: CacheStats,
-    /// The caller's count of mapping changes (see [`CodeCache::watch_mappings`]).
-    mappings: Option<Arc<AtomicU64>>,
+    /// How many times each page came back written since it was watched; at [`HOT_PAGE`] it is
+    /// no longer watched (see [`CodeCache::sync`]).
+    rewrites: HashMap<u64, u32>,
+    /// The pages the bus watches for this cache ([`Bus::watch_code`] said true), until
+    /// reported written.
+    watched: BTreeSet<u64>,
+    /// The written ranges the last sync took from the bus; None if reports were lost.
+    taken: Option<Vec<(u64, u64)>>,
     /// `-d nochain`: blocks are neither chained nor found by indirect jumps in translated
     /// code, so every block entered passes the dispatcher.
     no_chain: bool,
@@ -303,6 +321,11 @@ fn jmp_target(buf: &CodeBuffer, site: u64) -> u64 {
 /// Code space reserved per code buffer.
 const CAPACITY: usize = 256 << 20;
 
+/// Times a page may come back written before it is left unwatched (a page mixing code with
+/// data the guest keeps writing, or a JIT's buffer it rewrites between every two `fence.i`):
+/// watching it again would only cost a host fault at each sync.
+const HOT_PAGE: u32 = 8;
+
 impl CodeCache {
     pub fn new(layout: Layout) -> std::io::Result<CodeCache> {
         Ok(CodeCache {
@@ -311,18 +334,12 @@ impl CodeCache {
             running: Vec::new(),
             layout,
             code_gen: 0,
-            mappings: None,
+            rewrites: HashMap::new(),
+            watched: BTreeSet::new(),
+            taken: Some(Vec::new()),
             stats: CacheStats::default(),
             no_chain: false,
         })
-    }
-
-    /// Has [`CodeCache::sync`] skip pages whose code cannot change without a change of
-    /// mappings ([`Bus::code_may_change`]) while `count` (the count [`CodeCache::code_changed`]
-    /// is told of, which every such change of mappings bumps first) says this cache is up to
-    /// date with every one. Without it, every page is compared.
-    pub fn watch_mappings(&mut self, count: Arc<AtomicU64>) {
-        self.mappings = Some(count);
     }
 
     /// Stops chaining blocks from now on (`-d nochain`; set before any code is translated).
@@ -489,6 +506,13 @@ impl CodeCache {
         if let Some(t) = self.cur.blocks.get(&pc) {
             return Some(t.host);
         }
+        // Watched before the bytes are read: a store after the read is reported.
+        let pages = pages_of(pc, insns);
+        for &page in &pages {
+            if !self.cur.pages.contains_key(&page) {
+                self.watch_indexed(bus, page);
+            }
+        }
         // Read under the lock: a change to these bytes either came before (and the decode
         // check fails) or its sync comes after, and finds this block.
         let mut words = Vec::with_capacity(insns.len());
@@ -541,7 +565,7 @@ impl CodeCache {
                 })
                 .collect();
             g.by_host.insert(host, pc);
-            for page in pages_of(pc, &insns) {
+            for &page in &pages {
                 g.pages.entry(page).or_default().push(pc);
             }
             let len = insns.len();
@@ -581,41 +605,105 @@ impl CodeCache {
         self.reclaim();
     }
 
+    /// Has the bus watch the guest page `page` (a page number) for stores, unless it is hot
+    /// ([`HOT_PAGE`]): whether every change of its bytes is reported from now on (see
+    /// [`Bus::watch_code`]).
+    pub fn watch<M: Bus + ?Sized>(&mut self, bus: &mut M, page: u64) -> bool {
+        if self.rewrites.get(&page).is_some_and(|&n| n >= HOT_PAGE) {
+            return false;
+        }
+        // A watched page stays so until reported written (a report on its way is taken by
+        // the next sync, which is all that counts).
+        if self.watched.contains(&page) || bus.watch_code(page << PAGE_SHIFT) {
+            self.watched.insert(page);
+            return true;
+        }
+        false
+    }
+
+    /// Watches a page of the index, or makes it open.
+    fn watch_indexed<M: Bus + ?Sized>(&mut self, bus: &mut M, page: u64) {
+        if self.watch(bus, page) {
+            self.cur.open.remove(&page);
+        } else {
+            self.cur.open.insert(page);
+        }
+    }
+
+    /// The written ranges the last [`CodeCache::sync`] took from the bus, or None if some
+    /// were lost: what decoded code kept elsewhere from watched pages must be checked against.
+    pub fn last_written(&self) -> Option<&[(u64, u64)]> {
+        self.taken.as_deref()
+    }
+
     /// Checks the translated code against guest memory (the blocks with bytes in
     /// `start..end`, or all of them) and drops each block whose code changed: its lookup entry,
     /// the chain jumps into it (pointed back to their stubs) and the block itself; a vCPU
     /// running it finishes it. If a chain jump cannot be re-pointed while other vCPUs run
     /// (see [`CodeCache::patch`]), everything is flushed instead. Returns the blocks dropped.
     ///
-    /// The pages of the range (or all with translated code) are found in an index; one whose
-    /// code cannot change unless its mapping does is skipped (see
-    /// [`CodeCache::watch_mappings`]), so the cost is that of the code that could have changed.
+    /// Only pages that may have changed are compared: those the bus reported written since
+    /// ([`Bus::take_written`]) and those it cannot watch (the open ones), found through the
+    /// index of pages to blocks; so the cost is that of what changed, not of what was
+    /// translated. A written page is watched again before it is compared, so a store after
+    /// the comparison is reported again; one that keeps coming back written ([`HOT_PAGE`]) is
+    /// left open instead.
     pub fn sync<M: Bus + ?Sized>(&mut self, bus: &mut M, range: Option<(u64, u64)>) -> usize {
         self.stats.syncs += 1;
-        let skip = self
-            .mappings
-            .as_ref()
-            .is_some_and(|m| m.load(Ordering::Acquire) <= self.code_gen);
+        let mut taken = self.taken.take().unwrap_or_default();
+        taken.clear();
+        let g = &mut self.cur;
+        if bus.take_written(&mut taken) {
+            for &(s, e) in &taken {
+                if s < e {
+                    let (a, b) = (s >> PAGE_SHIFT, (e - 1) >> PAGE_SHIFT);
+                    let hit: Vec<u64> = self.watched.range(a..=b).copied().collect();
+                    for page in hit {
+                        self.watched.remove(&page);
+                        *self.rewrites.entry(page).or_default() += 1;
+                    }
+                    g.written.extend(g.pages.range(a..=b).map(|(&p, _)| p));
+                }
+            }
+            self.taken = Some(taken);
+        } else {
+            // Lost track: every page counts as written and unwatched (but not as rewritten).
+            g.written.extend(g.pages.keys());
+            self.watched.clear();
+        }
+        // An empty range has nothing to compare (BTreeMap::range refuses first > last).
+        if range.is_some_and(|(s, e)| s >= e) {
+            return 0;
+        }
         let (first, last) = match range {
-            Some((s, e)) => (s >> PAGE_SHIFT, e.saturating_sub(1) >> PAGE_SHIFT),
+            Some((s, e)) => (s >> PAGE_SHIFT, (e - 1) >> PAGE_SHIFT),
             None => (0, u64::MAX),
         };
-        let mut candidates: Vec<u64> = Vec::new();
-        // An empty range has nothing to compare (BTreeMap::range refuses first > last).
-        let pages = if range.is_some_and(|(s, e)| s >= e) {
-            self.cur.pages.range(1..1)
-        } else {
-            self.cur.pages.range(first..=last)
-        };
-        for (&page, pcs) in pages {
-            if !skip || bus.code_may_change(page << PAGE_SHIFT) {
-                candidates.extend(pcs);
+        let written: Vec<u64> = g.written.range(first..=last).copied().collect();
+        let mut candidates: Vec<u64> = g.open.range(first..=last).copied().collect();
+        for &page in &written {
+            // A page the range covers only in part keeps its mark for the rest.
+            let whole =
+                range.is_none_or(|(s, e)| s <= page << PAGE_SHIFT && e >> PAGE_SHIFT > page);
+            if whole {
+                self.cur.written.remove(&page);
             }
+            self.watch_indexed(bus, page);
+            candidates.push(page);
         }
+        let g = &self.cur;
         candidates.sort_unstable();
         candidates.dedup();
-        let blocks = &self.cur.blocks;
-        let stale: Vec<u64> = candidates
+        let mut pcs: Vec<u64> = candidates
+            .iter()
+            .filter_map(|p| g.pages.get(p))
+            .flatten()
+            .copied()
+            .collect();
+        pcs.sort_unstable();
+        pcs.dedup();
+        let blocks = &g.blocks;
+        let stale: Vec<u64> = pcs
             .into_iter()
             .filter_map(|pc| blocks.get(&pc))
             .filter(|t| range.is_none_or(|(s, e)| t.overlaps(s, e)))
@@ -661,6 +749,8 @@ impl CodeCache {
                 pcs.retain(|&p| p != pc);
                 if pcs.is_empty() {
                     g.pages.remove(&page);
+                    g.open.remove(&page);
+                    g.written.remove(&page);
                 }
             }
         }
@@ -669,14 +759,15 @@ impl CodeCache {
     }
 
     /// Guest code changed as of `code_gen`, a count the caller keeps (hypervisor-lite: the
-    /// address space's code generation): flushes unless this cache was flushed for that
-    /// change already, by another vCPU sharing it. Returns whether it flushed.
-    pub fn code_changed(&mut self, code_gen: u64) -> bool {
+    /// address space's code generation, which a change of mappings over code bumps after
+    /// reporting the range through [`Bus::take_written`]): syncs unless this cache caught up
+    /// with that change already, for another vCPU sharing it. Returns whether it synced.
+    pub fn code_changed<M: Bus + ?Sized>(&mut self, bus: &mut M, code_gen: u64) -> bool {
         if self.code_gen >= code_gen {
             return false;
         }
         self.code_gen = code_gen;
-        self.flush();
+        self.sync(bus, None);
         true
     }
 

@@ -78,6 +78,9 @@ pub struct Stats {
 struct ColdBlock {
     block: Block,
     runs: u32,
+    /// Its page was watched for stores before it was decoded (see [`CodeCache::watch`]):
+    /// it outlives a `fence.i` that reports no write there.
+    watched: bool,
 }
 
 /// A chain jump waiting for its target's code: the jump, and the generation of its code.
@@ -215,14 +218,17 @@ impl Engine {
         if !self.interp.is_empty() {
             self.interp.clear();
         }
-        self.cold.clear();
-        self.lock().sync(bus, range);
+        let mut c = lock(&self.shared);
+        c.sync(bus, range);
+        match c.last_written() {
+            Some(written) => self.cold.retain(|&pc, b| {
+                let end = pc + b.block.byte_len();
+                b.watched && !written.iter().any(|&(s, e)| s < end && e > pc)
+            }),
+            None => self.cold.clear(),
+        }
+        drop(c);
         self.stats.syncs += 1;
-    }
-
-    /// See [`CodeCache::watch_mappings`].
-    pub fn watch_mappings(&self, count: Arc<AtomicU64>) {
-        self.lock().watch_mappings(count);
     }
 
     /// How many times this engine synced its code with guest memory ([`Engine::sync`]).
@@ -231,12 +237,13 @@ impl Engine {
     }
 
     /// Guest code changed (pages unmapped or re-protected, another vCPU's `fence.i`) as of
-    /// `code_gen`, a count the caller keeps: drops this engine's decoded blocks, and the
-    /// shared translated code unless another engine dropped it for this change already.
-    pub fn code_changed(&mut self, code_gen: u64) {
+    /// `code_gen`, a count the caller keeps: drops this engine's decoded blocks, and syncs
+    /// the shared translated code with `bus` unless another engine did for this change
+    /// already (see [`CodeCache::code_changed`]).
+    pub fn code_changed<M: Bus + ?Sized>(&mut self, bus: &mut M, code_gen: u64) {
         self.interp.clear();
         self.cold.clear();
-        self.lock().code_changed(code_gen);
+        self.lock().code_changed(bus, code_gen);
     }
 
     /// Records that the flush this engine did (its own `fence.i`) is the one for the change
@@ -425,18 +432,29 @@ impl Engine {
         let pc = cpu.pc;
         let cold = match self.cold.entry(pc) {
             std::collections::hash_map::Entry::Occupied(o) => o.into_mut(),
-            std::collections::hash_map::Entry::Vacant(v) => match decode_block(bus, pc) {
-                Ok(block) => {
-                    if LOG {
-                        if let Some(log) = self.log.as_mut() {
-                            let pcs = crate::superblock::pcs(pc, &block.insns);
-                            log.block(bus, &block.insns, pcs);
+            std::collections::hash_map::Entry::Vacant(v) => {
+                // Watched before it is read, so a store after the read is reported.
+                let page = pc >> crate::PAGE_SHIFT;
+                let watched = lock(&self.shared).watch(bus, page);
+                match decode_block(bus, pc) {
+                    Ok(block) => {
+                        let end = pc.wrapping_add(block.byte_len().max(1) - 1);
+                        let watched = watched && end >> crate::PAGE_SHIFT == page;
+                        if LOG {
+                            if let Some(log) = self.log.as_mut() {
+                                let pcs = crate::superblock::pcs(pc, &block.insns);
+                                log.block(bus, &block.insns, pcs);
+                            }
                         }
+                        v.insert(ColdBlock {
+                            block,
+                            runs: 0,
+                            watched,
+                        })
                     }
-                    v.insert(ColdBlock { block, runs: 0 })
+                    Err(t) => return Some(t),
                 }
-                Err(t) => return Some(t),
-            },
+            }
         };
         cold.runs += 1;
         if LOG {

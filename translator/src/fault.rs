@@ -66,6 +66,9 @@ extern "C" fn handler(sig: libc::c_int, info: *mut libc::siginfo_t, uc: *mut lib
     // registered buffer is translated code, which keeps the Ctx pointer at [rsp + CTX_SLOT]
     // for its whole run; the handler was installed by PREVIOUS.install.
     unsafe {
+        if crate::sigchain::write_resolved(sig, info, uc) {
+            return;
+        }
         let uc = &mut *(uc as *mut libc::ucontext_t);
         let gregs = &mut uc.uc_mcontext.gregs;
         let pc = gregs[libc::REG_RIP as usize] as u64;

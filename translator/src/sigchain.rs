@@ -5,14 +5,17 @@
 //! work in either install order and a fault that is nobody's still kills.
 //!
 //! ```text
-//!   fault ─▶ latest handler: own range? ── yes ─▶ resume at its fixup
+//!   fault ─▶ latest handler: a write the write hook resolves? ── yes ─▶ the store again
+//!                    │ no
+//!                    ▼
+//!            own range? ── yes ─▶ resume at its fixup
 //!                    │ no
 //!                    └─▶ Previous::chain ─▶ the handler before it … ─▶ default: die
 //! ```
 
 use std::cell::UnsafeCell;
 use std::mem::MaybeUninit;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Once;
 
 /// Address ranges (start, end), a fixed number of slots of atomics, so a signal handler can
@@ -158,4 +161,42 @@ impl Default for Previous {
     fn default() -> Self {
         Self::new()
     }
+}
+
+/// The resolver of write faults on pages whose host write permission was taken away only to
+/// see stores (hypervisor-lite's watch of pages holding translated code): given the address,
+/// whether the store may run again.
+static WRITE_HOOK: AtomicUsize = AtomicUsize::new(0);
+
+/// Makes `hook` the write hook every handler asks first.
+pub fn set_write_hook(hook: fn(u64) -> bool) {
+    WRITE_HOOK.store(hook as usize, Ordering::Release);
+}
+
+/// Whether the fault is a write to a mapped page that the write hook resolved: the handler
+/// then returns, and the store runs again.
+///
+/// # Safety
+/// Only from a SIGSEGV/SIGBUS handler, with the arguments it got.
+pub unsafe fn write_resolved(
+    sig: libc::c_int,
+    info: *mut libc::siginfo_t,
+    uc: *mut libc::c_void,
+) -> bool {
+    // SEGV_ACCERR: a mapped page that forbids the access.
+    const SEGV_ACCERR: libc::c_int = 2;
+    if sig != libc::SIGSEGV || (*info).si_code != SEGV_ACCERR {
+        return false;
+    }
+    let uc = &*(uc as *const libc::ucontext_t);
+    // The page fault's error code: bit 1 is set for a write.
+    if uc.uc_mcontext.gregs[libc::REG_ERR as usize] & 2 == 0 {
+        return false;
+    }
+    let f = WRITE_HOOK.load(Ordering::Acquire);
+    if f == 0 {
+        return false;
+    }
+    let f: fn(u64) -> bool = std::mem::transmute(f);
+    f((*info).si_addr() as u64)
 }

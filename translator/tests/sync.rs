@@ -81,73 +81,100 @@ fn a_store_without_fence_i_is_not_seen_until_the_next_one() {
     assert_eq!(run(&mut engine, &mut mem, 0x1000), 31);
 }
 
-/// Guest memory whose pages at and above 0x2000 say their code cannot change unless their
-/// mapping does (as a private read-only page says in hypervisor-lite).
-struct Private(TestMemory);
+/// Guest memory whose pages at and above 0x2000 are watched (as a private page is in
+/// hypervisor-lite): their changes are the ones `written` reports, until `lost` says some
+/// reports were lost.
+struct Private {
+    mem: TestMemory,
+    written: Vec<(u64, u64)>,
+    lost: bool,
+}
 
 impl isa_a::Bus for Private {
     fn load8(&mut self, a: u64) -> Result<u8, isa_a::MemFault> {
-        self.0.load8(a)
+        self.mem.load8(a)
     }
     fn load16(&mut self, a: u64) -> Result<u16, isa_a::MemFault> {
-        self.0.load16(a)
+        self.mem.load16(a)
     }
     fn load32(&mut self, a: u64) -> Result<u32, isa_a::MemFault> {
-        self.0.load32(a)
+        self.mem.load32(a)
     }
     fn load64(&mut self, a: u64) -> Result<u64, isa_a::MemFault> {
-        self.0.load64(a)
+        self.mem.load64(a)
     }
     fn store8(&mut self, a: u64, v: u8) -> Result<(), isa_a::MemFault> {
-        self.0.store8(a, v)
+        self.mem.store8(a, v)
     }
     fn store16(&mut self, a: u64, v: u16) -> Result<(), isa_a::MemFault> {
-        self.0.store16(a, v)
+        self.mem.store16(a, v)
     }
     fn store32(&mut self, a: u64, v: u32) -> Result<(), isa_a::MemFault> {
-        self.0.store32(a, v)
+        self.mem.store32(a, v)
     }
     fn store64(&mut self, a: u64, v: u64) -> Result<(), isa_a::MemFault> {
-        self.0.store64(a, v)
+        self.mem.store64(a, v)
     }
     fn fetch16(&mut self, a: u64) -> Result<u16, isa_a::MemFault> {
-        self.0.fetch16(a)
+        self.mem.fetch16(a)
     }
-    fn code_may_change(&mut self, a: u64) -> bool {
-        a < 0x2000
+    fn watch_code(&mut self, page: u64) -> bool {
+        page >= 0x2000
+    }
+    fn take_written(&mut self, out: &mut Vec<(u64, u64)>) -> bool {
+        out.append(&mut self.written);
+        !std::mem::replace(&mut self.lost, false)
     }
 }
 
-/// With the mapping count watched and up to date, pages whose code cannot change are not
-/// compared at fence.i; once the count moves past what the cache caught up with, they are.
+fn fence_i(engine: &mut Engine, mem: &mut Private) {
+    let mut cpu = Cpu::new(0x4000);
+    assert_eq!(engine.run(&mut cpu, mem, 1000), Some(Trap::Ecall));
+}
+
+/// Watched pages are compared at fence.i only when reported written (or when reports were
+/// lost); the others at every one.
 #[test]
-fn pages_that_cannot_change_are_skipped_until_a_mapping_changes() {
-    use std::sync::atomic::{AtomicU64, Ordering};
-    use std::sync::Arc;
+fn watched_pages_are_compared_only_when_reported_written() {
     let mut mem = setup(10);
     let layout = mem.layout();
-    let mut mem = Private(mem);
+    let mut mem = Private {
+        mem,
+        written: Vec::new(),
+        lost: false,
+    };
     let mut engine = Engine::new(Mode::Jit, layout).unwrap();
-    let count = Arc::new(AtomicU64::new(0));
-    engine.watch_mappings(count.clone());
     let mut cpu = Cpu::new(0x1000);
     assert_eq!(engine.run(&mut cpu, &mut mem, 1000), Some(Trap::Ecall));
     assert_eq!(cpu.x[10], 11);
 
-    // Not compared: the page says it cannot change (a store through the test's back door).
-    mem.0.load_code(0x2000, &[addi(20)]);
-    let mut cpu = Cpu::new(0x4000);
-    assert_eq!(engine.run(&mut cpu, &mut mem, 1000), Some(Trap::Ecall));
+    // Not compared: the change was not reported (a store through the test's back door).
+    mem.mem.load_code(0x2000, &[addi(20)]);
+    fence_i(&mut engine, &mut mem);
     assert_eq!(engine.stats().dropped, 0);
 
-    // A mapping changed (and was not caught up with): everything is compared.
-    count.store(1, Ordering::Release);
-    let mut cpu = Cpu::new(0x4000);
-    assert_eq!(engine.run(&mut cpu, &mut mem, 1000), Some(Trap::Ecall));
+    // Reported in a range of another page: still not compared.
+    mem.written.push((0x3000, 0x4000));
+    fence_i(&mut engine, &mut mem);
+    assert_eq!(engine.stats().dropped, 0);
+
+    // Reported: compared and dropped, and the new code runs.
+    mem.written.push((0x2ff0, 0x3000));
+    fence_i(&mut engine, &mut mem);
     assert_eq!(engine.stats().dropped, 1);
     let mut cpu = Cpu::new(0x1000);
     assert_eq!(engine.run(&mut cpu, &mut mem, 1000), Some(Trap::Ecall));
     assert_eq!(cpu.x[10], 21);
+
+    // Reports lost: everything is compared. An unwatched page (0x1000) always is.
+    mem.mem.load_code(0x2000, &[addi(30)]);
+    mem.mem.load_code(0x1000, &[addi(2)]);
+    mem.lost = true;
+    fence_i(&mut engine, &mut mem);
+    assert_eq!(engine.stats().dropped, 3);
+    let mut cpu = Cpu::new(0x1000);
+    assert_eq!(engine.run(&mut cpu, &mut mem, 1000), Some(Trap::Ecall));
+    assert_eq!(cpu.x[10], 32);
 }
 
 /// A sync of a range (riscv_flush_icache's) compares only the blocks with code in it.

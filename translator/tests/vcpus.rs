@@ -486,7 +486,7 @@ fn cold_blocks_from_before_a_flush_are_not_translated() {
     }
     // The writer rewrites it and flushes the shared code (its riscv_flush_icache).
     mem.load_code(0x1000, &[addi(A0, Z, 2)]);
-    writer.code_changed(1);
+    writer.code_changed(&mut mem, 1);
     // The reader has not seen the change yet (it would at its next step); the block is hot.
     let mut cpu = Cpu::new(0x1000);
     assert_eq!(reader.run(&mut cpu, &mut mem, 10), Some(Trap::Ecall));

@@ -145,4 +145,10 @@ impl<M: Bus + ?Sized> Bus for Watched<'_, M> {
     fn time(&mut self) -> u64 {
         self.bus.time()
     }
+    fn watch_code(&mut self, page: u64) -> bool {
+        self.bus.watch_code(page)
+    }
+    fn take_written(&mut self, out: &mut Vec<(u64, u64)>) -> bool {
+        self.bus.take_written(out)
+    }
 }

@@ -222,6 +222,9 @@ extern "C" fn handler(sig: libc::c_int, info: *mut libc::siginfo_t, uc: *mut lib
     // SAFETY: the kernel passes a valid siginfo and ucontext to an SA_SIGINFO handler, and
     // the handler was installed by PREVIOUS.install.
     unsafe {
+        if translator::sigchain::write_resolved(sig, info, uc) {
+            return;
+        }
         let ctx = &mut *(uc as *mut libc::ucontext_t);
         let gregs = &mut ctx.uc_mcontext.gregs;
         let pc = gregs[libc::REG_RIP as usize] as u64;

@@ -125,6 +125,23 @@ impl GuestMem {
         Ok(unsafe { self.base.add(addr as usize) })
     }
 
+    /// The host address of `addr..addr+len` for a host system call to write (EFAULT where a
+    /// page is not writable): its pages holding translated code stop being watched (see
+    /// `watch`) until [`GuestMem::unpin`], so the host does not refuse the write.
+    pub fn host_out(&self, addr: u64, len: u64) -> Result<*mut u8, MemFault> {
+        let p = self.check_range(addr, len, perm::W, Access::Write)?;
+        if len > 0 {
+            self._res.watch.pin(addr, addr + len);
+        }
+        Ok(p)
+    }
+
+    /// After the host system calls of one guest system call: ends what [`GuestMem::host_out`]
+    /// did on this thread.
+    pub fn unpin(&self) {
+        self._res.watch.unpin();
+    }
+
     /// Copies guest bytes at `addr` into `out`; fails where a byte is not readable (now, or
     /// by the time it is copied).
     pub fn read(&self, addr: u64, out: &mut [u8]) -> Result<(), MemFault> {
@@ -257,8 +274,12 @@ impl Bus for GuestMem {
             .map(|v| v as u16)
     }
 
-    fn code_may_change(&mut self, addr: u64) -> bool {
-        addr >= GUEST_LIMIT || self.page_perm(addr) & (perm::W | perm::PRIVATE) != perm::PRIVATE
+    fn watch_code(&mut self, page: u64) -> bool {
+        self._res.watch.watch(page)
+    }
+
+    fn take_written(&mut self, out: &mut Vec<(u64, u64)>) -> bool {
+        self._res.watch.take(out)
     }
 
     fn amo(&mut self, addr: u64, op: AmoOp, src: u64, bits: u32) -> Result<u64, MemFault> {

@@ -12,7 +12,9 @@
 //! code, which checks only `addr < GUEST_LIMIT` and lets the host fault (the translator's
 //! fault handler makes that the guest's fault); the guard page catches an access that starts
 //! below the limit and ends past it. The mapping's own writes that ignore guest protections
-//! (`write_raw`) lift the host protection for their duration.
+//! (`write_raw`) lift the host protection for their duration. A writable page translated code
+//! came from is the exception: read-only on the host until written, so that the translator
+//! learns which code pages were written ([`watch`]).
 //!
 //! Ownership: the [`Reservation`] (the range and the table) is in an `Arc` that the address
 //! space and every [`GuestMem`] handle hold, so no handle outlives the memory it points
@@ -31,6 +33,7 @@ mod bus;
 mod image;
 mod reservation;
 mod vma;
+mod watch;
 
 pub use access::take_bus_error;
 pub use bus::GuestMem;
@@ -58,6 +61,9 @@ pub mod perm {
     /// (anonymous, or of a file, whose later writes by others mimic does not follow). Shared
     /// pages lack it, so a translator compares their code at every `fence.i`.
     pub const PRIVATE: u8 = 16;
+    /// The page holds translated code and its host write permission is taken away until
+    /// the guest writes it (see `watch`); the guest's permissions are the other bits.
+    pub const WATCHED: u8 = 32;
 }
 
 pub fn page_down(a: u64) -> u64 {
@@ -85,9 +91,9 @@ pub fn prot_to_perm(prot: u32) -> u8 {
 }
 
 /// The host protection mirroring table bits (an execute-only page stays readable: the
-/// decoder reads it through the table check).
+/// decoder reads it through the table check; a watched page is read-only until written).
 pub fn host_prot(bits: u8) -> i32 {
-    if bits & perm::W != 0 {
+    if bits & perm::W != 0 && bits & perm::WATCHED == 0 {
         libc::PROT_READ | libc::PROT_WRITE
     } else if bits & (perm::R | perm::X) != 0 {
         libc::PROT_READ
@@ -105,10 +111,11 @@ pub struct AddressSpace {
     pub mmap_base: u64,
     pub brk_start: u64,
     pub brk: u64,
-    /// Bumped when executable pages are unmapped, replaced, re-protected or dropped (and on
-    /// `fence.i`): every vCPU compares it with the generation its decoded blocks belong to
-    /// between slices and forgets them when it moved. Shared so that it is read without the
-    /// mapping lock.
+    /// Bumped when executable pages are unmapped, replaced, re-protected or dropped, after
+    /// their range is logged for the translator (and on `fence.i`): every vCPU compares it
+    /// with the generation its decoded blocks belong to between slices, forgets them when it
+    /// moved and syncs the translated code. Shared so that it is read without the mapping
+    /// lock.
     pub code_gen: Arc<AtomicU64>,
 }
 
@@ -168,7 +175,7 @@ impl AddressSpace {
             return 0;
         }
         let page = page_down(addr);
-        self.perms(page, page + PAGE)[0].load(Ordering::Relaxed)
+        self.perms(page, page + PAGE)[0].load(Ordering::Relaxed) & !perm::WATCHED
     }
 
     /// Whether any page in `start..end` is mapped.
@@ -187,11 +194,15 @@ impl AddressSpace {
     /// guest protections `prot`, replacing whatever was there.
     pub fn map_fixed(&mut self, start: u64, len: u64, prot: u32) -> io::Result<()> {
         let end = check_range(start, len)?;
-        self.note_code_change(start, end);
+        let code = self.has_code(start, end);
         let bits = prot_to_perm(prot);
-        self.fresh_pages(start, len, host_prot(bits))?;
-        self.set_perms(start, end, bits | perm::PRIVATE);
+        {
+            let _l = self.res.watch.lock();
+            self.fresh_pages(start, len, host_prot(bits))?;
+            self.set_perms(start, end, bits | perm::PRIVATE);
+        }
         vma::insert(&mut self.vmas, start, end);
+        self.code_written_if(code, start, end);
         Ok(())
     }
 
@@ -201,8 +212,9 @@ impl AddressSpace {
     /// shared mapping, which a fork's child shares with its parent, as on Linux.
     pub fn map_shared_anon(&mut self, start: u64, len: u64, prot: u32) -> io::Result<()> {
         let end = check_range(start, len)?;
-        self.note_code_change(start, end);
+        let code = self.has_code(start, end);
         let bits = prot_to_perm(prot);
+        let l = self.res.watch.lock();
         // SAFETY: the range is inside the reservation, which MAP_FIXED replaces in place.
         let r = unsafe {
             libc::mmap(
@@ -218,7 +230,9 @@ impl AddressSpace {
             return Err(io::Error::last_os_error());
         }
         self.set_perms(start, end, bits);
+        drop(l);
         vma::insert(&mut self.vmas, start, end);
+        self.code_written_if(code, start, end);
         Ok(())
     }
 
@@ -251,7 +265,8 @@ impl AddressSpace {
         if p == libc::MAP_FAILED {
             return Err(io::Error::last_os_error());
         }
-        self.note_code_change(start, end);
+        let code = self.has_code(start, end);
+        let l = self.res.watch.lock();
         // SAFETY: `p` is the mapping just made; the target is inside the reservation, which
         // MREMAP_FIXED replaces page for page.
         let r = unsafe {
@@ -271,21 +286,27 @@ impl AddressSpace {
         }
         let private = if file.shared { 0 } else { perm::PRIVATE };
         self.set_perms(start, end, bits | private);
+        drop(l);
         vma::insert(&mut self.vmas, start, end);
+        self.code_written_if(code, start, end);
         Ok(())
     }
 
     /// Unmaps `start..start+len`; unmapped parts are fine.
     pub fn unmap(&mut self, start: u64, len: u64) -> io::Result<()> {
         let end = check_range(start, len)?;
-        self.note_code_change(start, end);
-        // The table first: an access checked after this faults in software; one checked
-        // before faults on the host, which the fault-safe routines survive.
-        self.set_perms(start, end, 0);
-        // Replacing with a fresh PROT_NONE mapping gives the memory back and keeps the
-        // reservation whole.
-        self.fresh_pages(start, len, libc::PROT_NONE)?;
+        let code = self.has_code(start, end);
+        {
+            let _l = self.res.watch.lock();
+            // The table first: an access checked after this faults in software; one checked
+            // before faults on the host, which the fault-safe routines survive.
+            self.set_perms(start, end, 0);
+            // Replacing with a fresh PROT_NONE mapping gives the memory back and keeps the
+            // reservation whole.
+            self.fresh_pages(start, len, libc::PROT_NONE)?;
+        }
         vma::remove(&mut self.vmas, start, end);
+        self.code_written_if(code, start, end);
         Ok(())
     }
 
@@ -294,7 +315,8 @@ impl AddressSpace {
     /// again; translations of executable pages there are forgotten.
     pub fn drop_pages(&mut self, start: u64, end: u64) -> io::Result<()> {
         self.advise(start, end, libc::MADV_DONTNEED)?;
-        self.note_code_change(start, end);
+        let code = self.has_code(start, end);
+        self.code_written_if(code, start, end);
         Ok(())
     }
 
@@ -348,6 +370,8 @@ impl AddressSpace {
             return Err(libc::ENOMEM);
         }
         let bits = prot_to_perm(prot);
+        let code = self.has_code(start, end);
+        let l = self.res.watch.lock();
         let old: Vec<u8> = self
             .perms(start, end)
             .iter()
@@ -362,10 +386,11 @@ impl AddressSpace {
             self.sync_host(start, end, &old);
             return Err(e);
         }
-        self.note_code_change(start, end);
         for (p, old) in self.perms(start, end).iter().zip(old) {
             p.store(bits | old & perm::PRIVATE, Ordering::Relaxed);
         }
+        drop(l);
+        self.code_written_if(code, start, end);
         Ok(())
     }
 
@@ -374,13 +399,19 @@ impl AddressSpace {
     pub fn add_perm(&mut self, start: u64, end: u64, prot: u32) {
         let bits = prot_to_perm(prot);
         let (start, end) = (page_down(start), page_up(end).unwrap_or(GUEST_LIMIT));
-        for p in self.perms(start, end) {
-            if p.load(Ordering::Relaxed) & perm::MAPPED != 0 {
-                p.fetch_or(bits, Ordering::Relaxed);
+        let code = self.has_code(start, end);
+        {
+            let _l = self.res.watch.lock();
+            for p in self.perms(start, end) {
+                if p.load(Ordering::Relaxed) & perm::MAPPED != 0 {
+                    p.fetch_or(bits, Ordering::Relaxed);
+                }
             }
+            let now = self.table_copy(start, end);
+            self.sync_host(start, end, &now);
         }
-        let now = self.table_copy(start, end);
-        self.sync_host(start, end, &now);
+        // Code on a page the guest could not write was not watched: now it is compared.
+        self.code_written_if(code, start, end);
     }
 
     fn table_copy(&self, start: u64, end: u64) -> Vec<u8> {
@@ -415,14 +446,36 @@ impl AddressSpace {
         }
     }
 
-    fn note_code_change(&mut self, start: u64, end: u64) {
-        if self
-            .perms(start, end)
+    /// Whether `start..end` (page aligned) may hold translated code: a page is executable.
+    fn has_code(&self, start: u64, end: u64) -> bool {
+        self.perms(start, end)
             .iter()
             .any(|p| p.load(Ordering::Relaxed) & perm::X != 0)
+    }
+
+    /// Code in `start..end` may have changed other than by a guest store (a change of
+    /// mappings, or a write the host makes for mimic): logs the range for the translator's
+    /// next sync, and bumps `code_gen` so that every vCPU syncs before it runs on. The
+    /// caller changed the pages first.
+    pub fn code_written(&self, start: u64, end: u64) {
+        let (start, end) = (page_down(start), page_up(end).unwrap_or(GUEST_LIMIT));
         {
-            self.code_gen.fetch_add(1, Ordering::Release);
+            let l = self.res.watch.lock();
+            self.res.watch.note(&l, start, end);
         }
+        self.code_gen.fetch_add(1, Ordering::Release);
+    }
+
+    fn code_written_if(&self, code: bool, start: u64, end: u64) {
+        if code {
+            self.code_written(start, end);
+        }
+    }
+
+    /// In a fork's child: frees what the parent's other threads held of the watch of code
+    /// pages (see `watch`).
+    pub fn after_fork(&self) {
+        self.res.watch.after_fork();
     }
 
     /// A free, page-aligned range of `len` bytes aligned to `align`, highest first below
@@ -440,6 +493,8 @@ impl AddressSpace {
             page_down(addr),
             page_up(addr + len).expect("below the limit"),
         );
+        let code = self.has_code(start, end);
+        let l = self.res.watch.lock();
         // SAFETY: the range is inside the reservation.
         let r = unsafe {
             libc::mprotect(
@@ -455,6 +510,8 @@ impl AddressSpace {
         assert_eq!(done.sig, 0, "write to mapped guest pages");
         let now = self.table_copy(start, end);
         self.sync_host(start, end, &now);
+        drop(l);
+        self.code_written_if(code, start, end);
     }
 
     /// The mapped parts of `start..end`, in order.
@@ -475,6 +532,7 @@ impl AddressSpace {
     pub fn move_pages(&mut self, old: u64, old_len: u64, new: u64, new_len: u64) -> io::Result<()> {
         check_range(old, old_len)?;
         check_range(new, new_len)?;
+        let l = self.res.watch.lock();
         // SAFETY: both ranges are inside the reservation; MREMAP_FIXED replaces the target.
         let r = unsafe {
             libc::mremap(
@@ -494,6 +552,7 @@ impl AddressSpace {
         for (p, &b) in self.perms(new, new + new_len).iter().zip(&perms) {
             p.store(b, Ordering::Relaxed);
         }
+        drop(l);
         vma::insert(&mut self.vmas, new, new + new_len);
         // mremap left a hole in the reservation: fill it with PROT_NONE again.
         self.unmap(old, old_len)
@@ -508,6 +567,7 @@ impl AddressSpace {
         if old_len == 0 || tail >= end {
             return Err(io::Error::from_raw_os_error(libc::EINVAL));
         }
+        let _l = self.res.watch.lock();
         // The host grows a mapping in place only into addresses nothing holds, so the
         // reservation's filler after it goes first (and comes back if the host refuses).
         // SAFETY: the tail is inside the reservation and unmapped for the guest: no guest

@@ -3,6 +3,7 @@
 //! [`super::GuestMem`] handle, so the range stays reserved while any handle exists, whoever
 //! drops last.
 
+use super::watch::{self, Watch};
 use super::{access, GUEST_LIMIT, PAGE};
 use std::io;
 use std::sync::atomic::AtomicU8;
@@ -16,6 +17,9 @@ pub struct Reservation {
     /// One byte of [`super::perm`] bits per guest page. Written under the mapping lock,
     /// read by every vCPU without it: atomics, whose relaxed loads are plain loads on x86.
     perms: *const AtomicU8,
+    /// The watch of pages holding translated code (boxed: the fault hook finds it by
+    /// address).
+    pub(super) watch: Box<Watch>,
 }
 
 // SAFETY: the pointers are mappings this value owns; the table is atomics and guest memory
@@ -40,8 +44,12 @@ impl Reservation {
         let r = Reservation {
             base,
             perms: perms as *const AtomicU8,
+            watch: Box::new(Watch::new(base, perms as *const AtomicU8)),
         };
         access::register(base as u64, base as u64 + RESERVED as u64)?;
+        if !watch::register(&r.watch) {
+            return Err(io::Error::from_raw_os_error(libc::ENOMEM));
+        }
         Ok(r)
     }
 
@@ -73,6 +81,7 @@ impl std::fmt::Debug for Reservation {
 impl Drop for Reservation {
     fn drop(&mut self) {
         access::unregister(self.base as u64);
+        watch::unregister(&self.watch);
         // SAFETY: both mappings are owned by self, and no handle is left to use them (every
         // handle holds an Arc of self).
         unsafe {

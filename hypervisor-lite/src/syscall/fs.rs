@@ -34,9 +34,7 @@ impl Task {
 
     /// The host address of a writable guest buffer.
     pub fn wr(&self, addr: u64, len: u64) -> Result<u64, Errno> {
-        Ok(self
-            .mem
-            .check_range(addr, len, crate::memory::perm::W, Access::Write)? as u64)
+        Ok(self.mem.host_out(addr, len)? as u64)
     }
 
     /// Like [`Task::rd`] / [`Task::wr`] but NULL stays NULL.

@@ -190,8 +190,9 @@ fn poke(p: &Task, addr: u64, data: &[u8]) -> u64 {
     let r = unsafe { libc::pwrite(fd, data.as_ptr().cast(), n as usize, host as i64) };
     super::close(fd);
     if exec && r > 0 {
-        // Translations of the changed code are stale, as after a guest store to code.
-        p.shared.code_gen.fetch_add(1, Ordering::AcqRel);
+        // The host writes through its own page protections: the change is reported as a
+        // change of mappings is, and every vCPU syncs its code.
+        space.code_written(addr, addr + r as u64);
     }
     r.max(0) as u64
 }
