@@ -4,7 +4,8 @@
  * with EINTR, its handler runs while the wait's mask is in force, and the program's own mask
  * is back afterwards. A wait that ends otherwise leaves the mask as it was. `child` uses a
  * child's exit instead of a thread (not for --deterministic, whose virtual clock does not wait
- * for another process). */
+ * for another process). `late` (after `child` or alone) sends 200 ms later, after the timeout of the
+ * wait with no mask: what a loaded machine may do to any sender. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <poll.h>
@@ -31,11 +32,17 @@ static void handler(int sig)
 }
 
 static int use_child;
+static useconds_t send_delay = 20000;
+
+/* The pending signal's sender, until await_sender has seen it send. */
+static pid_t sender_pid;
+static pthread_t sender_thread;
+static int sender_running;
 
 static void *send_soon(void *arg)
 {
     (void)arg;
-    usleep(20000);
+    usleep(send_delay);
     kill(getpid(), SIGUSR1);
     return 0;
 }
@@ -43,9 +50,11 @@ static void *send_soon(void *arg)
 /* A signal for the process in 20 ms: SIGUSR1 from a thread, or SIGCHLD from a child. */
 static void signal_soon(void)
 {
+    sender_running = 1;
     if (use_child) {
-        if (fork() == 0) {
-            usleep(20000);
+        sender_pid = fork();
+        if (sender_pid == 0) {
+            usleep(send_delay);
             _exit(0);
         }
         return;
@@ -53,10 +62,22 @@ static void signal_soon(void)
     sigset_t all, old;
     sigfillset(&all);
     pthread_sigmask(SIG_SETMASK, &all, &old);
-    pthread_t t;
-    pthread_create(&t, 0, send_soon, 0);
-    pthread_detach(t);
+    pthread_create(&sender_thread, 0, send_soon, 0);
     pthread_sigmask(SIG_SETMASK, &old, 0);
+}
+
+/* Waits until the sender has sent: a wait that does not end at the signal (a timeout under a mask
+ * that blocks it) may return before the sender even ran, and a loaded machine can delay it past
+ * any timeout. Reaping a child leaves its SIGCHLD pending, as it does on Linux. */
+static void await_sender(void)
+{
+    if (!sender_running)
+        return;
+    sender_running = 0;
+    if (use_child)
+        waitpid(sender_pid, 0, 0);
+    else
+        pthread_join(sender_thread, 0);
 }
 
 static const char *mask_state(void)
@@ -70,18 +91,22 @@ static const char *mask_state(void)
 
 static void report(const char *how, int r, int err)
 {
+    await_sender();
     printf("%-12s %s, handled %d%s, %s\n", how,
            r == -1 && err == EINTR ? "EINTR" : r == -1 ? strerror(err) : "returned",
            atomic_exchange(&handled, 0),
            atomic_exchange(&usr2_blocked_in_handler, 0) ? " under the wait's mask" : "",
            mask_state());
-    while (waitpid(-1, 0, WNOHANG) > 0)
-        ;
 }
 
 int main(int argc, char **argv)
 {
-    use_child = argc > 1 && !strcmp(argv[1], "child");
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "child"))
+            use_child = 1;
+        else if (!strcmp(argv[i], "late"))
+            send_delay = 200000;
+    }
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = handler;
