@@ -333,6 +333,41 @@ fn fflags_read_and_written_between_native_fp() {
     }
 }
 
+/// `csrrc s11, time, zero` (a read of the host's clock, which gen.rs keeps out of random
+/// code because it moves between the two runs): translated code reads the bus's clock when it
+/// runs, as the interpreter does, so each value lies between readings taken around its run.
+#[test]
+fn rdtime_reads_the_clock_when_it_runs() {
+    use isa_a::Bus;
+    let read = Insn::Csrrc(isa_a::format::Csr {
+        rd: isa_a::XReg::new(27),
+        rs1: isa_a::XReg::new(0),
+        csr: isa_a::csr::TIME,
+    });
+    let mut bytes = Vec::new();
+    for i in [read, Insn::Ecall(isa_a::format::Nullary {})] {
+        bytes.extend_from_slice(&i.encode().to_le_bytes());
+    }
+    let s = Start::zeroed();
+    let (mut icpu, mut imem) = setup(&s, &bytes);
+    let (mut jcpu, mut jmem) = setup(&s, &bytes);
+    let mut engine = Engine::new(Mode::Jit, jmem.layout()).unwrap();
+    let before = imem.time();
+    let it = BlockCache::new().run(&mut icpu, &mut imem, 1000);
+    let between = jmem.time();
+    let jt = engine.run(&mut jcpu, &mut jmem, 1000);
+    let after = jmem.time();
+    assert_eq!((it, jt), (Some(Trap::Ecall), Some(Trap::Ecall)));
+    assert!((before..=between).contains(&icpu.x[27]), "interpreter");
+    assert!((between..=after).contains(&jcpu.x[27]), "translated");
+    assert_eq!((icpu.pc, icpu.instret), (jcpu.pc, jcpu.instret));
+    assert_eq!(
+        engine.stats().insns_interp,
+        0,
+        "the read ran in translated code"
+    );
+}
+
 /// A block that branches back to its own start keeps its registers in host registers across
 /// iterations; the budget runs out mid-loop, so the exit that writes them back is taken too.
 #[test]

@@ -279,7 +279,11 @@ fn single(r: &mut Rng, any_row: bool, int: &[Opcode], out: &mut Vec<Item>) {
     }
     if matches!(info.format, FormatKind::Csr | FormatKind::CsrI) {
         let csr = match r.below(10) {
-            0 => r.below(4096),
+            // Any number, mostly illegal; never `time` (see CSRS).
+            0 => match r.below(4096) {
+                csr::TIME => csr::CYCLE,
+                n => n,
+            },
             _ => CSRS[r.below(CSRS.len() as u32) as usize],
         };
         w = w & 0x000f_ffff | csr << 20;
