@@ -155,6 +155,11 @@ struct TuiArgs {
     #[arg(short = 'b', long = "break", value_name = "ADDR|SYMBOL")]
     breakpoints: Vec<String>,
 
+    /// Show the guest that `mimic run --inspect ADDR` runs in another process (a unix socket
+    /// path or 127.0.0.1:PORT); quitting detaches and the guest runs on
+    #[arg(long, value_name = "ADDR", conflicts_with_all = ["paused", "breakpoints", "command"])]
+    attach: Option<String>,
+
     // One trailing positional: clap stops reading options at the program, so everything
     // after it (`-d`, `--help`, `--`, "") is the guest's, as with qemu-user.
     /// The riscv64 ELF program to run and its arguments [default: the embedded demo]
@@ -210,6 +215,15 @@ struct RunArgs {
     /// qemu's -g (0: any free port, named on stderr)
     #[arg(short = 'g', long = "gdb", value_name = "PORT", env = "MIMIC_GDB")]
     gdb: Option<String>,
+
+    /// Serve the state `mimic tui` shows at ADDR, a unix socket path (created 0600) or
+    /// 127.0.0.1:PORT (0: any free port, named on stderr), for `mimic tui --attach ADDR`
+    #[arg(long, value_name = "ADDR", conflicts_with = "gdb")]
+    inspect: Option<String>,
+
+    /// With --inspect on TCP, listen on any address, not only loopback
+    #[arg(long, requires = "inspect")]
+    inspect_any: bool,
 
     // As in TuiArgs: everything from the program on is the guest's.
     /// The riscv64 ELF program to run and its arguments
@@ -557,6 +571,25 @@ fn run(a: RunArgs, exec_fd: Option<i32>) -> ! {
         check_executable(&cfg.program);
     }
     match Process::new(&cfg) {
+        Ok(p) if a.inspect.is_some() => {
+            let addr = a.inspect.unwrap_or_default();
+            let control = Arc::new(hypervisor_lite::control::Control::new());
+            let bound = tui::serve_inspect(&addr, a.inspect_any, &cfg.program, control.clone())
+                .unwrap_or_else(|e| {
+                    hypervisor_lite::diag!("mimic: --inspect {e}");
+                    std::process::exit(1)
+                });
+            if matches!(bound, tui::remote::addr::Addr::Tcp(t) if addr.ends_with(":0") && t.port() != 0)
+            {
+                hypervisor_lite::diag!("mimic: inspect on {bound}");
+            }
+            let shared = p.shared();
+            let status = p.run_hooked(control);
+            if let tui::remote::addr::Addr::Unix(path) = &bound {
+                let _ = std::fs::remove_file(path);
+            }
+            shared.exit_host(status)
+        }
         Ok(p) => match gdb {
             Some(listener) => hypervisor_lite::gdb::serve(p, listener),
             None => p.run(),
@@ -569,6 +602,9 @@ fn run(a: RunArgs, exec_fd: Option<i32>) -> ! {
 }
 
 fn tui(a: TuiArgs) -> i32 {
+    if let Some(addr) = &a.attach {
+        return tui::attach(addr);
+    }
     let ui = tui::Options {
         paused: a.paused,
         breakpoints: a.breakpoints,

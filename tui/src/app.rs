@@ -1,7 +1,12 @@
-//! The UI's state: what is selected, scrolled and typed, and what each key does.
+//! The UI's state: what is selected, scrolled and typed, and what each key does. The guest
+//! is reached only through the inspection protocol's [`Client`]: in-process for `mimic tui`,
+//! over a socket for `mimic tui --attach`; its replies are applied as they arrive.
 
 use crate::disasm::Disassembler;
 use crate::program::Program;
+use crate::remote::client::Client;
+use crate::remote::protocol::{Call, Reply, Stub};
+use crate::remote::server::Inspected;
 use hypervisor_lite::control::{BlockInfo, Control, Snapshot, Step, VcpuSnapshot, VcpuState};
 use hypervisor_lite::isa_a::{Cpu, FReg, XReg};
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
@@ -98,7 +103,8 @@ pub const STACK_WINDOW: u64 = 256;
 
 pub struct App {
     pub program: Program,
-    pub control: Arc<Control>,
+    /// The guest, through the inspection protocol.
+    pub peer: Client,
     pub disasm: Disassembler,
     pub snap: Snapshot,
     pub host_threads: Vec<HostThread>,
@@ -120,13 +126,28 @@ pub struct App {
     pub message: String,
     pub quit: bool,
     stops: HashMap<i32, Stops>,
+    /// What was last sent, so a call goes out only when it changes something.
+    sent_views: Option<Vec<(u64, u64)>>,
+    sent_host_view: Option<Option<u64>>,
+    /// A snapshot or host-thread call is on its way: no second one is sent meanwhile.
+    awaiting: Vec<Call>,
 }
 
 impl App {
+    /// The UI over a guest in this process.
     pub fn new(program: Program, control: Arc<Control>) -> App {
+        let service = Inspected {
+            control,
+            program: program.clone(),
+        };
+        App::with_client(program, Client::local(Arc::new(service)))
+    }
+
+    /// The UI over the guest `peer` reaches.
+    pub fn with_client(program: Program, peer: Client) -> App {
         App {
             program,
-            control,
+            peer,
             disasm: Disassembler::new(),
             snap: Snapshot::default(),
             host_threads: Vec::new(),
@@ -143,27 +164,75 @@ impl App {
             message: String::new(),
             quit: false,
             stops: HashMap::new(),
+            sent_views: None,
+            sent_host_view: None,
+            awaiting: Vec::new(),
         }
     }
 
-    /// Samples the control (and the host's threads) and asks for the memory now shown.
+    /// Applies the replies that arrived, asks for the memory now shown, and asks for a new
+    /// sample of the guest (and the host's threads) unless one is on its way.
     pub fn refresh(&mut self) {
+        self.take_answers();
+        let views = self.views();
+        if self.sent_views.as_ref() != Some(&views) {
+            self.peer.set_views(views.clone());
+            self.sent_views = Some(views);
+        }
+        let host = self
+            .selected_block()
+            .filter(|b| b.host_bytes.is_some())
+            .map(|b| b.pc);
+        if self.sent_host_view != Some(host) {
+            self.peer.set_host_view(host);
+            self.sent_host_view = Some(host);
+        }
+        for call in [Call::Snapshot, Call::HostThreads] {
+            if !self.awaiting.contains(&call) {
+                match call {
+                    Call::Snapshot => self.peer.snapshot(),
+                    _ => self.peer.host_threads(),
+                };
+                self.awaiting.push(call);
+            }
+        }
+        self.take_answers();
+    }
+
+    /// Applies what the peer answered; a failed call is said in the message line.
+    pub fn take_answers(&mut self) {
+        for (call, result) in self.peer.poll() {
+            self.awaiting.retain(|&c| c != call);
+            match result {
+                Ok(Reply::Snapshot(snap)) => self.new_snapshot(snap),
+                Ok(Reply::HostThreads(t)) => self.host_threads = t,
+                Ok(Reply::ToggleBreakpoint((addr, set))) => self.toggled(addr, set),
+                Ok(Reply::Program(p)) => self.program = p,
+                Ok(_) => {}
+                Err(e) => {
+                    // Views are sent again at the next refresh.
+                    if call == Call::SetViews {
+                        self.sent_views = None;
+                    }
+                    self.message = format!("{}: {}", call.name(), e.message);
+                }
+            }
+        }
+        if let Some(why) = self.peer.gone() {
+            self.message = format!("disconnected from {}: {why}", self.peer.peer);
+        }
+    }
+
+    fn new_snapshot(&mut self, snap: Snapshot) {
         let stops = self.snap.stops;
-        self.snap = self.control.snapshot();
+        self.snap = snap;
         // A breakpoint hit by another thread shows that thread.
         if self.snap.stops != stops {
             if let Some(tid) = self.snap.stopped_by {
                 self.vcpu = Some(tid);
             }
         }
-        self.host_threads = host_threads();
         self.note_stops();
-        self.control.set_views(self.views());
-        let host = self
-            .selected_block()
-            .filter(|b| b.host_bytes.is_some())
-            .map(|b| b.pc);
-        self.control.set_host_view(host);
     }
 
     fn note_stops(&mut self) {
@@ -315,10 +384,10 @@ impl App {
             KeyCode::Char('?') => self.help = true,
             KeyCode::Char(' ' | 'c') => {
                 if self.snap.paused {
-                    self.control.resume();
+                    self.peer.resume();
                     self.message = "running".into();
                 } else {
-                    self.control.pause();
+                    self.peer.pause();
                     self.message = "pausing".into();
                 }
             }
@@ -360,7 +429,7 @@ impl App {
             return;
         }
         self.code_at = None;
-        self.control.step(tid, step);
+        self.peer.step(tid, step);
         self.message = match step {
             Step::Insn => "step: one instruction",
             Step::Block => "step: one block",
@@ -392,7 +461,11 @@ impl App {
     }
 
     fn toggle_breakpoint(&mut self, addr: u64) {
-        let set = self.control.toggle_breakpoint(addr);
+        self.peer.toggle_breakpoint(addr);
+        self.take_answers();
+    }
+
+    fn toggled(&mut self, addr: u64, set: bool) {
         let name = self
             .program
             .describe(addr)
@@ -402,7 +475,12 @@ impl App {
             "breakpoint {} 0x{addr:x}{name}",
             if set { "set at" } else { "removed from" }
         );
-        self.snap.breakpoints = self.control.snapshot().breakpoints;
+        let bps = &mut self.snap.breakpoints;
+        bps.retain(|&b| b != addr);
+        if set {
+            bps.push(addr);
+            bps.sort_unstable();
+        }
     }
 
     fn answer(&mut self, ask: Ask, text: &str) {
@@ -574,11 +652,10 @@ mod tests {
     use super::*;
     use ratatui::crossterm::event::KeyEvent;
 
-    fn app() -> App {
-        App::new(
-            Program::parse(crate::DEMO, "demo"),
-            Arc::new(Control::new()),
-        )
+    fn app() -> (App, Arc<Control>) {
+        let control = Arc::new(Control::new());
+        let app = App::new(Program::parse(crate::DEMO, "demo"), control.clone());
+        (app, control)
     }
 
     fn press(app: &mut App, keys: &str) {
@@ -602,22 +679,22 @@ mod tests {
 
     #[test]
     fn a_breakpoint_by_symbol_and_its_removal() {
-        let mut a = app();
+        let (mut a, control) = app();
         let main = a.program.find("main").unwrap().addr;
         press(&mut a, "bmain\n");
-        assert_eq!(a.control.snapshot().breakpoints, vec![main]);
+        assert_eq!(control.snapshot().breakpoints, vec![main]);
         assert!(a.message.contains("<main>"), "{}", a.message);
         press(&mut a, "bmain+0x4\n");
-        assert_eq!(a.control.snapshot().breakpoints, vec![main, main + 4]);
+        assert_eq!(control.snapshot().breakpoints, vec![main, main + 4]);
         press(&mut a, "bmain\n");
-        assert_eq!(a.control.snapshot().breakpoints, vec![main + 4]);
+        assert_eq!(control.snapshot().breakpoints, vec![main + 4]);
         press(&mut a, "bnot_a_symbol\n");
         assert_eq!(a.message, "no symbol or address 'not_a_symbol'");
     }
 
     #[test]
     fn escape_cancels_a_prompt_and_keys_switch_panels() {
-        let mut a = app();
+        let (mut a, _) = app();
         press(&mut a, "gmai");
         assert_eq!(a.prompt, Some((Ask::GoTo, "mai".into())));
         a.key(KeyEvent::from(KeyCode::Esc));

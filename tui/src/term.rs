@@ -54,41 +54,33 @@ fn pipe() -> io::Result<(File, libc::c_int)> {
 impl Terminal {
     /// Redirects the standard streams and enters the UI's screen.
     pub fn take() -> io::Result<Terminal> {
+        Terminal::open(true)
+    }
+
+    /// Enters the UI's screen, leaving the standard streams alone (no guest in this process).
+    pub fn take_screen() -> io::Result<Terminal> {
+        Terminal::open(false)
+    }
+
+    fn open(redirect: bool) -> io::Result<Terminal> {
         let tty = std::fs::OpenOptions::new()
             .read(true)
             .write(true)
             .open("/dev/tty")
             .map_err(|e| io::Error::new(e.kind(), format!("needs a terminal: /dev/tty: {e}")))?;
-        let (out_r, out_w) = pipe()?;
-        let (err_r, err_w) = pipe()?;
-        let null = File::open("/dev/null")?;
-        for (fd, saved) in SAVED.iter().enumerate() {
-            // SAFETY: duplicating a standard fd.
-            let d = check(
-                unsafe { libc::fcntl(fd as i32, libc::F_DUPFD_CLOEXEC, 3) },
-                "dup",
-            )?;
-            saved.store(d, Ordering::SeqCst);
-        }
         install_panic_hook();
         watch_signals()?;
-        // SAFETY: replacing the standard fds with ours; the originals are saved above.
-        unsafe {
-            check(libc::dup2(null.as_raw_fd(), 0), "dup2")?;
-            check(libc::dup2(out_w, 1), "dup2")?;
-            check(libc::dup2(err_w, 2), "dup2")?;
-            libc::close(out_w);
-            libc::close(err_w);
-        }
+        let pipes = if redirect {
+            Some(redirect_streams()?)
+        } else {
+            None
+        };
         terminal::enable_raw_mode()?;
         ACTIVE.store(true, Ordering::SeqCst);
         let mut out = tty.try_clone()?;
         execute!(out, terminal::EnterAlternateScreen, cursor::Hide)?;
         let term = ratatui::Terminal::new(CrosstermBackend::new(tty))?;
-        Ok(Terminal {
-            term,
-            pipes: Some((out_r, err_r)),
-        })
+        Ok(Terminal { term, pipes })
     }
 
     /// Starts the threads that read the guest's output into `control`.
@@ -140,6 +132,30 @@ impl Drop for Terminal {
     fn drop(&mut self) {
         restore();
     }
+}
+
+/// Makes fd 0 /dev/null and fds 1 and 2 pipes (returning their read ends), saving the three.
+fn redirect_streams() -> io::Result<(File, File)> {
+    let (out_r, out_w) = pipe()?;
+    let (err_r, err_w) = pipe()?;
+    let null = File::open("/dev/null")?;
+    for (fd, saved) in SAVED.iter().enumerate() {
+        // SAFETY: duplicating a standard fd.
+        let d = check(
+            unsafe { libc::fcntl(fd as i32, libc::F_DUPFD_CLOEXEC, 3) },
+            "dup",
+        )?;
+        saved.store(d, Ordering::SeqCst);
+    }
+    // SAFETY: replacing the standard fds with ours; the originals are saved above.
+    unsafe {
+        check(libc::dup2(null.as_raw_fd(), 0), "dup2")?;
+        check(libc::dup2(out_w, 1), "dup2")?;
+        check(libc::dup2(err_w, 2), "dup2")?;
+        libc::close(out_w);
+        libc::close(err_w);
+    }
+    Ok((out_r, err_r))
 }
 
 /// Leaves the UI's screen and gives the standard fds back; safe to call twice.
