@@ -74,14 +74,21 @@ macro_rules! protocol {
                 match self { $(Call::$var => stringify!($name),)* }
             }
 
+            /// Its arguments' names and types, as declared.
+            pub fn args(self) -> &'static [(&'static str, &'static str)] {
+                match self { $(Call::$var => &[$((stringify!($arg), stringify!($aty))),*],)* }
+            }
+
+            /// Its result's type, as declared.
+            pub fn result(self) -> &'static str {
+                match self { $(Call::$var => stringify!($res),)* }
+            }
+
             /// The declaration's line: name, arguments, result.
-            pub fn signature(self) -> &'static str {
-                match self {
-                    $(Call::$var => concat!(
-                        stringify!($name), "(", stringify!($($arg: $aty),*), ") -> ",
-                        stringify!($res)
-                    ),)*
-                }
+            pub fn signature(self) -> String {
+                let args: Vec<String> =
+                    self.args().iter().map(|(n, t)| format!("{n}: {t}")).collect();
+                format!("{}({}) -> {}", self.name(), args.join(", "), self.result())
             }
 
             pub fn doc(self) -> &'static str {

@@ -24,8 +24,8 @@ protocol! {
         4 WrongVersion(any),
         /// No call has this number.
         5 UnknownCall(any),
-        /// The server has as many clients as it serves, or this client left too many replies
-        /// unread (the server then closes the connection).
+        /// The server has as many clients as it serves (it then closes the connection), or the
+        /// client's queue of requests to send is full.
         6 Busy(any),
         /// An argument is out of the call's range.
         7 BadArgument,
