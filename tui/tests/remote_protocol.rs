@@ -499,6 +499,33 @@ fn a_call_unanswered_in_time_is_reported_timed_out() {
     assert!(start.elapsed() >= tui::remote::client::TIMEOUT);
 }
 
+/// The UI's side of a mute peer: each refresh returns at once, and the message line says the
+/// sample timed out.
+#[test]
+fn the_ui_shows_a_timed_out_call_and_does_not_wait() {
+    let path = std::env::temp_dir().join(format!("mimic-rpc-mute-ui-{}", std::process::id()));
+    let _gone = Gone(path.clone());
+    let _ = std::fs::remove_file(&path);
+    let mute = std::os::unix::net::UnixListener::bind(&path).unwrap();
+    let c = Client::connect(&Addr::Unix(path.clone())).unwrap();
+    let (_peer, _) = mute.accept().unwrap();
+    let mut app = tui::app::App::with_client(Program::default(), c);
+    let start = std::time::Instant::now();
+    while !app.message.contains("no reply") && start.elapsed() < Duration::from_secs(10) {
+        let t = std::time::Instant::now();
+        app.refresh();
+        tui::render_screen(&app, 200, 50);
+        assert!(t.elapsed() < Duration::from_millis(100), "a refresh waited");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(
+        app.message.starts_with("snapshot: no reply from")
+            || app.message.starts_with("host_threads: no reply from"),
+        "{}",
+        app.message
+    );
+}
+
 #[test]
 fn a_closed_server_is_reported_disconnected() {
     let path = std::env::temp_dir().join(format!("mimic-rpc-gone-{}", std::process::id()));

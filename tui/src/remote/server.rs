@@ -18,9 +18,11 @@ use std::sync::Arc;
 pub const MAX_CLIENTS: usize = 32;
 /// Replies queued for a client that has not read them; one more and it is disconnected.
 pub const REPLY_QUEUE: usize = 32;
-/// Memory views a client may ask for, and the bytes of each (the vCPUs copy them out).
-pub const MAX_VIEWS: usize = 16;
-pub const MAX_VIEW_BYTES: u64 = 64 << 10;
+/// Memory views a client may ask for, and the bytes of each: the vCPUs copy them out under
+/// the control's lock each time they publish, so a client must not make that long. The TUI's
+/// panes need four views of at most a block's bytes.
+pub const MAX_VIEWS: usize = 8;
+pub const MAX_VIEW_BYTES: u64 = 4 << 10;
 
 /// A guest under a [`Control`], as the calls see it.
 pub struct Inspected {
@@ -86,7 +88,7 @@ impl Service for Inspected {
                 Code::NoVcpu,
                 match tid {
                     Some(t) => format!("no running vCPU {t}"),
-                    None => "the guest has exited".into(),
+                    None => "no running vCPU".into(),
                 },
             ));
         }
