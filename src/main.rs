@@ -1,11 +1,13 @@
 //! `mimic`: runs RISC-V (RV64GC) Linux programs on x86-64 Linux.
 //!
 //! `mimic run [options] program [args…]` follows qemu-user's conventions: the guest's exit
-//! status is mimic's, `-L` names the sysroot, `--strace` logs syscalls, and every option has
-//! a `MIMIC_*` environment mirror. `mimic [options] program [args…]` and qemu's single-dash
-//! spellings work too (see `qemu_args`). `mimic tui` runs a program (or an embedded demo)
-//! under the terminal UI. `mimic binfmt` registers mimic with binfmt_misc (see `binfmt`), and
-//! a start by binfmt_misc is recognized from mimic's own auxv (see `binfmt_call`).
+//! status is mimic's, `-L` names the sysroot, `--strace` logs syscalls, and every option but
+//! `--inspect` has a `MIMIC_*` environment mirror. `mimic [options] program [args…]` and
+//! qemu's single-dash spellings work too (see `qemu_args`). `mimic tui` runs a program (or an
+//! embedded demo) under the terminal UI; `mimic run --inspect ADDR` serves what the UI shows
+//! to `mimic tui --attach ADDR` in another process (see `tui::remote`). `mimic binfmt`
+//! registers mimic with binfmt_misc (see `binfmt`), and a start by binfmt_misc is recognized
+//! from mimic's own auxv (see `binfmt_call`).
 
 mod binfmt;
 mod binfmt_call;
@@ -218,6 +220,8 @@ struct RunArgs {
 
     /// Serve the state `mimic tui` shows at ADDR, a unix socket path (created 0600) or
     /// 127.0.0.1:PORT (0: any free port, named on stderr), for `mimic tui --attach ADDR`
+    // No environment mirror: the guest inherits mimic's environment, and a guest that forks
+    // and execs would start a second server at the same address.
     #[arg(long, value_name = "ADDR", conflicts_with = "gdb")]
     inspect: Option<String>,
 

@@ -64,7 +64,8 @@ fn timed_run(stuck: bool) -> (Duration, bool) {
         let mut c = UnixStream::connect(&path).unwrap();
         // Once the socket's buffers are full, a write waits until the server lets the client
         // go (an error) or times out (the client is still held: try again, up to a limit).
-        c.set_write_timeout(Some(Duration::from_millis(100))).unwrap();
+        c.set_write_timeout(Some(Duration::from_millis(100)))
+            .unwrap();
         std::thread::spawn(move || {
             let req = encode_request(1, &Request::Snapshot {});
             let start = Instant::now();
