@@ -1156,6 +1156,19 @@ fn inspect_and_attach_refuse_in_one_line() {
         "mimic: --inspect 0.0.0.0:0: not a loopback address (--inspect-any allows any)\n"
     );
 
+    // Port 0: the port chosen is named.
+    let (code, _, err) = mimic(&[
+        "--inspect".as_ref(),
+        "127.0.0.1:0".as_ref(),
+        prog.as_os_str(),
+    ]);
+    assert_eq!(code, 3);
+    let port = err
+        .strip_prefix("mimic: inspect on 127.0.0.1:")
+        .and_then(|p| p.strip_suffix('\n'))
+        .and_then(|p| p.parse::<u16>().ok());
+    assert!(port.is_some_and(|p| p != 0), "{err}");
+
     let sock = t.0.join("guest.sock");
     let (code, _, err) = mimic(&["--inspect".as_ref(), sock.as_os_str(), prog.as_os_str()]);
     assert_eq!((code, err.as_str()), (3, ""));
