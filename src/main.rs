@@ -1,11 +1,13 @@
 //! `mimic`: runs RISC-V (RV64GC) Linux programs on x86-64 Linux.
 //!
 //! `mimic run [options] program [args…]` follows qemu-user's conventions: the guest's exit
-//! status is mimic's, `-L` names the sysroot, `--strace` logs syscalls, and every option has
-//! a `MIMIC_*` environment mirror. `mimic [options] program [args…]` and qemu's single-dash
-//! spellings work too (see `qemu_args`). `mimic tui` runs a program (or an embedded demo)
-//! under the terminal UI. `mimic binfmt` registers mimic with binfmt_misc (see `binfmt`), and
-//! a start by binfmt_misc is recognized from mimic's own auxv (see `binfmt_call`).
+//! status is mimic's, `-L` names the sysroot, `--strace` logs syscalls, and every option but
+//! `--inspect` has a `MIMIC_*` environment mirror. `mimic [options] program [args…]` and
+//! qemu's single-dash spellings work too (see `qemu_args`). `mimic tui` runs a program (or an
+//! embedded demo) under the terminal UI; `mimic run --inspect ADDR` serves what the UI shows
+//! to `mimic tui --attach ADDR` in another process (see `tui::remote`). `mimic binfmt`
+//! registers mimic with binfmt_misc (see `binfmt`), and a start by binfmt_misc is recognized
+//! from mimic's own auxv (see `binfmt_call`).
 
 mod binfmt;
 mod binfmt_call;
@@ -167,6 +169,11 @@ struct TuiArgs {
     #[arg(long, value_name = "FILE")]
     stdin: Option<PathBuf>,
 
+    /// Show the guest that `mimic run --inspect ADDR` runs in another process (a unix socket
+    /// path or 127.0.0.1:PORT); quitting detaches and the guest runs on
+    #[arg(long, value_name = "ADDR", conflicts_with_all = ["paused", "breakpoints", "stdin", "command"])]
+    attach: Option<String>,
+
     // One trailing positional: clap stops reading options at the program, so everything
     // after it (`-d`, `--help`, `--`, "") is the guest's, as with qemu-user.
     /// The riscv64 ELF program to run and its arguments [default: the embedded demo]
@@ -225,6 +232,17 @@ struct RunArgs {
 
     #[command(flatten)]
     snapshot: snapshot_cli::SnapshotArgs,
+
+    /// Serve the state `mimic tui` shows at ADDR, a unix socket path (created 0600) or
+    /// 127.0.0.1:PORT (0: any free port, named on stderr), for `mimic tui --attach ADDR`
+    // No environment mirror: the guest inherits mimic's environment, and a guest that forks
+    // and execs would start a second server at the same address.
+    #[arg(long, value_name = "ADDR", conflicts_with = "gdb")]
+    inspect: Option<String>,
+
+    /// With --inspect on TCP, listen on any address, not only loopback
+    #[arg(long, requires = "inspect")]
+    inspect_any: bool,
 
     // As in TuiArgs: everything from the program on is the guest's.
     /// The riscv64 ELF program to run and its arguments
@@ -586,6 +604,25 @@ fn run(a: RunArgs, exec_fd: Option<i32>) -> ! {
         check_executable(&cfg.program);
     }
     match Process::new(&cfg) {
+        Ok(p) if a.inspect.is_some() => {
+            let addr = a.inspect.unwrap_or_default();
+            let control = Arc::new(hypervisor_lite::control::Control::new());
+            let bound = tui::serve_inspect(&addr, a.inspect_any, &cfg.program, control.clone())
+                .unwrap_or_else(|e| {
+                    hypervisor_lite::diag!("mimic: --inspect {e}");
+                    std::process::exit(1)
+                });
+            if matches!(bound, tui::remote::addr::Addr::Tcp(t) if addr.ends_with(":0") && t.port() != 0)
+            {
+                hypervisor_lite::diag!("mimic: inspect on {bound}");
+            }
+            let shared = p.shared();
+            let status = p.run_hooked(control);
+            if let tui::remote::addr::Addr::Unix(path) = &bound {
+                let _ = std::fs::remove_file(path);
+            }
+            shared.exit_host(status)
+        }
         Ok(p) => match gdb {
             Some(listener) => hypervisor_lite::gdb::serve(p, listener),
             None => p.run(),
@@ -598,6 +635,9 @@ fn run(a: RunArgs, exec_fd: Option<i32>) -> ! {
 }
 
 fn tui(a: TuiArgs) -> i32 {
+    if let Some(addr) = &a.attach {
+        return tui::attach(addr);
+    }
     let ui = tui::Options {
         paused: a.paused,
         breakpoints: a.breakpoints,

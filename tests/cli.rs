@@ -1130,3 +1130,55 @@ fn binfmt_names_the_missing_mount_or_permission() {
         );
     }
 }
+
+/// `--inspect` and `--attach` refuse what they cannot use in one line, status 1; with a socket
+/// the guest runs and ends as usual and the socket goes with it.
+#[test]
+fn inspect_and_attach_refuse_in_one_line() {
+    let t = Tmp::new("inspect");
+    let prog = t.file("exit3", &elf(&exit_with(3), &[], None));
+    let keep = t.file("keep", b"data");
+    let (code, out, err) = mimic(&["--inspect".as_ref(), keep.as_os_str(), prog.as_os_str()]);
+    assert_eq!((code, out.as_str()), (1, ""));
+    assert_eq!(
+        err,
+        format!(
+            "mimic: --inspect {}: exists and is not a socket (not replacing it)\n",
+            keep.display()
+        )
+    );
+    assert_eq!(std::fs::read(&keep).unwrap(), b"data");
+
+    let (code, _, err) = mimic(&["--inspect".as_ref(), "0.0.0.0:0".as_ref(), prog.as_os_str()]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        err,
+        "mimic: --inspect 0.0.0.0:0: not a loopback address (--inspect-any allows any)\n"
+    );
+
+    // Port 0: the port chosen is named.
+    let (code, _, err) = mimic(&[
+        "--inspect".as_ref(),
+        "127.0.0.1:0".as_ref(),
+        prog.as_os_str(),
+    ]);
+    assert_eq!(code, 3);
+    let port = err
+        .strip_prefix("mimic: inspect on 127.0.0.1:")
+        .and_then(|p| p.strip_suffix('\n'))
+        .and_then(|p| p.parse::<u16>().ok());
+    assert!(port.is_some_and(|p| p != 0), "{err}");
+
+    let sock = t.0.join("guest.sock");
+    let (code, _, err) = mimic(&["--inspect".as_ref(), sock.as_os_str(), prog.as_os_str()]);
+    assert_eq!((code, err.as_str()), (3, ""));
+    assert!(!sock.exists(), "the socket is removed when the guest ends");
+
+    let (code, _, err) = bare(&["tui".as_ref(), "--attach".as_ref(), sock.as_os_str()]);
+    assert_eq!(code, 1);
+    assert!(
+        err.starts_with(&format!("mimic: --attach {}: ", sock.display()))
+            && err.lines().count() == 1,
+        "{err}"
+    );
+}

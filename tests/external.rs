@@ -398,6 +398,75 @@ fn tui_post_mortem_at_80x24_in_tmux() {
     t.wait_for("MIMIC-EXIT=139", 10);
 }
 
+/// `mimic tui --attach` against `mimic run --inspect` in another process, in tmux as a
+/// person would: attach, pause, step, inspect a register, detach (the guest runs on and
+/// finishes normally), attach again while it runs.
+#[test]
+#[ignore = "needs tmux; run scripts/test-external"]
+fn tui_attaches_to_a_guest_another_mimic_runs() {
+    tool_output("tmux", "tmux (install tmux)", &["-V"]);
+    let mimic = env!("CARGO_BIN_EXE_mimic");
+    let demo = guests_dir().join("bin/demo");
+    let sock = std::env::temp_dir().join(format!("mimic-attach-{}.sock", std::process::id()));
+    let _ = std::fs::remove_file(&sock);
+    let sock = sock.display().to_string();
+    // 200 frames 50 ms apart: about ten seconds of running after the detach.
+    let guest = Tmux::start(
+        "inspect",
+        &format!(
+            "{mimic} run --inspect {sock} {} 200 50; echo GUEST-EXIT=$?; sleep 120",
+            demo.display()
+        ),
+    );
+    guest.wait_for("frame ", 20);
+    let attach = format!("{mimic} tui --attach {sock}; echo ATTACH-EXIT=$?; sleep 120");
+    let ui = Tmux::start("attach", &attach);
+    let s = ui.wait_for("RUNNING", 20);
+    assert!(s.contains(&format!("attached to {sock}")), "{s}");
+
+    ui.keys(&["Space"]);
+    ui.wait_for("PAUSED", 10);
+    let frames = guest.screen();
+    ui.keys(&["s"]);
+    let s = ui.wait_for("stepped one instruction", 10);
+    assert!(s.contains("paused"), "the vCPU parked:\n{s}");
+    ui.keys(&["i"]);
+    ui.type_text("a0");
+    ui.keys(&["Enter"]);
+    ui.wait_for("a0 (x10) = 0x", 10);
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    assert_eq!(guest.screen(), frames, "the guest printed while paused");
+
+    ui.keys(&["q"]);
+    let s = ui.wait_for("ATTACH-EXIT=0", 10);
+    assert!(
+        s.contains(&format!("detached from {sock}; the guest runs on")),
+        "{s}"
+    );
+    assert!(!s.contains("Disassembly"), "the terminal is back:\n{s}");
+    // The guest runs on: new frames.
+    let end = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while guest.screen() == frames {
+        assert!(std::time::Instant::now() < end, "the guest did not run on");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+
+    // Attach again, to the same running guest, and leave again.
+    drop(ui);
+    let ui = Tmux::start("attach2", &attach);
+    ui.wait_for("RUNNING", 20);
+    ui.wait_for("write(1,", 10); // its syscalls, over the socket
+    ui.keys(&["q"]);
+    ui.wait_for("ATTACH-EXIT=0", 10);
+
+    let s = guest.wait_for("GUEST-EXIT=", 60);
+    assert!(s.contains("GUEST-EXIT=0"), "{s}");
+    assert!(
+        !std::path::Path::new(&sock).exists(),
+        "the socket is removed when the guest ends"
+    );
+}
+
 /// SIGTERM to `mimic tui` ends it with 128+15, as the default action would, but with the
 /// terminal given back.
 #[test]

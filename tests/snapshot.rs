@@ -561,3 +561,31 @@ fn the_log_file_is_mimics_not_the_guests() {
             || rest.contains("done")
     );
 }
+
+/// The inspect server's sockets are mimic's, not the guest's: a snapshot taken while one is
+/// serving leaves them out (it refused "fd 3 is a socket" before), and the guest's own
+/// descriptors keep their numbers.
+#[test]
+fn an_inspected_guest_snapshots_without_the_servers_sockets() {
+    let dir = scratch("inspected");
+    let g = guest("snapcount");
+    let g = g.to_str().unwrap();
+    let args = [
+        "run",
+        "--deterministic",
+        "--inspect",
+        "i.sock",
+        "--snapshot-at",
+        "2000000",
+        "i.snap",
+        g,
+        "6",
+    ];
+    let (status, first, err) = mimic(&dir, &args);
+    assert_eq!(status, 0, "{err}");
+    assert!(err.contains("written to i.snap"), "{err}");
+    let (status, rest, err) = mimic(&dir, &["resume", "i.snap"]);
+    assert_eq!(status, 0, "{err}");
+    let (_, full, _) = mimic(&dir, &["run", "--deterministic", g, "6"]);
+    assert_eq!(format!("{first}{rest}"), full);
+}

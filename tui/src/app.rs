@@ -1,8 +1,13 @@
-//! The UI's state: what is selected, scrolled and typed, and what each key does.
+//! The UI's state: what is selected, scrolled and typed, and what each key does. The guest
+//! is reached only through the inspection protocol's [`Client`]: in-process for `mimic tui`,
+//! over a socket for `mimic tui --attach`; its replies are applied as they arrive.
 
 use crate::backtrace::Frame;
 use crate::disasm::Disassembler;
 use crate::program::{parse_hex, Program};
+use crate::remote::client::Client;
+use crate::remote::protocol::{Call, Reply, Stub};
+use crate::remote::server::Inspected;
 use hypervisor_lite::control::{
     BlockInfo, Control, Snapshot, Step, VcpuSnapshot, VcpuState, WatchKind, Watchpoint, Why,
 };
@@ -111,7 +116,8 @@ pub const STACK_WINDOW: u64 = 8192;
 
 pub struct App {
     pub program: Program,
-    pub control: Arc<Control>,
+    /// The guest, through the inspection protocol.
+    pub peer: Client,
     pub disasm: Disassembler,
     pub snap: Snapshot,
     pub host_threads: Vec<HostThread>,
@@ -139,13 +145,34 @@ pub struct App {
     pub message: String,
     pub quit: bool,
     stops: HashMap<i32, Stops>,
+    /// What was last sent, so a call goes out only when it changes something.
+    sent_views: Option<Vec<(u64, u64)>>,
+    sent_host_view: Option<Option<u64>>,
+    /// A snapshot or host-thread call is on its way: no second one is sent meanwhile.
+    awaiting: Vec<Call>,
+    /// Watchpoints whose removal was asked for, as typed: a `false` reply (none there)
+    /// sets them instead.
+    unwatched: Vec<Watchpoint>,
+    /// What the message line says when a call sent succeeds (a write, a register edit).
+    notes: Vec<(Call, String)>,
 }
 
 impl App {
+    /// The UI over a guest in this process.
     pub fn new(program: Program, control: Arc<Control>) -> App {
+        let service = Inspected {
+            control,
+            program: program.clone(),
+            image: (String::new(), Vec::new()),
+        };
+        App::with_client(program, Client::local(Arc::new(service)))
+    }
+
+    /// The UI over the guest `peer` reaches.
+    pub fn with_client(program: Program, peer: Client) -> App {
         App {
             program,
-            control,
+            peer,
             disasm: Disassembler::new(),
             snap: Snapshot::default(),
             host_threads: Vec::new(),
@@ -165,13 +192,102 @@ impl App {
             message: String::new(),
             quit: false,
             stops: HashMap::new(),
+            sent_views: None,
+            sent_host_view: None,
+            awaiting: Vec::new(),
+            unwatched: Vec::new(),
+            notes: Vec::new(),
         }
     }
 
-    /// Samples the control (and the host's threads) and asks for the memory now shown.
+    /// Applies the replies that arrived, asks for the memory now shown, and asks for a new
+    /// sample of the guest (and the host's threads) unless one is on its way.
     pub fn refresh(&mut self) {
+        self.take_answers();
+        let views = self.views();
+        if self.sent_views.as_ref() != Some(&views) {
+            self.peer.set_views(views.clone());
+            self.sent_views = Some(views);
+        }
+        let host = self
+            .selected_block()
+            .filter(|b| b.host_bytes.is_some())
+            .map(|b| b.pc);
+        if self.sent_host_view != Some(host) {
+            self.peer.set_host_view(host);
+            self.sent_host_view = Some(host);
+        }
+        for call in [Call::Snapshot, Call::HostThreads] {
+            if !self.awaiting.contains(&call) {
+                match call {
+                    Call::Snapshot => self.peer.snapshot(),
+                    _ => self.peer.host_threads(),
+                };
+                self.awaiting.push(call);
+            }
+        }
+        self.take_answers();
+    }
+
+    /// Applies what the peer answered; a failed call is said in the message line.
+    pub fn take_answers(&mut self) {
+        for (call, result) in self.peer.poll() {
+            self.awaiting.retain(|&c| c != call);
+            match result {
+                Ok(Reply::Snapshot(snap)) => self.new_snapshot(snap),
+                Ok(Reply::HostThreads(t)) => self.host_threads = t,
+                Ok(Reply::ToggleBreakpoint((addr, set))) => self.toggled(addr, set),
+                Ok(Reply::Program(p)) => self.program = p,
+                Ok(Reply::RemoveWatchpoint(removed)) => self.unwatch_answered(removed),
+                Ok(_) => {
+                    if let Some(i) = self.notes.iter().position(|n| n.0 == call) {
+                        self.message = self.notes.remove(i).1;
+                    }
+                }
+                Err(e) => {
+                    self.notes.retain(|n| n.0 != call);
+                    // Views are sent again at the next refresh.
+                    if call == Call::SetViews {
+                        self.sent_views = None;
+                    }
+                    if call == Call::RemoveWatchpoint {
+                        self.unwatched.remove(0);
+                    }
+                    self.message = format!("{}: {}", call.name(), e.message);
+                }
+            }
+        }
+        if let Some(why) = self.peer.gone() {
+            self.message = format!("disconnected from {}: {why}", self.peer.peer);
+        }
+    }
+
+    /// After a call whose success `note` says: what the message line says now (the reply
+    /// when it came at once, as in-process; else that it is awaited), with a new sample.
+    fn said(&mut self, call: Call, note: String) -> String {
+        self.message.clear();
+        self.notes.push((call, note));
+        self.take_answers();
+        let said = std::mem::take(&mut self.message);
+        self.resample();
+        match said {
+            m if m.is_empty() => format!("{}: waiting for the reply", call.name()),
+            m => m,
+        }
+    }
+
+    /// Asks for a new sample now (after an edit) and applies it if it is already here.
+    fn resample(&mut self) {
+        if !self.awaiting.contains(&Call::Snapshot) {
+            self.peer.snapshot();
+            self.awaiting.push(Call::Snapshot);
+        }
+        self.take_answers();
+    }
+
+    fn new_snapshot(&mut self, snap: Snapshot) {
         let (stops, ended) = (self.snap.stops, self.exited());
-        self.snap = self.control.snapshot();
+        self.snap = snap;
         // A breakpoint hit by another thread shows that thread.
         if self.snap.stops != stops {
             if let Some(tid) = self.snap.stopped_by {
@@ -184,14 +300,7 @@ impl App {
             self.message.clear();
         }
         self.frames = self.backtrace();
-        self.host_threads = host_threads();
         self.note_stops();
-        self.control.set_views(self.views());
-        let host = self
-            .selected_block()
-            .filter(|b| b.host_bytes.is_some())
-            .map(|b| b.pc);
-        self.control.set_host_view(host);
     }
 
     fn note_stops(&mut self) {
@@ -374,9 +483,9 @@ impl App {
                         Why::Fatal { .. } => "letting the guest die".into(),
                         _ => String::new(),
                     };
-                    self.control.resume();
+                    self.peer.resume();
                 } else {
-                    self.control.pause();
+                    self.peer.pause();
                     self.message = "pausing".into();
                 }
             }
@@ -425,7 +534,7 @@ impl App {
             return;
         }
         self.code_at = None;
-        self.control.step(tid, step);
+        self.peer.step(tid, step);
         self.message = match step {
             Step::Insn => "step: one instruction",
             Step::Block => "step: one block",
@@ -454,7 +563,7 @@ impl App {
         let name = name.split('+').next().unwrap_or_default().to_string();
         let to = self.program.describe(caller.pc).unwrap_or_default();
         self.code_at = None;
-        self.control.run_to(
+        self.peer.run_to(
             tid,
             caller.pc,
             caller.sp,
@@ -489,7 +598,11 @@ impl App {
     }
 
     fn toggle_breakpoint(&mut self, addr: u64) {
-        let set = self.control.toggle_breakpoint(addr);
+        self.peer.toggle_breakpoint(addr);
+        self.take_answers();
+    }
+
+    fn toggled(&mut self, addr: u64, set: bool) {
         let name = self
             .program
             .describe(addr)
@@ -499,7 +612,12 @@ impl App {
             "breakpoint {} 0x{addr:x}{name}",
             if set { "set at" } else { "removed from" }
         );
-        self.snap.breakpoints = self.control.snapshot().breakpoints;
+        let bps = &mut self.snap.breakpoints;
+        bps.retain(|&b| b != addr);
+        if set {
+            bps.push(addr);
+            bps.sort_unstable();
+        }
     }
 
     fn answer(&mut self, ask: Ask, text: &str) {
@@ -555,11 +673,36 @@ impl App {
             .describe(addr)
             .map(|s| format!(" <{s}>"))
             .unwrap_or_default();
-        if self.control.remove_watchpoint(w) {
-            return format!("watchpoint removed from 0x{addr:x}{name}");
+        // The reply says whether one was there; if not, it is set then.
+        self.unwatched.push(w);
+        self.message.clear();
+        self.peer.remove_watchpoint(w);
+        self.take_answers();
+        let said = std::mem::take(&mut self.message);
+        self.resample();
+        match said {
+            m if m.is_empty() => format!("watch 0x{addr:x}{name}: waiting for the reply"),
+            m => m,
         }
-        self.control.add_watchpoint(w);
-        format!("watching writes to 0x{addr:x}{name} ({len} bytes)")
+    }
+
+    /// The reply to removing the oldest watchpoint asked for: none there sets it.
+    fn unwatch_answered(&mut self, removed: bool) {
+        if self.unwatched.is_empty() {
+            return;
+        }
+        let w = self.unwatched.remove(0);
+        let name = self
+            .program
+            .describe(w.addr)
+            .map(|s| format!(" <{s}>"))
+            .unwrap_or_default();
+        self.message = if removed {
+            format!("watchpoint removed from 0x{:x}{name}", w.addr)
+        } else {
+            self.peer.add_watchpoint(w);
+            format!("watching writes to 0x{:x}{name} ({} bytes)", w.addr, w.len)
+        };
     }
 
     /// `reg = value`: sets a register of the selected, stopped vCPU.
@@ -589,12 +732,8 @@ impl App {
         } else {
             return format!("set register: no register '{name}' (x0 stays zero)");
         }
-        if !self.control.set_cpu(tid, cpu) {
-            return "set register: the vCPU has exited".into();
-        }
-        self.snap = self.control.snapshot();
-        self.frames = self.backtrace();
-        format!("{name} = 0x{x:x}")
+        self.peer.set_cpu(tid, cpu);
+        self.said(Call::SetCpu, format!("{name} = 0x{x:x}"))
     }
 
     /// `addr = value` (a little-endian u64) or `addr = 'hex bytes'`.
@@ -619,10 +758,9 @@ impl App {
                 None => return format!("write memory: bad value '{value}'"),
             },
         };
-        match self.control.write_memory(addr, &bytes) {
-            Ok(()) => format!("wrote {} bytes at 0x{addr:x}", bytes.len()),
-            Err(e) => format!("write memory: {e}"),
-        }
+        let note = format!("wrote {} bytes at 0x{addr:x}", bytes.len());
+        self.peer.write_memory(addr, bytes);
+        self.said(Call::WriteMemory, note)
     }
 
     /// A register's value in every useful form.
@@ -795,11 +933,10 @@ mod tests {
     use super::*;
     use ratatui::crossterm::event::KeyEvent;
 
-    fn app() -> App {
-        App::new(
-            Program::parse(crate::DEMO, "demo"),
-            Arc::new(Control::new()),
-        )
+    fn app() -> (App, Arc<Control>) {
+        let control = Arc::new(Control::new());
+        let app = App::new(Program::parse(crate::DEMO, "demo"), control.clone());
+        (app, control)
     }
 
     fn press(app: &mut App, keys: &str) {
@@ -823,22 +960,22 @@ mod tests {
 
     #[test]
     fn a_breakpoint_by_symbol_and_its_removal() {
-        let mut a = app();
+        let (mut a, control) = app();
         let main = a.program.find("main").unwrap().addr;
         press(&mut a, "bmain\n");
-        assert_eq!(a.control.snapshot().breakpoints, vec![main]);
+        assert_eq!(control.snapshot().breakpoints, vec![main]);
         assert!(a.message.contains("<main>"), "{}", a.message);
         press(&mut a, "bmain+0x4\n");
-        assert_eq!(a.control.snapshot().breakpoints, vec![main, main + 4]);
+        assert_eq!(control.snapshot().breakpoints, vec![main, main + 4]);
         press(&mut a, "bmain\n");
-        assert_eq!(a.control.snapshot().breakpoints, vec![main + 4]);
+        assert_eq!(control.snapshot().breakpoints, vec![main + 4]);
         press(&mut a, "bnot_a_symbol\n");
         assert_eq!(a.message, "no symbol or address 'not_a_symbol'");
     }
 
     #[test]
     fn escape_cancels_a_prompt_and_keys_switch_panels() {
-        let mut a = app();
+        let (mut a, _) = app();
         press(&mut a, "gmai");
         assert_eq!(a.prompt, Some((Ask::GoTo, "mai".into())));
         a.key(KeyEvent::from(KeyCode::Esc));
@@ -858,13 +995,13 @@ mod tests {
     /// Pressing run then stopping again must not show "PAUSED" beside the old "running".
     #[test]
     fn a_new_stop_clears_what_the_last_key_said() {
-        let mut a = app();
-        a.control.pause();
+        let (mut a, control) = app();
+        control.pause();
         a.refresh();
         a.message = "running".into();
-        a.control.pause();
-        a.control.resume();
-        a.control.pause();
+        control.pause();
+        control.resume();
+        control.pause();
         a.refresh();
         assert!(a.snap.paused);
         let status = crate::render_screen(&a, 120, 30);

@@ -11,6 +11,11 @@
 //!                                            App (selection, prompt) ─▶ ui::draw ─▶ terminal
 //! ```
 //!
+//! The UI reads and steers the guest only through the inspection protocol ([`remote`]): the
+//! same calls reach a guest in this process (`mimic tui`) or one another mimic runs with
+//! `mimic run --inspect ADDR` (`mimic tui --attach ADDR`, where quitting detaches and the
+//! guest runs on).
+//!
 //! The guest never writes to the terminal: its stdout and stderr are pipes shown in a pane,
 //! its stdin is the `--stdin` file, or mimic's stdin unless that is the terminal (then
 //! /dev/null), and the UI draws on /dev/tty. The terminal is restored on every way out, a
@@ -34,6 +39,7 @@ pub mod app;
 pub mod backtrace;
 pub mod disasm;
 pub mod program;
+pub mod remote;
 pub mod source;
 mod term;
 pub mod ui;
@@ -217,6 +223,97 @@ pub fn run(cfg: Config, opts: Options) -> i32 {
         Some(hypervisor_lite::control::VcpuState::Exited(s)) => *s,
         _ => 0,
     }
+}
+
+/// `mimic tui --attach ADDR`: the UI over a guest that `mimic run --inspect ADDR` runs in
+/// another process. Quitting detaches: the breakpoints go and the guest runs on.
+pub fn attach(addr: &str) -> i32 {
+    use remote::protocol::Stub;
+    let fail = |e: String| {
+        hypervisor_lite::diag!("mimic: --attach {addr}: {e}");
+        1
+    };
+    let target = match remote::addr::Addr::parse(addr) {
+        Ok(a) => a,
+        Err(e) => return fail(e),
+    };
+    let mut app = match connect(&target) {
+        Ok(a) => a,
+        Err(e) => return fail(e),
+    };
+    let mut guard = match term::Terminal::take_screen() {
+        Ok(t) => t,
+        Err(e) => return fail(format!("tui: {e}")),
+    };
+    app.message = format!("attached to {target}; q detaches");
+    let result = guard.event_loop(&mut app);
+    drop(guard);
+    let id = app.peer.detach();
+    let detached = app.peer.wait(id, remote::client::TIMEOUT);
+    if let Err(e) = result {
+        return fail(format!("tui: {e}"));
+    }
+    match detached {
+        Ok(_) => hypervisor_lite::diag!("mimic: detached from {target}; the guest runs on"),
+        // The server ends with its guest.
+        Err(e) if e.code == remote::protocol::Code::Disconnected => {
+            hypervisor_lite::diag!("mimic: {target}: the guest has ended")
+        }
+        Err(e) => return fail(e.to_string()),
+    }
+    0
+}
+
+/// The UI over the guest served at `target`: its program (with source lines and unwind
+/// tables from its ELF's bytes), and post-mortem stops on while attached.
+pub fn connect(target: &remote::addr::Addr) -> Result<App, String> {
+    use remote::protocol::{Reply, Stub};
+    let mut client = remote::client::Client::connect(target)?;
+    let id = client.program();
+    let mut program = match client.wait(id, remote::client::TIMEOUT) {
+        Ok(Reply::Program(p)) => p,
+        Ok(r) => return Err(format!("a reply to {} for program", r.call().name())),
+        Err(e) => return Err(e.to_string()),
+    };
+    let id = client.image();
+    match client.wait(id, remote::client::TIMEOUT) {
+        Ok(Reply::Image((path, bytes))) if !bytes.is_empty() => {
+            program = Program::parse_at(&bytes, &program.name, Some(std::path::Path::new(&path)))
+        }
+        Ok(Reply::Image(_)) => {}
+        Ok(r) => return Err(format!("a reply to {} for image", r.call().name())),
+        Err(e) => return Err(e.to_string()),
+    }
+    // Detaching turns it off again.
+    client.stop_at_fatal(true);
+    Ok(App::with_client(program, client))
+}
+
+/// `mimic run --inspect ADDR`: binds ADDR (loopback only for TCP unless `any`) and serves the
+/// state of the guest that `control` will watch, from a thread of its own. The address bound
+/// (with the port chosen for port 0) comes back.
+pub fn serve_inspect(
+    addr: &str,
+    any: bool,
+    program: &std::path::Path,
+    control: Arc<Control>,
+) -> Result<remote::addr::Addr, String> {
+    let target = remote::addr::Addr::parse(addr)?;
+    let listener = remote::addr::Listener::bind(&target, any)?;
+    let bound = listener.local();
+    let name = program
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let bytes = hypervisor_lite::exec_file::read(program, u64::MAX).unwrap_or_default();
+    let service = remote::server::Inspected {
+        control,
+        program: Program::parse_at(&bytes, &name, Some(program)),
+        image: (program.display().to_string(), bytes),
+    };
+    remote::server::serve(listener, Arc::new(service))
+        .map_err(|e| format!("cannot start the inspection server: {e}"))?;
+    Ok(bound)
 }
 
 /// The embedded demo written to a private temporary file (removed when dropped).

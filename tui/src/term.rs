@@ -58,49 +58,33 @@ impl Terminal {
     /// Redirects the standard streams and enters the UI's screen; `stdin` is the guest's
     /// stdin when given (see the module's doc otherwise).
     pub fn take(stdin: Option<File>) -> io::Result<Terminal> {
+        Terminal::open(Some(stdin))
+    }
+
+    /// Enters the UI's screen, leaving the standard streams alone (no guest in this process).
+    pub fn take_screen() -> io::Result<Terminal> {
+        Terminal::open(None)
+    }
+
+    /// `redirect`: the guest's stdin, when the standard streams are the guest's.
+    fn open(redirect: Option<Option<File>>) -> io::Result<Terminal> {
         let tty = std::fs::OpenOptions::new()
             .read(true)
             .write(true)
             .open("/dev/tty")
             .map_err(|e| io::Error::new(e.kind(), format!("needs a terminal: /dev/tty: {e}")))?;
-        let (out_r, out_w) = pipe()?;
-        let (err_r, err_w) = pipe()?;
-        // SAFETY: isatty only looks at the descriptor.
-        let tty_stdin = unsafe { libc::isatty(0) } == 1;
-        let stdin = match stdin {
-            Some(f) => Some(f),
-            None if tty_stdin => Some(File::open("/dev/null")?),
-            None => None,
-        };
-        for (fd, saved) in SAVED.iter().enumerate() {
-            // SAFETY: duplicating a standard fd.
-            let d = check(
-                unsafe { libc::fcntl(fd as i32, libc::F_DUPFD_CLOEXEC, 3) },
-                "dup",
-            )?;
-            saved.store(d, Ordering::SeqCst);
-        }
         install_panic_hook();
         watch_signals()?;
-        // SAFETY: replacing the standard fds with ours; the originals are saved above.
-        unsafe {
-            if let Some(f) = &stdin {
-                check(libc::dup2(f.as_raw_fd(), 0), "dup2")?;
-            }
-            check(libc::dup2(out_w, 1), "dup2")?;
-            check(libc::dup2(err_w, 2), "dup2")?;
-            libc::close(out_w);
-            libc::close(err_w);
-        }
+        let pipes = match redirect {
+            Some(stdin) => Some(redirect_streams(stdin)?),
+            None => None,
+        };
         terminal::enable_raw_mode()?;
         ACTIVE.store(true, Ordering::SeqCst);
         let mut out = tty.try_clone()?;
         execute!(out, terminal::EnterAlternateScreen, cursor::Hide)?;
         let term = ratatui::Terminal::new(CrosstermBackend::new(tty))?;
-        Ok(Terminal {
-            term,
-            pipes: Some((out_r, err_r)),
-        })
+        Ok(Terminal { term, pipes })
     }
 
     /// Starts the threads that read the guest's output into `control`.
@@ -152,6 +136,39 @@ impl Drop for Terminal {
     fn drop(&mut self) {
         restore();
     }
+}
+
+/// Makes fd 0 `stdin` (or /dev/null for a terminal's) and fds 1 and 2 pipes (returning their
+/// read ends), saving the three.
+fn redirect_streams(stdin: Option<File>) -> io::Result<(File, File)> {
+    let (out_r, out_w) = pipe()?;
+    let (err_r, err_w) = pipe()?;
+    // SAFETY: isatty only looks at the descriptor.
+    let tty_stdin = unsafe { libc::isatty(0) } == 1;
+    let stdin = match stdin {
+        Some(f) => Some(f),
+        None if tty_stdin => Some(File::open("/dev/null")?),
+        None => None,
+    };
+    for (fd, saved) in SAVED.iter().enumerate() {
+        // SAFETY: duplicating a standard fd.
+        let d = check(
+            unsafe { libc::fcntl(fd as i32, libc::F_DUPFD_CLOEXEC, 3) },
+            "dup",
+        )?;
+        saved.store(d, Ordering::SeqCst);
+    }
+    // SAFETY: replacing the standard fds with ours; the originals are saved above.
+    unsafe {
+        if let Some(f) = &stdin {
+            check(libc::dup2(f.as_raw_fd(), 0), "dup2")?;
+        }
+        check(libc::dup2(out_w, 1), "dup2")?;
+        check(libc::dup2(err_w, 2), "dup2")?;
+        libc::close(out_w);
+        libc::close(err_w);
+    }
+    Ok((out_r, err_r))
 }
 
 /// Leaves the UI's screen and gives the standard fds back; safe to call twice.

@@ -55,7 +55,7 @@ pub const KEYS: &[(&str, &str)] = &[
     ("arrows, PgUp/PgDn", "scroll or select in the focused panel"),
     ("Home, End", "top / bottom of the focused panel"),
     ("?", "this help (Esc closes)"),
-    ("q, Ctrl-C", "quit"),
+    ("q, Ctrl-C", "quit (attached: detach, the guest runs on)"),
 ];
 
 fn block(app: &App, p: Panel) -> Block<'static> {
@@ -828,6 +828,12 @@ fn tail<T: Clone>(items: &[T], height: usize, back: usize) -> &[T] {
 }
 
 fn output(app: &App, height: usize) -> Vec<Line<'static>> {
+    if app.snap.output.is_empty() && !app.peer.is_local() {
+        return vec![Line::styled(
+            "attached: the guest writes to its own stdout and stderr",
+            DIM,
+        )];
+    }
     tail(&app.snap.output, height, app.output_back)
         .iter()
         .map(|(s, l)| match s {

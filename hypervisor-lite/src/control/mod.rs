@@ -396,12 +396,14 @@ impl Control {
     }
 
     /// Removes every breakpoint and watchpoint and lets the guest run without stopping at
-    /// signals (a debugger detached).
+    /// signals, fatal ones included, and without a pending finish (a debugger detached).
     pub fn release(&self) {
         let mut s = self.lock();
         s.breakpoints.clear();
         s.watchpoints.clear();
         s.stop_at_signals = false;
+        s.stop_at_fatal = false;
+        s.until = None;
         s.paused = false;
         s.step = None;
         self.update_attention(&s);
