@@ -11,6 +11,7 @@
 
 mod binfmt;
 mod binfmt_call;
+mod migrate_cli;
 mod qemu_args;
 mod snapshot_cli;
 
@@ -46,6 +47,9 @@ enum Command {
     /// Accept a guest migrated by `mimic run --migrate-on SIGNAL ADDR` and run it on:
     /// `mimic serve --listen ADDR`
     Serve(snapshot_cli::ServeArgs),
+    /// Send the guest of a running mimic (pid PID, this user's) to `mimic serve` at ADDR
+    /// and print where it went: `mimic migrate PID ADDR`
+    Migrate(migrate_cli::MigrateArgs),
 }
 
 #[derive(Args)]
@@ -388,6 +392,7 @@ fn main() {
         Command::Resume(args) => snapshot_cli::resume(args),
         Command::SnapshotInfo(args) => snapshot_cli::snapshot_info(args),
         Command::Serve(args) => snapshot_cli::serve(args),
+        Command::Migrate(args) => migrate_cli::migrate(args),
     }
 }
 
@@ -665,7 +670,8 @@ mod tests {
             Command::Binfmt(_)
             | Command::Resume(_)
             | Command::SnapshotInfo(_)
-            | Command::Serve(_) => {
+            | Command::Serve(_)
+            | Command::Migrate(_) => {
                 panic!("not a guest")
             }
         }

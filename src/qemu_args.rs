@@ -21,6 +21,7 @@ const SUBCOMMANDS: &[&str] = &[
     "resume",
     "snapshot-info",
     "serve",
+    "migrate",
     "help",
 ];
 

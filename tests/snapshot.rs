@@ -460,8 +460,9 @@ fn keep_running_makes_a_checkpoint() {
 
 /// `mimic serve` and `mimic run --migrate-on` between two mimic processes over 127.0.0.1:
 /// the sender says where the guest went, with the pause and the bytes; the receiver prints
-/// the rest of the output.
-fn migrates(name: &str, arg: &str, when: &str) {
+/// the rest of the output. With `by_pid`, the sender runs without --migrate-on and
+/// `mimic migrate PID ADDR` asks it, printing the sender's line.
+fn migrates(name: &str, arg: &str, when: &str, by_pid: bool) {
     let dir = scratch(&format!("migrate-{name}"));
     let g = guest(name);
     let (status, full, _) = mimic(&dir, &["run", g.to_str().unwrap(), arg]);
@@ -483,15 +484,13 @@ fn migrates(name: &str, arg: &str, when: &str) {
         .unwrap_or_else(|| panic!("{line}"))
         .to_string();
     let mut sender = Command::new(MIMIC);
+    sender.arg("run");
+    if !by_pid {
+        sender.args(["--migrate-on", "USR2", &addr]);
+    }
     sender
-        .args([
-            "run",
-            "--migrate-on",
-            "USR2",
-            &addr,
-            g.to_str().unwrap(),
-            arg,
-        ])
+        .args([g.to_str().unwrap(), arg])
+        .env("XDG_RUNTIME_DIR", &dir)
         .current_dir(&dir)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
@@ -507,8 +506,21 @@ fn migrates(name: &str, arg: &str, when: &str) {
             break;
         }
     }
-    // SAFETY: kill takes integers; the child is ours.
-    unsafe { libc::kill(child.id() as i32, libc::SIGUSR2) };
+    let said = format!("mimic: migrated to {addr}: ");
+    if by_pid {
+        let asked = Command::new(MIMIC)
+            .args(["migrate", &child.id().to_string(), &addr])
+            .env("XDG_RUNTIME_DIR", &dir)
+            .output()
+            .unwrap();
+        let answer = String::from_utf8_lossy(&asked.stdout);
+        let aerr = String::from_utf8_lossy(&asked.stderr);
+        assert_eq!(asked.status.code(), Some(0), "{answer}{aerr}");
+        assert!(answer.starts_with(&said), "{answer}{aerr}");
+    } else {
+        // SAFETY: kill takes integers; the child is ours.
+        unsafe { libc::kill(child.id() as i32, libc::SIGUSR2) };
+    }
     out.read_to_string(&mut first).unwrap();
     let mut err = String::new();
     child
@@ -518,7 +530,6 @@ fn migrates(name: &str, arg: &str, when: &str) {
         .read_to_string(&mut err)
         .unwrap();
     assert_eq!(child.wait().unwrap().code(), Some(0), "{err}");
-    let said = format!("mimic: migrated to {addr}: ");
     assert!(
         err.starts_with(&said) && err.contains(" bytes sent ("),
         "{err}"
@@ -538,12 +549,37 @@ fn migrates(name: &str, arg: &str, when: &str) {
 
 #[test]
 fn serve_and_migrate_over_loopback() {
-    migrates("snapcount", "30", "step 6/");
+    migrates("snapcount", "30", "step 6/", false);
+}
+
+#[test]
+fn mimic_migrate_pid_sends_a_running_guest() {
+    migrates("snapcount", "30", "step 6/", true);
+}
+
+#[test]
+fn mimic_migrate_pid_threads() {
+    migrates("snapthreads", "30", "tick 3/", true);
+}
+
+/// A pid that is not a running mimic is refused with one line, and nothing is signalled.
+#[test]
+fn mimic_migrate_refuses_what_is_not_a_mimic_guest() {
+    let dir = scratch("migrate-refused");
+    let me = std::process::id().to_string();
+    for (pid, why) in [
+        (me.as_str(), "not a running mimic guest"),
+        ("999999999", "no such process"),
+    ] {
+        let (status, out, err) = mimic(&dir, &["migrate", pid, "127.0.0.1:9"]);
+        assert_eq!(status, 1, "{pid}: {out}{err}");
+        assert_eq!(err, format!("mimic: migrate: pid {pid}: {why}\n"), "{pid}");
+    }
 }
 
 #[test]
 fn serve_and_migrate_threads_over_loopback() {
-    migrates("snapthreads", "30", "tick 3/");
+    migrates("snapthreads", "30", "tick 3/", false);
 }
 
 #[test]

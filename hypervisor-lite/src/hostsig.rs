@@ -10,10 +10,12 @@
 //!
 //! Synchronous signals (SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP) stay mimic's own: a guest
 //! fault is found by the interpreter, never by a host fault. SIGKILL and SIGSTOP cannot be
-//! caught. Real-time signals are left to the host's glibc and mimic's wake-up signal.
+//! caught. Real-time signals are left to the host's glibc, mimic's wake-up signal and its migration
+//! request signal.
 
 use crate::signal::{bit, SigAction};
 use std::sync::atomic::{AtomicBool, AtomicI32, AtomicU64, Ordering};
+use std::sync::OnceLock;
 
 static PENDING: AtomicU64 = AtomicU64::new(0);
 
@@ -65,6 +67,45 @@ pub fn snapshot_asked() -> bool {
 /// The snapshot asked for was taken (or refused).
 pub fn snapshot_taken() {
     SNAPSHOT_ASKED.store(false, Ordering::SeqCst);
+}
+
+/// `mimic migrate` left a request for this process (see snapshot::request).
+static REQUESTED: AtomicBool = AtomicBool::new(false);
+type OnRequest = Box<dyn Fn() + Send + Sync>;
+static ON_REQUEST: OnceLock<OnRequest> = OnceLock::new();
+
+extern "C" fn on_request(_: i32) {
+    REQUESTED.store(true, Ordering::SeqCst);
+}
+
+/// The host signal `mimic migrate` sends after leaving its request: one of mimic's own,
+/// after the wake-up signal.
+pub fn request_signal() -> i32 {
+    libc::SIGRTMIN() + 5
+}
+
+/// Arms the request signal: the next vCPU step after it calls `f` (on the vCPU's thread,
+/// outside the handler). Installed without SA_RESTART, so a blocked vCPU steps.
+pub fn arm_requests(f: impl Fn() + Send + Sync + 'static) {
+    if ON_REQUEST.set(Box::new(f)).is_err() {
+        return;
+    }
+    // SAFETY: `on_request` only stores to an atomic; the sigaction is plain data here.
+    unsafe {
+        let mut sa: libc::sigaction = std::mem::zeroed();
+        sa.sa_sigaction = on_request as *const () as usize;
+        libc::sigemptyset(&mut sa.sa_mask);
+        libc::sigaction(request_signal(), &sa, std::ptr::null_mut());
+    }
+}
+
+/// Runs the request handler if a request signal came since the last call.
+pub fn serve_request() {
+    if REQUESTED.load(Ordering::Relaxed) && REQUESTED.swap(false, Ordering::SeqCst) {
+        if let Some(f) = ON_REQUEST.get() {
+            f();
+        }
+    }
 }
 
 /// Makes the host disposition of `sig` follow the guest's new action.

@@ -120,8 +120,10 @@ impl Process {
         }
         let first = Vcpu::new(shared, ctl, cpu, None)
             .map_err(|e| err(format!("cannot reserve code space: {e}")))?;
+        // Any run may be asked to migrate (`mimic migrate`), so always.
+        crate::snapshot::bind::note_inherited();
+        crate::snapshot::request::listen(first.shared.clone());
         if let Some(plan) = &cfg.snapshot {
-            crate::snapshot::bind::note_inherited();
             match &plan.send_to {
                 Some(addr) => {
                     crate::snapshot::migrate::arm(first.shared.clone(), plan.signal, addr.clone())
@@ -152,6 +154,7 @@ impl Process {
             crate::snapshot::resume::apply(&mut v.task, t);
             vcpus.push(v);
         }
+        crate::snapshot::request::listen(r.shared.clone());
         if let Some(plan) = &opts.snapshot {
             if plan.signal != 0 {
                 crate::hostsig::arm_snapshot(plan.signal);

@@ -195,7 +195,7 @@ pub fn run_from(mut vcpus: Vec<Vcpu>, mut next: usize, mut skipped: u64) -> i32 
             snapshot_at = None;
             crate::hostsig::ask_snapshot();
         }
-        if crate::hostsig::snapshot_asked() && vcpus[0].shared.cfg.snapshot.is_some() {
+        if crate::hostsig::snapshot_asked() {
             let tasks: Vec<&crate::syscall::Task> = vcpus.iter().map(|v| &v.task).collect();
             crate::snapshot::take_all(&tasks, next % vcpus.len(), skipped);
         }

@@ -257,7 +257,8 @@ impl Vcpu {
         if let Some(&status) = self.shared.ended.get() {
             return Step::End(End::Process(status));
         }
-        if crate::hostsig::snapshot_asked() && self.shared.cfg.snapshot.is_some() {
+        crate::hostsig::serve_request();
+        if crate::hostsig::snapshot_asked() {
             return Step::Snapshot;
         }
         // A signal raised while the thread waited (or by another thread) goes first.

@@ -84,9 +84,47 @@ impl AddressSpace {
 }
 
 /// Starts dirty tracking for the whole host process: every page's soft-dirty bit is
-/// cleared, and the kernel sets it again at the page's next write.
+/// cleared, and the kernel sets it again at the page's next write. Fails where the kernel
+/// accepts the request but keeps no bits (built without soft-dirty support): a page written
+/// after the clear must show its bit.
 pub fn clear_soft_dirty() -> io::Result<()> {
-    std::fs::write("/proc/self/clear_refs", "4")
+    std::fs::write("/proc/self/clear_refs", "4")?;
+    if soft_dirty_works() {
+        Ok(())
+    } else {
+        Err(io::Error::new(
+            io::ErrorKind::Unsupported,
+            "the kernel keeps no soft-dirty bits",
+        ))
+    }
+}
+
+/// Whether a page written now shows its soft-dirty bit in the pagemap.
+fn soft_dirty_works() -> bool {
+    use std::os::unix::fs::FileExt;
+    let len = PAGE as usize;
+    // SAFETY: a fresh private anonymous page of our own, written and unmapped here.
+    let p = unsafe {
+        libc::mmap(
+            std::ptr::null_mut(),
+            len,
+            libc::PROT_READ | libc::PROT_WRITE,
+            libc::MAP_PRIVATE | libc::MAP_ANONYMOUS,
+            -1,
+            0,
+        )
+    };
+    if p == libc::MAP_FAILED {
+        return false;
+    }
+    // SAFETY: `p` is the page mapped above, writable.
+    unsafe { std::ptr::write_volatile(p as *mut u8, 1) };
+    let mut raw = [0u8; 8];
+    let read = std::fs::File::open("/proc/self/pagemap")
+        .and_then(|f| f.read_exact_at(&mut raw, p as u64 / PAGE * 8));
+    // SAFETY: unmaps only the page mapped above.
+    unsafe { libc::munmap(p, len) };
+    read.is_ok() && u64::from_le_bytes(raw) >> 55 & 1 != 0
 }
 
 impl AddressSpace {

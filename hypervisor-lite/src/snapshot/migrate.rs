@@ -28,7 +28,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// The connection to the receiver while a migration is under way.
-static STREAM: Mutex<Option<(TcpStream, Instant, u64)>> = Mutex::new(None);
+static STREAM: Mutex<Option<(TcpStream, Instant, u64, String)>> = Mutex::new(None);
 /// Round 1 was sent and soft-dirty tracking works: round 2 takes only written pages.
 pub(super) static DIRTY_ONLY: AtomicBool = AtomicBool::new(false);
 /// The migration signal arrived.
@@ -86,7 +86,7 @@ fn receive(s: &mut TcpStream) -> Result<Vec<u8>, String> {
 }
 
 /// Round 1: connects and sends every page with content, the guest running.
-fn precopy(shared: &Arc<Shared>, addr: &str) -> Result<(), String> {
+pub(super) fn precopy(shared: &Arc<Shared>, addr: &str) -> Result<(), String> {
     let mut s = TcpStream::connect(addr).map_err(|e| format!("cannot connect: {e}"))?;
     super::bind::own(std::os::fd::AsRawFd::as_raw_fd(&s), true);
     let dirty = crate::memory::clear_soft_dirty().is_ok();
@@ -121,14 +121,14 @@ fn precopy(shared: &Arc<Shared>, addr: &str) -> Result<(), String> {
     let bytes = format::encode(&records);
     send(&mut s, &bytes).map_err(|e| format!("sending memory: {e}"))?;
     DIRTY_ONLY.store(dirty, Ordering::SeqCst);
-    *lock(&STREAM) = Some((s, Instant::now(), bytes.len() as u64));
+    *lock(&STREAM) = Some((s, Instant::now(), bytes.len() as u64, addr.to_string()));
     Ok(())
 }
 
 /// A migration that cannot finish (the snapshot was refused): the receiver sees the
 /// connection close.
 pub fn abandon() {
-    if let Some((s, _, _)) = lock(&STREAM).take() {
+    if let Some((s, _, _, _)) = lock(&STREAM).take() {
         super::bind::own(std::os::fd::AsRawFd::as_raw_fd(&s), false);
     }
     DIRTY_ONLY.store(false, Ordering::SeqCst);
@@ -141,8 +141,8 @@ pub fn under_way() -> bool {
 
 /// Round 2, with every vCPU stopped: sends the snapshot and waits for the receiver's word.
 /// Returns the line to print.
-pub fn finish(records: &[Record], addr: &str) -> Result<String, String> {
-    let Some((mut s, start, first)) = lock(&STREAM).take() else {
+pub fn finish(records: &[Record]) -> Result<String, String> {
+    let Some((mut s, start, first, addr)) = lock(&STREAM).take() else {
         return Err("no connection".into());
     };
     super::bind::own(std::os::fd::AsRawFd::as_raw_fd(&s), false);

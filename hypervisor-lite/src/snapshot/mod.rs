@@ -24,6 +24,7 @@ pub mod bind;
 pub mod format;
 pub mod info;
 pub mod migrate;
+pub mod request;
 pub mod resume;
 pub mod write;
 
@@ -130,10 +131,8 @@ fn take(
             *p = Record::new(format::Kind::Process, &rec, &[]);
         }
     }
-    if let Some(addr) = &plan.send_to {
-        if migrate::under_way() {
-            return migrate::finish(&records, addr).map(Done::Migrated);
-        }
+    if migrate::under_way() {
+        return migrate::finish(&records).map(Done::Migrated);
     }
     let w = write::write(&records, &plan.file)?;
     Ok(Done::Written(w, retired))
@@ -145,6 +144,7 @@ fn finish(shared: &Shared, result: Result<Done, String>) {
     match result {
         Ok(Done::Migrated(line)) => {
             crate::diag!("{line}");
+            request::answer(&line);
             shared.exit_host(0);
         }
         Ok(Done::Written(w, retired)) => {
@@ -164,6 +164,7 @@ fn finish(shared: &Shared, result: Result<Done, String>) {
         }
         Err(e) => {
             crate::diag!("mimic: snapshot refused: {e}; the guest goes on");
+            request::answer(&format!("mimic: migration refused: {e}; the guest goes on"));
         }
     }
 }
