@@ -291,3 +291,27 @@ fn post_mortem_and_edits_over_a_socket() {
     assert_eq!(app.snap.reason, "killed by SIGSEGV (status 139)");
     let _ = std::fs::remove_file(&path);
 }
+
+/// A client that pauses the guest and then vanishes without detaching (a killed UI) does not
+/// leave it held: the last client gone, the server lets it go as a detach would.
+#[test]
+fn a_client_that_vanishes_does_not_hold_the_guest() {
+    let s = demo("vanish", "20");
+    let path = serve_at("vanish", s.control.clone());
+    let mut c = Client::connect(&Addr::Unix(path.clone())).unwrap();
+    let id = c.toggle_breakpoint(0);
+    assert!(c.wait(id, Duration::from_secs(5)).is_ok());
+    let id = c.pause();
+    assert!(c.wait(id, Duration::from_secs(5)).is_ok());
+    drop(c);
+    // Nobody resumes it: it must run to its end by itself.
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || tx.send(s.guest.join().unwrap()));
+    let status = rx.recv_timeout(Duration::from_secs(20));
+    let _ = std::fs::remove_file(&path);
+    assert_eq!(
+        status,
+        Ok(0),
+        "the guest stayed held after its client vanished"
+    );
+}

@@ -262,7 +262,11 @@ fn client(conn: Conn, service: Arc<dyn Service>, clients: Arc<AtomicUsize>) -> s
                 }
             }
             closer.shutdown();
-            clients.fetch_sub(1, Ordering::SeqCst);
+            // The last client gone, however it went (detached, quit, killed): nothing may
+            // hold the guest any more, so its breakpoints and pauses go as with a detach.
+            if clients.fetch_sub(1, Ordering::SeqCst) == 1 {
+                let _ = service.detach();
+            }
         })?;
     Ok(())
 }
