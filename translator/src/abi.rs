@@ -11,6 +11,7 @@
 //!   rax rcx rdx rsi            scratch
 //!   [rsp]  the host's MXCSR   [rsp+8]  guest address limit
 //!   [rsp+24]  stop: instret at which to leave   [rsp+32]  *mut Ctx
+//!   [rsp+40]  the return-address stack (lower/calls.rs), SHADOW_ENTRIES entries
 //!   MXCSR  the guest's: rounding = frm, flags accumulating (see lower/fp.rs)
 //! ```
 
@@ -57,6 +58,14 @@ pub fn host_reg(r: XReg) -> Option<Gpr> {
 pub const LIMIT_SLOT: i32 = 8;
 pub const STOP_SLOT: i32 = 24;
 pub const CTX_SLOT: i32 = 32;
+
+/// The return-address stack (lower/calls.rs) lives in the entry frame, so it is one vCPU's
+/// and lasts one entry into translated code (which stays in one generation, see
+/// crate::cache). Each entry is (guest return pc, host address of the code that goes on
+/// there), 16 bytes, and starts with an odd pc, which no return target matches.
+pub const SHADOW_SLOT: i32 = 40;
+pub const SHADOW_ENTRIES: i32 = 64;
+pub const SHADOW_BYTES: i32 = 16 * SHADOW_ENTRIES;
 
 pub fn x_slot(r: usize) -> Mem {
     Mem::at(CPU, (offset_of!(Cpu, x) + 8 * r) as i32)
@@ -254,12 +263,16 @@ pub fn emit_entry_exit(e: &mut Emitter, exit: &mut Label, landing: &mut Label) {
     for r in SAVED {
         e.push(r);
     }
-    // ctx, then stop: with the return address and six saved registers rsp is then 8 off a
-    // multiple of 16; three more slots align it for helper calls.
+    // The return-address stack, ctx, then stop: with the return address and six saved registers rsp
+    // is then 8 off a multiple of 16; three more slots align it for helper calls.
+    e.alu_ri(isa_b::Alu::Sub, W::B64, Gpr::Rsp, SHADOW_BYTES);
     e.push(Gpr::Rsi);
     e.load(W::B64, Gpr::Rax, Mem::at(Gpr::Rsi, CTX_STOP));
     e.push(Gpr::Rax);
     e.alu_ri(isa_b::Alu::Sub, W::B64, Gpr::Rsp, 24);
+    for i in 0..SHADOW_ENTRIES {
+        e.store_imm(W::B64, Mem::at(Gpr::Rsp, SHADOW_SLOT + 16 * i), 1);
+    }
     e.stmxcsr(Mem::at(Gpr::Rsp, 0));
     e.ldmxcsr(Mem::at(Gpr::Rsi, CTX_MXCSR));
     e.load(W::B64, Gpr::Rax, Mem::at(Gpr::Rsi, CTX_LIMIT));
@@ -277,7 +290,12 @@ pub fn emit_entry_exit(e: &mut Emitter, exit: &mut Label, landing: &mut Label) {
     e.load(W::B64, Gpr::Rcx, Mem::at(Gpr::Rsp, CTX_SLOT));
     e.stmxcsr(Mem::at(Gpr::Rcx, CTX_MXCSR));
     e.ldmxcsr(Mem::at(Gpr::Rsp, 0));
-    e.alu_ri(isa_b::Alu::Add, W::B64, Gpr::Rsp, 40);
+    e.alu_ri(
+        isa_b::Alu::Add,
+        W::B64,
+        Gpr::Rsp,
+        SHADOW_SLOT + SHADOW_BYTES,
+    );
     for r in SAVED.iter().rev() {
         e.pop(*r);
     }

@@ -93,26 +93,47 @@ impl Lower<'_> {
     pub(super) fn jal(&mut self, a: J) {
         let target = self.pc.wrapping_add(a.off as i64 as u64);
         if self.idx + 1 < self.insns.len() {
-            // A plain jump the superblock follows: its next part is the target's code.
-            debug_assert!(crate::superblock::follows(&isa_a::Insn::Jal(a)));
+            // A plain jump or a leaf's call the superblock follows: its next part is the
+            // target's code.
+            self.write_imm(a.rd, self.next_pc());
             return self.inner_budget(target);
         }
         self.write_imm(a.rd, self.next_pc());
         self.advance_instret(self.idx + 1);
+        let call = super::calls::is_link(a.rd);
         if self.keeps_allocation(target) {
+            // A function calling itself from its first block.
+            if call {
+                self.push_return(self.next_pc(), false);
+            }
             return self.loop_back();
         }
         self.epilogue();
+        if call {
+            self.push_return(self.next_pc(), true);
+        }
         self.goto(target);
     }
 
     pub(super) fn jalr(&mut self, a: Load) {
+        if self.idx + 1 < self.insns.len() {
+            // A leaf's return the superblock follows (superblock::extend): to the next part,
+            // after the call, whose link register holds that address.
+            let back = crate::superblock::pcs(self.start, self.insns)
+                .nth(self.idx + 1)
+                .expect("a next instruction");
+            return self.inner_budget(back);
+        }
         let s = self.read(a.rs1, ADDR);
         self.e.lea(ADDR, Mem::at(s, a.imm));
         self.e.alu_ri(Alu::And, W::B64, ADDR, -2);
         self.write_imm(a.rd, self.next_pc());
         self.advance_instret(self.idx + 1);
         self.epilogue();
+        let call = super::calls::is_link(a.rd);
+        if call {
+            self.push_return(self.next_pc(), true);
+        }
         let (budget, miss) = (self.e.label(), self.e.label());
         self.e.alu_rm(
             Alu::Cmp,
@@ -121,6 +142,9 @@ impl Lower<'_> {
             Mem::at(Gpr::Rsp, crate::abi::STOP_SLOT),
         );
         self.e.jcc(Cc::Ae, budget);
+        if !call && super::calls::is_link(a.rs1) {
+            self.pop_return();
+        }
         // table[(pc >> 1) & mask] = { pc, host }, 16 bytes each.
         self.e.mov_rr(W::B32, T0, ADDR);
         self.e

@@ -12,6 +12,7 @@
 mod alu;
 mod amo;
 mod branch;
+mod calls;
 mod fp;
 mod fp_s;
 mod fp_select;
@@ -77,6 +78,8 @@ enum Cold {
         target: u64,
         next: u64,
     },
+    /// A call's return landing (calls.rs): a chain jump at `site` to `pc`.
+    ReturnLanding { site: Label, pc: u64 },
     /// The taken side of a branch inside a superblock: `retired` instructions count, then on
     /// to `target` as a block end would.
     Taken {
@@ -493,11 +496,16 @@ impl Lower<'_> {
     /// stub into the dispatcher, which patches it once that code exists.
     fn chain(&mut self, cc: Option<isa_b::Cc>, target: u64) {
         let mut site = self.e.label();
-        let stub = self.e.label();
         match cc {
             Some(cc) => self.e.patchable_jcc(cc, &mut site),
             None => self.e.patchable_jmp(&mut site),
         }
+        self.chain_stub(site, target);
+    }
+
+    /// Makes the patchable jump at `site` a chain to guest `target`, starting at its stub.
+    fn chain_stub(&mut self, site: Label, target: u64) {
+        let stub = self.e.label();
         self.cold.push(Cold::Chain {
             stub,
             site,
@@ -679,6 +687,7 @@ impl Lower<'_> {
                     self.e.mov_ri(T2, left as i64);
                     self.leave(pc, Reason::Rounding, retired);
                 }
+                Cold::ReturnLanding { site, pc } => self.return_landing(site, pc),
                 Cold::ExitToAddr { mut entry, reason } => {
                     self.e.bind(&mut entry);
                     self.e.store(W::B64, abi::pc_slot(), ADDR);
