@@ -32,7 +32,14 @@ const MAX_LEAF: usize = 24;
 /// branches and the targets of plain jumps. A part that cannot be decoded (a fetch fault, an
 /// illegal first instruction) ends the superblock before it: it will fault when, and only if,
 /// it is reached.
-pub fn extend<M: Bus + ?Sized>(bus: &mut M, pc: u64, first: Vec<Decoded>) -> Vec<Decoded> {
+/// Leaves are followed only with `calls` (not under `-d nochain`, where every call passes
+/// the dispatcher).
+pub fn extend<M: Bus + ?Sized>(
+    bus: &mut M,
+    pc: u64,
+    first: Vec<Decoded>,
+    calls: bool,
+) -> Vec<Decoded> {
     let mut starts = vec![pc];
     let mut insns = first;
     for _ in 1..MAX_PARTS {
@@ -53,7 +60,7 @@ pub fn extend<M: Bus + ?Sized>(bus: &mut M, pc: u64, first: Vec<Decoded>) -> Vec
                 }
                 target
             }
-            (None, Insn::Jal(j)) => {
+            (None, Insn::Jal(j)) if calls => {
                 // A call: on through the leaf and its return, to the call's next instruction.
                 let target = at.wrapping_add(j.off as i64 as u64);
                 let back = at.wrapping_add(last.len as u64);
