@@ -86,6 +86,7 @@ build itimer $CC static itimer.c -pthread
 build signalfd $CC static signalfd.c
 build sigtarget $CC static sigtarget.c -pthread
 build sigwaitmask $CC static sigwaitmask.c -pthread
+build returns $CC static returns.c -pthread
 build clone3 $CC static clone3.c
 build mmapfile $CC static mmapfile.c
 build shmem $CC static shmem.c

@@ -11,7 +11,11 @@
 //!                                r14 keeps instret in [rsp+24] meanwhile
 //!   rax rcx rdx rsi            scratch (rdx for addresses when a block takes rsi)
 //!   [rsp]  the host's MXCSR   [rsp+8]  guest address limit   [rsp+16]  scratch (lower/fp.rs)
+//!   [rsp+24]  instret while r14 is taken   [rsp+32]  unused (alignment)
 //!   [rsp+40]  stop: instret at which to leave   [rsp+48]  *mut Ctx
+//!   [rsp+56]  the return-address stack (lower/calls.rs): SHADOW_ENTRIES entries of 16 bytes
+//!   above it  six saved registers, the return address: 1136 bytes in all, so rsp stays
+//!             16-aligned for helper calls
 //!   MXCSR  the guest's: rounding = frm, flags accumulating (see lower/fp.rs)
 //! ```
 
@@ -62,6 +66,14 @@ pub const LIMIT_SLOT: i32 = 8;
 pub const INSTRET_SLOT: i32 = 24;
 pub const STOP_SLOT: i32 = 40;
 pub const CTX_SLOT: i32 = 48;
+
+/// The return-address stack (lower/calls.rs) lives in the entry frame, so it is one vCPU's
+/// and lasts one entry into translated code (which stays in one generation, see
+/// crate::cache). Each entry is (guest return pc, host address of the code that goes on
+/// there), 16 bytes, and starts with an odd pc, which no return target matches.
+pub const SHADOW_SLOT: i32 = CTX_SLOT + 8;
+pub const SHADOW_ENTRIES: i32 = 64;
+pub const SHADOW_BYTES: i32 = 16 * SHADOW_ENTRIES;
 
 pub fn x_slot(r: usize) -> Mem {
     Mem::at(CPU, (offset_of!(Cpu, x) + 8 * r) as i32)
@@ -251,6 +263,9 @@ pub fn reload(e: &mut Emitter) {
 }
 
 const SAVED: [Gpr; 6] = [Gpr::Rbx, Gpr::Rbp, Gpr::R12, Gpr::R13, Gpr::R14, Gpr::R15];
+// The frame (the return address, the saved registers, the slots up to the return-address
+// stack's end) keeps rsp 16-aligned for helper calls.
+const _: () = assert!((8 + 8 * SAVED.len() as i32 + SHADOW_SLOT + SHADOW_BYTES) % 16 == 0);
 
 /// Emits the entry trampoline (an [`EnterFn`]), bound to `exit` the routine every exit
 /// jumps to with the reason in rax and aux in rdx, and bound to `landing` where a guest
@@ -259,12 +274,16 @@ pub fn emit_entry_exit(e: &mut Emitter, exit: &mut Label, landing: &mut Label) {
     for r in SAVED {
         e.push(r);
     }
-    // ctx, then stop: with the return address and six saved registers rsp is then 8 off a
-    // multiple of 16; five more slots align it for helper calls.
+    // The return-address stack, ctx, then stop: with the return address and six saved
+    // registers rsp is then 8 off a multiple of 16; five more slots align it for helper calls.
+    e.alu_ri(isa_b::Alu::Sub, W::B64, Gpr::Rsp, SHADOW_BYTES);
     e.push(Gpr::Rsi);
     e.load(W::B64, Gpr::Rax, Mem::at(Gpr::Rsi, CTX_STOP));
     e.push(Gpr::Rax);
     e.alu_ri(isa_b::Alu::Sub, W::B64, Gpr::Rsp, STOP_SLOT);
+    for i in 0..SHADOW_ENTRIES {
+        e.store_imm(W::B64, Mem::at(Gpr::Rsp, SHADOW_SLOT + 16 * i), 1);
+    }
     e.stmxcsr(Mem::at(Gpr::Rsp, 0));
     e.ldmxcsr(Mem::at(Gpr::Rsi, CTX_MXCSR));
     e.load(W::B64, Gpr::Rax, Mem::at(Gpr::Rsi, CTX_LIMIT));
@@ -282,7 +301,12 @@ pub fn emit_entry_exit(e: &mut Emitter, exit: &mut Label, landing: &mut Label) {
     e.load(W::B64, Gpr::Rcx, Mem::at(Gpr::Rsp, CTX_SLOT));
     e.stmxcsr(Mem::at(Gpr::Rcx, CTX_MXCSR));
     e.ldmxcsr(Mem::at(Gpr::Rsp, 0));
-    e.alu_ri(isa_b::Alu::Add, W::B64, Gpr::Rsp, CTX_SLOT + 8);
+    e.alu_ri(
+        isa_b::Alu::Add,
+        W::B64,
+        Gpr::Rsp,
+        SHADOW_SLOT + SHADOW_BYTES,
+    );
     for r in SAVED.iter().rev() {
         e.pop(*r);
     }

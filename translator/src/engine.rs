@@ -406,7 +406,8 @@ impl Engine {
             Some(b) => b.block,
             None => decode_block(bus, pc)?,
         };
-        let insns = crate::superblock::extend(bus, pc, block.insns);
+        let calls = !self.log.as_ref().is_some_and(|l| l.flags.nochain);
+        let insns = crate::superblock::extend(bus, pc, block.insns, calls);
         let mut c = lock(&self.shared);
         if c.generation() != generation {
             // Another vCPU flushed the code while this one decoded without the lock: what it

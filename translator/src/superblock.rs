@@ -1,15 +1,22 @@
 //! What one translation covers: a pre-decoded block and the blocks that follow it through the
-//! not-taken side of its conditional branches and through plain jumps (`j`, a `jal` that links
-//! nothing): a superblock, one entry and many exits.
+//! not-taken side of its conditional branches, through plain jumps (`j`, a `jal` that links
+//! nothing), and through calls of small leaf functions and their returns: a superblock, one
+//! entry and many exits.
 //!
 //! ```text
 //!   A: ... beq → X        translated as one unit:  A's body, beq (taken: exit to X),
 //!   B: ... j C                                     B's body, (j: nothing but a budget check)
-//!   C: ... bne → A                                 C's body, bne (taken: back to A's body)
+//!   C: ... call f                                  C's body, ra = C's next (a budget check)
+//!   f: ... ret                                     f's body, (ret: a budget check)
+//!   D: ... bne → A                                 D's body, bne (taken: back to A's body)
 //! ```
 //!
-//! An instruction's pc is the previous one's plus its length, except after a followed jump:
-//! [`pcs`] is the one place that knows. A loop spread over branches and jumps becomes a block
+//! A leaf is followed only when its return target is known statically: f is one basic block
+//! ending in `jalr x0, 0(link)` whose instructions cannot write the link register, so its
+//! return goes to the call's next instruction and needs no check.
+//!
+//! An instruction's pc is the previous one's plus its length, except after a followed jump,
+//! call or return: [`pcs`] is the one place that knows. A loop spread over branches and jumps becomes a block
 //! that branches to its own start, which keeps its registers across iterations
 //! (lower::loop_back).
 
@@ -18,12 +25,21 @@ use isa_a::{decode_block, Bus, Decoded, Insn};
 /// Most basic blocks in one superblock, and most instructions.
 const MAX_PARTS: usize = 4;
 const MAX_INSNS: usize = 128;
+/// Most instructions of a leaf function a superblock goes through.
+const MAX_LEAF: usize = 24;
 
 /// `first` (the basic block at `pc`) extended through the fall-throughs of conditional
 /// branches and the targets of plain jumps. A part that cannot be decoded (a fetch fault, an
 /// illegal first instruction) ends the superblock before it: it will fault when, and only if,
 /// it is reached.
-pub fn extend<M: Bus + ?Sized>(bus: &mut M, pc: u64, first: Vec<Decoded>) -> Vec<Decoded> {
+/// Leaves are followed only with `calls` (not under `-d nochain`, where every call passes
+/// the dispatcher).
+pub fn extend<M: Bus + ?Sized>(
+    bus: &mut M,
+    pc: u64,
+    first: Vec<Decoded>,
+    calls: bool,
+) -> Vec<Decoded> {
     let mut starts = vec![pc];
     let mut insns = first;
     for _ in 1..MAX_PARTS {
@@ -43,6 +59,22 @@ pub fn extend<M: Bus + ?Sized>(bus: &mut M, pc: u64, first: Vec<Decoded>) -> Vec
             (Some(target), insn) if is_branch(insn) && target != pc => {
                 at.wrapping_add(last.len as u64)
             }
+            (Some(target), Insn::Jal(j)) if calls => {
+                // A call: on through the leaf and its return, to the call's next instruction.
+                let back = at.wrapping_add(last.len as u64);
+                if starts.contains(&target) || starts.contains(&back) {
+                    break;
+                }
+                let Some(leaf) = leaf(bus, target, j.rd) else {
+                    break;
+                };
+                if insns.len() + leaf.len() >= MAX_INSNS {
+                    break;
+                }
+                starts.push(target);
+                insns.extend(leaf);
+                back
+            }
             _ => break,
         };
         if insns.len() >= MAX_INSNS {
@@ -59,18 +91,40 @@ pub fn extend<M: Bus + ?Sized>(bus: &mut M, pc: u64, first: Vec<Decoded>) -> Vec
     insns
 }
 
-/// Whether the superblock goes on at the target of `insn` (a plain jump that is not its last
-/// instruction) rather than after it.
-pub fn follows(insn: &Insn) -> bool {
-    matches!(insn, Insn::Jal(j) if j.rd.num() == 0)
+/// The basic block at `pc` if it is a small leaf function returning through `link` (which
+/// none of its instructions can write).
+fn leaf<M: Bus + ?Sized>(bus: &mut M, pc: u64, link: isa_a::XReg) -> Option<Vec<Decoded>> {
+    if !matches!(link.num(), 1 | 5) {
+        return None;
+    }
+    let b = decode_block(bus, pc).ok()?;
+    let (ret, body) = b.insns.split_last()?;
+    let returns =
+        matches!(ret.insn, Insn::Jalr(r) if r.rd.num() == 0 && r.rs1 == link && r.imm == 0);
+    (returns && b.insns.len() <= MAX_LEAF && !body.iter().any(|d| may_write(&d.insn, link)))
+        .then_some(b.insns)
 }
 
-/// The pc of each instruction of the superblock starting at `start`, in order.
+/// Whether `insn` may write integer register `r`: any instruction with an `rd` field that
+/// names it (FP destinations too, to keep this simple and on the safe side).
+fn may_write(insn: &Insn, r: isa_a::XReg) -> bool {
+    use isa_a::FormatKind::*;
+    let no_rd = matches!(insn.info().format, Store | B | FStore | Fence | Nullary);
+    !no_rd && (insn.encode() >> 7) & 31 == r.num() as u32
+}
+
+/// The pc of each instruction of the superblock starting at `start`, in order. A `jal` that
+/// is not the superblock's last instruction is followed (a plain jump, or a call of a leaf),
+/// and so is a `jalr` that is not last: the leaf's return, to after the call.
 pub fn pcs(start: u64, insns: &[Decoded]) -> impl Iterator<Item = u64> + '_ {
-    insns.iter().scan(start, |pc, d| {
+    insns.iter().scan((start, start), |(pc, back), d| {
         let at = *pc;
         *pc = match d.insn {
-            Insn::Jal(_) if follows(&d.insn) => d.insn.direct_target(at).expect("a jal"),
+            Insn::Jal(_) => {
+                *back = at.wrapping_add(d.len as u64);
+                d.insn.direct_target(at).expect("a jal")
+            }
+            Insn::Jalr(_) => *back,
             _ => at.wrapping_add(d.len as u64),
         };
         Some(at)

@@ -89,20 +89,37 @@ impl Lower<'_> {
             .direct_target(self.pc)
             .expect("jal has a target");
         if self.idx + 1 < self.insns.len() {
-            // A plain jump the superblock follows: its next part is the target's code.
-            debug_assert!(crate::superblock::follows(&isa_a::Insn::Jal(a)));
+            // A plain jump or a leaf's call the superblock follows: its next part is the
+            // target's code.
+            self.write_imm(a.rd, self.next_pc());
             return self.inner_budget(target);
         }
         self.write_imm(a.rd, self.next_pc());
         self.advance_instret(self.idx + 1);
+        let call = super::calls::is_link(a.rd);
         if self.keeps_allocation(target) {
+            // A function calling itself from its first block.
+            if call {
+                self.push_return(self.next_pc(), false);
+            }
             return self.loop_back();
         }
         self.epilogue();
+        if call {
+            self.push_return(self.next_pc(), true);
+        }
         self.goto(target);
     }
 
     pub(super) fn jalr(&mut self, a: Load) {
+        if self.idx + 1 < self.insns.len() {
+            // A leaf's return the superblock follows (superblock::extend): to the next part,
+            // after the call, whose link register holds that address.
+            let back = crate::superblock::pcs(self.start, self.insns)
+                .nth(self.idx + 1)
+                .expect("a next instruction");
+            return self.inner_budget(back);
+        }
         // The target in rsi, or in rcx until the epilogue has given rsi back when the block
         // holds a guest register in it.
         let t = if self.ra.addr == ADDR { ADDR } else { T1 };
@@ -115,9 +132,16 @@ impl Lower<'_> {
         if t != ADDR {
             self.e.mov_rr(W::B64, ADDR, t);
         }
+        let call = super::calls::is_link(a.rd);
+        if call {
+            self.push_return(self.next_pc(), true);
+        }
         let (budget, miss) = (self.e.label(), self.e.label());
         self.cmp_budget(0);
         self.e.jcc(Cc::Ae, budget);
+        if !call && super::calls::is_link(a.rs1) {
+            self.pop_return();
+        }
         // table[(pc >> 1) & mask] = { pc, host }, 16 bytes each.
         self.e.mov_rr(W::B32, T0, ADDR);
         self.e

@@ -45,6 +45,8 @@ pub(super) enum Cold {
         target: u64,
         next: u64,
     },
+    /// A call's return landing (calls.rs): a chain jump at `site` to `pc`.
+    ReturnLanding { site: Label, pc: u64 },
     /// The taken side of a branch inside a superblock: `retired` instructions count, then on
     /// to `target` as a block end would.
     Taken {
@@ -140,6 +142,11 @@ impl Lower<'_> {
                     self.epilogue_after(retired);
                     self.e.mov_ri(T2, left as i64);
                     self.leave(pc, Reason::Rounding, retired);
+                }
+                Cold::ReturnLanding { site, pc } => {
+                    // Entered from a return, between blocks.
+                    self.inside = false;
+                    self.return_landing(site, pc);
                 }
                 Cold::ExitToAddr { mut entry, reason } => {
                     self.e.bind(&mut entry);

@@ -226,5 +226,13 @@ mod tests {
         // Overwritten by itself reading it: live.
         let a = analyse(&[addi(15, 14), addi(15, 15)], 0);
         assert_eq!(a.dead, [false, false]);
+        // A leaf's return inside a superblock (whose budget check may leave) in between: live.
+        let ret = d(Insn::Jalr(isa_a::format::Load {
+            rd: x(0),
+            rs1: x(1),
+            imm: 0,
+        }));
+        let a = analyse(&[addi(15, 14), ret, addi(15, 5)], 0);
+        assert_eq!(a.dead, [false, false, false]);
     }
 }

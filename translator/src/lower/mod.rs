@@ -13,6 +13,7 @@ mod alloc;
 mod alu;
 mod amo;
 mod branch;
+mod calls;
 mod cold;
 mod fp;
 mod fp_s;
@@ -374,11 +375,16 @@ impl Lower<'_> {
     /// stub into the dispatcher, which patches it once that code exists.
     fn chain(&mut self, cc: Option<isa_b::Cc>, target: u64) {
         let mut site = self.e.label();
-        let stub = self.e.label();
         match cc {
             Some(cc) => self.e.patchable_jcc(cc, &mut site),
             None => self.e.patchable_jmp(&mut site),
         }
+        self.chain_stub(site, target);
+    }
+
+    /// Makes the patchable jump at `site` a chain to guest `target`, starting at its stub.
+    fn chain_stub(&mut self, site: Label, target: u64) {
+        let stub = self.e.label();
         self.cold.push(Cold::Chain {
             stub,
             site,

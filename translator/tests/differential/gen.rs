@@ -5,8 +5,8 @@
 //! fuses: `lui`+`addi[w]`, `lui`+load/store, `auipc`+`addi`/load/store/`jalr`,
 //! `andi`/`slli`/`add` address arithmetic before a load or store, `slli`+`srli`
 //! zero-extension, `addiw x,x,0`, a compare and a branch on its result, a chain through
-//! all 31 registers, and loops under register pressure (many registers used many times an
-//! iteration, dead writes). Operands are random
+//! all 31 registers, loops under register pressure (many registers used many times an
+//! iteration, dead writes), and calls with their returns (predicted or not). Operands are random
 //! where any value is fine, and chosen where a random one would only reach the slow path:
 //! rounding modes are mostly `dyn`, CSR numbers name CSRs a program may touch, and every
 //! branch, jump and `jalr` lands on an instruction of the sequence. Faults come from
@@ -567,6 +567,27 @@ fn pressure_loop(r: &mut Rng, out: &mut Vec<Item>) {
     out.push(fixed(r_type(BRANCH, 1, 0, 0, c, 0), 4, Fix::Back(back)));
 }
 
+/// A call and its return as compilers lay them out: a call through a link register (ra or
+/// t0; `jal`, or `auipc`+`jalr`) to a body that returns through it, then a `j` past the body.
+/// The body sometimes moves the link register on: a return to past the `j`, which the
+/// return-address stack did not predict.
+fn call_return(r: &mut Rng, out: &mut Vec<Item>) {
+    let link = if r.below(4) == 0 { 5 } else { 1 };
+    if r.below(3) == 0 {
+        out.push(word(u_type(AUIPC, link, 0)));
+        out.push(word(i_type(JALR, 0, link, link, 12)));
+    } else {
+        out.push(word(j_imm(8) | link << 7 | JAL));
+    }
+    out.push(word(j_imm(12) | JAL));
+    let body = match r.below(4) {
+        0 => i_type(OP_IMM, 0, link, link, 12),
+        _ => i_type(OP_IMM, 0, 10, 10, r.below(64) as i32),
+    };
+    out.push(word(body));
+    out.push(word(i_type(JALR, 0, 0, link, 0)));
+}
+
 /// A compressed branch on a register, or `c.j`.
 fn compressed_branch(r: &mut Rng, out: &mut Vec<Item>) {
     let (f3, rs) = (5 + r.below(3), r.below(8));
@@ -612,6 +633,7 @@ pub fn build(gens: &[Gen]) -> Vec<u8> {
             216..=231 => compressed_branch(&mut r, &mut items),
             232..=235 => fault(&mut r, &mut items),
             240..=247 => pressure_loop(&mut r, &mut items),
+            248..=251 => call_return(&mut r, &mut items),
             _ => single(&mut r, true, &int, &mut items),
         }
     }
