@@ -75,27 +75,39 @@ fn snapshot_midway(dir: &Path, file: &str, args: &[&str], when: &str) -> (String
     (seen, err)
 }
 
+/// `mimic run run…` to its end: what the guest printed.
+fn uninterrupted(dir: &Path, run: &[&str]) -> String {
+    let mut args = vec!["run"];
+    args.extend(run);
+    let (status, out, err) = mimic(dir, &args);
+    assert_eq!(status, 0, "{err}");
+    out
+}
+
+/// Resumes `file` with the engine options among `run`; what the guest printed before the
+/// snapshot (`first`) and after the resume must be an uninterrupted run's output (`full`).
+fn resume_continues(dir: &Path, file: &str, run: &[&str], first: &str, full: &str) {
+    let mut resume = vec!["resume", file];
+    resume.extend(run.iter().filter(|a| a.starts_with("--")));
+    let (status, rest, err) = mimic(dir, &resume);
+    assert_eq!(status, 0, "resume: {err}");
+    assert_eq!(format!("{first}{rest}"), full);
+}
+
 fn progress_counter_resumes(engine: &str) {
     let dir = scratch(&format!("counter{engine}"));
     let g = guest("snapcount");
     let g = g.to_str().unwrap();
     let mut run = vec![engine, g, "30"];
     run.retain(|a| !a.is_empty());
-    let mut full_args = vec!["run"];
-    full_args.extend(&run);
-    let (status, full, err) = mimic(&dir, &full_args);
-    assert_eq!(status, 0, "{err}");
+    let full = uninterrupted(&dir, &run);
     let (first, err) = snapshot_midway(&dir, "s.snap", &run, "step 8/");
     assert!(
         err.contains("mimic: snapshot of pid ") && err.contains("written to s.snap"),
         "{err}"
     );
     assert!(!first.contains("done"), "the guest ran to its end: {first}");
-    let mut resume = vec!["resume", "s.snap"];
-    resume.extend(run.iter().filter(|a| a.starts_with("--")));
-    let (status, rest, err) = mimic(&dir, &resume);
-    assert_eq!(status, 0, "resume: {err}");
-    assert_eq!(format!("{first}{rest}"), full);
+    resume_continues(&dir, "s.snap", &run, &first, &full);
 }
 
 #[test]
@@ -313,10 +325,7 @@ fn threads_resume(engine: &str) {
     let g = guest("snapthreads");
     let mut run = vec![engine, g.to_str().unwrap(), "30"];
     run.retain(|a| !a.is_empty());
-    let mut full_args = vec!["run"];
-    full_args.extend(&run);
-    let (status, full, err) = mimic(&dir, &full_args);
-    assert_eq!(status, 0, "{err}");
+    let full = uninterrupted(&dir, &run);
     let (first, err) = snapshot_midway(&dir, "t.snap", &run, "tick 3/");
     assert!(
         err.contains("(5 thread(s),"),
@@ -330,11 +339,7 @@ fn threads_resume(engine: &str) {
         "{info}"
     );
     assert!(info.contains("pipe           by value"), "{info}");
-    let mut resume = vec!["resume", "t.snap"];
-    resume.extend(run.iter().filter(|a| a.starts_with("--")));
-    let (status, rest, err) = mimic(&dir, &resume);
-    assert_eq!(status, 0, "resume: {err}");
-    assert_eq!(format!("{first}{rest}"), full);
+    resume_continues(&dir, "t.snap", &run, &first, &full);
 }
 
 #[test]

@@ -3,8 +3,7 @@
 //! watchpoints, and snapshots of the screen at 80x24 and 160x48.
 //! `MIMIC_BLESS=1 cargo test -p tui --test debugger` rewrites the expected pictures.
 
-use hypervisor_lite::control::{Snapshot, Step, VcpuState, Why};
-use hypervisor_lite::isa_a::Cpu;
+use hypervisor_lite::control::{Step, VcpuState, Why};
 use hypervisor_lite::Config;
 use ratatui::crossterm::event::{KeyCode, KeyEvent};
 use std::path::{Path, PathBuf};
@@ -12,6 +11,9 @@ use std::time::Duration;
 use tui::app::{App, HostThread, Panel};
 use tui::program::Program;
 use tui::{Options, Session};
+
+mod common;
+use common::stop;
 
 /// The committed guest, in the repository (where its source is found).
 fn guest() -> PathBuf {
@@ -53,22 +55,6 @@ fn start(args: &[&str], breakpoints: &[&str]) -> Session {
     // Symbols, lines and sources from the repository's copy.
     s.program = Program::read(&guest(), "tuidbg");
     s
-}
-
-/// Waits for stop number `n` with the vCPU parked, and returns its registers.
-fn stop(s: &Session, n: u64) -> (Snapshot, Cpu) {
-    let ok = s.wait_for(Duration::from_secs(20), |snap| {
-        snap.paused
-            && snap.stops == n
-            && snap
-                .vcpus
-                .first()
-                .is_some_and(|v| v.state == VcpuState::Paused)
-    });
-    let snap = s.control.snapshot();
-    assert!(ok, "no stop {n}: {snap:?}");
-    let cpu = snap.vcpus[0].cpu.clone();
-    (snap, cpu)
 }
 
 fn addr(s: &Session, name: &str) -> std::ops::Range<u64> {

@@ -1,11 +1,13 @@
 //! Stepping the demo guest through Control, as the keys do: one instruction, one block, to
 //! the next syscall (stopped before it), and a breakpoint in the middle of a block.
 
-use hypervisor_lite::control::{Snapshot, Step, VcpuState};
-use hypervisor_lite::isa_a::Cpu;
+use hypervisor_lite::control::Step;
 use hypervisor_lite::Config;
 use std::time::Duration;
 use tui::{Options, Session};
+
+mod common;
+use common::stop;
 
 fn start(breakpoints: &[&str]) -> Session {
     let path = std::env::temp_dir().join(format!("mimic-tui-stepping-{}", std::process::id()));
@@ -30,22 +32,6 @@ fn start(breakpoints: &[&str]) -> Session {
         breakpoints: breakpoints.iter().map(|s| s.to_string()).collect(),
     };
     Session::start(cfg, "demo", &opts).expect("starting the demo")
-}
-
-/// Waits for stop number `n` with the vCPU parked, and returns its registers.
-fn stop(s: &Session, n: u64) -> (Snapshot, Cpu) {
-    let ok = s.wait_for(Duration::from_secs(20), |snap| {
-        snap.paused
-            && snap.stops == n
-            && snap
-                .vcpus
-                .first()
-                .is_some_and(|v| v.state == VcpuState::Paused)
-    });
-    let snap = s.control.snapshot();
-    assert!(ok, "no stop {n}: {snap:?}");
-    let cpu = snap.vcpus[0].cpu.clone();
-    (snap, cpu)
 }
 
 fn finish(s: Session) {
