@@ -12,7 +12,9 @@ info threads
 thread 1
 # expect: [Switching to thread 1
 bt
-# expect: in main (argc=2,
+# Where main is when a worker stops everyone is up to the scheduler: still starting the
+# workers (frame #0 is main) or in pthread_join (main is a caller's frame): main either way.
+# expect: main (argc=2,
 continue
 # expect: hit Breakpoint 1, mark (id=
 p sink
