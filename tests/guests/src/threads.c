@@ -286,10 +286,16 @@ static void *stress_fn(void *arg) {
 }
 
 // ---- racy: unsynchronised increments, output depends on the interleaving ---------------
+// The threads wait at a gate until all four run: without it a fast engine finishes each
+// thread's loop before the next thread is created, and the runs never interleave.
 static volatile long racy_counter;
 static long racy_seen[4];
+static atomic_int racy_ready;
 static void *racy_fn(void *arg) {
     long id = (long)arg;
+    atomic_fetch_add(&racy_ready, 1);
+    while (atomic_load(&racy_ready) < 4)
+        ;
     for (int i = 0; i < 300000; i++)
         racy_counter = racy_counter + 1;
     racy_seen[id] = racy_counter;
