@@ -85,8 +85,10 @@ fn ten_refreshes_a_second_while_the_guest_runs_flat_out() {
         per_frame < Duration::from_millis(100),
         "{per_frame:?} per refresh: fewer than 10 a second"
     );
+    // The vCPU publishes every 40 ms and a frame is sampled about every 20 ms: every other
+    // sample at best shows progress, and a busy machine stretches the gaps.
     assert!(
-        retired.windows(2).filter(|w| w[1] > w[0]).count() >= frames as usize / 2,
+        retired.windows(2).filter(|w| w[1] > w[0]).count() >= frames as usize / 4,
         "the guest did not keep running while sampled: {retired:?}"
     );
 
