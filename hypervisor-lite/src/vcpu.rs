@@ -62,6 +62,9 @@ pub struct Offer {
     pub fatal: bool,
     /// The faulting address, for a signal an access raised.
     pub addr: Option<u64>,
+    /// Raised by the instruction at pc (which runs again if the signal is suppressed), not
+    /// pending for the thread.
+    pub trap: bool,
 }
 
 /// What a step left the vCPU in.
@@ -216,6 +219,7 @@ impl Vcpu {
                 sig: sig as i32,
                 fatal: self.kills(sig, false),
                 addr: None,
+                trap: false,
             };
             let t = &mut self.task;
             match c.signal(t.tid, &t.cpu, &mut t.mem, &self.engine, offer) {
@@ -265,6 +269,10 @@ impl Vcpu {
         self.ctl.looking(self.sig.mask);
         self.take_host_signals();
         self.offer_pending();
+        // A front end's stop at a signal gave way to a snapshot: the signal stays pending.
+        if crate::hostsig::snapshot_asked() {
+            return Step::Snapshot;
+        }
         if let Some(status) = self.deliver_pending() {
             return Step::End(End::Process(status));
         }
@@ -301,6 +309,8 @@ impl Vcpu {
                         return Step::Park;
                     }
                     Outcome::Restored => self.take_host_signals(),
+                    // Not begun: the ecall runs again.
+                    Outcome::Again => {}
                     Outcome::Spawn(request) => {
                         match self.new_thread(ThreadCtl::new(0), request.stack, request.tls) {
                             Ok(child) => return Step::Spawn(Box::new(Spawn { child, request })),
@@ -335,6 +345,7 @@ impl Vcpu {
                                 Trap::Misaligned { addr, .. } => Some(addr),
                                 _ => None,
                             },
+                            trap: true,
                         };
                         let t = &mut self.task;
                         c.signal(t.tid, &t.cpu, &mut t.mem, &self.engine, offer)
@@ -357,6 +368,9 @@ impl Vcpu {
             }
         }
         self.offer_pending();
+        if crate::hostsig::snapshot_asked() {
+            return Step::Go;
+        }
         let delivered = self.deliver_pending();
         if let Some(mask) = self.saved_mask.take() {
             // rt_sigsuspend's signal was not handled (ignored): its caller's mask is back.

@@ -74,6 +74,7 @@ pub enum Ask {
     Watch,
     SetRegister,
     WriteMemory,
+    Checkpoint,
 }
 
 impl Ask {
@@ -85,6 +86,7 @@ impl Ask {
             Ask::Watch => "watch writes to (address or symbol[ length]; again: remove)",
             Ask::SetRegister => "set register (a0 = 0x10, pc = main+4, s1 = -1)",
             Ask::WriteMemory => "write memory (address = u64 value, or address = bytes 'hex')",
+            Ask::Checkpoint => "snapshot to file (written by the guest's mimic; it goes on)",
         }
     }
 }
@@ -239,6 +241,10 @@ impl App {
                 Ok(Reply::ToggleBreakpoint((addr, set))) => self.toggled(addr, set),
                 Ok(Reply::Program(p)) => self.program = p,
                 Ok(Reply::RemoveWatchpoint(removed)) => self.unwatch_answered(removed),
+                Ok(Reply::Checkpoint(line)) => {
+                    self.notes.retain(|n| n.0 != call);
+                    self.message = line.trim_start_matches("mimic: ").to_string();
+                }
                 Ok(_) => {
                     if let Some(i) = self.notes.iter().position(|n| n.0 == call) {
                         self.message = self.notes.remove(i).1;
@@ -494,6 +500,7 @@ impl App {
             KeyCode::Char('w') => self.prompt = Some((Ask::Watch, String::new())),
             KeyCode::Char('=') => self.prompt = Some((Ask::SetRegister, String::new())),
             KeyCode::Char('m') => self.prompt = Some((Ask::WriteMemory, String::new())),
+            KeyCode::Char('K') => self.prompt = Some((Ask::Checkpoint, String::new())),
             KeyCode::Char('s') => self.step(tid, Step::Insn),
             KeyCode::Char('n') => self.step(tid, Step::Over),
             KeyCode::Char('S') => self.step(tid, Step::Block),
@@ -642,6 +649,7 @@ impl App {
             Ask::Watch => self.message = self.watch(text.trim()),
             Ask::SetRegister => self.message = self.set_register(text),
             Ask::WriteMemory => self.message = self.write_memory(text),
+            Ask::Checkpoint => self.message = self.checkpoint(text.trim()),
         }
     }
 
@@ -734,6 +742,15 @@ impl App {
         }
         self.peer.set_cpu(tid, cpu);
         self.said(Call::SetCpu, format!("{name} = 0x{x:x}"))
+    }
+
+    /// Has the guest's mimic write a snapshot to `file` (a checkpoint: the guest goes on).
+    fn checkpoint(&mut self, file: &str) -> String {
+        if file.is_empty() {
+            return "snapshot: a file name".into();
+        }
+        self.peer.checkpoint(file.to_string());
+        self.said(Call::Checkpoint, format!("snapshot to {file}: waiting"))
     }
 
     /// `addr = value` (a little-endian u64) or `addr = 'hex bytes'`.

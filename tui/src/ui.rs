@@ -41,6 +41,10 @@ pub const KEYS: &[(&str, &str)] = &[
     ("=", "set a register of the stopped vCPU (a0 = 0x10)"),
     ("m", "write memory (addr = u64, or addr = 'hex bytes')"),
     ("w", "watch writes to an address or symbol (again: remove)"),
+    (
+        "K",
+        "checkpoint: snapshot the guest to a file, it goes on (mimic resume FILE)",
+    ),
     (".", "back to pc (disassembly) and gp (memory)"),
     ("v", "next vCPU"),
     ("Tab, S-Tab", "next / previous panel"),
@@ -863,7 +867,8 @@ fn draw_status(app: &App, f: &mut Frame, area: Rect) {
                     | Ask::Register
                     | Ask::Watch
                     | Ask::SetRegister
-                    | Ask::WriteMemory => "   Enter: ok, Esc: cancel",
+                    | Ask::WriteMemory
+                    | Ask::Checkpoint => "   Enter: ok, Esc: cancel",
                 },
                 DIM,
             ),

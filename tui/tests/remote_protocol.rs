@@ -296,6 +296,7 @@ fn request(call: Call, r: &mut Rng) -> Request {
         Call::AddWatchpoint => Request::AddWatchpoint { w: gen(r) },
         Call::RemoveWatchpoint => Request::RemoveWatchpoint { w: gen(r) },
         Call::StopAtFatal => Request::StopAtFatal { on: gen(r) },
+        Call::Checkpoint => Request::Checkpoint { file: gen(r) },
     }
 }
 
@@ -319,6 +320,7 @@ fn reply(call: Call, r: &mut Rng) -> Reply {
         Call::AddWatchpoint => Reply::AddWatchpoint(()),
         Call::RemoveWatchpoint => Reply::RemoveWatchpoint(gen(r)),
         Call::StopAtFatal => Reply::StopAtFatal(()),
+        Call::Checkpoint => Reply::Checkpoint(gen(r)),
     }
 }
 

@@ -18,7 +18,8 @@
 //! process, before it does (post-mortem; running on delivers it). [`Step::Over`] and
 //! [`Control::run_to`] run the guest until one vCPU reaches a return address with its stack
 //! back where it was (step over a call, finish a function): a breakpoint for that vCPU alone.
-//! [`Control::write_memory`] has a parked vCPU do the front end's stores. When the last vCPU
+//! [`Control::write_memory`] has a parked vCPU do the front end's stores; [`Control::checkpoint`]
+//! has every vCPU leave its stop for a snapshot and come back to it. When the last vCPU
 //! exits, its address space is kept, so the views still show the last state.
 //!
 //! Without a front end, `Vcpu::control` is `None` and the run loop is unchanged. The vCPU floor
@@ -88,6 +89,8 @@ const BLOCK_REACH: u64 = 4 * MAX_BLOCK_INSNS as u64;
 const PUBLISH_EVERY: Duration = Duration::from_millis(40);
 /// Lines kept in the syscall log and in the guest output.
 const LOG_LINES: usize = 2000;
+/// How long [`Control::checkpoint`] waits for the snapshot to be written.
+pub const CHECKPOINT_WAIT: Duration = Duration::from_millis(2500);
 
 /// A step request: what runs before the guest stops again.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
@@ -254,6 +257,9 @@ struct Shared {
     only: Option<BTreeSet<i32>>,
     /// The signal each vCPU stopped at a signal gets when it runs again (none: suppressed).
     deliver: BTreeMap<i32, Option<i32>>,
+    /// vCPUs that left a stop at this signal for a snapshot: offered it again, they stop
+    /// again without counting a new stop.
+    resnapped: BTreeMap<i32, i32>,
     last_publish: Instant,
 }
 
@@ -305,6 +311,7 @@ impl Control {
                 poked: None,
                 only: None,
                 deliver: BTreeMap::new(),
+                resnapped: BTreeMap::new(),
                 last_publish: Instant::now(),
             }),
             wake: Condvar::new(),
@@ -570,6 +577,34 @@ impl Control {
             .unwrap_or_else(|| Err("no stopped vCPU took the write".into()))
     }
 
+    /// Writes a snapshot of the guest to `file` (see the snapshot module) and lets it go on as
+    /// it was, running or stopped: every vCPU leaves its slice or its stop for the snapshot
+    /// and comes back. Returns the line saying what was written, or why nothing was; a
+    /// snapshot still being written after [`CHECKPOINT_WAIT`] reports on stderr instead.
+    pub fn checkpoint(&self, file: &std::path::Path) -> Result<String, String> {
+        let rx = {
+            let s = self.lock();
+            let live = s
+                .vcpus
+                .values()
+                .any(|v| !matches!(v.state, VcpuState::Exited(_)));
+            if s.remains.is_some() || !live {
+                return Err("the guest has exited: nothing to snapshot".into());
+            }
+            let rx = crate::snapshot::checkpoint(file.to_path_buf())?;
+            // Under the lock: a vCPU about to wait sees the request or gets this wake-up.
+            self.wake.notify_all();
+            rx
+        };
+        match rx.recv_timeout(CHECKPOINT_WAIT) {
+            Ok(r) => r,
+            Err(_) => Ok(format!(
+                "the snapshot to {} is still being written; mimic says on stderr when it is",
+                file.display()
+            )),
+        }
+    }
+
     /// Guest memory ranges the vCPUs copy out when they publish (disassembly, memory, stack).
     pub fn set_views(&self, views: Vec<(u64, u64)>) {
         let mut s = self.lock();
@@ -655,6 +690,7 @@ impl Control {
         let (plan, step) = self.plan(tid, cpu, bus, engine);
         let mut hit = None;
         let trap = match plan {
+            Plan::Leave => return None,
             Plan::Run(budget) => engine.run(cpu, bus, budget),
             Plan::Step => step_one(cpu, bus, engine),
             Plan::Watch(watchpoints) => {
@@ -702,11 +738,10 @@ impl Control {
             if let Some(edited) = s.edits.remove(&tid) {
                 *cpu = edited;
             }
-            let mine = |st: &Shared| match st.step {
-                Some((who, step)) if who.is_none() || who == Some(tid) => Some(step),
-                _ => None,
-            };
-            let step = mine(&s);
+            if crate::hostsig::snapshot_asked() {
+                return (Plan::Leave, None);
+            }
+            let step = step_for(&s, tid);
             if held(&s, tid) && step.is_none() {
                 s = self.wait_paused(s, tid, cpu, bus, engine);
                 continue;
@@ -790,7 +825,8 @@ impl Control {
             .wake
             .wait_while(s, |st| {
                 held(st, tid)
-                    && st.step.is_none()
+                    && !crate::hostsig::snapshot_asked()
+                    && step_for(st, tid).is_none()
                     && st.views == views
                     && st.host_view == host_view
                     && st.pokes.is_empty()
@@ -812,7 +848,16 @@ impl Control {
     ) -> Option<i32> {
         let sig = offer.sig;
         let mut s = self.lock();
-        if s.stop_at_signals {
+        let back = s.resnapped.remove(&tid) == Some(sig);
+        if back && offer.trap {
+            // The instruction ran again after the snapshot because the front end let it run
+            // from the stop it saw: what it decided there goes.
+            s.resume_at.remove(&tid);
+            return s.deliver.remove(&tid).flatten();
+        }
+        if back {
+            // Back from a snapshot to the stop it left: the same stop, not a new one.
+        } else if s.stop_at_signals {
             stop(&mut s, format!("signal {sig}"));
             s.why = Why::Signal { tid, sig };
             s.deliver.remove(&tid);
@@ -837,9 +882,13 @@ impl Control {
             return Some(sig);
         }
         self.update_attention(&s);
-        let mine =
-            |st: &Shared| matches!(st.step, Some((who, _)) if who.is_none() || who == Some(tid));
-        while held(&s, tid) && !mine(&s) {
+        while held(&s, tid) && step_for(&s, tid).is_none() {
+            if crate::hostsig::snapshot_asked() {
+                // Left undelivered for the snapshot: a signal pending again, or the trap
+                // raised again when the instruction runs again.
+                s.resnapped.insert(tid, sig);
+                return (!offer.trap).then_some(sig);
+            }
             s = self.wait_paused(s, tid, cpu, bus, engine);
         }
         s.resume_at.remove(&tid);
@@ -865,7 +914,12 @@ impl Control {
                 s.step = None;
                 stop(&mut s, format!("before syscall {call}"));
                 self.update_attention(&s);
-                while s.paused && s.step.is_none() {
+                while s.paused && step_for(&s, p.tid).is_none() {
+                    if crate::hostsig::snapshot_asked() {
+                        // The call has not begun: the snapshot has the thread at its ecall,
+                        // and the vCPU, back from it, stays stopped there.
+                        return Outcome::Again;
+                    }
                     s = self.wait_paused(s, p.tid, &p.cpu, &mut bus, &p.engine);
                 }
                 s.resume_at.remove(&p.tid);
@@ -948,6 +1002,8 @@ impl Hook for Control {
 /// How the next slice runs.
 #[derive(Clone, Debug, PartialEq, Eq)]
 enum Plan {
+    /// Nothing: the vCPU leaves for a snapshot.
+    Leave,
     /// The engine, for at least this many instructions (whole blocks).
     Run(u64),
     /// One instruction with the reference interpreter.
@@ -973,6 +1029,15 @@ fn step_one<M: Bus + ?Sized, E: Engine<M>>(
     }
     match isa_a::step(cpu, bus, &d) {
         Flow::Trap(t) => Some(t),
+        _ => None,
+    }
+}
+
+/// The step granted to vCPU `tid` (to it, or to whichever vCPU runs first), if any. A step
+/// for another vCPU leaves this one waiting.
+fn step_for(s: &Shared, tid: i32) -> Option<Step> {
+    match s.step {
+        Some((who, step)) if who.is_none() || who == Some(tid) => Some(step),
         _ => None,
     }
 }

@@ -21,6 +21,7 @@
 //! host fault). A forked child runs on undebugged, as under qemu.
 
 mod arch;
+mod monitor;
 
 use crate::control::{self, Control, WatchKind, Watchpoint, Why};
 use crate::memory::perm;
@@ -70,6 +71,13 @@ pub fn serve(process: Process, listener: TcpListener) -> ! {
         }
     };
     drop(listener);
+    let conn = match mimics_own(conn) {
+        Ok(c) => c,
+        Err(e) => {
+            crate::diag!("mimic: gdb: cannot keep the connection: {e}");
+            std::process::exit(1);
+        }
+    };
     let _ = conn.set_nodelay(true);
     let control = Arc::new(Control::new());
     control.stop_at_signals(true);
@@ -103,7 +111,7 @@ pub fn serve(process: Process, listener: TcpListener) -> ! {
         locked: false,
         stops: 0,
     };
-    let mut reply = conn.try_clone().ok();
+    let mut reply = conn.try_clone().ok().and_then(|c| mimics_own(c).ok());
     let gdb = GdbStub::new(conn);
     match gdb.run_blocking::<Loop>(&mut stub) {
         Ok(DisconnectReason::Kill) => {
@@ -124,6 +132,21 @@ pub fn serve(process: Process, listener: TcpListener) -> ! {
     }
     let _ = runner.join();
     shared.exit_host(ended.get().copied().unwrap_or(1))
+}
+
+/// The connection, moved above the descriptor numbers a guest uses (mimic maps guest
+/// descriptors one to one: the guest's first open gets 3 as without gdb) and marked as
+/// mimic's own, so a snapshot leaves it out rather than refusing it.
+fn mimics_own(conn: TcpStream) -> std::io::Result<TcpStream> {
+    use std::os::fd::{AsRawFd, FromRawFd};
+    // SAFETY: duplicates an open descriptor; the copy is owned by the stream made below.
+    let fd = unsafe { libc::fcntl(conn.as_raw_fd(), libc::F_DUPFD_CLOEXEC, 900) };
+    if fd < 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    crate::snapshot::bind::own(fd, true);
+    // SAFETY: `fd` is the new descriptor and nothing else owns it; `conn` closes the old one.
+    Ok(unsafe { TcpStream::from_raw_fd(fd) })
 }
 
 /// What gdb asked one thread to do at the next resume.
@@ -223,6 +246,11 @@ impl Target for Stub {
     fn support_exec_file(
         &mut self,
     ) -> Option<gdbstub::target::ext::exec_file::ExecFileOps<'_, Self>> {
+        Some(self)
+    }
+    fn support_monitor_cmd(
+        &mut self,
+    ) -> Option<gdbstub::target::ext::monitor_cmd::MonitorCmdOps<'_, Self>> {
         Some(self)
     }
 }

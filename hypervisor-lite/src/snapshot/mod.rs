@@ -7,11 +7,15 @@
 //! (descriptors, rebound as [`bind`] says).
 //!
 //! ```text
-//!   --snapshot-on SIG ─▶ hostsig: asked ─▶ every vCPU at its next step (between
+//!   --snapshot-on SIG ─┐
+//!   checkpoint(FILE) ──┴▶ hostsig: asked ─▶ every vCPU at its next step (between
 //!                        instructions; a blocking host call returns EINTR and is rolled
 //!                        back to its ecall, as for SA_RESTART) ─▶ Step::Snapshot
 //!     parallel:       each vCPU thread arrives at the gate; the last one in writes
 //!     deterministic:  the scheduler, between turns, with every vCPU at hand
+//!     held by a front end (paused, before a syscall, at a signal): the vCPU leaves its
+//!                     stop for the gate and goes back to it; a signal it stopped at stays
+//!                     pending, a fault is raised again by its instruction
 //!   write.rs ─▶ records (format.rs) ─▶ FILE
 //!   mimic resume FILE ─▶ resume.rs: checks, memory, threads, descriptors ─▶ the runners
 //! ```
@@ -28,11 +32,49 @@ pub mod request;
 pub mod resume;
 pub mod write;
 
-use crate::state::{lock, Shared};
+use crate::state::{lock, Shared, SnapshotPlan};
 use crate::syscall::Task;
 use format::Record;
+use std::path::PathBuf;
+use std::sync::mpsc::{channel, Receiver, Sender};
 use std::sync::{Condvar, Mutex};
 use std::time::Duration;
+
+/// A snapshot a front end asked for while the guest runs (the TUI's key, gdb's `monitor
+/// snapshot`): its plan, which replaces the command line's, and who hears how it went.
+struct Asked {
+    plan: SnapshotPlan,
+    reply: Sender<Result<String, String>>,
+}
+
+static ASKED: Mutex<Option<Asked>> = Mutex::new(None);
+
+/// Asks every vCPU to stop for a snapshot to `file` that the guest survives (a checkpoint:
+/// it goes on, or stays stopped, as before). The receiver gets the line saying what was
+/// written, or why nothing was. Refused while another snapshot or a migration is under way.
+pub fn checkpoint(file: PathBuf) -> Result<Receiver<Result<String, String>>, String> {
+    let mut asked = lock(&ASKED);
+    if asked.is_some() || crate::hostsig::snapshot_asked() || migrate::under_way() {
+        return Err("another snapshot is being taken".into());
+    }
+    let (reply, rx) = channel();
+    let plan = SnapshotPlan {
+        file,
+        keep_running: true,
+        ..SnapshotPlan::default()
+    };
+    *asked = Some(Asked { plan, reply });
+    crate::hostsig::ask_snapshot();
+    Ok(rx)
+}
+
+/// The plan of the snapshot being taken now, and who asked for it at run time, if anyone.
+fn plan_now(shared: &Shared) -> (SnapshotPlan, Option<Sender<Result<String, String>>>) {
+    match lock(&ASKED).take() {
+        Some(a) => (a.plan, Some(a.reply)),
+        None => (shared.cfg.snapshot.clone().unwrap_or_default(), None),
+    }
+}
 
 struct Gate {
     /// Bumped each time a snapshot is finished: the threads waiting for it go on.
@@ -66,12 +108,13 @@ pub fn stop_here(task: &Task) {
             // The main thread first, then by tid: the order a resume starts them in.
             arrived.sort_by_key(|(tid, _)| (*tid != shared.pid(), *tid));
             let threads = arrived.into_iter().map(|(_, r)| r).collect();
-            let result = take(shared, threads, write::Sched::default());
+            let (plan, asker) = plan_now(shared);
+            let result = take(shared, threads, write::Sched::default(), &plan);
             crate::hostsig::snapshot_taken();
             g.round += 1;
             OPENED.notify_all();
             drop(g);
-            finish(shared, result);
+            finish(shared, result, &plan, asker);
             return;
         }
         // Wake the others from blocking host calls; again after a while, for one that
@@ -99,9 +142,10 @@ pub fn take_all(tasks: &[&Task], next: usize, skipped: u64) {
         next_index: next as u32,
         skipped,
     };
-    let result = take(shared, threads, sched);
+    let (plan, asker) = plan_now(shared);
+    let result = take(shared, threads, sched, &plan);
     crate::hostsig::snapshot_taken();
-    finish(shared, result);
+    finish(shared, result, &plan, asker);
 }
 
 /// What a finished snapshot did.
@@ -115,9 +159,9 @@ fn take(
     shared: &std::sync::Arc<Shared>,
     threads: Vec<Vec<Record>>,
     sched: write::Sched,
+    plan: &SnapshotPlan,
 ) -> Result<Done, String> {
-    let plan = shared.cfg.snapshot.clone().unwrap_or_default();
-    let mut records = match write::records(shared, threads, sched, &plan) {
+    let mut records = match write::records(shared, threads, sched, plan) {
         Ok(r) => r,
         Err(e) => {
             migrate::abandon();
@@ -138,9 +182,14 @@ fn take(
     Ok(Done::Written(w, retired))
 }
 
-/// Says what happened; ends the process unless the guest is to go on.
-fn finish(shared: &Shared, result: Result<Done, String>) {
-    let plan = shared.cfg.snapshot.clone().unwrap_or_default();
+/// Says what happened (to the front end that asked, if one did); ends the process unless
+/// the guest is to go on.
+fn finish(
+    shared: &Shared,
+    result: Result<Done, String>,
+    plan: &SnapshotPlan,
+    asker: Option<Sender<Result<String, String>>>,
+) {
     match result {
         Ok(Done::Migrated(line)) => {
             crate::diag!("{line}");
@@ -148,7 +197,7 @@ fn finish(shared: &Shared, result: Result<Done, String>) {
             shared.exit_host(0);
         }
         Ok(Done::Written(w, retired)) => {
-            crate::diag!(
+            let line = format!(
                 "mimic: snapshot of pid {} ({} thread(s), {} pages stored, {} bytes, at {} \
                  instructions) written to {}",
                 shared.pid(),
@@ -158,11 +207,21 @@ fn finish(shared: &Shared, result: Result<Done, String>) {
                 retired,
                 plan.file.display()
             );
+            // Without a front end that hears it (or once it stopped waiting), stderr says it.
+            let heard = asker.is_some_and(|a| a.send(Ok(line.clone())).is_ok());
+            if !heard {
+                crate::diag!("{line}");
+            }
             if !plan.keep_running {
                 shared.exit_host(0);
             }
         }
         Err(e) => {
+            if let Some(a) = asker {
+                if a.send(Err(e.clone())).is_ok() {
+                    return;
+                }
+            }
             crate::diag!("mimic: snapshot refused: {e}; the guest goes on");
             request::answer(&format!("mimic: migration refused: {e}; the guest goes on"));
         }

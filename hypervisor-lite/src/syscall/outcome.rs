@@ -53,6 +53,9 @@ pub enum Outcome {
     End(End),
     /// rt_sigreturn restored every register, pc and a0 included.
     Restored,
+    /// The call did not begin (a front end's stop before it gave way to a snapshot): the
+    /// ecall runs again.
+    Again,
     /// clone made a thread: the vCPU floor copies this one into it and the runner (a host
     /// thread, or the deterministic scheduler) starts it and completes the call with its tid.
     Spawn(NewThread),

@@ -214,10 +214,11 @@ impl Conn {
         }
     }
 
+    /// Another descriptor for the connection, above the guest's numbers as the first.
     pub fn try_clone(&self) -> io::Result<Conn> {
         Ok(match self {
-            Conn::Unix(c) => Conn::Unix(c.try_clone()?),
-            Conn::Tcp(c) => Conn::Tcp(c.try_clone()?),
+            Conn::Unix(c) => Conn::Unix(high(c.try_clone()?)?),
+            Conn::Tcp(c) => Conn::Tcp(high(c.try_clone()?)?),
         })
     }
 

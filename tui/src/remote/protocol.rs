@@ -80,5 +80,9 @@ protocol! {
         16 RemoveWatchpoint = remove_watchpoint(w: Watchpoint) -> bool [];
         /// Whether a signal that ends the process stops the guest first (post-mortem).
         17 StopAtFatal = stop_at_fatal(on: bool) -> () [];
+        /// Writes a snapshot of the guest to a file of the serving mimic's (`mimic resume FILE`
+        /// goes on from it) and lets the guest go on as it was; the line saying what was
+        /// written. Waits for the vCPUs, at most a few seconds.
+        18 Checkpoint = checkpoint(file: String) -> String [BadArgument, Refused];
     }
 }

@@ -1,7 +1,8 @@
 //! The server: [`Inspected`] answers the calls from a [`Control`], and [`serve`] runs a
 //! listener thread that gives each client a reader thread (frames in, served at once) and a
-//! writer thread (replies out, through a bounded queue). Neither ever waits for a vCPU: they
-//! read and steer the control as the local UI does.
+//! writer thread (replies out, through a bounded queue). Neither waits for a vCPU, but for a
+//! memory write and a checkpoint, which a stopped vCPU (all of them, for a checkpoint) carries
+//! out within seconds: they read and steer the control as the local UI does.
 
 use super::addr::{read_frame, Conn, Listener};
 use super::protocol::{Code, Service};
@@ -182,6 +183,18 @@ impl Service for Inspected {
     fn stop_at_fatal(&self, on: bool) -> Result<(), Error> {
         self.control.stop_at_fatal(on);
         Ok(())
+    }
+
+    fn checkpoint(&self, file: String) -> Result<String, Error> {
+        if file.is_empty() || file.contains('\0') {
+            return Err(Error::new(
+                Code::BadArgument,
+                "a snapshot needs a file name".to_string(),
+            ));
+        }
+        self.control
+            .checkpoint(std::path::Path::new(&file))
+            .map_err(|e| Error::new(Code::Refused, format!("snapshot to {file}: {e}")))
     }
 }
 
