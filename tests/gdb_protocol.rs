@@ -2,152 +2,23 @@
 //! and raw remote-protocol packets over TCP for the registers (FP ones too), memory,
 //! breakpoints, a watchpoint, a step, continue and the exit packet.
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
+mod support;
+
+use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::Duration;
+use std::process::Child;
+use support::gdb::{hex_u64, parse_u64, symbols, Remote};
 
 fn gdbtarget() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/guests/bin/gdbtarget")
 }
 
-/// The address of each named symbol in an ELF64 file's symbol table.
-fn symbols(elf: &[u8], names: &[&str]) -> Vec<u64> {
-    let u16_at = |o: usize| u16::from_le_bytes(elf[o..o + 2].try_into().unwrap()) as usize;
-    let u32_at = |o: usize| u32::from_le_bytes(elf[o..o + 4].try_into().unwrap()) as usize;
-    let u64_at = |o: usize| u64::from_le_bytes(elf[o..o + 8].try_into().unwrap());
-    let (shoff, shentsize, shnum) = (u64_at(0x28) as usize, u16_at(0x3a), u16_at(0x3c));
-    let section = |i: usize| shoff + i * shentsize;
-    let symtab = (0..shnum)
-        .map(section)
-        .find(|&s| u32_at(s + 4) == 2)
-        .expect("gdbtarget has a symbol table");
-    let strtab = section(u32_at(symtab + 0x28));
-    let (str_off, sym_off, sym_size) = (
-        u64_at(strtab + 0x18) as usize,
-        u64_at(symtab + 0x18) as usize,
-        u64_at(symtab + 0x20) as usize,
-    );
-    let name_at = |o: usize| {
-        let s = &elf[str_off + o..];
-        std::str::from_utf8(&s[..s.iter().position(|&b| b == 0).unwrap()]).unwrap()
-    };
-    names
-        .iter()
-        .map(|want| {
-            (sym_off..sym_off + sym_size)
-                .step_by(24)
-                .find(|&e| name_at(u32_at(e)) == *want)
-                .map(|e| u64_at(e + 8))
-                .unwrap_or_else(|| panic!("no symbol {want} in gdbtarget"))
-        })
-        .collect()
-}
-
-/// A remote-protocol client: one packet out, one reply in, acknowledged.
-struct Remote {
-    conn: TcpStream,
-    log: Vec<String>,
-}
-
-impl Remote {
-    fn send(&mut self, data: &str) -> String {
-        let sum = data.bytes().fold(0u8, |a, b| a.wrapping_add(b));
-        write!(self.conn, "${data}#{sum:02x}").unwrap();
-        self.log.push(format!("-> {data}"));
-        let reply = self.receive();
-        self.log.push(format!("<- {reply}"));
-        reply
-    }
-
-    /// The next packet, skipping acknowledgements; it is acknowledged.
-    fn receive(&mut self) -> String {
-        let mut byte = [0u8];
-        loop {
-            self.read(&mut byte);
-            match byte[0] {
-                b'+' => continue,
-                b'$' => break,
-                b => panic!("unexpected byte {b:#x} from the stub; {:?}", self.log),
-            }
-        }
-        let mut data = Vec::new();
-        loop {
-            self.read(&mut byte);
-            if byte[0] == b'#' {
-                break;
-            }
-            data.push(byte[0]);
-        }
-        let mut sum = [0u8; 2];
-        self.read(&mut sum);
-        let want = data.iter().fold(0u8, |a, &b| a.wrapping_add(b));
-        let got = u8::from_str_radix(std::str::from_utf8(&sum).unwrap(), 16).unwrap();
-        assert_eq!(
-            got,
-            want,
-            "bad checksum on {:?}",
-            String::from_utf8_lossy(&data)
-        );
-        self.conn.write_all(b"+").unwrap();
-        // Run-length encoding: `X*N` is X and N-29 more of it.
-        let mut out = Vec::new();
-        let mut i = 0;
-        while i < data.len() {
-            if data[i] == b'*' && i + 1 < data.len() {
-                let last = *out.last().expect("a run follows a character");
-                out.extend(std::iter::repeat_n(last, (data[i + 1] - 29) as usize));
-                i += 2;
-            } else {
-                out.push(data[i]);
-                i += 1;
-            }
-        }
-        // Binary replies (qXfer) are checked for their length only.
-        String::from_utf8_lossy(&out).into_owned()
-    }
-
-    fn read(&mut self, buf: &mut [u8]) {
-        if let Err(e) = self.conn.read_exact(buf) {
-            panic!("reading from the stub: {e}; {:?}", self.log);
-        }
-    }
-}
-
-fn hex_u64(v: u64) -> String {
-    v.to_le_bytes().iter().map(|b| format!("{b:02x}")).collect()
-}
-
-fn parse_u64(hex: &str) -> u64 {
-    let bytes: Vec<u8> = (0..hex.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap())
-        .collect();
-    u64::from_le_bytes(bytes[..8].try_into().unwrap())
-}
-
 /// Starts `mimic [engine] -g 0 gdbtarget` and connects to the port it names.
 fn start(engine: Option<&str>) -> (Child, Remote) {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_mimic"));
-    cmd.args(engine).args(["-g", "0"]).arg(gdbtarget());
-    let mut child = cmd
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("running mimic");
-    let mut line = String::new();
-    BufReader::new(child.stderr.as_mut().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let port = line
-        .trim()
-        .strip_prefix("mimic: waiting for gdb on 127.0.0.1:")
-        .unwrap_or_else(|| panic!("mimic said {line:?}"));
-    let conn = TcpStream::connect(("127.0.0.1", port.parse::<u16>().unwrap())).unwrap();
-    conn.set_read_timeout(Some(Duration::from_secs(20)))
-        .unwrap();
-    (child, Remote { conn, log: vec![] })
+    let mut args: Vec<&OsStr> = engine.iter().map(OsStr::new).collect();
+    let target = gdbtarget();
+    args.extend([OsStr::new("-g"), OsStr::new("0"), target.as_os_str()]);
+    support::gdb::start(Path::new("."), &args)
 }
 
 /// The register block of `g`: x0..x31, pc, f0..f31 (8 bytes each), fflags, frm, fcsr (4 each).

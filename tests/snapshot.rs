@@ -2,39 +2,18 @@
 //! `mimic snapshot-info`): a guest stopped midway and resumed in a fresh mimic prints what
 //! an uninterrupted run prints; every bad snapshot is one line and nothing runs.
 
+mod support;
+
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+use support::run::{guest, mimic, read_until};
 
 const MIMIC: &str = env!("CARGO_BIN_EXE_mimic");
 
-fn guest(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/guests/bin")
-        .join(name)
-}
-
 /// A fresh scratch directory for one test.
 fn scratch(name: &str) -> PathBuf {
-    let d = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("snapshot-{name}"));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
-}
-
-/// Runs mimic with `args` in `dir`; (status, stdout, stderr).
-fn mimic(dir: &Path, args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(MIMIC)
-        .args(args)
-        .current_dir(dir)
-        .stdin(Stdio::null())
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    support::run::scratch(&format!("snapshot-{name}"))
 }
 
 /// Starts `mimic run --snapshot-on USR2 FILE args…`, sends SIGUSR2 once the guest printed a
@@ -50,16 +29,7 @@ fn snapshot_midway(dir: &Path, file: &str, args: &[&str], when: &str) -> (String
         .stderr(Stdio::piped());
     let mut child = cmd.spawn().unwrap();
     let mut out = BufReader::new(child.stdout.take().unwrap());
-    let mut seen = String::new();
-    loop {
-        let mut line = String::new();
-        let n = out.read_line(&mut line).unwrap();
-        assert!(n > 0, "the guest ended before {when:?}: {seen}");
-        seen.push_str(&line);
-        if line.starts_with(when) {
-            break;
-        }
-    }
+    let mut seen = read_until(&mut out, when);
     // SAFETY: kill takes integers; the child is ours and still running.
     unsafe { libc::kill(child.id() as i32, libc::SIGUSR2) };
     out.read_to_string(&mut seen).unwrap();

@@ -3,43 +3,22 @@
 //! snapshot FILE` (at a breakpoint, and at a fatal signal). Each time the guest stays as it
 //! was, runs on to an uninterrupted run's end, and `mimic resume FILE` goes on from the stop.
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
+mod support;
+
+use std::io::{BufReader, Read};
 use std::os::unix::process::ExitStatusExt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
+use support::gdb::Remote;
+use support::run::{guest, mimic, read_until};
 use tui::app::App;
 use tui::remote::addr::Addr;
 
 const MIMIC: &str = env!("CARGO_BIN_EXE_mimic");
 
-fn guest(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/guests/bin")
-        .join(name)
-}
-
-fn scratch(name: &str) -> PathBuf {
-    let d = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("frontend-{name}"));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
-}
-
-/// Runs mimic with `args` in `dir`; (status, stdout, stderr).
-fn mimic(dir: &Path, args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(MIMIC)
-        .args(args)
-        .current_dir(dir)
-        .stdin(Stdio::null())
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+fn scratch(name: &str) -> std::path::PathBuf {
+    support::run::scratch(&format!("frontend-{name}"))
 }
 
 fn press(app: &mut App, keys: &str) {
@@ -65,20 +44,6 @@ fn until(app: &mut App, what: &str, done: impl Fn(&App) -> bool) {
         "{what}: not reached; message {:?}, reason {:?}",
         app.message, app.snap.reason
     );
-}
-
-/// Reads `out` up to and including a line starting with `when`.
-fn read_until(out: &mut impl BufRead, when: &str) -> String {
-    let mut seen = String::new();
-    loop {
-        let mut line = String::new();
-        let n = out.read_line(&mut line).unwrap();
-        assert!(n > 0, "the guest ended before {when:?}: {seen}");
-        seen.push_str(&line);
-        if line.starts_with(when) {
-            return seen;
-        }
-    }
 }
 
 /// `mimic resume FILE` prints the end of an uninterrupted run's output, from where the
@@ -172,108 +137,22 @@ fn the_tui_checkpoints_a_paused_guest_and_one_stopped_before_a_syscall() {
     }
 }
 
-/// A remote-protocol client for gdb's packets: one out, one reply in.
-struct Remote(TcpStream);
-
-impl Remote {
-    fn send(&mut self, data: &str) -> String {
-        let sum = data.bytes().fold(0u8, |a, b| a.wrapping_add(b));
-        write!(self.0, "${data}#{sum:02x}").unwrap();
-        self.receive()
-    }
-
-    fn receive(&mut self) -> String {
-        let mut byte = [0u8];
-        loop {
-            self.0.read_exact(&mut byte).unwrap();
-            if byte[0] == b'$' {
-                break;
-            }
-        }
-        let mut data = Vec::new();
-        loop {
-            self.0.read_exact(&mut byte).unwrap();
-            if byte[0] == b'#' {
-                break;
-            }
-            data.push(byte[0]);
-        }
-        let mut sum = [0u8; 2];
-        self.0.read_exact(&mut sum).unwrap();
-        self.0.write_all(b"+").unwrap();
-        String::from_utf8(data).unwrap()
-    }
-
-    /// `monitor TEXT`: what the stub printed (its O packets) before OK.
-    fn monitor(&mut self, text: &str) -> String {
-        let hex: String = text.bytes().map(|b| format!("{b:02x}")).collect();
-        let mut reply = self.send(&format!("qRcmd,{hex}"));
-        let mut said = Vec::new();
-        while let Some(h) = reply.strip_prefix('O').filter(|_| reply != "OK") {
-            said.extend(
-                (0..h.len())
-                    .step_by(2)
-                    .map(|i| u8::from_str_radix(&h[i..i + 2], 16).unwrap()),
-            );
-            reply = self.receive();
-        }
-        assert_eq!(reply, "OK", "monitor {text}");
-        String::from_utf8(said).unwrap()
-    }
-}
-
 /// `mimic -g 0 gdbtarget MODE` in `dir`, connected.
 fn under_gdb(dir: &Path, mode: &str) -> (Child, Remote) {
-    let mut child = Command::new(MIMIC)
-        .args(["-g", "0"])
-        .arg(guest("gdbtarget"))
-        .arg(mode)
-        .current_dir(dir)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stderr.as_mut().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let port = line
-        .trim()
-        .strip_prefix("mimic: waiting for gdb on 127.0.0.1:")
-        .unwrap_or_else(|| panic!("mimic said {line:?}"));
-    let conn = TcpStream::connect(("127.0.0.1", port.parse::<u16>().unwrap())).unwrap();
-    conn.set_read_timeout(Some(Duration::from_secs(30)))
-        .unwrap();
-    (child, Remote(conn))
+    let target = guest("gdbtarget");
+    let args = [
+        "-g".as_ref(),
+        "0".as_ref(),
+        target.as_os_str(),
+        mode.as_ref(),
+    ];
+    support::gdb::start(dir, &args)
 }
 
-/// The address of `bump` in gdbtarget, from `mimic`'s own view of it: `nm`-free, the ELF's
-/// symbol table read here.
+/// The address of `name` in gdbtarget.
 fn symbol(name: &str) -> u64 {
     let elf = std::fs::read(guest("gdbtarget")).unwrap();
-    let u16_at = |o: usize| u16::from_le_bytes(elf[o..o + 2].try_into().unwrap()) as usize;
-    let u32_at = |o: usize| u32::from_le_bytes(elf[o..o + 4].try_into().unwrap()) as usize;
-    let u64_at = |o: usize| u64::from_le_bytes(elf[o..o + 8].try_into().unwrap());
-    let (shoff, shentsize, shnum) = (u64_at(0x28) as usize, u16_at(0x3a), u16_at(0x3c));
-    let section = |i: usize| shoff + i * shentsize;
-    let symtab = (0..shnum)
-        .map(section)
-        .find(|&s| u32_at(s + 4) == 2)
-        .unwrap();
-    let strtab = section(u32_at(symtab + 0x28));
-    let str_off = u64_at(strtab + 0x18) as usize;
-    let (sym_off, sym_size) = (
-        u64_at(symtab + 0x18) as usize,
-        u64_at(symtab + 0x20) as usize,
-    );
-    (sym_off..sym_off + sym_size)
-        .step_by(24)
-        .find(|&e| {
-            let s = &elf[str_off + u32_at(e)..];
-            &s[..s.iter().position(|&b| b == 0).unwrap()] == name.as_bytes()
-        })
-        .map(|e| u64_at(e + 8))
-        .unwrap_or_else(|| panic!("no {name} in gdbtarget"))
+    support::gdb::symbols(&elf, &[name])[0]
 }
 
 #[test]
