@@ -5,10 +5,12 @@
 //!
 //! Every way out of a block — an exit to another block or the dispatcher, a helper call, a
 //! guest access that may fault — must find every guest register exact, in the `Cpu` or where
-//! `Lowered::map` says: nothing is known of what the code after it reads. So a value is dead
-//! only when it is overwritten before any such point: an instruction whose whole effect is
-//! writing `rd` (integer ALU, `lui`, `auipc`), followed only by such instructions up to one
-//! that writes `rd` again without reading it, is not lowered at all.
+//! `Lowered::map` (`Lowered::fmap` for FP registers) says: nothing is known of what the code
+//! after it reads. So a value is dead only when it is overwritten before any such point: an
+//! instruction whose whole effect is writing `rd` (integer ALU, `lui`, `auipc`), followed only
+//! by such instructions up to one that writes `rd` again without reading it, is not lowered at
+//! all. FP writes need no such rule: they stay in their mirrors (fregs.rs) and only the last
+//! one before an exit is stored.
 //!
 //! ```text
 //!   addi a5,a4,1   ◀─ dead: a5 written again before any exit, helper or access
