@@ -148,6 +148,8 @@ pub struct Ctx {
     pub fault_host: u64,
     /// The [`ALLOCATABLE`] registers at a fault.
     pub saved: [u64; ALLOCATABLE.len()],
+    /// The [`MIRRORED`] SSE registers at a fault.
+    pub fsaved: [u64; MIRRORED.len()],
     pub cache: *const std::sync::Mutex<crate::CodeCache>,
     /// Instructions the helper ran in this entry.
     pub helper_calls: u64,
@@ -158,6 +160,10 @@ pub const CTX_LIMIT: i32 = offset_of!(Ctx, limit) as i32;
 pub const CTX_STOP: i32 = offset_of!(Ctx, stop) as i32;
 pub const CTX_MXCSR: i32 = offset_of!(Ctx, mxcsr) as i32;
 pub const CTX_SAVED: i32 = offset_of!(Ctx, saved) as i32;
+pub const CTX_FSAVED: i32 = offset_of!(Ctx, fsaved) as i32;
+
+/// The SSE registers translated code mirrors FP registers in (xmm0 and xmm1 are scratch).
+pub const MIRRORED: [u8; 14] = [2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15];
 
 /// MXCSR with every exception masked and no flags: Rust's, and the guest's base.
 const MXCSR_MASKED: u32 = 0x1f80;
@@ -318,6 +324,10 @@ pub fn emit_entry_exit(e: &mut Emitter, exit: &mut Label, landing: &mut Label) {
     e.load(W::B64, Gpr::Rax, Mem::at(Gpr::Rsp, CTX_SLOT));
     for (i, h) in ALLOCATABLE.into_iter().enumerate() {
         e.store(W::B64, Mem::at(Gpr::Rax, CTX_SAVED + 8 * i as i32), h);
+    }
+    for (i, x) in MIRRORED.into_iter().enumerate() {
+        let m = Mem::at(Gpr::Rax, CTX_FSAVED + 8 * i as i32);
+        e.store_f(isa_b::Prec::D, m, isa_b::Xmm::new(x));
     }
     e.mov_rr(W::B64, Gpr::Rdi, Gpr::Rax);
     e.mov_rr(W::B64, Gpr::Rsi, CPU);

@@ -85,6 +85,9 @@ pub struct Translated {
     /// Which guest register each allocatable host register holds inside it: (guest, index
     /// into abi::ALLOCATABLE).
     pub map: Box<[(u8, u8)]>,
+    /// Which FP register each mirroring SSE register holds inside it: (FP register, index
+    /// into abi::MIRRORED).
+    pub fmap: Box<[(u8, u8)]>,
     /// The guest encoding each instruction was translated from (a compressed one in the low
     /// half), what [`CodeCache::sync`] compares guest memory with.
     pub words: Box<[u32]>,
@@ -131,6 +134,7 @@ pub struct FaultSite<'a> {
     pub idx: usize,
     pub write: bool,
     pub map: &'a [(u8, u8)],
+    pub fmap: &'a [(u8, u8)],
 }
 
 /// One code buffer and what was translated into it.
@@ -215,6 +219,7 @@ impl Generation {
             idx: idx as usize,
             write,
             map: &t.map,
+            fmap: &t.fmap,
         })
     }
 }
@@ -244,13 +249,18 @@ pub struct CacheStats {
 
 /// What the register allocation of translated blocks did (lower/alloc.rs, liveness.rs):
 /// blocks that gave r14 (instret) or rsi (scratch) to a guest register, that displaced a
-/// mapped guest register, and guest instructions dropped as dead writes.
+/// mapped guest register, and guest instructions dropped as dead writes; blocks that keep
+/// FP writes in mirrors (lower/fregs.rs), and of those, blocks with guest accesses (which may
+/// fault) and with helper calls.
 #[derive(Copy, Clone, Debug, Default, PartialEq, Eq)]
 pub struct AllocStats {
     pub instret_taken: u64,
     pub rsi_taken: u64,
     pub displaced: u64,
     pub dead: u64,
+    pub fp_kept: u64,
+    pub fp_kept_accesses: u64,
+    pub fp_kept_helpers: u64,
 }
 
 impl std::ops::AddAssign for AllocStats {
@@ -259,6 +269,9 @@ impl std::ops::AddAssign for AllocStats {
         self.rsi_taken += o.rsi_taken;
         self.displaced += o.displaced;
         self.dead += o.dead;
+        self.fp_kept += o.fp_kept;
+        self.fp_kept_accesses += o.fp_kept_accesses;
+        self.fp_kept_helpers += o.fp_kept_helpers;
     }
 }
 
@@ -578,6 +591,7 @@ impl CodeCache {
                     insns,
                     faults,
                     map: out.map,
+                    fmap: out.fmap,
                     words,
                     targets,
                 },

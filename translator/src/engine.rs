@@ -329,6 +329,7 @@ impl Engine {
                 fault_addr: 0,
                 fault_host: 0,
                 saved: [0; crate::abi::ALLOCATABLE.len()],
+                fsaved: [0; crate::abi::MIRRORED.len()],
                 cache: Arc::as_ptr(&self.shared),
                 helper_calls: 0,
             };

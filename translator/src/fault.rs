@@ -101,6 +101,7 @@ pub unsafe extern "C" fn resolve(ctx: *mut Ctx, cpu: *mut Cpu, r14: u64, slot: u
         idx,
         write,
         map,
+        fmap,
     }) = cache.fault_site(ctx.fault_host)
     else {
         panic!(
@@ -114,6 +115,9 @@ pub unsafe extern "C" fn resolve(ctx: *mut Ctx, cpu: *mut Cpu, r14: u64, slot: u
         if ALLOCATABLE[h as usize] == INSTRET {
             instret = slot;
         }
+    }
+    for &(f, i) in fmap {
+        cpu.f[f as usize] = ctx.fsaved[i as usize];
     }
     cpu.pc = pc;
     let addr = ctx.fault_addr.wrapping_sub(ctx.base);

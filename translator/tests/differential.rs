@@ -201,10 +201,19 @@ fn translated_code_matches_the_interpreter() {
          dead writes dropped {}",
         a.instret_taken, a.rsi_taken, a.displaced, a.dead
     );
+    println!(
+        "blocks keeping FP writes in SSE registers {}, with guest accesses {}, with helper calls {}",
+        a.fp_kept, a.fp_kept_accesses, a.fp_kept_helpers
+    );
     if cases() >= 1000 {
         // The generator makes each on purpose (gen::pressure_loop); none means it stopped.
         assert!(
             a.instret_taken > 0 && a.rsi_taken > 0 && a.displaced > 0 && a.dead > 0,
+            "the generator no longer reaches every allocation case: {a:?}"
+        );
+        // gen::fp_chain makes these on purpose.
+        assert!(
+            a.fp_kept > 0 && a.fp_kept_accesses > 0 && a.fp_kept_helpers > 0,
             "the generator no longer reaches every allocation case: {a:?}"
         );
     }

@@ -329,3 +329,37 @@ fn fused_constant_addresses() {
         ],
     );
 }
+
+/// A dot product with a running product: both FP accumulators stay in SSE registers across
+/// iterations and are stored only at the exits; the product into its own source is computed
+/// in xmm0 (a NaN redone by the helper must find the source).
+#[test]
+fn fp_loop_keeps_writes_in_mirrors() {
+    let fp = |w: u32| decode(w).unwrap().insn;
+    translate(
+        "fp_loop",
+        &[
+            fp(10 << 15 | 3 << 12 | 15 << 7 | 0x07), // fld fa5, 0(a0)
+            fp(11 << 15 | 3 << 12 | 14 << 7 | 0x07), // fld fa4, 0(a1)
+            // fmadd.d fa0, fa5, fa4, fa0
+            fp(10 << 27 | 1 << 25 | 14 << 20 | 15 << 15 | 7 << 12 | 10 << 7 | 0x43),
+            // fmul.d fa1, fa1, fa5
+            fp(0x09 << 25 | 15 << 20 | 11 << 15 | 7 << 12 | 11 << 7 | 0x53),
+            Insn::Addi(I {
+                rd: A0,
+                rs1: A0,
+                imm: 8,
+            }),
+            Insn::Addi(I {
+                rd: A1,
+                rs1: A1,
+                imm: 8,
+            }),
+            Insn::Bne(B {
+                rs1: A0,
+                rs2: A2,
+                off: -24,
+            }),
+        ],
+    );
+}

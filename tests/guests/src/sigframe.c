@@ -7,6 +7,9 @@
  *     ill       a SIGILL handler skips `unimp` (4 bytes) and c.unimp (2 bytes) the same way
  *     edit      a handler reads and edits saved a0, s2, fa0 and frm/fflags in fcsr; the
  *               interrupted code sees the edits
+ *     fpfault   a load faults right after FP arithmetic of the same straight-line code (one
+ *               translated block, whose FP results are still in host registers): the
+ *               SIGSEGV handler finds every result in __fpregs, and they survive sigreturn
  *     mask      uc_sigmask is the interrupted code's mask; a handler's edit of it is what
  *               sigreturn restores; uc_stack without and with sigaltstack
  *     restack   sigreturn applies uc_stack as sigaltstack would: a handler's edit of it
@@ -192,6 +195,57 @@ static void test_edit(void)
     check("edit: frm edited by the handler", frm == 1);
     check("edit: fflags edited by the handler", fflags == 0x10);
     signal(SIGILL, SIG_DFL);
+}
+
+static volatile int fp_seen;
+
+static uint64_t bits_f(float f)
+{
+    uint32_t b;
+    memcpy(&b, &f, 4);
+    return b;
+}
+
+static void fpsegv(int sig, siginfo_t *si, void *uc)
+{
+    (void)sig, (void)si;
+    mcontext_t *m = &ctx(uc)->uc_mcontext;
+    uint64_t *f = m->__fpregs.__d.__f;
+    fp_seen = (f[10] == bits(0.375)) | (f[11] == bits(0.25)) << 1 | (f[12] == bits(2.125)) << 2 |
+              (f[13] == (bits_f(1.5f) | 0xffffffff00000000)) << 3;
+    m->__gregs[REG_PC] += insn_len(m->__gregs[REG_PC]);
+}
+
+static void test_fpfault(void)
+{
+    on_signal(SIGSEGV, fpsegv, 0);
+    uint64_t a = bits(1.5), b = bits(0.25), r0, r2, r3;
+    long v = 0;
+    __asm__ volatile("fmv.d.x fa0, %[a]\n"
+                     "fmv.d.x fa1, %[b]\n"
+                     "fadd.d fa2, fa0, fa1\n"   /* 1.75 */
+                     "fmul.d fa0, fa0, fa1\n"   /* 0.375 */
+                     "fadd.d fa2, fa2, fa0\n"   /* 2.125 */
+                     "fcvt.s.d fa3, fa0\n"
+                     "fadd.s fa3, fa3, fa3\n"   /* 0.75f */
+                     "fadd.s fa3, fa3, fa3\n"   /* 1.5f, NaN-boxed */
+                     ".option push\n.option norvc\n"
+                     "ld %[v], 0(%[addr])\n"
+                     ".option pop\n"
+                     "fmv.x.d %[r0], fa0\n"
+                     "fmv.x.d %[r2], fa2\n"
+                     "fmv.x.d %[r3], fa3\n"
+                     : [v] "+r"(v), [r0] "=r"(r0), [r2] "=r"(r2), [r3] "=r"(r3)
+                     : [a] "r"(a), [b] "r"(b), [addr] "r"(FAULT_ADDR)
+                     : "fa0", "fa1", "fa2", "fa3", "memory");
+    check("fpfault: handler sees fa0 = fa0*fa1 in __fpregs", fp_seen & 1);
+    check("fpfault: handler sees fa1 as moved in", fp_seen >> 1 & 1);
+    check("fpfault: handler sees fa2 = fa0+fa1+fa0*fa1", fp_seen >> 2 & 1);
+    check("fpfault: handler sees the single in fa3 NaN-boxed", fp_seen >> 3 & 1);
+    uint64_t boxed = bits_f(1.5f) | 0xffffffff00000000;
+    check("fpfault: the results survive sigreturn",
+          r0 == bits(0.375) && r2 == bits(2.125) && r3 == boxed && v == 0);
+    signal(SIGSEGV, SIG_DFL);
 }
 
 /* ---- mask ------------------------------------------------------------------------ */
@@ -394,6 +448,7 @@ int main(int argc, char **argv)
     test_segv();
     test_ill();
     test_edit();
+    test_fpfault();
     test_mask();
     test_restack();
     test_nested();

@@ -56,8 +56,11 @@ pub(super) struct Alloc {
     /// loops to its start (then any exit may follow writes of an earlier iteration).
     pub written_before: Vec<u32>,
     pub looping: bool,
-    /// FP registers mirrored in SSE registers (fregs.rs).
+    /// FP registers mirrored in SSE registers (fregs.rs), the FP registers the block writes
+    /// and those its first n instructions write (bit masks).
     pub fregs: [Option<Xmm>; 32],
+    pub fwritten: u32,
+    pub fwritten_before: Vec<u32>,
 }
 
 /// The mapping between blocks (abi::MAPPED).
@@ -100,7 +103,9 @@ pub(super) fn plan(a: &Analysis) -> Alloc {
         written: a.written,
         written_before: a.written_before.clone(),
         looping: a.looping,
-        fregs: super::fregs::assign(&a.freads),
+        fregs: super::fregs::assign(&a.freads, &a.fwrites),
+        fwritten: *a.fwritten_before.last().unwrap_or(&0),
+        fwritten_before: a.fwritten_before.clone(),
     };
     for (g, (cost, source, h)) in want.into_iter().zip(hosts) {
         if uses[g] < base + cost {
@@ -160,10 +165,15 @@ impl Lower<'_> {
     /// The epilogue of an exit after the block's first `n` instructions (0: anywhere): only
     /// registers they write are stored, unless the block loops.
     pub(super) fn epilogue_after(&mut self, n: usize) {
-        let written = match self.ra.written_before.get(n) {
+        let before = |w: &Vec<u32>| match w.get(n) {
             Some(&w) if n > 0 && !self.ra.looping => w,
             _ => u32::MAX,
         };
+        let (written, fwritten) = (
+            before(&self.ra.written_before),
+            before(&self.ra.fwritten_before),
+        );
+        self.store_mirrors(fwritten);
         for &(g, h) in &self.ra.locals {
             if self.ra.written[g] && written >> g & 1 != 0 {
                 self.e.store(W::B64, abi::x_slot(g), h);
@@ -178,8 +188,10 @@ impl Lower<'_> {
         self.inside = false;
     }
 
-    /// Writes every register the block holds in a host register back to the `Cpu`.
+    /// Writes every register the block holds in a host register back to the `Cpu`, and the
+    /// mirrors of the FP registers it writes.
     pub(super) fn spill(&mut self) {
+        self.store_mirrors(u32::MAX);
         for g in 1..32 {
             if let Some(h) = self.ra.regs[g] {
                 self.e.store(W::B64, abi::x_slot(g), h);

@@ -36,13 +36,13 @@ pub enum Sign {
 }
 
 impl Lower<'_> {
-    /// Where to compute a double for `rd`: its mirror when no other source of the instruction
-    /// (`others`) is read from that register after it is first written, else xmm0. A NaN
-    /// result then leaves through the helper, which reloads the mirrors: the clobbered one
-    /// comes back from the `Cpu`.
-    fn fp_dest(&self, rd: FReg, others: &[FReg]) -> Xmm {
+    /// Where to compute a double for `rd`: its mirror when `rd` is none of the instruction's
+    /// `sources`, else xmm0. A NaN result leaves through the helper, which redoes the
+    /// instruction from the `Cpu` (stored from the mirrors first): it must find the sources
+    /// unclobbered, and overwrites `f[rd]`.
+    fn fp_dest(&self, rd: FReg, sources: &[FReg]) -> Xmm {
         match self.ra.fregs[rd.num()] {
-            Some(m) if !others.contains(&rd) => m,
+            Some(m) if !sources.contains(&rd) => m,
             _ => Xmm::X0,
         }
     }
@@ -54,29 +54,21 @@ impl Lower<'_> {
         self.e.jcc(Cc::P, slow);
         match p {
             Prec::S => self.store_boxed(rd),
-            Prec::D if d == Xmm::X0 => self.fwrite_x0(rd),
-            Prec::D => self.e.store_f(Prec::D, f_slot(rd), d),
+            Prec::D => self.fwrite_x(rd, d),
         }
     }
 
     /// Where an arithmetic result for `rd` is computed, after the checks its operands
     /// (`sources`) need: a single's operands must be NaN-boxed (else `slow`), and it is
-    /// computed in xmm0; a double goes straight into `rd`'s mirror when it has one that no
-    /// source in `others` reads ([`Lower::fp_dest`]).
-    fn fp_operands(
-        &mut self,
-        p: Prec,
-        rd: FReg,
-        sources: &[FReg],
-        others: &[FReg],
-        slow: Label,
-    ) -> Xmm {
+    /// computed in xmm0; a double goes straight into `rd`'s mirror when it has one and is no
+    /// source ([`Lower::fp_dest`]).
+    fn fp_operands(&mut self, p: Prec, rd: FReg, sources: &[FReg], slow: Label) -> Xmm {
         match p {
             Prec::S => {
                 self.boxed(sources, slow);
                 Xmm::X0
             }
-            Prec::D => self.fp_dest(rd, others),
+            Prec::D => self.fp_dest(rd, sources),
         }
     }
 
@@ -85,7 +77,7 @@ impl Lower<'_> {
             return self.helper();
         }
         let slow = self.e.label();
-        let d = self.fp_operands(p, a.rd, &[a.rs1, a.rs2], &[a.rs2], slow);
+        let d = self.fp_operands(p, a.rd, &[a.rs1, a.rs2], slow);
         self.fload_dest(d, a.rs1);
         let y = self.fsrc(a.rs2);
         self.e.sse(p, op, d, y);
@@ -98,7 +90,7 @@ impl Lower<'_> {
             return self.helper();
         }
         let slow = self.e.label();
-        let d = self.fp_operands(p, a.rd, &[a.rs1], &[], slow);
+        let d = self.fp_operands(p, a.rd, &[a.rs1], slow);
         let x = self.fsrc(a.rs1);
         self.e.sse(p, Sse::Sqrt, d, x);
         self.fp_result(a.rd, d, p, slow);
@@ -110,7 +102,7 @@ impl Lower<'_> {
             return self.helper();
         }
         let slow = self.e.label();
-        let d = self.fp_operands(p, a.rd, &[a.rs1, a.rs2, a.rs3], &[a.rs2, a.rs3], slow);
+        let d = self.fp_operands(p, a.rd, &[a.rs1, a.rs2, a.rs3], slow);
         self.fload_dest(d, a.rs1);
         let y = self.fread(a.rs2, Xmm::X1);
         let z = self.fsrc(a.rs3);
@@ -218,8 +210,8 @@ impl Lower<'_> {
             }
             Prec::D => (W::B64, i64::MIN),
         };
-        self.e.load(w, T0, f_slot(a.rs1));
-        self.e.load(w, T1, f_slot(a.rs2));
+        self.fbits(T0, a.rs1, p);
+        self.fbits(T1, a.rs2, p);
         self.e.mov_ri(T2, sign_bit);
         match sign {
             // rs1 ^ ((rs1 ^ sign) & S)
@@ -247,6 +239,12 @@ impl Lower<'_> {
     pub(super) fn fload(&mut self, a: FLoad, w: W) {
         self.address(a.rs1, a.imm);
         let mut resume = self.check();
+        if let (W::B64, Some(m)) = (w, self.ra.fregs[a.rd.num()]) {
+            self.access_here(false);
+            self.e.load_f(Prec::D, m, self.guest_mem());
+            self.e.bind(&mut resume);
+            return;
+        }
         self.access_here(false);
         self.e.load(w, T1, self.guest_mem());
         if w == W::B32 {
@@ -260,9 +258,18 @@ impl Lower<'_> {
     pub(super) fn fstore(&mut self, a: FStore, w: W) {
         self.address(a.rs1, a.imm);
         let mut resume = self.check();
-        self.e.load(w, T1, f_slot(a.rs2));
-        self.access_here(true);
-        self.e.store(w, self.guest_mem(), T1);
+        let p = if w == W::B64 { Prec::D } else { Prec::S };
+        match self.fsrc(a.rs2) {
+            isa_b::FSrc::Reg(m) => {
+                self.access_here(true);
+                self.e.store_f(p, self.guest_mem(), m);
+            }
+            isa_b::FSrc::Mem(slot) => {
+                self.e.load(w, T1, slot);
+                self.access_here(true);
+                self.e.store(w, self.guest_mem(), T1);
+            }
+        }
         self.e.bind(&mut resume);
     }
 }

@@ -14,7 +14,7 @@ use super::fp::{f_slot, Prec};
 use super::{Lower, T0};
 use isa_a::format::{F1rm, FMvX, XMvF, XToF};
 use isa_a::{FReg, Rm};
-use isa_b::{Alu, Cc, Label, Mem, Xmm, W};
+use isa_b::{Alu, Cc, Label, Mem, Shift, Xmm, W};
 
 /// The upper half of `r`'s slot: all ones when it holds a single.
 fn box_half(r: FReg) -> Mem {
@@ -23,10 +23,18 @@ fn box_half(r: FReg) -> Mem {
 }
 
 impl Lower<'_> {
-    /// Jumps to `slow` unless every register of `rs` holds a NaN-boxed single.
+    /// Jumps to `slow` unless every register of `rs` holds a NaN-boxed single (clobbers
+    /// rax when one is mirrored).
     pub(super) fn boxed(&mut self, rs: &[FReg], slow: Label) {
         for &r in rs {
-            self.e.alu_mi(Alu::Cmp, W::B32, box_half(r), -1);
+            match self.ra.fregs[r.num()] {
+                Some(m) => {
+                    self.e.movq_rx(T0, m);
+                    self.e.shift_ri(Shift::Shr, W::B64, T0, 32);
+                    self.e.alu_ri(Alu::Cmp, W::B32, T0, -1);
+                }
+                None => self.e.alu_mi(Alu::Cmp, W::B32, box_half(r), -1),
+            }
             self.e.jcc(Cc::Ne, slow);
         }
     }
@@ -81,7 +89,8 @@ impl Lower<'_> {
     /// `fmv.x.w`: the low half's raw bits, sign-extended, boxed or not.
     pub(super) fn fmv_x_w(&mut self, a: FMvX) {
         let t = self.target(a.rd, &[]);
-        self.e.load_sx(W::B32, t, f_slot(a.rs1));
+        self.fbits(t, a.rs1, Prec::S);
+        self.e.sx(W::B32, t, t);
         self.write(a.rd, t);
     }
 

@@ -1,30 +1,34 @@
-//! Floating-point registers mirrored in SSE registers within a block.
+//! Floating-point registers mirrored in SSE registers within a block, written back.
 //!
 //! ```text
-//!   Cpu.f[r] ──prologue──▶ xmm2..xmm15 (the block's most read FP registers)
-//!   every write: Cpu.f[r] (always exact) and its mirror
-//!   every helper call: mirrors reloaded (the interpreter may have written f[r])
+//!   Cpu.f[r] ──prologue──▶ xmm2..xmm15 (the block's most used FP registers)
+//!   a write: the mirror only (an unmirrored register: its slot)
+//!   every exit: the mirrors of registers written before it stored (all the block writes
+//!               when it loops); liveness.rs says which
+//!   helper call: the block's written mirrors stored before, every mirror reloaded after
+//!   guest fault: the landing saves xmm2..xmm15, crate::fault stores them by `Lowered::fmap`
 //! ```
 //!
-//! The `Cpu` stays the home of every FP register (write-through), so exits, faults and helper
-//! calls need nothing; reading the mirror instead of the slot keeps FP dependency chains in
-//! registers, out of store-to-load forwarding.
+//! Inside the block a mirror is always its register's value, so any point that leaves it
+//! can make the `Cpu` exact; between those points FP dependency chains stay in registers,
+//! out of memory and store-to-load forwarding. A single is NaN-boxed in its mirror as in its
+//! slot, so a store of all 64 bits keeps the box.
 
 use super::fp::{f_slot, Prec};
 use super::{Lower, T1, T2};
+use crate::abi::MIRRORED;
 use isa_a::FReg;
 use isa_b::{Alu, FSrc, Gpr, Xmm, W};
 
-/// SSE registers the mirrors may use: xmm0 and xmm1 are scratch.
-const MIRRORS: u8 = 14;
-
-/// The mirror assignment for a block from its FP register read counts: the most read first.
-pub(super) fn assign(reads: &[u32; 32]) -> [Option<Xmm>; 32] {
-    let mut order: Vec<usize> = (0..32).filter(|&r| reads[r] > 0).collect();
-    order.sort_by_key(|&r| std::cmp::Reverse(reads[r]));
+/// The mirror assignment for a block from its FP register use counts (reads and writes):
+/// the most used first.
+pub(super) fn assign(reads: &[u32; 32], writes: &[u32; 32]) -> [Option<Xmm>; 32] {
+    let uses = |r: usize| reads[r] + writes[r];
+    let mut order: Vec<usize> = (0..32).filter(|&r| uses(r) > 0).collect();
+    order.sort_by_key(|&r| std::cmp::Reverse(uses(r)));
     let mut out = [None; 32];
-    for (i, r) in order.into_iter().take(MIRRORS as usize).enumerate() {
-        out[r] = Some(Xmm::new(2 + i as u8));
+    for (r, x) in order.into_iter().zip(MIRRORED) {
+        out[r] = Some(Xmm::new(x));
     }
     out
 }
@@ -73,19 +77,25 @@ impl Lower<'_> {
         }
     }
 
-    /// `f[rd] = xmm0` (all 64 bits), slot and mirror.
-    pub(super) fn fwrite_x0(&mut self, rd: FReg) {
-        self.e.store_f(Prec::D, f_slot(rd), Xmm::X0);
-        if let Some(m) = self.ra.fregs[rd.num()] {
-            self.e.mov_xx(m, Xmm::X0);
+    /// `f[rd] = x` (all 64 bits): its mirror, or its slot.
+    pub(super) fn fwrite_x(&mut self, rd: FReg, x: Xmm) {
+        match self.ra.fregs[rd.num()] {
+            Some(m) if m == x => {}
+            Some(m) => self.e.mov_xx(m, x),
+            None => self.e.store_f(Prec::D, f_slot(rd), x),
         }
     }
 
-    /// `f[rd] = g` (all 64 bits), slot and mirror.
+    /// `f[rd] = xmm0` (all 64 bits).
+    pub(super) fn fwrite_x0(&mut self, rd: FReg) {
+        self.fwrite_x(rd, Xmm::X0);
+    }
+
+    /// `f[rd] = g` (all 64 bits): its mirror, or its slot.
     pub(super) fn fwrite_gpr(&mut self, rd: FReg, g: Gpr) {
-        self.e.store(W::B64, f_slot(rd), g);
-        if let Some(m) = self.ra.fregs[rd.num()] {
-            self.e.movq_xr(m, g);
+        match self.ra.fregs[rd.num()] {
+            Some(m) => self.e.movq_xr(m, g),
+            None => self.e.store(W::B64, f_slot(rd), g),
         }
     }
 
@@ -95,6 +105,30 @@ impl Lower<'_> {
         self.e.mov_ri(t, 0xffff_ffff_0000_0000u64 as i64);
         self.e.alu_rr(Alu::Or, W::B64, g, t);
         self.fwrite_gpr(rd, g);
+    }
+
+    /// Stores the mirrors of the FP registers in `mask` (bit r: f[r]) the block writes.
+    pub(super) fn store_mirrors(&mut self, mask: u32) {
+        for r in 0..32 {
+            if let Some(m) = self.ra.fregs[r] {
+                if mask >> r & 1 != 0 && self.ra.fwritten >> r & 1 != 0 {
+                    self.e.store_f(Prec::D, f_slot(FReg::new(r as u32)), m);
+                }
+            }
+        }
+    }
+
+    /// Whether the block writes a mirrored FP register.
+    pub(super) fn keeps_fp_writes(&self) -> bool {
+        (0..32).any(|r| self.ra.fregs[r].is_some() && self.ra.fwritten >> r & 1 != 0)
+    }
+
+    /// (FP register, index into abi::MIRRORED) of every mirror, for a fault's landing.
+    pub(super) fn fmap(&self) -> Box<[(u8, u8)]> {
+        let index = |x: Xmm| MIRRORED.iter().position(|&m| m == x.num());
+        (0..32)
+            .filter_map(|r| Some((r as u8, index(self.ra.fregs[r]?)? as u8)))
+            .collect()
     }
 
     /// Loads every mirror from its slot: at the block's start and after a helper call.

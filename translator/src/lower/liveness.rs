@@ -5,10 +5,12 @@
 //!
 //! Every way out of a block — an exit to another block or the dispatcher, a helper call, a
 //! guest access that may fault — must find every guest register exact, in the `Cpu` or where
-//! `Lowered::map` says: nothing is known of what the code after it reads. So a value is dead
-//! only when it is overwritten before any such point: an instruction whose whole effect is
-//! writing `rd` (integer ALU, `lui`, `auipc`), followed only by such instructions up to one
-//! that writes `rd` again without reading it, is not lowered at all.
+//! `Lowered::map` (`Lowered::fmap` for FP registers) says: nothing is known of what the code
+//! after it reads. So a value is dead only when it is overwritten before any such point: an
+//! instruction whose whole effect is writing `rd` (integer ALU, `lui`, `auipc`), followed only
+//! by such instructions up to one that writes `rd` again without reading it, is not lowered at
+//! all. FP writes need no such rule: they stay in their mirrors (fregs.rs) and only the last
+//! one before an exit is stored.
 //!
 //! ```text
 //!   addi a5,a4,1   ◀─ dead: a5 written again before any exit, helper or access
@@ -86,8 +88,12 @@ pub struct Analysis {
     /// The integer registers the first n instructions write, as bit masks, for n = 0..=len:
     /// an exit after n instructions stores only those (in a block that does not loop).
     pub written_before: Vec<u32>,
-    /// Reads of each FP register.
+    /// Reads and writes of each FP register.
     pub freads: [u32; 32],
+    pub fwrites: [u32; 32],
+    /// The FP registers the first n instructions write, as `written_before` (fregs.rs stores
+    /// the mirrors of those at an exit).
+    pub fwritten_before: Vec<u32>,
     /// Instructions whose write is overwritten before anything can see it: not lowered.
     pub dead: Vec<bool>,
     /// Whether the block branches or jumps back to its own start (its uses then count once
@@ -102,14 +108,18 @@ pub fn analyse(insns: &[Decoded], pc: u64) -> Analysis {
     let ops: Vec<Operands> = insns.iter().map(|d| operands(&d.insn)).collect();
     let dead = dead_writes(insns, &ops);
     let mut written_before = vec![0u32];
+    let mut fwritten_before = vec![0u32];
     for o in &ops {
         written_before.push(written_before.last().unwrap() | o.x_writes);
+        fwritten_before.push(fwritten_before.last().unwrap() | o.f_writes);
     }
     let mut a = Analysis {
         uses: [0; 32],
         written: [false; 32],
         written_before,
         freads: [0; 32],
+        fwrites: [0; 32],
+        fwritten_before,
         looping: loops_to_start(insns, pc),
         atomics: insns
             .iter()
@@ -125,9 +135,11 @@ pub fn analyse(insns: &[Decoded], pc: u64) -> Analysis {
             let (rd, wr) = (o.x_reads >> r & 1, o.x_writes >> r & 1);
             a.uses[r] += rd + wr;
             a.written[r] |= wr != 0;
-            a.freads[r] += o.f_reads >> r & 1;
         }
-        a.freads[0] += o.f_reads & 1;
+        for r in 0..32 {
+            a.freads[r] += o.f_reads >> r & 1;
+            a.fwrites[r] += o.f_writes >> r & 1;
+        }
     }
     a
 }

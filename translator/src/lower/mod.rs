@@ -92,6 +92,8 @@ pub struct Lowered {
     pub faults: Vec<(Label, usize, bool)>,
     /// (guest register, index into abi::ALLOCATABLE) inside the block.
     pub map: Box<[(u8, u8)]>,
+    /// (FP register, index into abi::MIRRORED) of the mirrors inside the block (fregs.rs).
+    pub fmap: Box<[(u8, u8)]>,
     pub alloc: crate::cache::AllocStats,
 }
 
@@ -126,6 +128,8 @@ pub fn lower(
             Some((g as u8, i as u8))
         })
         .collect();
+    let fmap = l.fmap();
+    let fp_kept = l.keeps_fp_writes();
     let mut code = l.e.assemble(at);
     for c in &l.chains {
         let stub = code.label_addr(&c.stub);
@@ -136,12 +140,16 @@ pub fn lower(
         rsi_taken: (l.ra.addr != ADDR) as u64,
         displaced: l.ra.stolen.iter().any(|&(p, _)| l.facts.uses[p] > 0) as u64,
         dead: l.facts.dead.iter().filter(|&&d| d).count() as u64,
+        fp_kept: fp_kept as u64,
+        fp_kept_accesses: (fp_kept && !l.faults.is_empty()) as u64,
+        fp_kept_helpers: (fp_kept && l.thunk_used) as u64,
     };
     Lowered {
         code,
         chains: l.chains,
         faults: l.faults,
         map,
+        fmap,
         alloc,
     }
 }

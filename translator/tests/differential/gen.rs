@@ -6,7 +6,8 @@
 //! `andi`/`slli`/`add` address arithmetic before a load or store, `slli`+`srli`
 //! zero-extension, `addiw x,x,0`, a compare and a branch on its result, a chain through
 //! all 31 registers, loops under register pressure (many registers used many times an
-//! iteration, dead writes), and calls with their returns (predicted or not). Operands are random
+//! iteration, dead writes), calls with their returns (predicted or not), and FP work on a few
+//! registers with accesses, faults, helper calls and exits among its writes. Operands are random
 //! where any value is fine, and chosen where a random one would only reach the slow path:
 //! rounding modes are mostly `dyn`, CSR numbers name CSRs a program may touch, and every
 //! branch, jump and `jalr` lands on an instruction of the sequence. Faults come from
@@ -614,6 +615,134 @@ fn fault(r: &mut Rng, out: &mut Vec<Item>) {
     access(r, t, rd, imm, out);
 }
 
+const OP_FP: u32 = 0x53;
+const SYSTEM: u32 = 0x73;
+
+/// FP work on a few registers, so the block mirrors them in SSE registers and keeps their
+/// writes there (lower/fregs.rs), with what must find them exact in the `Cpu` between the
+/// writes: a guest access (into the scratch region, or faulting), a helper call (a fixed
+/// rounding mode, `fcvt.wu.d`), an FP CSR access, a branch out, a NaN result (0/0, redone by
+/// the helper, often into its own source; an fma whose NV only the helper raises); singles among doubles (NaN-boxed in the mirror),
+/// moves to and from integer registers; looped a few times one time in two.
+fn fp_chain(r: &mut Rng, out: &mut Vec<Item>) {
+    let k = 2 + r.below(5);
+    let regs: Vec<u32> = (0..k).map(|_| r.below(32)).collect();
+    let c = r.reg();
+    let looped = r.below(2) == 0;
+    if looped {
+        out.push(word(i_type(OP_IMM, 0, c, 0, 1 + r.below(5) as i32)));
+    }
+    let start = out.len();
+    // An integer register other than the loop's counter.
+    let x = |r: &mut Rng| match r.reg() {
+        x if x == c => c % 31 + 1,
+        x => x,
+    };
+    for _ in 0..4 + r.below(10) {
+        let mut f = || regs[r.below(k) as usize];
+        let (d, a, b, e) = (f(), f(), f(), f());
+        let fmt = (r.below(4) != 0) as u32; // 1: double
+        let dyn_rm = 7 << 12;
+        match r.below(21) {
+            // fadd fsub fmul fdiv
+            0..=6 => {
+                let f7 = r.below(4) << 2 | fmt;
+                out.push(word(f7 << 25 | b << 20 | a << 15 | dyn_rm | d << 7 | OP_FP));
+            }
+            // fmadd fmsub fnmsub fnmadd
+            7..=8 => {
+                let op = [0x43, 0x47, 0x4b, 0x4f][r.below(4) as usize];
+                out.push(word(
+                    e << 27 | fmt << 25 | b << 20 | a << 15 | dyn_rm | d << 7 | op,
+                ));
+            }
+            // fsgnj fsgnjn fsgnjx, fmin fmax, fsqrt
+            9 => out.push(word(match r.below(3) {
+                0 => r_type(OP_FP, r.below(3), 0x10 | fmt, d, a, b),
+                1 => r_type(OP_FP, r.below(2), 0x14 | fmt, d, a, b),
+                _ => (0x2c | fmt) << 25 | a << 15 | dyn_rm | d << 7 | OP_FP,
+            })),
+            // fmv.x.{w,d}, fmv.{w,d}.x, fcvt.d.w, fclass, feq/flt/fle
+            10 => out.push(word(match r.below(5) {
+                0 => r_type(OP_FP, 0, 0x70 | fmt, x(r), a, 0),
+                1 => r_type(OP_FP, 0, 0x78 | fmt, d, x(r), 0),
+                2 => 0x69 << 25 | x(r) << 15 | dyn_rm | d << 7 | OP_FP,
+                3 => r_type(OP_FP, 1, 0x70 | fmt, x(r), a, 0),
+                _ => r_type(OP_FP, r.below(3), 0x50 | fmt, x(r), a, b),
+            })),
+            // fld/fsd/flw/fsw into the scratch region, at page 0 (a host fault) or past the
+            // end of memory (the helper's fault).
+            11..=13 => {
+                let base = x(r);
+                let page = match r.below(6) {
+                    0 => 0,
+                    1 => (MEM >> 12) as u32,
+                    _ => 5 + r.below(7),
+                };
+                out.push(word(u_type(LUI, base, page)));
+                let (f3, imm) = (2 + fmt, (r.below(64) * 8) as i32);
+                out.push(word(match r.below(2) {
+                    0 => i_type(LOAD_FP, f3, d, base, imm),
+                    _ => s_type(STORE_FP, f3, base, a, imm),
+                }));
+            }
+            // Through the helper: an arithmetic with a fixed rounding mode (rne..rup), or
+            // fcvt.wu.d.
+            14 => out.push(word(match r.below(2) {
+                0 => (fmt << 25) | b << 20 | a << 15 | r.below(4) << 12 | d << 7 | OP_FP,
+                _ => 0x61 << 25 | 1 << 20 | a << 15 | dyn_rm | x(r) << 7 | OP_FP,
+            })),
+            // frflags, fsflags (native), frrm, fsrm x0 (the helper; rne stays)
+            15 => out.push(word(match r.below(4) {
+                0 => i_type(SYSTEM, 2, x(r), 0, csr::FFLAGS as i32),
+                1 => i_type(SYSTEM, 1, x(r), x(r), csr::FFLAGS as i32),
+                2 => i_type(SYSTEM, 2, x(r), 0, csr::FRM as i32),
+                _ => i_type(SYSTEM, 1, x(r), 0, csr::FRM as i32),
+            })),
+            // A branch out (or anywhere in the sequence) on an FP compare.
+            16 => {
+                let t = x(r);
+                out.push(word(r_type(OP_FP, r.below(3), 0x50 | fmt, t, a, b)));
+                let w = r_type(BRANCH, r.below(2), 0, 0, t, 0);
+                out.push(fixed(w, 4, Fix::Branch(r.choice())));
+            }
+            // 0/0: a NaN result the helper redoes, into the zero register itself or another.
+            17 => {
+                out.push(word(r_type(OP_FP, 0, 0x78 | fmt, a, 0, 0)));
+                let d = if r.below(2) == 0 { a } else { d };
+                out.push(word(
+                    (0x0c | fmt) << 25 | a << 20 | a << 15 | dyn_rm | d << 7 | OP_FP,
+                ));
+            }
+            // fmadd.d a, a, b, e with a = inf, b = 0, e = a quiet NaN: x86 raises no NV, so
+            // the helper redoes it, and must find `a` (also the destination) unclobbered.
+            18 => {
+                let (b, e, t) = ((a + 1) % 32, (a + 2) % 32, x(r));
+                for (f, hi) in [(a, 0x7ff00), (e, 0x7ff80)] {
+                    out.push(word(u_type(LUI, t, hi)));
+                    out.push(word(i_type(OP_IMM, 1, t, t, 32)));
+                    out.push(word(r_type(OP_FP, 0, 0x79, f, t, 0)));
+                }
+                out.push(word(r_type(OP_FP, 0, 0x79, b, 0, 0)));
+                out.push(word(
+                    e << 27 | 1 << 25 | b << 20 | a << 15 | dyn_rm | a << 7 | 0x43,
+                ));
+            }
+            // fmv.d.x from a register just set: a value the mirror starts from.
+            _ => {
+                let t = x(r);
+                out.push(word(u_type(LUI, t, r.next() >> 12)));
+                out.push(word(r_type(OP_FP, 0, 0x78 | fmt, d, t, 0)));
+            }
+        }
+    }
+    if looped {
+        out.push(word(i_type(OP_IMM, 0, c, c, -1)));
+        let back = out.len() - start;
+        out.push(fixed(r_type(BRANCH, 1, 0, 0, c, 0), 4, Fix::Back(back)));
+    }
+}
+
 /// Builds the code: each [`Gen`] expanded, targets fixed, an `ecall` last.
 pub fn build(gens: &[Gen]) -> Vec<u8> {
     let int = int_opcodes();
@@ -622,6 +751,7 @@ pub fn build(gens: &[Gen]) -> Vec<u8> {
         let mut r = Rng::new(g);
         match g.kind {
             k @ 0..=119 if k % 16 == 0 => compressed(&mut r, &mut items),
+            k @ 0..=119 if k % 16 == 8 => fp_chain(&mut r, &mut items),
             k @ 0..=119 => single(&mut r, k % 4 == 1, &int, &mut items),
             120..=135 => lui_pair(&mut r, &mut items),
             136..=151 => auipc_pair(&mut r, &mut items),
@@ -634,7 +764,7 @@ pub fn build(gens: &[Gen]) -> Vec<u8> {
             232..=235 => fault(&mut r, &mut items),
             240..=247 => pressure_loop(&mut r, &mut items),
             248..=251 => call_return(&mut r, &mut items),
-            _ => single(&mut r, true, &int, &mut items),
+            _ => fp_chain(&mut r, &mut items),
         }
     }
     items.push(word(0x0000_0073));
