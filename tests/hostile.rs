@@ -557,7 +557,32 @@ fn code_written_through_a_shared_alias_runs() {
     assert_none(diffs);
 }
 
-// ---- 6. random instruction words -------------------------------------------------------
+// ---- 6. loops without a system call ---------------------------------------------------
+
+/// `hostile_spin`: loops that only a timer's signal handler ends, whatever the engine and
+/// wherever translated code checks its budget (at back edges outside `--deterministic`).
+fn spins(engine: &[&str]) {
+    assert_none(goldens("hostile_spin", engine));
+}
+
+#[test]
+fn spinning_loops_end_by_signal_interpreted() {
+    spins(INTERP);
+}
+#[test]
+fn spinning_loops_end_by_signal_translated() {
+    spins(JIT);
+}
+#[test]
+fn spinning_loops_end_by_signal_tiered() {
+    spins(TIERED);
+}
+#[test]
+fn spinning_loops_end_by_signal_deterministic() {
+    spins(DETERMINISTIC);
+}
+
+// ---- 7. random instruction words -------------------------------------------------------
 
 /// How each trial of the `hostile_random` case ended (its "trace" lines on stderr), under
 /// `engine`, with the run held to the case's golden stdout and to [`sane`].

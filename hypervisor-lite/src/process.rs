@@ -202,7 +202,7 @@ impl Process {
     /// choose, and returns its status (a fatal signal is in `Shared::fatal`).
     pub fn run_hooked(mut self, control: Arc<dyn Hook>) -> i32 {
         let shared = self.first.shared.clone();
-        self.first.control = Some(control);
+        self.first.attach(control);
         let status = if shared.deterministic() {
             sched::run(self.first)
         } else {
@@ -215,6 +215,11 @@ impl Process {
     /// What the process's threads share: its memory, auxv, program and end.
     pub fn shared(&self) -> Arc<Shared> {
         self.first.shared.clone()
+    }
+
+    /// Where this process's translated code checks the budget ([`crate::vcpu::engine`]).
+    pub fn budget(&self) -> translator::Budget {
+        self.first.engine.budget()
     }
 
     /// The thread id of the first thread.

@@ -17,7 +17,7 @@ use crate::syscall::{self, Errno, NewThread, Outcome, Task};
 use isa_a::{Cpu, Trap};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
-use translator::{CodeCache, Engine};
+use translator::{Budget, CodeCache, Engine};
 
 /// A front end watching and steering vCPUs (the TUI's `control::Control`): the run loop calls
 /// it around the engine and the system call dispatch, and when the thread ends. The vCPU floor
@@ -137,6 +137,14 @@ impl Vcpu {
             engine,
             control: None,
         })
+    }
+
+    /// Puts this vCPU under the front end `control`, which steps it and stops it at
+    /// breakpoints: from here on the process's translated code checks the budget wherever the
+    /// interpreter does (code translated otherwise is dropped), so stops are exact.
+    pub fn attach(&mut self, control: Arc<dyn Hook>) {
+        self.control = Some(control);
+        self.engine.set_budget(Budget::Exact);
     }
 
     /// A new thread of this process (clone with CLONE_VM): the caller's registers, returning
@@ -397,12 +405,21 @@ fn trap_signal(trap: Trap) -> i32 {
 }
 
 /// A new execution engine for a vCPU of this process, as the options ask: sharing `cache`
-/// (the code cache of the process's other vCPUs), or with a code cache of its own for the
-/// first vCPU of a process.
+/// (the code cache of the process's other vCPUs, and its budget mode), or with a code cache of
+/// its own for the first vCPU of a process. A process's slices end exactly where the
+/// interpreter's would only when that is part of its result: under the deterministic
+/// scheduler, and under a front end ([`Vcpu::attach`]); otherwise a budget only bounds how
+/// long a vCPU goes without looking for signals, and translated code checks it at back edges.
 pub fn engine(shared: &Shared, cache: Option<Arc<Mutex<CodeCache>>>) -> std::io::Result<Engine> {
     let mut engine = match cache {
         Some(c) => Engine::with_cache(shared.cfg.engine, c),
-        None => Engine::new(shared.cfg.engine, shared.space().layout())?,
+        None => {
+            let mut e = Engine::new(shared.cfg.engine, shared.space().layout())?;
+            if !shared.cfg.deterministic {
+                e.set_budget(Budget::BackEdges);
+            }
+            e
+        }
     };
     if let Some((flags, out)) = &shared.cfg.log {
         // qemu numbers its vCPUs from 0 in the order they start.

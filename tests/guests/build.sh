@@ -102,7 +102,7 @@ build cxx $CXX static cxx.cpp
 build layouts $CC static layouts.c src/layouts_kernel.c
 # The hostile guests: what tests/hostile.rs runs under every engine with a timeout.
 for c in hostile_ptrs hostile_mmap hostile_sigframe hostile_storm hostile_smc_race hostile_codechange \
-    hostile_edge hostile_random; do
+    hostile_edge hostile_random hostile_spin; do
     build $c $CC static $c.c -pthread -lm
 done
 build cxx_threads $CXX static cxx_threads.cpp

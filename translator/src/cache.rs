@@ -305,6 +305,8 @@ pub struct CodeCache {
     /// `-d nochain`: blocks are neither chained nor found by indirect jumps in translated
     /// code, so every block entered passes the dispatcher.
     no_chain: bool,
+    /// Where the code of this cache checks the budget: all of it the same way.
+    budget: crate::Budget,
 }
 
 /// The guest pages (by number) the instructions `insns` at `pc` lie in.
@@ -352,7 +354,25 @@ impl CodeCache {
             taken: Some(Vec::new()),
             stats: CacheStats::default(),
             no_chain: false,
+            budget: crate::Budget::Exact,
         })
+    }
+
+    /// Where translated code checks the budget ([`crate::Budget`]).
+    pub fn budget(&self) -> crate::Budget {
+        self.budget
+    }
+
+    /// Translates for `budget` from now on; code translated for the other mode is dropped
+    /// (flushed), so the two never mix: a vCPU still in such code leaves it at its next budget
+    /// check, lookup miss or chain to new code, and runs only code for `budget` after.
+    pub fn set_budget(&mut self, budget: crate::Budget) {
+        if budget != self.budget {
+            self.budget = budget;
+            if !self.cur.blocks.is_empty() {
+                self.flush();
+            }
+        }
     }
 
     /// Stops chaining blocks from now on (`-d nochain`; set before any code is translated).
@@ -546,7 +566,15 @@ impl CodeCache {
                 .buf
                 .next_addr(0)
                 .expect("code buffer has room for an address");
-            let mut out = lower::lower(&insns, pc, at, g.exit, table, self.layout.limit);
+            let mut out = lower::lower(
+                &insns,
+                pc,
+                at,
+                g.exit,
+                table,
+                self.layout.limit,
+                self.budget,
+            );
             if g.buf.next_addr(out.code.bytes.len()).is_none() {
                 self.flush();
                 continue;

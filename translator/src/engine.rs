@@ -161,6 +161,16 @@ impl Engine {
         self.mode
     }
 
+    /// Where translated code checks the budget, for every engine sharing this one's code
+    /// cache (a process has one mode): code translated for the other mode is dropped.
+    pub fn set_budget(&mut self, budget: crate::Budget) {
+        self.lock().set_budget(budget);
+    }
+
+    pub fn budget(&self) -> crate::Budget {
+        self.lock().budget()
+    }
+
     /// How many times this engine dropped all code, by its own `fence.i` or
     /// [`Engine::flush`] (cheap: no lock, unlike [`Engine::stats`]).
     pub fn flushes(&self) -> u64 {
@@ -253,7 +263,9 @@ impl Engine {
     }
 
     /// Runs from `cpu.pc` until a trap, or until at least `budget` instructions have retired
-    /// (checked between blocks), exactly as [`BlockCache::run`] does.
+    /// (checked between blocks), exactly as [`BlockCache::run`] does; with
+    /// [`Budget::BackEdges`](crate::Budget) translated code looks only at its back edges,
+    /// indirect jumps and returns, so the slice may run on to the next of those.
     ///
     /// With a log, every block passes through code compiled with `LOG` (logging each block
     /// as it is decoded, translated and entered; the interpreter then runs blocks one by one

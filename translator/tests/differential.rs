@@ -5,6 +5,11 @@
 //! of them must have run in translated code, or the generator has stopped reaching it; and
 //! every fusion (lower/fuse.rs) must have been translated.
 //!
+//! Both budget modes are compared. With [`Budget::Exact`] both run the same budget and must
+//! stop at the same instruction. With [`Budget::BackEdges`] translated code may run past its
+//! budget, to its next back edge: the engine runs first, then the interpreter exactly as far
+//! (which it can only do if the engine stopped at one of the interpreter's block boundaries).
+//!
 //! `PROPTEST_CASES` raises the number of cases (10,000 by default).
 
 #[path = "differential/gen.rs"]
@@ -15,7 +20,7 @@ use isa_a::{BlockCache, Cpu, Insn, Trap};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, FileFailurePersistence, TestRunner};
 use std::cell::Cell;
-use translator::{Engine, Mode, TestMemory};
+use translator::{Budget, Engine, Mode, TestMemory};
 
 /// `op rd, rs1, imm`, `op rd, rs1, rs2` and `op rs1, rs2, off` operands for hand-written
 /// sequences.
@@ -87,12 +92,18 @@ struct Counts {
     ends: Cell<[u64; 6]>,
     /// What the register allocation of the translated blocks did.
     alloc: Cell<translator::AllocStats>,
+    /// Slices the engine ran past the instruction the interpreter would have stopped at.
+    overran: Cell<u64>,
 }
+
+/// A budget beyond any case's end: a case stops once 2000 instructions have run.
+const REST: u64 = 2001;
 
 fn check(
     gens: &[Gen],
     s: &Start,
     budgets: &[u8],
+    mode: Budget,
     counts: Option<&Counts>,
 ) -> Result<(), TestCaseError> {
     let bytes = gen::build(gens);
@@ -100,15 +111,34 @@ fn check(
     let (mut jcpu, mut jmem) = setup(s, &bytes);
     let mut interp = BlockCache::new();
     let mut engine = Engine::new(Mode::Jit, jmem.layout()).unwrap();
+    engine.set_budget(mode);
     let mut end = None;
+    let mut overran = 0;
     for (step, &b) in budgets.iter().cycle().take(64).enumerate() {
-        let budget = match b % 3 {
+        let budget = match b % 4 {
             0 => 1,
             1 => 5,
-            _ => 200,
+            2 => 200,
+            _ => REST,
         };
-        let it = interp.run(&mut icpu, &mut imem, budget);
-        let jt = engine.run(&mut jcpu, &mut jmem, budget);
+        let (it, jt) = match mode {
+            Budget::Exact => (
+                interp.run(&mut icpu, &mut imem, budget),
+                engine.run(&mut jcpu, &mut jmem, budget),
+            ),
+            Budget::BackEdges => {
+                let jt = engine.run(&mut jcpu, &mut jmem, budget);
+                let mut it = interp.run(&mut icpu, &mut imem, budget);
+                if it.is_none() && (jt.is_some() || jcpu.instret > icpu.instret) {
+                    overran += jt.is_none() as u64;
+                    // On as far as the engine went; to the trap past it if it trapped (the
+                    // trapping instruction may start a block of the interpreter's).
+                    let far = jcpu.instret.saturating_sub(icpu.instret) + jt.is_some() as u64;
+                    it = interp.run(&mut icpu, &mut imem, far);
+                }
+                (it, jt)
+            }
+        };
         prop_assert_eq!(it, jt, "trap at step {}", step);
         prop_assert_eq!(&icpu, &jcpu, "cpu at step {}", step);
         prop_assert!(imem.bytes() == jmem.bytes(), "memory at step {}", step);
@@ -135,6 +165,7 @@ fn check(
             None => 5,
         }] += 1;
         c.ends.set(ends);
+        c.overran.set(c.overran.get() + overran);
     }
     Ok(())
 }
@@ -148,6 +179,15 @@ fn cases() -> u32 {
 
 #[test]
 fn translated_code_matches_the_interpreter() {
+    differential(Budget::Exact);
+}
+
+#[test]
+fn translated_code_matches_the_interpreter_checking_budgets_at_back_edges() {
+    differential(Budget::BackEdges);
+}
+
+fn differential(mode: Budget) {
     // Failures are kept next to this file (cargo runs tests from the package root; the
     // default, a file parallel to the source, cannot find an integration test's crate root).
     let mut runner = TestRunner::new(Config {
@@ -165,7 +205,7 @@ fn translated_code_matches_the_interpreter() {
         proptest::collection::vec(any::<u8>(), 1..4),
     );
     let result = runner.run(&strategy, |(gens, s, budgets)| {
-        check(&gens, &s, &budgets, Some(&counts))
+        check(&gens, &s, &budgets, mode, Some(&counts))
     });
     if let Err(e) = result {
         panic!("{e}");
@@ -195,6 +235,10 @@ fn translated_code_matches_the_interpreter() {
         .map(|((name, n), (_, before))| (name, n - before))
         .collect();
     println!("fused pairs translated: {fused:?}");
+    let overran = counts.overran.get();
+    if mode == Budget::BackEdges {
+        println!("{overran} slices ran past the interpreter's stop");
+    }
     let a = counts.alloc.get();
     println!(
         "blocks giving r14 to a guest register {}, rsi {}, displacing a mapped one {}; \
@@ -216,6 +260,11 @@ fn translated_code_matches_the_interpreter() {
             a.fp_kept > 0 && a.fp_kept_accesses > 0 && a.fp_kept_helpers > 0,
             "the generator no longer reaches every allocation case: {a:?}"
         );
+    }
+    if mode == Budget::BackEdges && cases() >= 1000 {
+        // Stops at back edges come after the exact ones on forward code: none means the
+        // mode is not in force.
+        assert!(overran > 0, "no slice ran past its exact stop");
     }
     assert!(
         share >= 90.0,

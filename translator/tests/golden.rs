@@ -5,7 +5,7 @@
 
 use isa_a::format::{Load, Shift, Store, B, I, J, R, U};
 use isa_a::{decode, Decoded, Insn, XReg};
-use translator::{describe, CodeCache, LogFlags, TestMemory};
+use translator::{describe, Budget, CodeCache, LogFlags, TestMemory};
 
 const A0: XReg = XReg::new(10);
 const A1: XReg = XReg::new(11);
@@ -14,10 +14,16 @@ const A3: XReg = XReg::new(13);
 const S2: XReg = XReg::new(18);
 
 fn translate(name: &str, code: &[Insn]) {
+    translate_for(name, code, Budget::Exact);
+}
+
+/// [`translate`] with the budget checked where `budget` says.
+fn translate_for(name: &str, code: &[Insn], budget: Budget) {
     let insns: Vec<Decoded> = code.iter().map(|i| decode(i.encode()).unwrap()).collect();
     let mut mem = TestMemory::new(1 << 16);
     mem.load_code(0x1000, code);
     let mut cache = CodeCache::new(mem.layout()).unwrap();
+    cache.set_budget(budget);
     cache.translate(&mut mem, 0x1000, &insns).unwrap();
     let t = cache.get(0x1000).unwrap();
     let text = describe(
@@ -148,6 +154,46 @@ fn beq_loop() {
             }),
         ],
     );
+}
+
+/// A superblock of forward branches ending in a back edge: every part ends with a budget
+/// check when the budget is exact; at back edges only the loop's branch keeps one.
+#[test]
+fn budget_checks() {
+    let code = [
+        Insn::Addi(I {
+            rd: A0,
+            rs1: A0,
+            imm: -1,
+        }),
+        Insn::Bne(B {
+            rs1: A0,
+            rs2: A1,
+            off: 64,
+        }),
+        Insn::Addi(I {
+            rd: A2,
+            rs1: A2,
+            imm: 1,
+        }),
+        Insn::Blt(B {
+            rs1: A2,
+            rs2: A3,
+            off: 64,
+        }),
+        Insn::Addi(I {
+            rd: A3,
+            rs1: A3,
+            imm: 1,
+        }),
+        Insn::Bne(B {
+            rs1: A0,
+            rs2: XReg::ZERO,
+            off: -20,
+        }),
+    ];
+    translate_for("budget_exact", &code, Budget::Exact);
+    translate_for("budget_back_edges", &code, Budget::BackEdges);
 }
 
 #[test]

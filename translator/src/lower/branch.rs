@@ -17,18 +17,21 @@ impl Lower<'_> {
             return self.inner_branch(cc, target);
         }
         // The block's end. The budget is checked first, once for both ways: the branch itself
-        // is then one patchable `jcc` straight to the taken target's code.
+        // is then one patchable `jcc` straight to the taken target's code. A forward branch
+        // needs no check unless the budget is exact (budget.rs).
         self.advance_instret(n);
-        let budget = self.e.label();
-        self.cmp_budget(0);
-        self.e.jcc(Cc::Ae, budget);
-        self.cold.push(Cold::BranchBudget {
-            entry: budget,
-            branch: a,
-            cc,
-            target,
-            next: self.next_pc(),
-        });
+        if self.checks_budget(self.pc, target) {
+            let budget = self.e.label();
+            self.cmp_budget(0);
+            self.e.jcc(Cc::Ae, budget);
+            self.cold.push(Cold::BranchBudget {
+                entry: budget,
+                branch: a,
+                cc,
+                target,
+                next: self.next_pc(),
+            });
+        }
         self.compare(a);
         if self.keeps_allocation(target) {
             self.e.jcc(cc, self.body_start);
@@ -63,8 +66,11 @@ impl Lower<'_> {
             entry: taken,
             target,
             retired,
+            check: self.checks_budget(self.pc, target),
         });
-        self.inner_budget(self.next_pc());
+        if self.checks_budget(self.pc, self.next_pc()) {
+            self.inner_budget(self.next_pc());
+        }
     }
 
     /// Between two parts of a superblock, going on at `next`: out if the budget is spent —
@@ -92,7 +98,10 @@ impl Lower<'_> {
             // A plain jump or a leaf's call the superblock follows: its next part is the
             // target's code.
             self.write_imm(a.rd, self.next_pc());
-            return self.inner_budget(target);
+            if self.checks_budget(self.pc, target) {
+                self.inner_budget(target);
+            }
+            return;
         }
         self.write_imm(a.rd, self.next_pc());
         self.advance_instret(self.idx + 1);
@@ -108,7 +117,7 @@ impl Lower<'_> {
         if call {
             self.push_return(self.next_pc(), true);
         }
-        self.goto(target);
+        self.goto(target, self.checks_budget(self.pc, target));
     }
 
     pub(super) fn jalr(&mut self, a: Load) {
@@ -118,7 +127,10 @@ impl Lower<'_> {
             let back = crate::superblock::pcs(self.start, self.insns)
                 .nth(self.idx + 1)
                 .expect("a next instruction");
-            return self.inner_budget(back);
+            if self.checks_budget(self.pc, back) {
+                self.inner_budget(back);
+            }
+            return;
         }
         // The target in rsi, or in rcx until the epilogue has given rsi back when the block
         // holds a guest register in it.

@@ -53,6 +53,8 @@ pub(super) enum Cold {
         entry: Label,
         target: u64,
         retired: usize,
+        /// Whether the budget is looked at on the way (budget.rs).
+        check: bool,
     },
 }
 
@@ -120,6 +122,7 @@ impl Lower<'_> {
                     mut entry,
                     target,
                     retired,
+                    check,
                 } => {
                     self.e.bind(&mut entry);
                     self.inside = true;
@@ -128,7 +131,7 @@ impl Lower<'_> {
                         self.loop_back();
                     } else {
                         self.epilogue_after(retired);
-                        self.goto(target);
+                        self.goto(target, check);
                     }
                 }
                 Cold::Rounding {

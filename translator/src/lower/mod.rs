@@ -13,6 +13,7 @@ mod alloc;
 mod alu;
 mod amo;
 mod branch;
+mod budget;
 mod calls;
 mod cold;
 mod fp;
@@ -24,6 +25,7 @@ pub mod liveness;
 mod mem;
 mod visit;
 
+pub use budget::Budget;
 pub use fuse::counts as fusion_counts;
 
 use crate::abi::{self, Reason, CPU, CTX_SLOT, INSTRET, STOP_SLOT};
@@ -83,6 +85,8 @@ pub struct Lower<'a> {
     fused: Vec<fuse::Fusion>,
     /// The guest address limit: an access known to end below it needs no check.
     limit: u64,
+    /// Where the budget is checked (budget.rs).
+    budget: Budget,
 }
 
 /// The result of lowering: assembled code and its chain sites.
@@ -98,7 +102,8 @@ pub struct Lowered {
 }
 
 /// Lowers `insns` (a block starting at `pc`) to code assembled at `at`, with the common exit
-/// routine at `exit_addr`; guest addresses below `limit` are accessible.
+/// routine at `exit_addr`; guest addresses below `limit` are accessible; the budget is
+/// checked where `budget` says.
 pub fn lower(
     insns: &[Decoded],
     pc: u64,
@@ -106,11 +111,13 @@ pub fn lower(
     exit_addr: u64,
     jump_table: u64,
     limit: u64,
+    budget: Budget,
 ) -> Lowered {
     let facts = liveness::analyse(insns, pc);
     let ra = alloc::plan(&facts);
     let mut l = Lower::new(insns, pc, jump_table, ra, facts);
     l.limit = limit;
+    l.budget = budget;
     l.prologue();
     l.body();
     l.emit_cold();
@@ -185,6 +192,7 @@ impl<'a> Lower<'a> {
             inside: false,
             fused: Vec::new(),
             limit: 0,
+            budget: Budget::Exact,
             thunk,
             thunk_used: false,
             body_start,
@@ -219,7 +227,8 @@ impl<'a> Lower<'a> {
             // The block stopped at its length limit or before an undecodable instruction.
             self.advance_instret(self.insns.len());
             self.epilogue();
-            self.goto(self.pc);
+            // On to the next instruction: forward, checked only for an exact budget.
+            self.goto(self.pc, self.budget == Budget::Exact);
         }
     }
 }
@@ -371,10 +380,13 @@ impl Lower<'_> {
         });
     }
 
-    /// Goes on at guest `target` (r14 already counts this block): out if the budget is spent,
-    /// else through a patchable jump that starts as a stub into the dispatcher.
-    fn goto(&mut self, target: u64) {
-        self.budget_check(target, false);
+    /// Goes on at guest `target` (r14 already counts this block): out if the budget is spent
+    /// (and looked at here, `check`), else through a patchable jump that starts as a stub
+    /// into the dispatcher.
+    fn goto(&mut self, target: u64, check: bool) {
+        if check {
+            self.budget_check(target, false);
+        }
         self.chain(None, target);
         self.ended = true;
     }
