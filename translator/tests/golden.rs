@@ -329,3 +329,54 @@ fn fused_constant_addresses() {
         ],
     );
 }
+
+/// Values known sign-extended (`lw`, `srliw`, their `xor`) need no `movsxd`: `sext.w` to
+/// itself is nothing, to another register a copy, `sraiw` shifts the 64-bit value and
+/// `slli`+`srai` by 32 is a copy; after a 64-bit `add` the `sext.w` is a `movsxd` again.
+#[test]
+fn known_extension() {
+    let sext = |rd, rs1| Insn::Addiw(I { rd, rs1, imm: 0 });
+    translate(
+        "known_extension",
+        &[
+            Insn::Lw(Load {
+                rd: A1,
+                rs1: A0,
+                imm: 0,
+            }),
+            Insn::Srliw(isa_a::format::ShiftW {
+                rd: A2,
+                rs1: A3,
+                shamt: 8,
+            }),
+            Insn::Xor(R {
+                rd: A1,
+                rs1: A1,
+                rs2: A2,
+            }),
+            sext(A1, A1),
+            sext(A3, A1),
+            Insn::Sraiw(isa_a::format::ShiftW {
+                rd: A2,
+                rs1: A1,
+                shamt: 3,
+            }),
+            Insn::Slli(Shift {
+                rd: S2,
+                rs1: A1,
+                shamt: 32,
+            }),
+            Insn::Srai(Shift {
+                rd: S2,
+                rs1: S2,
+                shamt: 32,
+            }),
+            Insn::Add(R {
+                rd: A1,
+                rs1: A1,
+                rs2: A3,
+            }),
+            sext(A1, A1),
+        ],
+    );
+}

@@ -15,6 +15,7 @@ mod amo;
 mod branch;
 mod calls;
 mod cold;
+mod extension;
 mod fp;
 mod fp_s;
 mod fp_select;
@@ -24,6 +25,7 @@ pub mod liveness;
 mod mem;
 mod visit;
 
+pub use extension::counts as extension_counts;
 pub use fuse::counts as fusion_counts;
 
 use crate::abi::{self, Reason, CPU, CTX_SLOT, INSTRET, STOP_SLOT};
@@ -68,6 +70,8 @@ pub struct Lower<'a> {
     ra: alloc::Alloc,
     /// What the block does with guest registers.
     facts: liveness::Analysis,
+    /// The guest registers known sign-extended from 32 bits before each instruction.
+    ext: Vec<u32>,
     /// Whether the block's allocation is in place at the point being emitted (between the
     /// prologue and an epilogue).
     inside: bool,
@@ -109,6 +113,7 @@ pub fn lower(
     let ra = alloc::plan(&facts);
     let mut l = Lower::new(insns, pc, jump_table, ra, facts);
     l.limit = limit;
+    l.ext = extension::analyse(insns, pc);
     l.prologue();
     l.body();
     l.emit_cold();
@@ -174,6 +179,7 @@ impl<'a> Lower<'a> {
             addr: ra.addr,
             ra,
             facts,
+            ext: Vec::new(),
             inside: false,
             fused: Vec::new(),
             limit: 0,
