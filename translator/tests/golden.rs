@@ -380,3 +380,36 @@ fn known_extension() {
         ],
     );
 }
+
+/// A loop whose iterations extend what the next one sign-extends: the body twice, the
+/// first iteration's `sext.w` a `movsxd` (s3 as the loop was entered), the later ones' a
+/// `mov` (s3 from the `addw`); the first copy branches back into the second.
+#[test]
+fn known_extension_loop() {
+    let s = XReg::new;
+    translate(
+        "known_extension_loop",
+        &[
+            Insn::Addiw(I {
+                rd: S2,
+                rs1: s(19),
+                imm: 0,
+            }),
+            Insn::Addw(R {
+                rd: s(19),
+                rs1: s(19),
+                rs2: S2,
+            }),
+            Insn::Addi(I {
+                rd: s(20),
+                rs1: s(20),
+                imm: -1,
+            }),
+            Insn::Bne(B {
+                rs1: s(20),
+                rs2: XReg::ZERO,
+                off: -12,
+            }),
+        ],
+    );
+}

@@ -29,8 +29,55 @@ use std::sync::atomic::{AtomicU64, Ordering};
 /// The registers extended before each instruction, as bit masks (bit r: register r; x0,
 /// always zero, is always set). One more entry than instructions: after the last.
 pub fn analyse(insns: &[Decoded], pc: u64) -> Vec<u32> {
+    analyse_from(insns, pc, 1)
+}
+
+/// For a block that branches back to its own start keeping its registers: what is known
+/// before each instruction of every iteration but the first, when that lets some extension
+/// go (`first`: the facts of [`analyse`]). The registers extended at every branch back to
+/// the start are extended at the start of the next iteration; starting from more never
+/// knows less, so they are again at every branch back: a fixed point in one pass. The
+/// block's body is then lowered twice, the first iteration knowing nothing at its start,
+/// the rest these facts (`Lower::body`).
+///
+/// ```text
+///   loop: sext.w t6,t5    ◀─ t5 from the loop's entry: unknown the first time round …
+///         addw   t5,…     ◀─ … then from this addw, extended: nothing to emit
+///         bne    a1,s3,loop
+/// ```
+pub fn loop_facts(insns: &[Decoded], pc: u64, first: &[u32]) -> Option<Vec<u32>> {
     let pcs = crate::superblock::pcs(pc, insns);
-    let mut known = vec![1u32];
+    let back = insns
+        .iter()
+        .zip(pcs)
+        .enumerate()
+        .filter(|(_, (d, at))| d.insn.direct_target(*at) == Some(pc))
+        .map(|(i, _)| first[i + 1])
+        .reduce(|a, b| a & b)?;
+    let later = analyse_from(insns, pc, back);
+    let gains = insns
+        .iter()
+        .enumerate()
+        .any(|(i, d)| extends(&d.insn).is_some_and(|r| (later[i] & !first[i]) >> r.num() & 1 != 0));
+    gains.then_some(later)
+}
+
+/// The register an instruction the lowering knows to skip the extension of sign-extends:
+/// `sext.w`, `addw rd, x0, rs`, `sraiw`, an `slli` by 32 (of `slli`+`srai`).
+fn extends(insn: &Insn) -> Option<XReg> {
+    match *insn {
+        Insn::Addiw(i) if i.imm == 0 => Some(i.rs1),
+        Insn::Addw(r) if r.rs1.num() == 0 => Some(r.rs2),
+        Insn::Sraiw(s) => Some(s.rs1),
+        Insn::Slli(s) if s.shamt == 32 => Some(s.rs1),
+        _ => None,
+    }
+}
+
+/// [`analyse`] from `entry` known at the block's start.
+fn analyse_from(insns: &[Decoded], pc: u64, entry: u32) -> Vec<u32> {
+    let pcs = crate::superblock::pcs(pc, insns);
+    let mut known = vec![entry | 1];
     for (d, at) in insns.iter().zip(pcs) {
         let k = *known.last().unwrap();
         known.push(after(&d.insn, at, d.len, k));
@@ -87,7 +134,7 @@ pub fn after(insn: &Insn, pc: u64, len: u8, known: u32) -> u32 {
     known & !writes | if extended { writes } else { 0 } | 1
 }
 
-/// The movsxd the facts saved, in the order of [`NAMES`].
+/// What the facts saved, in the order of [`NAMES`].
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub(super) enum Saved {
     /// `sext.w rd, rs` (or `addw rd, x0, rs`) lowered as a copy.
@@ -98,18 +145,21 @@ pub(super) enum Saved {
     Sraiw,
     /// `slli`+`srai` by 32 lowered as a copy.
     ShiftPair,
+    /// A loop's body lowered a second time, knowing what its iterations extend.
+    Peeled,
 }
 
 /// How each saving is named in [`counts`].
-const NAMES: [&str; 4] = [
+const NAMES: [&str; 5] = [
     "sext.w copied",
     "sext.w dropped",
     "sraiw unextended",
     "slli+srai copied",
+    "loop bodies peeled",
 ];
 
 /// Savings in every translation of this process, by kind.
-static HITS: [AtomicU64; 4] = [const { AtomicU64::new(0) }; 4];
+static HITS: [AtomicU64; 5] = [const { AtomicU64::new(0) }; 5];
 
 /// How many times each saving has been lowered in this process (for tests and statistics).
 pub fn counts() -> Vec<(&'static str, u64)> {
@@ -331,6 +381,34 @@ mod tests {
         ];
         let k = *analyse(&code, 0).last().unwrap();
         assert_eq!(k & (1 << 11 | 1 << 12), 1 << 11);
+    }
+
+    #[test]
+    fn a_loop_knows_what_its_iterations_extend() {
+        // 0x1000: sext.w t6,t5; addw t5,a0,a1; [slli t5,t5,1]; bne a1,s3,0x1000
+        let sext = d(Insn::Addiw(i(31, 30, 0)));
+        let addw = d(Insn::Addw(r(30, 10, 11)));
+        let slli = d(Insn::Slli(sh(30, 30, 1)));
+        let back = |off| {
+            d(Insn::Bne(isa_a::format::B {
+                rs1: x(11),
+                rs2: x(19),
+                off,
+            }))
+        };
+        let code = [sext, addw, back(-8)];
+        let first = analyse(&code, 0x1000);
+        let later = loop_facts(&code, 0x1000, &first).expect("t5 known from the 2nd iteration");
+        assert_eq!((first[0] >> 30 & 1, later[0] >> 30 & 1), (0, 1));
+        // Killed before the branch back: nothing gained.
+        let code = [sext, addw, slli, back(-12)];
+        assert_eq!(loop_facts(&code, 0x1000, &analyse(&code, 0x1000)), None);
+        // Nothing that extends: nothing gained.
+        let code = [addw, back(-4)];
+        assert_eq!(loop_facts(&code, 0x1000, &analyse(&code, 0x1000)), None);
+        // No branch back.
+        let code = [sext, addw, back(-64)];
+        assert_eq!(loop_facts(&code, 0x1000, &analyse(&code, 0x1000)), None);
     }
 
     #[test]

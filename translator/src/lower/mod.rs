@@ -189,7 +189,26 @@ impl<'a> Lower<'a> {
         }
     }
 
+    /// The block's instructions; twice for a loop whose later iterations know more
+    /// extended registers than its first ([`extension::loop_facts`]): the first copy, entered
+    /// from the prologue, branches back into the second, which branches back to itself.
     fn body(&mut self) {
+        let later = extension::loop_facts(self.insns, self.start, &self.ext)
+            .filter(|_| self.keeps_allocation(self.start));
+        if let Some(later) = later {
+            let mut again = self.e.label();
+            self.body_start = again;
+            self.body_once();
+            self.e.bind(&mut again);
+            self.inside = true;
+            self.ended = false;
+            self.ext = later;
+            extension::saved(extension::Saved::Peeled);
+        }
+        self.body_once();
+    }
+
+    fn body_once(&mut self) {
         let pcs = crate::superblock::pcs(self.start, self.insns);
         // Instructions already lowered by a fusion with the one before.
         let mut fused = 0;

@@ -464,6 +464,9 @@ fn shift_pair(r: &mut Rng, out: &mut Vec<Item>) {
 /// (`fcvt.wu.d`, into it or another register), or a superblock's next part (`j` or a branch
 /// not taken to the next instruction).
 fn extension(r: &mut Rng, out: &mut Vec<Item>) {
+    if r.below(4) == 0 {
+        return extension_loop(r, out);
+    }
     let (rd, other) = (r.reg(), r.reg());
     let base = |r: &mut Rng, out: &mut Vec<Item>| {
         let b = (1 + r.below(31)).max(1);
@@ -604,6 +607,46 @@ fn extension(r: &mut Rng, out: &mut Vec<Item>) {
         // sext.w
         _ => out.push(word(i_type(OP_IMM_32, 0, to, rd, 0))),
     }
+}
+
+/// A loop that sign-extends a value its body makes, before making it: `li c, n`, then
+/// `sext.w`/`sraiw` of `v` (into `v` or another register), `v` made (`addw`, `lw`, `addiw`:
+/// extended; `add`, `ld`: not), sometimes overwritten by a 64-bit `slli` after, then
+/// `addi c, c, -1; bnez c` back. Its first iteration finds `v` as the case started (any
+/// value); the later ones find what the body made (lower::extension::loop_facts).
+fn extension_loop(r: &mut Rng, out: &mut Vec<Item>) {
+    let c = r.reg();
+    let others: Vec<u32> = (1..32).filter(|&x| x != c).collect();
+    let pick = |r: &mut Rng| others[r.below(others.len() as u32) as usize];
+    let (v, to, x, b) = (pick(r), pick(r), pick(r), pick(r));
+    let to = if r.below(2) == 0 { v } else { to };
+    out.push(word(i_type(OP_IMM, 0, c, 0, 1 + r.below(4) as i32)));
+    let start = out.len();
+    out.push(word(match r.below(3) {
+        0 => i_type(OP_IMM_32, 5, to, v, 0x400 | r.below(32) as i32),
+        _ => i_type(OP_IMM_32, 0, to, v, 0),
+    }));
+    // Mostly extended, else a 64-bit value.
+    match r.below(6) {
+        0 => out.push(word(r_type(OP, 0, 0, v, v, x))),
+        1 | 2 => {
+            if b != v && b != c && b != to {
+                out.push(word(u_type(LUI, b, 5 + r.below(7))));
+                let f3 = [2, 2, 3][r.below(3) as usize];
+                out.push(word(i_type(LOAD, f3, v, b, (r.below(256) << 3) as i32)));
+            } else {
+                out.push(word(r_type(OP_32, 0, 0, v, v, x)));
+            }
+        }
+        3 => out.push(word(i_type(OP_IMM_32, 0, v, x, r.next() as i32 >> 20))),
+        _ => out.push(word(r_type(OP_32, 0, 0, v, v, x))),
+    }
+    if r.below(5) == 0 {
+        out.push(word(i_type(OP_IMM, 1, v, v, 1 + r.below(40) as i32)));
+    }
+    out.push(word(i_type(OP_IMM, 0, c, c, -1)));
+    let back = out.len() - start;
+    out.push(fixed(r_type(BRANCH, 1, 0, 0, c, 0), 4, Fix::Back(back)));
 }
 
 /// `slt`/`sltu`/`slti`/`sltiu` then a branch on the result against zero.
