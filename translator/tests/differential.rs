@@ -199,6 +199,7 @@ fn differential(mode: Budget) {
     });
     let counts = Counts::default();
     let fused_before = translator::fusion_counts();
+    let saved_before = translator::extension_counts();
     let strategy = (
         proptest::collection::vec(gen::gen(), 1..24),
         gen::start(),
@@ -239,6 +240,12 @@ fn differential(mode: Budget) {
     if mode == Budget::BackEdges {
         println!("{overran} slices ran past the interpreter's stop");
     }
+    let saved: Vec<_> = translator::extension_counts()
+        .into_iter()
+        .zip(saved_before)
+        .map(|((name, n), (_, before))| (name, n - before))
+        .collect();
+    println!("sign extensions known and not emitted: {saved:?}");
     let a = counts.alloc.get();
     println!(
         "blocks giving r14 to a guest register {}, rsi {}, displacing a mapped one {}; \
@@ -272,6 +279,10 @@ fn differential(mode: Budget) {
     );
     for (name, n) in fused {
         assert!(n > 0, "the {name} fusion was never translated");
+    }
+    // gen::extension makes each on purpose.
+    for (name, n) in saved {
+        assert!(n > 0, "no {name} was ever translated");
     }
 }
 

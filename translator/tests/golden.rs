@@ -409,3 +409,87 @@ fn fp_loop_keeps_writes_in_mirrors() {
         ],
     );
 }
+
+/// Values known sign-extended (`lw`, `srliw`, their `xor`) need no `movsxd`: `sext.w` to
+/// itself is nothing, to another register a copy, `sraiw` shifts the 64-bit value and
+/// `slli`+`srai` by 32 is a copy; after a 64-bit `add` the `sext.w` is a `movsxd` again.
+#[test]
+fn known_extension() {
+    let sext = |rd, rs1| Insn::Addiw(I { rd, rs1, imm: 0 });
+    translate(
+        "known_extension",
+        &[
+            Insn::Lw(Load {
+                rd: A1,
+                rs1: A0,
+                imm: 0,
+            }),
+            Insn::Srliw(isa_a::format::ShiftW {
+                rd: A2,
+                rs1: A3,
+                shamt: 8,
+            }),
+            Insn::Xor(R {
+                rd: A1,
+                rs1: A1,
+                rs2: A2,
+            }),
+            sext(A1, A1),
+            sext(A3, A1),
+            Insn::Sraiw(isa_a::format::ShiftW {
+                rd: A2,
+                rs1: A1,
+                shamt: 3,
+            }),
+            Insn::Slli(Shift {
+                rd: S2,
+                rs1: A1,
+                shamt: 32,
+            }),
+            Insn::Srai(Shift {
+                rd: S2,
+                rs1: S2,
+                shamt: 32,
+            }),
+            Insn::Add(R {
+                rd: A1,
+                rs1: A1,
+                rs2: A3,
+            }),
+            sext(A1, A1),
+        ],
+    );
+}
+
+/// A loop whose iterations extend what the next one sign-extends: the body twice, the
+/// first iteration's `sext.w` a `movsxd` (s3 as the loop was entered), the later ones' a
+/// `mov` (s3 from the `addw`); the first copy branches back into the second.
+#[test]
+fn known_extension_loop() {
+    let s = XReg::new;
+    translate(
+        "known_extension_loop",
+        &[
+            Insn::Addiw(I {
+                rd: S2,
+                rs1: s(19),
+                imm: 0,
+            }),
+            Insn::Addw(R {
+                rd: s(19),
+                rs1: s(19),
+                rs2: S2,
+            }),
+            Insn::Addi(I {
+                rd: s(20),
+                rs1: s(20),
+                imm: -1,
+            }),
+            Insn::Bne(B {
+                rs1: s(20),
+                rs2: XReg::ZERO,
+                off: -12,
+            }),
+        ],
+    );
+}

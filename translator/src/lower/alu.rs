@@ -1,5 +1,6 @@
 //! Integer register and immediate operations, multiplication and division.
 
+use super::extension::{saved, Saved};
 use super::{Lower, T0, T1, T2};
 use isa_a::format::{Shift as ShiftF, ShiftW, I, R, U};
 use isa_a::XReg;
@@ -32,6 +33,9 @@ impl Lower<'_> {
             a
         };
         if matches!(op, Alu::Add | Alu::Or | Alu::Xor) && a.rs1.num() == 0 {
+            if w == W::B32 && self.copy_extended(a.rd, a.rs2, Saved::Copy) {
+                return;
+            }
             // mv (c.mv is add rd, zero, rs2): a copy.
             let t = self.target(a.rd, &[]);
             self.read_into(a.rs2, t);
@@ -70,6 +74,14 @@ impl Lower<'_> {
 
     pub(super) fn alu_imm(&mut self, a: I, op: Alu, w: W) {
         if a.rd.num() == 0 {
+            return;
+        }
+        if op == Alu::Add
+            && w == W::B32
+            && a.imm == 0
+            && self.copy_extended(a.rd, a.rs1, Saved::Copy)
+        {
+            // sext.w of an extended value
             return;
         }
         let t = self.target(a.rd, &[]);
@@ -139,7 +151,14 @@ impl Lower<'_> {
             // Sign-extended first, the 64-bit shift gives the sign-extended result.
             Shift::Sar => {
                 let s = self.read(a.rs1, t);
-                self.e.sx(W::B32, t, s);
+                if self.extended(a.rs1) {
+                    if s != t {
+                        self.e.mov_rr(W::B64, t, s);
+                    }
+                    saved(Saved::Sraiw);
+                } else {
+                    self.e.sx(W::B32, t, s);
+                }
                 self.e.shift_ri(Shift::Sar, W::B64, t, a.shamt as u8);
             }
             // Bit 31 of the result is clear: x86's zero extension is the sign extension.

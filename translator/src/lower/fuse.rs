@@ -18,6 +18,7 @@
 //! as any access does); and both lie in the slice, so a pair never spans the end of a block
 //! (the first of each pattern does not end a block, so the second follows it in memory).
 
+use super::extension::Saved;
 use super::mem::Width;
 use super::{Lower, T1, T2};
 use isa_a::format::{Load, Shift as ShiftF, Store, B, I, J, R};
@@ -308,6 +309,10 @@ impl Lower<'_> {
     /// `slli t, s, n` then `srli`/`srai t, t, n`: the low `w` bits of `s`, zero- or
     /// sign-extended.
     fn extend(&mut self, s: ShiftF, w: W, signed: bool) -> Fusion {
+        if signed && w == W::B32 && self.copy_extended(s.rd, s.rs1, Saved::ShiftPair) {
+            self.step();
+            return Fusion::Extend;
+        }
         let t = self.target(s.rd, &[]);
         let v = self.read(s.rs1, t);
         self.step();

@@ -16,6 +16,7 @@ mod branch;
 mod budget;
 mod calls;
 mod cold;
+mod extension;
 mod fp;
 mod fp_s;
 mod fp_select;
@@ -26,6 +27,7 @@ mod mem;
 mod visit;
 
 pub use budget::Budget;
+pub use extension::counts as extension_counts;
 pub use fuse::counts as fusion_counts;
 
 use crate::abi::{self, Reason, CPU, CTX_SLOT, INSTRET, STOP_SLOT};
@@ -70,6 +72,8 @@ pub struct Lower<'a> {
     ra: alloc::Alloc,
     /// What the block does with guest registers.
     facts: liveness::Analysis,
+    /// The guest registers known sign-extended from 32 bits before each instruction.
+    ext: Vec<u32>,
     /// Whether the block's allocation is in place at the point being emitted (between the
     /// prologue and an epilogue).
     inside: bool,
@@ -118,6 +122,7 @@ pub fn lower(
     let mut l = Lower::new(insns, pc, jump_table, ra, facts);
     l.limit = limit;
     l.budget = budget;
+    l.ext = extension::analyse(insns, pc);
     l.prologue();
     l.body();
     l.emit_cold();
@@ -189,6 +194,7 @@ impl<'a> Lower<'a> {
             addr: ra.addr,
             ra,
             facts,
+            ext: Vec::new(),
             inside: false,
             fused: Vec::new(),
             limit: 0,
@@ -199,7 +205,26 @@ impl<'a> Lower<'a> {
         }
     }
 
+    /// The block's instructions; twice for a loop whose later iterations know more
+    /// extended registers than its first ([`extension::loop_facts`]): the first copy, entered
+    /// from the prologue, branches back into the second, which branches back to itself.
     fn body(&mut self) {
+        let later = extension::loop_facts(self.insns, self.start, &self.ext)
+            .filter(|_| self.keeps_allocation(self.start));
+        if let Some(later) = later {
+            let mut again = self.e.label();
+            self.body_start = again;
+            self.body_once();
+            self.e.bind(&mut again);
+            self.inside = true;
+            self.ended = false;
+            self.ext = later;
+            extension::saved(extension::Saved::Peeled);
+        }
+        self.body_once();
+    }
+
+    fn body_once(&mut self) {
         let pcs = crate::superblock::pcs(self.start, self.insns);
         // Instructions already lowered by a fusion with the one before.
         let mut fused = 0;

@@ -4,7 +4,7 @@
 //! compressed forms too) or one of the sequences compilers emit and the translator lowers or
 //! fuses: `lui`+`addi[w]`, `lui`+load/store, `auipc`+`addi`/load/store/`jalr`,
 //! `andi`/`slli`/`add` address arithmetic before a load or store, `slli`+`srli`
-//! zero-extension, `addiw x,x,0`, a compare and a branch on its result, a chain through
+//! zero-extension, values made sign-extended then extended again (`sext.w`, `sraiw`, …), a compare and a branch on its result, a chain through
 //! all 31 registers, loops under register pressure (many registers used many times an
 //! iteration, dead writes), calls with their returns (predicted or not), and FP work on a few
 //! registers with accesses, faults, helper calls and exits among its writes. Operands are random
@@ -457,11 +457,197 @@ fn shift_pair(r: &mut Rng, out: &mut Vec<Item>) {
     out.push(word(i_type(OP_IMM, 5, rd, rd, sh as i32 | right)));
 }
 
-/// `addiw rd, rs, 0` (sign-extension; `sext.w` when rd is rs).
-fn sext(r: &mut Rng, out: &mut Vec<Item>) {
-    let rd = r.reg();
-    let rs = if r.below(3) == 0 { r.reg() } else { rd };
-    out.push(word(i_type(OP_IMM_32, 0, rd, rs, 0)));
+/// A value made sign-extended (or not), something between, then a use that sign-extends it
+/// again: `sext.w` (to itself or another register), `addw rd, x0, rs`, `sraiw`, or
+/// `slli`+`srai` by 32 — lowered without the extension where the translator knows the value
+/// already is one. Between: nothing, a write of another register or a store (the fact kept),
+/// a 64-bit operation on it or a load of another width into it (killed), a helper call
+/// (`fcvt.wu.d`, into it or another register), or a superblock's next part (`j` or a branch
+/// not taken to the next instruction).
+fn extension(r: &mut Rng, out: &mut Vec<Item>) {
+    if r.below(4) == 0 {
+        return extension_loop(r, out);
+    }
+    let (rd, other) = (r.reg(), r.reg());
+    let base = |r: &mut Rng, out: &mut Vec<Item>| {
+        let b = (1 + r.below(31)).max(1);
+        let b = if b == rd { 1 + b % 31 } else { b };
+        out.push(word(u_type(LUI, b, 5 + r.below(7))));
+        b
+    };
+    let make = |r: &mut Rng, out: &mut Vec<Item>, rd: u32| {
+        let (x, y) = (r.below(32), r.below(32));
+        let imm = r.next() as i32 >> 20;
+        match r.below(16) {
+            0 => {
+                // lb lh lw lbu lhu
+                let f3 = [0, 1, 2, 4, 5][r.below(5) as usize];
+                let b = base(r, out);
+                let off = (r.below(256) << (f3 & 3)) as i32;
+                out.push(word(i_type(LOAD, f3, rd, b, off)));
+            }
+            // addw subw mulw sllw
+            1 => out.push(word(r_type(OP_32, 0, 0, rd, x, y))),
+            2 => out.push(word(r_type(OP_32, 0, 0x20, rd, x, y))),
+            3 => out.push(word(r_type(OP_32, 0, 1, rd, x, y))),
+            4 => out.push(word(r_type(OP_32, 1, 0, rd, x, y))),
+            // addiw, slliw/srliw/sraiw
+            5 => out.push(word(i_type(OP_IMM_32, 0, rd, x, imm))),
+            6 => {
+                let (f3, arith) = [(1, 0), (5, 0), (5, 0x400)][r.below(3) as usize];
+                out.push(word(i_type(
+                    OP_IMM_32,
+                    f3,
+                    rd,
+                    x,
+                    r.below(32) as i32 | arith,
+                )));
+            }
+            // li, lui
+            7 => out.push(word(i_type(OP_IMM, 0, rd, 0, imm))),
+            8 => out.push(word(u_type(LUI, rd, r.below(1 << 20)))),
+            // slt sltu slti sltiu
+            9 => out.push(word(r_type(OP, 2 + r.below(2), 0, rd, x, y))),
+            10 => out.push(word(i_type(OP_IMM, 2 + r.below(2), rd, x, imm))),
+            // andi, ori, xori on anything
+            11 => out.push(word(i_type(
+                OP_IMM,
+                [7, 6, 4][r.below(3) as usize],
+                rd,
+                x,
+                imm,
+            ))),
+            // srai, srli: mostly by the amounts where the fact starts (32, 33) and one less
+            12 => {
+                let sh = [31, 32, 33, 28 + r.below(36)][r.below(4) as usize];
+                let arith = r.below(2) << 10;
+                out.push(word(i_type(OP_IMM, 5, rd, x, (sh | arith) as i32)));
+            }
+            // and/or/xor (after x and y were made extended, mostly)
+            13 => out.push(word(r_type(
+                OP,
+                [7, 6, 4][r.below(3) as usize],
+                0,
+                rd,
+                x,
+                y,
+            ))),
+            // mv
+            14 => out.push(word(i_type(OP_IMM, 0, rd, x, 0))),
+            // Nothing made: whatever rd holds.
+            _ => {}
+        }
+    };
+    if r.below(3) == 0 {
+        // Two operands made first, so and/or/xor of them is known.
+        let (x, y) = (r.reg(), r.reg());
+        make(r, out, x);
+        make(r, out, y);
+        out.push(word(r_type(
+            OP,
+            [7, 6, 4][r.below(3) as usize],
+            0,
+            rd,
+            x,
+            y,
+        )));
+    } else {
+        make(r, out, rd);
+    }
+    match r.below(10) {
+        // Kept: another register written, a store of it.
+        0 => out.push(word(r_type(OP, 0, 0, other, rd, rd))),
+        1 => {
+            let b = base(r, out);
+            out.push(word(s_type(STORE, 3, b, rd, (r.below(256) << 3) as i32)));
+        }
+        // Killed: a 64-bit operation on it (add, slli, srli, neg), a load of another width.
+        2 => out.push(word(match r.below(4) {
+            0 => r_type(OP, 0, 0, rd, rd, rd),
+            1 => i_type(OP_IMM, 1, rd, rd, 1 + r.below(40) as i32),
+            2 => i_type(OP_IMM, 5, rd, rd, 1 + r.below(40) as i32),
+            _ => r_type(OP, 0, 0x20, rd, 0, rd),
+        })),
+        3 => {
+            // ld lwu
+            let f3 = [3, 6][r.below(2) as usize];
+            let b = base(r, out);
+            out.push(word(i_type(LOAD, f3, rd, b, (r.below(256) << 3) as i32)));
+        }
+        // fcvt.wu.d into it or another register, dyn: through the helper.
+        4 => {
+            let to = if r.below(2) == 0 { rd } else { other };
+            out.push(word(
+                0x61 << 25 | 1 << 20 | r.below(32) << 15 | 7 << 12 | to << 7 | 0x53,
+            ));
+        }
+        // The next part of a superblock: j to the next instruction, or a branch to it.
+        5 => out.push(word(j_imm(4) | JAL)),
+        6 => out.push(word(
+            r_type(BRANCH, 1, 0, 0, r.below(32), r.below(32)) | b_imm(4),
+        )),
+        _ => {}
+    }
+    let to = if r.below(3) == 0 { other } else { rd };
+    match r.below(6) {
+        // sraiw
+        0 => out.push(word(i_type(
+            OP_IMM_32,
+            5,
+            to,
+            rd,
+            0x400 | r.below(32) as i32,
+        ))),
+        // slli+srai by 32
+        1 => {
+            out.push(word(i_type(OP_IMM, 1, to, rd, 32)));
+            out.push(word(i_type(OP_IMM, 5, to, to, 0x400 | 32)));
+        }
+        // addw to, x0, rd
+        2 => out.push(word(r_type(OP_32, 0, 0, to, 0, rd))),
+        // sext.w
+        _ => out.push(word(i_type(OP_IMM_32, 0, to, rd, 0))),
+    }
+}
+
+/// A loop that sign-extends a value its body makes, before making it: `li c, n`, then
+/// `sext.w`/`sraiw` of `v` (into `v` or another register), `v` made (`addw`, `lw`, `addiw`:
+/// extended; `add`, `ld`: not), sometimes overwritten by a 64-bit `slli` after, then
+/// `addi c, c, -1; bnez c` back. Its first iteration finds `v` as the case started (any
+/// value); the later ones find what the body made (lower::extension::loop_facts).
+fn extension_loop(r: &mut Rng, out: &mut Vec<Item>) {
+    let c = r.reg();
+    let others: Vec<u32> = (1..32).filter(|&x| x != c).collect();
+    let pick = |r: &mut Rng| others[r.below(others.len() as u32) as usize];
+    let (v, to, x, b) = (pick(r), pick(r), pick(r), pick(r));
+    let to = if r.below(2) == 0 { v } else { to };
+    out.push(word(i_type(OP_IMM, 0, c, 0, 1 + r.below(4) as i32)));
+    let start = out.len();
+    out.push(word(match r.below(3) {
+        0 => i_type(OP_IMM_32, 5, to, v, 0x400 | r.below(32) as i32),
+        _ => i_type(OP_IMM_32, 0, to, v, 0),
+    }));
+    // Mostly extended, else a 64-bit value.
+    match r.below(6) {
+        0 => out.push(word(r_type(OP, 0, 0, v, v, x))),
+        1 | 2 => {
+            if b != v && b != c && b != to {
+                out.push(word(u_type(LUI, b, 5 + r.below(7))));
+                let f3 = [2, 2, 3][r.below(3) as usize];
+                out.push(word(i_type(LOAD, f3, v, b, (r.below(256) << 3) as i32)));
+            } else {
+                out.push(word(r_type(OP_32, 0, 0, v, v, x)));
+            }
+        }
+        3 => out.push(word(i_type(OP_IMM_32, 0, v, x, r.next() as i32 >> 20))),
+        _ => out.push(word(r_type(OP_32, 0, 0, v, v, x))),
+    }
+    if r.below(5) == 0 {
+        out.push(word(i_type(OP_IMM, 1, v, v, 1 + r.below(40) as i32)));
+    }
+    out.push(word(i_type(OP_IMM, 0, c, c, -1)));
+    let back = out.len() - start;
+    out.push(fixed(r_type(BRANCH, 1, 0, 0, c, 0), 4, Fix::Back(back)));
 }
 
 /// `slt`/`sltu`/`slti`/`sltiu` then a branch on the result against zero.
@@ -757,7 +943,7 @@ pub fn build(gens: &[Gen]) -> Vec<u8> {
             136..=151 => auipc_pair(&mut r, &mut items),
             152..=171 | 236..=239 => address(&mut r, &mut items),
             172..=181 => shift_pair(&mut r, &mut items),
-            182..=189 => sext(&mut r, &mut items),
+            182..=189 => extension(&mut r, &mut items),
             190..=209 => compare_branch(&mut r, &mut items),
             210..=215 => pressure(&mut r, &mut items),
             216..=231 => compressed_branch(&mut r, &mut items),
