@@ -22,6 +22,7 @@ mod fregs;
 mod fuse;
 pub mod liveness;
 mod mem;
+mod rotate;
 mod visit;
 
 pub use fuse::counts as fusion_counts;
@@ -81,6 +82,8 @@ pub struct Lower<'a> {
     body_start: Label,
     /// The pairs lowered as one (fuse.rs).
     fused: Vec<fuse::Fusion>,
+    /// Each instruction's part in a rotate (rotate.rs).
+    rotates: Vec<rotate::Role>,
     /// The guest address limit: an access known to end below it needs no check.
     limit: u64,
 }
@@ -154,6 +157,7 @@ impl<'a> Lower<'a> {
         ra: alloc::Alloc,
         facts: liveness::Analysis,
     ) -> Lower<'a> {
+        let rotates = rotate::plan(insns, &facts);
         let mut e = Emitter::new();
         let exit = e.label();
         let body_start = e.label();
@@ -176,6 +180,7 @@ impl<'a> Lower<'a> {
             facts,
             inside: false,
             fused: Vec::new(),
+            rotates,
             limit: 0,
             thunk,
             thunk_used: false,
