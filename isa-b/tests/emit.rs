@@ -23,6 +23,8 @@ fn operands_of_every_width_decode_back() {
     e.store(W::B8, Mem::indexed(Gpr::R15, Gpr::Rsi, 3), Gpr::Rdi);
     e.alu_ri(Alu::Xor, W::B32, Gpr::R13, -1);
     e.shift_cl(Shift::Sar, W::B64, Gpr::R10);
+    e.shift_ri(Shift::Ror, W::B32, Gpr::R11, 7);
+    e.shift_ri(Shift::Ror, W::B64, Gpr::Rsi, 63);
     e.lock_xadd(W::B32, Mem::indexed(Gpr::R15, Gpr::Rsi, 0), Gpr::Rax);
     e.lock_cmpxchg(W::B64, Mem::indexed(Gpr::R15, Gpr::Rsi, 0), Gpr::Rcx);
     e.setcc(Cc::B, Gpr::Rsi);
@@ -39,6 +41,8 @@ fn operands_of_every_width_decode_back() {
             "mov [r15+rsi+3], dil",
             "xor r13d, 0xffffffff",
             "sar r10, cl",
+            "ror r11d, 7",
+            "ror rsi, 0x3f",
             "lock xadd [r15+rsi], eax",
             "lock cmpxchg [r15+rsi], rcx",
             "setb sil",

@@ -3,7 +3,7 @@
 //! in review as a diff of these files. `MIMIC_BLESS=1 cargo test -p translator --test golden`
 //! rewrites them. Host addresses (helper, table, data pointers) are masked.
 
-use isa_a::format::{Load, Shift, Store, B, I, J, R, U};
+use isa_a::format::{Load, Shift, ShiftW, Store, B, I, J, R, U};
 use isa_a::{decode, Decoded, Insn, XReg};
 use translator::{describe, Budget, CodeCache, LogFlags, TestMemory};
 
@@ -461,6 +461,48 @@ fn known_extension() {
     );
 }
 
+// Rotates (translator/src/lower/rotate.rs): two shifts and an `or`, interleaved as gcc
+// schedules them, each lowered as one `ror`.
+
+fn shift(rd: XReg, rs1: XReg, shamt: u32) -> Shift {
+    Shift { rd, rs1, shamt }
+}
+
+fn shift_w(rd: XReg, rs1: XReg, shamt: u32) -> ShiftW {
+    ShiftW { rd, rs1, shamt }
+}
+
+fn or(rd: XReg, rs1: XReg, rs2: XReg) -> Insn {
+    Insn::Or(R { rd, rs1, rs2 })
+}
+
+/// Two 32-bit rotates with their shifts interleaved (chacha20's quarter rounds); the left
+/// shifts' destinations are overwritten after, so only the rotates are written.
+#[test]
+fn fused_rotate32() {
+    translate(
+        "rotate32",
+        &[
+            Insn::Slliw(shift_w(A2, A0, 16)),
+            Insn::Slliw(shift_w(A3, A1, 12)),
+            Insn::Srliw(shift_w(A0, A0, 16)),
+            Insn::Srliw(shift_w(A1, A1, 20)),
+            or(A0, A2, A0),
+            or(A1, A1, A3),
+            Insn::Addw(R {
+                rd: A2,
+                rs1: A0,
+                rs2: A1,
+            }),
+            Insn::Xor(R {
+                rd: A3,
+                rs1: A2,
+                rs2: A0,
+            }),
+        ],
+    );
+}
+
 /// A loop whose iterations extend what the next one sign-extends: the body twice, the
 /// first iteration's `sext.w` a `movsxd` (s3 as the loop was entered), the later ones' a
 /// `mov` (s3 from the `addw`); the first copy branches back into the second.
@@ -490,6 +532,42 @@ fn known_extension_loop() {
                 rs2: XReg::ZERO,
                 off: -12,
             }),
+        ],
+    );
+}
+
+/// A 64-bit rotate into the right shift's destination (sha512's sigma functions), the left
+/// one's overwritten.
+#[test]
+fn fused_rotate64() {
+    translate(
+        "rotate64",
+        &[
+            Insn::Srli(shift(A1, A0, 14)),
+            Insn::Slli(shift(A2, A0, 50)),
+            or(A1, A2, A1),
+            Insn::Addi(I {
+                rd: A2,
+                rs1: A1,
+                imm: 1,
+            }),
+        ],
+    );
+}
+
+/// Shift destinations still read after the `or` (here: at the block's end) are written as
+/// well, x itself among them.
+#[test]
+fn fused_rotate_with_live_temporaries() {
+    translate(
+        "rotate_live_temp",
+        &[
+            Insn::Srliw(shift_w(A1, A0, 7)),
+            Insn::Slliw(shift_w(A2, A0, 25)),
+            or(A3, A1, A2),
+            Insn::Srli(shift(S2, A0, 1)),
+            Insn::Slli(shift(A0, A0, 63)),
+            or(A1, A0, S2),
         ],
     );
 }

@@ -157,6 +157,7 @@ impl Emitter {
             Shift::Shl => a.shl(r(d), n),
             Shift::Shr => a.shr(r(d), n),
             Shift::Sar => a.sar(r(d), n),
+            Shift::Ror => a.ror(r(d), n),
         });
     }
 
@@ -166,6 +167,7 @@ impl Emitter {
             Shift::Shl => a.shl(r(d), ca::cl),
             Shift::Shr => a.shr(r(d), ca::cl),
             Shift::Sar => a.sar(r(d), ca::cl),
+            Shift::Ror => a.ror(r(d), ca::cl),
         });
     }
 

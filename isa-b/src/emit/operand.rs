@@ -87,12 +87,13 @@ pub enum Alu {
     Test,
 }
 
-/// Shifts.
+/// Shifts, and the rotate right RISC-V spells as two shifts and an `or`.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub enum Shift {
     Shl,
     Shr,
     Sar,
+    Ror,
 }
 
 /// Condition codes.

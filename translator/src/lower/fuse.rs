@@ -12,6 +12,8 @@
 //! ```
 //!
 //! A fusion is a pattern over the decoded slice: the visitor looks one instruction ahead.
+//! Rotates (two shifts and an `or`, not always adjacent) are planned per block in rotate.rs
+//! and counted here with the pairs; a pair never takes an instruction of a rotate.
 //! The pair is always exact: every register either instruction writes is written, unless
 //! [`Lower::dead_after`] says nothing reads it again, and written before the second
 //! instruction's access, so a fault there finds it (and reports the second's pc and count,
@@ -35,20 +37,24 @@ pub(super) enum Fusion {
     ScaledAdd,
     Extend,
     CompareBranch,
+    Rotate32,
+    Rotate64,
 }
 
 /// How each fusion is named in [`counts`].
-const NAMES: [&str; 6] = [
+const NAMES: [&str; 8] = [
     "lui/auipc+addi",
     "auipc+jalr",
     "lui/auipc+load/store",
     "slli+add",
     "slli+srli/srai",
     "slt+branch",
+    "srliw+slliw+or (rotate.rs)",
+    "srli+slli+or (rotate.rs)",
 ];
 
 /// Fusions lowered by every translation in this process, by kind.
-static HITS: [AtomicU64; 6] = [const { AtomicU64::new(0) }; 6];
+static HITS: [AtomicU64; 8] = [const { AtomicU64::new(0) }; 8];
 
 /// How many times each fusion has been lowered in this process (for tests and statistics).
 pub fn counts() -> Vec<(&'static str, u64)> {
@@ -154,11 +160,10 @@ fn kept(n: u32) -> Option<W> {
 
 impl Lower<'_> {
     /// Whether guest `r`'s value after instruction `idx` is never read again (nor seen by a
-    /// fault or exit). No liveness pass answers yet, so every value is live: a fusion then
-    /// writes each register its instructions write.
-    fn dead_after(&self, r: XReg, idx: usize) -> bool {
-        let _ = (r, idx);
-        false
+    /// fault or exit): written again, unread, before anything but pure instructions comes
+    /// (liveness.rs). Else a fusion writes each register its instructions write.
+    pub(super) fn dead_after(&self, r: XReg, idx: usize) -> bool {
+        super::liveness::overwritten_after(self.insns, &self.facts.ops, r.num() as u32, idx)
     }
 
     /// Moves on to the next instruction of the slice (the second of a pair).
@@ -171,10 +176,17 @@ impl Lower<'_> {
     /// Lowers the instruction at `idx` together with the next one when the two form a
     /// pattern; returns how many instructions after `idx` it lowered.
     pub(super) fn fuse(&mut self) -> Option<usize> {
+        if let Some(n) = self.rotate_part() {
+            return Some(n);
+        }
         let (a, b) = match self.insns.get(self.idx..self.idx + 2)? {
             [a, b] => (a.insn, b.insn),
             _ => return None,
         };
+        // A shift moved down to its rotate's `or` is lowered there.
+        if self.in_rotate(self.idx + 1) {
+            return None;
+        }
         let last = self.idx + 2 == self.insns.len();
         let kind = if let Some((rd, v)) = upper(&a, self.pc).filter(|u| u.0.num() != 0) {
             match b {

@@ -71,7 +71,7 @@ pub fn operands(insn: &Insn) -> Operands {
 
 /// Whether `insn`'s only effect is writing its integer `rd`: lowered inline, no access, no
 /// helper, no exit.
-fn pure(insn: &Insn) -> bool {
+pub(super) fn pure(insn: &Insn) -> bool {
     matches!(
         insn.info().format,
         FormatKind::R | FormatKind::I | FormatKind::Shift | FormatKind::ShiftW | FormatKind::U
@@ -166,6 +166,25 @@ fn dead_writes(insns: &[Decoded], ops: &[Operands]) -> Vec<bool> {
     dead
 }
 
+/// Whether integer register `r`'s value after instruction `idx` (itself pure: nothing leaves
+/// the block there) is written again, without being read, before anything but pure
+/// instructions comes: the rule of [`dead_writes`] for one register at one point.
+pub fn overwritten_after(insns: &[Decoded], ops: &[Operands], r: u32, idx: usize) -> bool {
+    let w = 1u32 << r;
+    if r == 0 || !insns.get(idx).is_some_and(|d| pure(&d.insn)) {
+        return false;
+    }
+    for j in idx + 1..insns.len() {
+        if !pure(&insns[j].insn) || ops[j].x_reads & w != 0 {
+            return false;
+        }
+        if ops[j].x_writes & w != 0 {
+            return true;
+        }
+    }
+    false
+}
+
 /// Whether the block has a direct branch or jump back to its own start.
 fn loops_to_start(insns: &[Decoded], pc: u64) -> bool {
     let pcs = crate::superblock::pcs(pc, insns);
@@ -246,5 +265,30 @@ mod tests {
         }));
         let a = analyse(&[addi(15, 14), ret, addi(15, 5)], 0);
         assert_eq!(a.dead, [false, false, false]);
+    }
+
+    #[test]
+    fn overwritten_after_follows_the_dead_write_rule() {
+        let addi = |rd, rs1| {
+            d(Insn::Addi(I {
+                rd: x(rd),
+                rs1: x(rs1),
+                imm: 1,
+            }))
+        };
+        let sd = d(Insn::Sd(Store {
+            rs1: x(2),
+            rs2: x(6),
+            imm: 0,
+        }));
+        let code = [addi(15, 14), addi(5, 14), sd, addi(15, 5), addi(5, 0)];
+        let ops: Vec<_> = code.iter().map(|d| operands(&d.insn)).collect();
+        let after = |r, i| overwritten_after(&code, &ops, r, i);
+        // a5 after 0: overwritten at 3, but the store (which may fault) comes first.
+        assert!(!after(15, 0));
+        // t0 after 1: read at 3. a5 after 3: never written again. t0 after 3: written at 4.
+        assert!(!after(5, 1) && !after(15, 3) && after(5, 3));
+        // Not asked at an instruction that may leave.
+        assert!(!after(5, 2));
     }
 }

@@ -24,6 +24,7 @@ mod fregs;
 mod fuse;
 pub mod liveness;
 mod mem;
+mod rotate;
 mod visit;
 
 pub use budget::Budget;
@@ -87,6 +88,8 @@ pub struct Lower<'a> {
     body_start: Label,
     /// The pairs lowered as one (fuse.rs).
     fused: Vec<fuse::Fusion>,
+    /// Each instruction's part in a rotate (rotate.rs).
+    rotates: Vec<rotate::Role>,
     /// The guest address limit: an access known to end below it needs no check.
     limit: u64,
     /// Where the budget is checked (budget.rs).
@@ -174,6 +177,7 @@ impl<'a> Lower<'a> {
         ra: alloc::Alloc,
         facts: liveness::Analysis,
     ) -> Lower<'a> {
+        let rotates = rotate::plan(insns, &facts);
         let mut e = Emitter::new();
         let exit = e.label();
         let body_start = e.label();
@@ -197,6 +201,7 @@ impl<'a> Lower<'a> {
             ext: Vec::new(),
             inside: false,
             fused: Vec::new(),
+            rotates,
             limit: 0,
             budget: Budget::Exact,
             thunk,

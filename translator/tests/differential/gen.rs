@@ -4,7 +4,9 @@
 //! compressed forms too) or one of the sequences compilers emit and the translator lowers or
 //! fuses: `lui`+`addi[w]`, `lui`+load/store, `auipc`+`addi`/load/store/`jalr`,
 //! `andi`/`slli`/`add` address arithmetic before a load or store, `slli`+`srli`
-//! zero-extension, values made sign-extended then extended again (`sext.w`, `sraiw`, …), a compare and a branch on its result, a chain through
+//! zero-extension, values made sign-extended then extended again (`sext.w`, `sraiw`, …),
+//! `addiw x,x,0`, rotates (two shifts and an `or`, interleaved, and near misses), a compare
+//! and a branch on its result, a chain through
 //! all 31 registers, loops under register pressure (many registers used many times an
 //! iteration, dead writes), calls with their returns (predicted or not), and FP work on a few
 //! registers with accesses, faults, helper calls and exits among its writes. Operands are random
@@ -929,6 +931,101 @@ fn fp_chain(r: &mut Rng, out: &mut Vec<Item>) {
     }
 }
 
+/// A shift by a constant: `slli[w]`/`srli[w]` (the 64-bit ones compressed when they can be
+/// and `compressed` says so).
+fn shift_by(left: bool, wide: bool, rd: u32, rs: u32, by: u32, compressed: bool) -> Item {
+    if compressed && wide && rd == rs && by != 0 {
+        if left {
+            return fixed((by >> 5) << 12 | rd << 7 | (by & 31) << 2 | 2, 2, Fix::None);
+        }
+        if (8..16).contains(&rd) {
+            let h = 4 << 13 | (by >> 5) << 12 | (rd - 8) << 7 | (by & 31) << 2 | 1;
+            return fixed(h, 2, Fix::None);
+        }
+    }
+    let op = if wide { OP_IMM } else { OP_IMM_32 };
+    word(i_type(op, if left { 1 } else { 5 }, rd, rs, by as i32))
+}
+
+/// Rotates as compilers write them (lower/rotate.rs): `srli[w] t, x, n`, `slli[w] u, x, w-n`,
+/// `or r, t, u` (either shift first, either operand order), up to three with their shifts
+/// interleaved as gcc schedules them, every amount, 0 and w-1 often. Near misses must not
+/// become rotates: amounts that do not add up to the width, mixed widths, another source, a
+/// destination that is x or the other shift's, an instruction between that reads a
+/// destination or writes x, a `fence` (not pure) between. The destinations are overwritten
+/// after, or not (then the rotate writes them too).
+fn rotates(r: &mut Rng, out: &mut Vec<Item>) {
+    let k = 1 + r.below(3) as usize;
+    let compressed = r.below(4) == 0;
+    let reg = |r: &mut Rng| if compressed { 8 + r.below(8) } else { r.reg() };
+    let (mut shifts, mut ors, mut temps) = (Vec::new(), Vec::new(), Vec::new());
+    for _ in 0..k {
+        let wide = r.below(2) == 0;
+        let width = if wide { 64 } else { 32 };
+        let n = match r.below(8) {
+            0 => 1,
+            1 => width - 1,
+            2 => 0,
+            _ => 1 + r.below(width - 1),
+        };
+        let miss = r.below(6) == 0;
+        let (x, t, u) = (reg(r), reg(r), reg(r));
+        let x2 = if miss && r.below(3) == 0 { reg(r) } else { x };
+        let wide2 = if miss && r.below(3) == 0 { !wide } else { wide };
+        let m = if miss && r.below(3) == 0 {
+            r.below(width)
+        } else {
+            (width - n) % width
+        };
+        let m = if wide2 { m } else { m % 32 };
+        let pair = [
+            shift_by(false, wide, t, x, n, compressed),
+            shift_by(true, wide2, u, x2, m, compressed),
+        ];
+        let flip = r.below(2) as usize;
+        shifts.push(vec![pair[flip], pair[1 - flip]]);
+        let rd = match r.below(4) {
+            0 => t,
+            1 => u,
+            2 => x,
+            _ => reg(r),
+        };
+        let (a, b) = if r.below(2) == 0 { (t, u) } else { (u, t) };
+        ors.push(if compressed && rd == a && (8..16).contains(&b) {
+            fixed(0x8c41 | (a - 8) << 7 | (b - 8) << 2, 2, Fix::None)
+        } else {
+            word(r_type(OP, 6, 0, rd, a, b))
+        });
+        temps.extend([t, u, x]);
+    }
+    // Interleaved: the next shift from a random rotate, each rotate's in order.
+    while shifts.iter().any(|s| !s.is_empty()) {
+        let i = r.below(k as u32) as usize;
+        if !shifts[i].is_empty() {
+            out.push(shifts[i].remove(0));
+        }
+        if r.below(10) == 0 {
+            let (d, s) = (temps[r.below(temps.len() as u32) as usize], reg(r));
+            out.push(match r.below(3) {
+                0 => word(0x0ff0_000f), // fence
+                1 => word(i_type(OP_IMM, 0, d, s, 1)),
+                _ => word(i_type(OP_IMM, 0, s, d, 1)),
+            });
+        }
+    }
+    for i in (1..ors.len()).rev() {
+        ors.swap(i, r.below(i as u32 + 1) as usize);
+    }
+    out.extend(ors);
+    if r.below(3) != 0 {
+        for t in temps {
+            if r.below(2) == 0 {
+                out.push(word(i_type(OP_IMM, 0, t, 0, r.below(64) as i32)));
+            }
+        }
+    }
+}
+
 /// Builds the code: each [`Gen`] expanded, targets fixed, an `ecall` last.
 pub fn build(gens: &[Gen]) -> Vec<u8> {
     let int = int_opcodes();
@@ -950,7 +1047,8 @@ pub fn build(gens: &[Gen]) -> Vec<u8> {
             232..=235 => fault(&mut r, &mut items),
             240..=247 => pressure_loop(&mut r, &mut items),
             248..=251 => call_return(&mut r, &mut items),
-            _ => fp_chain(&mut r, &mut items),
+            252..=253 => fp_chain(&mut r, &mut items),
+            _ => rotates(&mut r, &mut items),
         }
     }
     items.push(word(0x0000_0073));
