@@ -159,6 +159,7 @@ fn translated_code_matches_the_interpreter() {
     });
     let counts = Counts::default();
     let fused_before = translator::fusion_counts();
+    let joins_before = translator::join_count();
     let strategy = (
         proptest::collection::vec(gen::gen(), 1..24),
         gen::start(),
@@ -195,6 +196,9 @@ fn translated_code_matches_the_interpreter() {
         .map(|((name, n), (_, before))| (name, n - before))
         .collect();
     println!("fused pairs translated: {fused:?}");
+    // Forward branches lowered as jumps inside their block (gen::diamond_loop makes them).
+    let joins = translator::join_count() - joins_before;
+    println!("forward branches joined inside their block: {joins}");
     let a = counts.alloc.get();
     println!(
         "blocks giving r14 to a guest register {}, rsi {}, displacing a mapped one {}; \
@@ -211,6 +215,10 @@ fn translated_code_matches_the_interpreter() {
     assert!(
         share >= 90.0,
         "only {share:.1}% of the instructions ran in translated code (at least 90% must)"
+    );
+    assert!(
+        joins > 0,
+        "no forward branch was ever joined inside its block"
     );
     for (name, n) in fused {
         assert!(n > 0, "the {name} fusion was never translated");
@@ -394,8 +402,9 @@ fn a_loop_on_unmapped_registers_keeps_them_across_iterations() {
 }
 
 /// A loop whose body is two basic blocks (a forward branch skips part of it) becomes one
-/// superblock: its inner branch exits when taken, and the budget may run out at the inner
-/// block boundary exactly where the interpreter's check falls.
+/// superblock: its inner branch jumps to the join inside it when taken, and the budget may
+/// run out at the inner block boundary (on either side) exactly where the interpreter's
+/// check falls.
 #[test]
 fn a_superblock_exits_and_stops_where_the_interpreter_does() {
     let code = [

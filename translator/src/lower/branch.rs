@@ -54,22 +54,19 @@ impl Lower<'_> {
     }
 
     /// A branch inside a superblock (flags set by its compare): taken leaves through cold
-    /// code; not taken goes on with the next part.
+    /// code, or jumps to its target's code later in the block (join.rs); not taken goes on
+    /// with the next part.
     pub(super) fn inner_branch(&mut self, cc: Cc, target: u64) {
-        let retired = self.idx + 1;
         let taken = self.e.label();
         self.e.jcc(cc, taken);
-        self.cold.push(Cold::Taken {
-            entry: taken,
-            target,
-            retired,
-        });
+        let side = self.taken_side(taken, target);
+        self.cold.push(side);
         self.inner_budget(self.next_pc());
     }
 
     /// Between two parts of a superblock, going on at `next`: out if the budget is spent —
     /// the interpreter checks it at the same place, between its blocks.
-    fn inner_budget(&mut self, next: u64) {
+    pub(super) fn inner_budget(&mut self, next: u64) {
         let retired = self.idx + 1;
         let budget = self.e.label();
         self.cmp_budget(retired);

@@ -54,6 +54,14 @@ pub(super) enum Cold {
         target: u64,
         retired: usize,
     },
+    /// The taken side of branch `from` to instruction `to` (at `target`) of the block: on
+    /// to its code (join.rs).
+    Join {
+        entry: Label,
+        from: usize,
+        to: usize,
+        target: u64,
+    },
 }
 
 impl Lower<'_> {
@@ -130,6 +138,15 @@ impl Lower<'_> {
                         self.epilogue_after(retired);
                         self.goto(target);
                     }
+                }
+                Cold::Join {
+                    mut entry,
+                    from,
+                    to,
+                    target,
+                } => {
+                    self.e.bind(&mut entry);
+                    self.emit_join(from, to, target);
                 }
                 Cold::Rounding {
                     mut entry,

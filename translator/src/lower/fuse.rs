@@ -174,6 +174,10 @@ impl Lower<'_> {
             [a, b] => (a.insn, b.insn),
             _ => return None,
         };
+        if self.joins.is_target(self.idx + 1) {
+            // A branch jumps to the second: it needs code of its own.
+            return None;
+        }
         let last = self.idx + 2 == self.insns.len();
         let kind = if let Some((rd, v)) = upper(&a, self.pc).filter(|u| u.0.num() != 0) {
             match b {

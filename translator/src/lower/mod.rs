@@ -20,11 +20,13 @@ mod fp_s;
 mod fp_select;
 mod fregs;
 mod fuse;
+mod join;
 pub mod liveness;
 mod mem;
 mod visit;
 
 pub use fuse::counts as fusion_counts;
+pub use join::count as join_count;
 
 use crate::abi::{self, Reason, CPU, CTX_SLOT, INSTRET, STOP_SLOT};
 use cold::Cold;
@@ -81,6 +83,8 @@ pub struct Lower<'a> {
     body_start: Label,
     /// The pairs lowered as one (fuse.rs).
     fused: Vec<fuse::Fusion>,
+    /// Forward branches to instructions of the block (join.rs).
+    joins: join::Joins,
     /// The guest address limit: an access known to end below it needs no check.
     limit: u64,
 }
@@ -158,6 +162,7 @@ impl<'a> Lower<'a> {
         let exit = e.label();
         let body_start = e.label();
         let thunk = e.label();
+        let joins = join::plan(insns, pc, &mut e);
         Lower {
             e,
             insns,
@@ -176,6 +181,7 @@ impl<'a> Lower<'a> {
             facts,
             inside: false,
             fused: Vec::new(),
+            joins,
             limit: 0,
             thunk,
             thunk_used: false,
@@ -195,6 +201,7 @@ impl<'a> Lower<'a> {
             self.idx = i;
             self.len = d.len;
             self.pc = pc;
+            self.bind_join(i);
             if self.facts.dead[i] {
                 continue;
             }
