@@ -370,3 +370,48 @@ fn crc16_bit_loop_join() {
         ],
     );
 }
+
+/// An if-then-else in a loop: the `beqz` joins the else-part, the `j` over it joins the
+/// `addiw` (superblock::skips, lower/join.rs); one block, no exit but the loop's.
+#[test]
+fn if_then_else_loop_join() {
+    let (a4, a5, a7) = (XReg::new(14), XReg::new(15), XReg::new(17));
+    let addi = |rd, imm| I { rd, rs1: rd, imm };
+    translate(
+        "if_else_join",
+        &[
+            Insn::Andi(I {
+                rd: A3,
+                rs1: a5,
+                imm: 1,
+            }),
+            Insn::Beq(B {
+                rs1: A3,
+                rs2: XReg::ZERO,
+                off: 16,
+            }),
+            Insn::Xor(R {
+                rd: a5,
+                rs1: a5,
+                rs2: a7,
+            }),
+            Insn::Addi(addi(A0, 1)),
+            Insn::Jal(J {
+                rd: XReg::ZERO,
+                off: 12,
+            }),
+            Insn::Sub(R {
+                rd: a5,
+                rs1: a5,
+                rs2: a7,
+            }),
+            Insn::Addi(addi(A1, 1)),
+            Insn::Addiw(addi(a4, -1)),
+            Insn::Bne(B {
+                rs1: a4,
+                rs2: XReg::ZERO,
+                off: -32,
+            }),
+        ],
+    );
+}

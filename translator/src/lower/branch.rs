@@ -85,6 +85,11 @@ impl Lower<'_> {
         let target = isa_a::Insn::Jal(a)
             .direct_target(self.pc)
             .expect("jal has a target");
+        if self.idx + 1 < self.insns.len()
+            && crate::superblock::skips(&self.insns[self.idx].insn, self.pc)
+        {
+            return self.skip(target);
+        }
         if self.idx + 1 < self.insns.len() {
             // A plain jump or a leaf's call the superblock follows: its next part is the
             // target's code.

@@ -1,4 +1,5 @@
-//! Joins: a forward branch whose target is an instruction later in the same superblock
+//! Joins: a forward branch (or a plain jump over an else-part, which the superblock does not
+//! follow: superblock::skips) whose target is an instruction later in the same superblock
 //! jumps to that instruction's code instead of leaving the block.
 //!
 //! ```text
@@ -38,13 +39,16 @@ use isa_a::{Decoded, Insn};
 use isa_b::{Alu, Label, Mem, W};
 use std::sync::atomic::{AtomicU64, Ordering};
 
-/// Joins lowered by every translation in this process.
-static HITS: AtomicU64 = AtomicU64::new(0);
+/// Joins lowered by every translation in this process: from branches, from plain jumps.
+static HITS: [AtomicU64; 2] = [const { AtomicU64::new(0) }; 2];
 
-/// How many taken edges have been lowered as jumps inside their block in this process (for
-/// tests and statistics).
-pub fn count() -> u64 {
-    HITS.load(Ordering::Relaxed)
+/// How many taken edges of branches, and how many plain jumps, have been lowered as jumps
+/// inside their block in this process (for tests and statistics).
+pub fn count() -> (u64, u64) {
+    (
+        HITS[0].load(Ordering::Relaxed),
+        HITS[1].load(Ordering::Relaxed),
+    )
 }
 
 /// A block's joins.
@@ -66,7 +70,7 @@ pub(super) fn plan(insns: &[Decoded], start: u64, e: &mut isa_b::Emitter) -> Joi
     // The last instruction is the block's end: nothing follows it to jump to.
     for i in 0..n.saturating_sub(1) {
         let insn = &insns[i].insn;
-        if !insn.info().has(isa_a::flag::BRANCH) {
+        if !insn.info().has(isa_a::flag::BRANCH) && !crate::superblock::skips(insn, pcs[i]) {
             continue;
         }
         let Some(target) = insn.direct_target(pcs[i]) else {
@@ -104,6 +108,15 @@ impl Joins {
 }
 
 impl Lower<'_> {
+    /// A plain jump forward inside the superblock (superblock::skips): to the join, or out
+    /// of the block when its target is not one.
+    pub(super) fn skip(&mut self, target: u64) {
+        let taken = self.e.label();
+        self.e.jmp(taken);
+        let side = self.taken_side(taken, target);
+        self.cold.push(side);
+    }
+
     /// Binds the label of instruction `idx` if it is a join target (before the instruction
     /// is lowered, dead or not).
     pub(super) fn bind_join(&mut self, idx: usize) {
@@ -150,6 +163,7 @@ impl Lower<'_> {
         }
         let join = self.joins.at[to].expect("a join target has a label");
         self.e.jmp(join);
-        HITS.fetch_add(1, Ordering::Relaxed);
+        let jump = matches!(self.insns[from].insn, Insn::Jal(_));
+        HITS[jump as usize].fetch_add(1, Ordering::Relaxed);
     }
 }
