@@ -45,7 +45,7 @@ mod testmem;
 pub use cache::{AllocStats, CacheStats, CodeCache, Translated};
 pub use engine::{BlockSummary, Engine, Mode, Stats, HOT};
 pub use log::{LogFlags, SharedSymbols, Symbols};
-pub use lower::{extension_counts, fusion_counts, Budget};
+pub use lower::{extension_counts, fusion_counts, join_count, Budget};
 pub use testmem::TestMemory;
 
 /// Guest pages are 4 KiB.

@@ -50,6 +50,8 @@ pub fn extend<M: Bus + ?Sized>(
         // edge is then the block's own end, taken inline (lower::loop_back). A jump into an
         // earlier part would unroll its loop: it ends the superblock too.
         let next = match (last.insn.direct_target(at), &last.insn) {
+            // Over an else-part: on with it, so the jump can join (lower::join).
+            _ if skips(&last.insn, at) => at.wrapping_add(last.len as u64),
             (Some(target), Insn::Jal(j)) if j.rd.num() == 0 => {
                 if starts.contains(&target) {
                     break;
@@ -114,12 +116,14 @@ fn may_write(insn: &Insn, r: isa_a::XReg) -> bool {
 }
 
 /// The pc of each instruction of the superblock starting at `start`, in order. A `jal` that
-/// is not the superblock's last instruction is followed (a plain jump, or a call of a leaf),
+/// is not the superblock's last instruction is followed (a plain jump, or a call of a leaf;
+/// not a short plain jump forward: [`skips`]),
 /// and so is a `jalr` that is not last: the leaf's return, to after the call.
 pub fn pcs(start: u64, insns: &[Decoded]) -> impl Iterator<Item = u64> + '_ {
     insns.iter().scan((start, start), |(pc, back), d| {
         let at = *pc;
         *pc = match d.insn {
+            _ if skips(&d.insn, at) => at.wrapping_add(d.len as u64),
             Insn::Jal(_) => {
                 *back = at.wrapping_add(d.len as u64);
                 d.insn.direct_target(at).expect("a jal")
@@ -129,6 +133,20 @@ pub fn pcs(start: u64, insns: &[Decoded]) -> impl Iterator<Item = u64> + '_ {
         };
         Some(at)
     })
+}
+
+/// Most bytes a plain forward jump may skip and still not be followed.
+const MAX_SKIP: u64 = 128;
+
+/// Whether `insn` at `at` is a plain jump a little way forward: the `j` over an if-then-else's
+/// else-part. The superblock goes on with the fall-through (the else-part, then the join)
+/// rather than the target: inside the superblock the jump then lands on the join's code
+/// (lower::join), and it leaves the block when the target is not in it.
+pub fn skips(insn: &Insn, at: u64) -> bool {
+    match (insn, insn.direct_target(at)) {
+        (Insn::Jal(j), Some(t)) if j.rd.num() == 0 => t > at.wrapping_add(4) && t - at <= MAX_SKIP,
+        _ => false,
+    }
 }
 
 /// Whether `insn` is a conditional branch.

@@ -200,6 +200,7 @@ fn differential(mode: Budget) {
     let counts = Counts::default();
     let fused_before = translator::fusion_counts();
     let saved_before = translator::extension_counts();
+    let joins_before = translator::join_count();
     let strategy = (
         proptest::collection::vec(gen::gen(), 1..24),
         gen::start(),
@@ -246,6 +247,13 @@ fn differential(mode: Budget) {
         .map(|((name, n), (_, before))| (name, n - before))
         .collect();
     println!("sign extensions known and not emitted: {saved:?}");
+    // Forward branches lowered as jumps inside their block (gen::diamond_loop makes them).
+    let joins = translator::join_count();
+    let joins = (joins.0 - joins_before.0, joins.1 - joins_before.1);
+    println!(
+        "joined inside their block: forward branches {}, jumps over an else-part {}",
+        joins.0, joins.1
+    );
     let a = counts.alloc.get();
     println!(
         "blocks giving r14 to a guest register {}, rsi {}, displacing a mapped one {}; \
@@ -276,6 +284,10 @@ fn differential(mode: Budget) {
     assert!(
         share >= 90.0,
         "only {share:.1}% of the instructions ran in translated code (at least 90% must)"
+    );
+    assert!(
+        joins.0 > 0 && joins.1 > 0,
+        "no forward branch or no jump was ever joined inside its block: {joins:?}"
     );
     for (name, n) in fused {
         assert!(n > 0, "the {name} fusion was never translated");
@@ -463,8 +475,9 @@ fn a_loop_on_unmapped_registers_keeps_them_across_iterations() {
 }
 
 /// A loop whose body is two basic blocks (a forward branch skips part of it) becomes one
-/// superblock: its inner branch exits when taken, and the budget may run out at the inner
-/// block boundary exactly where the interpreter's check falls.
+/// superblock: its inner branch jumps to the join inside it when taken, and the budget may
+/// run out at the inner block boundary (on either side) exactly where the interpreter's
+/// check falls.
 #[test]
 fn a_superblock_exits_and_stops_where_the_interpreter_does() {
     let code = [
@@ -481,6 +494,52 @@ fn a_superblock_exits_and_stops_where_the_interpreter_does() {
             let mut s = Start::zeroed();
             s.x[7] = n;
             compare_code_for(&code, &s, budget);
+        }
+    }
+}
+
+/// The taken edge of a join (lower/join.rs): `instret` read right after the join, a load
+/// there that faults on the first pass (which takes the edge), values written before the
+/// branch and read after the join, under every budget around the boundaries.
+#[test]
+fn a_join_counts_what_ran_on_the_taken_edge() {
+    let ld = isa_a::format::Load {
+        rd: isa_a::XReg::new(11),
+        rs1: isa_a::XReg::new(28),
+        imm: 8,
+    };
+    let rdinstret = isa_a::format::Csr {
+        rd: isa_a::XReg::new(10),
+        rs1: isa_a::XReg::new(0),
+        csr: isa_a::csr::INSTRET,
+    };
+    let code = [
+        Insn::Addi(i(5, 5, 1)),  // 0: t0 += 1
+        Insn::Add(r(9, 9, 5)),   // 4: s1 += t0 (live across the skipped code)
+        Insn::Andi(i(6, 5, 1)),  // 8: t1 = t0 & 1
+        Insn::Beq(b(6, 0, 16)),  // 12: skip to 28 when t1 == 0
+        Insn::Xor(r(18, 18, 9)), // 16: s2 ^= s1
+        Insn::Addi(i(9, 18, 3)), // 20: s1 = s2 + 3
+        Insn::Slli(isa_a::format::Shift {
+            rd: isa_a::XReg::new(19),
+            rs1: isa_a::XReg::new(9),
+            shamt: 2,
+        }), // 24
+        Insn::Csrrs(rdinstret),  // 28: the join: a0 = instret
+        Insn::Ld(ld),            // 32: a1 = [t3 + 8]
+        Insn::Add(r(20, 20, 9)), // 36: s4 += s1
+        Insn::Add(r(21, 21, 10)), // 40: s5 += a0
+        Insn::Bne(b(5, 7, -44)), // 44: loop while t0 != t2
+    ];
+    for t3 in [SCRATCH + 0x100, 0x100] {
+        for n in [2, 3, 8, 100] {
+            for budget in 1..48 {
+                let mut s = Start::zeroed();
+                s.x[5] = 1;
+                s.x[7] = n;
+                s.x[28] = t3;
+                compare_code_for(&code, &s, budget);
+            }
         }
     }
 }

@@ -57,17 +57,13 @@ impl Lower<'_> {
     }
 
     /// A branch inside a superblock (flags set by its compare): taken leaves through cold
-    /// code; not taken goes on with the next part.
+    /// code, or jumps to its target's code later in the block (join.rs); not taken goes on
+    /// with the next part.
     pub(super) fn inner_branch(&mut self, cc: Cc, target: u64) {
-        let retired = self.idx + 1;
         let taken = self.e.label();
         self.e.jcc(cc, taken);
-        self.cold.push(Cold::Taken {
-            entry: taken,
-            target,
-            retired,
-            check: self.checks_budget(self.pc, target),
-        });
+        let side = self.taken_side(taken, target);
+        self.cold.push(side);
         if self.checks_budget(self.pc, self.next_pc()) {
             self.inner_budget(self.next_pc());
         }
@@ -75,7 +71,7 @@ impl Lower<'_> {
 
     /// Between two parts of a superblock, going on at `next`: out if the budget is spent —
     /// the interpreter checks it at the same place, between its blocks.
-    fn inner_budget(&mut self, next: u64) {
+    pub(super) fn inner_budget(&mut self, next: u64) {
         let retired = self.idx + 1;
         let budget = self.e.label();
         self.cmp_budget(retired);
@@ -94,6 +90,11 @@ impl Lower<'_> {
         let target = isa_a::Insn::Jal(a)
             .direct_target(self.pc)
             .expect("jal has a target");
+        if self.idx + 1 < self.insns.len()
+            && crate::superblock::skips(&self.insns[self.idx].insn, self.pc)
+        {
+            return self.skip(target);
+        }
         if self.idx + 1 < self.insns.len() {
             // A plain jump or a leaf's call the superblock follows: its next part is the
             // target's code.

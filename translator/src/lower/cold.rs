@@ -56,6 +56,14 @@ pub(super) enum Cold {
         /// Whether the budget is looked at on the way (budget.rs).
         check: bool,
     },
+    /// The taken side of branch `from` to instruction `to` (at `target`) of the block: on
+    /// to its code (join.rs).
+    Join {
+        entry: Label,
+        from: usize,
+        to: usize,
+        target: u64,
+    },
 }
 
 impl Lower<'_> {
@@ -133,6 +141,15 @@ impl Lower<'_> {
                         self.epilogue_after(retired);
                         self.goto(target, check);
                     }
+                }
+                Cold::Join {
+                    mut entry,
+                    from,
+                    to,
+                    target,
+                } => {
+                    self.e.bind(&mut entry);
+                    self.emit_join(from, to, target);
                 }
                 Cold::Rounding {
                     mut entry,

@@ -26,15 +26,33 @@ use super::Lower;
 use isa_a::{Decoded, FormatKind, Insn, XReg};
 use std::sync::atomic::{AtomicU64, Ordering};
 
-/// The registers extended before each instruction, as bit masks (bit r: register r; x0,
-/// always zero, is always set). One more entry than instructions: after the last.
+/// [`analyse_joined`] for a block without joins.
+#[cfg(test)]
 pub fn analyse(insns: &[Decoded], pc: u64) -> Vec<u32> {
     analyse_from(insns, pc, 1)
 }
 
+/// The registers extended before each instruction, as bit masks (bit r: register r; x0,
+/// always zero, is always set). One more entry than instructions: after the last. The
+/// instructions `joined` says are also reached by a jump from earlier in the block
+/// (join.rs) know nothing, whatever the straight path made: a fact there would have to hold
+/// on the jump's path too.
+pub fn analyse_joined(insns: &[Decoded], pc: u64, joined: impl Fn(usize) -> bool) -> Vec<u32> {
+    let pcs = crate::superblock::pcs(pc, insns);
+    let mut known = vec![1];
+    for (i, (d, at)) in insns.iter().zip(pcs).enumerate() {
+        if joined(i) {
+            known[i] = 1;
+        }
+        let k = known[i];
+        known.push(after(&d.insn, at, d.len, k));
+    }
+    known
+}
+
 /// For a block that branches back to its own start keeping its registers: what is known
 /// before each instruction of every iteration but the first, when that lets some extension
-/// go (`first`: the facts of [`analyse`]). The registers extended at every branch back to
+/// go (`first`: the facts of [`analyse_joined`]). The registers extended at every branch back to
 /// the start are extended at the start of the next iteration; starting from more never
 /// knows less, so they are again at every branch back: a fixed point in one pass. The
 /// block's body is then lowered twice, the first iteration knowing nothing at its start,
@@ -74,7 +92,7 @@ fn extends(insn: &Insn) -> Option<XReg> {
     }
 }
 
-/// [`analyse`] from `entry` known at the block's start.
+/// [`analyse_joined`] of a block without joins, from `entry` known at its start.
 fn analyse_from(insns: &[Decoded], pc: u64, entry: u32) -> Vec<u32> {
     let pcs = crate::superblock::pcs(pc, insns);
     let mut known = vec![entry | 1];

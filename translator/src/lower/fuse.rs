@@ -183,8 +183,9 @@ impl Lower<'_> {
             [a, b] => (a.insn, b.insn),
             _ => return None,
         };
-        // A shift moved down to its rotate's `or` is lowered there.
-        if self.in_rotate(self.idx + 1) {
+        // A shift moved down to its rotate's `or` is lowered there; the target of a branch
+        // inside the block (join.rs) needs code of its own.
+        if self.in_rotate(self.idx + 1) || self.joins.is_target(self.idx + 1) {
             return None;
         }
         let last = self.idx + 2 == self.insns.len();

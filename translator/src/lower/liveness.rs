@@ -291,4 +291,29 @@ mod tests {
         // Not asked at an instruction that may leave.
         assert!(!after(5, 2));
     }
+
+    #[test]
+    fn a_write_before_a_forward_branch_stays_live_across_the_skipped_code() {
+        let addi = |rd, rs1| {
+            d(Insn::Addi(I {
+                rd: x(rd),
+                rs1: x(rs1),
+                imm: 1,
+            }))
+        };
+        // a5 = a4+1; beqz a3 → the add (a join, lower/join.rs); a5 = t0+1 (skipped when
+        // taken); a0 = a5+a5: the taken path reads the first a5.
+        let beqz = d(Insn::Beq(isa_a::format::B {
+            rs1: x(13),
+            rs2: x(0),
+            off: 8,
+        }));
+        let add = d(Insn::Add(R {
+            rd: x(10),
+            rs1: x(15),
+            rs2: x(15),
+        }));
+        let a = analyse(&[addi(15, 14), beqz, addi(15, 5), add], 0);
+        assert_eq!(a.dead, [false, false, false, false]);
+    }
 }

@@ -22,6 +22,7 @@ mod fp_s;
 mod fp_select;
 mod fregs;
 mod fuse;
+mod join;
 pub mod liveness;
 mod mem;
 mod rotate;
@@ -30,6 +31,7 @@ mod visit;
 pub use budget::Budget;
 pub use extension::counts as extension_counts;
 pub use fuse::counts as fusion_counts;
+pub use join::count as join_count;
 
 use crate::abi::{self, Reason, CPU, CTX_SLOT, INSTRET, STOP_SLOT};
 use cold::Cold;
@@ -90,6 +92,8 @@ pub struct Lower<'a> {
     fused: Vec<fuse::Fusion>,
     /// Each instruction's part in a rotate (rotate.rs).
     rotates: Vec<rotate::Role>,
+    /// Forward branches to instructions of the block (join.rs).
+    joins: join::Joins,
     /// The guest address limit: an access known to end below it needs no check.
     limit: u64,
     /// Where the budget is checked (budget.rs).
@@ -125,7 +129,7 @@ pub fn lower(
     let mut l = Lower::new(insns, pc, jump_table, ra, facts);
     l.limit = limit;
     l.budget = budget;
-    l.ext = extension::analyse(insns, pc);
+    l.ext = extension::analyse_joined(insns, pc, |i| l.joins.is_target(i));
     l.prologue();
     l.body();
     l.emit_cold();
@@ -177,11 +181,12 @@ impl<'a> Lower<'a> {
         ra: alloc::Alloc,
         facts: liveness::Analysis,
     ) -> Lower<'a> {
-        let rotates = rotate::plan(insns, &facts);
         let mut e = Emitter::new();
         let exit = e.label();
         let body_start = e.label();
         let thunk = e.label();
+        let joins = join::plan(insns, pc, &mut e);
+        let rotates = rotate::plan(insns, &facts, |i| joins.is_target(i));
         Lower {
             e,
             insns,
@@ -202,6 +207,7 @@ impl<'a> Lower<'a> {
             inside: false,
             fused: Vec::new(),
             rotates,
+            joins,
             limit: 0,
             budget: Budget::Exact,
             thunk,
@@ -214,8 +220,9 @@ impl<'a> Lower<'a> {
     /// extended registers than its first ([`extension::loop_facts`]): the first copy, entered
     /// from the prologue, branches back into the second, which branches back to itself.
     fn body(&mut self) {
+        // A block with joins is lowered once: its join targets' labels are bound once.
         let later = extension::loop_facts(self.insns, self.start, &self.ext)
-            .filter(|_| self.keeps_allocation(self.start));
+            .filter(|_| self.keeps_allocation(self.start) && !self.joins.any());
         if let Some(later) = later {
             let mut again = self.e.label();
             self.body_start = again;
@@ -241,6 +248,7 @@ impl<'a> Lower<'a> {
             self.idx = i;
             self.len = d.len;
             self.pc = pc;
+            self.bind_join(i);
             if self.facts.dead[i] {
                 continue;
             }

@@ -99,13 +99,21 @@ fn bits(w: W) -> u32 {
 }
 
 /// Each instruction's part in a rotate, for the block `insns`.
-pub(super) fn plan(insns: &[Decoded], facts: &Analysis) -> Vec<Role> {
+pub(super) fn plan(
+    insns: &[Decoded],
+    facts: &Analysis,
+    joined: impl Fn(usize) -> bool,
+) -> Vec<Role> {
     let mut roles = vec![Role::None; insns.len()];
     for k in 0..insns.len() {
         if facts.dead[k] {
             continue;
         }
-        if let Some((a, b, rot)) = find(insns, &facts.ops, &roles, k) {
+        let found = find(insns, &facts.ops, &roles, k);
+        // A jump into the block between a shift and the `or` (join.rs) would skip the shift
+        // moved down to the `or`.
+        let found = found.filter(|&(a, b, _)| !(a.min(b) + 1..=k).any(&joined));
+        if let Some((a, b, rot)) = found {
             roles[a] = Role::Moved;
             roles[b] = Role::Moved;
             roles[k] = Role::Rotate(rot);
@@ -304,7 +312,7 @@ mod tests {
 
     /// Which instructions the plan moves (M) and lowers as a rotate (R).
     fn roles(insns: &[Decoded]) -> String {
-        plan(insns, &analyse(insns, 0))
+        plan(insns, &analyse(insns, 0), |_| false)
             .iter()
             .map(|r| match r {
                 Role::None => '.',

@@ -8,8 +8,10 @@
 //! `addiw x,x,0`, rotates (two shifts and an `or`, interleaved, and near misses), a compare
 //! and a branch on its result, a chain through
 //! all 31 registers, loops under register pressure (many registers used many times an
-//! iteration, dead writes), calls with their returns (predicted or not), and FP work on a few
-//! registers with accesses, faults, helper calls and exits among its writes. Operands are random
+//! iteration, dead writes), loops around if-then and if-then-else diamonds (forward branches
+//! to a join in the same superblock), calls with their returns (predicted or not), and FP
+//! work on a few registers with accesses, faults, helper calls and exits among its writes.
+//! Operands are random
 //! where any value is fine, and chosen where a random one would only reach the slow path:
 //! rounding modes are mostly `dyn`, CSR numbers name CSRs a program may touch, and every
 //! branch, jump and `jalr` lands on an instruction of the sequence. Faults come from
@@ -118,6 +120,10 @@ enum Fix {
     },
     /// B-type branch to the instruction this many before.
     Back(usize),
+    /// B-type branch, `c.beqz`/`c.bnez`, or `jal` to the instruction this many after.
+    Ahead(usize),
+    CAhead(usize),
+    JAhead(usize),
 }
 
 /// One instruction: its bits (offset bits clear where a [`Fix`] fills them) and length.
@@ -777,6 +783,113 @@ fn call_return(r: &mut Rng, out: &mut Vec<Item>) {
     out.push(word(i_type(JALR, 0, 0, link, 0)));
 }
 
+/// A loop whose body holds an if-then or an if-then-else diamond, as compilers lay them
+/// out: the forward branch (`beqz`/`bnez`, compressed or not) skips the then-part to a join
+/// inside the same superblock; an else-part is jumped over by a `j`. Registers written
+/// before the branch are overwritten in the skipped code and read after the join; either
+/// side may read `instret`, make an access that may fault, or end in the first of a pair
+/// the translator would fuse with the join's first instruction; the join may start with a
+/// compressed instruction.
+fn diamond_loop(r: &mut Rng, out: &mut Vec<Item>) {
+    let mut p: Vec<u32> = (1..32).collect();
+    for i in (1..p.len()).rev() {
+        p.swap(i, r.below(i as u32 + 1) as usize);
+    }
+    // A counter, a condition (x8..x15 when the branch is compressed), a value live across
+    // the skipped code, and others.
+    let compressed = r.below(3) == 0;
+    let t = if compressed { 8 + r.below(8) } else { p[0] };
+    let p: Vec<u32> = p.into_iter().filter(|&x| x != t).collect();
+    let (c, w, a, b) = (p[0], p[1], p[2], p[3]);
+    out.push(word(i_type(OP_IMM, 0, c, 0, 1 + r.below(6) as i32)));
+    let start = out.len();
+    // add xor addw sub on w, a, b
+    const OPS: [(u32, u32, u32); 4] = [(OP, 0, 0), (OP, 4, 0), (OP_32, 0, 0), (OP, 0, 0x20)];
+    let alu = |r: &mut Rng, rd: u32, x: u32, y: u32| {
+        let (op, f3, f7) = OPS[r.below(OPS.len() as u32) as usize];
+        word(r_type(op, f3, f7, rd, x, y))
+    };
+    out.push(alu(r, w, w, a));
+    // t = one bit of a (or of the counter): both sides are taken as the loop goes.
+    let src = if r.below(2) == 0 { a } else { c };
+    out.push(word(i_type(OP_IMM, 7, t, src, 1 << r.below(3))));
+    out.push(alu(r, a, a, b));
+    let ne = r.below(2);
+    let branch = out.len();
+    if compressed {
+        out.push(fixed((6 + ne) << 13 | (t - 8) << 7 | 1, 2, Fix::CAhead(0)));
+    } else {
+        out.push(fixed(r_type(BRANCH, ne, 0, 0, t, 0), 4, Fix::Ahead(0)));
+    }
+    let side = |r: &mut Rng, out: &mut Vec<Item>| {
+        out.push(word(i_type(OP_IMM, 0, w, b, r.next() as i32 >> 20)));
+        out.push(alu(r, b, b, a));
+        match r.below(5) {
+            // rdinstret into a
+            0 => out.push(word(i_type(0x73, 2, a, 0, isa_a::csr::INSTRET as i32))),
+            1 => {
+                // Mostly into the scratch region; else page 0 (a host fault).
+                let page = if r.below(6) == 0 { 0 } else { 5 + r.below(7) };
+                out.push(word(u_type(LUI, b, page)));
+                let imm = r.next() as i32 >> 20;
+                access(r, b, a, imm, out);
+            }
+            _ => {}
+        }
+    };
+    side(r, out);
+    // The side's last instruction may pair with the join's first (lui+addi, slli+srli).
+    let pair = r.below(4);
+    match pair {
+        0 => out.push(word(u_type(LUI, b, r.below(1 << 20)))),
+        1 => out.push(word(i_type(OP_IMM, 1, b, a, 32))),
+        _ => {}
+    }
+    if r.below(3) == 0 {
+        // else: `j` over it, the branch to its start.
+        let jump = out.len();
+        out.push(fixed(j_imm(0) | JAL, 4, Fix::JAhead(0)));
+        let els = out.len();
+        side(r, out);
+        let n = out.len() - jump;
+        out[jump].fix = Fix::JAhead(n);
+        set_ahead(&mut out[branch], els - branch);
+    } else {
+        let n = out.len() - branch;
+        set_ahead(&mut out[branch], n);
+    }
+    // The join: its first instruction, then reads of the values live across.
+    match pair {
+        0 => out.push(word(i_type(OP_IMM, 0, b, b, r.next() as i32 >> 20))),
+        1 => out.push(word(i_type(OP_IMM, 5, b, b, 32))),
+        _ if r.below(2) == 0 => {
+            let imm = 1 + r.below(31);
+            out.push(fixed(
+                bit(imm as i64, 5, 12) | w << 7 | (imm & 31) << 2 | 1,
+                2,
+                Fix::None,
+            ));
+        }
+        _ => {}
+    }
+    out.push(alu(r, a, a, w));
+    out.push(alu(r, w, w, b));
+    if r.below(4) == 0 {
+        out.push(word(i_type(0x73, 2, b, 0, isa_a::csr::INSTRET as i32)));
+    }
+    out.push(word(i_type(OP_IMM, 0, c, c, -1)));
+    let back = out.len() - start;
+    out.push(fixed(r_type(BRANCH, 1, 0, 0, c, 0), 4, Fix::Back(back)));
+}
+
+/// Points a forward branch made with offset 0 at the instruction `n` after it.
+fn set_ahead(it: &mut Item, n: usize) {
+    it.fix = match it.fix {
+        Fix::CAhead(_) => Fix::CAhead(n),
+        _ => Fix::Ahead(n),
+    };
+}
+
 /// A compressed branch on a register, or `c.j`.
 fn compressed_branch(r: &mut Rng, out: &mut Vec<Item>) {
     let (f3, rs) = (5 + r.below(3), r.below(8));
@@ -1035,6 +1148,7 @@ pub fn build(gens: &[Gen]) -> Vec<u8> {
         match g.kind {
             k @ 0..=119 if k % 16 == 0 => compressed(&mut r, &mut items),
             k @ 0..=119 if k % 16 == 8 => fp_chain(&mut r, &mut items),
+            k @ 0..=119 if k % 16 == 12 => diamond_loop(&mut r, &mut items),
             k @ 0..=119 => single(&mut r, k % 4 == 1, &int, &mut items),
             120..=135 => lui_pair(&mut r, &mut items),
             136..=151 => auipc_pair(&mut r, &mut items),
@@ -1074,6 +1188,9 @@ pub fn build(gens: &[Gen]) -> Vec<u8> {
             Fix::None => (it.bits, None),
             Fix::Branch(c) => with(it.bits, pick(c, here, -4096, 4094), b_imm),
             Fix::Back(n) => with(it.bits, starts[i - n] - here, b_imm),
+            Fix::Ahead(n) => with(it.bits, starts[i + n] - here, b_imm),
+            Fix::CAhead(n) => with(it.bits, starts[i + n] - here, cb_imm),
+            Fix::JAhead(n) => with(it.bits, starts[i + n] - here, j_imm),
             Fix::Jal(c) => with(it.bits, pick(c, here, -(1 << 20), (1 << 20) - 2), j_imm),
             Fix::CBranch(c) => with(it.bits, pick(c, here, -256, 254), cb_imm),
             Fix::CJump(c) => with(it.bits, pick(c, here, -2048, 2046), cj_imm),

@@ -1,0 +1,178 @@
+//! Joins: a forward branch (or a plain jump over an else-part, which the superblock does not
+//! follow: superblock::skips) whose target is an instruction later in the same superblock
+//! jumps to that instruction's code instead of leaving the block.
+//!
+//! ```text
+//!   andi a3,a5,1             body:  ... jcc taken ─────────────┐
+//!   srli a5,a5,1                    (budget)                    │
+//!   beqz a3 ──┐                     xor, slli+srli              │
+//!   xor ...   │ skipped             join: addiw ◀───────────┐   │
+//!   slli/srli │                     ...                     │   │
+//!   addiw ◀───┘ the join     cold:  taken: (budget: out to  │   │
+//!   bnez → start                      the target) r14 -= 3 ─┘ ◀─┘
+//! ```
+//!
+//! Code after the join counts instructions by their position from the block's start, so
+//! the taken edge takes the skipped instructions off the block's starting instret (r14, or
+//! the frame slot while r14 holds a guest register): every exit, fault and helper call
+//! after the join then counts exactly what ran. The edge crosses a block boundary as the
+//! interpreter sees it, so it gets the same budget check as the superblock's inner block
+//! boundaries, made before the rewind with the branch's own count.
+//!
+//! The allocation is one per block and in place on both sides. Liveness needs nothing
+//! more: a branch is not a pure instruction, so no write before it is ever dropped as
+//! dead, and a write in the skipped code that is dead on the straight path is not run on
+//! the taken one. The stores of an exit after the join (`epilogue_after`) cover every
+//! register written on the straight path, a superset of the taken path's; a register the
+//! taken path did not write still holds what the prologue loaded.
+//!
+//! No join where the target is not the start of an instruction after the branch (the
+//! middle of an instruction, or outside the block), is the second of a fused pair (the
+//! pair is not fused then: see [`Joins::is_target`]), lies past a leaf call or return
+//! (whose lowering assumes the call's link value, which the taken path did not set), or
+//! lies in a part cut at the length limit (whose end, a budget check, the interpreter
+//! would not have where it starts a block at the target).
+
+use super::cold::Cold;
+use super::Lower;
+use isa_a::{Decoded, Insn};
+use isa_b::{Alu, Label, Mem, W};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// Joins lowered by every translation in this process: from branches, from plain jumps.
+static HITS: [AtomicU64; 2] = [const { AtomicU64::new(0) }; 2];
+
+/// How many taken edges of branches, and how many plain jumps, have been lowered as jumps
+/// inside their block in this process (for tests and statistics).
+pub fn count() -> (u64, u64) {
+    (
+        HITS[0].load(Ordering::Relaxed),
+        HITS[1].load(Ordering::Relaxed),
+    )
+}
+
+/// A block's joins.
+pub(super) struct Joins {
+    /// For each instruction: the index its branch's taken edge jumps to inside the block.
+    to: Vec<Option<usize>>,
+    /// For each instruction some branch jumps to: the label of its code.
+    at: Vec<Option<Label>>,
+}
+
+/// Finds the joins of the block `insns` starting at `start`, with a label for each target.
+pub(super) fn plan(insns: &[Decoded], start: u64, e: &mut isa_b::Emitter) -> Joins {
+    let pcs: Vec<u64> = crate::superblock::pcs(start, insns).collect();
+    let n = insns.len();
+    let mut j = Joins {
+        to: vec![None; n],
+        at: vec![None; n],
+    };
+    // The last instruction is the block's end: nothing follows it to jump to.
+    for i in 0..n.saturating_sub(1) {
+        let insn = &insns[i].insn;
+        if !insn.info().has(isa_a::flag::BRANCH) && !crate::superblock::skips(insn, pcs[i]) {
+            continue;
+        }
+        let Some(target) = insn.direct_target(pcs[i]) else {
+            continue;
+        };
+        let Some(t) = (i + 1..n).find(|&k| pcs[k] == target) else {
+            continue;
+        };
+        let leaf = insns[i + 1..t].iter().any(|d| match d.insn {
+            Insn::Jal(a) => super::calls::is_link(a.rd),
+            Insn::Jalr(_) => true,
+            _ => false,
+        });
+        // The interpreter's block from the target ends where the straight path's part
+        // does only if that part ends at an instruction that ends blocks: one cut at the
+        // length limit ends a fixed count from the part's start, which the target is not.
+        let ends = insns[t..].iter().any(|d| isa_a::ends_block(&d.insn));
+        if leaf || !ends {
+            continue;
+        }
+        j.to[i] = Some(t);
+        if j.at[t].is_none() {
+            j.at[t] = Some(e.label());
+        }
+    }
+    j
+}
+
+impl Joins {
+    /// Whether some branch jumps to instruction `idx` inside the block: it then starts its
+    /// own piece of code, and is never the second of a fused pair.
+    pub(super) fn is_target(&self, idx: usize) -> bool {
+        self.at.get(idx).is_some_and(Option::is_some)
+    }
+
+    /// Whether the block has any join.
+    pub(super) fn any(&self) -> bool {
+        self.at.iter().any(Option::is_some)
+    }
+}
+
+impl Lower<'_> {
+    /// A plain jump forward inside the superblock (superblock::skips): to the join, or out
+    /// of the block when its target is not one.
+    pub(super) fn skip(&mut self, target: u64) {
+        let taken = self.e.label();
+        self.e.jmp(taken);
+        let side = self.taken_side(taken, target);
+        self.cold.push(side);
+    }
+
+    /// Binds the label of instruction `idx` if it is a join target (before the instruction
+    /// is lowered, dead or not).
+    pub(super) fn bind_join(&mut self, idx: usize) {
+        if let Some(mut l) = self.joins.at[idx] {
+            self.e.bind(&mut l);
+        }
+    }
+
+    /// The cold piece for the taken side (entered at `entry`) of the branch being lowered to
+    /// `target`: a jump to the join when there is one, else out of the block.
+    pub(super) fn taken_side(&self, entry: Label, target: u64) -> Cold {
+        match self.joins.to[self.idx] {
+            Some(to) => Cold::Join {
+                entry,
+                from: self.idx,
+                to,
+                target,
+            },
+            None => Cold::Taken {
+                entry,
+                target,
+                retired: self.idx + 1,
+                check: self.checks_budget(self.pc, target),
+            },
+        }
+    }
+
+    /// The taken edge from branch `from` to instruction `to` (at `target`), allocation in
+    /// place: the inner block boundary's budget check, the skipped instructions taken off
+    /// the block's starting instret, then the join.
+    pub(super) fn emit_join(&mut self, from: usize, to: usize, target: u64) {
+        self.inside = true;
+        let idx = self.idx;
+        self.idx = from;
+        // A join is a forward edge: checked only where every block boundary is (budget.rs).
+        if self.checks_budget(target - 1, target) {
+            self.inner_budget(target);
+        }
+        self.idx = idx;
+        let skipped = (to - from - 1) as i32;
+        if skipped > 0 {
+            match self.instret_mem(0) {
+                Some(m) => self.e.alu_mi(Alu::Sub, W::B64, m, skipped),
+                None => self
+                    .e
+                    .lea(crate::abi::INSTRET, Mem::at(crate::abi::INSTRET, -skipped)),
+            }
+        }
+        let join = self.joins.at[to].expect("a join target has a label");
+        self.e.jmp(join);
+        let jump = matches!(self.insns[from].insn, Insn::Jal(_));
+        HITS[jump as usize].fetch_add(1, Ordering::Relaxed);
+    }
+}
