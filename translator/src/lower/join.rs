@@ -156,10 +156,10 @@ impl Lower<'_> {
         self.inside = true;
         let idx = self.idx;
         self.idx = from;
-        // A join is a forward edge: checked only where every block boundary is (budget.rs).
-        if self.checks_budget(target - 1, target) {
-            self.inner_budget(target);
-        }
+        // Checked in both budget modes: the join target may lie past the check a back edge
+        // of the straight path makes (a block's closing branch checks before its compare),
+        // and the taken edge must not go round a loop without one.
+        self.inner_budget(target);
         self.idx = idx;
         let skipped = (to - from - 1) as i32;
         if skipped > 0 {
