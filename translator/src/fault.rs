@@ -123,5 +123,7 @@ pub unsafe extern "C" fn resolve(ctx: *mut Ctx, cpu: *mut Cpu, r14: u64, slot: u
     let addr = ctx.fault_addr.wrapping_sub(ctx.base);
     let access = if write { Access::Write } else { Access::Read };
     ctx.trap = Some(Trap::Fault(MemFault { addr, access }));
-    instret + idx as u64
+    // A join (lower/join.rs) rewinds the block's starting count by the instructions its jump
+    // skipped, below zero near a program's start: only the sum is a count.
+    instret.wrapping_add(idx as u64)
 }
