@@ -300,8 +300,10 @@ pub struct CodeCache {
     /// The pages the bus watches for this cache ([`Bus::watch_code`] said true), until
     /// reported written.
     watched: BTreeSet<u64>,
-    /// The written ranges the last sync took from the bus; None if reports were lost.
-    taken: Option<Vec<(u64, u64)>>,
+    /// A buffer for the written ranges a sync takes from the bus.
+    taken: Vec<(u64, u64)>,
+    /// Every sync's written ranges, for the engines' own decoded blocks.
+    written: crate::written::WrittenLog,
     /// `-d nochain`: blocks are neither chained nor found by indirect jumps in translated
     /// code, so every block entered passes the dispatcher.
     no_chain: bool,
@@ -351,7 +353,8 @@ impl CodeCache {
             code_gen: 0,
             rewrites: HashMap::new(),
             watched: BTreeSet::new(),
-            taken: Some(Vec::new()),
+            taken: Vec::new(),
+            written: crate::written::WrittenLog::new(),
             stats: CacheStats::default(),
             no_chain: false,
             budget: crate::Budget::Exact,
@@ -672,10 +675,16 @@ impl CodeCache {
         }
     }
 
-    /// The written ranges the last [`CodeCache::sync`] took from the bus, or None if some
-    /// were lost: what decoded code kept elsewhere from watched pages must be checked against.
-    pub fn last_written(&self) -> Option<&[(u64, u64)]> {
-        self.taken.as_deref()
+    /// Where the log of written ranges stands: a cursor for [`CodeCache::written_since`].
+    pub fn written_end(&self) -> u64 {
+        self.written.end()
+    }
+
+    /// The ranges every [`CodeCache::sync`] took from the bus since `cursor`, or None if some
+    /// were lost or are no longer kept: what an engine's decoded code from watched pages must
+    /// be checked against (see [`crate::written`]).
+    pub fn written_since(&self, cursor: u64) -> Option<Vec<(u64, u64)>> {
+        self.written.since(cursor)
     }
 
     /// Checks the translated code against guest memory (the blocks with bytes in
@@ -692,7 +701,7 @@ impl CodeCache {
     /// left open instead.
     pub fn sync<M: Bus + ?Sized>(&mut self, bus: &mut M, range: Option<(u64, u64)>) -> usize {
         self.stats.syncs += 1;
-        let mut taken = self.taken.take().unwrap_or_default();
+        let mut taken = std::mem::take(&mut self.taken);
         taken.clear();
         let g = &mut self.cur;
         if bus.take_written(&mut taken) {
@@ -707,12 +716,14 @@ impl CodeCache {
                     g.written.extend(g.pages.range(a..=b).map(|(&p, _)| p));
                 }
             }
-            self.taken = Some(taken);
+            self.written.push(&taken);
         } else {
             // Lost track: every page counts as written and unwatched (but not as rewritten).
             g.written.extend(g.pages.keys());
             self.watched.clear();
+            self.written.lost();
         }
+        self.taken = taken;
         // An empty range has nothing to compare (BTreeMap::range refuses first > last).
         if range.is_some_and(|(s, e)| s >= e) {
             return 0;

@@ -120,6 +120,10 @@ pub struct Engine {
     /// code has been flushed since, they may hold code another vCPU has changed, and must
     /// not be translated into the fresh generation.
     cold_generation: u64,
+    /// Where this engine's last sync left the cache's log of written ranges: its watched
+    /// blocks in `cold` are checked against every range reported since, whichever engine's
+    /// sync took it (see [`crate::written`]).
+    written_seen: u64,
     stats: Stats,
     log: Option<Log>,
 }
@@ -140,7 +144,11 @@ impl Engine {
     /// An engine sharing another's translated code (another vCPU of the same process).
     pub fn with_cache(mode: Mode, shared: Arc<Mutex<CodeCache>>) -> Engine {
         let running = Arc::new(AtomicU64::new(0));
-        lock(&shared).add_runner(&running);
+        let written_seen = {
+            let mut c = lock(&shared);
+            c.add_runner(&running);
+            c.written_end()
+        };
         Engine {
             mode,
             shared,
@@ -148,6 +156,7 @@ impl Engine {
             interp: BlockCache::new(),
             cold: HashMap::new(),
             cold_generation: 0,
+            written_seen,
             stats: Stats::default(),
             log: None,
         }
@@ -230,13 +239,14 @@ impl Engine {
         }
         let mut c = lock(&self.shared);
         c.sync(bus, range);
-        match c.last_written() {
+        match c.written_since(self.written_seen) {
             Some(written) => self.cold.retain(|&pc, b| {
                 let end = pc + b.block.byte_len();
                 b.watched && !written.iter().any(|&(s, e)| s < end && e > pc)
             }),
             None => self.cold.clear(),
         }
+        self.written_seen = c.written_end();
         drop(c);
         self.stats.syncs += 1;
     }

@@ -41,6 +41,7 @@ mod lower;
 pub mod sigchain;
 mod superblock;
 mod testmem;
+mod written;
 
 pub use cache::{AllocStats, CacheStats, CodeCache, Translated};
 pub use engine::{BlockSummary, Engine, Mode, Stats, HOT};

@@ -204,3 +204,31 @@ fn a_range_sync_drops_only_changed_blocks_in_the_range() {
     }
     assert_eq!(engine.stats().dropped, 2);
 }
+
+/// Two vCPUs sharing the code: the store one thread made is reported to whichever syncs
+/// first. The other's own `fence.i` must still drop the block it interpreted from the old
+/// code (tests/guests' hostile_smc_race, whose writer called the function it had just
+/// rewritten and flushed, and got the old result when a reader's `fence.i` came between).
+#[test]
+fn a_report_another_engine_took_still_drops_an_interpreted_block() {
+    let mut mem = setup(10);
+    let layout = mem.layout();
+    let mut mem = Private {
+        mem,
+        written: Vec::new(),
+        lost: false,
+    };
+    let mut reader = Engine::new(Mode::Tiered, layout).unwrap();
+    let mut writer = Engine::with_cache(Mode::Tiered, reader.cache());
+    let mut cpu = Cpu::new(0x2000);
+    assert_eq!(writer.run(&mut cpu, &mut mem, 1000), Some(Trap::Ecall));
+    assert_eq!(cpu.x[10], 10);
+
+    mem.mem.load_code(0x2000, &[addi(20)]);
+    mem.written.push((0x2000, 0x2004));
+    fence_i(&mut reader, &mut mem);
+    fence_i(&mut writer, &mut mem);
+    let mut cpu = Cpu::new(0x2000);
+    assert_eq!(writer.run(&mut cpu, &mut mem, 1000), Some(Trap::Ecall));
+    assert_eq!(cpu.x[10], 20);
+}
