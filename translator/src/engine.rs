@@ -412,8 +412,9 @@ impl Engine {
                 self.stats.chains_patched += chain(&mut c, patch.take(), host);
                 return Ok(Some(Entered::new(&c, host, &self.running)));
             }
-            c.generation()
+            (c.generation(), c.budget())
         };
+        let (generation, budget) = generation;
         if generation != self.cold_generation {
             self.cold.clear();
             self.cold_generation = generation;
@@ -430,13 +431,15 @@ impl Engine {
             None => decode_block(bus, pc)?,
         };
         let calls = !self.log.as_ref().is_some_and(|l| l.flags.nochain);
-        let insns = crate::superblock::extend(bus, pc, block.insns, calls);
+        let cuts = budget == crate::Budget::BackEdges;
+        let insns = crate::superblock::extend(bus, pc, block.insns, calls, cuts);
         let mut c = lock(&self.shared);
-        if c.generation() != generation {
+        if c.generation() != generation || c.budget() != budget {
             // Another vCPU flushed the code while this one decoded without the lock: what it
             // read may be the code from before the change, which must not enter the fresh
             // generation (a thread that changed the code and flushed would run the old code).
-            // The interpreter runs the block this once, decoding it again.
+            // The interpreter runs the block this once, decoding it again. So it does when
+            // the budget mode changed meanwhile (superblocks depend on it).
             return Ok(None);
         }
         let Some(host) = c.translate(bus, pc, &insns) else {

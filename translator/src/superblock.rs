@@ -1,7 +1,10 @@
 //! What one translation covers: a pre-decoded block and the blocks that follow it through the
 //! not-taken side of its conditional branches, through plain jumps (`j`, a `jal` that links
-//! nothing), and through calls of small leaf functions and their returns: a superblock, one
-//! entry and many exits.
+//! nothing), through calls of small leaf functions and their returns, and (where the budget
+//! is looked at only at back edges, lower/budget.rs) past the decoder's length limit, where a
+//! straight run longer than `MAX_BLOCK_INSNS` is cut, not ended: a superblock, one entry and
+//! many exits. An exact budget is looked at where the interpreter's blocks end, at the cuts too:
+//! there a cut ends the superblock.
 //!
 //! ```text
 //!   A: ... beq → X        translated as one unit:  A's body, beq (taken: exit to X),
@@ -33,12 +36,13 @@ const MAX_LEAF: usize = 24;
 /// illegal first instruction) ends the superblock before it: it will fault when, and only if,
 /// it is reached.
 /// Leaves are followed only with `calls` (not under `-d nochain`, where every call passes
-/// the dispatcher).
+/// the dispatcher), and blocks cut at the length limit only with `cuts`.
 pub fn extend<M: Bus + ?Sized>(
     bus: &mut M,
     pc: u64,
     first: Vec<Decoded>,
     calls: bool,
+    cuts: bool,
 ) -> Vec<Decoded> {
     let mut starts = vec![pc];
     let mut insns = first;
@@ -77,6 +81,8 @@ pub fn extend<M: Bus + ?Sized>(
                 insns.extend(leaf);
                 back
             }
+            // A block cut at its length limit: on with the instructions after it.
+            _ if cuts && !isa_a::ends_block(&last.insn) => at.wrapping_add(last.len as u64),
             _ => break,
         };
         if insns.len() >= MAX_INSNS {
@@ -152,4 +158,54 @@ pub fn skips(insn: &Insn, at: u64) -> bool {
 /// Whether `insn` is a conditional branch.
 fn is_branch(insn: &Insn) -> bool {
     insn.info().has(isa_a::flag::BRANCH)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::TestMemory;
+    use isa_a::block::MAX_BLOCK_INSNS;
+    use isa_a::format::{Nullary, B, I};
+    use isa_a::XReg;
+
+    /// A loop of `n` straight-line `addi`s and its `bne` back edge, then an `ecall`: the
+    /// instructions one superblock from its start covers.
+    fn loop_superblock(n: usize, cuts: bool) -> usize {
+        let a0 = XReg::new(10);
+        let mut code: Vec<Insn> = (0..n)
+            .map(|i| {
+                Insn::Addi(I {
+                    rd: a0,
+                    rs1: a0,
+                    imm: i as i32,
+                })
+            })
+            .collect();
+        let back = 0x1000 + 4 * code.len() as i64;
+        code.push(Insn::Bne(B {
+            rs1: a0,
+            rs2: XReg::ZERO,
+            off: (0x1000 - back) as i32,
+        }));
+        code.push(Insn::Ecall(Nullary {}));
+        let mut mem = TestMemory::new(1 << 16);
+        mem.load_code(0x1000, &code);
+        let first = decode_block(&mut mem, 0x1000).unwrap().insns;
+        extend(&mut mem, 0x1000, first, true, cuts).len()
+    }
+
+    /// A body cut at the decoder's block limit goes on in the same superblock, up to the back
+    /// edge, which stays its last instruction; with an exact budget, only up to the cut.
+    #[test]
+    fn a_loop_longer_than_a_decoded_block_is_one_superblock() {
+        for n in [
+            MAX_BLOCK_INSNS / 2,
+            MAX_BLOCK_INSNS + 20,
+            2 * MAX_BLOCK_INSNS - 10,
+        ] {
+            assert_eq!(loop_superblock(n, true), n + 1, "a body of {n}");
+            let exact = (n + 1).min(MAX_BLOCK_INSNS);
+            assert_eq!(loop_superblock(n, false), exact, "a body of {n}");
+        }
+    }
 }

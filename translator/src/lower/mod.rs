@@ -487,7 +487,9 @@ impl Lower<'_> {
         self.e.jcc(isa_b::Cc::Ae, out);
         // The rest of the interpreter's block runs before the budget is looked at: up to
         // the next instruction that ends a block (the parts of a superblock end there), or
-        // the superblock's end.
+        // the superblock's end. A superblock goes through a cut at the decoder's length limit
+        // only when the budget is looked at at back edges alone: running on past the cut
+        // is then no later than translated code would look.
         let end = self.insns[self.idx + 1..]
             .iter()
             .position(|d| isa_a::ends_block(&d.insn))
