@@ -346,6 +346,89 @@ fn compare_code_for(code: &[Insn], s: &Start, budget: u64) -> (Option<Trap>, Cpu
     (it, icpu)
 }
 
+/// `frflags x; f{eq,lt,le}.{d,s} y; fsflags x` lowered as one (lower/fp_flags.rs), with `x`
+/// live and dead, on ordered operands, infinities, denormals, quiet and signalling NaNs, and
+/// singles boxed and not: `y`, `x` and the flags as the interpreter has them, and no flag the
+/// compare would raise left behind in MXCSR either (the `frflags` after an `fadd` reads it).
+#[test]
+fn quiet_compare_between_flags_reads() {
+    use isa_a::format::{Csr, FCmp, FRrm, I};
+    use isa_a::{FReg, Rm, XReg};
+    let (x, f) = (XReg::new, FReg::new);
+    let csr = |rd, rs1| Csr {
+        rd: x(rd),
+        rs1: x(rs1),
+        csr: isa_a::csr::FFLAGS,
+    };
+    let cmp = FCmp {
+        rd: x(11),
+        rs1: f(1),
+        rs2: f(2),
+    };
+    let compares = [
+        Insn::FeqD(cmp),
+        Insn::FltD(cmp),
+        Insn::FleD(cmp),
+        Insn::FeqS(cmp),
+        Insn::FltS(cmp),
+        Insn::FleS(cmp),
+    ];
+    let values: [u64; 11] = [
+        1f64.to_bits(),
+        (-0f64).to_bits(),
+        f64::INFINITY.to_bits(),
+        1e-310f64.to_bits(),
+        f64::NAN.to_bits(),
+        0x7ff4_0000_0000_0000, // signalling
+        0xffff_ffff_3f80_0000, // 1.0f32, boxed
+        0xffff_ffff_ff80_0000, // -inf f32, boxed
+        0xffff_ffff_7fc0_0000, // quiet f32 NaN, boxed
+        0xffff_ffff_7fa0_0000, // signalling f32 NaN, boxed
+        0x0000_0000_3f80_0000, // 1.0f32, not boxed
+    ];
+    let names = |c: &[(&str, u64)]| -> Vec<u64> {
+        c.iter()
+            .filter(|(n, _)| n.starts_with("frflags+fcmp+fsflags"))
+            .map(|&(_, h)| h)
+            .collect()
+    };
+    let before = names(&translator::fusion_counts());
+    for &compare in &compares {
+        for dead in [false, true] {
+            let mut code = vec![Insn::Csrrs(csr(10, 0)), compare, Insn::Csrrw(csr(0, 10))];
+            if dead {
+                code.push(Insn::Addi(I {
+                    rd: x(10),
+                    rs1: x(0),
+                    imm: 7,
+                }));
+            }
+            code.push(Insn::FaddD(FRrm {
+                rd: f(3),
+                rs1: f(4),
+                rs2: f(4),
+                rm: Rm::Dyn,
+            }));
+            code.push(Insn::Csrrs(csr(12, 0)));
+            for (i, &a) in values.iter().enumerate() {
+                for &b in &values {
+                    let mut s = Start::zeroed();
+                    s.fcsr = (i as u32 * 7) % 32;
+                    s.f[1] = a;
+                    s.f[2] = b;
+                    s.f[4] = 1f64.to_bits();
+                    compare_code(&code, &s);
+                }
+            }
+        }
+    }
+    let after = names(&translator::fusion_counts());
+    assert_eq!(before.len(), 2);
+    for (b, a) in before.iter().zip(&after) {
+        assert!(a > b, "the triple was not fused: {before:?} → {after:?}");
+    }
+}
+
 #[test]
 fn fflags_read_and_written_between_native_fp() {
     use isa_a::format::{Csr, CsrI, FRrm};

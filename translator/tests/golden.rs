@@ -410,6 +410,58 @@ fn fp_loop_keeps_writes_in_mirrors() {
     );
 }
 
+/// glibc's inlined quiet compare before `sqrt` (`frflags t6; flt.d a5, fa5, fs8; fsflags
+/// t6`, as in nbody): one `stmxcsr` for `t6`, NaN operands tested on their bits, the compare
+/// unsignalling, nothing for the `fsflags`.
+#[test]
+fn flags_compare() {
+    translate("flags_compare", &flags_compare_code(false));
+}
+
+/// The same with `t6` overwritten next: no `stmxcsr` at all.
+#[test]
+fn flags_compare_dead() {
+    translate("flags_compare_dead", &flags_compare_code(true));
+}
+
+fn flags_compare_code(dead: bool) -> Vec<Insn> {
+    use isa_a::format::{Csr, F1rm, FCmp};
+    use isa_a::{FReg, Rm};
+    let t6 = XReg::new(31);
+    let flags = |rd, rs1| Csr {
+        rd,
+        rs1,
+        csr: isa_a::csr::FFLAGS,
+    };
+    let mut code = vec![
+        Insn::Csrrs(flags(t6, XReg::new(0))),
+        Insn::FltD(FCmp {
+            rd: XReg::new(15),
+            rs1: FReg::new(15),
+            rs2: FReg::new(24),
+        }),
+        Insn::Csrrw(flags(XReg::new(0), t6)),
+    ];
+    if dead {
+        code.push(Insn::Addi(I {
+            rd: t6,
+            rs1: A0,
+            imm: 1,
+        }));
+    }
+    code.push(Insn::Bne(B {
+        rs1: XReg::new(15),
+        rs2: XReg::new(0),
+        off: 64,
+    }));
+    code.push(Insn::FsqrtD(F1rm {
+        rd: FReg::new(13),
+        rs1: FReg::new(15),
+        rm: Rm::Dyn,
+    }));
+    code
+}
+
 /// Values known sign-extended (`lw`, `srliw`, their `xor`) need no `movsxd`: `sext.w` to
 /// itself is nothing, to another register a copy, `sraiw` shifts the 64-bit value and
 /// `slli`+`srai` by 32 is a copy; after a 64-bit `add` the `sext.w` is a `movsxd` again.

@@ -11,6 +11,9 @@
 //!   slt[i][u] t, a, b; beqz/bnez t, L      → cmp a, b; jcc L (inside a superblock)
 //! ```
 //!
+//! One triple is matched here too and counted with the pairs: `frflags`, an FP compare,
+//! `fsflags` (fp_flags.rs).
+//!
 //! A fusion is a pattern over the decoded slice: the visitor looks one instruction ahead.
 //! Rotates (two shifts and an `or`, not always adjacent) are planned per block in rotate.rs
 //! and counted here with the pairs; a pair never takes an instruction of a rotate.
@@ -39,10 +42,12 @@ pub(super) enum Fusion {
     CompareBranch,
     Rotate32,
     Rotate64,
+    FlagsCompare,
+    FlagsCompareDead,
 }
 
 /// How each fusion is named in [`counts`].
-const NAMES: [&str; 8] = [
+const NAMES: [&str; 10] = [
     "lui/auipc+addi",
     "auipc+jalr",
     "lui/auipc+load/store",
@@ -51,10 +56,12 @@ const NAMES: [&str; 8] = [
     "slt+branch",
     "srliw+slliw+or (rotate.rs)",
     "srli+slli+or (rotate.rs)",
+    "frflags+fcmp+fsflags (fp_flags.rs)",
+    "frflags+fcmp+fsflags, flags dead (fp_flags.rs)",
 ];
 
 /// Fusions lowered by every translation in this process, by kind.
-static HITS: [AtomicU64; 8] = [const { AtomicU64::new(0) }; 8];
+static HITS: [AtomicU64; 10] = [const { AtomicU64::new(0) }; 10];
 
 /// How many times each fusion has been lowered in this process (for tests and statistics).
 pub fn counts() -> Vec<(&'static str, u64)> {
@@ -167,7 +174,7 @@ impl Lower<'_> {
     }
 
     /// Moves on to the next instruction of the slice (the second of a pair).
-    fn step(&mut self) {
+    pub(super) fn step(&mut self) {
         self.pc = self.next_pc();
         self.idx += 1;
         self.len = self.insns[self.idx].len;
@@ -177,6 +184,9 @@ impl Lower<'_> {
     /// pattern; returns how many instructions after `idx` it lowered.
     pub(super) fn fuse(&mut self) -> Option<usize> {
         if let Some(n) = self.rotate_part() {
+            return Some(n);
+        }
+        if let Some(n) = self.flags_compare() {
             return Some(n);
         }
         let (a, b) = match self.insns.get(self.idx..self.idx + 2)? {

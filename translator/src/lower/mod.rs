@@ -18,6 +18,7 @@ mod calls;
 mod cold;
 mod extension;
 mod fp;
+mod fp_flags;
 mod fp_s;
 mod fp_select;
 mod fregs;

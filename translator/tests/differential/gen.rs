@@ -924,6 +924,7 @@ const SYSTEM: u32 = 0x73;
 /// writes: a guest access (into the scratch region, or faulting), a helper call (a fixed
 /// rounding mode, `fcvt.wu.d`), an FP CSR access, a branch out, a NaN result (0/0, redone by
 /// the helper, often into its own source; an fma whose NV only the helper raises); singles among doubles (NaN-boxed in the mirror),
+/// a compare between a flags read and write (with NaN operands, its flags live or dead),
 /// moves to and from integer registers; looped a few times one time in two.
 fn fp_chain(r: &mut Rng, out: &mut Vec<Item>) {
     let k = 2 + r.below(5);
@@ -944,7 +945,7 @@ fn fp_chain(r: &mut Rng, out: &mut Vec<Item>) {
         let (d, a, b, e) = (f(), f(), f(), f());
         let fmt = (r.below(4) != 0) as u32; // 1: double
         let dyn_rm = 7 << 12;
-        match r.below(21) {
+        match r.below(23) {
             // fadd fsub fmul fdiv
             0..=6 => {
                 let f7 = r.below(4) << 2 | fmt;
@@ -1028,6 +1029,43 @@ fn fp_chain(r: &mut Rng, out: &mut Vec<Item>) {
                 out.push(word(
                     e << 27 | 1 << 25 | b << 20 | a << 15 | dyn_rm | a << 7 | 0x43,
                 ));
+            }
+            // frflags x; feq/flt/fle y, a, b; fsflags x (fp_flags.rs), a made a NaN first
+            // (quiet or signalling, double or boxed single) one time in two, x overwritten
+            // next one time in three (dead), y branched on one time in three.
+            21..=22 => {
+                let (x, mut y) = (x(r), x(r));
+                while y == x || y == c {
+                    y = y % 31 + 1;
+                }
+                if r.below(2) == 0 {
+                    // A NaN's upper 20 bits: double quiet, double signalling, single quiet
+                    // and single signalling (in the low half, boxed by fmv.w.x).
+                    let (hi, double) = match r.below(4) {
+                        0 => (0x7ff80, true),
+                        1 => (0xfff40, true),
+                        2 => (0x7fc00, false),
+                        _ => (0xffa00, false),
+                    };
+                    out.push(word(u_type(LUI, y, hi)));
+                    if double {
+                        out.push(word(i_type(OP_IMM, 1, y, y, 32)));
+                    }
+                    let f7 = if double { 0x79 } else { 0x78 };
+                    out.push(word(r_type(OP_FP, 0, f7, a, y, 0)));
+                }
+                out.push(word(i_type(SYSTEM, 2, x, 0, csr::FFLAGS as i32)));
+                let (s, t) = if r.below(2) == 0 { (a, b) } else { (b, a) };
+                out.push(word(r_type(OP_FP, r.below(3), 0x50 | fmt, y, s, t)));
+                out.push(word(i_type(SYSTEM, 1, 0, x, csr::FFLAGS as i32)));
+                match r.below(3) {
+                    0 => out.push(word(i_type(OP_IMM, 0, x, 0, r.below(32) as i32))),
+                    1 => {
+                        let w = r_type(BRANCH, r.below(2), 0, 0, y, 0);
+                        out.push(fixed(w, 4, Fix::Branch(r.choice())));
+                    }
+                    _ => {}
+                }
             }
             // fmv.d.x from a register just set: a value the mirror starts from.
             _ => {
