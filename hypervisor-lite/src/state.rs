@@ -228,7 +228,7 @@ impl Shared {
             || {
                 let (kept, left) = translator::check_counts();
                 format!(
-                    "translation cost: {}\nlimit checks: {kept} translated, {left} left out \
+                    "translation cost: {}; limit checks {kept} translated, {left} left out \
                      ({:.1}%)\n",
                     translator::cost::totals(),
                     left as f64 * 100.0 / (kept + left).max(1) as f64
