@@ -164,7 +164,8 @@ fn exec_shows_each_block_entered_and_nochain_shows_them_all() {
 }
 
 /// `-d cost`: one line at exit with the translation totals, none translated by the
-/// interpreter, some by the translating engines, each with host code and time.
+/// interpreter, some by the translating engines, each with host code and time, and the
+/// limit checks of guest accesses translated and left out (lower/checked.rs).
 #[test]
 fn cost_reports_what_translation_cost_at_exit() {
     for (name, flag) in ENGINES {
@@ -181,11 +182,13 @@ fn cost_reports_what_translation_cost_at_exit() {
         };
         let (blocks, insns, bytes) = (number(" blocks"), number(" guest"), number(" host bytes"));
         let (per_insn, ms) = (number(" a guest instruction"), number(" ms"));
+        let (checked, unchecked) = (number(" translated,"), number(" left out"));
         if name == "interp" {
             assert_eq!((blocks, insns, bytes, ms), (0.0, 0.0, 0.0, 0.0), "{rest}");
+            assert_eq!((checked, unchecked), (0.0, 0.0), "{rest}");
         } else {
             assert!(
-                blocks > 0.0 && insns >= blocks && ms > 0.0,
+                blocks > 0.0 && insns >= blocks && ms > 0.0 && checked > 0.0,
                 "{name}: {rest}"
             );
             assert!((per_insn - bytes / insns).abs() < 0.1, "{name}: {rest}");

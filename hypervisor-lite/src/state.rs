@@ -225,7 +225,15 @@ impl Shared {
         }
         self.log(
             |f| f.cost,
-            || format!("translation cost: {}\n", translator::cost::totals()),
+            || {
+                let (kept, left) = translator::check_counts();
+                format!(
+                    "translation cost: {}; limit checks {kept} translated, {left} left out \
+                     ({:.1}%)\n",
+                    translator::cost::totals(),
+                    left as f64 * 100.0 / (kept + left).max(1) as f64
+                )
+            },
         );
     }
 

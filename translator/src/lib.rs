@@ -46,17 +46,23 @@ mod written;
 pub use cache::{AllocStats, CacheStats, CodeCache, Translated};
 pub use engine::{BlockSummary, Engine, Mode, Stats, HOT};
 pub use log::{LogFlags, SharedSymbols, Symbols};
-pub use lower::{extension_counts, fusion_counts, join_count, Budget};
+pub use lower::{check_counts, extension_counts, fusion_counts, join_count, Budget};
 pub use testmem::TestMemory;
 
 /// Guest pages are 4 KiB.
 pub const PAGE_SHIFT: u32 = 12;
 
+/// The bytes on each side of guest memory, below `base` and from `base + limit`, that must
+/// fault (see [`Layout`]).
+pub const GUARD: u64 = 1 << PAGE_SHIFT;
+
 /// Where guest memory is, as translated code addresses it: guest address `g` at `base + g`
 /// for `g < limit`. The host protections of those pages must be the guest's (no access:
 /// `PROT_NONE`; read only: `PROT_READ`; execute-only pages may be readable, as the decoder
-/// reads them) and the 8 bytes from `base + limit` must fault too: translated code checks
-/// only `g < limit` and lets the host fault, which [`fault`] turns into the guest's fault.
+/// reads them) and the [`GUARD`] bytes below `base` and from `base + limit` must fault too:
+/// translated code checks only `g < limit` (and not even that for an access a few bytes
+/// from one already made through the same register: lower/checked.rs) and lets the host
+/// fault, which [`fault`] turns into the guest's fault.
 #[derive(Copy, Clone, Debug)]
 pub struct Layout {
     pub base: *mut u8,

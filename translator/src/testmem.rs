@@ -13,7 +13,7 @@ pub const X: u8 = 4;
 ///
 /// One memfd mapped twice: a read-write view the interpreter (checking the permission bytes)
 /// and [`TestMemory::bytes`] use, and the view translated code uses, whose host protections
-/// mirror the permissions and which is followed by a guard page, as [`Layout`] asks.
+/// mirror the permissions and which lies between two guard pages, as [`Layout`] asks.
 pub struct TestMemory {
     view: *mut u8,
     guarded: *mut u8,
@@ -27,7 +27,7 @@ pub struct TestMemory {
 // unmaps them); nothing about them is tied to the creating thread.
 unsafe impl Send for TestMemory {}
 
-const PAGE: usize = 1 << PAGE_SHIFT;
+const GUARD: usize = crate::GUARD as usize;
 
 impl TestMemory {
     pub fn new(size: usize) -> TestMemory {
@@ -51,17 +51,17 @@ impl TestMemory {
                 p as *mut u8
             };
             let view = map(std::ptr::null_mut(), 0);
-            // Reserve the guarded view and its guard page, then put the file over the first part.
-            let guarded = libc::mmap(
+            // Reserve the guarded view and its guard pages, then put the file between them.
+            let reserved = libc::mmap(
                 std::ptr::null_mut(),
-                size + PAGE,
+                size + 2 * GUARD,
                 libc::PROT_NONE,
                 libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_NORESERVE,
                 -1,
                 0,
             );
-            assert!(guarded != libc::MAP_FAILED, "mmap");
-            let guarded = map(guarded as *mut u8, libc::MAP_FIXED);
+            assert!(reserved != libc::MAP_FAILED, "mmap");
+            let guarded = map((reserved as *mut u8).add(GUARD), libc::MAP_FIXED);
             libc::close(fd);
             TestMemory {
                 view,
@@ -216,7 +216,7 @@ impl Drop for TestMemory {
         // SAFETY: the owner unmaps its own mappings once; no handle uses them after it.
         unsafe {
             libc::munmap(self.view.cast(), self.size);
-            libc::munmap(self.guarded.cast(), self.size + PAGE);
+            libc::munmap(self.guarded.sub(GUARD).cast(), self.size + 2 * GUARD);
         }
     }
 }

@@ -201,6 +201,7 @@ fn differential(mode: Budget) {
     let fused_before = translator::fusion_counts();
     let saved_before = translator::extension_counts();
     let joins_before = translator::join_count();
+    let checks_before = translator::check_counts();
     let strategy = (
         proptest::collection::vec(gen::gen(), 1..24),
         gen::start(),
@@ -254,6 +255,15 @@ fn differential(mode: Budget) {
         "joined inside their block: forward branches {}, jumps over an else-part {}",
         joins.0, joins.1
     );
+    // gen::one_base makes accesses near one already made through the same register.
+    let checks = translator::check_counts();
+    let checks = (checks.0 - checks_before.0, checks.1 - checks_before.1);
+    println!(
+        "limit checks translated {}, left out {} ({:.1}%)",
+        checks.0,
+        checks.1,
+        checks.1 as f64 * 100.0 / (checks.0 + checks.1).max(1) as f64
+    );
     let a = counts.alloc.get();
     println!(
         "blocks giving r14 to a guest register {}, rsi {}, displacing a mapped one {}; \
@@ -289,6 +299,7 @@ fn differential(mode: Budget) {
         joins.0 > 0 && joins.1 > 0,
         "no forward branch or no jump was ever joined inside its block: {joins:?}"
     );
+    assert!(checks.1 > 0, "no limit check was ever left out");
     for (name, n) in fused {
         assert!(n > 0, "the {name} fusion was never translated");
     }

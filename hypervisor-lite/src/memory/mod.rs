@@ -1,8 +1,8 @@
 //! The guest address space: one host reservation, guest address `g` at `base + g`.
 //!
 //! ```text
-//!   host:  base ─────────────────────────────────────────── base + GUEST_LIMIT ─ guard page
-//!          │ host protections mirror the guest's (host_prot)   │ PROT_NONE    │
+//!   host:  guard ─ base ─────────────────────────────────────── base + GUEST_LIMIT ─ guard
+//!          PROT_NONE │ host protections mirror the guest's (host_prot)   │ PROT_NONE │
 //!   perms: one byte per guest page: R W X (what the guest asked for)
 //! ```
 //!
@@ -10,11 +10,13 @@
 //! every syscall pointer is checked against it in software. The host protections mirror the
 //! table (no access: none; read-only or execute: read; writable: read/write) for translated
 //! code, which checks only `addr < GUEST_LIMIT` and lets the host fault (the translator's
-//! fault handler makes that the guest's fault); the guard page catches an access that starts
-//! below the limit and ends past it. The mapping's own writes that ignore guest protections
-//! (`write_raw`) lift the host protection for their duration. A writable page translated code
-//! came from is the exception: read-only on the host until written, so that the translator
-//! learns which code pages were written ([`watch`]).
+//! fault handler makes that the guest's fault); the guard zone past the limit catches an
+//! access that starts below the limit and ends past it, and the guard zones on both sides
+//! catch an access translated code made without a check, a few bytes from one it checked
+//! through the same register (translator::GUARD). The mapping's own writes that ignore guest
+//! protections (`write_raw`) lift the host protection for their duration. A writable page
+//! translated code came from is the exception: read-only on the host until written, so that
+//! the translator learns which code pages were written ([`watch`]).
 //!
 //! Ownership: the [`Reservation`] (the range and the table) is in an `Arc` that the address
 //! space and every [`GuestMem`] handle hold, so no handle outlives the memory it points

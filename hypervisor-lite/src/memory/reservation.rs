@@ -8,11 +8,18 @@ use super::{access, GUEST_LIMIT, PAGE};
 use std::io;
 use std::sync::atomic::AtomicU8;
 
-/// The reservation: the guest's addresses and a guard page.
-pub(super) const RESERVED: usize = (GUEST_LIMIT + PAGE) as usize;
+/// The no-access zones below guest address 0 and from the limit: what translated code
+/// needs to fault there (translator::GUARD), at least a page (an access that starts below
+/// the limit and ends past it).
+const GUARD: usize = translator::GUARD as usize;
+const _: () = assert!(GUARD >= PAGE as usize && GUARD.is_multiple_of(PAGE as usize));
+
+/// The reservation: a guard zone, the guest's addresses, a guard zone.
+pub(super) const RESERVED: usize = GUARD + GUEST_LIMIT as usize + GUARD;
 const PAGES: usize = (GUEST_LIMIT / PAGE) as usize;
 
 pub struct Reservation {
+    /// Guest address 0, [`GUARD`] bytes into the host range.
     pub(super) base: *mut u8,
     /// One byte of [`super::perm`] bits per guest page. Written under the mapping lock,
     /// read by every vCPU without it: atomics, whose relaxed loads are plain loads on x86.
@@ -29,14 +36,17 @@ unsafe impl Send for Reservation {}
 unsafe impl Sync for Reservation {}
 
 impl Reservation {
-    /// Reserves `GUEST_LIMIT` bytes and a guard page with no access, and the table.
+    /// Reserves `GUEST_LIMIT` bytes between two guard zones, all with no access, and the
+    /// table.
     pub fn new() -> io::Result<Reservation> {
-        let base = host_mmap(RESERVED, libc::PROT_NONE)?;
+        let start = host_mmap(RESERVED, libc::PROT_NONE)?;
+        // SAFETY: inside the range just reserved.
+        let base = unsafe { start.add(GUARD) };
         let perms = match host_mmap(PAGES, libc::PROT_READ | libc::PROT_WRITE) {
             Ok(p) => p,
             Err(e) => {
                 // SAFETY: `base` is the mapping just made, used by nothing else.
-                unsafe { libc::munmap(base.cast(), RESERVED) };
+                unsafe { libc::munmap(start.cast(), RESERVED) };
                 return Err(e);
             }
         };
@@ -46,7 +56,7 @@ impl Reservation {
             perms: perms as *const AtomicU8,
             watch: Box::new(Watch::new(base, perms as *const AtomicU8)),
         };
-        access::register(base as u64, base as u64 + RESERVED as u64)?;
+        access::register(start as u64, start as u64 + RESERVED as u64)?;
         if !watch::register(&r.watch) {
             return Err(io::Error::from_raw_os_error(libc::ENOMEM));
         }
@@ -66,6 +76,11 @@ impl Reservation {
         }
     }
 
+    /// The host range's start, the lower guard zone's.
+    fn start(&self) -> *mut u8 {
+        self.base.wrapping_sub(GUARD)
+    }
+
     /// The table, for handles that index it without bounds checks.
     pub fn table(&self) -> *const AtomicU8 {
         self.perms
@@ -80,12 +95,12 @@ impl std::fmt::Debug for Reservation {
 
 impl Drop for Reservation {
     fn drop(&mut self) {
-        access::unregister(self.base as u64);
+        access::unregister(self.start() as u64);
         watch::unregister(&self.watch);
         // SAFETY: both mappings are owned by self, and no handle is left to use them (every
         // handle holds an Arc of self).
         unsafe {
-            libc::munmap(self.base.cast(), RESERVED);
+            libc::munmap(self.start().cast(), RESERVED);
             libc::munmap(self.perms as *mut libc::c_void, PAGES);
         }
     }

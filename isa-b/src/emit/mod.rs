@@ -98,4 +98,18 @@ impl Emitter {
         self.asm.set_label(&mut l.0).expect("label bound once");
         self.bound.push((l.0, here));
     }
+
+    /// A label at the next instruction emitted: the one already bound there, if any (no
+    /// `nop` then), else a new one.
+    pub fn label_here(&mut self) -> Label {
+        let here = self.asm.instructions().len();
+        match self.bound.last() {
+            Some(&(l, at)) if at == here => Label(l),
+            _ => {
+                let mut l = self.label();
+                self.bind(&mut l);
+                l
+            }
+        }
+    }
 }

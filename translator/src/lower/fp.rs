@@ -237,12 +237,11 @@ impl Lower<'_> {
     /// `fld`/`flw`: through the integer load path into a scratch register; singles are
     /// NaN-boxed.
     pub(super) fn fload(&mut self, a: FLoad, w: W) {
-        self.address(a.rs1, a.imm);
-        let mut resume = self.check();
+        let resume = self.checked_address(a.rs1, a.imm);
         if let (W::B64, Some(m)) = (w, self.ra.fregs[a.rd.num()]) {
             self.access_here(false);
             self.e.load_f(Prec::D, m, self.guest_mem());
-            self.e.bind(&mut resume);
+            self.resume_at(resume);
             return;
         }
         self.access_here(false);
@@ -252,12 +251,11 @@ impl Lower<'_> {
             self.e.alu_rr(Alu::Or, W::B64, T1, T0);
         }
         self.fwrite_gpr(a.rd, T1);
-        self.e.bind(&mut resume);
+        self.resume_at(resume);
     }
 
     pub(super) fn fstore(&mut self, a: FStore, w: W) {
-        self.address(a.rs1, a.imm);
-        let mut resume = self.check();
+        let resume = self.checked_address(a.rs1, a.imm);
         let p = if w == W::B64 { Prec::D } else { Prec::S };
         match self.fsrc(a.rs2) {
             isa_b::FSrc::Reg(m) => {
@@ -270,7 +268,7 @@ impl Lower<'_> {
                 self.e.store(w, self.guest_mem(), T1);
             }
         }
-        self.e.bind(&mut resume);
+        self.resume_at(resume);
     }
 }
 

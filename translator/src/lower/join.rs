@@ -106,6 +106,11 @@ impl Joins {
         self.at.get(idx).is_some_and(Option::is_some)
     }
 
+    /// The instruction `idx`'s taken edge jumps to inside the block, if any.
+    pub(super) fn target_of(&self, idx: usize) -> Option<usize> {
+        self.to.get(idx).copied().flatten()
+    }
+
     /// Whether the block has any join.
     pub(super) fn any(&self) -> bool {
         self.at.iter().any(Option::is_some)

@@ -21,6 +21,7 @@ impl Lower<'_> {
     pub(super) fn address(&mut self, rs1: XReg, imm: i32) {
         let scratch = self.ra.addr;
         self.addr = scratch;
+        self.disp = 0;
         if rs1.num() == 0 {
             self.e.mov_ri(scratch, imm as i64);
         } else {
@@ -33,13 +34,34 @@ impl Lower<'_> {
         }
     }
 
-    /// Sends an access past the limit to a helper call of this instruction (which gives
-    /// the interpreter's fault); returns the label to resume at after the helper. Everything
-    /// else is left to the host's page protections (crate::fault).
-    pub(super) fn check(&mut self) -> isa_b::Label {
+    /// The address of this instruction's access at `rs1 + imm`, checked: an access past the
+    /// limit goes to a helper call of this instruction (which gives the interpreter's fault);
+    /// returns the label to resume at after the helper ([`Lower::resume_at`]). Everything
+    /// else is left to the host's page protections (crate::fault). With no check
+    /// (checked.rs), the base register and `imm` make the memory operand, and there is no
+    /// helper to resume from.
+    pub(super) fn checked_address(&mut self, rs1: XReg, imm: i32) -> Option<isa_b::Label> {
+        let elide = self.elide[self.idx];
+        super::checked::record(elide);
+        if elide {
+            // Never x0: the analysis knows nothing of it.
+            let scratch = self.ra.addr;
+            self.addr = self.read(rs1, scratch);
+            self.disp = imm;
+            return None;
+        }
+        self.address(rs1, imm);
         let slow = self.e.label();
         self.limit_check(slow);
-        self.slow_path(slow)
+        Some(self.slow_path(slow))
+    }
+
+    /// Binds where the helper of [`Lower::checked_address`] resumes, if there is one (a
+    /// label bound for nothing would cost a `nop` before the next access's own).
+    pub(super) fn resume_at(&mut self, resume: Option<isa_b::Label>) {
+        if let Some(mut r) = resume {
+            self.e.bind(&mut r);
+        }
     }
 
     /// Jumps to `slow` when the address is at or past the guest limit.
@@ -55,19 +77,18 @@ impl Lower<'_> {
 
     /// Marks the next instruction as this guest instruction's access, for the fault handler.
     pub(super) fn access_here(&mut self, write: bool) {
-        let mut l = self.e.label();
-        self.e.bind(&mut l);
+        let l = self.e.label_here();
         self.faults.push((l, self.idx, write));
     }
 
-    /// The guest memory operand at the address [`Lower::address`] computed.
+    /// The guest memory operand at the address [`Lower::address`] or
+    /// [`Lower::checked_address`] computed.
     pub(super) fn guest_mem(&self) -> Mem {
-        Mem::indexed(crate::abi::MEM, self.addr, 0)
+        Mem::indexed(crate::abi::MEM, self.addr, self.disp)
     }
 
     pub(super) fn load(&mut self, a: Load, w: Width) {
-        self.address(a.rs1, a.imm);
-        let mut resume = self.check();
+        let resume = self.checked_address(a.rs1, a.imm);
         let t = self.target(a.rd, &[]);
         let m = self.guest_mem();
         self.access_here(false);
@@ -77,15 +98,14 @@ impl Lower<'_> {
             self.e.load(w.w, t, m);
         }
         self.write(a.rd, t);
-        self.e.bind(&mut resume);
+        self.resume_at(resume);
     }
 
     pub(super) fn store(&mut self, a: Store, w: W) {
-        self.address(a.rs1, a.imm);
-        let mut resume = self.check();
+        let resume = self.checked_address(a.rs1, a.imm);
         let v = self.read(a.rs2, T1);
         self.access_here(true);
         self.e.store(w, self.guest_mem(), v);
-        self.e.bind(&mut resume);
+        self.resume_at(resume);
     }
 }

@@ -15,6 +15,7 @@ mod amo;
 mod branch;
 mod budget;
 mod calls;
+mod checked;
 mod cold;
 mod extension;
 mod fp;
@@ -30,6 +31,7 @@ mod rotate;
 mod visit;
 
 pub use budget::Budget;
+pub use checked::counts as check_counts;
 pub use extension::counts as extension_counts;
 pub use fuse::counts as fusion_counts;
 pub use join::count as join_count;
@@ -81,8 +83,12 @@ pub struct Lower<'a> {
     /// Whether the block's allocation is in place at the point being emitted (between the
     /// prologue and an epilogue).
     inside: bool,
-    /// The register holding the current memory instruction's guest address.
+    /// The register holding the current memory instruction's guest address, and what to add
+    /// to it (non-zero only for an access with no limit check).
     addr: Gpr,
+    disp: i32,
+    /// Which accesses need no limit check (checked.rs).
+    elide: Vec<bool>,
     /// The block's helper thunk, and whether anything calls it.
     thunk: Label,
     thunk_used: bool,
@@ -131,6 +137,7 @@ pub fn lower(
     l.limit = limit;
     l.budget = budget;
     l.ext = extension::analyse_joined(insns, pc, |i| l.joins.is_target(i));
+    l.elide = checked::plan(insns, &l.joins, &l.facts.dead);
     l.prologue();
     l.body();
     l.emit_cold();
@@ -202,6 +209,8 @@ impl<'a> Lower<'a> {
             jump_table,
             ended: false,
             addr: ra.addr,
+            disp: 0,
+            elide: Vec::new(),
             ra,
             facts,
             ext: Vec::new(),

@@ -10,7 +10,8 @@
 //! all 31 registers, loops under register pressure (many registers used many times an
 //! iteration, dead writes), loops around if-then and if-then-else diamonds (forward branches
 //! to a join in the same superblock), calls with their returns (predicted or not), and FP
-//! work on a few registers with accesses, faults, helper calls and exits among its writes.
+//! work on a few registers with accesses, faults, helper calls and exits among its writes,
+//! and runs of accesses through one base register (most of them without a limit check).
 //! Operands are random
 //! where any value is fine, and chosen where a random one would only reach the slow path:
 //! rounding modes are mostly `dyn`, CSR numbers name CSRs a program may touch, and every
@@ -882,6 +883,107 @@ fn diamond_loop(r: &mut Rng, out: &mut Vec<Item>) {
     out.push(fixed(r_type(BRANCH, 1, 0, 0, c, 0), 4, Fix::Back(back)));
 }
 
+/// Accesses through one base register, as stack frames, struct fields and unrolled array
+/// code make them: most of them go without their limit check (lower/checked.rs). The base
+/// (sp one time in three) points into the scratch region, near one of its ends (the pages
+/// past them are unmapped: an access a few bytes on faults where an earlier one did not), or
+/// wherever it points; then accesses at small offsets from each other, the base moved by a
+/// constant (`addi`, itself or into another register accessed through), a forward branch over
+/// some of them (a join, where only what both paths know survives), a write that forgets
+/// the base; looped a few times one time in three.
+fn one_base(r: &mut Rng, out: &mut Vec<Item>) {
+    let b = if r.below(3) == 0 { 2 } else { r.reg() };
+    match r.below(8) {
+        0 => {}
+        1 => out.push(word(u_type(LUI, b, (SCRATCH >> 12) as u32))),
+        2 => {
+            out.push(word(u_type(LUI, b, (SCRATCH_END >> 12) as u32)));
+            out.push(word(i_type(OP_IMM, 0, b, b, -(r.below(64) as i32))));
+        }
+        _ => {
+            out.push(word(u_type(LUI, b, 5 + r.below(7))));
+            out.push(word(i_type(OP_IMM, 0, b, b, r.next() as i32 >> 21)));
+        }
+    }
+    let others = |r: &mut Rng, not: &[u32]| loop {
+        let x = r.reg();
+        if !not.contains(&x) {
+            break x;
+        }
+    };
+    let looped = r.below(3) == 0;
+    let c = others(r, &[b]);
+    if looped {
+        out.push(word(i_type(OP_IMM, 0, c, 0, 1 + r.below(4) as i32)));
+    }
+    let start = out.len();
+    // Offsets mostly near each other (a frame's slots), sometimes anywhere in reach.
+    let near = |r: &mut Rng| {
+        if r.below(6) == 0 {
+            r.next() as i32 >> 20
+        } else {
+            (r.below(64) as i32 - 32) * 8
+        }
+    };
+    let mut branch = None;
+    for _ in 0..2 + r.below(8) {
+        match r.below(12) {
+            0..=5 => {
+                // Into the base itself one time in 16: the fact goes.
+                let rd = if r.below(16) == 0 {
+                    b
+                } else {
+                    others(r, &[b, c])
+                };
+                let imm = near(r);
+                access(r, b, rd, imm, out);
+            }
+            6 => {
+                let step = (r.below(64) as i32 - 32) * 8;
+                out.push(word(i_type(OP_IMM, 0, b, b, step)));
+            }
+            7 => {
+                let t = others(r, &[b, c]);
+                let step = near(r);
+                out.push(word(i_type(OP_IMM, 0, t, b, step)));
+                let (rd, imm) = (others(r, &[b, c, t]), near(r));
+                access(r, t, rd, imm, out);
+            }
+            8 if branch.is_none() => {
+                let t = others(r, &[c]);
+                branch = Some(out.len());
+                out.push(fixed(
+                    r_type(BRANCH, r.below(2), 0, 0, t, 0),
+                    4,
+                    Fix::Ahead(0),
+                ));
+            }
+            9 => match r.below(3) {
+                // add b, b, x; lui b; or a load into it (above)
+                0 => out.push(word(r_type(OP, 0, 0, b, b, others(r, &[c])))),
+                1 => out.push(word(u_type(LUI, b, 5 + r.below(7)))),
+                _ => out.push(word(i_type(OP_IMM, 4, b, b, 8))),
+            },
+            _ => {
+                let (rd, imm) = (others(r, &[b, c]), r.next() as i32 >> 20);
+                access(r, b, rd, imm, out);
+            }
+        }
+    }
+    // The join (or the next access): through the base again.
+    if let Some(i) = branch {
+        let n = out.len() - i;
+        set_ahead(&mut out[i], n);
+    }
+    let (rd, imm) = (others(r, &[b, c]), near(r));
+    access(r, b, rd, imm, out);
+    if looped {
+        out.push(word(i_type(OP_IMM, 0, c, c, -1)));
+        let back = out.len() - start;
+        out.push(fixed(r_type(BRANCH, 1, 0, 0, c, 0), 4, Fix::Back(back)));
+    }
+}
+
 /// Points a forward branch made with offset 0 at the instruction `n` after it.
 fn set_ahead(it: &mut Item, n: usize) {
     it.fix = match it.fix {
@@ -1187,6 +1289,7 @@ pub fn build(gens: &[Gen]) -> Vec<u8> {
             k @ 0..=119 if k % 16 == 0 => compressed(&mut r, &mut items),
             k @ 0..=119 if k % 16 == 8 => fp_chain(&mut r, &mut items),
             k @ 0..=119 if k % 16 == 12 => diamond_loop(&mut r, &mut items),
+            k @ 0..=119 if k % 16 == 4 => one_base(&mut r, &mut items),
             k @ 0..=119 => single(&mut r, k % 4 == 1, &int, &mut items),
             120..=135 => lui_pair(&mut r, &mut items),
             136..=151 => auipc_pair(&mut r, &mut items),
