@@ -82,9 +82,10 @@ pub struct Translated {
     pub insns: Box<[Decoded]>,
     /// Its guest accesses: host offset, instruction index, store or not (crate::fault).
     pub faults: Box<[(u32, u32, bool)]>,
-    /// Which guest register each allocatable host register holds inside it: (guest, index
-    /// into abi::ALLOCATABLE).
-    pub map: Box<[(u8, u8)]>,
+    /// Which guest register each allocatable host register holds inside each of its
+    /// regions (lower/regions.rs): the region's first instruction, and (guest, index into
+    /// abi::ALLOCATABLE).
+    pub maps: Box<[RegionMap]>,
     /// Which FP register each mirroring SSE register holds inside it: (FP register, index
     /// into abi::MIRRORED).
     pub fmap: Box<[(u8, u8)]>,
@@ -127,6 +128,10 @@ fn fetch<M: Bus + ?Sized>(bus: &mut M, pc: u64) -> Option<(u32, u8)> {
     let hi = bus.fetch16(pc.wrapping_add(2)).ok()? as u32;
     Some((lo | hi << 16, 4))
 }
+
+/// One region's register map (lower/regions.rs): its first instruction, and (guest register,
+/// index into abi::ALLOCATABLE) of each host register holding one there.
+pub type RegionMap = (u32, Box<[(u8, u8)]>);
 
 /// A guest access in translated code (see [`CodeCache::fault_site`]).
 pub struct FaultSite<'a> {
@@ -214,11 +219,13 @@ impl Generation {
         let off = u32::try_from(host - t.host).ok()?;
         let i = t.faults.binary_search_by_key(&off, |f| f.0).ok()?;
         let (_, idx, write) = t.faults[i];
+        // The region of the faulting instruction: its allocation was in place there.
+        let region = t.maps.iter().rposition(|m| m.0 <= idx)?;
         Some(FaultSite {
             pc: crate::superblock::pcs(t.pc, &t.insns).nth(idx as usize)?,
             idx: idx as usize,
             write,
-            map: &t.map,
+            map: &t.maps[region].1,
             fmap: &t.fmap,
         })
     }
@@ -261,6 +268,12 @@ pub struct AllocStats {
     pub fp_kept: u64,
     pub fp_kept_accesses: u64,
     pub fp_kept_helpers: u64,
+    /// Region boundaries (lower/regions.rs), and blocks of more than one region with a
+    /// guest access, with a helper call, in a later region, and that loop to their start.
+    pub regions: u64,
+    pub late_accesses: u64,
+    pub late_helpers: u64,
+    pub looping_regions: u64,
 }
 
 impl std::ops::AddAssign for AllocStats {
@@ -272,6 +285,10 @@ impl std::ops::AddAssign for AllocStats {
         self.fp_kept += o.fp_kept;
         self.fp_kept_accesses += o.fp_kept_accesses;
         self.fp_kept_helpers += o.fp_kept_helpers;
+        self.regions += o.regions;
+        self.late_accesses += o.late_accesses;
+        self.late_helpers += o.late_helpers;
+        self.looping_regions += o.looping_regions;
     }
 }
 
@@ -621,7 +638,7 @@ impl CodeCache {
                     host_len,
                     insns,
                     faults,
-                    map: out.map,
+                    maps: out.maps,
                     fmap: out.fmap,
                     words,
                     targets,

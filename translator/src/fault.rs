@@ -12,7 +12,7 @@
 //!   mov rax,[r15+rsi] ──SIGSEGV──▶ handler: pc in a code buffer? ──no──▶ previous action
 //!                                       │ yes: ctx (at [rsp+16]) ← si_addr, pc
 //!                                       ▼      rip ← ctx.landing
-//!   landing: save registers, resolve(ctx, cpu, r14, slot) → x (by the block's allocation), cpu.pc,
+//!   landing: save registers, resolve(ctx, cpu, r14, slot) → x (by the region's allocation), cpu.pc,
 //!            Trap::Fault, instret; exit
 //! ```
 //!

@@ -274,7 +274,17 @@ fn differential(mode: Budget) {
         "blocks keeping FP writes in SSE registers {}, with guest accesses {}, with helper calls {}",
         a.fp_kept, a.fp_kept_accesses, a.fp_kept_helpers
     );
+    println!(
+        "region boundaries {}; blocks of several regions with accesses in a later one {}, \
+         helper calls in a later one {}, looping {}",
+        a.regions, a.late_accesses, a.late_helpers, a.looping_regions
+    );
     if cases() >= 1000 {
+        // gen::regions makes these on purpose.
+        assert!(
+            a.regions > 0 && a.late_accesses > 0 && a.late_helpers > 0 && a.looping_regions > 0,
+            "the generator no longer reaches every region case: {a:?}"
+        );
         // The generator makes each on purpose (gen::pressure_loop); none means it stopped.
         assert!(
             a.instret_taken > 0 && a.rsi_taken > 0 && a.displaced > 0 && a.dead > 0,

@@ -709,3 +709,34 @@ fn if_then_else_loop_join() {
         ],
     );
 }
+
+/// A loop whose two halves each work on eight registers of their own (lower/regions.rs):
+/// each half is a region with its eight in host registers, the boundary moves them, and the
+/// back edge goes through the transition to the first region's allocation.
+#[test]
+fn regions_loop() {
+    let s = XReg::new;
+    let half = |regs: [u32; 8]| {
+        (0..24).map(move |i| {
+            Insn::Add(R {
+                rd: s(regs[i % 8]),
+                rs1: s(regs[i % 8]),
+                rs2: s(regs[(i + 1) % 8]),
+            })
+        })
+    };
+    let mut code: Vec<Insn> = half([5, 6, 7, 28, 29, 30, 31, 9])
+        .chain(half([18, 19, 20, 21, 22, 23, 24, 25]))
+        .collect();
+    code.push(Insn::Addi(I {
+        rd: s(26),
+        rs1: s(26),
+        imm: -1,
+    }));
+    code.push(Insn::Bne(B {
+        rs1: s(26),
+        rs2: XReg::ZERO,
+        off: -4 * 49,
+    }));
+    translate("regions_loop", &code);
+}

@@ -1,21 +1,28 @@
 //! The block's register allocation: which guest register lives in which host register while
-//! the block runs, from the use counts of the analysis (liveness.rs).
+//! each region of the block runs (regions.rs), from the use counts of the analysis
+//! (liveness.rs).
 //!
 //! ```text
 //!   between blocks   rbx r12 rdi r8 r9 r10 r11 = sp a0..a5, r14 = instret   (abi::MAPPED)
-//!   inside a block   the same, plus the block's most used other guest registers in
+//!   inside a region  the same, plus the region's most used other guest registers in
 //!                      r13, rsi          free: rsi is scratch, r13 unused between blocks
-//!                      a mapped host     whose guest the block uses less (stored at the
-//!                                        prologue, reloaded at every exit)
+//!                      a mapped host     whose guest the region uses less (stored when the
+//!                                        region takes it, reloaded when it is left)
 //!                      r14               instret moves to a frame slot (abi::INSTRET_SLOT)
+//!
+//!   prologue ─▶ region 0 ─transition─▶ region 1 ─ … ─▶ exits (epilogue of their region)
 //! ```
 //!
-//! A host register is given when the guest register's uses pay for what it costs: a load in
-//! the prologue and a store at the exits (of a register the block writes), plus the
-//! displaced mapped register's own uses, or the instret traffic r14's slot adds. In a block
-//! that loops to its own start, uses count per iteration and the prologue once per loop.
-//! Spills and fills happen only at exits and helper calls; a fault finds the guest register
-//! of each host register in `Lowered::map`.
+//! A host register is given when the guest register's uses pay for what it costs: a load
+//! where the region starts and a store where it ends (of a register the block writes), plus
+//! the displaced mapped register's own uses, or the instret traffic r14's slot adds. A guest
+//! register already in a host register in the region before costs neither, and keeps that
+//! host register. A block short enough for one region (or whose registers are live
+//! throughout, so that regions would only move them: [`traffic`]) has one allocation for its
+//! whole length; in a block that loops to its own start, uses then count per iteration and
+//! the prologue once per loop. Spills and fills happen only at region boundaries, exits and
+//! helper calls; a fault finds the guest register of each host register in its region's
+//! map (`Lowered::maps`).
 
 use super::liveness::Analysis;
 use super::{Lower, ADDR, T2};
@@ -37,12 +44,27 @@ enum Source {
     Instret,
 }
 
-/// A block's allocation.
+/// What a host register costs a region, in guest register uses (see [`plan`]).
+#[derive(Copy, Clone)]
+struct Costs {
+    /// Loading a guest register and storing it back.
+    base: u32,
+    /// Storing a mapped register and reloading it.
+    displace: u32,
+    /// Moving instret to the frame and back, and counting there.
+    instret: u32,
+}
+
+/// One region's allocation (regions.rs), with the facts of the block every region shares.
+#[derive(Clone)]
 pub(super) struct Alloc {
-    /// The host register of each guest register inside the block.
+    /// The region's first instruction.
+    pub first: usize,
+    /// The host register of each guest register inside the region.
     pub regs: [Option<Gpr>; 32],
-    /// Guest registers loaded into host registers at the block's start (stored back at its
-    /// exits if it writes them), and mapped ones whose host register the block takes over.
+    /// Guest registers loaded into host registers at the region's start (stored back when
+    /// it is left if the block wrote them), and mapped ones whose host register the region
+    /// takes over.
     pub locals: Vec<Pair>,
     pub stolen: Vec<Pair>,
     /// Whether r14 holds a guest register; instret is then in the frame's slot.
@@ -56,8 +78,8 @@ pub(super) struct Alloc {
     /// loops to its start (then any exit may follow writes of an earlier iteration).
     pub written_before: Vec<u32>,
     pub looping: bool,
-    /// FP registers mirrored in SSE registers (fregs.rs), the FP registers the block writes
-    /// and those its first n instructions write (bit masks).
+    /// FP registers mirrored in SSE registers (fregs.rs, block-wide), the FP registers the
+    /// block writes and those its first n instructions write (bit masks).
     pub fregs: [Option<Xmm>; 32],
     pub fwritten: u32,
     pub fwritten_before: Vec<u32>,
@@ -72,29 +94,18 @@ fn global_regs() -> [Option<Gpr>; 32] {
     regs
 }
 
-/// The allocation for a block with the facts `a`.
-pub(super) fn plan(a: &Analysis) -> Alloc {
-    let uses = &a.uses;
-    // What a host register costs, in guest register uses: the prologue's load and the
-    // exits' store are paid once per loop in a looping block.
-    let (base, displace, instret) = if a.looping { (1, 0, 2) } else { (2, 2, 4) };
-    let mut hosts: Vec<(u32, Source, Gpr)> = vec![(0, Source::Free, Gpr::R13)];
-    if !a.atomics {
-        hosts.push((0, Source::Free, ADDR));
-    }
-    for (p, h) in abi::MAPPED {
-        let p = p as usize;
-        hosts.push((displace + uses[p], Source::Mapped(p), h));
-    }
-    hosts.push((instret, Source::Instret, INSTRET));
-    hosts.sort_by_key(|&(cost, ..)| cost);
-
-    let mut want: Vec<usize> = (1..32)
-        .filter(|&g| abi::host_reg(XReg::new(g as u32)).is_none() && uses[g] > 0)
-        .collect();
-    want.sort_by_key(|&g| std::cmp::Reverse(uses[g]));
-
-    let mut out = Alloc {
+/// The allocation of each region of a block with the facts `a`, the regions starting at
+/// `starts` (regions.rs).
+///
+/// A block of one region costs as it always has: in a block that loops, uses count per
+/// iteration and the prologue once per loop. Each region of a longer block is allocated
+/// from the uses inside it, in order, each knowing the allocation before it: a guest
+/// register that stays in its host register costs no load or store, a mapped register
+/// already displaced and instret already in the frame cost only their uses. In a looping
+/// block the regions are planned twice, the first region the second time after the last.
+pub(super) fn plan(a: &Analysis, starts: &[usize]) -> Vec<Alloc> {
+    let between = Alloc {
+        first: 0,
         regs: global_regs(),
         locals: Vec::new(),
         stolen: Vec::new(),
@@ -107,10 +118,146 @@ pub(super) fn plan(a: &Analysis) -> Alloc {
         fwritten: *a.fwritten_before.last().unwrap_or(&0),
         fwritten_before: a.fwritten_before.clone(),
     };
-    for (g, (cost, source, h)) in want.into_iter().zip(hosts) {
-        if uses[g] < base + cost {
-            break;
+    let once = Costs {
+        base: 2,
+        displace: 2,
+        instret: 4,
+    };
+    if starts.len() <= 1 {
+        let looped = Costs {
+            base: 1,
+            displace: 0,
+            instret: 2,
+        };
+        let costs = if a.looping { looped } else { once };
+        return vec![assign(&between, &a.uses, costs, a.atomics)];
+    }
+    let n = a.ops.len();
+    let ends = starts[1..].iter().copied().chain([n]);
+    let uses: Vec<[u32; 32]> = starts
+        .iter()
+        .zip(ends)
+        .map(|(&s, e)| a.uses_in(s..e))
+        .collect();
+    let mut prev = between.clone();
+    let mut out = Vec::new();
+    for _ in 0..1 + a.looping as usize {
+        out.clear();
+        for (&first, uses) in starts.iter().zip(&uses) {
+            let mut r = assign(&prev, uses, once, a.atomics);
+            r.first = first;
+            prev = r.clone();
+            out.push(r);
         }
+    }
+    // Regions pay only where registers change hands less often than their uses move to
+    // host registers: a block whose registers are all live throughout keeps one.
+    let whole = plan(a, &[0]);
+    if traffic(a, &out, &uses) < traffic(a, &whole, &[a.uses]) {
+        out
+    } else {
+        whole
+    }
+}
+
+/// The guest register traffic through memory the allocation `plan` of a block leaves, per
+/// run of the block (or of its loop), in loads and stores: the uses of registers without a
+/// host register (`uses` of each region), the moves between regions, the prologue and
+/// epilogue of a block that does not loop, and the instret kept in the frame.
+fn traffic(a: &Analysis, plan: &[Alloc], uses: &[[u32; 32]]) -> u32 {
+    let mut t = 0;
+    for (r, uses) in plan.iter().zip(uses) {
+        t += (1..32)
+            .filter(|&g| r.regs[g].is_none())
+            .map(|g| uses[g])
+            .sum::<u32>();
+        t += 2 * r.instret_taken as u32;
+    }
+    let back = plan
+        .last()
+        .zip(plan.first())
+        .filter(|_| a.looping && plan.len() > 1);
+    for (x, y) in plan.windows(2).map(|w| (&w[0], &w[1])).chain(back) {
+        for g in 1..32 {
+            if x.regs[g] != y.regs[g] {
+                t += x.regs[g].is_some() as u32 + y.regs[g].is_some() as u32;
+            }
+        }
+        t += (x.instret_taken != y.instret_taken) as u32;
+    }
+    if !a.looping {
+        let (first, last) = (&plan[0], &plan[plan.len() - 1]);
+        t += (first.locals.len() + first.stolen.len()) as u32;
+        t += (last.locals.len() + last.stolen.len()) as u32;
+    }
+    t
+}
+
+/// The allocation of a region with the use counts `uses` after `prev`'s.
+fn assign(prev: &Alloc, uses: &[u32; 32], costs: Costs, atomics: bool) -> Alloc {
+    let mut hosts: Vec<(u32, Source, Gpr)> = vec![(0, Source::Free, Gpr::R13)];
+    if !atomics {
+        hosts.push((0, Source::Free, ADDR));
+    }
+    for (p, h) in abi::MAPPED {
+        let p = p as usize;
+        let displace = if prev.regs[p].is_none() {
+            0
+        } else {
+            costs.displace
+        };
+        hosts.push((displace + uses[p], Source::Mapped(p), h));
+    }
+    let instret = if prev.instret_taken {
+        costs.instret - 2
+    } else {
+        costs.instret
+    };
+    hosts.push((instret, Source::Instret, INSTRET));
+    hosts.sort_by_key(|&(cost, ..)| cost);
+
+    // A guest register already in a host register saves its load and store.
+    let worth = |g: usize| {
+        uses[g]
+            + if prev.regs[g].is_some() {
+                costs.base
+            } else {
+                0
+            }
+    };
+    let mut want: Vec<usize> = (1..32)
+        .filter(|&g| abi::host_reg(XReg::new(g as u32)).is_none() && uses[g] > 0)
+        .collect();
+    want.sort_by_key(|&g| std::cmp::Reverse(worth(g)));
+    let n = want
+        .iter()
+        .zip(&hosts)
+        .take_while(|&(&g, &(cost, ..))| worth(g) >= costs.base + cost)
+        .count();
+    // Which guest registers get which of the chosen host registers changes no cost: those
+    // that were in one of them stay there.
+    let (chosen, mut free) = (&want[..n], hosts[..n].to_vec());
+    let mut pairs = Vec::new();
+    let mut moved = Vec::new();
+    for &g in chosen {
+        match free.iter().position(|&(.., h)| prev.regs[g] == Some(h)) {
+            Some(i) => pairs.push((g, free.remove(i))),
+            None => moved.push(g),
+        }
+    }
+    pairs.extend(moved.into_iter().zip(free));
+
+    let mut out = Alloc {
+        first: 0,
+        regs: global_regs(),
+        locals: Vec::new(),
+        stolen: Vec::new(),
+        instret_taken: false,
+        addr: ADDR,
+        ..prev.clone()
+    };
+    pairs.sort_by_key(|&(g, _)| chosen.iter().position(|&c| c == g));
+    for (g, (_, source, h)) in pairs {
         match source {
             Source::Free if h == ADDR => out.addr = T2,
             Source::Free => {}
@@ -148,7 +295,10 @@ impl Lower<'_> {
             self.e.store(W::B64, instret_slot(), INSTRET);
         }
         for &(g, h) in &self.ra.locals {
-            self.e.load(W::B64, h, abi::x_slot(g));
+            // Not a value the block writes again before anything can see it.
+            if !super::liveness::overwritten_from(self.insns, &self.facts.ops, g as u32, 0) {
+                self.e.load(W::B64, h, abi::x_slot(g));
+            }
         }
         self.reload_mirrors();
         let mut start = self.body_start;

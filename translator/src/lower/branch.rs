@@ -24,7 +24,7 @@ impl Lower<'_> {
             let budget = self.e.label();
             self.cmp_budget(0);
             self.e.jcc(Cc::Ae, budget);
-            self.cold.push(Cold::BranchBudget {
+            self.push_cold(Cold::BranchBudget {
                 entry: budget,
                 branch: a,
                 cc,
@@ -34,9 +34,21 @@ impl Lower<'_> {
         }
         self.compare(a);
         if self.keeps_allocation(target) {
-            self.e.jcc(cc, self.body_start);
+            // From a later region, back through the transition to the first's allocation.
+            let later = self.region != 0;
+            let mut back = if later {
+                self.e.label()
+            } else {
+                self.body_start
+            };
+            self.e.jcc(cc, back);
             self.epilogue();
             self.chain(None, self.next_pc());
+            if later {
+                self.e.bind(&mut back);
+                self.transition(0, 0);
+                self.e.jmp(self.body_start);
+            }
         } else {
             self.epilogue();
             self.chain(Some(cc), target);
@@ -63,7 +75,7 @@ impl Lower<'_> {
         let taken = self.e.label();
         self.e.jcc(cc, taken);
         let side = self.taken_side(taken, target);
-        self.cold.push(side);
+        self.push_cold(side);
         if self.checks_budget(self.pc, self.next_pc()) {
             self.inner_budget(self.next_pc());
         }
@@ -76,7 +88,7 @@ impl Lower<'_> {
         let budget = self.e.label();
         self.cmp_budget(retired);
         self.e.jcc(Cc::Ae, budget);
-        self.cold.push(Cold::Exit {
+        self.push_cold(Cold::Exit {
             entry: budget,
             pc: next,
             reason: Reason::Budget,
@@ -170,11 +182,11 @@ impl Lower<'_> {
         self.e.alu_rm(Alu::Cmp, W::B64, ADDR, Mem::at(T0, 0));
         self.e.jcc(Cc::Ne, miss);
         self.e.jmp_mem(Mem::at(T0, 8));
-        self.cold.push(Cold::ExitToAddr {
+        self.push_cold(Cold::ExitToAddr {
             entry: budget,
             reason: Reason::Budget,
         });
-        self.cold.push(Cold::ExitToAddr {
+        self.push_cold(Cold::ExitToAddr {
             entry: miss,
             reason: Reason::Next,
         });

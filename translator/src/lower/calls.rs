@@ -69,7 +69,7 @@ impl Lower<'_> {
         }
         self.e.lea_label(T1, site);
         self.e.store(W::B64, entry(8), T1);
-        self.cold.push(Cold::ReturnLanding { site, pc: ret });
+        self.push_cold(Cold::ReturnLanding { site, pc: ret });
     }
 
     /// A return to the guest address in ADDR (the block's registers are the mapping between

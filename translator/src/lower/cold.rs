@@ -67,10 +67,17 @@ pub(super) enum Cold {
 }
 
 impl Lower<'_> {
+    /// Queues `c`, to be emitted with the current region's allocation.
+    pub(super) fn push_cold(&mut self, c: Cold) {
+        self.cold.push((c, self.region));
+    }
+
     pub(super) fn emit_cold(&mut self) {
         // Cold pieces may add cold pieces (a helper call's trap exit).
         while !self.cold.is_empty() {
-            match self.cold.remove(0) {
+            let (cold, region) = self.cold.remove(0);
+            self.set_region(region);
+            match cold {
                 Cold::Helper {
                     mut entry,
                     resume,

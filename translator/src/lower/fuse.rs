@@ -195,7 +195,12 @@ impl Lower<'_> {
         };
         // A shift moved down to its rotate's `or` is lowered there; the target of a branch
         // inside the block (join.rs) needs code of its own.
-        if self.in_rotate(self.idx + 1) || self.joins.is_target(self.idx + 1) {
+        // Nor does a region's first instruction (regions.rs), which starts with its
+        // region's transition.
+        if self.in_rotate(self.idx + 1)
+            || self.joins.is_target(self.idx + 1)
+            || self.starts_region(self.idx + 1)
+        {
             return None;
         }
         let last = self.idx + 2 == self.insns.len();

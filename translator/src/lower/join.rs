@@ -19,7 +19,8 @@
 //! interpreter sees it, so it gets the same budget check as the superblock's inner block
 //! boundaries, made before the rewind with the branch's own count.
 //!
-//! The allocation is one per block and in place on both sides. Liveness needs nothing
+//! No region boundary (regions.rs) lies between a join's branch and its target, so one
+//! allocation is in place on both sides. Liveness needs nothing
 //! more: a branch is not a pure instruction, so no write before it is ever dropped as
 //! dead, and a write in the skipped code that is dead on the straight path is not run on
 //! the taken one. The stores of an exit after the join (`epilogue_after`) cover every
@@ -111,6 +112,13 @@ impl Joins {
         self.to.get(idx).copied().flatten()
     }
 
+    /// Each join: (branch, target).
+    pub(super) fn pairs(&self) -> Vec<(usize, usize)> {
+        (self.to.iter().enumerate())
+            .filter_map(|(i, t)| Some((i, (*t)?)))
+            .collect()
+    }
+
     /// Whether the block has any join.
     pub(super) fn any(&self) -> bool {
         self.at.iter().any(Option::is_some)
@@ -124,7 +132,7 @@ impl Lower<'_> {
         let taken = self.e.label();
         self.e.jmp(taken);
         let side = self.taken_side(taken, target);
-        self.cold.push(side);
+        self.push_cold(side);
     }
 
     /// Binds the label of instruction `idx` if it is a join target (before the instruction

@@ -5,7 +5,7 @@
 //!
 //! Every way out of a block — an exit to another block or the dispatcher, a helper call, a
 //! guest access that may fault — must find every guest register exact, in the `Cpu` or where
-//! `Lowered::map` (`Lowered::fmap` for FP registers) says: nothing is known of what the code
+//! `Lowered::maps` (`Lowered::fmap` for FP registers) says: nothing is known of what the code
 //! after it reads. So a value is dead only when it is overwritten before any such point: an
 //! instruction whose whole effect is writing `rd` (integer ALU, `lui`, `auipc`), followed only
 //! by such instructions up to one that writes `rd` again without reading it, is not lowered at
@@ -127,14 +127,13 @@ pub fn analyse(insns: &[Decoded], pc: u64) -> Analysis {
         ops,
         dead,
     };
+    a.uses = a.uses_in(0..insns.len());
     for (o, &dead) in a.ops.iter().zip(&a.dead) {
         if dead {
             continue;
         }
         for r in 1..32 {
-            let (rd, wr) = (o.x_reads >> r & 1, o.x_writes >> r & 1);
-            a.uses[r] += rd + wr;
-            a.written[r] |= wr != 0;
+            a.written[r] |= o.x_writes >> r & 1 != 0;
         }
         for r in 0..32 {
             a.freads[r] += o.f_reads >> r & 1;
@@ -142,6 +141,21 @@ pub fn analyse(insns: &[Decoded], pc: u64) -> Analysis {
         }
     }
     a
+}
+
+impl Analysis {
+    /// Reads and writes of each integer register by the instructions `range` (dead ones not
+    /// counted).
+    pub fn uses_in(&self, range: std::ops::Range<usize>) -> [u32; 32] {
+        let mut uses = [0; 32];
+        for i in range.filter(|&i| !self.dead[i]) {
+            let o = &self.ops[i];
+            for (r, u) in uses.iter_mut().enumerate().skip(1) {
+                *u += (o.x_reads >> r & 1) + (o.x_writes >> r & 1);
+            }
+        }
+        uses
+    }
 }
 
 /// Marks each pure instruction whose `rd` is written again, without being read, by a later
@@ -170,11 +184,18 @@ fn dead_writes(insns: &[Decoded], ops: &[Operands]) -> Vec<bool> {
 /// the block there) is written again, without being read, before anything but pure
 /// instructions comes: the rule of [`dead_writes`] for one register at one point.
 pub fn overwritten_after(insns: &[Decoded], ops: &[Operands], r: u32, idx: usize) -> bool {
+    insns.get(idx).is_some_and(|d| pure(&d.insn)) && overwritten_from(insns, ops, r, idx + 1)
+}
+
+/// Whether integer register `r`'s value before instruction `idx` is written again, without
+/// being read, before anything but pure instructions comes (the same rule): a region's
+/// transition (regions.rs) need not store it.
+pub fn overwritten_from(insns: &[Decoded], ops: &[Operands], r: u32, idx: usize) -> bool {
     let w = 1u32 << r;
-    if r == 0 || !insns.get(idx).is_some_and(|d| pure(&d.insn)) {
+    if r == 0 {
         return false;
     }
-    for j in idx + 1..insns.len() {
+    for j in idx..insns.len() {
         if !pure(&insns[j].insn) || ops[j].x_reads & w != 0 {
             return false;
         }

@@ -27,6 +27,7 @@ mod fuse;
 mod join;
 pub mod liveness;
 mod mem;
+mod regions;
 mod rotate;
 mod visit;
 
@@ -66,7 +67,8 @@ pub struct Lower<'a> {
     len: u8,
     /// The jump to the common exit routine.
     exit: Label,
-    cold: Vec<Cold>,
+    /// Cold paths, each with the region it belongs to.
+    cold: Vec<(Cold, usize)>,
     pub chains: Vec<ChainSite>,
     /// Guest accesses: the host instruction, its guest instruction, store or not.
     faults: Vec<(Label, usize, bool)>,
@@ -74,7 +76,10 @@ pub struct Lower<'a> {
     jump_table: u64,
     /// Set once the block's end has been emitted.
     ended: bool,
-    /// The block's register allocation.
+    /// The register allocation of each region (regions.rs), the region being emitted and
+    /// its allocation.
+    regions: Vec<alloc::Alloc>,
+    region: usize,
     ra: alloc::Alloc,
     /// What the block does with guest registers.
     facts: liveness::Analysis,
@@ -89,11 +94,10 @@ pub struct Lower<'a> {
     disp: i32,
     /// Which accesses need no limit check (checked.rs).
     elide: Vec<bool>,
-    /// The block's helper thunk, and whether anything calls it.
-    thunk: Label,
-    thunk_used: bool,
+    /// Each region's helper thunk, and whether anything calls it.
+    thunks: Vec<(Label, bool)>,
     /// Where the body starts, after the prologue: a branch back to the block's own start
-    /// jumps here, keeping the block's allocation (see [`Lower::loop_back`]).
+    /// jumps here, in the first region's allocation (see [`Lower::loop_back`]).
     body_start: Label,
     /// The pairs lowered as one (fuse.rs).
     fused: Vec<fuse::Fusion>,
@@ -112,8 +116,9 @@ pub struct Lowered {
     pub code: Assembled,
     pub chains: Vec<ChainSite>,
     pub faults: Vec<(Label, usize, bool)>,
-    /// (guest register, index into abi::ALLOCATABLE) inside the block.
-    pub map: Box<[(u8, u8)]>,
+    /// For each region: its first instruction and (guest register, index into
+    /// abi::ALLOCATABLE) inside it.
+    pub maps: Box<[crate::cache::RegionMap]>,
     /// (FP register, index into abi::MIRRORED) of the mirrors inside the block (fregs.rs).
     pub fmap: Box<[(u8, u8)]>,
     pub alloc: crate::cache::AllocStats,
@@ -132,8 +137,7 @@ pub fn lower(
     budget: Budget,
 ) -> Lowered {
     let facts = liveness::analyse(insns, pc);
-    let ra = alloc::plan(&facts);
-    let mut l = Lower::new(insns, pc, jump_table, ra, facts);
+    let mut l = Lower::new(insns, pc, jump_table, facts);
     l.limit = limit;
     l.budget = budget;
     l.ext = extension::analyse_joined(insns, pc, |i| l.joins.is_target(i));
@@ -142,17 +146,25 @@ pub fn lower(
     l.body();
     l.emit_cold();
     fuse::record(&l.fused);
-    if l.thunk_used {
-        l.emit_thunk();
+    for r in 0..l.regions.len() {
+        if l.thunks[r].1 {
+            l.set_region(r);
+            l.emit_thunk();
+        }
     }
     let mut exit = l.exit;
     l.e.bind(&mut exit);
     l.e.jmp_abs(exit_addr);
-    let map = (1..32)
-        .filter_map(|g| {
-            let h = l.ra.regs[g]?;
-            let i = abi::ALLOCATABLE.iter().position(|&a| a == h)?;
-            Some((g as u8, i as u8))
+    let maps = (l.regions.iter())
+        .map(|r| {
+            let map = (1..32)
+                .filter_map(|g| {
+                    let h = r.regs[g]?;
+                    let i = abi::ALLOCATABLE.iter().position(|&a| a == h)?;
+                    Some((g as u8, i as u8))
+                })
+                .collect();
+            (r.first as u32, map)
         })
         .collect();
     let fmap = l.fmap();
@@ -162,39 +174,42 @@ pub fn lower(
         let stub = code.label_addr(&c.stub);
         code.set_jmp(&c.site, stub);
     }
+    let helpers = l.thunks.iter().any(|t| t.1);
+    let rs = &l.regions;
     let alloc = crate::cache::AllocStats {
-        instret_taken: l.ra.instret_taken as u64,
-        rsi_taken: (l.ra.addr != ADDR) as u64,
-        displaced: l.ra.stolen.iter().any(|&(p, _)| l.facts.uses[p] > 0) as u64,
+        instret_taken: rs.iter().any(|r| r.instret_taken) as u64,
+        rsi_taken: rs.iter().any(|r| r.addr != ADDR) as u64,
+        displaced: (rs.iter().flat_map(|r| &r.stolen)).any(|&(p, _)| l.facts.uses[p] > 0) as u64,
         dead: l.facts.dead.iter().filter(|&&d| d).count() as u64,
         fp_kept: fp_kept as u64,
         fp_kept_accesses: (fp_kept && !l.faults.is_empty()) as u64,
-        fp_kept_helpers: (fp_kept && l.thunk_used) as u64,
+        fp_kept_helpers: (fp_kept && helpers) as u64,
+        regions: rs.len() as u64 - 1,
+        late_accesses: (rs.len() > 1 && l.faults.iter().any(|f| f.1 >= rs[1].first)) as u64,
+        late_helpers: l.thunks[1..].iter().any(|t| t.1) as u64,
+        looping_regions: (rs.len() > 1 && l.facts.looping) as u64,
     };
     Lowered {
         code,
         chains: l.chains,
         faults: l.faults,
-        map,
+        maps,
         fmap,
         alloc,
     }
 }
 
 impl<'a> Lower<'a> {
-    fn new(
-        insns: &'a [Decoded],
-        pc: u64,
-        jump_table: u64,
-        ra: alloc::Alloc,
-        facts: liveness::Analysis,
-    ) -> Lower<'a> {
+    fn new(insns: &'a [Decoded], pc: u64, jump_table: u64, facts: liveness::Analysis) -> Lower<'a> {
         let mut e = Emitter::new();
         let exit = e.label();
         let body_start = e.label();
-        let thunk = e.label();
         let joins = join::plan(insns, pc, &mut e);
         let rotates = rotate::plan(insns, &facts, |i| joins.is_target(i));
+        let starts = regions::starts(insns.len(), &joins.pairs(), &rotates);
+        let regions = alloc::plan(&facts, &starts);
+        let thunks = regions.iter().map(|_| (e.label(), false)).collect();
+        let ra = regions[0].clone();
         Lower {
             e,
             insns,
@@ -212,6 +227,8 @@ impl<'a> Lower<'a> {
             disp: 0,
             elide: Vec::new(),
             ra,
+            regions,
+            region: 0,
             facts,
             ext: Vec::new(),
             inside: false,
@@ -220,8 +237,7 @@ impl<'a> Lower<'a> {
             joins,
             limit: 0,
             budget: Budget::Exact,
-            thunk,
-            thunk_used: false,
+            thunks,
             body_start,
         }
     }
@@ -247,6 +263,8 @@ impl<'a> Lower<'a> {
     }
 
     fn body_once(&mut self) {
+        // Each copy of the body starts in the first region's allocation.
+        self.set_region(0);
         let pcs = crate::superblock::pcs(self.start, self.insns);
         // Instructions already lowered by a fusion with the one before.
         let mut fused = 0;
@@ -258,6 +276,9 @@ impl<'a> Lower<'a> {
             self.idx = i;
             self.len = d.len;
             self.pc = pc;
+            if self.starts_region(i) {
+                self.transition(self.region_of(i), i);
+            }
             self.bind_join(i);
             if self.facts.dead[i] {
                 continue;
@@ -402,13 +423,17 @@ impl Lower<'_> {
     fn keeps_allocation(&self, target: u64) -> bool {
         // Only where the analysis saw the loop: its exits then store every register the
         // block writes. A fused `auipc`+`jalr` back to the start is a loop it does not see.
-        target == self.start && self.ra.looping && self.ra.has_prologue()
+        target == self.start && self.ra.looping && self.regions.iter().any(|r| r.has_prologue())
     }
 
     /// Goes back to the block's body, its allocation still in place (r14 already counts
-    /// this block): out through the epilogue if the budget is spent.
+    /// this block): out through the epilogue if the budget is spent, else through the
+    /// transition to the first region's allocation (regions.rs).
     fn loop_back(&mut self) {
         self.budget_check(self.start, true);
+        if self.region != 0 {
+            self.transition(0, 0);
+        }
         self.e.jmp(self.body_start);
         self.ended = true;
     }
@@ -419,7 +444,7 @@ impl Lower<'_> {
         let budget = self.e.label();
         self.cmp_budget(0);
         self.e.jcc(isa_b::Cc::Ae, budget);
-        self.cold.push(Cold::Exit {
+        self.push_cold(Cold::Exit {
             entry: budget,
             pc,
             reason: Reason::Budget,
@@ -453,7 +478,7 @@ impl Lower<'_> {
     /// Makes the patchable jump at `site` a chain to guest `target`, starting at its stub.
     fn chain_stub(&mut self, site: Label, target: u64) {
         let stub = self.e.label();
-        self.cold.push(Cold::Chain {
+        self.push_cold(Cold::Chain {
             stub,
             site,
             pc: target,
@@ -466,7 +491,7 @@ impl Lower<'_> {
     /// ends here.
     pub(super) fn slow_path(&mut self, slow: isa_b::Label) -> isa_b::Label {
         let resume = self.e.label();
-        self.cold.push(Cold::Helper {
+        self.push_cold(Cold::Helper {
             entry: slow,
             resume,
             idx: self.idx,
@@ -504,7 +529,7 @@ impl Lower<'_> {
             .iter()
             .position(|d| isa_a::ends_block(&d.insn))
             .map_or(self.insns.len() - 1, |p| self.idx + 1 + p);
-        self.cold.push(Cold::Rounding {
+        self.push_cold(Cold::Rounding {
             entry: out,
             pc: self.next_pc(),
             retired: self.idx + 1,
@@ -512,20 +537,23 @@ impl Lower<'_> {
         });
     }
 
-    /// The helper call for instruction `idx`: two instructions here, the rest in the block's
-    /// one helper thunk ([`Lower::emit_thunk`]).
+    /// The helper call for instruction `idx`: two instructions here, the rest in its
+    /// region's helper thunk ([`Lower::emit_thunk`]).
     fn call_helper(&mut self, idx: usize) {
         self.e.mov_ri(T0, idx as i64);
-        self.e.call_label(self.thunk);
-        self.thunk_used = true;
+        let thunk = &mut self.thunks[self.region];
+        thunk.1 = true;
+        let label = thunk.0;
+        self.e.call_label(label);
     }
 
-    /// The block's helper thunk, called with the instruction's index in eax: registers
+    /// The current region's helper thunk (each spills and reloads its own region's
+    /// registers), called with the instruction's index in eax: registers
     /// written back, instret exact (pc is set by [`abi::helper_at`]), the interpreter run on
     /// the instruction, registers reloaded; returns, or on a trap leaves the block through
     /// its exit.
     fn emit_thunk(&mut self) {
-        let mut thunk = self.thunk;
+        let mut thunk = self.thunks[self.region].0;
         self.e.bind(&mut thunk);
         // The call pushed 8 bytes: 8 more keep the stack aligned for the helper.
         self.e.alu_ri(Alu::Sub, W::B64, Gpr::Rsp, 8);

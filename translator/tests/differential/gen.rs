@@ -9,7 +9,9 @@
 //! and a branch on its result, a chain through
 //! all 31 registers, loops under register pressure (many registers used many times an
 //! iteration, dead writes), loops around if-then and if-then-else diamonds (forward branches
-//! to a join in the same superblock), calls with their returns (predicted or not), and FP
+//! to a join in the same superblock), blocks long enough for several allocation regions
+//! (short-lived registers in turn, all 31, accesses, faults and helper calls in later
+//! regions, looped or not), calls with their returns (predicted or not), FP
 //! work on a few registers with accesses, faults, helper calls and exits among its writes,
 //! and runs of accesses through one base register (most of them without a limit check).
 //! Operands are random
@@ -763,6 +765,78 @@ fn pressure_loop(r: &mut Rng, out: &mut Vec<Item>) {
     out.push(fixed(r_type(BRANCH, 1, 0, 0, c, 0), 4, Fix::Back(back)));
 }
 
+/// A block long enough for several allocation regions (lower/regions.rs), as a cipher
+/// round is: phases of 8 to 16 instructions, each chaining its own few registers (all 31 in
+/// turn, so each region gives its host registers to others and takes back mapped ones), with
+/// a read of a register from another phase (live across a boundary), an access (into the
+/// scratch region, or faulting: in any phase, so in later regions too), a helper call or a
+/// dead write among them; looped (`addi c,c,-1; bnez c` back to the start: the last region
+/// goes back to the first's allocation) two times in three.
+fn regions(r: &mut Rng, out: &mut Vec<Item>) {
+    let looping = r.below(3) != 0;
+    let c = r.reg();
+    if looping {
+        out.push(word(i_type(OP_IMM, 0, c, 0, 1 + r.below(4) as i32)));
+    }
+    let start = out.len();
+    let mut p: Vec<u32> = (1..32).filter(|&x| !looping || x != c).collect();
+    for i in (1..p.len()).rev() {
+        p.swap(i, r.below(i as u32 + 1) as usize);
+    }
+    // add xor or and addw sub sllw srl
+    const OPS: [(u32, u32, u32); 8] = [
+        (OP, 0, 0),
+        (OP, 4, 0),
+        (OP, 6, 0),
+        (OP, 7, 0),
+        (OP_32, 0, 0),
+        (OP, 0, 0x20),
+        (OP_32, 1, 0),
+        (OP, 5, 0),
+    ];
+    let phases = 3 + r.below(4) as usize;
+    let mut next = 0;
+    for _ in 0..phases {
+        let k = 3 + r.below(4) as usize;
+        let regs: Vec<u32> = (0..k).map(|j| p[(next + j) % p.len()]).collect();
+        next += k;
+        for i in 0..8 + r.below(9) as usize {
+            let (op, f3, f7) = OPS[r.below(OPS.len() as u32) as usize];
+            let (d, b) = (regs[i % k], regs[r.below(k as u32) as usize]);
+            out.push(word(r_type(op, f3, f7, d, d, b)));
+        }
+        let (a, b) = (regs[0], regs[1]);
+        match r.below(5) {
+            0 => {
+                let page = match r.below(6) {
+                    0 => 0,
+                    _ => 5 + r.below(7),
+                };
+                out.push(word(u_type(LUI, a, page)));
+                let imm = r.next() as i32 >> 20;
+                access(r, a, b, imm, out);
+            }
+            // fcvt.wu.d b, f?, dyn: through the helper.
+            1 => out.push(word(
+                0x61 << 25 | 1 << 20 | r.below(32) << 15 | 7 << 12 | b << 7 | 0x53,
+            )),
+            2 => {
+                out.push(word(i_type(OP_IMM, 0, a, b, r.next() as i32 >> 20)));
+                out.push(word(u_type(LUI, a, r.below(1 << 20))));
+            }
+            _ => {
+                let far = p[r.below(p.len() as u32) as usize];
+                out.push(word(r_type(OP, 4, 0, a, a, far)));
+            }
+        }
+    }
+    if looping {
+        out.push(word(i_type(OP_IMM, 0, c, c, -1)));
+        let back = out.len() - start;
+        out.push(fixed(r_type(BRANCH, 1, 0, 0, c, 0), 4, Fix::Back(back)));
+    }
+}
+
 /// A call and its return as compilers lay them out: a call through a link register (ra or
 /// t0; `jal`, or `auipc`+`jalr`) to a body that returns through it, then a `j` past the body.
 /// The body sometimes moves the link register on: a return to past the `j`, which the
@@ -1290,6 +1364,7 @@ pub fn build(gens: &[Gen]) -> Vec<u8> {
             k @ 0..=119 if k % 16 == 8 => fp_chain(&mut r, &mut items),
             k @ 0..=119 if k % 16 == 12 => diamond_loop(&mut r, &mut items),
             k @ 0..=119 if k % 16 == 4 => one_base(&mut r, &mut items),
+            k @ 0..=119 if k % 16 == 2 => regions(&mut r, &mut items),
             k @ 0..=119 => single(&mut r, k % 4 == 1, &int, &mut items),
             120..=135 => lui_pair(&mut r, &mut items),
             136..=151 => auipc_pair(&mut r, &mut items),
