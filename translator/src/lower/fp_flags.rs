@@ -76,8 +76,12 @@ impl Lower<'_> {
         if fsflags(&c.insn)? != x || cmp.rd == x {
             return None;
         }
-        // Each of the three needs code of its own when something jumps to it.
-        if (1..3).any(|k| self.joins.is_target(self.idx + k) || self.in_rotate(self.idx + k)) {
+        // Each of the three needs code of its own when something jumps to it, or when it
+        // starts a region (regions.rs: its transition comes first).
+        if (1..3).any(|k| {
+            let i = self.idx + k;
+            self.joins.is_target(i) || self.in_rotate(i) || self.starts_region(i)
+        }) {
             return None;
         }
         let dead = self.flags_dead_after(x, self.idx + 2);

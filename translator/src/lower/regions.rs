@@ -15,7 +15,7 @@
 //! A region boundary lies only where nothing lowered as one piece crosses it: not inside a
 //! rotate's window (rotate.rs), not between a join's branch and its target, nor at the
 //! target (join.rs: the taken edge arrives with the branch's allocation), and a fusion
-//! (fuse.rs) never takes a region's first instruction as its second. Everything emitted for
+//! (fuse.rs, fp_flags.rs) never takes a region's first instruction as its second or third. Everything emitted for
 //! an instruction — its exits, cold paths, helper thunk, fault map — uses the allocation
 //! of its region: a cold path remembers the region it was queued in, each region that calls
 //! helpers has its own thunk, and a fault finds the map by the instruction's index
