@@ -37,7 +37,8 @@
 //! another vCPU's `munmap` while this block runs, changes host protections below the limit,
 //! which the host checks at every access; today's check did not look at mappings either. A
 //! system call, a signal or a trap ends the block. Atomics keep their check (it also tests
-//! alignment) but, completing, widen the range like any access.
+//! alignment) but, completing, widen the range like any access — except a store-conditional,
+//! which fails without an access when it has no reservation.
 
 use super::join::Joins;
 use isa_a::FormatKind;
@@ -84,6 +85,9 @@ fn access(insn: &Insn) -> Option<(XReg, i64, bool)> {
         Sb(s) | Sh(s) | Sw(s) | Sd(s) => (s.rs1, s.imm, true),
         Flw(a) | Fld(a) => (a.rs1, a.imm, true),
         Fsw(a) | Fsd(a) => (a.rs1, a.imm, true),
+        // A store-conditional without the reservation fails without touching memory, at
+        // any address: completing, it shows nothing.
+        ScW(_) | ScD(_) => return None,
         _ => match insn.info().format {
             FormatKind::Amo | FormatKind::Lr => (XReg::new((insn.encode() >> 15) & 31), 0, false),
             _ => return None,
@@ -233,6 +237,16 @@ mod tests {
         }));
         assert_eq!(plan_of(&[sd(0, 8), sd(0, 16)]), [false, false]);
         assert_eq!(plan_of(&[sd(10, 8), amo, sd(10, 0)]), [false, false, true]);
+        // A store-conditional may fail without an access, wherever it points (the
+        // differential test's `sc.w s6,x0,(s3); sb a2,-1570(s3)` with s3 = 1 << 63).
+        let sc = d(Insn::ScW(isa_a::format::Amo {
+            rd: x(22),
+            rs1: x(19),
+            rs2: x(0),
+            aq: true,
+            rl: true,
+        }));
+        assert_eq!(plan_of(&[sc, sd(19, -1570)]), [false, false]);
     }
 
     #[test]
