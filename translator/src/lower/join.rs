@@ -162,6 +162,21 @@ impl Lower<'_> {
         }
     }
 
+    /// Whether the straight path from branch `from` to instruction `to` checks the budget
+    /// under back-edge checks (a back edge, an indirect jump or a return among the skipped
+    /// instructions), which the taken edge would then pass by: it checks itself. Otherwise
+    /// every cycle through the taken edge still crosses the checks the straight path has.
+    fn skips_a_check(&self, from: usize, to: usize) -> bool {
+        let pcs: Vec<u64> = crate::superblock::pcs(self.start, self.insns).collect();
+        (from + 1..to).any(|k| {
+            let insn = &self.insns[k].insn;
+            match insn.direct_target(pcs[k]) {
+                Some(t) => t <= pcs[k],
+                None => matches!(insn, Insn::Jalr(_)),
+            }
+        })
+    }
+
     /// The taken edge from branch `from` to instruction `to` (at `target`), allocation in
     /// place: the inner block boundary's budget check, the skipped instructions taken off
     /// the block's starting instret, then the join.
@@ -169,10 +184,9 @@ impl Lower<'_> {
         self.inside = true;
         let idx = self.idx;
         self.idx = from;
-        // Checked in both budget modes: the join target may lie past the check a back edge
-        // of the straight path makes (a block's closing branch checks before its compare),
-        // and the taken edge must not go round a loop without one.
-        self.inner_budget(target);
+        if self.budget == super::Budget::Exact || self.skips_a_check(from, to) {
+            self.inner_budget(target);
+        }
         self.idx = idx;
         let skipped = (to - from - 1) as i32;
         if skipped > 0 {
