@@ -90,6 +90,17 @@ struct Private {
     lost: bool,
 }
 
+impl Private {
+    /// `mem` with nothing reported written yet.
+    fn new(mem: TestMemory) -> Private {
+        Private {
+            mem,
+            written: Vec::new(),
+            lost: false,
+        }
+    }
+}
+
 impl isa_a::Bus for Private {
     fn load8(&mut self, a: u64) -> Result<u8, isa_a::MemFault> {
         self.mem.load8(a)
@@ -138,11 +149,7 @@ fn fence_i(engine: &mut Engine, mem: &mut Private) {
 fn watched_pages_are_compared_only_when_reported_written() {
     let mut mem = setup(10);
     let layout = mem.layout();
-    let mut mem = Private {
-        mem,
-        written: Vec::new(),
-        lost: false,
-    };
+    let mut mem = Private::new(mem);
     let mut engine = Engine::new(Mode::Jit, layout).unwrap();
     let mut cpu = Cpu::new(0x1000);
     assert_eq!(engine.run(&mut cpu, &mut mem, 1000), Some(Trap::Ecall));
@@ -213,11 +220,7 @@ fn a_range_sync_drops_only_changed_blocks_in_the_range() {
 fn a_report_another_engine_took_still_drops_an_interpreted_block() {
     let mut mem = setup(10);
     let layout = mem.layout();
-    let mut mem = Private {
-        mem,
-        written: Vec::new(),
-        lost: false,
-    };
+    let mut mem = Private::new(mem);
     let mut reader = Engine::new(Mode::Tiered, layout).unwrap();
     let mut writer = Engine::with_cache(Mode::Tiered, reader.cache());
     let mut cpu = Cpu::new(0x2000);
