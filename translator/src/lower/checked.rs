@@ -37,7 +37,8 @@
 //! another vCPU's `munmap` while this block runs, changes host protections below the limit,
 //! which the host checks at every access; today's check did not look at mappings either. A
 //! system call, a signal or a trap ends the block. Atomics keep their check (it also tests
-//! alignment) but, completing, widen the range like any access.
+//! alignment) but, completing, widen the range like any access; all but `sc`, which when it
+//! fails completes without an access, whatever its address.
 
 use super::join::Joins;
 use isa_a::FormatKind;
@@ -76,10 +77,12 @@ pub(super) fn record(elided: bool) {
 }
 
 /// The guest access `insn` makes: base register, offset, and whether its check may go
-/// (not an atomic's, which also tests alignment).
+/// (not an atomic's, which also tests alignment). None for `sc`: one that fails (no
+/// reservation) completes without touching memory, past the limit too, and shows nothing.
 fn access(insn: &Insn) -> Option<(XReg, i64, bool)> {
     use Insn::*;
     let (rs1, imm, plain) = match *insn {
+        ScW(_) | ScD(_) => return None,
         Lb(l) | Lh(l) | Lw(l) | Ld(l) | Lbu(l) | Lhu(l) | Lwu(l) => (l.rs1, l.imm, true),
         Sb(s) | Sh(s) | Sw(s) | Sd(s) => (s.rs1, s.imm, true),
         Flw(a) | Fld(a) => (a.rs1, a.imm, true),
@@ -233,6 +236,15 @@ mod tests {
         }));
         assert_eq!(plan_of(&[sd(0, 8), sd(0, 16)]), [false, false]);
         assert_eq!(plan_of(&[sd(10, 8), amo, sd(10, 0)]), [false, false, true]);
+        // A failed sc touches no memory: nothing is known after it.
+        let sc = d(Insn::ScD(isa_a::format::Amo {
+            rd: x(11),
+            rs1: x(10),
+            rs2: x(12),
+            aq: false,
+            rl: false,
+        }));
+        assert_eq!(plan_of(&[sc, sd(10, 0)]), [false, false]);
     }
 
     #[test]
