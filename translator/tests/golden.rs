@@ -714,6 +714,65 @@ fn if_then_else_loop_join() {
     );
 }
 
+/// A loop with more live guest registers than host registers (lower/slots.rs): the eleven
+/// most used get host registers (r14 too: instret counts in its frame slot), and the rest
+/// are moved, operated on and compared in their slots.
+#[test]
+fn slots_loop() {
+    let s = XReg::new;
+    let hot = [5, 6, 7, 28, 29, 30, 31, 9, 18, 19, 20];
+    let mut code: Vec<Insn> = (0..44)
+        .map(|i| {
+            Insn::Add(R {
+                rd: s(hot[i % 11]),
+                rs1: s(hot[i % 11]),
+                rs2: s(hot[(i + 1) % 11]),
+            })
+        })
+        .collect();
+    let r = |rd: u32, rs1: u32, rs2: u32| R {
+        rd: s(rd),
+        rs1: s(rs1),
+        rs2: s(rs2),
+    };
+    let i = |rd: u32, rs1: u32, imm: i32| I {
+        rd: s(rd),
+        rs1: s(rs1),
+        imm,
+    };
+    let sh = |rd: u32, shamt: u32| Shift {
+        rd: s(rd),
+        rs1: s(rd),
+        shamt,
+    };
+    let b = |rs1: u32, rs2: u32, off: i32| B {
+        rs1: s(rs1),
+        rs2: s(rs2),
+        off,
+    };
+    code.extend([
+        // mv from a host register, c.mv's form, and from a slot.
+        Insn::Addi(i(21, 5, 0)),
+        Insn::Add(r(22, 0, 6)),
+        Insn::Add(r(23, 0, 24)),
+        // In place: with an immediate, a host register, a slot; shifts.
+        Insn::Addi(i(24, 24, 4)),
+        Insn::Xori(i(21, 21, 0x55)),
+        Insn::Add(r(25, 25, 7)),
+        Insn::Sub(r(26, 26, 25)),
+        Insn::Slli(sh(27, 3)),
+        Insn::Srai(sh(27, 1)),
+        // sext.w of a slot, into a host register and into a slot.
+        Insn::Addiw(i(5, 27, 0)),
+        Insn::Addiw(i(8, 8, 0)),
+        // Compares: a slot with a host register, with zero, with a slot.
+        Insn::Blt(b(22, 7, 8)),
+        Insn::Beq(b(23, 0, 4)),
+        Insn::Bne(b(24, 26, -4 * 57)),
+    ]);
+    translate("slots_loop", &code);
+}
+
 /// A loop whose two halves each work on eight registers of their own (lower/regions.rs):
 /// each half is a region with its eight in host registers, the boundary moves them, and the
 /// back edge goes through the transition to the first region's allocation.

@@ -151,6 +151,34 @@ impl Emitter {
         .expect("alu mem imm");
     }
 
+    /// `[m] op= s` (a read-modify-write of memory; `Cmp` and `Test` only read it).
+    pub fn alu_mr(&mut self, op: Alu, w: W, m: Mem, s: Gpr) {
+        let p = ptr(w, m);
+        by_width!(self, w, |r| |a: &mut CodeAssembler| match op {
+            Alu::Add => a.add(p, r(s)),
+            Alu::Sub => a.sub(p, r(s)),
+            Alu::And => a.and(p, r(s)),
+            Alu::Or => a.or(p, r(s)),
+            Alu::Xor => a.xor(p, r(s)),
+            Alu::Cmp => a.cmp(p, r(s)),
+            Alu::Test => a.test(p, r(s)),
+        });
+    }
+
+    /// `[m] = [m] op n`, shifted in place.
+    pub fn shift_mi(&mut self, op: Shift, w: W, m: Mem, n: u8) {
+        let p = ptr(w, m);
+        let n = n as u32;
+        let a = &mut self.asm;
+        match op {
+            Shift::Shl => a.shl(p, n),
+            Shift::Shr => a.shr(p, n),
+            Shift::Sar => a.sar(p, n),
+            Shift::Ror => a.ror(p, n),
+        }
+        .expect("shift mem imm");
+    }
+
     pub fn shift_ri(&mut self, op: Shift, w: W, d: Gpr, n: u8) {
         let n = n as u32;
         by_width!(self, w, |r| |a: &mut CodeAssembler| match op {

@@ -37,12 +37,15 @@ impl Lower<'_> {
                 return;
             }
             // mv (c.mv is add rd, zero, rs2): a copy.
-            let t = self.target(a.rd, &[]);
-            self.read_into(a.rs2, t);
-            if w == W::B32 {
-                self.e.sx(W::B32, t, t);
+            if w == W::B64 {
+                return self.copy(a.rd, a.rs2);
             }
+            let t = self.target(a.rd, &[]);
+            self.read_sx32(a.rs2, t);
             return self.write(a.rd, t);
+        }
+        if w == W::B64 && self.alu_in_place(a.rd, a.rs1, a.rs2, op) {
+            return;
         }
         if op == Alu::Add && w == W::B64 && a.rs2.num() != 0 && a.rd != a.rs1 && a.rd != a.rs2 {
             // Three operands: lea.
@@ -84,14 +87,23 @@ impl Lower<'_> {
             // sext.w of an extended value
             return;
         }
+        if w == W::B64 && a.rs1.num() != 0 {
+            if op == Alu::Add && a.imm == 0 {
+                // mv
+                return self.copy(a.rd, a.rs1);
+            }
+            if self.alu_imm_in_place(a.rd, a.rs1, op, a.imm) {
+                return;
+            }
+        }
         let t = self.target(a.rd, &[]);
-        if op == Alu::Add && a.rs1.num() != 0 {
+        if op == Alu::Add && w == W::B32 && a.imm == 0 && a.rs1.num() != 0 {
+            // sext.w
+            self.read_sx32(a.rs1, t);
+        } else if op == Alu::Add && a.rs1.num() != 0 {
             // lea: one instruction whatever register holds rs1.
             let s = self.read(a.rs1, t);
-            if w == W::B32 && a.imm == 0 {
-                // sext.w
-                self.e.sx(W::B32, t, s);
-            } else if w == W::B32 {
+            if w == W::B32 {
                 self.e.lea32(t, Mem::at(s, a.imm));
                 self.e.sx(W::B32, t, t);
             } else {
@@ -119,14 +131,7 @@ impl Lower<'_> {
         if rd.num() == 0 {
             return;
         }
-        let s = self.read(rs1, T1);
-        match rhs {
-            Ok(r) => {
-                let y = self.read(r, T2);
-                self.e.alu_rr(Alu::Cmp, W::B64, s, y);
-            }
-            Err(imm) => self.e.alu_ri(Alu::Cmp, W::B64, s, imm),
-        }
+        self.compare_operands(rs1, rhs);
         self.e.setcc(cc, T0);
         self.e.zx(W::B8, T0, T0);
         self.write(rd, T0);
@@ -134,6 +139,9 @@ impl Lower<'_> {
 
     pub(super) fn shift_imm(&mut self, a: ShiftF, op: Shift) {
         if a.rd.num() == 0 {
+            return;
+        }
+        if self.shift_in_place(a.rd, a.rs1, op, a.shamt as u8) {
             return;
         }
         let t = self.target(a.rd, &[]);

@@ -2,7 +2,7 @@
 //! indirect target is looked up in the shared table (guest pc → host code) before falling
 //! back to the dispatcher.
 
-use super::{Cold, Lower, ADDR, T0, T1, T2};
+use super::{Cold, Lower, ADDR, T0, T1};
 use crate::abi::Reason;
 use crate::cache::{JUMP_ENTRY_SHIFT, JUMP_TABLE_MASK};
 use isa_a::format::{Load, B, J};
@@ -59,13 +59,7 @@ impl Lower<'_> {
 
     /// Sets the flags for branch `a`: `rs1` compared with `rs2`.
     pub(super) fn compare(&mut self, a: B) {
-        let x = self.read(a.rs1, T1);
-        if a.rs2.num() == 0 {
-            self.e.alu_ri(Alu::Cmp, W::B64, x, 0);
-        } else {
-            let y = self.read(a.rs2, T2);
-            self.e.alu_rr(Alu::Cmp, W::B64, x, y);
-        }
+        self.compare_operands(a.rs1, Ok(a.rs2));
     }
 
     /// A branch inside a superblock (flags set by its compare): taken leaves through cold

@@ -202,9 +202,7 @@ impl Lower<'_> {
             return false;
         }
         if rd != rs {
-            let t = self.target(rd, &[]);
-            let s = self.read(rs, t);
-            self.write(rd, s);
+            self.copy(rd, rs);
         }
         saved(match how {
             Saved::Copy if rd == rs => Saved::Nothing,

@@ -28,7 +28,7 @@ use super::mem::Width;
 use super::{Lower, T1, T2};
 use isa_a::format::{Load, Shift as ShiftF, Store, B, I, J, R};
 use isa_a::{Insn, XReg};
-use isa_b::{Alu, Cc, Mem, W};
+use isa_b::{Cc, Mem, W};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 /// The fusions, in the order of [`NAMES`].
@@ -364,14 +364,7 @@ impl Lower<'_> {
         off: i32,
     ) -> Fusion {
         if self.dead_after(t, self.idx + 1) {
-            let s = self.read(x, T1);
-            match y {
-                Ok(r) => {
-                    let v = self.read(r, T2);
-                    self.e.alu_rr(Alu::Cmp, W::B64, s, v);
-                }
-                Err(imm) => self.e.alu_ri(Alu::Cmp, W::B64, s, imm),
-            }
+            self.compare_operands(x, y);
         } else {
             let less = if matches!(cc, Cc::L | Cc::Ge) {
                 Cc::L

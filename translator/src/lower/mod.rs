@@ -29,6 +29,7 @@ pub mod liveness;
 mod mem;
 mod regions;
 mod rotate;
+mod slots;
 mod visit;
 
 pub use budget::Budget;

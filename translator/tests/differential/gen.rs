@@ -8,7 +8,8 @@
 //! `addiw x,x,0`, rotates (two shifts and an `or`, interleaved, and near misses), a compare
 //! and a branch on its result, a chain through
 //! all 31 registers, loops under register pressure (many registers used many times an
-//! iteration, dead writes), loops around if-then and if-then-else diamonds (forward branches
+//! iteration, dead writes), loops with more live registers than host registers whose cold
+//! ones are moved, operated on in place, sign-extended and compared in their slots, loops around if-then and if-then-else diamonds (forward branches
 //! to a join in the same superblock), blocks long enough for several allocation regions
 //! (short-lived registers in turn, all 31, accesses, faults and helper calls in later
 //! regions, looped or not), calls with their returns (predicted or not), FP
@@ -765,6 +766,117 @@ fn pressure_loop(r: &mut Rng, out: &mut Vec<Item>) {
     out.push(fixed(r_type(BRANCH, 1, 0, 0, c, 0), 4, Fix::Back(back)));
 }
 
+/// A loop with more live registers than host registers (lower/slots.rs): 11 to 14 hot
+/// registers chained three times an iteration take every host register (r14 too), and up to
+/// six cold ones, left in their slots, are moved to and from, operated on in place (`addi`,
+/// `andi`/`ori`/`xori`, `add`/`sub`/`and`/`or`/`xor` with a hot, cold or the same register,
+/// shifts, compressed `c.mv`/`c.add`/`c.addi`/`c.slli`), sign-extended (`sext.w`, `addw rd,
+/// zero, rs`), compared (`slt`, forward branches over the next instruction); the counter is
+/// cold too, and the back edge compares it with zero or with a cold register holding 0.
+fn slots_loop(r: &mut Rng, out: &mut Vec<Item>) {
+    let mut p: Vec<u32> = (1..32).collect();
+    for i in (1..p.len()).rev() {
+        p.swap(i, r.below(i as u32 + 1) as usize);
+    }
+    let (c, z) = (p[0], p[1]);
+    let k = 11 + r.below(4) as usize;
+    let hot = p[2..2 + k].to_vec();
+    let cold = p[2 + k..2 + k + 2 + r.below(5) as usize].to_vec();
+    out.push(word(i_type(OP_IMM, 0, z, 0, 0)));
+    out.push(word(i_type(OP_IMM, 0, c, 0, 1 + r.below(4) as i32)));
+    let start = out.len();
+    for round in 0..3 {
+        for i in 0..k {
+            let f3 = [0, 4, 6][r.below(3) as usize];
+            out.push(word(r_type(OP, f3, 0, hot[i], hot[i], hot[(i + 1) % k])));
+        }
+        for _ in 0..2 + r.below(4) + round {
+            let d = cold[r.below(cold.len() as u32) as usize];
+            // A source: hot, cold (d itself too), x0, the counter or z.
+            let src = match r.below(8) {
+                0..=2 => hot[r.below(k as u32) as usize],
+                3..=5 => cold[r.below(cold.len() as u32) as usize],
+                6 => 0,
+                _ => [c, z][r.below(2) as usize],
+            };
+            slot_op(r, d, src, out);
+        }
+    }
+    out.push(word(i_type(OP_IMM, 0, c, c, -1)));
+    let back = out.len() - start;
+    // bne c, zero / bne c, z / blt z, c
+    let w = match r.below(3) {
+        0 => r_type(BRANCH, 1, 0, 0, c, 0),
+        1 => r_type(BRANCH, 1, 0, 0, c, z),
+        _ => r_type(BRANCH, 4, 0, 0, z, c),
+    };
+    out.push(fixed(w, 4, Fix::Back(back)));
+}
+
+/// One instruction of [`slots_loop`] writing `d` (or a branch over the next one) from `s`.
+fn slot_op(r: &mut Rng, d: u32, s: u32, out: &mut Vec<Item>) {
+    let imm = match r.below(4) {
+        0 => 0,
+        1 => -1,
+        _ => r.next() as i32 >> 20,
+    };
+    let shamt = r.below(64);
+    let nz6 = 1 + r.below(63);
+    let shamt_nz = shamt.max(1);
+    match r.below(16) {
+        // mv: addi d, s, 0 / add d, zero, s / c.mv
+        0 => out.push(word(i_type(OP_IMM, 0, d, s, 0))),
+        1 => out.push(word(r_type(OP, 0, 0, d, 0, s))),
+        2 if s != 0 => out.push(fixed(0x8002 | d << 7 | s << 2, 2, Fix::None)),
+        // addi/xori/ori/andi d, d, imm; c.addi
+        3 => {
+            let f3 = [0, 4, 6, 7][r.below(4) as usize];
+            out.push(word(i_type(OP_IMM, f3, d, d, imm)))
+        }
+        4 => out.push(fixed(
+            1 | d << 7 | (nz6 & 31) << 2 | (nz6 >> 5) << 12,
+            2,
+            Fix::None,
+        )),
+        // add/sub/xor/or/and d, d, s; c.add; the commuted op d, s, d
+        5 | 6 => {
+            let (f3, f7) = [(0, 0), (0, 0x20), (4, 0), (6, 0), (7, 0)][r.below(5) as usize];
+            out.push(word(r_type(OP, f3, f7, d, d, s)))
+        }
+        7 if s != 0 => out.push(fixed(0x9002 | d << 7 | s << 2, 2, Fix::None)),
+        8 => {
+            let f3 = [0, 4, 6, 7][r.below(4) as usize];
+            out.push(word(r_type(OP, f3, 0, d, s, d)))
+        }
+        // slli/srli/srai d, d, n; c.slli
+        9 => {
+            let (f3, hi) = [(1, 0), (5, 0), (5, 0x400)][r.below(3) as usize];
+            out.push(word(i_type(OP_IMM, f3, d, d, (hi | shamt) as i32)))
+        }
+        10 => {
+            let n = shamt_nz;
+            out.push(fixed(
+                2 | d << 7 | (n & 31) << 2 | (n >> 5) << 12,
+                2,
+                Fix::None,
+            ))
+        }
+        // sext.w d, s; sext.w d, d; addw d, zero, s
+        11 => out.push(word(i_type(OP_IMM_32, 0, d, s, 0))),
+        12 => out.push(word(i_type(OP_IMM_32, 0, d, d, 0))),
+        13 => out.push(word(r_type(OP_32, 0, 0, d, 0, s))),
+        // slt/sltu d, s, d
+        14 => out.push(word(r_type(OP, 2 + r.below(2), 0, d, s, d))),
+        // A forward branch over the next op: d against s (or s against d).
+        _ => {
+            let f3 = [0, 1, 4, 5, 6, 7][r.below(6) as usize];
+            let (x, y) = if r.below(2) == 0 { (d, s) } else { (s, d) };
+            out.push(fixed(r_type(BRANCH, f3, 0, 0, x, y), 4, Fix::Ahead(2)));
+            out.push(word(i_type(OP_IMM, 0, d, d, imm)));
+        }
+    }
+}
+
 /// A block long enough for several allocation regions (lower/regions.rs), as a cipher
 /// round is: phases of 8 to 16 instructions, each chaining its own few registers (all 31 in
 /// turn, so each region gives its host registers to others and takes back mapped ones), with
@@ -1371,7 +1483,8 @@ pub fn build(gens: &[Gen]) -> Vec<u8> {
             152..=171 | 236..=239 => address(&mut r, &mut items),
             172..=181 => shift_pair(&mut r, &mut items),
             182..=189 => extension(&mut r, &mut items),
-            190..=209 => compare_branch(&mut r, &mut items),
+            190..=203 => compare_branch(&mut r, &mut items),
+            204..=209 => slots_loop(&mut r, &mut items),
             210..=215 => pressure(&mut r, &mut items),
             216..=231 => compressed_branch(&mut r, &mut items),
             232..=235 => fault(&mut r, &mut items),
