@@ -25,9 +25,10 @@
 
 use isa_a::{decode_block, Bus, Decoded, Insn};
 
-/// Most basic blocks in one superblock, and most instructions.
-const MAX_PARTS: usize = 4;
-const MAX_INSNS: usize = 128;
+/// Most basic blocks in one superblock, and most instructions: enough for a cipher's
+/// unrolled round loop to be one block that loops to its own start (lower::loop_back).
+const MAX_PARTS: usize = 8;
+const MAX_INSNS: usize = 256;
 /// Most instructions of a leaf function a superblock goes through.
 const MAX_LEAF: usize = 24;
 
@@ -202,6 +203,9 @@ mod tests {
             MAX_BLOCK_INSNS / 2,
             MAX_BLOCK_INSNS + 20,
             2 * MAX_BLOCK_INSNS - 10,
+            // ChaCha20's double round compiles to a loop of about 190 instructions.
+            3 * MAX_BLOCK_INSNS + 10,
+            MAX_INSNS - 1,
         ] {
             assert_eq!(loop_superblock(n, true), n + 1, "a body of {n}");
             let exact = (n + 1).min(MAX_BLOCK_INSNS);
