@@ -1,14 +1,14 @@
-//! Floating-point arithmetic, comparisons, conversions and moves of both precisions on the
-//! host's SSE unit, where its results and flags are those RISC-V defines; the rest through
-//! the helper. Singles' own pieces (NaN-boxing, their conversions and moves) are in fp_s.rs.
+//! Floating-point comparisons, conversions, sign injection, loads, stores and moves of both
+//! precisions on the host's SSE unit, where its results and flags are those RISC-V defines;
+//! the rest through the helper. The arithmetic is fp_arith.rs's; singles' own pieces
+//! (NaN-boxing, their conversions and moves) are in fp_s.rs.
 //!
 //! ```text
 //!   MXCSR while translated code runs: rounding = frm (valid: 0..=3, else the dispatcher
 //!   interprets), exceptions masked, flags accumulating → folded into fflags at every exit,
 //!   helper call and FP CSR access (abi::fold_mxcsr, csr_op).
-//!   op in xmm0 or rd's mirror ──NaN?──▶ helper redoes the instruction (RISC-V's canonical
-//!                        NaN, and NV for inf*0+qNaN that x86's fma does not raise); the Cpu's
-//!                        fd untouched until then
+//!   a conversion's result in xmm0 ──NaN?──▶ helper redoes the instruction (RISC-V's
+//!                        canonical NaN); the Cpu's fd untouched until then
 //! ```
 //!
 //! A rounding mode fixed in the instruction other than `dyn` (and `rtz` for conversions to
@@ -16,9 +16,9 @@
 
 use super::{Lower, T0, T1, T2};
 use crate::abi;
-use isa_a::format::{F1rm, FCmp, FLoad, FMvX, FRrm, FStore, FToX, XMvF, XToF, FR, R4};
+use isa_a::format::{FCmp, FLoad, FMvX, FStore, FToX, XMvF, XToF, FR};
 use isa_a::{FReg, Rm};
-use isa_b::{Alu, Cc, Fma, Label, Mem, Sse, Xmm, W};
+use isa_b::{Alu, Cc, Label, Mem, Xmm, W};
 use std::mem::offset_of;
 
 pub(super) fn f_slot(r: FReg) -> Mem {
@@ -36,17 +36,6 @@ pub enum Sign {
 }
 
 impl Lower<'_> {
-    /// Where to compute a double for `rd`: its mirror when `rd` is none of the instruction's
-    /// `sources`, else xmm0. A NaN result leaves through the helper, which redoes the
-    /// instruction from the `Cpu` (stored from the mirrors first): it must find the sources
-    /// unclobbered, and overwrites `f[rd]`.
-    fn fp_dest(&self, rd: FReg, sources: &[FReg]) -> Xmm {
-        match self.ra.fregs[rd.num()] {
-            Some(m) if !sources.contains(&rd) => m,
-            _ => Xmm::X0,
-        }
-    }
-
     /// `d` holds the result for `rd` in precision `p`: a NaN goes to `slow` (the helper),
     /// anything else is stored (a single NaN-boxed).
     pub(super) fn fp_result(&mut self, rd: FReg, d: Xmm, p: Prec, slow: Label) {
@@ -56,59 +45,6 @@ impl Lower<'_> {
             Prec::S => self.store_boxed(rd),
             Prec::D => self.fwrite_x(rd, d),
         }
-    }
-
-    /// Where an arithmetic result for `rd` is computed, after the checks its operands
-    /// (`sources`) need: a single's operands must be NaN-boxed (else `slow`), and it is
-    /// computed in xmm0; a double goes straight into `rd`'s mirror when it has one and is no
-    /// source ([`Lower::fp_dest`]).
-    fn fp_operands(&mut self, p: Prec, rd: FReg, sources: &[FReg], slow: Label) -> Xmm {
-        match p {
-            Prec::S => {
-                self.boxed(sources, slow);
-                Xmm::X0
-            }
-            Prec::D => self.fp_dest(rd, sources),
-        }
-    }
-
-    pub(super) fn fop(&mut self, a: FRrm, op: Sse, p: Prec) {
-        if a.rm != Rm::Dyn {
-            return self.helper();
-        }
-        let slow = self.e.label();
-        let d = self.fp_operands(p, a.rd, &[a.rs1, a.rs2], slow);
-        self.fload_dest(d, a.rs1);
-        let y = self.fsrc(a.rs2);
-        self.e.sse(p, op, d, y);
-        self.fp_result(a.rd, d, p, slow);
-        self.resume_after(slow);
-    }
-
-    pub(super) fn fsqrt(&mut self, a: F1rm, p: Prec) {
-        if a.rm != Rm::Dyn {
-            return self.helper();
-        }
-        let slow = self.e.label();
-        let d = self.fp_operands(p, a.rd, &[a.rs1], slow);
-        let x = self.fsrc(a.rs1);
-        self.e.sse(p, Sse::Sqrt, d, x);
-        self.fp_result(a.rd, d, p, slow);
-        self.resume_after(slow);
-    }
-
-    pub(super) fn fma(&mut self, a: R4, op: Fma, p: Prec) {
-        if a.rm != Rm::Dyn {
-            return self.helper();
-        }
-        let slow = self.e.label();
-        let d = self.fp_operands(p, a.rd, &[a.rs1, a.rs2, a.rs3], slow);
-        self.fload_dest(d, a.rs1);
-        let y = self.fread(a.rs2, Xmm::X1);
-        let z = self.fsrc(a.rs3);
-        self.e.fma(p, op, d, y, z);
-        self.fp_result(a.rd, d, p, slow);
-        self.resume_after(slow);
     }
 
     /// `feq` (quiet: NV only for a signalling NaN, as `ucomisd`), `flt`/`fle` (signalling:
@@ -124,7 +60,7 @@ impl Lower<'_> {
             self.e.mov_ri(T1, 0);
             self.fload_into(Xmm::X0, a.rs1);
             let y = self.fsrc(a.rs2);
-            self.fcompare(p, false, y);
+            self.e.compare_f(p, false, Xmm::X0, y);
             self.e.setcc(Cc::E, T0);
             self.e.setcc(Cc::Np, T1);
             self.e.alu_rr(Alu::And, W::B32, T0, T1);
@@ -132,18 +68,13 @@ impl Lower<'_> {
             // rs2 > rs1 (above) or rs2 >= rs1: CF=1 when unordered, so both are false then.
             self.fload_into(Xmm::X0, a.rs2);
             let x = self.fsrc(a.rs1);
-            self.fcompare(p, true, x);
+            self.e.compare_f(p, true, Xmm::X0, x);
             self.e.setcc(cc, T0);
         }
         self.write(a.rd, T0);
         if let Prec::S = p {
             self.resume_after(slow);
         }
-    }
-
-    /// Compares xmm0 with `y` in precision `p`, quietly or signalling.
-    fn fcompare(&mut self, p: Prec, signalling: bool, y: isa_b::FSrc) {
-        self.e.compare_f(p, signalling, Xmm::X0, y);
     }
 
     /// `fcvt.{w,l}.{s,d}`: out of range and NaN give x86's indefinite (the minimum), which

@@ -19,6 +19,7 @@ mod checked;
 mod cold;
 mod extension;
 mod fp;
+mod fp_arith;
 mod fp_flags;
 mod fp_s;
 mod fp_select;
@@ -496,6 +497,7 @@ impl Lower<'_> {
             entry: slow,
             resume,
             idx: self.idx,
+            restore: None,
         });
         resume
     }
