@@ -58,17 +58,17 @@ impl Lower<'_> {
         self.e.mov_ri(T0, 0);
         if cc == Cc::E {
             self.e.mov_ri(T1, 0);
-            self.fload_into(Xmm::X0, a.rs1);
+            let x = self.fread(a.rs1, Xmm::X0);
             let y = self.fsrc(a.rs2);
-            self.e.compare_f(p, false, Xmm::X0, y);
+            self.e.compare_f(p, false, x, y);
             self.e.setcc(Cc::E, T0);
             self.e.setcc(Cc::Np, T1);
             self.e.alu_rr(Alu::And, W::B32, T0, T1);
         } else {
             // rs2 > rs1 (above) or rs2 >= rs1: CF=1 when unordered, so both are false then.
-            self.fload_into(Xmm::X0, a.rs2);
+            let y = self.fread(a.rs2, Xmm::X0);
             let x = self.fsrc(a.rs1);
-            self.e.compare_f(p, true, Xmm::X0, x);
+            self.e.compare_f(p, true, y, x);
             self.e.setcc(cc, T0);
         }
         self.write(a.rd, T0);
@@ -133,6 +133,9 @@ impl Lower<'_> {
     /// `fsgnj*`: integer bit operations on the register images (the low halves for singles,
     /// which must be NaN-boxed, else the helper).
     pub(super) fn fsgnj(&mut self, a: FR, sign: Sign, p: Prec) {
+        if (p, sign) == (Prec::D, Sign::Copy) && a.rs1 == a.rs2 {
+            return self.fmv_d(a.rd, a.rs1);
+        }
         let slow = self.e.label();
         let (w, sign_bit) = match p {
             Prec::S => {
@@ -162,6 +165,17 @@ impl Lower<'_> {
                 self.resume_after(slow);
             }
             Prec::D => self.fwrite_gpr(a.rd, T0),
+        }
+    }
+
+    /// `fmv.d rd, rs`: a register copy.
+    fn fmv_d(&mut self, rd: FReg, rs: FReg) {
+        match self.ra.fregs[rd.num()] {
+            Some(m) => self.fload_dest(m, rs),
+            None => {
+                self.fbits(T0, rs, Prec::D);
+                self.fwrite_gpr(rd, T0);
+            }
         }
     }
 

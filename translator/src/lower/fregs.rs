@@ -50,6 +50,13 @@ impl Lower<'_> {
         }
     }
 
+    /// Makes `d` hold `f[r]`: nothing to do when `d` is `r`'s mirror.
+    pub(super) fn fload_dest(&mut self, d: Xmm, r: FReg) {
+        if self.ra.fregs[r.num()] != Some(d) {
+            self.fload_into(d, r);
+        }
+    }
+
     /// `g = ` the bit pattern of `f[r]` (the low half for a single).
     pub(super) fn fbits(&mut self, g: Gpr, r: FReg, p: Prec) {
         match (p, self.fsrc(r)) {
