@@ -227,12 +227,12 @@ pub enum CsrOp {
 
 use isa_a::csr::{FCSR, FFLAGS, FRM};
 
-/// x86 exception flags (MXCSR bits 0..5, DE masked off) → RISC-V fflags, as
-/// [`abi::fold_mxcsr`] maps them.
-static FLAG_MAP: [u8; 64] = {
-    let mut t = [0u8; 64];
+/// MXCSR's low byte (its exception flags, and DE, DAZ and a mask bit, ignored) → RISC-V
+/// fflags, as [`abi::fold_mxcsr`] maps them.
+static FLAG_MAP: [u8; 256] = {
+    let mut t = [0u8; 256];
     let mut i = 0;
-    while i < 64 {
+    while i < 256 {
         let m = [(0, 4), (2, 3), (3, 2), (4, 1), (5, 0)];
         let mut j = 0;
         while j < m.len() {
@@ -252,8 +252,8 @@ impl Lower<'_> {
     /// fflags or only read frm/fcsr (frflags, fsflags, frcsr: glibc brackets inlined sqrt
     /// with them), else through the helper. `operand` is rs1 or the immediate.
     ///
-    /// MXCSR's flags are folded into fflags (an OR, so folding twice is harmless) but never
-    /// cleared here: `ldmxcsr` waits for every FP operation in flight, and in a loop around
+    /// A read ORs MXCSR's flags with fcsr's and leaves both as they are; a write folds them
+    /// into fcsr (an OR, so folding twice is harmless) but never clears MXCSR's here: `ldmxcsr` waits for every FP operation in flight, and in a loop around
     /// `sqrt` that cost two thirds of the time. A write that would leave a folded flag behind
     /// in MXCSR, where the next fold would bring it back, goes to the helper instead, which
     /// clears MXCSR.
@@ -274,8 +274,7 @@ impl Lower<'_> {
         }
         // T0 = the flags MXCSR holds, as fflags bits.
         self.e.stmxcsr(MXCSR_SLOT);
-        self.e.load(W::B32, T0, MXCSR_SLOT);
-        self.e.alu_ri(Alu::And, W::B32, T0, 0x3d);
+        self.e.load(W::B8, T0, MXCSR_SLOT);
         self.e.mov_ri(T1, FLAG_MAP.as_ptr() as i64);
         self.e.load(W::B8, T0, Mem::indexed(T1, T0, 0));
         if writes {
@@ -310,9 +309,10 @@ impl Lower<'_> {
 
     /// The native part of [`Self::csr_op`]: T0 holds MXCSR's flags, T1 the operand.
     fn fp_csr_fast(&mut self, rd: isa_a::XReg, csr: u32, op: CsrOp, writes: bool) {
+        // fflags as the guest sees it; fcsr need not hold it (a read changes nothing, and a
+        // write stores all of fcsr below).
         let fcsr = abi::fcsr_slot();
         self.e.alu_rm(Alu::Or, W::B32, T0, fcsr);
-        self.e.store(W::B32, fcsr, T0);
         if writes {
             // csr is fflags: the new flags from T1, merged.
             self.e.mov_rr(W::B32, T2, T0);
