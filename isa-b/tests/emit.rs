@@ -200,6 +200,8 @@ fn each_fp_operation_takes_its_precision() {
         e.sse(p, Sse::Add, x0, x1);
         e.sse(p, Sse::Sqrt, x0, m);
         e.fma(p, Fma::NegMulSub, x0, x1, x2);
+        e.sse3(p, Sse::Sub, x2, x1, m);
+        e.fma231(p, Fma::MulAdd, x2, x0, x1);
         e.compare_f(p, true, x0, m);
         e.is_nan(p, x2);
         e.cvt_int_f(p, W::B32, x0, Gpr::Rax);
@@ -214,6 +216,8 @@ fn each_fp_operation_takes_its_precision() {
             "addss xmm0, xmm1",
             "sqrtss xmm0, [rbp+0x10]",
             "vfnmsub213ss xmm0, xmm1, xmm2",
+            "vsubss xmm2, xmm1, [rbp+0x10]",
+            "vfmadd231ss xmm2, xmm0, xmm1",
             "comiss xmm0, [rbp+0x10]",
             "ucomiss xmm2, xmm2",
             "cvtsi2ss xmm0, eax",
@@ -224,6 +228,8 @@ fn each_fp_operation_takes_its_precision() {
             "addsd xmm0, xmm1",
             "sqrtsd xmm0, [rbp+0x10]",
             "vfnmsub213sd xmm0, xmm1, xmm2",
+            "vsubsd xmm2, xmm1, [rbp+0x10]",
+            "vfmadd231sd xmm2, xmm0, xmm1",
             "comisd xmm0, [rbp+0x10]",
             "ucomisd xmm2, xmm2",
             "cvtsi2sd xmm0, eax",

@@ -378,7 +378,7 @@ fn fused_constant_addresses() {
 
 /// A dot product with a running product: both FP accumulators stay in SSE registers across
 /// iterations and are stored only at the exits; the product into its own source is computed
-/// in xmm0 (a NaN redone by the helper must find the source).
+/// in place, and the fma into its addend too, the addend kept in xmm0 for the helper.
 #[test]
 fn fp_loop_keeps_writes_in_mirrors() {
     let fp = |w: u32| decode(w).unwrap().insn;
@@ -802,4 +802,44 @@ fn regions_loop() {
         off: -4 * 49,
     }));
     translate("regions_loop", &code);
+}
+
+/// nbody's distance: doubles computed straight into the destination's mirror by the VEX
+/// three-operand forms, a source too (`fsub.d fs0, fs5, fs0`), a NaN result given RISC-V's
+/// canonical NaN in a cold path (no helper); the fma into its own addend keeps the addend in
+/// xmm0 for the helper; a single's sum lands NaN-boxed.
+#[test]
+fn fp_direct() {
+    use isa_a::format::{F1rm, FRrm, R4};
+    use isa_a::{FReg, Rm};
+    let f = FReg::new;
+    let rr = |rd, rs1, rs2| FRrm {
+        rd: f(rd),
+        rs1: f(rs1),
+        rs2: f(rs2),
+        rm: Rm::Dyn,
+    };
+    translate(
+        "fp_direct",
+        &[
+            Insn::FsubD(rr(8, 21, 8)),
+            Insn::FsubD(rr(9, 22, 9)),
+            Insn::FmulD(rr(15, 8, 8)),
+            Insn::FmaddD(R4 {
+                rd: f(15),
+                rs1: f(9),
+                rs2: f(9),
+                rs3: f(15),
+                rm: Rm::Dyn,
+            }),
+            Insn::FaddD(rr(15, 15, 23)),
+            Insn::FsqrtD(F1rm {
+                rd: f(13),
+                rs1: f(15),
+                rm: Rm::Dyn,
+            }),
+            Insn::FdivD(rr(15, 19, 15)),
+            Insn::FaddS(rr(0, 0, 1)),
+        ],
+    );
 }

@@ -85,6 +85,48 @@ impl Emitter {
         .expect("sse");
     }
 
+    /// `d = x op src` (`sqrt`: `d = sqrt(src)`), scalar, in the VEX three-operand form
+    /// (`vaddsd` …): `d`'s other bits come from `x`, so no operand needs copying first.
+    pub fn sse3(&mut self, p: Prec, op: Sse, d: Xmm, x: Xmm, src: impl Into<FSrc>) {
+        let (d, x) = (xmm(d), xmm(x));
+        let a = &mut self.asm;
+        with_src!(src.into(), p, |m| match (p, op) {
+            (Prec::S, Sse::Add) => a.vaddss(d, x, m),
+            (Prec::S, Sse::Sub) => a.vsubss(d, x, m),
+            (Prec::S, Sse::Mul) => a.vmulss(d, x, m),
+            (Prec::S, Sse::Div) => a.vdivss(d, x, m),
+            (Prec::S, Sse::Sqrt) => a.vsqrtss(d, x, m),
+            (Prec::S, Sse::Min) => a.vminss(d, x, m),
+            (Prec::S, Sse::Max) => a.vmaxss(d, x, m),
+            (Prec::D, Sse::Add) => a.vaddsd(d, x, m),
+            (Prec::D, Sse::Sub) => a.vsubsd(d, x, m),
+            (Prec::D, Sse::Mul) => a.vmulsd(d, x, m),
+            (Prec::D, Sse::Div) => a.vdivsd(d, x, m),
+            (Prec::D, Sse::Sqrt) => a.vsqrtsd(d, x, m),
+            (Prec::D, Sse::Min) => a.vminsd(d, x, m),
+            (Prec::D, Sse::Max) => a.vmaxsd(d, x, m),
+        })
+        .expect("vsse");
+    }
+
+    /// `d = op(x, src, d)` as [`Fma`] says with `d` the addend (x86's 231 forms:
+    /// `±(x*src) ± d`), rounded once.
+    pub fn fma231(&mut self, p: Prec, op: Fma, d: Xmm, x: Xmm, src: impl Into<FSrc>) {
+        let (d, x) = (xmm(d), xmm(x));
+        let a = &mut self.asm;
+        with_src!(src.into(), p, |m| match (p, op) {
+            (Prec::S, Fma::MulAdd) => a.vfmadd231ss(d, x, m),
+            (Prec::S, Fma::MulSub) => a.vfmsub231ss(d, x, m),
+            (Prec::S, Fma::NegMulAdd) => a.vfnmadd231ss(d, x, m),
+            (Prec::S, Fma::NegMulSub) => a.vfnmsub231ss(d, x, m),
+            (Prec::D, Fma::MulAdd) => a.vfmadd231sd(d, x, m),
+            (Prec::D, Fma::MulSub) => a.vfmsub231sd(d, x, m),
+            (Prec::D, Fma::NegMulAdd) => a.vfnmadd231sd(d, x, m),
+            (Prec::D, Fma::NegMulSub) => a.vfnmsub231sd(d, x, m),
+        })
+        .expect("fma231");
+    }
+
     /// `d = op(d, x, src)` as [`Fma`] says, rounded once.
     pub fn fma(&mut self, p: Prec, op: Fma, d: Xmm, x: Xmm, src: impl Into<FSrc>) {
         let (d, x) = (xmm(d), xmm(x));

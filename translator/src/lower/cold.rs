@@ -2,17 +2,28 @@
 //! that fall back, exits, chain stubs), queued while the body is lowered and emitted after
 //! it, so the body runs straight through.
 
+use super::fp::Prec;
 use super::{Lower, ADDR, T0, T2};
 use crate::abi::{self, Reason};
-use isa_b::{Label, W};
+use isa_b::{Label, Xmm, W};
 
 /// An out-of-line piece of code, emitted after the block's body.
 pub(super) enum Cold {
-    /// The instruction at `idx` through the helper, then back to `resume`.
+    /// The instruction at `idx` through the helper, then back to `resume`; `restore` first
+    /// copies a source the fast path overwrote back from where it kept it (to, from).
     Helper {
         entry: Label,
         resume: Label,
         idx: usize,
+        restore: Option<(Xmm, Xmm)>,
+    },
+    /// `f[rd] =` RISC-V's canonical NaN in precision `p` (a single NaN-boxed), then back to
+    /// `resume`: an arithmetic result that was a NaN, its flags already right (fp_arith.rs).
+    CanonicalNan {
+        entry: Label,
+        resume: Label,
+        rd: isa_a::FReg,
+        p: Prec,
     },
     /// Leave with `reason`, `cpu.pc = pc`.
     Exit {
@@ -82,10 +93,25 @@ impl Lower<'_> {
                     mut entry,
                     resume,
                     idx,
+                    restore,
                 } => {
                     self.e.bind(&mut entry);
                     self.inside = true;
+                    if let Some((to, from)) = restore {
+                        self.e.mov_xx(to, from);
+                    }
                     self.call_helper(idx);
+                    self.e.jmp(resume);
+                }
+                Cold::CanonicalNan {
+                    mut entry,
+                    resume,
+                    rd,
+                    p,
+                } => {
+                    self.e.bind(&mut entry);
+                    self.inside = true;
+                    self.canonical_nan(rd, p);
                     self.e.jmp(resume);
                 }
                 Cold::Exit {

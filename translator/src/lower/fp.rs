@@ -1,14 +1,14 @@
-//! Floating-point arithmetic, comparisons, conversions and moves of both precisions on the
-//! host's SSE unit, where its results and flags are those RISC-V defines; the rest through
-//! the helper. Singles' own pieces (NaN-boxing, their conversions and moves) are in fp_s.rs.
+//! Floating-point comparisons, conversions, sign injection, loads, stores and moves of both
+//! precisions on the host's SSE unit, where its results and flags are those RISC-V defines;
+//! the rest through the helper. The arithmetic is fp_arith.rs's; singles' own pieces
+//! (NaN-boxing, their conversions and moves) are in fp_s.rs.
 //!
 //! ```text
 //!   MXCSR while translated code runs: rounding = frm (valid: 0..=3, else the dispatcher
 //!   interprets), exceptions masked, flags accumulating → folded into fflags at every exit,
 //!   helper call and FP CSR access (abi::fold_mxcsr, csr_op).
-//!   op in xmm0 or rd's mirror ──NaN?──▶ helper redoes the instruction (RISC-V's canonical
-//!                        NaN, and NV for inf*0+qNaN that x86's fma does not raise); the Cpu's
-//!                        fd untouched until then
+//!   a conversion's result in xmm0 ──NaN?──▶ helper redoes the instruction (RISC-V's
+//!                        canonical NaN); the Cpu's fd untouched until then
 //! ```
 //!
 //! A rounding mode fixed in the instruction other than `dyn` (and `rtz` for conversions to
@@ -16,9 +16,9 @@
 
 use super::{Lower, T0, T1, T2};
 use crate::abi;
-use isa_a::format::{F1rm, FCmp, FLoad, FMvX, FRrm, FStore, FToX, XMvF, XToF, FR, R4};
+use isa_a::format::{FCmp, FLoad, FMvX, FStore, FToX, XMvF, XToF, FR};
 use isa_a::{FReg, Rm};
-use isa_b::{Alu, Cc, Fma, Label, Mem, Sse, Xmm, W};
+use isa_b::{Alu, Cc, Label, Mem, Xmm, W};
 use std::mem::offset_of;
 
 pub(super) fn f_slot(r: FReg) -> Mem {
@@ -36,17 +36,6 @@ pub enum Sign {
 }
 
 impl Lower<'_> {
-    /// Where to compute a double for `rd`: its mirror when `rd` is none of the instruction's
-    /// `sources`, else xmm0. A NaN result leaves through the helper, which redoes the
-    /// instruction from the `Cpu` (stored from the mirrors first): it must find the sources
-    /// unclobbered, and overwrites `f[rd]`.
-    fn fp_dest(&self, rd: FReg, sources: &[FReg]) -> Xmm {
-        match self.ra.fregs[rd.num()] {
-            Some(m) if !sources.contains(&rd) => m,
-            _ => Xmm::X0,
-        }
-    }
-
     /// `d` holds the result for `rd` in precision `p`: a NaN goes to `slow` (the helper),
     /// anything else is stored (a single NaN-boxed).
     pub(super) fn fp_result(&mut self, rd: FReg, d: Xmm, p: Prec, slow: Label) {
@@ -56,59 +45,6 @@ impl Lower<'_> {
             Prec::S => self.store_boxed(rd),
             Prec::D => self.fwrite_x(rd, d),
         }
-    }
-
-    /// Where an arithmetic result for `rd` is computed, after the checks its operands
-    /// (`sources`) need: a single's operands must be NaN-boxed (else `slow`), and it is
-    /// computed in xmm0; a double goes straight into `rd`'s mirror when it has one and is no
-    /// source ([`Lower::fp_dest`]).
-    fn fp_operands(&mut self, p: Prec, rd: FReg, sources: &[FReg], slow: Label) -> Xmm {
-        match p {
-            Prec::S => {
-                self.boxed(sources, slow);
-                Xmm::X0
-            }
-            Prec::D => self.fp_dest(rd, sources),
-        }
-    }
-
-    pub(super) fn fop(&mut self, a: FRrm, op: Sse, p: Prec) {
-        if a.rm != Rm::Dyn {
-            return self.helper();
-        }
-        let slow = self.e.label();
-        let d = self.fp_operands(p, a.rd, &[a.rs1, a.rs2], slow);
-        self.fload_dest(d, a.rs1);
-        let y = self.fsrc(a.rs2);
-        self.e.sse(p, op, d, y);
-        self.fp_result(a.rd, d, p, slow);
-        self.resume_after(slow);
-    }
-
-    pub(super) fn fsqrt(&mut self, a: F1rm, p: Prec) {
-        if a.rm != Rm::Dyn {
-            return self.helper();
-        }
-        let slow = self.e.label();
-        let d = self.fp_operands(p, a.rd, &[a.rs1], slow);
-        let x = self.fsrc(a.rs1);
-        self.e.sse(p, Sse::Sqrt, d, x);
-        self.fp_result(a.rd, d, p, slow);
-        self.resume_after(slow);
-    }
-
-    pub(super) fn fma(&mut self, a: R4, op: Fma, p: Prec) {
-        if a.rm != Rm::Dyn {
-            return self.helper();
-        }
-        let slow = self.e.label();
-        let d = self.fp_operands(p, a.rd, &[a.rs1, a.rs2, a.rs3], slow);
-        self.fload_dest(d, a.rs1);
-        let y = self.fread(a.rs2, Xmm::X1);
-        let z = self.fsrc(a.rs3);
-        self.e.fma(p, op, d, y, z);
-        self.fp_result(a.rd, d, p, slow);
-        self.resume_after(slow);
     }
 
     /// `feq` (quiet: NV only for a signalling NaN, as `ucomisd`), `flt`/`fle` (signalling:
@@ -122,28 +58,23 @@ impl Lower<'_> {
         self.e.mov_ri(T0, 0);
         if cc == Cc::E {
             self.e.mov_ri(T1, 0);
-            self.fload_into(Xmm::X0, a.rs1);
+            let x = self.fread(a.rs1, Xmm::X0);
             let y = self.fsrc(a.rs2);
-            self.fcompare(p, false, y);
+            self.e.compare_f(p, false, x, y);
             self.e.setcc(Cc::E, T0);
             self.e.setcc(Cc::Np, T1);
             self.e.alu_rr(Alu::And, W::B32, T0, T1);
         } else {
             // rs2 > rs1 (above) or rs2 >= rs1: CF=1 when unordered, so both are false then.
-            self.fload_into(Xmm::X0, a.rs2);
+            let y = self.fread(a.rs2, Xmm::X0);
             let x = self.fsrc(a.rs1);
-            self.fcompare(p, true, x);
+            self.e.compare_f(p, true, y, x);
             self.e.setcc(cc, T0);
         }
         self.write(a.rd, T0);
         if let Prec::S = p {
             self.resume_after(slow);
         }
-    }
-
-    /// Compares xmm0 with `y` in precision `p`, quietly or signalling.
-    fn fcompare(&mut self, p: Prec, signalling: bool, y: isa_b::FSrc) {
-        self.e.compare_f(p, signalling, Xmm::X0, y);
     }
 
     /// `fcvt.{w,l}.{s,d}`: out of range and NaN give x86's indefinite (the minimum), which
@@ -202,6 +133,9 @@ impl Lower<'_> {
     /// `fsgnj*`: integer bit operations on the register images (the low halves for singles,
     /// which must be NaN-boxed, else the helper).
     pub(super) fn fsgnj(&mut self, a: FR, sign: Sign, p: Prec) {
+        if (p, sign) == (Prec::D, Sign::Copy) && a.rs1 == a.rs2 {
+            return self.fmv_d(a.rd, a.rs1);
+        }
         let slow = self.e.label();
         let (w, sign_bit) = match p {
             Prec::S => {
@@ -231,6 +165,17 @@ impl Lower<'_> {
                 self.resume_after(slow);
             }
             Prec::D => self.fwrite_gpr(a.rd, T0),
+        }
+    }
+
+    /// `fmv.d rd, rs`: a register copy.
+    fn fmv_d(&mut self, rd: FReg, rs: FReg) {
+        match self.ra.fregs[rd.num()] {
+            Some(m) => self.fload_dest(m, rs),
+            None => {
+                self.fbits(T0, rs, Prec::D);
+                self.fwrite_gpr(rd, T0);
+            }
         }
     }
 
@@ -282,12 +227,12 @@ pub enum CsrOp {
 
 use isa_a::csr::{FCSR, FFLAGS, FRM};
 
-/// x86 exception flags (MXCSR bits 0..5, DE masked off) → RISC-V fflags, as
-/// [`abi::fold_mxcsr`] maps them.
-static FLAG_MAP: [u8; 64] = {
-    let mut t = [0u8; 64];
+/// MXCSR's low byte (its exception flags, and DE, DAZ and a mask bit, ignored) → RISC-V
+/// fflags, as [`abi::fold_mxcsr`] maps them.
+static FLAG_MAP: [u8; 256] = {
+    let mut t = [0u8; 256];
     let mut i = 0;
-    while i < 64 {
+    while i < 256 {
         let m = [(0, 4), (2, 3), (3, 2), (4, 1), (5, 0)];
         let mut j = 0;
         while j < m.len() {
@@ -307,8 +252,8 @@ impl Lower<'_> {
     /// fflags or only read frm/fcsr (frflags, fsflags, frcsr: glibc brackets inlined sqrt
     /// with them), else through the helper. `operand` is rs1 or the immediate.
     ///
-    /// MXCSR's flags are folded into fflags (an OR, so folding twice is harmless) but never
-    /// cleared here: `ldmxcsr` waits for every FP operation in flight, and in a loop around
+    /// A read ORs MXCSR's flags with fcsr's and leaves both as they are; a write folds them
+    /// into fcsr (an OR, so folding twice is harmless) but never clears MXCSR's here: `ldmxcsr` waits for every FP operation in flight, and in a loop around
     /// `sqrt` that cost two thirds of the time. A write that would leave a folded flag behind
     /// in MXCSR, where the next fold would bring it back, goes to the helper instead, which
     /// clears MXCSR.
@@ -329,8 +274,7 @@ impl Lower<'_> {
         }
         // T0 = the flags MXCSR holds, as fflags bits.
         self.e.stmxcsr(MXCSR_SLOT);
-        self.e.load(W::B32, T0, MXCSR_SLOT);
-        self.e.alu_ri(Alu::And, W::B32, T0, 0x3d);
+        self.e.load(W::B8, T0, MXCSR_SLOT);
         self.e.mov_ri(T1, FLAG_MAP.as_ptr() as i64);
         self.e.load(W::B8, T0, Mem::indexed(T1, T0, 0));
         if writes {
@@ -365,9 +309,10 @@ impl Lower<'_> {
 
     /// The native part of [`Self::csr_op`]: T0 holds MXCSR's flags, T1 the operand.
     fn fp_csr_fast(&mut self, rd: isa_a::XReg, csr: u32, op: CsrOp, writes: bool) {
+        // fflags as the guest sees it; fcsr need not hold it (a read changes nothing, and a
+        // write stores all of fcsr below).
         let fcsr = abi::fcsr_slot();
         self.e.alu_rm(Alu::Or, W::B32, T0, fcsr);
-        self.e.store(W::B32, fcsr, T0);
         if writes {
             // csr is fflags: the new flags from T1, merged.
             self.e.mov_rr(W::B32, T2, T0);

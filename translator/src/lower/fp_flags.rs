@@ -6,7 +6,7 @@
 //! ```text
 //!   frflags x; f{eq,lt,le}.{s,d} y, a, b; fsflags x      (adjacent, x ≠ y, x ≠ x0)
 //!
-//!   x = fflags           as frflags alone: MXCSR's flags folded into fcsr, one stmxcsr;
+//!   x = fflags           as frflags alone: MXCSR's flags ORed with fcsr's, one stmxcsr;
 //!                        none at all when x is overwritten before anything reads it
 //!   a or b a NaN ──▶ y = 0        integer tests on the bit patterns (a single not
 //!                                 NaN-boxed reads as a NaN: y = 0 too)
@@ -17,7 +17,7 @@
 //! The triple's only effects are `x`, `y`, and fflags ending as it began, whatever the
 //! operands: the compare's NV is written over by `fsflags`. So no path needs the helper. The
 //! rest of the FP lowering relies on MXCSR holding no flag fflags lacks (fp.rs: flags are
-//! only ever folded, never cleared, natively). Folding for `x` keeps that, and the compare
+//! only ever folded, never cleared, natively). Reading `x` keeps that, and the compare
 //! runs only on ordered operands, for which it raises nothing RISC-V has (a denormal operand
 //! may set DE, which the fold ignores).
 

@@ -1,10 +1,11 @@
 //! What only singles need: the NaN-boxing checks and stores, and the conversions and moves
-//! that have no double twin. Their arithmetic and compares are fp.rs's, with a precision.
+//! that have no double twin. Their arithmetic is fp_arith.rs's and their compares fp.rs's,
+//! with a precision.
 //!
 //! ```text
 //!   f[r] = 0xffffffff_xxxxxxxx  (NaN-boxed: the single is the low half)
 //!   operand not boxed ──▶ helper (it reads as the canonical NaN there)
-//!   result ──NaN?──▶ helper redoes the instruction; else stored, boxed
+//!   conversion result ──NaN?──▶ helper redoes the instruction; else stored, boxed
 //! ```
 //!
 //! A rounding mode fixed in the instruction other than `dyn` goes to the helper, as for

@@ -19,6 +19,7 @@ mod checked;
 mod cold;
 mod extension;
 mod fp;
+mod fp_arith;
 mod fp_flags;
 mod fp_s;
 mod fp_select;
@@ -488,14 +489,15 @@ impl Lower<'_> {
     }
 
     /// A cold helper call of this instruction, entered at `slow`; returns the label to resume
-    /// at after it. Every fast path that can fall back (the limit, alignment, a NaN result)
-    /// ends here.
+    /// at after it. Every fast path that can fall back (the limit, alignment, an unboxed
+    /// single, a conversion's NaN) ends here.
     pub(super) fn slow_path(&mut self, slow: isa_b::Label) -> isa_b::Label {
         let resume = self.e.label();
         self.push_cold(Cold::Helper {
             entry: slow,
             resume,
             idx: self.idx,
+            restore: None,
         });
         resume
     }

@@ -14,8 +14,10 @@
 //! (short-lived registers in turn, all 31, accesses, faults and helper calls in later
 //! regions, looped or not), calls with their returns (predicted or not), FP
 //! work on a few registers with accesses, faults, helper calls and exits among its writes,
-//! and runs of accesses through one base register (most of them without a limit check).
-//! Operands are random
+//! arithmetic made to give NaNs (signalling and quiet NaN operands, inf-inf, 0*inf, 0/0,
+//! inf/inf, roots of negatives; both precisions, into a source or not, on mirrored registers
+//! and on registers left in their slots), and runs of accesses through one base register
+//! (most of them without a limit check). Operands are random
 //! where any value is fine, and chosen where a random one would only reach the slow path:
 //! rounding modes are mostly `dyn`, CSR numbers name CSRs a program may touch, and every
 //! branch, jump and `jalr` lands on an instruction of the sequence. Faults come from
@@ -1210,8 +1212,9 @@ const SYSTEM: u32 = 0x73;
 /// FP work on a few registers, so the block mirrors them in SSE registers and keeps their
 /// writes there (lower/fregs.rs), with what must find them exact in the `Cpu` between the
 /// writes: a guest access (into the scratch region, or faulting), a helper call (a fixed
-/// rounding mode, `fcvt.wu.d`), an FP CSR access, a branch out, a NaN result (0/0, redone by
-/// the helper, often into its own source; an fma whose NV only the helper raises); singles among doubles (NaN-boxed in the mirror),
+/// rounding mode, `fcvt.wu.d`), an FP CSR access, a branch out, a NaN result ([`fp_nan_op`],
+/// often into its own source; an fma whose NV only the helper raises, into a source or not);
+/// singles among doubles (NaN-boxed in the mirror),
 /// a compare between a flags read and write (with NaN operands, its flags live or dead),
 /// moves to and from integer registers; looped a few times one time in two.
 fn fp_chain(r: &mut Rng, out: &mut Vec<Item>) {
@@ -1296,26 +1299,24 @@ fn fp_chain(r: &mut Rng, out: &mut Vec<Item>) {
                 let w = r_type(BRANCH, r.below(2), 0, 0, t, 0);
                 out.push(fixed(w, 4, Fix::Branch(r.choice())));
             }
-            // 0/0: a NaN result the helper redoes, into the zero register itself or another.
+            // A NaN result from special operands (fp_nan_op), into a source or another.
             17 => {
-                out.push(word(r_type(OP_FP, 0, 0x78 | fmt, a, 0, 0)));
-                let d = if r.below(2) == 0 { a } else { d };
-                out.push(word(
-                    (0x0c | fmt) << 25 | a << 20 | a << 15 | dyn_rm | d << 7 | OP_FP,
-                ));
+                let d = [a, b, d][r.below(3) as usize];
+                let t = x(r);
+                fp_nan_op(r, d, a, b, t, out);
             }
-            // fmadd.d a, a, b, e with a = inf, b = 0, e = a quiet NaN: x86 raises no NV, so
-            // the helper redoes it, and must find `a` (also the destination) unclobbered.
+            // fmadd a, a, b, e with a = inf, b = 0, e = a quiet NaN: x86 raises no NV, so
+            // the helper redoes it, and must find its sources unclobbered; the destination
+            // is a multiplicand, the addend or another register.
             18 => {
                 let (b, e, t) = ((a + 1) % 32, (a + 2) % 32, x(r));
-                for (f, hi) in [(a, 0x7ff00), (e, 0x7ff80)] {
-                    out.push(word(u_type(LUI, t, hi)));
-                    out.push(word(i_type(OP_IMM, 1, t, t, 32)));
-                    out.push(word(r_type(OP_FP, 0, 0x79, f, t, 0)));
-                }
-                out.push(word(r_type(OP_FP, 0, 0x79, b, 0, 0)));
+                let double = fmt == 1;
+                fp_special(a, t, INF, double, out);
+                fp_special(e, t, QNAN, double, out);
+                fp_special(b, t, ZERO, double, out);
+                let d = [a, b, e, d][r.below(4) as usize];
                 out.push(word(
-                    e << 27 | 1 << 25 | b << 20 | a << 15 | dyn_rm | a << 7 | 0x43,
+                    e << 27 | fmt << 25 | b << 20 | a << 15 | dyn_rm | d << 7 | 0x43,
                 ));
             }
             // frflags x; feq/flt/fle y, a, b; fsflags x (fp_flags.rs), a made a NaN first
@@ -1367,6 +1368,100 @@ fn fp_chain(r: &mut Rng, out: &mut Vec<Item>) {
         out.push(word(i_type(OP_IMM, 0, c, c, -1)));
         let back = out.len() - start;
         out.push(fixed(r_type(BRANCH, 1, 0, 0, c, 0), 4, Fix::Back(back)));
+    }
+}
+
+/// Classes of special operands for [`fp_nan_op`], indices into [`DOUBLE_HI`] and
+/// [`SINGLE_HI`].
+const QNAN: usize = 0;
+const QNAN_PAYLOAD: usize = 1;
+const NEG_QNAN: usize = 2;
+const SNAN: usize = 3;
+const NEG_SNAN: usize = 4;
+const INF: usize = 5;
+const NEG_INF: usize = 6;
+const ZERO: usize = 7;
+const NEG_ZERO: usize = 8;
+const NEG_ONE: usize = 9;
+const ONE: usize = 10;
+/// Each class's upper 20 bits: of a double, and of a single (in the low half).
+const DOUBLE_HI: [u32; 11] = [
+    0x7ff80, 0x7ffac, 0xfff80, 0x7ff40, 0xfff4c, 0x7ff00, 0xfff00, 0, 0x80000, 0xbff00, 0x3ff00,
+];
+const SINGLE_HI: [u32; 11] = [
+    0x7fc00, 0x7fcac, 0xffc00, 0x7fa00, 0xffa4c, 0x7f800, 0xff800, 0, 0x80000, 0xbf800, 0x3f800,
+];
+
+/// `f = ` a value of `class` through integer register `t`: a double, or a single boxed by
+/// `fmv.w.x`.
+fn fp_special(f: u32, t: u32, class: usize, double: bool, out: &mut Vec<Item>) {
+    let hi = if double { DOUBLE_HI } else { SINGLE_HI }[class];
+    out.push(word(u_type(LUI, t, hi)));
+    if double {
+        out.push(word(i_type(OP_IMM, 1, t, t, 32)));
+    }
+    let f7 = if double { 0x79 } else { 0x78 };
+    out.push(word(r_type(OP_FP, 0, f7, f, t, 0)));
+}
+
+/// `fadd`/`fsub`/`fmul`/`fdiv d, a, b` or `fsqrt d, a` (either precision) on special
+/// operands set just before through `t`: mostly a pair that makes a NaN (inf-inf, 0*inf,
+/// 0/0, inf/inf, the root of a negative, a signalling or a quiet NaN with a payload, of
+/// either sign), else any two classes. lower/fp_arith.rs writes RISC-V's canonical NaN
+/// itself there, the flags being the host's.
+fn fp_nan_op(r: &mut Rng, d: u32, a: u32, b: u32, t: u32, out: &mut Vec<Item>) {
+    /// (a's class, b's class, the operation: add sub mul div sqrt, or any).
+    const PAIRS: [(usize, usize, Option<u32>); 11] = [
+        (INF, INF, Some(1)),
+        (INF, NEG_INF, Some(0)),
+        (ZERO, INF, Some(2)),
+        (NEG_INF, NEG_ZERO, Some(2)),
+        (ZERO, NEG_ZERO, Some(3)),
+        (NEG_INF, INF, Some(3)),
+        (NEG_ONE, ONE, Some(4)),
+        (SNAN, ONE, None),
+        (ONE, NEG_SNAN, None),
+        (QNAN_PAYLOAD, INF, None),
+        (NEG_ONE, NEG_QNAN, None),
+    ];
+    let double = r.below(2) == 0;
+    let (ca, cb, op) = match r.below(4) {
+        0 => (r.below(11) as usize, r.below(11) as usize, None),
+        _ => PAIRS[r.below(PAIRS.len() as u32) as usize],
+    };
+    let op = op.unwrap_or_else(|| r.below(5));
+    fp_special(a, t, ca, double, out);
+    if b != a {
+        fp_special(b, t, cb, double, out);
+    }
+    let (fmt, dyn_rm) = (double as u32, 7 << 12);
+    out.push(word(match op {
+        4 => (0x2c | fmt) << 25 | a << 15 | dyn_rm | d << 7 | OP_FP,
+        _ => (op << 2 | fmt) << 25 | b << 20 | a << 15 | dyn_rm | d << 7 | OP_FP,
+    }));
+}
+
+/// [`fp_nan_op`]s on three registers, the destination one of the sources one time in
+/// three each; one time in two after fourteen other registers are each used more, so the
+/// block's mirrors (lower/fregs.rs) go to those and the three stay in their slots.
+fn fp_nan(r: &mut Rng, out: &mut Vec<Item>) {
+    let (a, b, t) = (r.below(32), r.below(32), r.reg());
+    let d = [a, b, r.below(32)][r.below(3) as usize];
+    let spilled = r.below(2) == 0;
+    if spilled {
+        let mut f = r.below(32);
+        for _ in 0..14 {
+            while [a, b, d].contains(&f) {
+                f = (f + 1) % 32;
+            }
+            for _ in 0..3 {
+                out.push(word(r_type(OP_FP, 7, 0x01, f, f, f)));
+            }
+            f = (f + 1) % 32;
+        }
+    }
+    for _ in 0..if spilled { 1 } else { 1 + r.below(3) } {
+        fp_nan_op(r, d, a, b, t, out);
     }
 }
 
@@ -1490,7 +1585,8 @@ pub fn build(gens: &[Gen]) -> Vec<u8> {
             232..=235 => fault(&mut r, &mut items),
             240..=247 => pressure_loop(&mut r, &mut items),
             248..=251 => call_return(&mut r, &mut items),
-            252..=253 => fp_chain(&mut r, &mut items),
+            252 => fp_chain(&mut r, &mut items),
+            253 => fp_nan(&mut r, &mut items),
             _ => rotates(&mut r, &mut items),
         }
     }
