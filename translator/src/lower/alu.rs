@@ -33,6 +33,11 @@ impl Lower<'_> {
             a
         };
         if matches!(op, Alu::Add | Alu::Or | Alu::Xor) && a.rs1.num() == 0 {
+            if w == W::B32 && self.lazy_here() {
+                // Nothing observes the upper half (lazy.rs).
+                saved(Saved::Lazy);
+                return self.copy(a.rd, a.rs2);
+            }
             if w == W::B32 && self.copy_extended(a.rd, a.rs2, Saved::Copy) {
                 return;
             }
@@ -59,7 +64,7 @@ impl Lower<'_> {
         self.read_into(a.rs1, t);
         self.alu_operand(op, w, t, a.rs2);
         if w == W::B32 {
-            self.e.sx(W::B32, t, t);
+            self.extend_result(t);
         }
         self.write(a.rd, t);
     }
@@ -78,6 +83,11 @@ impl Lower<'_> {
     pub(super) fn alu_imm(&mut self, a: I, op: Alu, w: W) {
         if a.rd.num() == 0 {
             return;
+        }
+        if op == Alu::Add && w == W::B32 && a.imm == 0 && self.lazy_here() {
+            // sext.w when nothing observes the upper half (lazy.rs).
+            saved(Saved::Lazy);
+            return self.copy(a.rd, a.rs1);
         }
         if op == Alu::Add
             && w == W::B32
@@ -105,7 +115,7 @@ impl Lower<'_> {
             let s = self.read(a.rs1, t);
             if w == W::B32 {
                 self.e.lea32(t, Mem::at(s, a.imm));
-                self.e.sx(W::B32, t, t);
+                self.extend_result(t);
             } else {
                 self.e.lea(t, Mem::at(s, a.imm));
             }
@@ -120,7 +130,7 @@ impl Lower<'_> {
             self.read_into(a.rs1, t);
             self.e.alu_ri(op, w, t, a.imm);
             if w == W::B32 {
-                self.e.sx(W::B32, t, t);
+                self.extend_result(t);
             }
         }
         self.write(a.rd, t);
@@ -177,7 +187,7 @@ impl Lower<'_> {
             _ => {
                 self.read_into(a.rs1, t);
                 self.e.shift_ri(op, W::B32, t, a.shamt as u8);
-                self.e.sx(W::B32, t, t);
+                self.extend_result(t);
             }
         }
         self.write(a.rd, t);
@@ -193,7 +203,7 @@ impl Lower<'_> {
         self.read_into(a.rs1, t);
         self.e.shift_cl(op, w, t);
         if w == W::B32 {
-            self.e.sx(W::B32, t, t);
+            self.extend_result(t);
         }
         self.write(a.rd, t);
     }
@@ -226,7 +236,7 @@ impl Lower<'_> {
         let y = self.read(a.rs2, T1);
         self.e.imul_rr(w, t, y);
         if w == W::B32 {
-            self.e.sx(W::B32, t, t);
+            self.extend_result(t);
         }
         self.write(a.rd, t);
     }

@@ -25,6 +25,7 @@ mod fp_select;
 mod fregs;
 mod fuse;
 mod join;
+mod lazy;
 pub mod liveness;
 mod mem;
 mod regions;
@@ -86,6 +87,9 @@ pub struct Lower<'a> {
     facts: liveness::Analysis,
     /// The guest registers known sign-extended from 32 bits before each instruction.
     ext: Vec<u32>,
+    /// The `*w` results left unextended, and the registers so before each instruction
+    /// (lazy.rs).
+    lazy: lazy::Plan,
     /// Whether the block's allocation is in place at the point being emitted (between the
     /// prologue and an epilogue).
     inside: bool,
@@ -143,6 +147,9 @@ pub fn lower(
     l.budget = budget;
     l.ext = extension::analyse_joined(insns, pc, |i| l.joins.is_target(i));
     l.elide = checked::plan(insns, &l.joins, &l.facts.dead);
+    l.lazy = lazy::plan(insns, &l.facts.ops, &l.facts.dead, &l.rotates, |i| {
+        l.joins.is_target(i) || l.starts_region(i)
+    });
     l.prologue();
     l.body();
     l.emit_cold();
@@ -232,6 +239,10 @@ impl<'a> Lower<'a> {
             region: 0,
             facts,
             ext: Vec::new(),
+            lazy: lazy::Plan {
+                lazy: Vec::new(),
+                pending: Vec::new(),
+            },
             inside: false,
             fused: Vec::new(),
             rotates,
