@@ -546,10 +546,11 @@ fn lazy_extension() {
     );
 }
 
-/// `*w` chains on registers that live in their slots (lazy.rs, slots.rs): each result is
-/// stored whole from the scratch register, with no `movsxd` (a 4-byte store would stall the
-/// 64-bit loads after it); the `xor` of a result left so operates on its slot at 64 bits,
-/// and the `sext.w` read by the back edge's compare sign-extends its source's low half.
+/// `*w` chains on registers that live in their slots (lazy.rs, slots.rs): with rd the first
+/// source, `addw`/`addiw`/`slliw`/`subw` operate on the slot at 32 bits, and what reads a
+/// slot so written loads 32 bits (the `xor` too); otherwise the result is stored from the
+/// scratch register with no `movsxd`. The `sext.w` read by the back edge's compare
+/// sign-extends its source's low half.
 #[test]
 fn lazy_slots() {
     let s = XReg::new;

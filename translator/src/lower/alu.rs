@@ -49,8 +49,19 @@ impl Lower<'_> {
             self.read_sx32(a.rs2, t);
             return self.write(a.rd, t);
         }
-        if w == W::B64 && self.alu_in_place(a.rd, a.rs1, a.rs2, op) {
-            return;
+        if w == W::B64 {
+            // A bitwise operation on or with one left unextended: 32 bits (lazy.rs).
+            let w = if self.pending(a.rd) || self.pending(a.rs2) {
+                W::B32
+            } else {
+                W::B64
+            };
+            if self.alu_in_place(a.rd, a.rs1, a.rs2, op, w) {
+                return;
+            }
+        }
+        if w == W::B32 && self.lazy_here() && self.alu_in_place(a.rd, a.rs1, a.rs2, op, w) {
+            return saved(Saved::LazyInPlace);
         }
         if op == Alu::Add && w == W::B64 && a.rs2.num() != 0 && a.rd != a.rs1 && a.rd != a.rs2 {
             // Three operands: lea.
@@ -76,6 +87,8 @@ impl Lower<'_> {
         } else if let Some(h) = self.host(r) {
             self.e.alu_rr(op, w, t, h);
         } else {
+            // A bitwise operation reading one left unextended: its result is too (lazy.rs).
+            let w = if self.pending(r) { W::B32 } else { w };
             self.e.alu_rm(op, w, t, crate::abi::x_slot(r.num()));
         }
     }
@@ -102,9 +115,17 @@ impl Lower<'_> {
                 // mv
                 return self.copy(a.rd, a.rs1);
             }
-            if self.alu_imm_in_place(a.rd, a.rs1, op, a.imm) {
+            let w = self.slot_width(a.rd);
+            if self.alu_imm_in_place(a.rd, a.rs1, op, a.imm, w) {
                 return;
             }
+        }
+        if w == W::B32
+            && a.rs1.num() != 0
+            && self.lazy_here()
+            && self.alu_imm_in_place(a.rd, a.rs1, op, a.imm, w)
+        {
+            return saved(Saved::LazyInPlace);
         }
         let t = self.target(a.rd, &[]);
         if op == Alu::Add && w == W::B32 && a.imm == 0 && a.rs1.num() != 0 {
@@ -151,7 +172,7 @@ impl Lower<'_> {
         if a.rd.num() == 0 {
             return;
         }
-        if self.shift_in_place(a.rd, a.rs1, op, a.shamt as u8) {
+        if self.shift_in_place(a.rd, a.rs1, op, a.shamt as u8, W::B64) {
             return;
         }
         let t = self.target(a.rd, &[]);
@@ -163,6 +184,10 @@ impl Lower<'_> {
     pub(super) fn shift_imm_w(&mut self, a: ShiftW, op: Shift) {
         if a.rd.num() == 0 {
             return;
+        }
+        // slliw, srliw by 0 (lazy.rs never leaves the others unextended).
+        if self.lazy_here() && self.shift_in_place(a.rd, a.rs1, op, a.shamt as u8, W::B32) {
+            return saved(Saved::LazyInPlace);
         }
         let t = self.target(a.rd, &[]);
         match op {

@@ -167,20 +167,23 @@ pub(super) enum Saved {
     Peeled,
     /// A `*w` result whose upper half nothing observes left unextended (lazy.rs).
     Lazy,
+    /// Such a result computed at 32 bits in its register's slot (lazy.rs, slots.rs).
+    LazyInPlace,
 }
 
 /// How each saving is named in [`counts`].
-const NAMES: [&str; 6] = [
+const NAMES: [&str; 7] = [
     "sext.w copied",
     "sext.w dropped",
     "sraiw unextended",
     "slli+srai copied",
     "loop bodies peeled",
     "*w results left unextended",
+    "*w results computed in their slots",
 ];
 
 /// Savings in every translation of this process, by kind.
-static HITS: [AtomicU64; 6] = [const { AtomicU64::new(0) }; 6];
+static HITS: [AtomicU64; 7] = [const { AtomicU64::new(0) }; 7];
 
 /// How many times each saving has been lowered in this process (for tests and statistics).
 pub fn counts() -> Vec<(&'static str, u64)> {

@@ -21,21 +21,23 @@
 //! line does not decide alone all registers are demanded: an instruction that is not pure
 //! (exit, branch, access that may fault, helper call; liveness.rs), a region's start, a
 //! join target, the block's end (so a loop's back edge too). A `*w` result (or 32-bit
-//! rotate) not demanded after it skips its `movsxd`, in a host register or on its way to
-//! its slot:
+//! rotate) not demanded after it skips its `movsxd`; when its destination lives in a slot
+//! and is its first source, it is computed there at 32 bits (slots.rs):
 //!
 //! ```text
-//!   addw a5,a5,a4    mov rax, [rbp+0x78] ; add eax, ebx ; mov [rbp+0x78], rax   (a5 in its slot)
-//!   xor  a3,a3,a5    xor r13, [rbp+0x78]          (a3's upper half not demanded: nor a5's)
+//!   addw a5,a5,a4    add [rbp+0x78], ebx          (a5 in its slot; was load, add, movsxd, store)
+//!   xor  a3,a3,a5    xor r13d, [rbp+0x78]         (a3's upper half not demanded: nor a5's)
 //!   srliw/slliw/or   ror r13d, 16                 (a 32-bit rotate of a3, no movsxd)
 //!   addw a2,a2,a3    add r12d, r13d ; movsxd r12, r12d    (a2 read by the branch below)
 //!   bne  a2,…
 //! ```
 //!
-//! A slot is written whole even so: `add dword [slot], r` would save two instructions, but
-//! the 64-bit loads that read the slot next (the `xor` above) cannot take their value from
-//! a 4-byte store in flight and wait for it to reach the cache; on chacha20, whose state
-//! words live in slots, that made the block a third slower.
+//! A slot so stored is only ever loaded 32 bits wide while its register is left
+//! unextended (`Lower::slot_width`: reads, bitwise operations on or with it, in place too):
+//! a 64-bit load cannot take its value from a 4-byte store in flight and waits for it to
+//! reach the cache (on chacha20, whose state words live in slots, 64-bit loads made the
+//! block a third slower). Nothing else loads it before it is written whole again: every
+//! barrier demands it.
 //!
 //! A register left unextended holds garbage above bit 31 until it is written again; since
 //! everything that could see it demands it, none is left so at a barrier, and the fault
@@ -184,6 +186,16 @@ impl Lower<'_> {
     /// Whether guest `r` is left unextended before the current instruction.
     pub(super) fn pending(&self, r: XReg) -> bool {
         self.lazy.pending[self.idx] >> r.num() & 1 != 0
+    }
+
+    /// How much of guest `r`'s slot to load: 32 bits of one left unextended, which may
+    /// have been stored with 32 (a 64-bit load would wait for that store to reach the cache).
+    pub(super) fn slot_width(&self, r: XReg) -> W {
+        if self.pending(r) {
+            W::B32
+        } else {
+            W::B64
+        }
     }
 }
 

@@ -321,7 +321,7 @@ impl Lower<'_> {
     }
 
     /// A register holding guest `r`'s value: its host register, or `scratch` loaded from the
-    /// `Cpu` (zeroed for x0).
+    /// `Cpu` (zeroed for x0; only the low half of one left unextended, lazy.rs).
     fn read(&mut self, r: XReg, scratch: Gpr) -> Gpr {
         if r.num() == 0 {
             self.e.mov_ri(scratch, 0);
@@ -329,7 +329,8 @@ impl Lower<'_> {
         } else if let Some(h) = self.host(r) {
             h
         } else {
-            self.e.load(W::B64, scratch, abi::x_slot(r.num()));
+            self.e
+                .load(self.slot_width(r), scratch, abi::x_slot(r.num()));
             scratch
         }
     }

@@ -633,7 +633,8 @@ fn extension(r: &mut Rng, out: &mut Vec<Item>) {
 /// 64 bits (sign-dependent `sra`, `slt`, `div`, `srli` by 32, a branch, `sd`), by stores of
 /// every width, a helper call, a load that faults, the next part of a superblock, and
 /// overwritten by `li`, `lui` and loads. Half of them run in a loop beside 11 to 14 hot
-/// registers that take every host register, so the chain's registers live in their slots.
+/// registers that take every host register, so the chain's registers live in their slots
+/// (the `*w` operations computed there at 32 bits, lower/slots.rs).
 fn lazy_chain(r: &mut Rng, out: &mut Vec<Item>) {
     let mut p: Vec<u32> = (1..32).collect();
     for i in (1..p.len()).rev() {
