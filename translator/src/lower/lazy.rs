@@ -19,8 +19,10 @@
 //!
 //! Everything else demands all 64 bits of what it reads, and at every point the straight
 //! line does not decide alone all registers are demanded: an instruction that is not pure
-//! (exit, branch, access that may fault, helper call; liveness.rs), a region's start, a
-//! join target, the block's end (so a loop's back edge too). A `*w` result (or 32-bit
+//! (exit, branch, access that may fault, helper call; liveness.rs), a join target, the
+//! block's end (so a loop's back edge too). A region's start (regions.rs) is not one: its
+//! transition moves registers between host registers and slots whole, and what it loads
+//! of one left unextended is its low half. A `*w` result (or 32-bit
 //! rotate) not demanded after it skips its `movsxd`; when its destination lives in a slot
 //! and is its first source, it is computed there at 32 bits (slots.rs):
 //!
@@ -100,7 +102,7 @@ fn kind(insn: &Insn) -> Kind {
 
 /// The plan of a block: `ops` are its instructions' operands, `dead` those not lowered,
 /// `roles` their parts in rotates, `barrier` the instructions before which the straight
-/// line does not decide alone (region starts, join targets).
+/// line does not decide alone (join targets).
 pub fn plan(
     insns: &[Decoded],
     ops: &[Operands],

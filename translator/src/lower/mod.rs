@@ -148,7 +148,7 @@ pub fn lower(
     l.ext = extension::analyse_joined(insns, pc, |i| l.joins.is_target(i));
     l.elide = checked::plan(insns, &l.joins, &l.facts.dead);
     l.lazy = lazy::plan(insns, &l.facts.ops, &l.facts.dead, &l.rotates, |i| {
-        l.joins.is_target(i) || l.starts_region(i)
+        l.joins.is_target(i)
     });
     l.prologue();
     l.body();

@@ -632,7 +632,8 @@ fn extension(r: &mut Rng, out: &mut Vec<Item>) {
 /// (`srliw`+`slliw`+`or`) and `sext.w` of their results, read in between by what needs all
 /// 64 bits (sign-dependent `sra`, `slt`, `div`, `srli` by 32, a branch, `sd`), by stores of
 /// every width, a helper call, a load that faults, the next part of a superblock, and
-/// overwritten by `li`, `lui` and loads. Half of them run in a loop beside 11 to 14 hot
+/// overwritten by `li`, `lui` and loads, some across region boundaries. Half of them run
+/// in a loop beside 11 to 14 hot
 /// registers that take every host register, so the chain's registers live in their slots
 /// (the `*w` operations computed there at 32 bits, lower/slots.rs).
 fn lazy_chain(r: &mut Rng, out: &mut Vec<Item>) {
@@ -660,10 +661,11 @@ fn lazy_chain(r: &mut Rng, out: &mut Vec<Item>) {
                 out.push(word(r_type(OP, f3, 0, hot[i], hot[i], hot[(i + 1) % k])));
             }
         }
+        // Long enough, some, for several allocation regions (lower/regions.rs).
         let steps = if looped {
             2 + r.below(5)
         } else {
-            4 + r.below(12)
+            4 + r.below(32)
         };
         for _ in 0..steps {
             lazy_step(r, &regs, base, out);
@@ -1047,8 +1049,9 @@ fn regions(r: &mut Rng, out: &mut Vec<Item>) {
     for i in (1..p.len()).rev() {
         p.swap(i, r.below(i as u32 + 1) as usize);
     }
-    // add xor or and addw sub sllw srl
-    const OPS: [(u32, u32, u32); 8] = [
+    // add xor or and addw sub sllw srl subw mulw: *w results read by bitwise operations
+    // across a boundary too (lower/lazy.rs leaves them unextended through transitions).
+    const OPS: [(u32, u32, u32); 10] = [
         (OP, 0, 0),
         (OP, 4, 0),
         (OP, 6, 0),
@@ -1057,6 +1060,8 @@ fn regions(r: &mut Rng, out: &mut Vec<Item>) {
         (OP, 0, 0x20),
         (OP_32, 1, 0),
         (OP, 5, 0),
+        (OP_32, 0, 0x20),
+        (OP_32, 0, 1),
     ];
     let phases = 3 + r.below(4) as usize;
     let mut next = 0;

@@ -155,7 +155,7 @@ fn a_barrier_demands_everything() {
     let facts = analyse(&ds, 0x1000);
     let roles = vec![Role::None; code.len()];
     assert!(plan(&ds, &facts.ops, &facts.dead, &roles, |_| false).lazy[0]);
-    // A region start or join target at the li.
+    // A join target at the li.
     assert!(!plan(&ds, &facts.ops, &facts.dead, &roles, |i| i == 1).lazy[0]);
 }
 
