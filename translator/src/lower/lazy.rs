@@ -43,7 +43,7 @@
 //!
 //! A register left unextended holds garbage above bit 31 until it is written again; since
 //! everything that could see it demands it, none is left so at a barrier, and the fault
-//! maps, exits, spills and region transitions find exact guest registers. extension.rs's
+//! maps, exits and spills find exact guest registers. extension.rs's
 //! facts are about guest values, and wrong about such a register's host value: the
 //! registers left unextended before each instruction ([`Plan::pending`]) are taken out of
 //! the facts (`Lower::extended`), so a `sext.w` of one really does its `movsxd`.
