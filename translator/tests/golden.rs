@@ -7,6 +7,7 @@ use isa_a::format::{Load, Shift, ShiftW, Store, B, I, J, R, U};
 use isa_a::{decode, Decoded, Insn, XReg};
 use translator::{describe, Budget, CodeCache, LogFlags, TestMemory};
 
+const X0: XReg = XReg::new(0);
 const A0: XReg = XReg::new(10);
 const A1: XReg = XReg::new(11);
 const A2: XReg = XReg::new(12);
@@ -511,6 +512,91 @@ fn known_extension() {
             sext(A1, A1),
         ],
     );
+}
+
+/// `*w` results whose upper halves nothing observes keep x86's zero extension
+/// (translator/src/lower/lazy.rs): the first `addw` is read by an `xor` whose result only
+/// a 32-bit rotate reads, the rotate's result only by an `addw`, and that `addw`'s by a
+/// `sext.w`, which then does its `movsxd` from the low half (its own result is read by
+/// `sra`); the registers left unextended are overwritten before the block ends.
+#[test]
+fn lazy_extension() {
+    let r = |rd, rs1, rs2| R { rd, rs1, rs2 };
+    let sw = |rd, rs1, shamt| ShiftW { rd, rs1, shamt };
+    let li = |rd, imm| Insn::Addi(I { rd, rs1: X0, imm });
+    translate(
+        "lazy_extension",
+        &[
+            Insn::Addw(r(A1, A1, A2)),
+            Insn::Xor(r(A3, A3, A1)),
+            Insn::Slliw(sw(S2, A3, 16)),
+            Insn::Srliw(sw(A3, A3, 16)),
+            Insn::Or(r(A3, S2, A3)),
+            Insn::Addw(r(A2, A2, A3)),
+            Insn::Addiw(I {
+                rd: A1,
+                rs1: A2,
+                imm: 0,
+            }),
+            Insn::Sra(r(A0, A1, A0)),
+            li(A2, 1),
+            li(A3, 0),
+            li(S2, 0),
+        ],
+    );
+}
+
+/// `*w` chains on registers that live in their slots (lazy.rs, slots.rs): with rd the first
+/// source, `addw`/`addiw`/`slliw`/`subw` operate on the slot at 32 bits, and what reads a
+/// slot so written loads 32 bits (the `xor` too); otherwise the result is stored from the
+/// scratch register with no `movsxd`. The `sext.w` read by the back edge's compare
+/// sign-extends its source's low half.
+#[test]
+fn lazy_slots() {
+    let s = XReg::new;
+    let hot = [5, 6, 7, 28, 29, 30, 31, 9, 18, 19, 20];
+    let mut code: Vec<Insn> = (0..44)
+        .map(|i| {
+            Insn::Add(R {
+                rd: s(hot[i % 11]),
+                rs1: s(hot[i % 11]),
+                rs2: s(hot[(i + 1) % 11]),
+            })
+        })
+        .collect();
+    let r = |rd: u32, rs1: u32, rs2: u32| R {
+        rd: s(rd),
+        rs1: s(rs1),
+        rs2: s(rs2),
+    };
+    let i = |rd: u32, rs1: u32, imm: i32| I {
+        rd: s(rd),
+        rs1: s(rs1),
+        imm,
+    };
+    code.extend([
+        Insn::Addw(r(21, 21, 5)),
+        Insn::Addiw(i(21, 21, 7)),
+        Insn::Slliw(ShiftW {
+            rd: s(22),
+            rs1: s(22),
+            shamt: 3,
+        }),
+        Insn::Subw(r(21, 21, 22)),
+        Insn::Xor(r(23, 23, 21)),
+        Insn::Addw(r(24, 23, 22)),
+        Insn::Addiw(i(21, 24, 0)),
+        Insn::Addi(i(22, 0, 0)),
+        Insn::Addi(i(23, 0, 0)),
+        Insn::Addi(i(24, 0, 0)),
+    ]);
+    let off = -4 * code.len() as i32;
+    code.push(Insn::Bne(B {
+        rs1: s(21),
+        rs2: s(0),
+        off,
+    }));
+    translate("lazy_slots", &code);
 }
 
 // Rotates (translator/src/lower/rotate.rs): two shifts and an `or`, interleaved as gcc

@@ -33,6 +33,11 @@ impl Lower<'_> {
             a
         };
         if matches!(op, Alu::Add | Alu::Or | Alu::Xor) && a.rs1.num() == 0 {
+            if w == W::B32 && self.lazy_here() {
+                // Nothing observes the upper half (lazy.rs).
+                saved(Saved::Lazy);
+                return self.copy(a.rd, a.rs2);
+            }
             if w == W::B32 && self.copy_extended(a.rd, a.rs2, Saved::Copy) {
                 return;
             }
@@ -44,8 +49,19 @@ impl Lower<'_> {
             self.read_sx32(a.rs2, t);
             return self.write(a.rd, t);
         }
-        if w == W::B64 && self.alu_in_place(a.rd, a.rs1, a.rs2, op) {
-            return;
+        if w == W::B64 {
+            // A bitwise operation on or with one left unextended: 32 bits (lazy.rs).
+            let w = if self.pending(a.rd) || self.pending(a.rs2) {
+                W::B32
+            } else {
+                W::B64
+            };
+            if self.alu_in_place(a.rd, a.rs1, a.rs2, op, w) {
+                return;
+            }
+        }
+        if w == W::B32 && self.lazy_here() && self.alu_in_place(a.rd, a.rs1, a.rs2, op, w) {
+            return saved(Saved::LazyInPlace);
         }
         if op == Alu::Add && w == W::B64 && a.rs2.num() != 0 && a.rd != a.rs1 && a.rd != a.rs2 {
             // Three operands: lea.
@@ -59,7 +75,7 @@ impl Lower<'_> {
         self.read_into(a.rs1, t);
         self.alu_operand(op, w, t, a.rs2);
         if w == W::B32 {
-            self.e.sx(W::B32, t, t);
+            self.extend_result(t);
         }
         self.write(a.rd, t);
     }
@@ -71,6 +87,8 @@ impl Lower<'_> {
         } else if let Some(h) = self.host(r) {
             self.e.alu_rr(op, w, t, h);
         } else {
+            // A bitwise operation reading one left unextended: its result is too (lazy.rs).
+            let w = if self.pending(r) { W::B32 } else { w };
             self.e.alu_rm(op, w, t, crate::abi::x_slot(r.num()));
         }
     }
@@ -78,6 +96,11 @@ impl Lower<'_> {
     pub(super) fn alu_imm(&mut self, a: I, op: Alu, w: W) {
         if a.rd.num() == 0 {
             return;
+        }
+        if op == Alu::Add && w == W::B32 && a.imm == 0 && self.lazy_here() {
+            // sext.w when nothing observes the upper half (lazy.rs).
+            saved(Saved::Lazy);
+            return self.copy(a.rd, a.rs1);
         }
         if op == Alu::Add
             && w == W::B32
@@ -92,9 +115,17 @@ impl Lower<'_> {
                 // mv
                 return self.copy(a.rd, a.rs1);
             }
-            if self.alu_imm_in_place(a.rd, a.rs1, op, a.imm) {
+            let w = self.slot_width(a.rd);
+            if self.alu_imm_in_place(a.rd, a.rs1, op, a.imm, w) {
                 return;
             }
+        }
+        if w == W::B32
+            && a.rs1.num() != 0
+            && self.lazy_here()
+            && self.alu_imm_in_place(a.rd, a.rs1, op, a.imm, w)
+        {
+            return saved(Saved::LazyInPlace);
         }
         let t = self.target(a.rd, &[]);
         if op == Alu::Add && w == W::B32 && a.imm == 0 && a.rs1.num() != 0 {
@@ -105,7 +136,7 @@ impl Lower<'_> {
             let s = self.read(a.rs1, t);
             if w == W::B32 {
                 self.e.lea32(t, Mem::at(s, a.imm));
-                self.e.sx(W::B32, t, t);
+                self.extend_result(t);
             } else {
                 self.e.lea(t, Mem::at(s, a.imm));
             }
@@ -120,7 +151,7 @@ impl Lower<'_> {
             self.read_into(a.rs1, t);
             self.e.alu_ri(op, w, t, a.imm);
             if w == W::B32 {
-                self.e.sx(W::B32, t, t);
+                self.extend_result(t);
             }
         }
         self.write(a.rd, t);
@@ -141,7 +172,7 @@ impl Lower<'_> {
         if a.rd.num() == 0 {
             return;
         }
-        if self.shift_in_place(a.rd, a.rs1, op, a.shamt as u8) {
+        if self.shift_in_place(a.rd, a.rs1, op, a.shamt as u8, W::B64) {
             return;
         }
         let t = self.target(a.rd, &[]);
@@ -153,6 +184,10 @@ impl Lower<'_> {
     pub(super) fn shift_imm_w(&mut self, a: ShiftW, op: Shift) {
         if a.rd.num() == 0 {
             return;
+        }
+        // slliw, srliw by 0 (lazy.rs never leaves the others unextended).
+        if self.lazy_here() && self.shift_in_place(a.rd, a.rs1, op, a.shamt as u8, W::B32) {
+            return saved(Saved::LazyInPlace);
         }
         let t = self.target(a.rd, &[]);
         match op {
@@ -177,7 +212,7 @@ impl Lower<'_> {
             _ => {
                 self.read_into(a.rs1, t);
                 self.e.shift_ri(op, W::B32, t, a.shamt as u8);
-                self.e.sx(W::B32, t, t);
+                self.extend_result(t);
             }
         }
         self.write(a.rd, t);
@@ -193,7 +228,7 @@ impl Lower<'_> {
         self.read_into(a.rs1, t);
         self.e.shift_cl(op, w, t);
         if w == W::B32 {
-            self.e.sx(W::B32, t, t);
+            self.extend_result(t);
         }
         self.write(a.rd, t);
     }
@@ -226,7 +261,7 @@ impl Lower<'_> {
         let y = self.read(a.rs2, T1);
         self.e.imul_rr(w, t, y);
         if w == W::B32 {
-            self.e.sx(W::B32, t, t);
+            self.extend_result(t);
         }
         self.write(a.rd, t);
     }

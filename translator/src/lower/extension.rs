@@ -165,19 +165,25 @@ pub(super) enum Saved {
     ShiftPair,
     /// A loop's body lowered a second time, knowing what its iterations extend.
     Peeled,
+    /// A `*w` result whose upper half nothing observes left unextended (lazy.rs).
+    Lazy,
+    /// Such a result computed at 32 bits in its register's slot (lazy.rs, slots.rs).
+    LazyInPlace,
 }
 
 /// How each saving is named in [`counts`].
-const NAMES: [&str; 5] = [
+const NAMES: [&str; 7] = [
     "sext.w copied",
     "sext.w dropped",
     "sraiw unextended",
     "slli+srai copied",
     "loop bodies peeled",
+    "*w results left unextended",
+    "*w results computed in their slots",
 ];
 
 /// Savings in every translation of this process, by kind.
-static HITS: [AtomicU64; 5] = [const { AtomicU64::new(0) }; 5];
+static HITS: [AtomicU64; 7] = [const { AtomicU64::new(0) }; 7];
 
 /// How many times each saving has been lowered in this process (for tests and statistics).
 pub fn counts() -> Vec<(&'static str, u64)> {
@@ -189,9 +195,10 @@ pub fn counts() -> Vec<(&'static str, u64)> {
 }
 
 impl Lower<'_> {
-    /// Whether guest `r` certainly holds an extended value before the instruction at `idx`.
+    /// Whether guest `r` certainly holds an extended value before the instruction at `idx`,
+    /// in its host register or slot too (not one lazy.rs left unextended).
     pub(super) fn extended(&self, r: XReg) -> bool {
-        self.ext[self.idx] >> r.num() & 1 != 0
+        self.ext[self.idx] >> r.num() & 1 != 0 && !self.pending(r)
     }
 
     /// `rd` = `rs` sign-extended from 32 bits, when `rs` is known to be: a copy, or nothing

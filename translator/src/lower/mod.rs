@@ -26,6 +26,7 @@ mod fp_select;
 mod fregs;
 mod fuse;
 mod join;
+mod lazy;
 pub mod liveness;
 mod mem;
 mod regions;
@@ -87,6 +88,9 @@ pub struct Lower<'a> {
     facts: liveness::Analysis,
     /// The guest registers known sign-extended from 32 bits before each instruction.
     ext: Vec<u32>,
+    /// The `*w` results left unextended, and the registers so before each instruction
+    /// (lazy.rs).
+    lazy: lazy::Plan,
     /// Whether the block's allocation is in place at the point being emitted (between the
     /// prologue and an epilogue).
     inside: bool,
@@ -144,6 +148,9 @@ pub fn lower(
     l.budget = budget;
     l.ext = extension::analyse_joined(insns, pc, |i| l.joins.is_target(i));
     l.elide = checked::plan(insns, &l.joins, &l.facts.dead);
+    l.lazy = lazy::plan(insns, &l.facts.ops, &l.facts.dead, &l.rotates, |i| {
+        l.joins.is_target(i)
+    });
     l.prologue();
     l.body();
     l.emit_cold();
@@ -233,6 +240,10 @@ impl<'a> Lower<'a> {
             region: 0,
             facts,
             ext: Vec::new(),
+            lazy: lazy::Plan {
+                lazy: Vec::new(),
+                pending: Vec::new(),
+            },
             inside: false,
             fused: Vec::new(),
             rotates,
@@ -311,7 +322,7 @@ impl Lower<'_> {
     }
 
     /// A register holding guest `r`'s value: its host register, or `scratch` loaded from the
-    /// `Cpu` (zeroed for x0).
+    /// `Cpu` (zeroed for x0; only the low half of one left unextended, lazy.rs).
     fn read(&mut self, r: XReg, scratch: Gpr) -> Gpr {
         if r.num() == 0 {
             self.e.mov_ri(scratch, 0);
@@ -319,7 +330,8 @@ impl Lower<'_> {
         } else if let Some(h) = self.host(r) {
             h
         } else {
-            self.e.load(W::B64, scratch, abi::x_slot(r.num()));
+            self.e
+                .load(self.slot_width(r), scratch, abi::x_slot(r.num()));
             scratch
         }
     }

@@ -123,7 +123,9 @@ impl Lower<'_> {
             self.e.load(W::B64, INSTRET, slot);
         }
         for (g, h) in loads {
-            self.e.load(W::B64, h, abi::x_slot(g));
+            // The low half of one left unextended (lazy.rs), maybe stored 32 bits wide.
+            let w = self.slot_width(XReg::new(g as u32));
+            self.e.load(w, h, abi::x_slot(g));
         }
         self.set_region(to);
     }

@@ -58,7 +58,7 @@ pub(super) enum Role {
 pub(super) struct Rotate {
     x: XReg,
     n: u8,
-    w: W,
+    pub(super) w: W,
     right: XReg,
     left: XReg,
 }
@@ -254,7 +254,7 @@ impl Lower<'_> {
     fn ror(&mut self, rot: Rotate, d: isa_b::Gpr) {
         self.e.shift_ri(Shift::Ror, rot.w, d, rot.n);
         if rot.w == W::B32 {
-            self.e.sx(W::B32, d, d);
+            self.extend_result(d);
         }
     }
 }

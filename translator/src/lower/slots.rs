@@ -8,8 +8,9 @@
 //!   mv   m, r          mov [m], r                   (from a slot: one scratch, load, store)
 //!   addi m, m, imm     add qword [m], imm           andi/ori/xori too
 //!   add  m, m, r       add [m], r                   sub/and/or/xor; r from a slot via rcx
-//!   slli m, m, n       shl qword [m], n             srli/srai too (64-bit only: a *w form
-//!                                                   sign-extends its result in a register)
+//!   slli m, m, n       shl qword [m], n             srli/srai too
+//!   addw m, m, r       add dword [m], r             subw, addiw, slliw: when nothing observes
+//!                                                   the upper half (lazy.rs)
 //!   sext.w d, m        movsxd d, dword [m]
 //!   beq  m, r, L       cmp [m], r                   cmp r, [m]; cmp qword [m], imm; both in
 //!                                                   slots: one load, cmp rcx, [m2]
@@ -55,36 +56,43 @@ impl Lower<'_> {
         }
     }
 
-    /// `rd op= rs2` (64 bits) on rd's slot; false (nothing emitted) unless rd is rs1 and
+    /// `rd op= rs2` (`w` bits) on rd's slot; false (nothing emitted) unless rd is rs1 and
     /// lives in a slot.
-    pub(super) fn alu_in_place(&mut self, rd: XReg, rs1: XReg, rs2: XReg, op: Alu) -> bool {
+    pub(super) fn alu_in_place(&mut self, rd: XReg, rs1: XReg, rs2: XReg, op: Alu, w: W) -> bool {
         let Some(m) = self.slot(rd).filter(|_| rd == rs1 && rs2.num() != 0) else {
             return false;
         };
         let s = self.read(rs2, T1);
-        self.e.alu_mr(op, W::B64, m, s);
+        self.e.alu_mr(op, w, m, s);
         true
     }
 
-    /// `rd op= imm` (64 bits) on rd's slot; false unless rd is rs1 and lives in a slot.
-    pub(super) fn alu_imm_in_place(&mut self, rd: XReg, rs1: XReg, op: Alu, imm: i32) -> bool {
+    /// `rd op= imm` (`w` bits) on rd's slot; false unless rd is rs1 and lives in a slot.
+    pub(super) fn alu_imm_in_place(
+        &mut self,
+        rd: XReg,
+        rs1: XReg,
+        op: Alu,
+        imm: i32,
+        w: W,
+    ) -> bool {
         let Some(m) = self.slot(rd).filter(|_| rd == rs1) else {
             return false;
         };
         // x + 0, x | 0, x ^ 0: nothing changes.
         if imm != 0 || op == Alu::And {
-            self.e.alu_mi(op, W::B64, m, imm);
+            self.e.alu_mi(op, w, m, imm);
         }
         true
     }
 
-    /// `rd = rd op n` (64 bits) on rd's slot; false unless rd is rs1 and lives in a slot.
-    pub(super) fn shift_in_place(&mut self, rd: XReg, rs1: XReg, op: Shift, n: u8) -> bool {
+    /// `rd = rd op n` (`w` bits) on rd's slot; false unless rd is rs1 and lives in a slot.
+    pub(super) fn shift_in_place(&mut self, rd: XReg, rs1: XReg, op: Shift, n: u8, w: W) -> bool {
         let Some(m) = self.slot(rd).filter(|_| rd == rs1) else {
             return false;
         };
         if n != 0 {
-            self.e.shift_mi(op, W::B64, m, n);
+            self.e.shift_mi(op, w, m, n);
         }
         true
     }

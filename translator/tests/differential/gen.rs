@@ -5,7 +5,11 @@
 //! fuses: `lui`+`addi[w]`, `lui`+load/store, `auipc`+`addi`/load/store/`jalr`,
 //! `andi`/`slli`/`add` address arithmetic before a load or store, `slli`+`srli`
 //! zero-extension, values made sign-extended then extended again (`sext.w`, `sraiw`, …),
-//! `addiw x,x,0`, rotates (two shifts and an `or`, interleaved, and near misses), a compare
+//! `addiw x,x,0`, chains of `*w` operations through `xor`/`or`/`and`, moves, 32-bit rotates
+//! and `sext.w`, read by sign-dependent 64-bit readers, stores, helper calls, faulting loads
+//! and branches in between, some in their slots under pressure (the `movsxd`s
+//! lower/lazy.rs leaves out), rotates (two shifts and an `or`, interleaved, and near
+//! misses), a compare
 //! and a branch on its result, a chain through
 //! all 31 registers, loops under register pressure (many registers used many times an
 //! iteration, dead writes), loops with more live registers than host registers whose cold
@@ -624,6 +628,156 @@ fn extension(r: &mut Rng, out: &mut Vec<Item>) {
     }
 }
 
+/// Chains of `*w` operations on three or four registers as hash and cipher rounds make them
+/// (lower/lazy.rs leaves out the `movsxd` of a result whose upper half nothing observes):
+/// `*w` operations, `xor`/`or`/`and` and their immediate forms, moves, 32-bit rotates
+/// (`srliw`+`slliw`+`or`) and `sext.w` of their results, read in between by what needs all
+/// 64 bits (sign-dependent `sra`, `slt`, `div`, `srli` by 32, a branch, `sd`), by stores of
+/// every width, a helper call, a load that faults, the next part of a superblock, and
+/// overwritten by `li`, `lui` and loads, some across region boundaries. Half of them run
+/// in a loop beside 11 to 14 hot
+/// registers that take every host register, so the chain's registers live in their slots
+/// (the `*w` operations computed there at 32 bits, lower/slots.rs).
+fn lazy_chain(r: &mut Rng, out: &mut Vec<Item>) {
+    let mut p: Vec<u32> = (1..32).collect();
+    for i in (1..p.len()).rev() {
+        p.swap(i, r.below(i as u32 + 1) as usize);
+    }
+    let n = 3 + r.below(2) as usize;
+    let regs = p[..n].to_vec();
+    let base = p[n];
+    let looped = r.below(2) == 0;
+    let c = p[n + 1];
+    let hot = p[n + 2..n + 2 + 11 + r.below(4) as usize].to_vec();
+    out.push(word(u_type(LUI, base, 5 + r.below(7))));
+    if looped {
+        out.push(word(i_type(OP_IMM, 0, c, 0, 1 + r.below(3) as i32)));
+    }
+    let loop_start = out.len();
+    let rounds = if looped { 3 } else { 1 };
+    for _ in 0..rounds {
+        if looped {
+            let k = hot.len();
+            for i in 0..k {
+                let f3 = [0, 4, 6][r.below(3) as usize];
+                out.push(word(r_type(OP, f3, 0, hot[i], hot[i], hot[(i + 1) % k])));
+            }
+        }
+        // Long enough, some, for several allocation regions (lower/regions.rs).
+        let steps = if looped {
+            2 + r.below(5)
+        } else {
+            4 + r.below(32)
+        };
+        for _ in 0..steps {
+            lazy_step(r, &regs, base, out);
+        }
+    }
+    if looped {
+        out.push(word(i_type(OP_IMM, 0, c, c, -1)));
+        let back = out.len() - loop_start;
+        out.push(fixed(r_type(BRANCH, 1, 0, 0, c, 0), 4, Fix::Back(back)));
+    }
+    if r.below(2) == 0 {
+        // A sign-dependent reader right after the chain.
+        let a = regs[r.below(n as u32) as usize];
+        full_reader(r, p[n + 1], a, regs[0], base, out);
+    }
+}
+
+/// One step of [`lazy_chain`] on `regs`, `base` holding a scratch address.
+fn lazy_step(r: &mut Rng, regs: &[u32], base: u32, out: &mut Vec<Item>) {
+    let pick = |r: &mut Rng| regs[r.below(regs.len() as u32) as usize];
+    let (d, a, b) = (pick(r), pick(r), pick(r));
+    let imm = r.next() as i32 >> 20;
+    let sh = r.below(32) as i32;
+    match r.below(40) {
+        // addw subw mulw sllw srlw sraw
+        0..=11 => {
+            let (f3, f7) = [(0, 0), (0, 0x20), (0, 1), (1, 0), (5, 0), (5, 0x20)]
+                [[0, 0, 0, 1, 2, 3, 4, 5][r.below(8) as usize]];
+            out.push(word(r_type(OP_32, f3, f7, d, a, b)));
+        }
+        // addiw (by 0: sext.w), slliw, srliw (by 0 too)
+        12..=15 => out.push(word(match r.below(4) {
+            0 => i_type(OP_IMM_32, 0, d, a, imm),
+            1 => i_type(OP_IMM_32, 0, d, a, 0),
+            2 => i_type(OP_IMM_32, 1, d, a, sh),
+            _ => i_type(OP_IMM_32, 5, d, a, sh),
+        })),
+        // xor or and, xori ori andi, mv, c.mv-like add d, x0, a
+        16..=22 => out.push(word(match r.below(8) {
+            0 | 1 => r_type(OP, 4, 0, d, a, b),
+            2 => r_type(OP, 6, 0, d, a, b),
+            3 => r_type(OP, 7, 0, d, a, b),
+            4 => i_type(OP_IMM, [4, 6, 7][r.below(3) as usize], d, a, imm),
+            5 => i_type(OP_IMM, 0, d, a, 0),
+            6 => r_type(OP, 0, 0, d, 0, a),
+            _ => r_type(OP, 0, 0, d, a, 0),
+        })),
+        // sext.w / addw d, x0, a / sraiw
+        23..=24 => out.push(word(match r.below(3) {
+            0 => i_type(OP_IMM_32, 0, d, a, 0),
+            1 => r_type(OP_32, 0, 0, d, 0, a),
+            _ => i_type(OP_IMM_32, 5, d, a, 0x400 | sh),
+        })),
+        // A 32-bit rotate of a into d through two of the chain's registers (or near one).
+        25..=28 => {
+            let n = 1 + r.below(31);
+            let (t, u) = (pick(r), pick(r));
+            let m = if r.below(8) == 0 { r.below(32) } else { 32 - n };
+            let pair = [
+                word(i_type(OP_IMM_32, 5, t, a, n as i32)),
+                word(i_type(OP_IMM_32, 1, u, a, m as i32)),
+            ];
+            let flip = r.below(2) as usize;
+            out.push(pair[flip]);
+            out.push(pair[1 - flip]);
+            let d = if r.below(2) == 0 { t } else { d };
+            out.push(word(r_type(OP, 6, 0, d, t, u)));
+        }
+        29..=31 => full_reader(r, d, a, b, base, out),
+        // Stores of every width.
+        32..=33 => {
+            let f3 = r.below(4);
+            out.push(word(s_type(STORE, f3, base, a, (r.below(256) << 3) as i32)));
+        }
+        // fcvt.wu.d into d, dyn: through the helper.
+        34 => out.push(word(
+            0x61 << 25 | 1 << 20 | r.below(32) << 15 | 7 << 12 | d << 7 | 0x53,
+        )),
+        // li, lui, lw
+        35 => out.push(word(i_type(OP_IMM, 0, d, 0, imm))),
+        36 => out.push(word(u_type(LUI, d, r.below(1 << 20)))),
+        37 => out.push(word(i_type(LOAD, 2, d, base, (r.below(256) << 3) as i32))),
+        // The next part of a superblock.
+        38 => out.push(word(j_imm(4) | JAL)),
+        // A load that faults (from the page past memory), into the chain or not.
+        _ if r.below(4) == 0 => {
+            let t = if r.below(2) == 0 { d } else { base };
+            out.push(word(u_type(LUI, base, (MEM >> 12) as u32)));
+            out.push(word(i_type(LOAD, 3, t, base, 0)));
+        }
+        _ => out.push(word(r_type(BRANCH, 1, 0, 0, a, b) | b_imm(4))),
+    }
+}
+
+/// An instruction that reads all 64 bits of `a` (`b` too), sign-dependent where it can be:
+/// `sra`, `srai`, `slt`, `sltu`, `div`, `srli` by 32, `add`, a branch, `sd`; into `d`.
+fn full_reader(r: &mut Rng, d: u32, a: u32, b: u32, base: u32, out: &mut Vec<Item>) {
+    out.push(word(match r.below(9) {
+        0 => r_type(OP, 5, 0x20, d, a, b),
+        1 => i_type(OP_IMM, 5, d, a, 0x400 | (31 + r.below(2)) as i32),
+        2 => r_type(OP, 2, 0, d, a, b),
+        3 => r_type(OP, 3, 0, d, b, a),
+        4 => r_type(OP, 4, 1, d, a, b),
+        5 => i_type(OP_IMM, 5, d, a, 32),
+        6 => r_type(OP, 0, 0, d, a, b),
+        7 => r_type(BRANCH, 4, 0, 0, a, 0) | b_imm(4),
+        _ => s_type(STORE, 3, base, a, (r.below(256) << 3) as i32),
+    }));
+}
+
 /// A loop that sign-extends a value its body makes, before making it: `li c, n`, then
 /// `sext.w`/`sraiw` of `v` (into `v` or another register), `v` made (`addw`, `lw`, `addiw`:
 /// extended; `add`, `ld`: not), sometimes overwritten by a 64-bit `slli` after, then
@@ -897,8 +1051,9 @@ fn regions(r: &mut Rng, out: &mut Vec<Item>) {
     for i in (1..p.len()).rev() {
         p.swap(i, r.below(i as u32 + 1) as usize);
     }
-    // add xor or and addw sub sllw srl
-    const OPS: [(u32, u32, u32); 8] = [
+    // add xor or and addw sub sllw srl subw mulw: *w results read by bitwise operations
+    // across a boundary too (lower/lazy.rs leaves them unextended through transitions).
+    const OPS: [(u32, u32, u32); 10] = [
         (OP, 0, 0),
         (OP, 4, 0),
         (OP, 6, 0),
@@ -907,6 +1062,8 @@ fn regions(r: &mut Rng, out: &mut Vec<Item>) {
         (OP, 0, 0x20),
         (OP_32, 1, 0),
         (OP, 5, 0),
+        (OP_32, 0, 0x20),
+        (OP_32, 0, 1),
     ];
     let phases = 3 + r.below(4) as usize;
     let mut next = 0;
@@ -1578,7 +1735,8 @@ pub fn build(gens: &[Gen]) -> Vec<u8> {
             152..=171 | 236..=239 => address(&mut r, &mut items),
             172..=181 => shift_pair(&mut r, &mut items),
             182..=189 => extension(&mut r, &mut items),
-            190..=203 => compare_branch(&mut r, &mut items),
+            190..=195 => compare_branch(&mut r, &mut items),
+            196..=203 => lazy_chain(&mut r, &mut items),
             204..=209 => slots_loop(&mut r, &mut items),
             210..=215 => pressure(&mut r, &mut items),
             216..=231 => compressed_branch(&mut r, &mut items),

@@ -1,0 +1,205 @@
+//! Lazy sign extension: a `*w` result left as x86's 32-bit operation wrote it (upper half
+//! zero, or in a slot whatever was there) when nothing looks at its upper half.
+//!
+//! RV64's `*w` operations sign-extend their 32-bit result; the host's zero-extend it, so each
+//! costs a `movsxd`. In hash and cipher rounds the results are mostly read by other `*w`
+//! operations and by `xor`/`or`/`and` whose results go on into `*w` operations, and then
+//! overwritten. [`plan`] is a backward pass over the block that finds, after each
+//! instruction, the registers whose upper 32 bits something may still observe (they are
+//! *demanded*). Reading only the low half of a source:
+//!
+//! - the `*w` operations, `sext.w` (`addiw rd, rs, 0`), `addw rd, x0, rs` and `sraiw`,
+//!   which are lowered from the low half once the source is not known extended (below;
+//!   `srliw` by 1..31, x86's zero extension being its sign extension, is always exact),
+//!   and a `sext.w` whose result's upper half is not demanded is a plain copy;
+//! - a 32-bit rotate (rotate.rs: two shifts and an `or`, one `ror r32`);
+//! - `and`/`or`/`xor`/`andi`/`ori`/`xori` and the moves (`addi rd, rs, 0`, `add` with x0)
+//!   whose own result's upper half is not demanded: bitwise, their low half is made from
+//!   their sources' low halves only, and their result is left "unextended" in turn.
+//!
+//! Everything else demands all 64 bits of what it reads, and at every point the straight
+//! line does not decide alone all registers are demanded: an instruction that is not pure
+//! (exit, branch, access that may fault, helper call; liveness.rs), a join target, the
+//! block's end (so a loop's back edge too). A region's start (regions.rs) is not one: its
+//! transition moves registers between host registers and slots whole, and what it loads
+//! of one left unextended is its low half. A `*w` result (or 32-bit
+//! rotate) not demanded after it skips its `movsxd`; when its destination lives in a slot
+//! and is its first source, it is computed there at 32 bits (slots.rs):
+//!
+//! ```text
+//!   addw a5,a5,a4    add [rbp+0x78], ebx          (a5 in its slot; was load, add, movsxd, store)
+//!   xor  a3,a3,a5    xor r13d, [rbp+0x78]         (a3's upper half not demanded: nor a5's)
+//!   srliw/slliw/or   ror r13d, 16                 (a 32-bit rotate of a3, no movsxd)
+//!   addw a2,a2,a3    add r12d, r13d ; movsxd r12, r12d    (a2 read by the branch below)
+//!   bne  a2,…
+//! ```
+//!
+//! A slot so stored is only ever loaded 32 bits wide while its register is left
+//! unextended (`Lower::slot_width`: reads, bitwise operations on or with it, in place too):
+//! a 64-bit load cannot take its value from a 4-byte store in flight and waits for it to
+//! reach the cache (on chacha20, whose state words live in slots, 64-bit loads made the
+//! block a third slower). Nothing else loads it before it is written whole again: every
+//! barrier demands it.
+//!
+//! A register left unextended holds garbage above bit 31 until it is written again; since
+//! everything that could see it demands it, none is left so at a barrier, and the fault
+//! maps, exits and spills find exact guest registers. extension.rs's
+//! facts are about guest values, and wrong about such a register's host value: the
+//! registers left unextended before each instruction ([`Plan::pending`]) are taken out of
+//! the facts (`Lower::extended`), so a `sext.w` of one really does its `movsxd`.
+
+use super::extension::{saved, Saved};
+use super::liveness::{pure, Operands};
+use super::rotate::Role;
+use super::Lower;
+use isa_a::{Decoded, Insn, XReg};
+use isa_b::{Gpr, W};
+
+/// Every register but x0.
+const ALL: u32 = !1;
+
+/// What lazy extension does in a block.
+pub struct Plan {
+    /// For each instruction: whether its `*w` result (or 32-bit rotate) skips its `movsxd`.
+    pub lazy: Vec<bool>,
+    /// For each instruction: the registers left unextended before it.
+    pub pending: Vec<u32>,
+}
+
+/// How an instruction reads its sources, as far as their upper halves go.
+#[derive(Copy, Clone, PartialEq, Eq, Debug)]
+enum Kind {
+    /// A `*w` operation lowered as a 32-bit host operation and a `movsxd` of its result
+    /// (`Lower::extend_result`): low halves read, the `movsxd` skipped when not demanded.
+    Word,
+    /// `sext.w` (`addiw rd, rs, 0`, `addw rd, x0, rs`): the low half read; a copy when
+    /// its result's upper half is not demanded.
+    Sext,
+    /// Low halves read, result extended whatever comes: `sraiw`, `srliw` by 1..31.
+    Extends,
+    /// Bitwise: low halves from low halves; all 64 bits read when its result's are demanded.
+    Bitwise,
+    /// All 64 bits read.
+    Full,
+}
+
+fn kind(insn: &Insn) -> Kind {
+    use Insn::*;
+    match *insn {
+        Addw(r) if r.rs1.num() == 0 || r.rs2.num() == 0 => Kind::Sext,
+        Addiw(i) if i.imm == 0 => Kind::Sext,
+        // By 1..31 a zero-extended result is the sign-extended one.
+        Sraiw(_) => Kind::Extends,
+        Srliw(s) if s.shamt > 0 => Kind::Extends,
+        Addw(_) | Subw(_) | Mulw(_) | Sllw(_) | Srlw(_) | Sraw(_) => Kind::Word,
+        Addiw(_) | Slliw(_) | Srliw(_) => Kind::Word,
+        And(_) | Or(_) | Xor(_) | Andi(_) | Ori(_) | Xori(_) => Kind::Bitwise,
+        Addi(i) if i.imm == 0 => Kind::Bitwise,
+        Add(r) if r.rs1.num() == 0 || r.rs2.num() == 0 => Kind::Bitwise,
+        _ => Kind::Full,
+    }
+}
+
+/// The plan of a block: `ops` are its instructions' operands, `dead` those not lowered,
+/// `roles` their parts in rotates, `barrier` the instructions before which the straight
+/// line does not decide alone (join targets).
+pub fn plan(
+    insns: &[Decoded],
+    ops: &[Operands],
+    dead: &[bool],
+    roles: &[Role],
+    barrier: impl Fn(usize) -> bool,
+) -> Plan {
+    let n = insns.len();
+    let mut lazy = vec![false; n];
+    // Backward: the registers demanded after each instruction.
+    let mut demanded = ALL;
+    for i in (0..n).rev() {
+        let insn = &insns[i].insn;
+        let (r, w) = (ops[i].x_reads, ops[i].x_writes);
+        let free = w != 0 && demanded & w == 0;
+        if !dead[i] {
+            demanded = match roles[i] {
+                // A shift moved to its rotate's `or`: read there, written there if read after.
+                Role::Moved if matches!(insn, Insn::Slliw(_) | Insn::Srliw(_)) => demanded,
+                Role::Moved => demanded | r,
+                Role::Rotate(rot) if rot.w == W::B32 => {
+                    lazy[i] = free;
+                    demanded & !w
+                }
+                Role::Rotate(_) => demanded & !w | r,
+                Role::None if !pure(insn) => ALL,
+                Role::None => match kind(insn) {
+                    Kind::Word | Kind::Sext => {
+                        lazy[i] = free;
+                        demanded & !w
+                    }
+                    Kind::Extends => demanded & !w,
+                    Kind::Bitwise if free => demanded,
+                    Kind::Bitwise | Kind::Full => demanded & !w | r,
+                },
+            };
+        }
+        if barrier(i) {
+            demanded = ALL;
+        }
+    }
+    // Forward: the registers left unextended before each instruction.
+    let mut pending = Vec::with_capacity(n + 1);
+    let mut left = 0u32;
+    for i in 0..n {
+        pending.push(left);
+        let (r, w) = (ops[i].x_reads, ops[i].x_writes);
+        if dead[i] || roles[i] == Role::Moved {
+            // Not lowered here: the register keeps what it held.
+            continue;
+        }
+        let unextended = match roles[i] {
+            Role::Rotate(_) => lazy[i],
+            _ => match kind(&insns[i].insn) {
+                Kind::Word | Kind::Sext => lazy[i],
+                // Reads of pending registers only when its own result is not demanded.
+                Kind::Bitwise => r & left != 0,
+                _ => false,
+            },
+        };
+        left = left & !w | if unextended { w } else { 0 };
+    }
+    pending.push(left);
+    Plan { lazy, pending }
+}
+
+impl Lower<'_> {
+    /// Ends a `*w` operation whose 32-bit result is in `t`, on its way to guest `rd`: the
+    /// `movsxd`, unless [`plan`] lets it go.
+    pub(super) fn extend_result(&mut self, t: Gpr) {
+        if self.lazy.lazy[self.idx] {
+            saved(Saved::Lazy);
+        } else {
+            self.e.sx(W::B32, t, t);
+        }
+    }
+
+    /// Whether the current instruction's `*w` result may be left unextended.
+    pub(super) fn lazy_here(&self) -> bool {
+        self.lazy.lazy[self.idx]
+    }
+
+    /// Whether guest `r` is left unextended before the current instruction.
+    pub(super) fn pending(&self, r: XReg) -> bool {
+        self.lazy.pending[self.idx] >> r.num() & 1 != 0
+    }
+
+    /// How much of guest `r`'s slot to load: 32 bits of one left unextended, which may
+    /// have been stored with 32 (a 64-bit load would wait for that store to reach the cache).
+    pub(super) fn slot_width(&self, r: XReg) -> W {
+        if self.pending(r) {
+            W::B32
+        } else {
+            W::B64
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

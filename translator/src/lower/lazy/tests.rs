@@ -1,0 +1,202 @@
+use super::*;
+use crate::lower::liveness::analyse;
+use crate::lower::rotate;
+use isa_a::format::{Load, ShiftW, Store, B, I, R};
+
+fn x(n: u32) -> XReg {
+    XReg::new(n)
+}
+fn r(rd: u32, rs1: u32, rs2: u32) -> R {
+    R {
+        rd: x(rd),
+        rs1: x(rs1),
+        rs2: x(rs2),
+    }
+}
+fn i(rd: u32, rs1: u32, imm: i32) -> I {
+    I {
+        rd: x(rd),
+        rs1: x(rs1),
+        imm,
+    }
+}
+fn sw(rd: u32, rs1: u32, shamt: u32) -> ShiftW {
+    ShiftW {
+        rd: x(rd),
+        rs1: x(rs1),
+        shamt,
+    }
+}
+fn addw(rd: u32, rs1: u32, rs2: u32) -> Insn {
+    Insn::Addw(r(rd, rs1, rs2))
+}
+fn xor(rd: u32, rs1: u32, rs2: u32) -> Insn {
+    Insn::Xor(r(rd, rs1, rs2))
+}
+fn li(rd: u32, imm: i32) -> Insn {
+    Insn::Addi(i(rd, 0, imm))
+}
+fn sext(rd: u32, rs: u32) -> Insn {
+    Insn::Addiw(i(rd, rs, 0))
+}
+
+/// The plan of `code` at 0x1000 (rotates planned, no barriers but its own instructions').
+fn plan_of(code: &[Insn]) -> Plan {
+    let ds: Vec<Decoded> = code.iter().map(|&insn| Decoded { insn, len: 4 }).collect();
+    let facts = analyse(&ds, 0x1000);
+    let roles = rotate::plan(&ds, &facts, |_| false);
+    plan(&ds, &facts.ops, &facts.dead, &roles, |_| false)
+}
+
+#[test]
+fn a_quarter_round_leaves_its_results_unextended_until_the_block_ends() {
+    // a += b; d ^= a; d = ror32(d, 16); c += d; then li overwrites a, d and c.
+    let code = [
+        addw(10, 10, 11),
+        xor(13, 13, 10),
+        Insn::Slliw(sw(14, 13, 16)),
+        Insn::Srliw(sw(13, 13, 16)),
+        Insn::Or(r(13, 14, 13)),
+        addw(12, 12, 13),
+        Insn::Subw(r(15, 12, 10)),
+        li(10, 0),
+        li(13, 0),
+        li(12, 0),
+    ];
+    let p = plan_of(&code);
+    // The addw, the rotate's `or` and the second addw; not the subw, whose a5 reaches the end.
+    assert_eq!(
+        p.lazy,
+        [true, false, false, false, true, true, false, false, false, false]
+    );
+    // a0 pending after the addw; a3 after the xor (of a pending a0) and after the rotate.
+    assert_eq!(p.pending[1], 1 << 10);
+    assert_eq!(p.pending[2], 1 << 10 | 1 << 13);
+    assert_eq!(p.pending[5], 1 << 10 | 1 << 13);
+    assert_eq!(p.pending[6], 1 << 10 | 1 << 13 | 1 << 12);
+    assert_eq!(p.pending[7], 1 << 10 | 1 << 13 | 1 << 12);
+    assert_eq!(p.pending[10], 0);
+}
+
+#[test]
+fn a_low_half_reader_does_not_demand_but_extends() {
+    // sext.w, sraiw and addw from x0 read the low half and make an extended value: the
+    // addw before them stays unextended, and their source is pending at them.
+    for reader in [
+        sext(12, 11),
+        Insn::Sraiw(sw(12, 11, 3)),
+        addw(12, 0, 11),
+        Insn::Srliw(sw(12, 11, 0)),
+    ] {
+        let p = plan_of(&[
+            addw(11, 11, 13),
+            reader,
+            li(11, 0),
+            Insn::Add(r(14, 12, 12)),
+        ]);
+        assert!(p.lazy[0], "{reader:?}");
+        assert_eq!(p.pending[1], 1 << 11, "{reader:?}");
+        assert_eq!(p.pending[2], 1 << 11, "{reader:?}: its result is exact");
+    }
+}
+
+#[test]
+fn everything_else_demands_the_upper_half() {
+    let store = Insn::Sw(Store {
+        rs1: x(10),
+        rs2: x(11),
+        imm: 0,
+    });
+    let load = Insn::Lw(Load {
+        rd: x(14),
+        rs1: x(10),
+        imm: 0,
+    });
+    let branch = Insn::Bne(B {
+        rs1: x(15),
+        rs2: x(0),
+        off: 64,
+    });
+    let seen: &[(&str, &[Insn])] = &[
+        ("the block's end", &[]),
+        ("a 64-bit add", &[Insn::Add(r(13, 11, 12))]),
+        ("sra", &[Insn::Sra(r(13, 11, 12))]),
+        ("slt", &[Insn::Slt(r(13, 11, 12))]),
+        ("div", &[Insn::Div(r(13, 11, 12))]),
+        ("a store (may fault)", &[store]),
+        ("another register's load", &[load]),
+        ("a branch on another register", &[branch]),
+        (
+            "an xor whose result is demanded",
+            &[xor(13, 11, 12), Insn::Add(r(14, 13, 13))],
+        ),
+        ("an xor whose result reaches the end", &[xor(13, 11, 12)]),
+        ("a mv whose result is demanded", &[Insn::Addi(i(13, 11, 0))]),
+    ];
+    for (what, then) in seen {
+        let mut code = vec![addw(11, 11, 12)];
+        code.extend_from_slice(then);
+        code.push(li(11, 0));
+        let p = plan_of(&code);
+        // (A trailing li of a dead write is not lowered: the block's end demands.)
+        if what.starts_with("the block") {
+            assert!(!plan_of(&[addw(11, 11, 12)]).lazy[0]);
+            continue;
+        }
+        assert!(!p.lazy[0], "{what}: left unextended");
+        assert!(p.pending.iter().all(|&g| g == 0), "{what}");
+    }
+}
+
+#[test]
+fn a_barrier_demands_everything() {
+    let code = [addw(11, 11, 12), li(13, 1), addw(14, 11, 12), li(11, 0)];
+    let ds: Vec<Decoded> = code.iter().map(|&insn| Decoded { insn, len: 4 }).collect();
+    let facts = analyse(&ds, 0x1000);
+    let roles = vec![Role::None; code.len()];
+    assert!(plan(&ds, &facts.ops, &facts.dead, &roles, |_| false).lazy[0]);
+    // A join target at the li.
+    assert!(!plan(&ds, &facts.ops, &facts.dead, &roles, |i| i == 1).lazy[0]);
+}
+
+#[test]
+fn a_64_bit_rotate_demands_its_source() {
+    let code = [
+        addw(10, 10, 11),
+        Insn::Slli(isa_a::format::Shift {
+            rd: x(14),
+            rs1: x(10),
+            shamt: 16,
+        }),
+        Insn::Srli(isa_a::format::Shift {
+            rd: x(15),
+            rs1: x(10),
+            shamt: 48,
+        }),
+        Insn::Or(r(13, 14, 15)),
+        addw(12, 12, 13),
+        Insn::Subw(r(16, 12, 13)),
+        li(10, 0),
+        li(13, 0),
+        li(12, 0),
+    ];
+    let p = plan_of(&code);
+    assert!(!p.lazy[0] && !p.lazy[3] && p.lazy[4]);
+}
+
+#[test]
+fn a_sext_whose_result_is_not_demanded_is_a_copy_left_pending() {
+    // a1 exact (and extended); sext.w a2, a1 read only by an addw, then overwritten: a copy,
+    // and a2 pending after it, as a copy of any 64-bit value would be.
+    let lw = Insn::Lw(Load {
+        rd: x(11),
+        rs1: x(10),
+        imm: 0,
+    });
+    let code = [lw, sext(12, 11), addw(13, 12, 12), li(12, 0)];
+    let p = plan_of(&code);
+    assert_eq!(p.lazy, [false, true, false, false]);
+    assert_eq!(p.pending[2], 1 << 12);
+    assert_eq!(p.pending[3], 1 << 12);
+    assert_eq!(p.pending[4], 0);
+}
