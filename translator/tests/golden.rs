@@ -554,26 +554,8 @@ fn lazy_extension() {
 #[test]
 fn lazy_slots() {
     let s = XReg::new;
-    let hot = [5, 6, 7, 28, 29, 30, 31, 9, 18, 19, 20];
-    let mut code: Vec<Insn> = (0..44)
-        .map(|i| {
-            Insn::Add(R {
-                rd: s(hot[i % 11]),
-                rs1: s(hot[i % 11]),
-                rs2: s(hot[(i + 1) % 11]),
-            })
-        })
-        .collect();
-    let r = |rd: u32, rs1: u32, rs2: u32| R {
-        rd: s(rd),
-        rs1: s(rs1),
-        rs2: s(rs2),
-    };
-    let i = |rd: u32, rs1: u32, imm: i32| I {
-        rd: s(rd),
-        rs1: s(rs1),
-        imm,
-    };
+    let mut code = eleven_busy_registers();
+    let (r, i) = (r_of, i_of);
     code.extend([
         Insn::Addw(r(21, 21, 5)),
         Insn::Addiw(i(21, 21, 7)),
@@ -800,32 +782,45 @@ fn if_then_else_loop_join() {
     );
 }
 
+/// 44 `add`s over eleven guest registers, each the most used of its block: they take
+/// the host registers, so the code after them works on registers kept in their slots.
+fn eleven_busy_registers() -> Vec<Insn> {
+    let hot = [5, 6, 7, 28, 29, 30, 31, 9, 18, 19, 20];
+    (0..44)
+        .map(|i| {
+            Insn::Add(R {
+                rd: XReg::new(hot[i % 11]),
+                rs1: XReg::new(hot[i % 11]),
+                rs2: XReg::new(hot[(i + 1) % 11]),
+            })
+        })
+        .collect()
+}
+
+fn r_of(rd: u32, rs1: u32, rs2: u32) -> R {
+    R {
+        rd: XReg::new(rd),
+        rs1: XReg::new(rs1),
+        rs2: XReg::new(rs2),
+    }
+}
+
+fn i_of(rd: u32, rs1: u32, imm: i32) -> I {
+    I {
+        rd: XReg::new(rd),
+        rs1: XReg::new(rs1),
+        imm,
+    }
+}
+
 /// A loop with more live guest registers than host registers (lower/slots.rs): the eleven
 /// most used get host registers (r14 too: instret counts in its frame slot), and the rest
 /// are moved, operated on and compared in their slots.
 #[test]
 fn slots_loop() {
     let s = XReg::new;
-    let hot = [5, 6, 7, 28, 29, 30, 31, 9, 18, 19, 20];
-    let mut code: Vec<Insn> = (0..44)
-        .map(|i| {
-            Insn::Add(R {
-                rd: s(hot[i % 11]),
-                rs1: s(hot[i % 11]),
-                rs2: s(hot[(i + 1) % 11]),
-            })
-        })
-        .collect();
-    let r = |rd: u32, rs1: u32, rs2: u32| R {
-        rd: s(rd),
-        rs1: s(rs1),
-        rs2: s(rs2),
-    };
-    let i = |rd: u32, rs1: u32, imm: i32| I {
-        rd: s(rd),
-        rs1: s(rs1),
-        imm,
-    };
+    let mut code = eleven_busy_registers();
+    let (r, i) = (r_of, i_of);
     let sh = |rd: u32, shamt: u32| Shift {
         rd: s(rd),
         rs1: s(rd),

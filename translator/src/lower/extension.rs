@@ -227,28 +227,9 @@ pub(super) fn saved(s: Saved) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use isa_a::format::{Load, Shift, Store, I, R, U};
+    use crate::lower::test_insns::{d, i, r, x};
+    use isa_a::format::{Load, Shift, Store, U};
 
-    fn d(insn: Insn) -> Decoded {
-        Decoded { insn, len: 4 }
-    }
-    fn x(n: u32) -> XReg {
-        XReg::new(n)
-    }
-    fn r(rd: u32, rs1: u32, rs2: u32) -> R {
-        R {
-            rd: x(rd),
-            rs1: x(rs1),
-            rs2: x(rs2),
-        }
-    }
-    fn i(rd: u32, rs1: u32, imm: i32) -> I {
-        I {
-            rd: x(rd),
-            rs1: x(rs1),
-            imm,
-        }
-    }
     fn load(rd: u32, rs1: u32) -> Load {
         Load {
             rd: x(rd),

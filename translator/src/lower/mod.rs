@@ -32,6 +32,8 @@ mod mem;
 mod regions;
 mod rotate;
 mod slots;
+#[cfg(test)]
+mod test_insns;
 mod visit;
 
 pub use budget::Budget;

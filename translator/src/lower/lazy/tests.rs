@@ -1,25 +1,9 @@
 use super::*;
 use crate::lower::liveness::analyse;
 use crate::lower::rotate;
-use isa_a::format::{Load, ShiftW, Store, B, I, R};
+use crate::lower::test_insns::{i, r, x};
+use isa_a::format::{Load, ShiftW, Store, B};
 
-fn x(n: u32) -> XReg {
-    XReg::new(n)
-}
-fn r(rd: u32, rs1: u32, rs2: u32) -> R {
-    R {
-        rd: x(rd),
-        rs1: x(rs1),
-        rs2: x(rs2),
-    }
-}
-fn i(rd: u32, rs1: u32, imm: i32) -> I {
-    I {
-        rd: x(rd),
-        rs1: x(rs1),
-        imm,
-    }
-}
 fn sw(rd: u32, rs1: u32, shamt: u32) -> ShiftW {
     ShiftW {
         rd: x(rd),

@@ -1,0 +1,28 @@
+//! Instruction builders the lowering's unit tests share.
+
+use isa_a::format::{I, R};
+use isa_a::{Decoded, Insn, XReg};
+
+pub(super) fn d(insn: Insn) -> Decoded {
+    Decoded { insn, len: 4 }
+}
+
+pub(super) fn x(n: u32) -> XReg {
+    XReg::new(n)
+}
+
+pub(super) fn r(rd: u32, rs1: u32, rs2: u32) -> R {
+    R {
+        rd: x(rd),
+        rs1: x(rs1),
+        rs2: x(rs2),
+    }
+}
+
+pub(super) fn i(rd: u32, rs1: u32, imm: i32) -> I {
+    I {
+        rd: x(rd),
+        rs1: x(rs1),
+        imm,
+    }
+}
