@@ -36,8 +36,9 @@ fn translate_for(name: &str, code: &[Insn], budget: Budget) {
             ..LogFlags::default()
         },
     );
-    // Mask absolute host addresses: everything 0x + 9 or more hex digits but negative
-    // constants, and the OUT addresses.
+    // Mask absolute host addresses: 0x + 9 to 12 hex digits (user space ends below
+    // 0x8000_0000_0000; longer constants, such as the canonical NaN, are guest values and
+    // stay), and the OUT addresses.
     let (guest, host) = text.split_at(text.find("OUT:").unwrap());
     let mut out = guest.to_string();
     for line in host.lines() {
@@ -57,9 +58,8 @@ fn translate_for(name: &str, code: &[Insn], budget: Budget) {
                 .chars()
                 .take_while(|c| c.is_ascii_hexdigit())
                 .collect();
-            // A negative constant (sign-extended, 16 digits of leading f's) is kept.
-            let negative = hex.len() == 16 && hex.starts_with("ffff");
-            masked.push_str(if hex.len() >= 9 && !negative {
+            let digits = hex.trim_start_matches('0').len();
+            masked.push_str(if (9..=12).contains(&digits) {
                 "<host>"
             } else {
                 &rest[i..i + 2 + hex.len()]
