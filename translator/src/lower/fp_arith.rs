@@ -43,15 +43,22 @@ impl Lower<'_> {
         Some(self.slow_path(unboxed))
     }
 
-    /// `d` holds rd's result, any NaN in it to be the canonical one: stores it when `d` is
-    /// xmm0.
-    fn direct_result(&mut self, rd: FReg, d: Xmm, p: Prec) {
+    /// `d` holds rd's result: a NaN jumps to the returned label, anything else is stored
+    /// when `d` is xmm0.
+    fn result_unless_nan(&mut self, rd: FReg, d: Xmm, p: Prec) -> Label {
         let nan = self.e.label();
         self.e.is_nan(p, d);
         self.e.jcc(Cc::P, nan);
         if d == Xmm::X0 {
             self.e.store_f(Prec::D, f_slot(rd), d);
         }
+        nan
+    }
+
+    /// `d` holds rd's result, any NaN in it to be the canonical one: stores it when `d` is
+    /// xmm0.
+    fn direct_result(&mut self, rd: FReg, d: Xmm, p: Prec) {
+        let nan = self.result_unless_nan(rd, d, p);
         let mut resume = self.e.label();
         self.push_cold(Cold::CanonicalNan {
             entry: nan,
@@ -131,12 +138,7 @@ impl Lower<'_> {
                 (d, None)
             }
         };
-        let nan = self.e.label();
-        self.e.is_nan(p, d);
-        self.e.jcc(Cc::P, nan);
-        if d == Xmm::X0 {
-            self.e.store_f(Prec::D, f_slot(a.rd), d);
-        }
+        let nan = self.result_unless_nan(a.rd, d, p);
         let mut resume = self.e.label();
         self.push_cold(Cold::Helper {
             entry: nan,

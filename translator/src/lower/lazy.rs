@@ -59,6 +59,7 @@ use isa_b::{Gpr, W};
 const ALL: u32 = !1;
 
 /// What lazy extension does in a block.
+#[derive(Default)]
 pub struct Plan {
     /// For each instruction: whether its `*w` result (or 32-bit rotate) skips its `movsxd`.
     pub lazy: Vec<bool>,
@@ -173,7 +174,7 @@ impl Lower<'_> {
     /// Ends a `*w` operation whose 32-bit result is in `t`, on its way to guest `rd`: the
     /// `movsxd`, unless [`plan`] lets it go.
     pub(super) fn extend_result(&mut self, t: Gpr) {
-        if self.lazy.lazy[self.idx] {
+        if self.lazy_here() {
             saved(Saved::Lazy);
         } else {
             self.e.sx(W::B32, t, t);

@@ -242,10 +242,7 @@ impl<'a> Lower<'a> {
             region: 0,
             facts,
             ext: Vec::new(),
-            lazy: lazy::Plan {
-                lazy: Vec::new(),
-                pending: Vec::new(),
-            },
+            lazy: lazy::Plan::default(),
             inside: false,
             fused: Vec::new(),
             rotates,

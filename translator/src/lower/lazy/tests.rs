@@ -1,7 +1,7 @@
 use super::*;
 use crate::lower::liveness::analyse;
 use crate::lower::rotate;
-use crate::lower::test_insns::{i, r, x};
+use crate::lower::test_insns::{d, i, r, x};
 use isa_a::format::{Load, ShiftW, Store, B};
 
 fn sw(rd: u32, rs1: u32, shamt: u32) -> ShiftW {
@@ -26,7 +26,7 @@ fn sext(rd: u32, rs: u32) -> Insn {
 
 /// The plan of `code` at 0x1000 (rotates planned, no barriers but its own instructions').
 fn plan_of(code: &[Insn]) -> Plan {
-    let ds: Vec<Decoded> = code.iter().map(|&insn| Decoded { insn, len: 4 }).collect();
+    let ds: Vec<Decoded> = code.iter().map(|&insn| d(insn)).collect();
     let facts = analyse(&ds, 0x1000);
     let roles = rotate::plan(&ds, &facts, |_| false);
     plan(&ds, &facts.ops, &facts.dead, &roles, |_| false)
@@ -135,7 +135,7 @@ fn everything_else_demands_the_upper_half() {
 #[test]
 fn a_barrier_demands_everything() {
     let code = [addw(11, 11, 12), li(13, 1), addw(14, 11, 12), li(11, 0)];
-    let ds: Vec<Decoded> = code.iter().map(|&insn| Decoded { insn, len: 4 }).collect();
+    let ds: Vec<Decoded> = code.iter().map(|&insn| d(insn)).collect();
     let facts = analyse(&ds, 0x1000);
     let roles = vec![Role::None; code.len()];
     assert!(plan(&ds, &facts.ops, &facts.dead, &roles, |_| false).lazy[0]);
