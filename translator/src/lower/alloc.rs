@@ -288,22 +288,22 @@ fn instret_slot() -> Mem {
 impl Lower<'_> {
     /// Moves from the mapping between blocks to the block's own.
     pub(super) fn prologue(&mut self) {
-        for &(p, h) in &self.ra.stolen {
+        for &(p, h) in &self.alloc.ra.stolen {
             self.e.store(W::B64, abi::x_slot(p), h);
         }
-        if self.ra.instret_taken {
+        if self.alloc.ra.instret_taken {
             self.e.store(W::B64, instret_slot(), INSTRET);
         }
-        for &(g, h) in &self.ra.locals {
+        for &(g, h) in &self.alloc.ra.locals {
             // Not a value the block writes again before anything can see it.
-            if !super::liveness::overwritten_from(self.insns, &self.facts.ops, g as u32, 0) {
+            if !super::liveness::overwritten_from(self.insns, &self.plan.facts.ops, g as u32, 0) {
                 self.e.load(W::B64, h, abi::x_slot(g));
             }
         }
         self.reload_mirrors();
-        let mut start = self.body_start;
+        let mut start = self.out.body_start;
         self.e.bind(&mut start);
-        self.inside = true;
+        self.alloc.inside = true;
     }
 
     /// Moves back to the mapping between blocks: before every way out of the block. Moves
@@ -316,26 +316,26 @@ impl Lower<'_> {
     /// registers they write are stored, unless the block loops.
     pub(super) fn epilogue_after(&mut self, n: usize) {
         let before = |w: &Vec<u32>| match w.get(n) {
-            Some(&w) if n > 0 && !self.ra.looping => w,
+            Some(&w) if n > 0 && !self.alloc.ra.looping => w,
             _ => u32::MAX,
         };
         let (written, fwritten) = (
-            before(&self.ra.written_before),
-            before(&self.ra.fwritten_before),
+            before(&self.alloc.ra.written_before),
+            before(&self.alloc.ra.fwritten_before),
         );
         self.store_mirrors(fwritten);
-        for &(g, h) in &self.ra.locals {
-            if self.ra.written[g] && written >> g & 1 != 0 {
+        for &(g, h) in &self.alloc.ra.locals {
+            if self.alloc.ra.written[g] && written >> g & 1 != 0 {
                 self.e.store(W::B64, abi::x_slot(g), h);
             }
         }
-        for &(p, h) in &self.ra.stolen {
+        for &(p, h) in &self.alloc.ra.stolen {
             self.e.load(W::B64, h, abi::x_slot(p));
         }
-        if self.ra.instret_taken {
+        if self.alloc.ra.instret_taken {
             self.e.load(W::B64, INSTRET, instret_slot());
         }
-        self.inside = false;
+        self.alloc.inside = false;
     }
 
     /// Writes every register the block holds in a host register back to the `Cpu`, and the
@@ -343,7 +343,7 @@ impl Lower<'_> {
     pub(super) fn spill(&mut self) {
         self.store_mirrors(u32::MAX);
         for g in 1..32 {
-            if let Some(h) = self.ra.regs[g] {
+            if let Some(h) = self.alloc.ra.regs[g] {
                 self.e.store(W::B64, abi::x_slot(g), h);
             }
         }
@@ -352,7 +352,7 @@ impl Lower<'_> {
     /// Loads them again.
     pub(super) fn reload(&mut self) {
         for g in 1..32 {
-            if let Some(h) = self.ra.regs[g] {
+            if let Some(h) = self.alloc.ra.regs[g] {
                 self.e.load(W::B64, h, abi::x_slot(g));
             }
         }
@@ -360,13 +360,14 @@ impl Lower<'_> {
 
     /// Guest `r`'s host register in this block.
     pub(super) fn host(&self, r: XReg) -> Option<Gpr> {
-        self.ra.regs[r.num()]
+        self.alloc.ra.regs[r.num()]
     }
 
     /// Where this block's instret (of its start) is at this point: r14, or while the
     /// allocation is in place and has taken r14, the frame slot (`extra` bytes further when
     /// called from the helper thunk, under its return address and padding).
     pub(super) fn instret_mem(&self, extra: i32) -> Option<Mem> {
-        (self.inside && self.ra.instret_taken).then(|| Mem::at(Gpr::Rsp, INSTRET_SLOT + extra))
+        (self.alloc.inside && self.alloc.ra.instret_taken)
+            .then(|| Mem::at(Gpr::Rsp, INSTRET_SLOT + extra))
     }
 }

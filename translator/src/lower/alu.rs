@@ -238,7 +238,7 @@ impl Lower<'_> {
     }
 
     pub(super) fn auipc(&mut self, a: U) {
-        self.write_imm(a.rd, self.pc.wrapping_add(a.imm as i64 as u64));
+        self.write_imm(a.rd, self.cur.pc.wrapping_add(a.imm as i64 as u64));
     }
 
     /// `mul`/`mulw`: the low half.

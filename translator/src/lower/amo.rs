@@ -55,7 +55,7 @@ impl Lower<'_> {
         self.address(rs1, 0);
         let slow = self.e.label();
         self.e
-            .alu_ri(Alu::Test, W::B32, self.addr, (bits / 8) as i32 - 1);
+            .alu_ri(Alu::Test, W::B32, self.cur.addr, (bits / 8) as i32 - 1);
         self.e.jcc(Cc::Ne, slow);
         self.limit_check(slow);
         self.slow_path(slow)
@@ -122,7 +122,7 @@ impl Lower<'_> {
         let mut resume = self.atomic_address(a.rs1, bits);
         self.access_here(false);
         self.e.load(w, T0, self.guest_mem());
-        self.e.store(W::B64, reservation(), self.addr);
+        self.e.store(W::B64, reservation(), self.cur.addr);
         self.e.store(W::B64, reservation_value(), T0);
         self.atomic_result(a.rd, T0, bits);
         self.e.bind(&mut resume);
@@ -138,7 +138,7 @@ impl Lower<'_> {
         self.e.load(W::B64, T0, reservation());
         self.e
             .store_imm(W::B64, reservation(), NO_RESERVATION as i64 as i32);
-        self.e.alu_rr(Alu::Cmp, W::B64, T0, self.addr);
+        self.e.alu_rr(Alu::Cmp, W::B64, T0, self.cur.addr);
         self.e.jcc(Cc::Ne, fail);
         let m = self.guest_mem();
         self.access_here(false);

@@ -10,7 +10,7 @@ use isa_b::{Alu, Cc, Mem, Shift, W};
 
 impl Lower<'_> {
     pub(super) fn branch(&mut self, a: B, cc: Cc) {
-        let n = self.idx + 1;
+        let n = self.cur.idx + 1;
         let target = self.direct_target();
         if n < self.insns.len() {
             self.compare(a);
@@ -20,7 +20,7 @@ impl Lower<'_> {
         // is then one patchable `jcc` straight to the taken target's code. A forward branch
         // needs no check unless the budget is exact (budget.rs).
         self.advance_instret(n);
-        if self.checks_budget(self.pc, target) {
+        if self.checks_budget(self.cur.pc, target) {
             let budget = self.e.label();
             self.cmp_budget(0);
             self.e.jcc(Cc::Ae, budget);
@@ -35,11 +35,11 @@ impl Lower<'_> {
         self.compare(a);
         if self.keeps_allocation(target) {
             // From a later region, back through the transition to the first's allocation.
-            let later = self.region != 0;
+            let later = self.alloc.region != 0;
             let mut back = if later {
                 self.e.label()
             } else {
-                self.body_start
+                self.out.body_start
             };
             self.e.jcc(cc, back);
             self.epilogue();
@@ -47,14 +47,14 @@ impl Lower<'_> {
             if later {
                 self.e.bind(&mut back);
                 self.transition(0, 0);
-                self.e.jmp(self.body_start);
+                self.e.jmp(self.out.body_start);
             }
         } else {
             self.epilogue();
             self.chain(Some(cc), target);
             self.chain(None, self.next_pc());
         }
-        self.ended = true;
+        self.cur.ended = true;
     }
 
     /// Sets the flags for branch `a`: `rs1` compared with `rs2`.
@@ -70,7 +70,7 @@ impl Lower<'_> {
         self.e.jcc(cc, taken);
         let side = self.taken_side(taken, target);
         self.push_cold(side);
-        if self.checks_budget(self.pc, self.next_pc()) {
+        if self.checks_budget(self.cur.pc, self.next_pc()) {
             self.inner_budget(self.next_pc());
         }
     }
@@ -78,7 +78,7 @@ impl Lower<'_> {
     /// Between two parts of a superblock, going on at `next`: out if the budget is spent —
     /// the interpreter checks it at the same place, between its blocks.
     pub(super) fn inner_budget(&mut self, next: u64) {
-        let retired = self.idx + 1;
+        let retired = self.cur.idx + 1;
         let budget = self.e.label();
         self.cmp_budget(retired);
         self.e.jcc(Cc::Ae, budget);
@@ -94,24 +94,24 @@ impl Lower<'_> {
     pub(super) fn jal(&mut self, a: J) {
         // From `a`, not the slice: a fused `auipc`+`jalr` arrives here as its `jal`.
         let target = isa_a::Insn::Jal(a)
-            .direct_target(self.pc)
+            .direct_target(self.cur.pc)
             .expect("jal has a target");
-        if self.idx + 1 < self.insns.len()
-            && crate::superblock::skips(&self.insns[self.idx].insn, self.pc)
+        if self.cur.idx + 1 < self.insns.len()
+            && crate::superblock::skips(&self.insns[self.cur.idx].insn, self.cur.pc)
         {
             return self.skip(target);
         }
-        if self.idx + 1 < self.insns.len() {
+        if self.cur.idx + 1 < self.insns.len() {
             // A plain jump or a leaf's call the superblock follows: its next part is the
             // target's code.
             self.write_imm(a.rd, self.next_pc());
-            if self.checks_budget(self.pc, target) {
+            if self.checks_budget(self.cur.pc, target) {
                 self.inner_budget(target);
             }
             return;
         }
         self.write_imm(a.rd, self.next_pc());
-        self.advance_instret(self.idx + 1);
+        self.advance_instret(self.cur.idx + 1);
         let call = super::calls::is_link(a.rd);
         if self.keeps_allocation(target) {
             // A function calling itself from its first block.
@@ -124,29 +124,29 @@ impl Lower<'_> {
         if call {
             self.push_return(self.next_pc(), true);
         }
-        self.goto(target, self.checks_budget(self.pc, target));
+        self.goto(target, self.checks_budget(self.cur.pc, target));
     }
 
     pub(super) fn jalr(&mut self, a: Load) {
-        if self.idx + 1 < self.insns.len() {
+        if self.cur.idx + 1 < self.insns.len() {
             // A leaf's return the superblock follows (superblock::extend): to the next part,
             // after the call, whose link register holds that address.
             let back = crate::superblock::pcs(self.start, self.insns)
-                .nth(self.idx + 1)
+                .nth(self.cur.idx + 1)
                 .expect("a next instruction");
-            if self.checks_budget(self.pc, back) {
+            if self.checks_budget(self.cur.pc, back) {
                 self.inner_budget(back);
             }
             return;
         }
         // The target in rsi, or in rcx until the epilogue has given rsi back when the block
         // holds a guest register in it.
-        let t = if self.ra.addr == ADDR { ADDR } else { T1 };
+        let t = if self.alloc.ra.addr == ADDR { ADDR } else { T1 };
         let s = self.read(a.rs1, t);
         self.e.lea(t, Mem::at(s, a.imm));
         self.e.alu_ri(Alu::And, W::B64, t, -2);
         self.write_imm(a.rd, self.next_pc());
-        self.advance_instret(self.idx + 1);
+        self.advance_instret(self.cur.idx + 1);
         self.epilogue();
         if t != ADDR {
             self.e.mov_rr(W::B64, ADDR, t);
@@ -171,7 +171,7 @@ impl Lower<'_> {
             T0,
             (JUMP_TABLE_MASK << JUMP_ENTRY_SHIFT) as i32,
         );
-        self.e.mov_ri(T1, self.jump_table as i64);
+        self.e.mov_ri(T1, self.plan.jump_table as i64);
         self.e.alu_rr(Alu::Add, W::B64, T0, T1);
         self.e.alu_rm(Alu::Cmp, W::B64, ADDR, Mem::at(T0, 0));
         self.e.jcc(Cc::Ne, miss);
@@ -184,27 +184,27 @@ impl Lower<'_> {
             entry: miss,
             reason: Reason::Next,
         });
-        self.ended = true;
+        self.cur.ended = true;
     }
 
     /// `ecall`/`ebreak`: out before the instruction retires.
     pub(super) fn system(&mut self, reason: Reason) {
         self.epilogue();
-        self.leave(self.pc, reason, self.idx);
+        self.leave(self.cur.pc, reason, self.cur.idx);
     }
 
     /// `fence.i`: retires, then out so the dispatcher can drop stale code.
     pub(super) fn fence_i(&mut self) {
         self.epilogue();
-        self.leave(self.next_pc(), Reason::FenceI, self.idx + 1);
+        self.leave(self.next_pc(), Reason::FenceI, self.cur.idx + 1);
     }
 }
 
 impl Lower<'_> {
     /// The target of the branch or `jal` being lowered.
     fn direct_target(&self) -> u64 {
-        let insn = &self.insns[self.idx].insn;
-        insn.direct_target(self.pc)
+        let insn = &self.insns[self.cur.idx].insn;
+        insn.direct_target(self.cur.pc)
             .expect("a direct branch or jump")
     }
 }

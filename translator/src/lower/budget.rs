@@ -34,6 +34,6 @@ pub enum Budget {
 impl Lower<'_> {
     /// Whether going from the instruction at `from` to `to` checks the budget.
     pub(super) fn checks_budget(&self, from: u64, to: u64) -> bool {
-        self.budget == Budget::Exact || to <= from
+        self.plan.budget == Budget::Exact || to <= from
     }
 }

@@ -42,7 +42,11 @@ pub(super) fn is_link(r: XReg) -> bool {
 fn pick(l: &mut Lower, between: bool) {
     let sp = XReg::new(2);
     let global = abi::host_reg(sp).expect("sp has a host register between blocks");
-    match if between { Some(global) } else { l.ra.regs[2] } {
+    match if between {
+        Some(global)
+    } else {
+        l.alloc.ra.regs[2]
+    } {
         Some(h) => l.e.mov_rr(W::B32, T0, h),
         None => l.e.load(W::B32, T0, abi::x_slot(2)),
     }

@@ -6,6 +6,7 @@ use super::fp::Prec;
 use super::{Lower, ADDR, T0, T2};
 use crate::abi::{self, Reason};
 use isa_b::{Label, Xmm, W};
+use std::collections::VecDeque;
 
 /// An out-of-line piece of code, emitted after the block's body.
 pub(super) enum Cold {
@@ -77,17 +78,21 @@ pub(super) enum Cold {
     },
 }
 
+/// Cold paths in the order they were queued, each with the region whose allocation it
+/// runs in.
+#[derive(Default)]
+pub(super) struct ColdQueue(VecDeque<(Cold, usize)>);
+
 impl Lower<'_> {
     /// Queues `c`, to be emitted with the current region's allocation.
     pub(super) fn push_cold(&mut self, c: Cold) {
-        self.cold.push((c, self.region));
+        self.cold.0.push_back((c, self.alloc.region));
     }
 
     pub(super) fn emit_cold(&mut self) {
         // Cold pieces may add cold pieces (a helper call's trap exit).
-        while !self.cold.is_empty() {
-            let (cold, region) = self.cold.remove(0);
-            self.set_region(region);
+        while let Some((cold, region)) = self.cold.0.pop_front() {
+            self.alloc.set(region);
             match cold {
                 Cold::Helper {
                     mut entry,
@@ -96,7 +101,7 @@ impl Lower<'_> {
                     restore,
                 } => {
                     self.e.bind(&mut entry);
-                    self.inside = true;
+                    self.alloc.inside = true;
                     if let Some((to, from)) = restore {
                         self.e.mov_xx(to, from);
                     }
@@ -110,7 +115,7 @@ impl Lower<'_> {
                     p,
                 } => {
                     self.e.bind(&mut entry);
-                    self.inside = true;
+                    self.alloc.inside = true;
                     self.canonical_nan(rd, p);
                     self.e.jmp(resume);
                 }
@@ -122,25 +127,25 @@ impl Lower<'_> {
                     restore,
                 } => {
                     self.e.bind(&mut entry);
-                    self.inside = restore;
+                    self.alloc.inside = restore;
                     if restore {
                         self.epilogue_after(retired);
                     }
                     if reason == Reason::Trap {
                         // pc and the reason were set by the helper call.
                         self.advance_instret(retired);
-                        self.e.jmp(self.exit);
+                        self.e.jmp(self.out.exit);
                     } else {
                         self.leave(pc, reason, retired);
                     }
                 }
                 Cold::Chain { mut stub, site, pc } => {
                     self.e.bind(&mut stub);
-                    self.inside = false;
+                    self.alloc.inside = false;
                     self.set_pc(pc);
                     self.e.lea_label(T2, site);
                     self.e.mov_ri(T0, Reason::Chain as i64);
-                    self.e.jmp(self.exit);
+                    self.e.jmp(self.out.exit);
                 }
                 Cold::BranchBudget {
                     mut entry,
@@ -150,7 +155,7 @@ impl Lower<'_> {
                     next,
                 } => {
                     self.e.bind(&mut entry);
-                    self.inside = true;
+                    self.alloc.inside = true;
                     self.compare(branch);
                     self.epilogue();
                     let mut taken = self.e.label();
@@ -166,7 +171,7 @@ impl Lower<'_> {
                     check,
                 } => {
                     self.e.bind(&mut entry);
-                    self.inside = true;
+                    self.alloc.inside = true;
                     self.advance_instret(retired);
                     if self.keeps_allocation(target) {
                         self.loop_back();
@@ -191,22 +196,22 @@ impl Lower<'_> {
                     left,
                 } => {
                     self.e.bind(&mut entry);
-                    self.inside = true;
+                    self.alloc.inside = true;
                     self.epilogue_after(retired);
                     self.e.mov_ri(T2, left as i64);
                     self.leave(pc, Reason::Rounding, retired);
                 }
                 Cold::ReturnLanding { site, pc } => {
                     // Entered from a return, between blocks.
-                    self.inside = false;
+                    self.alloc.inside = false;
                     self.return_landing(site, pc);
                 }
                 Cold::ExitToAddr { mut entry, reason } => {
                     self.e.bind(&mut entry);
-                    self.inside = false;
+                    self.alloc.inside = false;
                     self.e.store(W::B64, abi::pc_slot(), ADDR);
                     self.e.mov_ri(T0, reason as i64);
-                    self.e.jmp(self.exit);
+                    self.e.jmp(self.out.exit);
                 }
             }
         }

@@ -198,7 +198,7 @@ impl Lower<'_> {
     /// Whether guest `r` certainly holds an extended value before the instruction at `idx`,
     /// in its host register or slot too (not one lazy.rs left unextended).
     pub(super) fn extended(&self, r: XReg) -> bool {
-        self.ext[self.idx] >> r.num() & 1 != 0 && !self.pending(r)
+        self.plan.ext[self.cur.idx] >> r.num() & 1 != 0 && !self.pending(r)
     }
 
     /// `rd` = `rs` sign-extended from 32 bits, when `rs` is known to be: a copy, or nothing

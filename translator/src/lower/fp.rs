@@ -170,7 +170,7 @@ impl Lower<'_> {
 
     /// `fmv.d rd, rs`: a register copy.
     fn fmv_d(&mut self, rd: FReg, rs: FReg) {
-        match self.ra.fregs[rd.num()] {
+        match self.alloc.ra.fregs[rd.num()] {
             Some(m) => self.fload_dest(m, rs),
             None => {
                 self.fbits(T0, rs, Prec::D);
@@ -183,7 +183,7 @@ impl Lower<'_> {
     /// NaN-boxed.
     pub(super) fn fload(&mut self, a: FLoad, w: W) {
         let resume = self.checked_address(a.rs1, a.imm);
-        if let (W::B64, Some(m)) = (w, self.ra.fregs[a.rd.num()]) {
+        if let (W::B64, Some(m)) = (w, self.alloc.ra.fregs[a.rd.num()]) {
             self.access_here(false);
             self.e.load_f(Prec::D, m, self.guest_mem());
             self.resume_at(resume);

@@ -30,7 +30,7 @@ use isa_b::{Cc, Fma, Label, Sse, Xmm};
 impl Lower<'_> {
     /// Where rd's result is computed: its mirror, else xmm0 (stored to its slot after).
     fn arith_dest(&self, rd: FReg) -> Xmm {
-        self.ra.fregs[rd.num()].unwrap_or(Xmm::X0)
+        self.alloc.ra.fregs[rd.num()].unwrap_or(Xmm::X0)
     }
 
     /// A single's operands not NaN-boxed go to the helper: the label to resume at after it.
@@ -113,7 +113,7 @@ impl Lower<'_> {
             return self.helper();
         }
         let unboxed = self.boxed_or_helper(p, &[a.rs1, a.rs2, a.rs3]);
-        let (d, restore) = match self.ra.fregs[a.rd.num()] {
+        let (d, restore) = match self.alloc.ra.fregs[a.rd.num()] {
             Some(m) if a.rd == a.rs3 => {
                 self.e.mov_xx(Xmm::X0, m);
                 let x = self.fread(a.rs1, Xmm::X1);
@@ -143,7 +143,7 @@ impl Lower<'_> {
         self.push_cold(Cold::Helper {
             entry: nan,
             resume,
-            idx: self.idx,
+            idx: self.cur.idx,
             restore,
         });
         self.e.bind(&mut resume);

@@ -68,7 +68,7 @@ impl Lower<'_> {
     /// The triple at `idx`, lowered as one when it is there; returns how many instructions
     /// after `idx` it lowered.
     pub(super) fn flags_compare(&mut self) -> Option<usize> {
-        let [a, b, c] = self.insns.get(self.idx..self.idx + 3)? else {
+        let [a, b, c] = self.insns.get(self.cur.idx..self.cur.idx + 3)? else {
             return None;
         };
         let x = frflags(&a.insn)?;
@@ -79,19 +79,19 @@ impl Lower<'_> {
         // Each of the three needs code of its own when something jumps to it, or when it
         // starts a region (regions.rs: its transition comes first).
         if (1..3).any(|k| {
-            let i = self.idx + k;
-            self.joins.is_target(i) || self.in_rotate(i) || self.starts_region(i)
+            let i = self.cur.idx + k;
+            self.plan.joins.is_target(i) || self.in_rotate(i) || self.alloc.starts_region(i)
         }) {
             return None;
         }
-        let dead = self.flags_dead_after(x, self.idx + 2);
+        let dead = self.flags_dead_after(x, self.cur.idx + 2);
         if !dead {
             self.csr_op(x, FFLAGS, super::fp::CsrOp::Set, Ok(XReg::new(0)));
         }
         self.step();
         self.quiet_compare(cmp, cc, p);
         self.step();
-        self.fused.push(if dead {
+        self.out.fused.push(if dead {
             Fusion::FlagsCompareDead
         } else {
             Fusion::FlagsCompare
@@ -104,7 +104,7 @@ impl Lower<'_> {
     fn flags_dead_after(&self, x: XReg, idx: usize) -> bool {
         let w = 1u32 << x.num();
         for j in idx + 1..self.insns.len() {
-            let ops = self.facts.ops[j];
+            let ops = self.plan.facts.ops[j];
             if !super::liveness::pure(&self.insns[j].insn) || ops.x_reads & w != 0 {
                 return false;
             }

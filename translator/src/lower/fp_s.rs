@@ -28,7 +28,7 @@ impl Lower<'_> {
     /// rax when one is mirrored).
     pub(super) fn boxed(&mut self, rs: &[FReg], slow: Label) {
         for &r in rs {
-            match self.ra.fregs[r.num()] {
+            match self.alloc.ra.fregs[r.num()] {
                 Some(m) => {
                     self.e.movq_rx(T0, m);
                     self.e.shift_ri(Shift::Shr, W::B64, T0, 32);

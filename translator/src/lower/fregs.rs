@@ -36,7 +36,7 @@ pub(super) fn assign(reads: &[u32; 32], writes: &[u32; 32]) -> [Option<Xmm>; 32]
 impl Lower<'_> {
     /// Where to read FP register `r` from: its mirror, or its slot.
     pub(super) fn fsrc(&mut self, r: FReg) -> FSrc {
-        match self.ra.fregs[r.num()] {
+        match self.alloc.ra.fregs[r.num()] {
             Some(x) => FSrc::Reg(x),
             None => FSrc::Mem(f_slot(r)),
         }
@@ -52,7 +52,7 @@ impl Lower<'_> {
 
     /// Makes `d` hold `f[r]`: nothing to do when `d` is `r`'s mirror.
     pub(super) fn fload_dest(&mut self, d: Xmm, r: FReg) {
-        if self.ra.fregs[r.num()] != Some(d) {
+        if self.alloc.ra.fregs[r.num()] != Some(d) {
             self.fload_into(d, r);
         }
     }
@@ -79,7 +79,7 @@ impl Lower<'_> {
 
     /// `f[rd] = x` (all 64 bits): its mirror, or its slot.
     pub(super) fn fwrite_x(&mut self, rd: FReg, x: Xmm) {
-        match self.ra.fregs[rd.num()] {
+        match self.alloc.ra.fregs[rd.num()] {
             Some(m) if m == x => {}
             Some(m) => self.e.mov_xx(m, x),
             None => self.e.store_f(Prec::D, f_slot(rd), x),
@@ -93,7 +93,7 @@ impl Lower<'_> {
 
     /// `f[rd] = g` (all 64 bits): its mirror, or its slot.
     pub(super) fn fwrite_gpr(&mut self, rd: FReg, g: Gpr) {
-        match self.ra.fregs[rd.num()] {
+        match self.alloc.ra.fregs[rd.num()] {
             Some(m) => self.e.movq_xr(m, g),
             None => self.e.store(W::B64, f_slot(rd), g),
         }
@@ -110,8 +110,8 @@ impl Lower<'_> {
     /// Stores the mirrors of the FP registers in `mask` (bit r: f[r]) the block writes.
     pub(super) fn store_mirrors(&mut self, mask: u32) {
         for r in 0..32 {
-            if let Some(m) = self.ra.fregs[r] {
-                if mask >> r & 1 != 0 && self.ra.fwritten >> r & 1 != 0 {
+            if let Some(m) = self.alloc.ra.fregs[r] {
+                if mask >> r & 1 != 0 && self.alloc.ra.fwritten >> r & 1 != 0 {
                     self.e.store_f(Prec::D, f_slot(FReg::new(r as u32)), m);
                 }
             }
@@ -120,21 +120,21 @@ impl Lower<'_> {
 
     /// Whether the block writes a mirrored FP register.
     pub(super) fn keeps_fp_writes(&self) -> bool {
-        (0..32).any(|r| self.ra.fregs[r].is_some() && self.ra.fwritten >> r & 1 != 0)
+        (0..32).any(|r| self.alloc.ra.fregs[r].is_some() && self.alloc.ra.fwritten >> r & 1 != 0)
     }
 
     /// (FP register, index into abi::MIRRORED) of every mirror, for a fault's landing.
     pub(super) fn fmap(&self) -> Box<[(u8, u8)]> {
         let index = |x: Xmm| MIRRORED.iter().position(|&m| m == x.num());
         (0..32)
-            .filter_map(|r| Some((r as u8, index(self.ra.fregs[r]?)? as u8)))
+            .filter_map(|r| Some((r as u8, index(self.alloc.ra.fregs[r]?)? as u8)))
             .collect()
     }
 
     /// Loads every mirror from its slot: at the block's start and after a helper call.
     pub(super) fn reload_mirrors(&mut self) {
         for r in 0..32 {
-            if let Some(m) = self.ra.fregs[r] {
+            if let Some(m) = self.alloc.ra.fregs[r] {
                 self.e.load_f(Prec::D, m, f_slot(FReg::new(r as u32)));
             }
         }

@@ -170,14 +170,14 @@ impl Lower<'_> {
     /// fault or exit): written again, unread, before anything but pure instructions comes
     /// (liveness.rs). Else a fusion writes each register its instructions write.
     pub(super) fn dead_after(&self, r: XReg, idx: usize) -> bool {
-        super::liveness::overwritten_after(self.insns, &self.facts.ops, r.num() as u32, idx)
+        super::liveness::overwritten_after(self.insns, &self.plan.facts.ops, r.num() as u32, idx)
     }
 
     /// Moves on to the next instruction of the slice (the second of a pair).
     pub(super) fn step(&mut self) {
-        self.pc = self.next_pc();
-        self.idx += 1;
-        self.len = self.insns[self.idx].len;
+        self.cur.pc = self.next_pc();
+        self.cur.idx += 1;
+        self.cur.len = self.insns[self.cur.idx].len;
     }
 
     /// Lowers the instruction at `idx` together with the next one when the two form a
@@ -189,7 +189,7 @@ impl Lower<'_> {
         if let Some(n) = self.flags_compare() {
             return Some(n);
         }
-        let (a, b) = match self.insns.get(self.idx..self.idx + 2)? {
+        let (a, b) = match self.insns.get(self.cur.idx..self.cur.idx + 2)? {
             [a, b] => (a.insn, b.insn),
             _ => return None,
         };
@@ -197,14 +197,14 @@ impl Lower<'_> {
         // inside the block (join.rs) needs code of its own.
         // Nor does a region's first instruction (regions.rs), which starts with its
         // region's transition.
-        if self.in_rotate(self.idx + 1)
-            || self.joins.is_target(self.idx + 1)
-            || self.starts_region(self.idx + 1)
+        if self.in_rotate(self.cur.idx + 1)
+            || self.plan.joins.is_target(self.cur.idx + 1)
+            || self.alloc.starts_region(self.cur.idx + 1)
         {
             return None;
         }
-        let last = self.idx + 2 == self.insns.len();
-        let kind = if let Some((rd, v)) = upper(&a, self.pc).filter(|u| u.0.num() != 0) {
+        let last = self.cur.idx + 2 == self.insns.len();
+        let kind = if let Some((rd, v)) = upper(&a, self.cur.pc).filter(|u| u.0.num() != 0) {
             match b {
                 Insn::Addi(i) if i.rs1 == rd => {
                     self.constant(rd, v, i.rd, v.wrapping_add(i.imm as i64 as u64))
@@ -252,13 +252,13 @@ impl Lower<'_> {
         } else {
             return None;
         };
-        self.fused.push(kind);
+        self.out.fused.push(kind);
         Some(1)
     }
 
     /// `lui`/`auipc` `rd` = `v` then `rd2` = `v2`: both constants.
     fn constant(&mut self, rd: XReg, v: u64, rd2: XReg, v2: u64) -> Fusion {
-        if rd != rd2 && !self.dead_after(rd, self.idx + 1) {
+        if rd != rd2 && !self.dead_after(rd, self.cur.idx + 1) {
             self.write_imm(rd, v);
         }
         self.step();
@@ -271,7 +271,7 @@ impl Lower<'_> {
     fn call(&mut self, rd: XReg, v: u64, target: u64, link: XReg) -> Option<Fusion> {
         let jalr_pc = self.next_pc();
         let off = i32::try_from(target.wrapping_sub(jalr_pc) as i64).ok()?;
-        if rd != link && !self.dead_after(rd, self.idx + 1) {
+        if rd != link && !self.dead_after(rd, self.cur.idx + 1) {
             self.write_imm(rd, v);
         }
         self.step();
@@ -290,11 +290,11 @@ impl Lower<'_> {
         };
         let addr = v.wrapping_add(imm as i64 as u64);
         let end = addr.checked_add(bytes(w))?;
-        if end > self.limit || addr > i32::MAX as u64 {
+        if end > self.plan.limit || addr > i32::MAX as u64 {
             return None;
         }
         let m = Mem::at(crate::abi::MEM, addr as i32);
-        if !self.dead_after(rd, self.idx) {
+        if !self.dead_after(rd, self.cur.idx) {
             // Written first: a fault in the access finds it.
             self.write_imm(rd, v);
         }
@@ -363,7 +363,7 @@ impl Lower<'_> {
         cc: Cc,
         off: i32,
     ) -> Fusion {
-        if self.dead_after(t, self.idx + 1) {
+        if self.dead_after(t, self.cur.idx + 1) {
             self.compare_operands(x, y);
         } else {
             let less = if matches!(cc, Cc::L | Cc::Ge) {
@@ -374,7 +374,7 @@ impl Lower<'_> {
             self.set_less(t, x, y, less);
         }
         self.step();
-        let target = self.pc.wrapping_add(off as i64 as u64);
+        let target = self.cur.pc.wrapping_add(off as i64 as u64);
         self.inner_branch(cc, target);
         Fusion::CompareBranch
     }

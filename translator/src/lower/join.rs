@@ -138,7 +138,7 @@ impl Lower<'_> {
     /// Binds the label of instruction `idx` if it is a join target (before the instruction
     /// is lowered, dead or not).
     pub(super) fn bind_join(&mut self, idx: usize) {
-        if let Some(mut l) = self.joins.at[idx] {
+        if let Some(mut l) = self.plan.joins.at[idx] {
             self.e.bind(&mut l);
         }
     }
@@ -146,18 +146,18 @@ impl Lower<'_> {
     /// The cold piece for the taken side (entered at `entry`) of the branch being lowered to
     /// `target`: a jump to the join when there is one, else out of the block.
     pub(super) fn taken_side(&self, entry: Label, target: u64) -> Cold {
-        match self.joins.to[self.idx] {
+        match self.plan.joins.to[self.cur.idx] {
             Some(to) => Cold::Join {
                 entry,
-                from: self.idx,
+                from: self.cur.idx,
                 to,
                 target,
             },
             None => Cold::Taken {
                 entry,
                 target,
-                retired: self.idx + 1,
-                check: self.checks_budget(self.pc, target),
+                retired: self.cur.idx + 1,
+                check: self.checks_budget(self.cur.pc, target),
             },
         }
     }
@@ -181,13 +181,13 @@ impl Lower<'_> {
     /// place: the inner block boundary's budget check, the skipped instructions taken off
     /// the block's starting instret, then the join.
     pub(super) fn emit_join(&mut self, from: usize, to: usize, target: u64) {
-        self.inside = true;
-        let idx = self.idx;
-        self.idx = from;
-        if self.budget == super::Budget::Exact || self.skips_a_check(from, to) {
+        self.alloc.inside = true;
+        let idx = self.cur.idx;
+        self.cur.idx = from;
+        if self.plan.budget == super::Budget::Exact || self.skips_a_check(from, to) {
             self.inner_budget(target);
         }
-        self.idx = idx;
+        self.cur.idx = idx;
         let skipped = (to - from - 1) as i32;
         if skipped > 0 {
             match self.instret_mem(0) {
@@ -197,7 +197,7 @@ impl Lower<'_> {
                     .lea(crate::abi::INSTRET, Mem::at(crate::abi::INSTRET, -skipped)),
             }
         }
-        let join = self.joins.at[to].expect("a join target has a label");
+        let join = self.plan.joins.at[to].expect("a join target has a label");
         self.e.jmp(join);
         let jump = matches!(self.insns[from].insn, Insn::Jal(_));
         HITS[jump as usize].fetch_add(1, Ordering::Relaxed);

@@ -183,12 +183,12 @@ impl Lower<'_> {
 
     /// Whether the current instruction's `*w` result may be left unextended.
     pub(super) fn lazy_here(&self) -> bool {
-        self.lazy.lazy[self.idx]
+        self.plan.lazy.lazy[self.cur.idx]
     }
 
     /// Whether guest `r` is left unextended before the current instruction.
     pub(super) fn pending(&self, r: XReg) -> bool {
-        self.lazy.pending[self.idx] >> r.num() & 1 != 0
+        self.plan.lazy.pending[self.cur.idx] >> r.num() & 1 != 0
     }
 
     /// How much of guest `r`'s slot to load: 32 bits of one left unextended, which may

@@ -19,15 +19,15 @@ impl Lower<'_> {
     /// (nothing a memory instruction writes before its access can clobber it), else the
     /// allocation's address scratch (rsi, or rdx when rsi holds a guest register).
     pub(super) fn address(&mut self, rs1: XReg, imm: i32) {
-        let scratch = self.ra.addr;
-        self.addr = scratch;
-        self.disp = 0;
+        let scratch = self.alloc.ra.addr;
+        self.cur.addr = scratch;
+        self.cur.disp = 0;
         if rs1.num() == 0 {
             self.e.mov_ri(scratch, imm as i64);
         } else {
             let s = self.read(rs1, scratch);
             if imm == 0 {
-                self.addr = s;
+                self.cur.addr = s;
             } else {
                 self.e.lea(scratch, Mem::at(s, imm));
             }
@@ -41,13 +41,13 @@ impl Lower<'_> {
     /// (checked.rs), the base register and `imm` make the memory operand, and there is no
     /// helper to resume from.
     pub(super) fn checked_address(&mut self, rs1: XReg, imm: i32) -> Option<isa_b::Label> {
-        let elide = self.elide[self.idx];
+        let elide = self.plan.elide[self.cur.idx];
         super::checked::record(elide);
         if elide {
             // Never x0: the analysis knows nothing of it.
-            let scratch = self.ra.addr;
-            self.addr = self.read(rs1, scratch);
-            self.disp = imm;
+            let scratch = self.alloc.ra.addr;
+            self.cur.addr = self.read(rs1, scratch);
+            self.cur.disp = imm;
             return None;
         }
         self.address(rs1, imm);
@@ -69,7 +69,7 @@ impl Lower<'_> {
         self.e.alu_rm(
             Alu::Cmp,
             W::B64,
-            self.addr,
+            self.cur.addr,
             Mem::at(isa_b::Gpr::Rsp, crate::abi::LIMIT_SLOT),
         );
         self.e.jcc(Cc::Ae, slow);
@@ -78,13 +78,13 @@ impl Lower<'_> {
     /// Marks the next instruction as this guest instruction's access, for the fault handler.
     pub(super) fn access_here(&mut self, write: bool) {
         let l = self.e.label_here();
-        self.faults.push((l, self.idx, write));
+        self.out.faults.push((l, self.cur.idx, write));
     }
 
     /// The guest memory operand at the address [`Lower::address`] or
     /// [`Lower::checked_address`] computed.
     pub(super) fn guest_mem(&self) -> Mem {
-        Mem::indexed(crate::abi::MEM, self.addr, self.disp)
+        Mem::indexed(crate::abi::MEM, self.cur.addr, self.cur.disp)
     }
 
     pub(super) fn load(&mut self, a: Load, w: Width) {

@@ -8,6 +8,12 @@
 //!
 //! Within a block r14 holds the instret of the block's start; the end adds the block's
 //! length. Every point that leaves the block first makes `cpu.pc` and r14 exact for it.
+//!
+//! `Lower` keeps its state in groups with one owner each: the analyses made before any code
+//! ([`plan::Plan`], read-only while emitting), the register allocation in force
+//! ([`regions::Allocation`]), the instruction being lowered (`Cursor`), the labels and
+//! records assembly needs (`Output`), and the cold paths queued for after the body
+//! ([`cold::ColdQueue`]).
 
 mod alloc;
 mod alu;
@@ -29,6 +35,7 @@ mod join;
 mod lazy;
 pub mod liveness;
 mod mem;
+mod plan;
 mod regions;
 mod rotate;
 mod slots;
@@ -43,9 +50,11 @@ pub use fuse::counts as fusion_counts;
 pub use join::count as join_count;
 
 use crate::abi::{self, Reason, CPU, CTX_SLOT, INSTRET, STOP_SLOT};
-use cold::Cold;
+use cold::{Cold, ColdQueue};
 use isa_a::{Decoded, XReg};
 use isa_b::{Alu, Assembled, Emitter, Gpr, Label, Mem, W};
+use plan::Plan;
+use regions::Allocation;
 
 /// Scratch registers.
 const T0: Gpr = Gpr::Rax;
@@ -62,61 +71,52 @@ pub struct ChainSite {
     pub target: u64,
 }
 
+/// The lowering of one block: the emitter, the block, and the state it keeps while emitting,
+/// grouped by who owns it.
 pub struct Lower<'a> {
     pub e: Emitter,
     insns: &'a [Decoded],
     start: u64,
-    /// Where the instruction being lowered lives, its index and length.
+    /// The instruction being lowered.
+    cur: Cursor,
+    /// What the analyses decided before any code was emitted.
+    plan: Plan,
+    /// The register allocation in force (regions.rs).
+    alloc: Allocation,
+    /// The labels and records assembly and the code cache need.
+    out: Output,
+    /// The cold paths waiting to be emitted after the body (cold.rs).
+    cold: ColdQueue,
+}
+
+/// The instruction being lowered.
+struct Cursor {
+    /// Where it lives, its index and length.
     pc: u64,
     idx: usize,
     len: u8,
-    /// The jump to the common exit routine.
-    exit: Label,
-    /// Cold paths, each with the region it belongs to.
-    cold: Vec<(Cold, usize)>,
-    pub chains: Vec<ChainSite>,
-    /// Guest accesses: the host instruction, its guest instruction, store or not.
-    faults: Vec<(Label, usize, bool)>,
-    /// Where the lookup table for indirect jumps lives.
-    jump_table: u64,
     /// Set once the block's end has been emitted.
     ended: bool,
-    /// The register allocation of each region (regions.rs), the region being emitted and
-    /// its allocation.
-    regions: Vec<alloc::Alloc>,
-    region: usize,
-    ra: alloc::Alloc,
-    /// What the block does with guest registers.
-    facts: liveness::Analysis,
-    /// The guest registers known sign-extended from 32 bits before each instruction.
-    ext: Vec<u32>,
-    /// The `*w` results left unextended, and the registers so before each instruction
-    /// (lazy.rs).
-    lazy: lazy::Plan,
-    /// Whether the block's allocation is in place at the point being emitted (between the
-    /// prologue and an epilogue).
-    inside: bool,
     /// The register holding the current memory instruction's guest address, and what to add
     /// to it (non-zero only for an access with no limit check).
     addr: Gpr,
     disp: i32,
-    /// Which accesses need no limit check (checked.rs).
-    elide: Vec<bool>,
-    /// Each region's helper thunk, and whether anything calls it.
-    thunks: Vec<(Label, bool)>,
+}
+
+/// Labels the body jumps to, and what it records for assembly and the code cache.
+struct Output {
+    /// The jump to the common exit routine.
+    exit: Label,
     /// Where the body starts, after the prologue: a branch back to the block's own start
     /// jumps here, in the first region's allocation (see [`Lower::loop_back`]).
     body_start: Label,
+    /// Each region's helper thunk, and whether anything calls it.
+    thunks: Vec<(Label, bool)>,
+    chains: Vec<ChainSite>,
+    /// Guest accesses: the host instruction, its guest instruction, store or not.
+    faults: Vec<(Label, usize, bool)>,
     /// The pairs lowered as one (fuse.rs).
     fused: Vec<fuse::Fusion>,
-    /// Each instruction's part in a rotate (rotate.rs).
-    rotates: Vec<rotate::Role>,
-    /// Forward branches to instructions of the block (join.rs).
-    joins: join::Joins,
-    /// The guest address limit: an access known to end below it needs no check.
-    limit: u64,
-    /// Where the budget is checked (budget.rs).
-    budget: Budget,
 }
 
 /// The result of lowering: assembled code and its chain sites.
@@ -144,29 +144,21 @@ pub fn lower(
     limit: u64,
     budget: Budget,
 ) -> Lowered {
-    let facts = liveness::analyse(insns, pc);
-    let mut l = Lower::new(insns, pc, jump_table, facts);
-    l.limit = limit;
-    l.budget = budget;
-    l.ext = extension::analyse_joined(insns, pc, |i| l.joins.is_target(i));
-    l.elide = checked::plan(insns, &l.joins, &l.facts.dead);
-    l.lazy = lazy::plan(insns, &l.facts.ops, &l.facts.dead, &l.rotates, |i| {
-        l.joins.is_target(i)
-    });
+    let mut l = Lower::new(insns, pc, jump_table, limit, budget);
     l.prologue();
     l.body();
     l.emit_cold();
-    fuse::record(&l.fused);
-    for r in 0..l.regions.len() {
-        if l.thunks[r].1 {
-            l.set_region(r);
+    fuse::record(&l.out.fused);
+    for r in 0..l.alloc.regions.len() {
+        if l.out.thunks[r].1 {
+            l.alloc.set(r);
             l.emit_thunk();
         }
     }
-    let mut exit = l.exit;
+    let mut exit = l.out.exit;
     l.e.bind(&mut exit);
     l.e.jmp_abs(exit_addr);
-    let maps = (l.regions.iter())
+    let maps = (l.alloc.regions.iter())
         .map(|r| {
             let map = (1..32)
                 .filter_map(|g| {
@@ -181,29 +173,30 @@ pub fn lower(
     let fmap = l.fmap();
     let fp_kept = l.keeps_fp_writes();
     let mut code = l.e.assemble(at);
-    for c in &l.chains {
+    for c in &l.out.chains {
         let stub = code.label_addr(&c.stub);
         code.set_jmp(&c.site, stub);
     }
-    let helpers = l.thunks.iter().any(|t| t.1);
-    let rs = &l.regions;
+    let helpers = l.out.thunks.iter().any(|t| t.1);
+    let rs = &l.alloc.regions;
     let alloc = crate::cache::AllocStats {
         instret_taken: rs.iter().any(|r| r.instret_taken) as u64,
         rsi_taken: rs.iter().any(|r| r.addr != ADDR) as u64,
-        displaced: (rs.iter().flat_map(|r| &r.stolen)).any(|&(p, _)| l.facts.uses[p] > 0) as u64,
-        dead: l.facts.dead.iter().filter(|&&d| d).count() as u64,
+        displaced: (rs.iter().flat_map(|r| &r.stolen)).any(|&(p, _)| l.plan.facts.uses[p] > 0)
+            as u64,
+        dead: l.plan.facts.dead.iter().filter(|&&d| d).count() as u64,
         fp_kept: fp_kept as u64,
-        fp_kept_accesses: (fp_kept && !l.faults.is_empty()) as u64,
+        fp_kept_accesses: (fp_kept && !l.out.faults.is_empty()) as u64,
         fp_kept_helpers: (fp_kept && helpers) as u64,
         regions: rs.len() as u64 - 1,
-        late_accesses: (rs.len() > 1 && l.faults.iter().any(|f| f.1 >= rs[1].first)) as u64,
-        late_helpers: l.thunks[1..].iter().any(|t| t.1) as u64,
-        looping_regions: (rs.len() > 1 && l.facts.looping) as u64,
+        late_accesses: (rs.len() > 1 && l.out.faults.iter().any(|f| f.1 >= rs[1].first)) as u64,
+        late_helpers: l.out.thunks[1..].iter().any(|t| t.1) as u64,
+        looping_regions: (rs.len() > 1 && l.plan.facts.looping) as u64,
     };
     Lowered {
         code,
-        chains: l.chains,
-        faults: l.faults,
+        chains: l.out.chains,
+        faults: l.out.faults,
         maps,
         fmap,
         alloc,
@@ -211,46 +204,41 @@ pub fn lower(
 }
 
 impl<'a> Lower<'a> {
-    fn new(insns: &'a [Decoded], pc: u64, jump_table: u64, facts: liveness::Analysis) -> Lower<'a> {
+    fn new(
+        insns: &'a [Decoded],
+        pc: u64,
+        jump_table: u64,
+        limit: u64,
+        budget: Budget,
+    ) -> Lower<'a> {
         let mut e = Emitter::new();
-        let exit = e.label();
-        let body_start = e.label();
-        let joins = join::plan(insns, pc, &mut e);
-        let rotates = rotate::plan(insns, &facts, |i| joins.is_target(i));
-        let starts = regions::starts(insns.len(), &joins.pairs(), &rotates);
-        let regions = alloc::plan(&facts, &starts);
-        let thunks = regions.iter().map(|_| (e.label(), false)).collect();
-        let ra = regions[0].clone();
+        let plan = Plan::new(insns, pc, &mut e, jump_table, limit, budget);
+        let starts = regions::starts(insns.len(), &plan.joins.pairs(), &plan.rotates);
+        let alloc = Allocation::new(alloc::plan(&plan.facts, &starts));
+        let out = Output {
+            exit: e.label(),
+            body_start: e.label(),
+            thunks: alloc.regions.iter().map(|_| (e.label(), false)).collect(),
+            chains: Vec::new(),
+            faults: Vec::new(),
+            fused: Vec::new(),
+        };
         Lower {
             e,
             insns,
             start: pc,
-            pc,
-            idx: 0,
-            len: 0,
-            exit,
-            cold: Vec::new(),
-            chains: Vec::new(),
-            faults: Vec::new(),
-            jump_table,
-            ended: false,
-            addr: ra.addr,
-            disp: 0,
-            elide: Vec::new(),
-            ra,
-            regions,
-            region: 0,
-            facts,
-            ext: Vec::new(),
-            lazy: lazy::Plan::default(),
-            inside: false,
-            fused: Vec::new(),
-            rotates,
-            joins,
-            limit: 0,
-            budget: Budget::Exact,
-            thunks,
-            body_start,
+            cur: Cursor {
+                pc,
+                idx: 0,
+                len: 0,
+                ended: false,
+                addr: alloc.ra.addr,
+                disp: 0,
+            },
+            plan,
+            alloc,
+            out,
+            cold: ColdQueue::default(),
         }
     }
 
@@ -259,16 +247,16 @@ impl<'a> Lower<'a> {
     /// from the prologue, branches back into the second, which branches back to itself.
     fn body(&mut self) {
         // A block with joins is lowered once: its join targets' labels are bound once.
-        let later = extension::loop_facts(self.insns, self.start, &self.ext)
-            .filter(|_| self.keeps_allocation(self.start) && !self.joins.any());
+        let later = extension::loop_facts(self.insns, self.start, &self.plan.ext)
+            .filter(|_| self.keeps_allocation(self.start) && !self.plan.joins.any());
         if let Some(later) = later {
             let mut again = self.e.label();
-            self.body_start = again;
+            self.out.body_start = again;
             self.body_once();
             self.e.bind(&mut again);
-            self.inside = true;
-            self.ended = false;
-            self.ext = later;
+            self.alloc.inside = true;
+            self.cur.ended = false;
+            self.plan.ext = later;
             extension::saved(extension::Saved::Peeled);
         }
         self.body_once();
@@ -276,7 +264,7 @@ impl<'a> Lower<'a> {
 
     fn body_once(&mut self) {
         // Each copy of the body starts in the first region's allocation.
-        self.set_region(0);
+        self.alloc.set(0);
         let pcs = crate::superblock::pcs(self.start, self.insns);
         // Instructions already lowered by a fusion with the one before.
         let mut fused = 0;
@@ -285,14 +273,14 @@ impl<'a> Lower<'a> {
                 fused -= 1;
                 continue;
             }
-            self.idx = i;
-            self.len = d.len;
-            self.pc = pc;
-            if self.starts_region(i) {
-                self.transition(self.region_of(i), i);
+            self.cur.idx = i;
+            self.cur.len = d.len;
+            self.cur.pc = pc;
+            if self.alloc.starts_region(i) {
+                self.transition(self.alloc.region_of(i), i);
             }
             self.bind_join(i);
-            if self.facts.dead[i] {
+            if self.plan.facts.dead[i] {
                 continue;
             }
             match self.fuse() {
@@ -300,16 +288,16 @@ impl<'a> Lower<'a> {
                 None => d.insn.visit(self),
             }
         }
-        self.pc = match self.insns.last() {
-            Some(d) => self.pc.wrapping_add(d.len as u64),
+        self.cur.pc = match self.insns.last() {
+            Some(d) => self.cur.pc.wrapping_add(d.len as u64),
             None => self.start,
         };
-        if !self.ended {
+        if !self.cur.ended {
             // The block stopped at its length limit or before an undecodable instruction.
             self.advance_instret(self.insns.len());
             self.epilogue();
             // On to the next instruction: forward, checked only for an exact budget.
-            self.goto(self.pc, self.budget == Budget::Exact);
+            self.goto(self.cur.pc, self.plan.budget == Budget::Exact);
         }
     }
 }
@@ -317,7 +305,7 @@ impl<'a> Lower<'a> {
 impl Lower<'_> {
     /// The address after the current instruction.
     fn next_pc(&self) -> u64 {
-        self.pc.wrapping_add(self.len as u64)
+        self.cur.pc.wrapping_add(self.cur.len as u64)
     }
 
     /// A register holding guest `r`'s value: its host register, or `scratch` loaded from the
@@ -427,8 +415,8 @@ impl Lower<'_> {
         self.set_pc(pc);
         self.advance_instret(retired);
         self.e.mov_ri(T0, reason as i64);
-        self.e.jmp(self.exit);
-        self.ended = true;
+        self.e.jmp(self.out.exit);
+        self.cur.ended = true;
     }
 
     /// Whether a jump to the block's own start should skip its prologue: when there is one
@@ -436,7 +424,9 @@ impl Lower<'_> {
     fn keeps_allocation(&self, target: u64) -> bool {
         // Only where the analysis saw the loop: its exits then store every register the
         // block writes. A fused `auipc`+`jalr` back to the start is a loop it does not see.
-        target == self.start && self.ra.looping && self.regions.iter().any(|r| r.has_prologue())
+        target == self.start
+            && self.alloc.ra.looping
+            && self.alloc.regions.iter().any(|r| r.has_prologue())
     }
 
     /// Goes back to the block's body, its allocation still in place (r14 already counts
@@ -444,11 +434,11 @@ impl Lower<'_> {
     /// transition to the first region's allocation (regions.rs).
     fn loop_back(&mut self) {
         self.budget_check(self.start, true);
-        if self.region != 0 {
+        if self.alloc.region != 0 {
             self.transition(0, 0);
         }
-        self.e.jmp(self.body_start);
-        self.ended = true;
+        self.e.jmp(self.out.body_start);
+        self.cur.ended = true;
     }
 
     /// Leaves for the dispatcher at `pc` if the budget is spent (r14 counts this block), with
@@ -474,7 +464,7 @@ impl Lower<'_> {
             self.budget_check(target, false);
         }
         self.chain(None, target);
-        self.ended = true;
+        self.cur.ended = true;
     }
 
     /// A patchable jump (conditional on `cc`, or not) to guest `target`'s code, starting as a
@@ -496,7 +486,7 @@ impl Lower<'_> {
             site,
             pc: target,
         });
-        self.chains.push(ChainSite { site, stub, target });
+        self.out.chains.push(ChainSite { site, stub, target });
     }
 
     /// A cold helper call of this instruction, entered at `slow`; returns the label to resume
@@ -507,7 +497,7 @@ impl Lower<'_> {
         self.push_cold(Cold::Helper {
             entry: slow,
             resume,
-            idx: self.idx,
+            idx: self.cur.idx,
             restore: None,
         });
         resume
@@ -522,7 +512,7 @@ impl Lower<'_> {
 
     /// Runs the current instruction through the interpreter's helper, inline.
     fn helper(&mut self) {
-        self.call_helper(self.idx);
+        self.call_helper(self.cur.idx);
     }
 
     /// A CSR instruction through the helper; a `frm` the host cannot round in (rmm, or an
@@ -539,15 +529,15 @@ impl Lower<'_> {
         // the superblock's end. A superblock goes through a cut at the decoder's length limit
         // only when the budget is looked at at back edges alone: running on past the cut
         // is then no later than translated code would look.
-        let end = self.insns[self.idx + 1..]
+        let end = self.insns[self.cur.idx + 1..]
             .iter()
             .position(|d| isa_a::ends_block(&d.insn))
-            .map_or(self.insns.len() - 1, |p| self.idx + 1 + p);
+            .map_or(self.insns.len() - 1, |p| self.cur.idx + 1 + p);
         self.push_cold(Cold::Rounding {
             entry: out,
             pc: self.next_pc(),
-            retired: self.idx + 1,
-            left: end - self.idx,
+            retired: self.cur.idx + 1,
+            left: end - self.cur.idx,
         });
     }
 
@@ -555,7 +545,7 @@ impl Lower<'_> {
     /// region's helper thunk ([`Lower::emit_thunk`]).
     fn call_helper(&mut self, idx: usize) {
         self.e.mov_ri(T0, idx as i64);
-        let thunk = &mut self.thunks[self.region];
+        let thunk = &mut self.out.thunks[self.alloc.region];
         thunk.1 = true;
         let label = thunk.0;
         self.e.call_label(label);
@@ -567,11 +557,11 @@ impl Lower<'_> {
     /// the instruction, registers reloaded; returns, or on a trap leaves the block through
     /// its exit.
     fn emit_thunk(&mut self) {
-        let mut thunk = self.thunks[self.region].0;
+        let mut thunk = self.out.thunks[self.alloc.region].0;
         self.e.bind(&mut thunk);
         // The call pushed 8 bytes: 8 more keep the stack aligned for the helper.
         self.e.alu_ri(Alu::Sub, W::B64, Gpr::Rsp, 8);
-        self.inside = true;
+        self.alloc.inside = true;
         self.spill();
         match self.instret_mem(16) {
             Some(m) => {
@@ -603,6 +593,6 @@ impl Lower<'_> {
         self.e.alu_ri(Alu::Add, W::B64, Gpr::Rsp, 8);
         self.epilogue();
         self.e.load(W::B64, INSTRET, abi::instret_slot());
-        self.e.jmp(self.exit);
+        self.e.jmp(self.out.exit);
     }
 }

@@ -21,6 +21,7 @@
 //! helpers has its own thunk, and a fault finds the map by the instruction's index
 //! (`Lowered::maps`).
 
+use super::alloc::Alloc;
 use super::rotate::Role;
 use super::{liveness, Lower};
 use crate::abi::{self, INSTRET, INSTRET_SLOT};
@@ -58,7 +59,27 @@ pub(super) fn starts(n: usize, joins: &[(usize, usize)], rotates: &[Role]) -> Ve
     out
 }
 
-impl Lower<'_> {
+/// The register allocation in force while code is emitted: each region's (alloc.rs), the
+/// region being emitted and a copy of its allocation.
+pub(super) struct Allocation {
+    pub(super) regions: Vec<Alloc>,
+    pub(super) region: usize,
+    pub(super) ra: Alloc,
+    /// Whether the block's allocation is in place at the point being emitted (between the
+    /// prologue and an epilogue).
+    pub(super) inside: bool,
+}
+
+impl Allocation {
+    pub(super) fn new(regions: Vec<Alloc>) -> Allocation {
+        Allocation {
+            ra: regions[0].clone(),
+            regions,
+            region: 0,
+            inside: false,
+        }
+    }
+
     /// Whether instruction `idx` starts a region after the first.
     pub(super) fn starts_region(&self, idx: usize) -> bool {
         idx > 0 && self.regions.iter().any(|r| r.first == idx)
@@ -73,18 +94,20 @@ impl Lower<'_> {
     }
 
     /// Makes region `r`'s allocation the one code is emitted with (no code).
-    pub(super) fn set_region(&mut self, r: usize) {
+    pub(super) fn set(&mut self, r: usize) {
         if self.region != r {
             self.region = r;
             self.ra = self.regions[r].clone();
         }
     }
+}
 
+impl Lower<'_> {
     /// Moves from the current region's allocation to region `to`'s, before instruction
     /// `at` (the first of `to`, or 0 going back to the block's start). Moves only: the flags
     /// survive.
     pub(super) fn transition(&mut self, to: usize, at: usize) {
-        let (a, b) = (&self.ra, &self.regions[to]);
+        let (a, b) = (&self.alloc.ra, &self.alloc.regions[to]);
         // The registers the block may have written since a's locals were loaded.
         let dirty = match a.written_before.get(at) {
             Some(&w) if at > 0 && !a.looping => w,
@@ -97,7 +120,7 @@ impl Lower<'_> {
             }
             // A value written again before anything can see it (liveness.rs) is neither
             // stored nor loaded.
-            let seen = !liveness::overwritten_from(self.insns, &self.facts.ops, g as u32, at);
+            let seen = !liveness::overwritten_from(self.insns, &self.plan.facts.ops, g as u32, at);
             if let Some(h) = a.regs[g] {
                 // Between blocks a mapped register lives in its host register only: its
                 // slot is never current.
@@ -127,7 +150,7 @@ impl Lower<'_> {
             let w = self.slot_width(XReg::new(g as u32));
             self.e.load(w, h, abi::x_slot(g));
         }
-        self.set_region(to);
+        self.alloc.set(to);
     }
 }
 

@@ -188,12 +188,12 @@ impl Lower<'_> {
     /// Lowers the instruction at `idx` when it is part of a rotate: nothing for a shift moved
     /// down to its `or`, the rotate for the `or`. `None` for any other instruction.
     pub(super) fn rotate_part(&mut self) -> Option<usize> {
-        match self.rotates[self.idx] {
+        match self.plan.rotates[self.cur.idx] {
             Role::None => return None,
             Role::Moved => {}
             Role::Rotate(rot) => {
                 self.rotate(rot);
-                self.fused.push(if rot.w == W::B32 {
+                self.out.fused.push(if rot.w == W::B32 {
                     Fusion::Rotate32
                 } else {
                     Fusion::Rotate64
@@ -205,18 +205,18 @@ impl Lower<'_> {
 
     /// Whether instruction `idx` is part of a rotate.
     pub(super) fn in_rotate(&self, idx: usize) -> bool {
-        self.rotates.get(idx).is_some_and(|r| *r != Role::None)
+        self.plan.rotates.get(idx).is_some_and(|r| *r != Role::None)
     }
 
     /// `r = ror(x, n)`, and the shifts' destinations still read after it.
     fn rotate(&mut self, rot: Rotate) {
-        let Insn::Or(o) = self.insns[self.idx].insn else {
+        let Insn::Or(o) = self.insns[self.cur.idx].insn else {
             unreachable!("a rotate is planned at its `or`");
         };
         let r = o.rd;
         let live: Vec<(XReg, bool)> = [(rot.right, false), (rot.left, true)]
             .into_iter()
-            .filter(|&(t, _)| t != r && !self.dead_after(t, self.idx))
+            .filter(|&(t, _)| t != r && !self.dead_after(t, self.cur.idx))
             .collect();
         let d = self.target(r, &[]);
         let v = if live.iter().any(|&(t, _)| t == rot.x) {

@@ -1,0 +1,63 @@
+//! The block's analyses, all made before any code is emitted: what each instruction does
+//! with guest registers (liveness.rs), the joins (join.rs) and rotates (rotate.rs) lowered
+//! as one piece, the registers known extended (extension.rs) or left unextended (lazy.rs),
+//! and the accesses that need no limit check (checked.rs).
+
+use super::{checked, extension, join, lazy, liveness, rotate, Budget};
+use isa_a::Decoded;
+use isa_b::Emitter;
+
+/// The block's analyses, made before emission and only read by it (but for `ext`, which the
+/// second copy of a peeled loop replaces).
+pub(super) struct Plan {
+    /// What the block does with guest registers.
+    pub(super) facts: liveness::Analysis,
+    /// The guest registers known sign-extended from 32 bits before each instruction.
+    pub(super) ext: Vec<u32>,
+    /// The `*w` results left unextended, and the registers so before each instruction
+    /// (lazy.rs).
+    pub(super) lazy: lazy::Plan,
+    /// Which accesses need no limit check (checked.rs).
+    pub(super) elide: Vec<bool>,
+    /// Each instruction's part in a rotate (rotate.rs).
+    pub(super) rotates: Vec<rotate::Role>,
+    /// Forward branches to instructions of the block (join.rs).
+    pub(super) joins: join::Joins,
+    /// Where the lookup table for indirect jumps lives.
+    pub(super) jump_table: u64,
+    /// The guest address limit: an access known to end below it needs no check.
+    pub(super) limit: u64,
+    /// Where the budget is checked (budget.rs).
+    pub(super) budget: Budget,
+}
+
+impl Plan {
+    /// The plan for `insns`, a block at `pc`; `e` gives the joins their labels.
+    pub(super) fn new(
+        insns: &[Decoded],
+        pc: u64,
+        e: &mut Emitter,
+        jump_table: u64,
+        limit: u64,
+        budget: Budget,
+    ) -> Plan {
+        let facts = liveness::analyse(insns, pc);
+        let joins = join::plan(insns, pc, e);
+        let target = |i| joins.is_target(i);
+        let rotates = rotate::plan(insns, &facts, target);
+        let ext = extension::analyse_joined(insns, pc, target);
+        let elide = checked::plan(insns, &joins, &facts.dead);
+        let lazy = lazy::plan(insns, &facts.ops, &facts.dead, &rotates, target);
+        Plan {
+            facts,
+            ext,
+            lazy,
+            elide,
+            rotates,
+            joins,
+            jump_table,
+            limit,
+            budget,
+        }
+    }
+}
