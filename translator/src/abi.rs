@@ -4,15 +4,16 @@
 //!
 //! ```text
 //!   rbp  *mut Cpu            r15  guest memory base
-//!   r14  instret (of the block's start while inside it)
+//!   r14  what is left of the slice: stop - instret (of the block's start while inside it)
 //!   rbx r12 rdi r8 r9 r10 r11  ← guest sp a0 a1 a2 a3 a4 a5 between blocks; inside a block
 //!   (+ r13 rsi r14)              the block's own allocation (lower/alloc.rs), which its
 //!                                prologue sets up and its exits undo; a block that takes
-//!                                r14 keeps instret in [rsp+24] meanwhile
+//!                                r14 keeps its count in [rsp+24] meanwhile
 //!   rax rcx rdx rsi            scratch (rdx for addresses when a block takes rsi)
 //!   [rsp]  the host's MXCSR   [rsp+8]  guest address limit   [rsp+16]  scratch (lower/fp.rs)
-//!   [rsp+24]  instret while r14 is taken   [rsp+32]  unused (alignment)
-//!   [rsp+40]  stop: instret at which to leave   [rsp+48]  *mut Ctx
+//!   [rsp+24]  r14's count while r14 is taken   [rsp+32]  unused (alignment)
+//!   [rsp+40]  stop: instret at which to leave (at most i64::MAX past the entry's, so that
+//!             r14 counts down in a signed register)   [rsp+48]  *mut Ctx
 //!   [rsp+56]  the return-address stack (lower/calls.rs): SHADOW_ENTRIES entries of 16 bytes
 //!   above it  six saved registers, the return address: 1136 bytes in all, so rsp stays
 //!             16-aligned for helper calls
@@ -62,7 +63,8 @@ pub fn host_reg(r: XReg) -> Option<Gpr> {
 }
 
 pub const LIMIT_SLOT: i32 = 8;
-/// Instret of the block's start while a block holds a guest register in r14.
+/// r14's count (what is left of the slice at the block's start) while a block holds a guest
+/// register in r14.
 pub const INSTRET_SLOT: i32 = 24;
 pub const STOP_SLOT: i32 = 40;
 pub const CTX_SLOT: i32 = 48;
@@ -296,14 +298,17 @@ pub fn emit_entry_exit(e: &mut Emitter, exit: &mut Label, landing: &mut Label) {
     e.store(W::B64, Mem::at(Gpr::Rsp, LIMIT_SLOT), Gpr::Rax);
     e.mov_rr(W::B64, CPU, Gpr::Rdi);
     e.load(W::B64, MEM, Mem::at(Gpr::Rsi, CTX_BASE));
-    e.load(W::B64, INSTRET, instret_slot());
+    e.load(W::B64, INSTRET, Mem::at(Gpr::Rsp, STOP_SLOT));
+    e.alu_rm(isa_b::Alu::Sub, W::B64, INSTRET, instret_slot());
     e.mov_rr(W::B64, Gpr::Rcx, Gpr::Rdx);
     reload(e);
     e.jmp_reg(Gpr::Rcx);
 
     e.bind(exit);
     spill(e);
-    e.store(W::B64, instret_slot(), INSTRET);
+    e.load(W::B64, Gpr::Rcx, Mem::at(Gpr::Rsp, STOP_SLOT));
+    e.alu_rr(isa_b::Alu::Sub, W::B64, Gpr::Rcx, INSTRET);
+    e.store(W::B64, instret_slot(), Gpr::Rcx);
     e.load(W::B64, Gpr::Rcx, Mem::at(Gpr::Rsp, CTX_SLOT));
     e.stmxcsr(Mem::at(Gpr::Rcx, CTX_MXCSR));
     e.ldmxcsr(Mem::at(Gpr::Rsp, 0));
@@ -333,9 +338,11 @@ pub fn emit_entry_exit(e: &mut Emitter, exit: &mut Label, landing: &mut Label) {
     e.mov_rr(W::B64, Gpr::Rsi, CPU);
     e.mov_rr(W::B64, Gpr::Rdx, INSTRET);
     e.load(W::B64, Gpr::Rcx, Mem::at(Gpr::Rsp, INSTRET_SLOT));
+    e.load(W::B64, Gpr::R8, Mem::at(Gpr::Rsp, STOP_SLOT));
     e.mov_ri(Gpr::Rax, crate::fault::resolve as *const () as i64);
     e.call_reg(Gpr::Rax);
-    e.mov_rr(W::B64, INSTRET, Gpr::Rax);
+    e.load(W::B64, INSTRET, Mem::at(Gpr::Rsp, STOP_SLOT));
+    e.alu_rr(isa_b::Alu::Sub, W::B64, INSTRET, Gpr::Rax);
     reload(e);
     e.mov_ri(Gpr::Rax, Reason::Trap as i64);
     e.jmp(*exit);

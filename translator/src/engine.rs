@@ -343,7 +343,8 @@ impl Engine {
             let mut ctx = Ctx {
                 base: layout.base as u64,
                 limit: layout.limit,
-                stop,
+                // Translated code counts down what is left of the slice in a signed register.
+                stop: cpu.instret + (stop - cpu.instret).min(i64::MAX as u64),
                 bus: bus as *mut M as *mut dyn Bus,
                 trap: None,
                 mxcsr,

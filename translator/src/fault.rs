@@ -12,7 +12,7 @@
 //!   mov rax,[r15+rsi] ──SIGSEGV──▶ handler: pc in a code buffer? ──no──▶ previous action
 //!                                       │ yes: ctx (at [rsp+16]) ← si_addr, pc
 //!                                       ▼      rip ← ctx.landing
-//!   landing: save registers, resolve(ctx, cpu, r14, slot) → x (by the region's allocation), cpu.pc,
+//!   landing: save registers, resolve(ctx, cpu, r14, slot, stop) → x (by the region's allocation), cpu.pc,
 //!            Trap::Fault, instret; exit
 //! ```
 //!
@@ -86,14 +86,21 @@ extern "C" fn handler(sig: libc::c_int, info: *mut libc::siginfo_t, uc: *mut lib
     }
 }
 
-/// Called by the landing routine with the allocatable registers written back, r14 and the
-/// frame's instret slot (the block's starting instret is in the slot when the block gave r14
-/// to a guest register, else in r14): makes `cpu.pc` the faulting instruction's, puts the trap in
-/// the `Ctx` and returns the instret the interpreter would have.
+/// Called by the landing routine with the allocatable registers written back, r14, the
+/// frame's instret slot (what is left of the slice at the block's start is in the slot when
+/// the block gave r14 to a guest register, else in r14) and the stop: makes `cpu.pc` the
+/// faulting instruction's, puts the trap in the `Ctx` and returns the instret the
+/// interpreter would have.
 ///
 /// # Safety
 /// Only from the landing routine, with the `Ctx` and `Cpu` of the running `enter`.
-pub unsafe extern "C" fn resolve(ctx: *mut Ctx, cpu: *mut Cpu, r14: u64, slot: u64) -> u64 {
+pub unsafe extern "C" fn resolve(
+    ctx: *mut Ctx,
+    cpu: *mut Cpu,
+    r14: u64,
+    slot: u64,
+    stop: u64,
+) -> u64 {
     let (ctx, cpu) = (&mut *ctx, &mut *cpu);
     let cache = (*ctx.cache).lock().unwrap_or_else(|e| e.into_inner());
     let Some(crate::cache::FaultSite {
@@ -109,11 +116,11 @@ pub unsafe extern "C" fn resolve(ctx: *mut Ctx, cpu: *mut Cpu, r14: u64, slot: u
             ctx.fault_host
         );
     };
-    let mut instret = r14;
+    let mut left = r14;
     for &(g, h) in map {
         cpu.x[g as usize] = ctx.saved[h as usize];
         if ALLOCATABLE[h as usize] == INSTRET {
-            instret = slot;
+            left = slot;
         }
     }
     for &(f, i) in fmap {
@@ -125,5 +132,5 @@ pub unsafe extern "C" fn resolve(ctx: *mut Ctx, cpu: *mut Cpu, r14: u64, slot: u
     ctx.trap = Some(Trap::Fault(MemFault { addr, access }));
     // A join (lower/join.rs) rewinds the block's starting count by the instructions its jump
     // skipped, below zero near a program's start: only the sum is a count.
-    instret.wrapping_add(idx as u64)
+    stop.wrapping_sub(left).wrapping_add(idx as u64)
 }

@@ -3,12 +3,12 @@
 //! (liveness.rs).
 //!
 //! ```text
-//!   between blocks   rbx r12 rdi r8 r9 r10 r11 = sp a0..a5, r14 = instret   (abi::MAPPED)
+//!   between blocks   rbx r12 rdi r8 r9 r10 r11 = sp a0..a5, r14 = the count  (abi::MAPPED)
 //!   inside a region  the same, plus the region's most used other guest registers in
 //!                      r13, rsi          free: rsi is scratch, r13 unused between blocks
 //!                      a mapped host     whose guest the region uses less (stored when the
 //!                                        region takes it, reloaded when it is left)
-//!                      r14               instret moves to a frame slot (abi::INSTRET_SLOT)
+//!                      r14               its count moves to a frame slot (abi::INSTRET_SLOT)
 //!
 //!   prologue ─▶ region 0 ─transition─▶ region 1 ─ … ─▶ exits (epilogue of their region)
 //! ```

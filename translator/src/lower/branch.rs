@@ -19,11 +19,10 @@ impl Lower<'_> {
         // The block's end. The budget is checked first, once for both ways: the branch itself
         // is then one patchable `jcc` straight to the taken target's code. A forward branch
         // needs no check unless the budget is exact (budget.rs).
-        self.advance_instret(n);
         if self.checks_budget(self.cur.pc, target) {
             let budget = self.e.label();
-            self.cmp_budget(0);
-            self.e.jcc(Cc::Ae, budget);
+            let spent = self.advance_and_cmp_budget(n);
+            self.e.jcc(spent, budget);
             self.push_cold(Cold::BranchBudget {
                 entry: budget,
                 branch: a,
@@ -31,6 +30,8 @@ impl Lower<'_> {
                 target,
                 next: self.next_pc(),
             });
+        } else {
+            self.advance_instret(n);
         }
         self.compare(a);
         if self.keeps_allocation(target) {
@@ -80,8 +81,8 @@ impl Lower<'_> {
     pub(super) fn inner_budget(&mut self, next: u64) {
         let retired = self.cur.idx + 1;
         let budget = self.e.label();
-        self.cmp_budget(retired);
-        self.e.jcc(Cc::Ae, budget);
+        let spent = self.cmp_budget(retired);
+        self.e.jcc(spent, budget);
         self.push_cold(Cold::Exit {
             entry: budget,
             pc: next,
@@ -156,8 +157,8 @@ impl Lower<'_> {
             self.push_return(self.next_pc(), true);
         }
         let (budget, miss) = (self.e.label(), self.e.label());
-        self.cmp_budget(0);
-        self.e.jcc(Cc::Ae, budget);
+        let spent = self.cmp_budget(0);
+        self.e.jcc(spent, budget);
         if !call && super::calls::is_link(a.rs1) {
             self.pop_return();
         }

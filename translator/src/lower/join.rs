@@ -178,8 +178,8 @@ impl Lower<'_> {
     }
 
     /// The taken edge from branch `from` to instruction `to` (at `target`), allocation in
-    /// place: the inner block boundary's budget check, the skipped instructions taken off
-    /// the block's starting instret, then the join.
+    /// place: the inner block boundary's budget check, the skipped instructions given back
+    /// to what is left of the slice at the block's start, then the join.
     pub(super) fn emit_join(&mut self, from: usize, to: usize, target: u64) {
         self.alloc.inside = true;
         let idx = self.cur.idx;
@@ -191,10 +191,10 @@ impl Lower<'_> {
         let skipped = (to - from - 1) as i32;
         if skipped > 0 {
             match self.instret_mem(0) {
-                Some(m) => self.e.alu_mi(Alu::Sub, W::B64, m, skipped),
+                Some(m) => self.e.alu_mi(Alu::Add, W::B64, m, skipped),
                 None => self
                     .e
-                    .lea(crate::abi::INSTRET, Mem::at(crate::abi::INSTRET, -skipped)),
+                    .lea(crate::abi::INSTRET, Mem::at(crate::abi::INSTRET, skipped)),
             }
         }
         let join = self.plan.joins.at[to].expect("a join target has a label");

@@ -6,8 +6,10 @@
 //!                              helper calls for the rest (FP, CSR)   │  budget and chain stubs)
 //! ```
 //!
-//! Within a block r14 holds the instret of the block's start; the end adds the block's
-//! length. Every point that leaves the block first makes `cpu.pc` and r14 exact for it.
+//! Within a block r14 holds what is left of the slice at the block's start (the stop minus
+//! instret, abi.rs); the end takes off the block's length, and a budget check is a `sub` or
+//! `cmp` and a `jle`. Every point that leaves the block first makes `cpu.pc` and r14 exact
+//! for it.
 //!
 //! `Lower` keeps its state in groups with one owner each: the analyses made before any code
 //! ([`plan::Plan`], read-only while emitting), the register allocation in force
@@ -52,7 +54,7 @@ pub use join::count as join_count;
 use crate::abi::{self, Reason, CPU, CTX_SLOT, INSTRET, STOP_SLOT};
 use cold::{Cold, ColdQueue};
 use isa_a::{Decoded, XReg};
-use isa_b::{Alu, Assembled, Emitter, Gpr, Label, Mem, W};
+use isa_b::{Alu, Assembled, Cc, Emitter, Gpr, Label, Mem, W};
 use plan::Plan;
 use regions::Allocation;
 
@@ -378,36 +380,43 @@ impl Lower<'_> {
         }
     }
 
-    /// instret += n: without touching the flags in r14; in the frame slot while the block
-    /// has taken r14 (flags clobbered: no caller has any live then).
+    /// instret += n, that is r14 -= n: without touching the flags in r14; in the frame slot
+    /// while the block has taken r14 (flags clobbered: no caller has any live then).
     fn advance_instret(&mut self, n: usize) {
         if n == 0 {
             return;
         }
         match self.instret_mem(0) {
-            Some(m) => self.e.alu_mi(Alu::Add, W::B64, m, n as i32),
-            None => self.e.lea(INSTRET, Mem::at(INSTRET, n as i32)),
+            Some(m) => self.e.alu_mi(Alu::Sub, W::B64, m, n as i32),
+            None => self.e.lea(INSTRET, Mem::at(INSTRET, -(n as i32))),
         }
     }
 
-    /// Compares instret with the instret at which to stop (`retired` more of this block's
-    /// instructions counted; clobbers rax unless the count is r14's own).
-    fn cmp_budget(&mut self, retired: usize) {
-        let stop = Mem::at(Gpr::Rsp, STOP_SLOT);
-        let r = match self.instret_mem(0) {
-            Some(m) => {
-                self.e.load(W::B64, T0, m);
-                T0
+    /// Compares what is left of the slice with `retired` more of this block's instructions;
+    /// returns the condition under which the budget is spent.
+    fn cmp_budget(&mut self, retired: usize) -> Cc {
+        let n = retired as i32;
+        match self.instret_mem(0) {
+            Some(m) => self.e.alu_mi(Alu::Cmp, W::B64, m, n),
+            None if n == 0 => self.e.alu_rr(Alu::Test, W::B64, INSTRET, INSTRET),
+            None => self.e.alu_ri(Alu::Cmp, W::B64, INSTRET, n),
+        }
+        Cc::Le
+    }
+
+    /// [`Self::advance_instret`] by `n`, then [`Self::cmp_budget`] with none more retired,
+    /// in one `sub` where r14 counts.
+    fn advance_and_cmp_budget(&mut self, n: usize) -> Cc {
+        match self.instret_mem(0) {
+            None if n > 0 => {
+                self.e.alu_ri(Alu::Sub, W::B64, INSTRET, n as i32);
+                Cc::Le
             }
-            None => INSTRET,
-        };
-        let r = if retired == 0 {
-            r
-        } else {
-            self.e.lea(T0, Mem::at(r, retired as i32));
-            T0
-        };
-        self.e.alu_rm(Alu::Cmp, W::B64, r, stop);
+            _ => {
+                self.advance_instret(n);
+                self.cmp_budget(0)
+            }
+        }
     }
 
     /// Leaves the block here: `cpu.pc = pc`, `retired` of its instructions counted.
@@ -445,8 +454,8 @@ impl Lower<'_> {
     /// the epilogue on the way out when the block's allocation is still in place (`restore`).
     fn budget_check(&mut self, pc: u64, restore: bool) {
         let budget = self.e.label();
-        self.cmp_budget(0);
-        self.e.jcc(isa_b::Cc::Ae, budget);
+        let spent = self.cmp_budget(0);
+        self.e.jcc(spent, budget);
         self.push_cold(Cold::Exit {
             entry: budget,
             pc,
@@ -563,13 +572,13 @@ impl Lower<'_> {
         self.e.alu_ri(Alu::Sub, W::B64, Gpr::Rsp, 8);
         self.alloc.inside = true;
         self.spill();
+        // instret = stop - r14 + eax.
+        self.e.load(W::B64, T2, Mem::at(Gpr::Rsp, 16 + STOP_SLOT));
         match self.instret_mem(16) {
-            Some(m) => {
-                self.e.load(W::B64, T2, m);
-                self.e.alu_rr(Alu::Add, W::B64, T2, T0);
-            }
-            None => self.e.lea(T2, Mem::indexed(INSTRET, T0, 0)),
+            Some(m) => self.e.alu_rm(Alu::Sub, W::B64, T2, m),
+            None => self.e.alu_rr(Alu::Sub, W::B64, T2, INSTRET),
         }
+        self.e.alu_rr(Alu::Add, W::B64, T2, T0);
         self.e.store(W::B64, abi::instret_slot(), T2);
         self.e
             .load(W::B64, Gpr::Rdi, Mem::at(Gpr::Rsp, 16 + CTX_SLOT));
@@ -592,7 +601,9 @@ impl Lower<'_> {
         self.e.bind(&mut trapped);
         self.e.alu_ri(Alu::Add, W::B64, Gpr::Rsp, 8);
         self.epilogue();
-        self.e.load(W::B64, INSTRET, abi::instret_slot());
+        self.e.load(W::B64, INSTRET, Mem::at(Gpr::Rsp, STOP_SLOT));
+        self.e
+            .alu_rm(Alu::Sub, W::B64, INSTRET, abi::instret_slot());
         self.e.jmp(self.out.exit);
     }
 }
