@@ -405,18 +405,15 @@ impl Lower<'_> {
     }
 
     /// [`Self::advance_instret`] by `n`, then [`Self::cmp_budget`] with none more retired,
-    /// in one `sub` where r14 counts.
+    /// in one `sub`.
     fn advance_and_cmp_budget(&mut self, n: usize) -> Cc {
+        let n = n as i32;
         match self.instret_mem(0) {
-            None if n > 0 => {
-                self.e.alu_ri(Alu::Sub, W::B64, INSTRET, n as i32);
-                Cc::Le
-            }
-            _ => {
-                self.advance_instret(n);
-                self.cmp_budget(0)
-            }
+            _ if n == 0 => return self.cmp_budget(0),
+            Some(m) => self.e.alu_mi(Alu::Sub, W::B64, m, n),
+            None => self.e.alu_ri(Alu::Sub, W::B64, INSTRET, n),
         }
+        Cc::Le
     }
 
     /// Leaves the block here: `cpu.pc = pc`, `retired` of its instructions counted.
