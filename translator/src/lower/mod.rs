@@ -18,6 +18,7 @@ mod calls;
 mod checked;
 mod cold;
 mod extension;
+mod flags;
 mod fp;
 mod fp_arith;
 mod fp_flags;
@@ -39,6 +40,7 @@ mod visit;
 pub use budget::Budget;
 pub use checked::counts as check_counts;
 pub use extension::counts as extension_counts;
+pub use flags::count as flags_count;
 pub use fuse::counts as fusion_counts;
 pub use join::count as join_count;
 
@@ -117,6 +119,8 @@ pub struct Lower<'a> {
     limit: u64,
     /// Where the budget is checked (budget.rs).
     budget: Budget,
+    /// The guest register whose value the host flags were last set from (flags.rs).
+    flags: Option<flags::Flags>,
 }
 
 /// The result of lowering: assembled code and its chain sites.
@@ -251,6 +255,7 @@ impl<'a> Lower<'a> {
             budget: Budget::Exact,
             thunks,
             body_start,
+            flags: None,
         }
     }
 
