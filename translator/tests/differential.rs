@@ -201,6 +201,7 @@ fn differential(mode: Budget) {
     let fused_before = translator::fusion_counts();
     let saved_before = translator::extension_counts();
     let joins_before = translator::join_count();
+    let flags_before = translator::flags_count();
     let checks_before = translator::check_counts();
     let strategy = (
         proptest::collection::vec(gen::gen(), 1..24),
@@ -268,6 +269,15 @@ fn differential(mode: Budget) {
         "joined inside their block: forward branches {}, jumps over an else-part {}",
         joins.0, joins.1
     );
+    // gen::zero_branch makes branches against zero right after their register's write.
+    let flags = translator::flags_count() - flags_before;
+    println!("branches against zero on the flags of the instruction before: {flags}");
+    if cases() >= 1000 {
+        assert!(
+            flags > 0,
+            "the generator no longer makes branches reuse flags"
+        );
+    }
     // gen::one_base makes accesses near one already made through the same register.
     let checks = translator::check_counts();
     let checks = (checks.0 - checks_before.0, checks.1 - checks_before.1);

@@ -924,3 +924,65 @@ fn fp_direct() {
         ],
     );
 }
+
+/// Branches against zero after the instruction that computed the register (lower/flags.rs):
+/// after `xor` every condition takes its flags (`bltz`); an `addi`/`addiw` followed by
+/// `bnez`/`beqz` is lowered as a `sub` whose ZF the jump reads; an `add` leaves no SF a
+/// `bgez` could read, and a shift between the `andi` and its `beqz` takes the flags:
+/// `test r, r`. At the block's end a forward branch has no budget check between.
+#[test]
+fn flags_reused_by_branches_against_zero() {
+    let (a4, a5) = (XReg::new(14), XReg::new(15));
+    let b = |rs1, off| B {
+        rs1,
+        rs2: XReg::ZERO,
+        off,
+    };
+    translate_for(
+        "flags_reuse",
+        &[
+            Insn::Xor(R {
+                rd: A0,
+                rs1: A0,
+                rs2: A1,
+            }),
+            Insn::Blt(b(A0, 0x100)),
+            Insn::Addi(I {
+                rd: A2,
+                rs1: A2,
+                imm: -1,
+            }),
+            Insn::Bne(b(A2, 0x100)),
+            Insn::Addiw(I {
+                rd: A3,
+                rs1: A3,
+                imm: -1,
+            }),
+            Insn::Beq(b(A3, 0x100)),
+            Insn::Add(R {
+                rd: A1,
+                rs1: A1,
+                rs2: A2,
+            }),
+            Insn::Bge(b(A1, 0x100)),
+            Insn::Andi(I {
+                rd: a4,
+                rs1: a5,
+                imm: 1,
+            }),
+            Insn::Srli(Shift {
+                rd: a5,
+                rs1: a5,
+                shamt: 1,
+            }),
+            Insn::Beq(b(a4, 0x100)),
+            Insn::Sub(R {
+                rd: A0,
+                rs1: A0,
+                rs2: A1,
+            }),
+            Insn::Bne(b(A0, 0x100)),
+        ],
+        Budget::BackEdges,
+    );
+}

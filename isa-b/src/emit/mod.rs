@@ -99,6 +99,22 @@ impl Emitter {
         self.bound.push((l.0, here));
     }
 
+    /// Whether the flags as they were after the first `mark` instructions ([`Emitter::len`]
+    /// then) still hold at the next one: everything emitted since is a move that leaves
+    /// them alone, and no label is bound after the mark (nothing jumps in between).
+    pub fn flags_kept(&self, mark: usize) -> bool {
+        use iced_x86::Mnemonic as M;
+        let insns = self.asm.instructions();
+        mark <= insns.len()
+            && self.bound.last().is_none_or(|&(_, at)| at < mark)
+            && insns[mark..].iter().all(|i| {
+                matches!(
+                    i.mnemonic(),
+                    M::Mov | M::Movsxd | M::Movsx | M::Movzx | M::Lea
+                )
+            })
+    }
+
     /// A label at the next instruction emitted: the one already bound there, if any (no
     /// `nop` then), else a new one.
     pub fn label_here(&mut self) -> Label {
@@ -111,5 +127,37 @@ impl Emitter {
                 l
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flags_kept_across_moves_only() {
+        let mut e = Emitter::new();
+        e.alu_ri(Alu::And, W::B64, Gpr::R10, 1);
+        let mark = e.len();
+        assert!(e.flags_kept(mark));
+        e.mov_rr(W::B64, Gpr::Rax, Gpr::R10);
+        e.sx(W::B32, Gpr::Rax, Gpr::Rax);
+        e.lea(Gpr::Rcx, Mem::at(Gpr::Rax, 8));
+        assert!(e.flags_kept(mark));
+        // `mov r, 0` is `xor r32, r32`.
+        e.mov_ri(Gpr::Rdx, 0);
+        assert!(!e.flags_kept(mark));
+    }
+
+    #[test]
+    fn flags_not_kept_across_labels() {
+        let mut e = Emitter::new();
+        e.alu_ri(Alu::Or, W::B64, Gpr::R10, 1);
+        let mark = e.len();
+        let mut l = e.label();
+        e.bind(&mut l);
+        assert!(!e.flags_kept(mark));
+        e.mov_rr(W::B64, Gpr::Rax, Gpr::R10);
+        assert!(!e.flags_kept(mark));
     }
 }

@@ -15,6 +15,11 @@ pub enum DivKind {
     Remu,
 }
 
+/// Whether `op` leaves the flags of `test` on its result (CF and OF clear).
+fn bitwise(op: Alu) -> bool {
+    matches!(op, Alu::And | Alu::Or | Alu::Xor)
+}
+
 impl Lower<'_> {
     /// `rd = rs1 op rs2` for an x86 two-operand op at width `w` (32: result sign-extended).
     pub(super) fn alu(&mut self, a: R, op: Alu, w: W) {
@@ -74,6 +79,9 @@ impl Lower<'_> {
         let t = self.target(a.rd, &[a.rs2]);
         self.read_into(a.rs1, t);
         self.alu_operand(op, w, t, a.rs2);
+        if w == W::B32 || !self.pending(a.rs1) && !self.pending(a.rs2) {
+            self.flags_set(a.rd, w == W::B64 && bitwise(op));
+        }
         if w == W::B32 {
             self.extend_result(t);
         }
@@ -132,9 +140,19 @@ impl Lower<'_> {
             // sext.w
             self.read_sx32(a.rs1, t);
         } else if op == Alu::Add && a.rs1.num() != 0 {
-            // lea: one instruction whatever register holds rs1.
+            // lea: one instruction whatever register holds rs1; an add in place when a branch
+            // on the result follows and can take its flags (flags.rs).
             let s = self.read(a.rs1, t);
-            if w == W::B32 {
+            if s == t && self.zero_tested_next(a.rd) {
+                match a.imm.checked_neg().filter(|&n| n > 0) {
+                    Some(n) => self.e.alu_ri(Alu::Sub, w, t, n),
+                    None => self.e.alu_ri(Alu::Add, w, t, a.imm),
+                }
+                self.flags_set(a.rd, false);
+                if w == W::B32 {
+                    self.extend_result(t);
+                }
+            } else if w == W::B32 {
                 self.e.lea32(t, Mem::at(s, a.imm));
                 self.extend_result(t);
             } else {
@@ -150,6 +168,9 @@ impl Lower<'_> {
         } else {
             self.read_into(a.rs1, t);
             self.e.alu_ri(op, w, t, a.imm);
+            if w == W::B32 || !self.pending(a.rs1) {
+                self.flags_set(a.rd, w == W::B64 && bitwise(op));
+            }
             if w == W::B32 {
                 self.extend_result(t);
             }
@@ -178,6 +199,9 @@ impl Lower<'_> {
         let t = self.target(a.rd, &[]);
         self.read_into(a.rs1, t);
         self.e.shift_ri(op, W::B64, t, a.shamt as u8);
+        if a.shamt != 0 {
+            self.flags_set(a.rd, false);
+        }
         self.write(a.rd, t);
     }
 
@@ -208,6 +232,7 @@ impl Lower<'_> {
             Shift::Shr if a.shamt > 0 => {
                 self.read_into(a.rs1, t);
                 self.e.shift_ri(Shift::Shr, W::B32, t, a.shamt as u8);
+                self.flags_set(a.rd, false);
             }
             _ => {
                 self.read_into(a.rs1, t);

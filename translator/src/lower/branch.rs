@@ -13,7 +13,7 @@ impl Lower<'_> {
         let n = self.cur.idx + 1;
         let target = self.direct_target();
         if n < self.insns.len() {
-            self.compare(a);
+            self.compare(a, cc);
             return self.inner_branch(cc, target);
         }
         // The block's end. The budget is checked first, once for both ways: the branch itself
@@ -33,7 +33,7 @@ impl Lower<'_> {
         } else {
             self.advance_instret(n);
         }
-        self.compare(a);
+        self.compare(a, cc);
         if self.keeps_allocation(target) {
             // From a later region, back through the transition to the first's allocation.
             let later = self.alloc.region != 0;
@@ -58,9 +58,17 @@ impl Lower<'_> {
         self.cur.ended = true;
     }
 
-    /// Sets the flags for branch `a`: `rs1` compared with `rs2`.
-    pub(super) fn compare(&mut self, a: B) {
-        self.compare_operands(a.rs1, Ok(a.rs2));
+    /// Sets the flags for branch `a` on `cc`: `rs1` compared with `rs2`, unless they already
+    /// hold the register compared with zero (flags.rs).
+    pub(super) fn compare(&mut self, a: B, cc: Cc) {
+        let kept = match (a.rs1.num(), a.rs2.num()) {
+            (_, 0) => self.flags_hold(a.rs1, cc),
+            (0, _) => matches!(cc, Cc::E | Cc::Ne) && self.flags_hold(a.rs2, cc),
+            _ => false,
+        };
+        if !kept {
+            self.compare_operands(a.rs1, Ok(a.rs2));
+        }
     }
 
     /// A branch inside a superblock (flags set by its compare): taken leaves through cold

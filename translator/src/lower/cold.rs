@@ -156,7 +156,7 @@ impl Lower<'_> {
                 } => {
                     self.e.bind(&mut entry);
                     self.alloc.inside = true;
-                    self.compare(branch);
+                    self.compare(branch, cc);
                     self.epilogue();
                     let mut taken = self.e.label();
                     self.e.jcc(cc, taken);

@@ -26,6 +26,7 @@ mod calls;
 mod checked;
 mod cold;
 mod extension;
+mod flags;
 mod fp;
 mod fp_arith;
 mod fp_flags;
@@ -48,6 +49,7 @@ mod visit;
 pub use budget::Budget;
 pub use checked::counts as check_counts;
 pub use extension::counts as extension_counts;
+pub use flags::count as flags_count;
 pub use fuse::counts as fusion_counts;
 pub use join::count as join_count;
 
@@ -103,6 +105,8 @@ struct Cursor {
     /// to it (non-zero only for an access with no limit check).
     addr: Gpr,
     disp: i32,
+    /// The guest register whose value the host flags were last set from (flags.rs).
+    flags: Option<flags::Flags>,
 }
 
 /// Labels the body jumps to, and what it records for assembly and the code cache.
@@ -236,6 +240,7 @@ impl<'a> Lower<'a> {
                 ended: false,
                 addr: alloc.ra.addr,
                 disp: 0,
+                flags: None,
             },
             plan,
             alloc,

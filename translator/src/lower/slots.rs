@@ -110,6 +110,11 @@ impl Lower<'_> {
                 let h = self.read(r, T2);
                 self.e.alu_mr(Alu::Cmp, W::B64, m, h);
             }
+            (_, Err(0)) => {
+                // The flags of `cmp s, 0`, shorter.
+                let s = self.read(x, T1);
+                self.e.alu_rr(Alu::Test, W::B64, s, s);
+            }
             (_, Err(imm)) => {
                 let s = self.read(x, T1);
                 self.e.alu_ri(Alu::Cmp, W::B64, s, imm);

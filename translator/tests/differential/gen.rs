@@ -10,7 +10,8 @@
 //! and branches in between, some in their slots under pressure (the `movsxd`s
 //! lower/lazy.rs leaves out), rotates (two shifts and an `or`, interleaved, and near
 //! misses), a compare
-//! and a branch on its result, a chain through
+//! and a branch on its result, an operation and a branch of its result against zero
+//! (directly after it or not), a chain through
 //! all 31 registers, loops under register pressure (many registers used many times an
 //! iteration, dead writes), loops with more live registers than host registers whose cold
 //! ones are moved, operated on in place, sign-extended and compared in their slots, loops around if-then and if-then-else diamonds (forward branches
@@ -838,6 +839,58 @@ fn compare_branch(r: &mut Rng, out: &mut Vec<Item>) {
         let w = r_type(BRANCH, ne, 0, 0, x, y);
         out.push(fixed(w, 4, Fix::Branch(r.choice())));
     }
+}
+
+/// An operation then a branch comparing its result with zero (lower/flags.rs: the branch may
+/// take the operation's flags): `and`/`or`/`xor` (every condition), additions, subtractions
+/// and shifts (equality only), 64-bit and 32-bit, in place or not, and every branch with x0
+/// on either side; sometimes something between the two: a shift or `lui` of another
+/// register, a store, or a move into the tested register (its flags no longer hold).
+fn zero_branch(r: &mut Rng, out: &mut Vec<Item>) {
+    let d = r.reg();
+    let a = if r.below(2) == 0 { d } else { r.below(32) };
+    let b = r.below(32);
+    let imm = match r.below(3) {
+        0 => -1,
+        1 => r.next() as i32 >> 28,
+        _ => r.next() as i32 >> 20,
+    };
+    out.push(word(match r.below(14) {
+        0 => r_type(OP, 7, 0, d, a, b),
+        1 => r_type(OP, 6, 0, d, a, b),
+        2 => r_type(OP, 4, 0, d, a, b),
+        3 => i_type(OP_IMM, 7, d, a, imm),
+        4 => i_type(OP_IMM, 6, d, a, imm),
+        5 => i_type(OP_IMM, 4, d, a, imm),
+        6 => r_type(OP, 0, 0, d, a, b),
+        7 => r_type(OP, 0, 0x20, d, a, b),
+        8 => r_type(OP_32, 0, [0, 0x20][r.below(2) as usize], d, a, b),
+        9 | 10 => i_type(OP_IMM, 0, d, a, imm),
+        11 => i_type(OP_IMM_32, 0, d, a, imm),
+        12 => {
+            let (f3, sra) = [(1, 0), (5, 0), (5, 0x400)][r.below(3) as usize];
+            i_type(OP_IMM, f3, d, a, sra | r.below(64) as i32)
+        }
+        _ => i_type(OP_IMM_32, 5, d, a, r.below(32) as i32),
+    }));
+    let other = if d == 31 { 30 } else { d + 1 };
+    match r.below(8) {
+        0 => out.push(word(i_type(OP_IMM, 1, other, other, 1 + r.below(8) as i32))),
+        1 => out.push(word(u_type(LUI, other, r.below(1 << 20)))),
+        2 => out.push(word(i_type(OP_IMM, 0, d, r.below(32), 0))),
+        3 => {
+            out.push(word(u_type(LUI, other, 5 + r.below(7))));
+            out.push(word(s_type(STORE, 3, other, d, (r.below(256) << 3) as i32)));
+        }
+        _ => {}
+    }
+    let f3 = [0, 1, 4, 5, 6, 7][r.below(6) as usize];
+    let (x, y) = if r.below(3) == 0 { (0, d) } else { (d, 0) };
+    out.push(fixed(
+        r_type(BRANCH, f3, 0, 0, x, y),
+        4,
+        Fix::Branch(r.choice()),
+    ));
 }
 
 /// Every register 1..=31 read and written, in a random order: `op x[p_i], x[p_i], x[p_i+1]`.
@@ -1729,6 +1782,7 @@ pub fn build(gens: &[Gen]) -> Vec<u8> {
             k @ 0..=119 if k % 16 == 12 => diamond_loop(&mut r, &mut items),
             k @ 0..=119 if k % 16 == 4 => one_base(&mut r, &mut items),
             k @ 0..=119 if k % 16 == 2 => regions(&mut r, &mut items),
+            k @ 0..=119 if k % 16 == 6 => zero_branch(&mut r, &mut items),
             k @ 0..=119 => single(&mut r, k % 4 == 1, &int, &mut items),
             120..=135 => lui_pair(&mut r, &mut items),
             136..=151 => auipc_pair(&mut r, &mut items),
