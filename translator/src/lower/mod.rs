@@ -45,7 +45,7 @@ pub use join::count as join_count;
 use crate::abi::{self, Reason, CPU, CTX_SLOT, INSTRET, STOP_SLOT};
 use cold::Cold;
 use isa_a::{Decoded, XReg};
-use isa_b::{Alu, Assembled, Emitter, Gpr, Label, Mem, W};
+use isa_b::{Alu, Assembled, Emitter, Gpr, HostFeatures, Label, Mem, W};
 
 /// Scratch registers.
 const T0: Gpr = Gpr::Rax;
@@ -117,6 +117,8 @@ pub struct Lower<'a> {
     limit: u64,
     /// Where the budget is checked (budget.rs).
     budget: Budget,
+    /// The host extensions the code may use.
+    host: HostFeatures,
 }
 
 /// The result of lowering: assembled code and its chain sites.
@@ -132,22 +134,32 @@ pub struct Lowered {
     pub alloc: crate::cache::AllocStats,
 }
 
+/// What a block is lowered for, the same for every block of a code cache.
+#[derive(Copy, Clone, Debug)]
+pub struct Target {
+    /// Guest addresses below it are accessible.
+    pub limit: u64,
+    /// Where the budget is checked.
+    pub budget: Budget,
+    /// The host extensions the code may use.
+    pub host: HostFeatures,
+}
+
 /// Lowers `insns` (a block starting at `pc`) to code assembled at `at`, with the common exit
-/// routine at `exit_addr`; guest addresses below `limit` are accessible; the budget is
-/// checked where `budget` says.
+/// routine at `exit_addr`, for `target`.
 pub fn lower(
     insns: &[Decoded],
     pc: u64,
     at: u64,
     exit_addr: u64,
     jump_table: u64,
-    limit: u64,
-    budget: Budget,
+    target: Target,
 ) -> Lowered {
     let facts = liveness::analyse(insns, pc);
     let mut l = Lower::new(insns, pc, jump_table, facts);
-    l.limit = limit;
-    l.budget = budget;
+    l.limit = target.limit;
+    l.budget = target.budget;
+    l.host = target.host;
     l.ext = extension::analyse_joined(insns, pc, |i| l.joins.is_target(i));
     l.elide = checked::plan(insns, &l.joins, &l.facts.dead);
     l.lazy = lazy::plan(insns, &l.facts.ops, &l.facts.dead, &l.rotates, |i| {
@@ -249,6 +261,7 @@ impl<'a> Lower<'a> {
             joins,
             limit: 0,
             budget: Budget::Exact,
+            host: HostFeatures::NONE,
             thunks,
             body_start,
         }

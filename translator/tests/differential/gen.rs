@@ -27,6 +27,10 @@
 //! branch, jump and `jalr` lands on an instruction of the sequence. Faults come from
 //! sequences made to fault (unmapped pages, the code pages written, the ends of mappings).
 //!
+//! The same cases run translated for the host's extensions and for the x86-64 baseline
+//! (differential.rs): the NaN-making arithmetic into either source or neither reaches every
+//! path of lower/fp_arith.rs's VEX and two-operand forms.
+//!
 //! Targets are fixed once the code is laid out ([`Fix`]), since compressed forms make the
 //! address of an instruction depend on all before it.
 
