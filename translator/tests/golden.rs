@@ -682,6 +682,35 @@ fn fused_rotate64() {
     );
 }
 
+/// BMI2 against the baseline: shifts by a register straight from their sources (`shlx`,
+/// `sarx`), the count not moved to cl, rd the count too (`sll a3, a0, a3`); a 32-bit
+/// rotate into another register than its source one `rorx`, no `mov`.
+#[test]
+fn bmi2_shifts_and_rotates() {
+    let code = [
+        Insn::Sll(R {
+            rd: A3,
+            rs1: A0,
+            rs2: A3,
+        }),
+        Insn::Sraw(R {
+            rd: A0,
+            rs1: A0,
+            rs2: A1,
+        }),
+        Insn::Srliw(shift_w(A2, A1, 7)),
+        Insn::Slliw(shift_w(S2, A1, 25)),
+        or(A2, A2, S2),
+        Insn::Addi(I {
+            rd: S2,
+            rs1: A2,
+            imm: 1,
+        }),
+    ];
+    translate("bmi2", &code);
+    translate_for("bmi2_baseline", &code, Budget::Exact, HostFeatures::NONE);
+}
+
 /// Shift destinations still read after the `or` (here: at the block's end) are written as
 /// well, x itself among them.
 #[test]

@@ -56,7 +56,7 @@ fn block() -> Vec<Insn> {
             shamt: 56,
         }),
         Insn::Or(r(5, 14, 16)),
-        Insn::Add(r(10, 5, 17)),
+        Insn::Add(r(18, 10, 5)),
     ]
 }
 
@@ -95,7 +95,7 @@ fn code_for_the_baseline_uses_no_extension() {
 #[test]
 fn code_for_a_host_with_every_extension_uses_them() {
     let ms = mnemonics(HostFeatures::ALL);
-    for m in ["vaddsd", "vsubss", "vfmadd213sd"] {
+    for m in ["vaddsd", "vsubss", "vfmadd213sd", "shlx", "sarx", "rorx"] {
         assert!(ms.iter().any(|x| x == m), "no {m} in {ms:?}");
     }
 }

@@ -18,7 +18,8 @@
 //! reads that destination, and none after the second shift reads or writes its destination.
 //! Shifts only ever move later, to their own `or`, and each move is checked against the
 //! instructions where they stand in the block (shifts of other rotates included), so rotates
-//! interleaved with each other move together. The `or` then becomes one `ror` (and `movsxd`);
+//! interleaved with each other move together. The `or` then becomes one `ror` (and `movsxd`),
+//! or with BMI2 one `rorx` when the result goes to another register than `x`'s;
 //! a shift's destination is still written there unless it is the `or`'s own or
 //! [`Lower::dead_after`] says nothing reads it. No ALU op of the window can fault, and a
 //! window never spans a block's or a superblock part's end: a branch is not pure.
@@ -243,16 +244,21 @@ impl Lower<'_> {
             }
             self.write(t, to);
         }
-        if v != d {
-            self.e.mov_rr(rot.w, d, v);
-        }
-        self.ror(rot, d);
+        self.ror(rot, d, v);
         self.write(r, d);
     }
 
-    /// `d = ror(d, n)` at the rotate's width, sign-extended from 32 bits.
-    fn ror(&mut self, rot: Rotate, d: isa_b::Gpr) {
-        self.e.shift_ri(Shift::Ror, rot.w, d, rot.n);
+    /// `d = ror(v, n)` at the rotate's width, sign-extended from 32 bits: one `rorx` into
+    /// another register with BMI2, else a copy first.
+    fn ror(&mut self, rot: Rotate, d: isa_b::Gpr, v: isa_b::Gpr) {
+        if v != d && self.host.bmi2 {
+            self.e.rorx(rot.w, d, v, rot.n);
+        } else {
+            if v != d {
+                self.e.mov_rr(rot.w, d, v);
+            }
+            self.e.shift_ri(Shift::Ror, rot.w, d, rot.n);
+        }
         if rot.w == W::B32 {
             self.extend_result(d);
         }

@@ -9,7 +9,7 @@
 //! and `sext.w`, read by sign-dependent 64-bit readers, stores, helper calls, faulting loads
 //! and branches in between, some in their slots under pressure (the `movsxd`s
 //! lower/lazy.rs leaves out), rotates (two shifts and an `or`, interleaved, and near
-//! misses), a compare
+//! misses), shifts by a register (counts past the width, operands aliased), a compare
 //! and a branch on its result, a chain through
 //! all 31 registers, loops under register pressure (many registers used many times an
 //! iteration, dead writes), loops with more live registers than host registers whose cold
@@ -29,7 +29,8 @@
 //!
 //! The same cases run translated for the host's extensions and for the x86-64 baseline
 //! (differential.rs): the NaN-making arithmetic into either source or neither reaches every
-//! path of lower/fp_arith.rs's VEX and two-operand forms.
+//! path of lower/fp_arith.rs's VEX and two-operand forms, rotates into another register
+//! than their source `rorx` or `mov`+`ror`, shifts by a register `shlx` … or through `cl`.
 //!
 //! Targets are fixed once the code is laid out ([`Fix`]), since compressed forms make the
 //! address of an instruction depend on all before it.
@@ -1721,6 +1722,41 @@ fn rotates(r: &mut Rng, out: &mut Vec<Item>) {
     }
 }
 
+/// Shifts by a register (`sll`/`srl`/`sra` and their `*w` forms, lower/alu.rs: `shlx`/
+/// `shrx`/`sarx` with BMI2): the count set to any 12-bit value (past the width, negative)
+/// or left random, the destination the source, the count, both, or another register,
+/// x0 as a source one time in eight; one time in two after fourteen other registers are
+/// each used more, so the three live in their slots.
+fn register_shifts(r: &mut Rng, out: &mut Vec<Item>) {
+    let pick = |r: &mut Rng| if r.below(8) == 0 { 0 } else { r.reg() };
+    let (x, n) = (pick(r), pick(r));
+    if r.below(2) == 0 && n != 0 {
+        out.push(word(i_type(OP_IMM, 0, n, 0, r.next() as i32 >> 20)));
+    }
+    if r.below(2) == 0 {
+        let mut f = r.reg();
+        for _ in 0..14 {
+            while [x, n].contains(&f) {
+                f = f % 31 + 1;
+            }
+            for _ in 0..3 {
+                out.push(word(i_type(OP_IMM, 0, f, f, 1)));
+            }
+            f = f % 31 + 1;
+        }
+    }
+    for _ in 0..1 + r.below(3) {
+        let d = match r.below(5) {
+            0 => x,
+            1 => n,
+            _ => r.reg(),
+        };
+        let (f3, f7) = [(1, 0), (5, 0), (5, 0x20)][r.below(3) as usize];
+        let op = if r.below(2) == 0 { OP } else { OP_32 };
+        out.push(word(r_type(op, f3, f7, d, x, n)));
+    }
+}
+
 /// Builds the code: each [`Gen`] expanded, targets fixed, an `ecall` last.
 pub fn build(gens: &[Gen]) -> Vec<u8> {
     let int = int_opcodes();
@@ -1749,7 +1785,8 @@ pub fn build(gens: &[Gen]) -> Vec<u8> {
             248..=251 => call_return(&mut r, &mut items),
             252 => fp_chain(&mut r, &mut items),
             253 => fp_nan(&mut r, &mut items),
-            _ => rotates(&mut r, &mut items),
+            254 => rotates(&mut r, &mut items),
+            _ => register_shifts(&mut r, &mut items),
         }
     }
     items.push(word(0x0000_0073));
