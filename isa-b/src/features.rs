@@ -1,11 +1,11 @@
 //! Which optional x86-64 extensions the code being emitted may use.
 //!
 //! The emitter offers forms from extensions beyond x86-64's baseline (SSE2): VEX-encoded
-//! three-operand scalar SSE (AVX) and fused multiply-adds (FMA3); BMI1 and BMI2 are
-//! detected for their integer forms. The emitter does not check them: whoever chooses a
-//! form decides by a [`HostFeatures`], which [`HostFeatures::detect`] reads from the
-//! running CPU (and its kernel's support for the AVX state) once per process, and which
-//! tests build by hand to emit for a host other than the one they run on.
+//! three-operand scalar SSE (AVX), fused multiply-adds (FMA3), `andn` (BMI1), `rorx` and
+//! `shlx`/`shrx`/`sarx` (BMI2). The emitter does not check them: whoever chooses a form
+//! decides by a [`HostFeatures`], which [`HostFeatures::detect`] reads from the running CPU
+//! (and its kernel's support for the AVX state) once per process, and which tests build by
+//! hand to emit for a host other than the one they run on.
 
 use std::sync::OnceLock;
 

@@ -336,7 +336,10 @@ fn differential(mode: Budget, host: HostFeatures, cases: u32) {
     );
     assert!(checks.1 > 0, "no limit check was ever left out");
     for (name, n) in fused {
-        assert!(n > 0, "the {name} fusion was never translated");
+        // andn is BMI1's.
+        if host.bmi1 || !name.contains("andn") {
+            assert!(n > 0, "the {name} fusion was never translated");
+        }
     }
     // gen::extension makes each on purpose.
     for (name, n) in saved {
@@ -368,6 +371,28 @@ fn a_trap_ends_the_comparison() {
         (cpu.pc, cpu.instret, cpu.x[10], cpu.x[12]),
         (CODE + 4, 1, 1, 0)
     );
+}
+
+/// An `andn` (lower/andn.rs) of a `*w` result left unextended whose own result is read only
+/// by a `sext.w`: the result is left unextended in turn (lower/lazy.rs), so the `sext.w`
+/// does its `movsxd` rather than copy what is known extended of the guest value.
+#[test]
+fn an_andn_of_one_left_unextended_is_left_unextended() {
+    let code = [
+        Insn::Addw(r(5, 5, 6)),
+        Insn::Addiw(i(6, 6, 1)),
+        Insn::Xori(i(7, 5, -1)),
+        Insn::And(r(8, 7, 6)),
+        Insn::Addiw(i(9, 8, 0)),
+        Insn::Addi(i(5, 0, 3)),
+        Insn::Addi(i(8, 0, 7)),
+        Insn::Addi(i(7, 0, 7)),
+    ];
+    let mut s = Start::zeroed();
+    // x's 32-bit sum negative, y negative.
+    s.x[5] = 0x8000_0005;
+    s.x[6] = -5i64 as u64;
+    compare_code(&code, &s);
 }
 
 /// Runs `code` (then `ecall`) from `s` in both engines; the trap, `Cpu` and memory must agree.

@@ -711,6 +711,38 @@ fn bmi2_shifts_and_rotates() {
     translate_for("bmi2_baseline", &code, Budget::Exact, HostFeatures::NONE);
 }
 
+/// sha256's Ch function, `(e & f) ^ (~e & g)`: the `not` moved down to its `and`, one
+/// `andn` with BMI1.
+#[test]
+fn andn() {
+    let t = XReg::new(14);
+    translate(
+        "andn",
+        &[
+            Insn::Xori(I {
+                rd: t,
+                rs1: A3,
+                imm: -1,
+            }),
+            Insn::And(R {
+                rd: S2,
+                rs1: A3,
+                rs2: A2,
+            }),
+            Insn::And(R {
+                rd: t,
+                rs1: t,
+                rs2: A1,
+            }),
+            Insn::Xor(R {
+                rd: t,
+                rs1: t,
+                rs2: S2,
+            }),
+        ],
+    );
+}
+
 /// Shift destinations still read after the `or` (here: at the block's end) are written as
 /// well, x itself among them.
 #[test]

@@ -12,6 +12,7 @@
 mod alloc;
 mod alu;
 mod amo;
+mod andn;
 mod branch;
 mod budget;
 mod calls;
@@ -156,10 +157,9 @@ pub fn lower(
     target: Target,
 ) -> Lowered {
     let facts = liveness::analyse(insns, pc);
-    let mut l = Lower::new(insns, pc, jump_table, facts);
+    let mut l = Lower::new(insns, pc, jump_table, facts, target.host);
     l.limit = target.limit;
     l.budget = target.budget;
-    l.host = target.host;
     l.ext = extension::analyse_joined(insns, pc, |i| l.joins.is_target(i));
     l.elide = checked::plan(insns, &l.joins, &l.facts.dead);
     l.lazy = lazy::plan(insns, &l.facts.ops, &l.facts.dead, &l.rotates, |i| {
@@ -223,12 +223,18 @@ pub fn lower(
 }
 
 impl<'a> Lower<'a> {
-    fn new(insns: &'a [Decoded], pc: u64, jump_table: u64, facts: liveness::Analysis) -> Lower<'a> {
+    fn new(
+        insns: &'a [Decoded],
+        pc: u64,
+        jump_table: u64,
+        facts: liveness::Analysis,
+        host: HostFeatures,
+    ) -> Lower<'a> {
         let mut e = Emitter::new();
         let exit = e.label();
         let body_start = e.label();
         let joins = join::plan(insns, pc, &mut e);
-        let rotates = rotate::plan(insns, &facts, |i| joins.is_target(i));
+        let rotates = rotate::plan(insns, &facts, host.bmi1, |i| joins.is_target(i));
         let starts = regions::starts(insns.len(), &joins.pairs(), &rotates);
         let regions = alloc::plan(&facts, &starts);
         let thunks = regions.iter().map(|_| (e.label(), false)).collect();
@@ -261,7 +267,7 @@ impl<'a> Lower<'a> {
             joins,
             limit: 0,
             budget: Budget::Exact,
-            host: HostFeatures::NONE,
+            host,
             thunks,
             body_start,
         }

@@ -35,14 +35,15 @@
 //!   xor   a3,a2,a0   leave them alone (tests/golden/rotate32.txt)
 //! ```
 
+use super::andn::{self, Andn};
 use super::fuse::Fusion;
 use super::liveness::{pure, Analysis, Operands};
 use super::{Lower, T1};
 use isa_a::{Decoded, Insn, XReg};
 use isa_b::{Shift, W};
 
-/// How far back from an `or` its shifts are looked for.
-const WINDOW: usize = 32;
+/// How far back from an `or` its shifts are looked for (and from an `and` its `not`).
+pub(super) const WINDOW: usize = 32;
 
 /// What an instruction of the block is to a rotate.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
@@ -52,6 +53,8 @@ pub(super) enum Role {
     Moved,
     /// The `or` of a rotate: lowered as the rotate.
     Rotate(Rotate),
+    /// The `and` of a `not` and an `and`: lowered as one `andn` (andn.rs).
+    Andn(Andn),
 }
 
 /// A rotate right of `x` by `n`, `w` wide, and the destinations of its right and left shifts.
@@ -99,10 +102,12 @@ fn bits(w: W) -> u32 {
     }
 }
 
-/// Each instruction's part in a rotate, for the block `insns`.
+/// Each instruction's part in a rotate, for the block `insns`; in an `andn` too, if the
+/// host has BMI1 (`bmi1`).
 pub(super) fn plan(
     insns: &[Decoded],
     facts: &Analysis,
+    bmi1: bool,
     joined: impl Fn(usize) -> bool,
 ) -> Vec<Role> {
     let mut roles = vec![Role::None; insns.len()];
@@ -118,6 +123,12 @@ pub(super) fn plan(
             roles[a] = Role::Moved;
             roles[b] = Role::Moved;
             roles[k] = Role::Rotate(rot);
+        } else if bmi1 {
+            let found = andn::find(insns, &facts.ops, &roles, k);
+            if let Some((p, a)) = found.filter(|&(p, _)| !(p + 1..=k).any(&joined)) {
+                roles[p] = Role::Moved;
+                roles[k] = Role::Andn(a);
+            }
         }
     }
     roles
@@ -186,8 +197,9 @@ fn find(
 }
 
 impl Lower<'_> {
-    /// Lowers the instruction at `idx` when it is part of a rotate: nothing for a shift moved
-    /// down to its `or`, the rotate for the `or`. `None` for any other instruction.
+    /// Lowers the instruction at `idx` when it is part of a rotate or an `andn`: nothing for
+    /// an instruction moved down, the rotate for the `or`, the `andn` for the `and`. `None`
+    /// for any other instruction.
     pub(super) fn rotate_part(&mut self) -> Option<usize> {
         match self.rotates[self.idx] {
             Role::None => return None,
@@ -199,6 +211,10 @@ impl Lower<'_> {
                 } else {
                     Fusion::Rotate64
                 });
+            }
+            Role::Andn(a) => {
+                self.andn(a);
+                self.fused.push(Fusion::Andn);
             }
         }
         Some(0)
@@ -318,12 +334,13 @@ mod tests {
 
     /// Which instructions the plan moves (M) and lowers as a rotate (R).
     fn roles(insns: &[Decoded]) -> String {
-        plan(insns, &analyse(insns, 0), |_| false)
+        plan(insns, &analyse(insns, 0), true, |_| false)
             .iter()
             .map(|r| match r {
                 Role::None => '.',
                 Role::Moved => 'M',
                 Role::Rotate(_) => 'R',
+                Role::Andn(_) => 'A',
             })
             .collect()
     }
