@@ -4,6 +4,9 @@
 //! code buffers that are never writable and executable at once, and host disassembly for
 //! display. Only this crate touches iced-x86; the translator speaks to its narrow emitter.
 //!
+//! The caller decides which optional extensions the emitted code may use, by a
+//! [`HostFeatures`] (features.rs).
+//!
 //! ```text
 //!   translator ──Emitter (Gpr, Mem, Alu, Cc, Label)──▶ iced CodeAssembler ──▶ bytes at ip
 //!                                                                             │ commit
@@ -34,9 +37,11 @@ mod assemble_tests;
 mod buffer;
 mod disasm;
 mod emit;
+mod features;
 
 pub use buffer::{CodeBuffer, CHUNK};
 pub use disasm::{disassemble, HostInsn};
 pub use emit::{
     Alu, Assembled, Cc, Emitter, FSrc, Fma, Gpr, Label, Mem, Prec, Shift, Sse, Xmm, JMP_REL32, W,
 };
+pub use features::HostFeatures;

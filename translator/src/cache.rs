@@ -326,6 +326,8 @@ pub struct CodeCache {
     no_chain: bool,
     /// Where the code of this cache checks the budget: all of it the same way.
     budget: crate::Budget,
+    /// The host extensions its code may use: the running host's unless a test says.
+    host: isa_b::HostFeatures,
 }
 
 /// The guest pages (by number) the instructions `insns` at `pc` lie in.
@@ -375,6 +377,7 @@ impl CodeCache {
             stats: CacheStats::default(),
             no_chain: false,
             budget: crate::Budget::Exact,
+            host: isa_b::HostFeatures::detect(),
         })
     }
 
@@ -389,6 +392,18 @@ impl CodeCache {
     pub fn set_budget(&mut self, budget: crate::Budget) {
         if budget != self.budget {
             self.budget = budget;
+            if !self.cur.blocks.is_empty() {
+                self.flush();
+            }
+        }
+    }
+
+    /// Translates for a host with `host`'s extensions from now on (tests: code for a host
+    /// with fewer than this one, or golden code whatever this one has); code translated
+    /// before is dropped, as for [`CodeCache::set_budget`].
+    pub fn set_host_features(&mut self, host: isa_b::HostFeatures) {
+        if host != self.host {
+            self.host = host;
             if !self.cur.blocks.is_empty() {
                 self.flush();
             }
@@ -592,8 +607,11 @@ impl CodeCache {
                 at,
                 g.exit,
                 table,
-                self.layout.limit,
-                self.budget,
+                lower::Target {
+                    limit: self.layout.limit,
+                    budget: self.budget,
+                    host: self.host,
+                },
             );
             if g.buf.next_addr(out.code.bytes.len()).is_none() {
                 self.flush();

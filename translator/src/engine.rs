@@ -180,6 +180,12 @@ impl Engine {
         self.lock().budget()
     }
 
+    /// The host extensions translated code may use, for every engine sharing this one's
+    /// code cache ([`CodeCache::set_host_features`]).
+    pub fn set_host_features(&mut self, host: isa_b::HostFeatures) {
+        self.lock().set_host_features(host);
+    }
+
     /// How many times this engine dropped all code, by its own `fence.i` or
     /// [`Engine::flush`] (cheap: no lock, unlike [`Engine::stats`]).
     pub fn flushes(&self) -> u64 {

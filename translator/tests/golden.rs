@@ -5,7 +5,7 @@
 
 use isa_a::format::{Load, Shift, ShiftW, Store, B, I, J, R, U};
 use isa_a::{decode, Decoded, Insn, XReg};
-use translator::{describe, Budget, CodeCache, LogFlags, TestMemory};
+use translator::{describe, Budget, CodeCache, HostFeatures, LogFlags, TestMemory};
 
 const X0: XReg = XReg::new(0);
 const A0: XReg = XReg::new(10);
@@ -14,17 +14,19 @@ const A2: XReg = XReg::new(12);
 const A3: XReg = XReg::new(13);
 const S2: XReg = XReg::new(18);
 
+/// Translates for a host with every extension the emitter knows, whatever this one has.
 fn translate(name: &str, code: &[Insn]) {
-    translate_for(name, code, Budget::Exact);
+    translate_for(name, code, Budget::Exact, HostFeatures::ALL);
 }
 
-/// [`translate`] with the budget checked where `budget` says.
-fn translate_for(name: &str, code: &[Insn], budget: Budget) {
+/// [`translate`] with the budget checked where `budget` says, for a host with `host`.
+fn translate_for(name: &str, code: &[Insn], budget: Budget, host: HostFeatures) {
     let insns: Vec<Decoded> = code.iter().map(|i| decode(i.encode()).unwrap()).collect();
     let mut mem = TestMemory::new(1 << 16);
     mem.load_code(0x1000, code);
     let mut cache = CodeCache::new(mem.layout()).unwrap();
     cache.set_budget(budget);
+    cache.set_host_features(host);
     cache.translate(&mut mem, 0x1000, &insns).unwrap();
     let t = cache.get(0x1000).unwrap();
     let text = describe(
@@ -193,8 +195,13 @@ fn budget_checks() {
             off: -20,
         }),
     ];
-    translate_for("budget_exact", &code, Budget::Exact);
-    translate_for("budget_back_edges", &code, Budget::BackEdges);
+    translate_for("budget_exact", &code, Budget::Exact, HostFeatures::ALL);
+    translate_for(
+        "budget_back_edges",
+        &code,
+        Budget::BackEdges,
+        HostFeatures::ALL,
+    );
 }
 
 #[test]
@@ -675,6 +682,67 @@ fn fused_rotate64() {
     );
 }
 
+/// BMI2 against the baseline: shifts by a register straight from their sources (`shlx`,
+/// `sarx`), the count not moved to cl, rd the count too (`sll a3, a0, a3`); a 32-bit
+/// rotate into another register than its source one `rorx`, no `mov`.
+#[test]
+fn bmi2_shifts_and_rotates() {
+    let code = [
+        Insn::Sll(R {
+            rd: A3,
+            rs1: A0,
+            rs2: A3,
+        }),
+        Insn::Sraw(R {
+            rd: A0,
+            rs1: A0,
+            rs2: A1,
+        }),
+        Insn::Srliw(shift_w(A2, A1, 7)),
+        Insn::Slliw(shift_w(S2, A1, 25)),
+        or(A2, A2, S2),
+        Insn::Addi(I {
+            rd: S2,
+            rs1: A2,
+            imm: 1,
+        }),
+    ];
+    translate("bmi2", &code);
+    translate_for("bmi2_baseline", &code, Budget::Exact, HostFeatures::NONE);
+}
+
+/// sha256's Ch function, `(e & f) ^ (~e & g)`: the `not` moved down to its `and`, one
+/// `andn` with BMI1.
+#[test]
+fn andn() {
+    let t = XReg::new(14);
+    translate(
+        "andn",
+        &[
+            Insn::Xori(I {
+                rd: t,
+                rs1: A3,
+                imm: -1,
+            }),
+            Insn::And(R {
+                rd: S2,
+                rs1: A3,
+                rs2: A2,
+            }),
+            Insn::And(R {
+                rd: t,
+                rs1: t,
+                rs2: A1,
+            }),
+            Insn::Xor(R {
+                rd: t,
+                rs1: t,
+                rs2: S2,
+            }),
+        ],
+    );
+}
+
 /// Shift destinations still read after the `or` (here: at the block's end) are written as
 /// well, x itself among them.
 #[test]
@@ -699,7 +767,12 @@ fn fused_rotate_with_live_temporaries() {
 fn crc16_bit_loop_join() {
     let code = crc16_bit_loop();
     translate("crc16_join", &code);
-    translate_for("crc16_join_back_edges", &code, Budget::BackEdges);
+    translate_for(
+        "crc16_join_back_edges",
+        &code,
+        Budget::BackEdges,
+        HostFeatures::ALL,
+    );
 }
 
 fn crc16_bit_loop() -> Vec<Insn> {
@@ -891,6 +964,27 @@ fn regions_loop() {
 /// xmm0 for the helper; a single's sum lands NaN-boxed.
 #[test]
 fn fp_direct() {
+    translate("fp_direct", &fp_code());
+}
+
+/// The same on a host without AVX (nor FMA3): two-operand forms, rs1 copied into the
+/// destination first, through xmm0 when the destination is rs2 (`fsub.d fs0, fs5, fs0`)
+/// unless the operation commutes (`fmul.d fs1, fs0, fs1`); the fma through the helper.
+#[test]
+fn fp_direct_sse() {
+    use isa_a::format::FRrm;
+    use isa_a::{FReg, Rm};
+    let mut code = fp_code();
+    code.push(Insn::FmulD(FRrm {
+        rd: FReg::new(9),
+        rs1: FReg::new(8),
+        rs2: FReg::new(9),
+        rm: Rm::Dyn,
+    }));
+    translate_for("fp_direct_sse", &code, Budget::Exact, HostFeatures::NONE);
+}
+
+fn fp_code() -> Vec<Insn> {
     use isa_a::format::{F1rm, FRrm, R4};
     use isa_a::{FReg, Rm};
     let f = FReg::new;
@@ -900,29 +994,26 @@ fn fp_direct() {
         rs2: f(rs2),
         rm: Rm::Dyn,
     };
-    translate(
-        "fp_direct",
-        &[
-            Insn::FsubD(rr(8, 21, 8)),
-            Insn::FsubD(rr(9, 22, 9)),
-            Insn::FmulD(rr(15, 8, 8)),
-            Insn::FmaddD(R4 {
-                rd: f(15),
-                rs1: f(9),
-                rs2: f(9),
-                rs3: f(15),
-                rm: Rm::Dyn,
-            }),
-            Insn::FaddD(rr(15, 15, 23)),
-            Insn::FsqrtD(F1rm {
-                rd: f(13),
-                rs1: f(15),
-                rm: Rm::Dyn,
-            }),
-            Insn::FdivD(rr(15, 19, 15)),
-            Insn::FaddS(rr(0, 0, 1)),
-        ],
-    );
+    vec![
+        Insn::FsubD(rr(8, 21, 8)),
+        Insn::FsubD(rr(9, 22, 9)),
+        Insn::FmulD(rr(15, 8, 8)),
+        Insn::FmaddD(R4 {
+            rd: f(15),
+            rs1: f(9),
+            rs2: f(9),
+            rs3: f(15),
+            rm: Rm::Dyn,
+        }),
+        Insn::FaddD(rr(15, 15, 23)),
+        Insn::FsqrtD(F1rm {
+            rd: f(13),
+            rs1: f(15),
+            rm: Rm::Dyn,
+        }),
+        Insn::FdivD(rr(15, 19, 15)),
+        Insn::FaddS(rr(0, 0, 1)),
+    ]
 }
 
 /// Branches against zero after the instruction that computed the register (lower/flags.rs):
@@ -984,5 +1075,6 @@ fn flags_reused_by_branches_against_zero() {
             Insn::Bne(b(A0, 0x100)),
         ],
         Budget::BackEdges,
+        HostFeatures::ALL,
     );
 }

@@ -3,8 +3,9 @@
 //! sees iced.
 //!
 //! Split by what it emits: operand.rs (registers, operands and their iced forms), int.rs
-//! (integer instructions), sse.rs (scalar floating point, one function per operation with
-//! a precision), flow.rs (labels, jumps, calls, patchable jumps and assembly).
+//! (integer instructions), bmi.rs (the BMI1/BMI2 three-operand integer forms), sse.rs
+//! (scalar floating point, one function per operation with a precision), flow.rs (labels,
+//! jumps, calls, patchable jumps and assembly).
 
 pub(crate) use flow::rel32;
 pub use flow::{patch_site_len, Assembled, Label, JMP_REL32};
@@ -39,6 +40,7 @@ macro_rules! by_width {
 }
 
 // After the macros: the modules use them.
+mod bmi;
 mod flow;
 mod int;
 mod operand;

@@ -243,15 +243,27 @@ impl Lower<'_> {
         self.write(a.rd, t);
     }
 
-    /// Shift by a register: the amount in cl, which the host masks as RISC-V does.
+    /// Shift by a register: the amount in cl, which the host masks as RISC-V does; with
+    /// BMI2, in any register, into a destination apart from the source (`shlx` …).
     pub(super) fn shift_reg(&mut self, a: R, op: Shift, w: W) {
         if a.rd.num() == 0 {
             return;
         }
-        self.read_into(a.rs2, T1);
-        let t = self.target(a.rd, &[]);
-        self.read_into(a.rs1, t);
-        self.e.shift_cl(op, w, t);
+        let t = if self.plan.host.bmi2 {
+            // A source not in a register is loaded into a scratch, never into rd's register,
+            // which may hold the other.
+            let n = self.read(a.rs2, T1);
+            let s = self.read(a.rs1, T0);
+            let t = self.target(a.rd, &[]);
+            self.e.shiftx(op, w, t, s, n);
+            t
+        } else {
+            self.read_into(a.rs2, T1);
+            let t = self.target(a.rd, &[]);
+            self.read_into(a.rs1, t);
+            self.e.shift_cl(op, w, t);
+            t
+        };
         if w == W::B32 {
             self.extend_result(t);
         }

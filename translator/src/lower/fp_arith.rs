@@ -19,6 +19,12 @@
 //!
 //! The VEX forms take the bits above the result from their first source: that is rs1,
 //! whose NaN-box a single has checked, so a single's result is boxed as it lands.
+//!
+//! A host without AVX gets the two-operand forms, `d op= src`, which keep `d`'s own bits
+//! above the result: rs1 is copied into `d` first (nothing to copy when rd is rs1), so a
+//! single lands boxed all the same. Where that copy would overwrite rs2 (rd is rs2, not
+//! rs1) an `add` or `mul` takes its operands the other way round, and the others compute
+//! in xmm0. Without FMA3 the fused multiply-adds go to the helper.
 
 use super::cold::Cold;
 use super::fp::{f_slot, Prec};
@@ -84,10 +90,14 @@ impl Lower<'_> {
             return self.helper();
         }
         let unboxed = self.boxed_or_helper(p, &[a.rs1, a.rs2]);
-        let x = self.fread(a.rs1, Xmm::X1);
-        let y = self.fsrc(a.rs2);
         let d = self.arith_dest(a.rd);
-        self.e.sse3(p, op, d, x, y);
+        if self.plan.host.avx {
+            let x = self.fread(a.rs1, Xmm::X1);
+            let y = self.fsrc(a.rs2);
+            self.e.sse3(p, op, d, x, y);
+        } else {
+            self.two_operand(p, op, d, a.rs1, a.rs2);
+        }
         self.direct_result(a.rd, d, p);
         if let Some(mut l) = unboxed {
             self.e.bind(&mut l);
@@ -99,17 +109,47 @@ impl Lower<'_> {
             return self.helper();
         }
         let unboxed = self.boxed_or_helper(p, &[a.rs1]);
-        let x = self.fread(a.rs1, Xmm::X1);
         let d = self.arith_dest(a.rd);
-        self.e.sse3(p, Sse::Sqrt, d, x, x);
+        if self.plan.host.avx {
+            let x = self.fread(a.rs1, Xmm::X1);
+            self.e.sse3(p, Sse::Sqrt, d, x, x);
+        } else if p == Prec::D {
+            // A double's bits above the result are never read.
+            let x = self.fsrc(a.rs1);
+            self.e.sse(p, Sse::Sqrt, d, x);
+        } else {
+            self.fload_dest(d, a.rs1);
+            self.e.sse(p, Sse::Sqrt, d, d);
+        }
         self.direct_result(a.rd, d, p);
         if let Some(mut l) = unboxed {
             self.e.bind(&mut l);
         }
     }
 
+    /// `d = f[rs1] op f[rs2]` in the two-operand forms, `d`'s bits above the result rs1's.
+    fn two_operand(&mut self, p: Prec, op: Sse, d: Xmm, rs1: FReg, rs2: FReg) {
+        let mirror = |r: FReg| self.alloc.ra.fregs[r.num()];
+        let (x, y) = if mirror(rs2) == Some(d) && matches!(op, Sse::Add | Sse::Mul) {
+            (rs2, rs1)
+        } else {
+            (rs1, rs2)
+        };
+        let t = if mirror(y) == Some(d) && mirror(x) != Some(d) {
+            Xmm::X0
+        } else {
+            d
+        };
+        self.fload_dest(t, x);
+        let y = self.fsrc(y);
+        self.e.sse(p, op, t, y);
+        if t != d {
+            self.e.mov_xx(d, t);
+        }
+    }
+
     pub(super) fn fma(&mut self, a: R4, op: Fma, p: Prec) {
-        if a.rm != Rm::Dyn {
+        if a.rm != Rm::Dyn || !self.plan.host.fma {
             return self.helper();
         }
         let unboxed = self.boxed_or_helper(p, &[a.rs1, a.rs2, a.rs3]);

@@ -15,8 +15,9 @@
 //! `fsflags` (fp_flags.rs).
 //!
 //! A fusion is a pattern over the decoded slice: the visitor looks one instruction ahead.
-//! Rotates (two shifts and an `or`, not always adjacent) are planned per block in rotate.rs
-//! and counted here with the pairs; a pair never takes an instruction of a rotate.
+//! Rotates (two shifts and an `or`, not always adjacent) are planned per block in rotate.rs,
+//! as `not`+`and` pairs for `andn` are (andn.rs), and counted here with the pairs; a pair
+//! never takes an instruction of either.
 //! The pair is always exact: every register either instruction writes is written, unless
 //! [`Lower::dead_after`] says nothing reads it again, and written before the second
 //! instruction's access, so a fault there finds it (and reports the second's pc and count,
@@ -44,10 +45,11 @@ pub(super) enum Fusion {
     Rotate64,
     FlagsCompare,
     FlagsCompareDead,
+    Andn,
 }
 
 /// How each fusion is named in [`counts`].
-const NAMES: [&str; 10] = [
+const NAMES: [&str; 11] = [
     "lui/auipc+addi",
     "auipc+jalr",
     "lui/auipc+load/store",
@@ -58,10 +60,11 @@ const NAMES: [&str; 10] = [
     "srli+slli+or (rotate.rs)",
     "frflags+fcmp+fsflags (fp_flags.rs)",
     "frflags+fcmp+fsflags, flags dead (fp_flags.rs)",
+    "not+and (andn.rs)",
 ];
 
 /// Fusions lowered by every translation in this process, by kind.
-static HITS: [AtomicU64; 10] = [const { AtomicU64::new(0) }; 10];
+static HITS: [AtomicU64; 11] = [const { AtomicU64::new(0) }; 11];
 
 /// How many times each fusion has been lowered in this process (for tests and statistics).
 pub fn counts() -> Vec<(&'static str, u64)> {

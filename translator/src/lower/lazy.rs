@@ -13,6 +13,7 @@
 //!   `srliw` by 1..31, x86's zero extension being its sign extension, is always exact),
 //!   and a `sext.w` whose result's upper half is not demanded is a plain copy;
 //! - a 32-bit rotate (rotate.rs: two shifts and an `or`, one `ror r32`);
+//! - an `andn` (andn.rs) whose result's upper half is not demanded, as `and` below;
 //! - `and`/`or`/`xor`/`andi`/`ori`/`xori` and the moves (`addi rd, rs, 0`, `add` with x0)
 //!   whose own result's upper half is not demanded: bitwise, their low half is made from
 //!   their sources' low halves only, and their result is left "unextended" in turn.
@@ -122,13 +123,19 @@ pub fn plan(
         if !dead[i] {
             demanded = match roles[i] {
                 // A shift moved to its rotate's `or`: read there, written there if read after.
-                Role::Moved if matches!(insn, Insn::Slliw(_) | Insn::Srliw(_)) => demanded,
+                // A `not` moved to its `and` (andn.rs): read there.
+                Role::Moved if matches!(insn, Insn::Slliw(_) | Insn::Srliw(_) | Insn::Xori(_)) => {
+                    demanded
+                }
                 Role::Moved => demanded | r,
                 Role::Rotate(rot) if rot.w == W::B32 => {
                     lazy[i] = free;
                     demanded & !w
                 }
                 Role::Rotate(_) => demanded & !w | r,
+                // Bitwise, reading x and y (not t, which the `not` never writes).
+                Role::Andn(_) if free => demanded,
+                Role::Andn(a) => demanded & !w | (r & !(1 << a.t.num())) | 1 << a.x.num(),
                 Role::None if !pure(insn) => ALL,
                 Role::None => match kind(insn) {
                     Kind::Word | Kind::Sext => {
@@ -157,6 +164,7 @@ pub fn plan(
         }
         let unextended = match roles[i] {
             Role::Rotate(_) => lazy[i],
+            Role::Andn(a) => (r & !(1 << a.t.num()) | 1 << a.x.num()) & left != 0,
             _ => match kind(&insns[i].insn) {
                 Kind::Word | Kind::Sext => lazy[i],
                 // Reads of pending registers only when its own result is not demanded.

@@ -20,6 +20,7 @@
 mod alloc;
 mod alu;
 mod amo;
+mod andn;
 mod branch;
 mod budget;
 mod calls;
@@ -56,7 +57,7 @@ pub use join::count as join_count;
 use crate::abi::{self, Reason, CPU, CTX_SLOT, INSTRET, STOP_SLOT};
 use cold::{Cold, ColdQueue};
 use isa_a::{Decoded, XReg};
-use isa_b::{Alu, Assembled, Cc, Emitter, Gpr, Label, Mem, W};
+use isa_b::{Alu, Assembled, Cc, Emitter, Gpr, HostFeatures, Label, Mem, W};
 use plan::Plan;
 use regions::Allocation;
 
@@ -138,19 +139,28 @@ pub struct Lowered {
     pub alloc: crate::cache::AllocStats,
 }
 
+/// What a block is lowered for, the same for every block of a code cache.
+#[derive(Copy, Clone, Debug)]
+pub struct Target {
+    /// Guest addresses below it are accessible.
+    pub limit: u64,
+    /// Where the budget is checked.
+    pub budget: Budget,
+    /// The host extensions the code may use.
+    pub host: HostFeatures,
+}
+
 /// Lowers `insns` (a block starting at `pc`) to code assembled at `at`, with the common exit
-/// routine at `exit_addr`; guest addresses below `limit` are accessible; the budget is
-/// checked where `budget` says.
+/// routine at `exit_addr`, for `target`.
 pub fn lower(
     insns: &[Decoded],
     pc: u64,
     at: u64,
     exit_addr: u64,
     jump_table: u64,
-    limit: u64,
-    budget: Budget,
+    target: Target,
 ) -> Lowered {
-    let mut l = Lower::new(insns, pc, jump_table, limit, budget);
+    let mut l = Lower::new(insns, pc, jump_table, target);
     l.prologue();
     l.body();
     l.emit_cold();
@@ -210,15 +220,9 @@ pub fn lower(
 }
 
 impl<'a> Lower<'a> {
-    fn new(
-        insns: &'a [Decoded],
-        pc: u64,
-        jump_table: u64,
-        limit: u64,
-        budget: Budget,
-    ) -> Lower<'a> {
+    fn new(insns: &'a [Decoded], pc: u64, jump_table: u64, target: Target) -> Lower<'a> {
         let mut e = Emitter::new();
-        let plan = Plan::new(insns, pc, &mut e, jump_table, limit, budget);
+        let plan = Plan::new(insns, pc, &mut e, jump_table, target);
         let starts = regions::starts(insns.len(), &plan.joins.pairs(), &plan.rotates);
         let alloc = Allocation::new(alloc::plan(&plan.facts, &starts));
         let out = Output {

@@ -3,9 +3,9 @@
 //! as one piece, the registers known extended (extension.rs) or left unextended (lazy.rs),
 //! and the accesses that need no limit check (checked.rs).
 
-use super::{checked, extension, join, lazy, liveness, rotate, Budget};
+use super::{checked, extension, join, lazy, liveness, rotate, Budget, Target};
 use isa_a::Decoded;
-use isa_b::Emitter;
+use isa_b::{Emitter, HostFeatures};
 
 /// The block's analyses, made before emission and only read by it (but for `ext`, which the
 /// second copy of a peeled loop replaces).
@@ -29,6 +29,8 @@ pub(super) struct Plan {
     pub(super) limit: u64,
     /// Where the budget is checked (budget.rs).
     pub(super) budget: Budget,
+    /// The host extensions the code may use.
+    pub(super) host: HostFeatures,
 }
 
 impl Plan {
@@ -38,16 +40,20 @@ impl Plan {
         pc: u64,
         e: &mut Emitter,
         jump_table: u64,
-        limit: u64,
-        budget: Budget,
+        target: Target,
     ) -> Plan {
         let facts = liveness::analyse(insns, pc);
         let joins = join::plan(insns, pc, e);
-        let target = |i| joins.is_target(i);
-        let rotates = rotate::plan(insns, &facts, target);
-        let ext = extension::analyse_joined(insns, pc, target);
+        let Target {
+            limit,
+            budget,
+            host,
+        } = target;
+        let joined = |i| joins.is_target(i);
+        let rotates = rotate::plan(insns, &facts, host.bmi1, joined);
+        let ext = extension::analyse_joined(insns, pc, joined);
         let elide = checked::plan(insns, &joins, &facts.dead);
-        let lazy = lazy::plan(insns, &facts.ops, &facts.dead, &rotates, target);
+        let lazy = lazy::plan(insns, &facts.ops, &facts.dead, &rotates, joined);
         Plan {
             facts,
             ext,
@@ -58,6 +64,7 @@ impl Plan {
             jump_table,
             limit,
             budget,
+            host,
         }
     }
 }

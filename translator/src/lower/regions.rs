@@ -42,6 +42,7 @@ pub(super) fn starts(n: usize, joins: &[(usize, usize)], rotates: &[Role]) -> Ve
             Role::None => open[i],
             Role::Moved => open[i] + 1,
             Role::Rotate(_) => open[i] - 2,
+            Role::Andn(_) => open[i] - 1,
         };
     }
     let allowed = |b: usize| open[b] == 0 && !joins.iter().any(|&(f, t)| f < b && b <= t);
@@ -194,7 +195,8 @@ mod tests {
             rs1: x(12),
             rs2: x(13),
         }));
-        let roles = super::super::rotate::plan(&code, &liveness::analyse(&code, 0), |_| false);
+        let roles =
+            super::super::rotate::plan(&code, &liveness::analyse(&code, 0), true, |_| false);
         assert!(matches!(roles[27], Role::Rotate(_)), "{roles:?}");
         assert_eq!(starts(60, &[], &roles), [0, 28]);
     }

@@ -18,7 +18,8 @@
 //! reads that destination, and none after the second shift reads or writes its destination.
 //! Shifts only ever move later, to their own `or`, and each move is checked against the
 //! instructions where they stand in the block (shifts of other rotates included), so rotates
-//! interleaved with each other move together. The `or` then becomes one `ror` (and `movsxd`);
+//! interleaved with each other move together. The `or` then becomes one `ror` (and `movsxd`),
+//! or with BMI2 one `rorx` when the result goes to another register than `x`'s;
 //! a shift's destination is still written there unless it is the `or`'s own or
 //! [`Lower::dead_after`] says nothing reads it. No ALU op of the window can fault, and a
 //! window never spans a block's or a superblock part's end: a branch is not pure.
@@ -34,14 +35,15 @@
 //!   xor   a3,a2,a0   leave them alone (tests/golden/rotate32.txt)
 //! ```
 
+use super::andn::{self, Andn};
 use super::fuse::Fusion;
 use super::liveness::{pure, Analysis, Operands};
 use super::{Lower, T1};
 use isa_a::{Decoded, Insn, XReg};
 use isa_b::{Shift, W};
 
-/// How far back from an `or` its shifts are looked for.
-const WINDOW: usize = 32;
+/// How far back from an `or` its shifts are looked for (and from an `and` its `not`).
+pub(super) const WINDOW: usize = 32;
 
 /// What an instruction of the block is to a rotate.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
@@ -51,6 +53,8 @@ pub(super) enum Role {
     Moved,
     /// The `or` of a rotate: lowered as the rotate.
     Rotate(Rotate),
+    /// The `and` of a `not` and an `and`: lowered as one `andn` (andn.rs).
+    Andn(Andn),
 }
 
 /// A rotate right of `x` by `n`, `w` wide, and the destinations of its right and left shifts.
@@ -98,10 +102,12 @@ fn bits(w: W) -> u32 {
     }
 }
 
-/// Each instruction's part in a rotate, for the block `insns`.
+/// Each instruction's part in a rotate, for the block `insns`; in an `andn` too, if the
+/// host has BMI1 (`bmi1`).
 pub(super) fn plan(
     insns: &[Decoded],
     facts: &Analysis,
+    bmi1: bool,
     joined: impl Fn(usize) -> bool,
 ) -> Vec<Role> {
     let mut roles = vec![Role::None; insns.len()];
@@ -117,6 +123,12 @@ pub(super) fn plan(
             roles[a] = Role::Moved;
             roles[b] = Role::Moved;
             roles[k] = Role::Rotate(rot);
+        } else if bmi1 {
+            let found = andn::find(insns, &facts.ops, &roles, k);
+            if let Some((p, a)) = found.filter(|&(p, _)| !(p + 1..=k).any(&joined)) {
+                roles[p] = Role::Moved;
+                roles[k] = Role::Andn(a);
+            }
         }
     }
     roles
@@ -185,8 +197,9 @@ fn find(
 }
 
 impl Lower<'_> {
-    /// Lowers the instruction at `idx` when it is part of a rotate: nothing for a shift moved
-    /// down to its `or`, the rotate for the `or`. `None` for any other instruction.
+    /// Lowers the instruction at `idx` when it is part of a rotate or an `andn`: nothing for
+    /// an instruction moved down, the rotate for the `or`, the `andn` for the `and`. `None`
+    /// for any other instruction.
     pub(super) fn rotate_part(&mut self) -> Option<usize> {
         match self.plan.rotates[self.cur.idx] {
             Role::None => return None,
@@ -198,6 +211,10 @@ impl Lower<'_> {
                 } else {
                     Fusion::Rotate64
                 });
+            }
+            Role::Andn(a) => {
+                self.andn(a);
+                self.out.fused.push(Fusion::Andn);
             }
         }
         Some(0)
@@ -243,16 +260,21 @@ impl Lower<'_> {
             }
             self.write(t, to);
         }
-        if v != d {
-            self.e.mov_rr(rot.w, d, v);
-        }
-        self.ror(rot, d);
+        self.ror(rot, d, v);
         self.write(r, d);
     }
 
-    /// `d = ror(d, n)` at the rotate's width, sign-extended from 32 bits.
-    fn ror(&mut self, rot: Rotate, d: isa_b::Gpr) {
-        self.e.shift_ri(Shift::Ror, rot.w, d, rot.n);
+    /// `d = ror(v, n)` at the rotate's width, sign-extended from 32 bits: one `rorx` into
+    /// another register with BMI2, else a copy first.
+    fn ror(&mut self, rot: Rotate, d: isa_b::Gpr, v: isa_b::Gpr) {
+        if v != d && self.plan.host.bmi2 {
+            self.e.rorx(rot.w, d, v, rot.n);
+        } else {
+            if v != d {
+                self.e.mov_rr(rot.w, d, v);
+            }
+            self.e.shift_ri(Shift::Ror, rot.w, d, rot.n);
+        }
         if rot.w == W::B32 {
             self.extend_result(d);
         }
@@ -312,12 +334,13 @@ mod tests {
 
     /// Which instructions the plan moves (M) and lowers as a rotate (R).
     fn roles(insns: &[Decoded]) -> String {
-        plan(insns, &analyse(insns, 0), |_| false)
+        plan(insns, &analyse(insns, 0), true, |_| false)
             .iter()
             .map(|r| match r {
                 Role::None => '.',
                 Role::Moved => 'M',
                 Role::Rotate(_) => 'R',
+                Role::Andn(_) => 'A',
             })
             .collect()
     }

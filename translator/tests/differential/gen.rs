@@ -9,9 +9,10 @@
 //! and `sext.w`, read by sign-dependent 64-bit readers, stores, helper calls, faulting loads
 //! and branches in between, some in their slots under pressure (the `movsxd`s
 //! lower/lazy.rs leaves out), rotates (two shifts and an `or`, interleaved, and near
-//! misses), a compare
-//! and a branch on its result, an operation and a branch of its result against zero
-//! (directly after it or not), a chain through
+//! misses), shifts by a register (counts past the width, operands aliased), `not` and a
+//! later `and` of its result (`andn`, and near misses), a compare and a branch on its
+//! result, an operation and a branch of its result against zero (directly after it or
+//! not), a chain through
 //! all 31 registers, loops under register pressure (many registers used many times an
 //! iteration, dead writes), loops with more live registers than host registers whose cold
 //! ones are moved, operated on in place, sign-extended and compared in their slots, loops around if-then and if-then-else diamonds (forward branches
@@ -27,6 +28,12 @@
 //! rounding modes are mostly `dyn`, CSR numbers name CSRs a program may touch, and every
 //! branch, jump and `jalr` lands on an instruction of the sequence. Faults come from
 //! sequences made to fault (unmapped pages, the code pages written, the ends of mappings).
+//!
+//! The same cases run translated for the host's extensions and for the x86-64 baseline
+//! (differential.rs): the NaN-making arithmetic into either source or neither reaches every
+//! path of lower/fp_arith.rs's VEX and two-operand forms, rotates into another register
+//! than their source `rorx` or `mov`+`ror`, shifts by a register `shlx` … or through `cl`,
+//! `not`+`and` one `andn` or two instructions.
 //!
 //! Targets are fixed once the code is laid out ([`Fix`]), since compressed forms make the
 //! address of an instruction depend on all before it.
@@ -1770,6 +1777,98 @@ fn rotates(r: &mut Rng, out: &mut Vec<Item>) {
     }
 }
 
+/// Shifts by a register (`sll`/`srl`/`sra` and their `*w` forms, lower/alu.rs: `shlx`/
+/// `shrx`/`sarx` with BMI2): the count set to any 12-bit value (past the width, negative)
+/// or left random, the destination the source, the count, both, or another register,
+/// x0 as a source one time in eight; one time in two after fourteen other registers are
+/// each used more, so the three live in their slots.
+fn register_shifts(r: &mut Rng, out: &mut Vec<Item>) {
+    let pick = |r: &mut Rng| if r.below(8) == 0 { 0 } else { r.reg() };
+    let (x, n) = (pick(r), pick(r));
+    if r.below(2) == 0 && n != 0 {
+        out.push(word(i_type(OP_IMM, 0, n, 0, r.next() as i32 >> 20)));
+    }
+    if r.below(2) == 0 {
+        let mut f = r.reg();
+        for _ in 0..14 {
+            while [x, n].contains(&f) {
+                f = f % 31 + 1;
+            }
+            for _ in 0..3 {
+                out.push(word(i_type(OP_IMM, 0, f, f, 1)));
+            }
+            f = f % 31 + 1;
+        }
+    }
+    for _ in 0..1 + r.below(3) {
+        let d = match r.below(5) {
+            0 => x,
+            1 => n,
+            _ => r.reg(),
+        };
+        let (f3, f7) = [(1, 0), (5, 0), (5, 0x20)][r.below(3) as usize];
+        let op = if r.below(2) == 0 { OP } else { OP_32 };
+        out.push(word(r_type(op, f3, f7, d, x, n)));
+    }
+}
+
+/// `not t, x` and, later, `and d, t, y` (either operand order: lower/andn.rs's `andn`), as
+/// gcc schedules sha256's `~e & g`: up to six instructions between, some `*w` operations
+/// on x and y first (left unextended or not, lower/lazy.rs) and after on d, a `sext.w` of
+/// d (a copy where d is known extended and exact, a `movsxd` where it is not); near misses
+/// must stay two instructions: x or t written between, t read between or after (then not
+/// overwritten), a `fence` between, x the same register as t.
+fn not_and(r: &mut Rng, out: &mut Vec<Item>) {
+    let (x, t, y) = (r.reg(), r.reg(), r.reg());
+    let x = if r.below(8) == 0 { t } else { x };
+    let others = [x, t, y];
+    let other = |r: &mut Rng| {
+        let mut o = r.reg();
+        while others.contains(&o) {
+            o = o % 31 + 1;
+        }
+        o
+    };
+    if r.below(2) == 0 {
+        let (f3, f7) = [(0, 0), (0, 0x20), (1, 0), (5, 0)][r.below(4) as usize];
+        out.push(word(r_type(OP_32, f3, f7, x, x, y)));
+    }
+    if r.below(2) == 0 {
+        out.push(word(i_type(OP_IMM_32, 0, y, y, 1)));
+    }
+    out.push(word(i_type(OP_IMM, 4, t, x, -1)));
+    for _ in 0..r.below(7) {
+        let (a, b) = (other(r), other(r));
+        out.push(word(match r.below(10) {
+            0 | 1 => i_type(OP_IMM, 0, [x, t][r.below(2) as usize], a, 1),
+            2 => r_type(OP, 0, 0, a, t, b),
+            3 => 0x0ff0_000f, // fence
+            _ => r_type(OP_32, 0, 0, a, a, b),
+        }));
+    }
+    let d = match r.below(3) {
+        0 => t,
+        1 => y,
+        _ => other(r),
+    };
+    let (a, b) = if r.below(2) == 0 { (t, y) } else { (y, t) };
+    out.push(word(r_type(OP, 7, 0, d, a, b)));
+    match r.below(4) {
+        0 => out.push(word(r_type(OP, 0, 0, other(r), t, d))),
+        1 => out.push(word(i_type(OP_IMM, 0, t, 0, 5))),
+        _ => {}
+    }
+    if r.below(2) == 0 {
+        out.push(word(r_type(OP_32, 0, 0, d, d, x)));
+    }
+    if r.below(2) == 0 {
+        // x's `*w` result above, and d, read only by the pair and here: left unextended.
+        out.push(word(i_type(OP_IMM_32, 0, other(r), d, 0)));
+        out.push(word(i_type(OP_IMM, 0, x, 0, 3)));
+        out.push(word(i_type(OP_IMM, 0, d, 0, 7)));
+    }
+}
+
 /// Builds the code: each [`Gen`] expanded, targets fixed, an `ecall` last.
 pub fn build(gens: &[Gen]) -> Vec<u8> {
     let int = int_opcodes();
@@ -1797,9 +1896,10 @@ pub fn build(gens: &[Gen]) -> Vec<u8> {
             232..=235 => fault(&mut r, &mut items),
             240..=247 => pressure_loop(&mut r, &mut items),
             248..=251 => call_return(&mut r, &mut items),
-            252 => fp_chain(&mut r, &mut items),
+            252 => register_shifts(&mut r, &mut items),
             253 => fp_nan(&mut r, &mut items),
-            _ => rotates(&mut r, &mut items),
+            254 => rotates(&mut r, &mut items),
+            _ => not_and(&mut r, &mut items),
         }
     }
     items.push(word(0x0000_0073));

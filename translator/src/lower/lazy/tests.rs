@@ -28,7 +28,7 @@ fn sext(rd: u32, rs: u32) -> Insn {
 fn plan_of(code: &[Insn]) -> Plan {
     let ds: Vec<Decoded> = code.iter().map(|&insn| d(insn)).collect();
     let facts = analyse(&ds, 0x1000);
-    let roles = rotate::plan(&ds, &facts, |_| false);
+    let roles = rotate::plan(&ds, &facts, true, |_| false);
     plan(&ds, &facts.ops, &facts.dead, &roles, |_| false)
 }
 
