@@ -15,6 +15,7 @@
 //!
 //! `PROPTEST_CASES` raises the number of cases (10,000 by default).
 
+mod common;
 #[path = "differential/gen.rs"]
 mod gen;
 
@@ -512,15 +513,10 @@ fn quiet_compare_between_flags_reads() {
 
 #[test]
 fn fflags_read_and_written_between_native_fp() {
-    use isa_a::format::{Csr, CsrI, FRrm};
-    use isa_a::{FReg, Rm, XReg};
+    use isa_a::format::{Csr, CsrI};
+    use isa_a::{FReg, XReg};
     let (x, f) = (XReg::new, FReg::new);
-    let fp = |rd, rs1, rs2| FRrm {
-        rd: f(rd),
-        rs1: f(rs1),
-        rs2: f(rs2),
-        rm: Rm::Dyn,
-    };
+    let fp = common::fp_of;
     let csr = |rd, rs1, csr| Csr {
         rd: x(rd),
         rs1: x(rs1),

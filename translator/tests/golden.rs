@@ -3,6 +3,9 @@
 //! in review as a diff of these files. `MIMIC_BLESS=1 cargo test -p translator --test golden`
 //! rewrites them. Host addresses (helper, table, data pointers) are masked.
 
+mod common;
+
+use common::{i_of, r_of};
 use isa_a::format::{Load, Shift, ShiftW, Store, B, I, J, R, U};
 use isa_a::{decode, Decoded, Insn, XReg};
 use translator::{describe, Budget, CodeCache, HostFeatures, LogFlags, TestMemory};
@@ -868,22 +871,6 @@ fn eleven_busy_registers() -> Vec<Insn> {
             })
         })
         .collect()
-}
-
-fn r_of(rd: u32, rs1: u32, rs2: u32) -> R {
-    R {
-        rd: XReg::new(rd),
-        rs1: XReg::new(rs1),
-        rs2: XReg::new(rs2),
-    }
-}
-
-fn i_of(rd: u32, rs1: u32, imm: i32) -> I {
-    I {
-        rd: XReg::new(rd),
-        rs1: XReg::new(rs1),
-        imm,
-    }
 }
 
 /// A loop with more live guest registers than host registers (lower/slots.rs): the eleven

@@ -3,23 +3,15 @@
 //! none of those forms (on a host without AVX, a VEX instruction is SIGILL), and
 //! translated for a host with all of them, has each.
 
-use isa_a::format::{FRrm, Shift, ShiftW, R, R4};
-use isa_a::{decode, Decoded, FReg, Insn, Rm, XReg};
+mod common;
+
+use common::{fp_of, r_of, shift_of, shift_w_of};
+use isa_a::format::R4;
+use isa_a::{decode, Decoded, FReg, Insn, Rm};
 use translator::{describe_host, CodeCache, HostFeatures, TestMemory};
 
 fn block() -> Vec<Insn> {
-    let (x, f) = (XReg::new, FReg::new);
-    let rr = |rd, rs1, rs2| FRrm {
-        rd: f(rd),
-        rs1: f(rs1),
-        rs2: f(rs2),
-        rm: Rm::Dyn,
-    };
-    let r = |rd, rs1, rs2| R {
-        rd: x(rd),
-        rs1: x(rs1),
-        rs2: x(rs2),
-    };
+    let (rr, r, f) = (fp_of, r_of, FReg::new);
     vec![
         Insn::FaddD(rr(1, 2, 3)),
         Insn::FsubS(rr(1, 1, 3)),
@@ -34,27 +26,11 @@ fn block() -> Vec<Insn> {
         }),
         Insn::Sll(r(10, 11, 12)),
         Insn::Sraw(r(13, 11, 12)),
-        Insn::Srliw(ShiftW {
-            rd: x(14),
-            rs1: x(15),
-            shamt: 8,
-        }),
-        Insn::Slliw(ShiftW {
-            rd: x(16),
-            rs1: x(15),
-            shamt: 24,
-        }),
+        Insn::Srliw(shift_w_of(14, 15, 8)),
+        Insn::Slliw(shift_w_of(16, 15, 24)),
         Insn::Or(r(17, 14, 16)),
-        Insn::Srli(Shift {
-            rd: x(14),
-            rs1: x(15),
-            shamt: 8,
-        }),
-        Insn::Slli(Shift {
-            rd: x(16),
-            rs1: x(15),
-            shamt: 56,
-        }),
+        Insn::Srli(shift_of(14, 15, 8)),
+        Insn::Slli(shift_of(16, 15, 56)),
         Insn::Or(r(5, 14, 16)),
         Insn::Add(r(18, 10, 5)),
     ]
