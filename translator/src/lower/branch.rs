@@ -120,7 +120,7 @@ impl Lower<'_> {
             return;
         }
         self.write_imm(a.rd, self.next_pc());
-        self.advance_instret(self.cur.idx + 1);
+        self.advance_instret_flags(self.cur.idx + 1);
         let call = super::calls::is_link(a.rd);
         if self.keeps_allocation(target) {
             // A function calling itself from its first block.
@@ -151,11 +151,18 @@ impl Lower<'_> {
         // The target in rsi, or in rcx until the epilogue has given rsi back when the block
         // holds a guest register in it.
         let t = if self.alloc.ra.addr == ADDR { ADDR } else { T1 };
-        let s = self.read(a.rs1, t);
-        self.e.lea(t, Mem::at(s, a.imm));
+        match self.read(a.rs1, t) {
+            // `ret`, `jr`: no offset to add.
+            s if a.imm == 0 => {
+                if s != t {
+                    self.e.mov_rr(W::B64, t, s);
+                }
+            }
+            s => self.e.lea(t, Mem::at(s, a.imm)),
+        }
         self.e.alu_ri(Alu::And, W::B64, t, -2);
         self.write_imm(a.rd, self.next_pc());
-        self.advance_instret(self.cur.idx + 1);
+        self.advance_instret_flags(self.cur.idx + 1);
         self.epilogue();
         if t != ADDR {
             self.e.mov_rr(W::B64, ADDR, t);

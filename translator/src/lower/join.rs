@@ -189,6 +189,7 @@ impl Lower<'_> {
         }
         self.cur.idx = idx;
         let skipped = (to - from - 1) as i32;
+        self.cur.count_flags = None;
         if skipped > 0 {
             match self.instret_mem(0) {
                 Some(m) => self.e.alu_mi(Alu::Add, W::B64, m, skipped),

@@ -108,6 +108,9 @@ struct Cursor {
     disp: i32,
     /// The guest register whose value the host flags were last set from (flags.rs).
     flags: Option<flags::Flags>,
+    /// Where the host flags were set from r14's count, by [`Lower::advance_instret_flags`]
+    /// (an emitter mark, [`isa_b::Emitter::flags_kept`]).
+    count_flags: Option<usize>,
 }
 
 /// Labels the body jumps to, and what it records for assembly and the code cache.
@@ -245,6 +248,7 @@ impl<'a> Lower<'a> {
                 addr: alloc.ra.addr,
                 disp: 0,
                 flags: None,
+                count_flags: None,
             },
             plan,
             alloc,
@@ -305,7 +309,7 @@ impl<'a> Lower<'a> {
         };
         if !self.cur.ended {
             // The block stopped at its length limit or before an undecodable instruction.
-            self.advance_instret(self.insns.len());
+            self.advance_instret_flags(self.insns.len());
             self.epilogue();
             // On to the next instruction: forward, checked only for an exact budget.
             self.goto(self.cur.pc, self.plan.budget == Budget::Exact);
@@ -392,6 +396,7 @@ impl Lower<'_> {
     /// instret += n, that is r14 -= n: without touching the flags in r14; in the frame slot
     /// while the block has taken r14 (flags clobbered: no caller has any live then).
     fn advance_instret(&mut self, n: usize) {
+        self.cur.count_flags = None;
         if n == 0 {
             return;
         }
@@ -401,10 +406,27 @@ impl Lower<'_> {
         }
     }
 
+    /// [`Self::advance_instret`] by `n > 0` with a `sub`, for a block end whose budget check
+    /// follows: where only moves come between (an epilogue), the check then takes its flags.
+    fn advance_instret_flags(&mut self, n: usize) {
+        let n = n as i32;
+        match self.instret_mem(0) {
+            Some(m) => self.e.alu_mi(Alu::Sub, W::B64, m, n),
+            None => self.e.alu_ri(Alu::Sub, W::B64, INSTRET, n),
+        }
+        self.cur.count_flags = Some(self.e.len());
+    }
+
     /// Compares what is left of the slice with `retired` more of this block's instructions;
     /// returns the condition under which the budget is spent.
     fn cmp_budget(&mut self, retired: usize) -> Cc {
         let n = retired as i32;
+        let counted = self.cur.count_flags.take();
+        if n == 0 && counted.is_some_and(|mark| self.e.flags_kept(mark)) {
+            // The flags of advance_instret_flags's `sub` (from the frame slot, which the
+            // epilogue has moved back into r14 if the block had taken it).
+            return Cc::Le;
+        }
         match self.instret_mem(0) {
             Some(m) => self.e.alu_mi(Alu::Cmp, W::B64, m, n),
             None if n == 0 => self.e.alu_rr(Alu::Test, W::B64, INSTRET, INSTRET),
