@@ -90,6 +90,13 @@ pub fn instret_slot() -> Mem {
     Mem::at(CPU, offset_of!(Cpu, instret) as i32)
 }
 
+/// r14 = what is left of the slice at `cpu.instret` (the frame's stop minus it; rsp at the
+/// frame).
+pub fn load_count(e: &mut Emitter) {
+    e.load(W::B64, INSTRET, Mem::at(Gpr::Rsp, STOP_SLOT));
+    e.alu_rm(isa_b::Alu::Sub, W::B64, INSTRET, instret_slot());
+}
+
 /// Why translated code returned to the dispatcher. `cpu.pc` says where to go on.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 #[repr(u64)]
@@ -298,8 +305,7 @@ pub fn emit_entry_exit(e: &mut Emitter, exit: &mut Label, landing: &mut Label) {
     e.store(W::B64, Mem::at(Gpr::Rsp, LIMIT_SLOT), Gpr::Rax);
     e.mov_rr(W::B64, CPU, Gpr::Rdi);
     e.load(W::B64, MEM, Mem::at(Gpr::Rsi, CTX_BASE));
-    e.load(W::B64, INSTRET, Mem::at(Gpr::Rsp, STOP_SLOT));
-    e.alu_rm(isa_b::Alu::Sub, W::B64, INSTRET, instret_slot());
+    load_count(e);
     e.mov_rr(W::B64, Gpr::Rcx, Gpr::Rdx);
     reload(e);
     e.jmp_reg(Gpr::Rcx);

@@ -21,7 +21,8 @@ impl Lower<'_> {
         // needs no check unless the budget is exact (budget.rs).
         if self.checks_budget(self.cur.pc, target) {
             let budget = self.e.label();
-            let spent = self.advance_and_cmp_budget(n);
+            self.advance_instret_flags(n);
+            let spent = self.cmp_budget(0);
             self.e.jcc(spent, budget);
             self.push_cold(Cold::BranchBudget {
                 entry: budget,

@@ -406,8 +406,9 @@ impl Lower<'_> {
         }
     }
 
-    /// [`Self::advance_instret`] by `n > 0` with a `sub`, for a block end whose budget check
-    /// follows: where only moves come between (an epilogue), the check then takes its flags.
+    /// [`Self::advance_instret`] by `n` with a `sub`, for a block end whose budget check
+    /// follows: where only moves come between (an epilogue, or nothing), the check then
+    /// takes its flags.
     fn advance_instret_flags(&mut self, n: usize) {
         let n = n as i32;
         match self.instret_mem(0) {
@@ -431,18 +432,6 @@ impl Lower<'_> {
             Some(m) => self.e.alu_mi(Alu::Cmp, W::B64, m, n),
             None if n == 0 => self.e.alu_rr(Alu::Test, W::B64, INSTRET, INSTRET),
             None => self.e.alu_ri(Alu::Cmp, W::B64, INSTRET, n),
-        }
-        Cc::Le
-    }
-
-    /// [`Self::advance_instret`] by `n`, then [`Self::cmp_budget`] with none more retired,
-    /// in one `sub`.
-    fn advance_and_cmp_budget(&mut self, n: usize) -> Cc {
-        let n = n as i32;
-        match self.instret_mem(0) {
-            _ if n == 0 => return self.cmp_budget(0),
-            Some(m) => self.e.alu_mi(Alu::Sub, W::B64, m, n),
-            None => self.e.alu_ri(Alu::Sub, W::B64, INSTRET, n),
         }
         Cc::Le
     }
@@ -629,9 +618,7 @@ impl Lower<'_> {
         self.e.bind(&mut trapped);
         self.e.alu_ri(Alu::Add, W::B64, Gpr::Rsp, 8);
         self.epilogue();
-        self.e.load(W::B64, INSTRET, Mem::at(Gpr::Rsp, STOP_SLOT));
-        self.e
-            .alu_rm(Alu::Sub, W::B64, INSTRET, abi::instret_slot());
+        abi::load_count(&mut self.e);
         self.e.jmp(self.out.exit);
     }
 }
