@@ -47,7 +47,9 @@ pub use cache::{AllocStats, CacheStats, CodeCache, Translated};
 pub use engine::{BlockSummary, Engine, Mode, Stats, HOT};
 pub use isa_b::HostFeatures;
 pub use log::{LogFlags, SharedSymbols, Symbols};
-pub use lower::{check_counts, extension_counts, flags_count, fusion_counts, join_count, Budget};
+pub use lower::{
+    check_counts, extension_counts, flags_count, fusion_counts, join_count, select_count, Budget,
+};
 pub use testmem::TestMemory;
 
 /// Guest pages are 4 KiB.

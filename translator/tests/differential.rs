@@ -214,6 +214,7 @@ fn differential(mode: Budget, host: HostFeatures, cases: u32) {
     let fused_before = translator::fusion_counts();
     let saved_before = translator::extension_counts();
     let joins_before = translator::join_count();
+    let selects_before = translator::select_count();
     let flags_before = translator::flags_count();
     let checks_before = translator::check_counts();
     let strategy = (
@@ -282,6 +283,15 @@ fn differential(mode: Budget, host: HostFeatures, cases: u32) {
         "joined inside their block: forward branches {}, jumps over an else-part {}",
         joins.0, joins.1
     );
+    // gen::select_loop makes branches over a few operations; an exact budget converts none.
+    let selects = translator::select_count() - selects_before;
+    println!("forward branches lowered as conditional moves: {selects}");
+    if cases >= 1000 && mode == Budget::BackEdges {
+        assert!(
+            selects > 0,
+            "the generator no longer makes branches lowered as conditional moves"
+        );
+    }
     // gen::zero_branch makes branches against zero right after their register's write.
     let flags = translator::flags_count() - flags_before;
     println!("branches against zero on the flags of the instruction before: {flags}");

@@ -1065,3 +1065,45 @@ fn flags_reused_by_branches_against_zero() {
         HostFeatures::ALL,
     );
 }
+
+/// A running maximum and a conditional count, as C's `if (v > max) max = v;` and `if (v &
+/// 1) odd++;` compile for RV64GC, which has no conditional move: each branch skips one
+/// operation to a join. Under back-edge checks both become `cmov`s (lower/select.rs), the
+/// skipped instruction counted back by a `cmov` of r14; an exact budget keeps the jumps.
+#[test]
+fn max_and_count_selects() {
+    let (a0, a1, a3, a4, a5) = (10, 11, 13, 14, 15);
+    let code = vec![
+        Insn::Ld(Load {
+            rd: A3,
+            rs1: A0,
+            imm: 0,
+        }),
+        Insn::Bge(B {
+            rs1: A1,
+            rs2: A3,
+            off: 8,
+        }),
+        Insn::Add(r_of(a1, 0, a3)),
+        Insn::Andi(i_of(a4, a3, 1)),
+        Insn::Beq(B {
+            rs1: XReg::new(a4),
+            rs2: X0,
+            off: 8,
+        }),
+        Insn::Addiw(i_of(a5, a5, 1)),
+        Insn::Addi(i_of(a0, a0, 8)),
+        Insn::Bne(B {
+            rs1: A0,
+            rs2: A2,
+            off: -28,
+        }),
+    ];
+    translate("max_and_count_exact", &code);
+    translate_for(
+        "max_and_count_selects",
+        &code,
+        Budget::BackEdges,
+        HostFeatures::ALL,
+    );
+}

@@ -297,6 +297,28 @@ impl Emitter {
         .expect("cmov");
     }
 
+    /// `if cc { d = [m] }`, 64-bit (the load is made either way).
+    pub fn cmov_rm(&mut self, cc: Cc, d: Gpr, m: Mem) {
+        let (d, s) = (r64(d), ptr(W::B64, m));
+        let a = &mut self.asm;
+        match cc {
+            Cc::E => a.cmove(d, s),
+            Cc::Ne => a.cmovne(d, s),
+            Cc::L => a.cmovl(d, s),
+            Cc::Ge => a.cmovge(d, s),
+            Cc::Le => a.cmovle(d, s),
+            Cc::G => a.cmovg(d, s),
+            Cc::B => a.cmovb(d, s),
+            Cc::Ae => a.cmovae(d, s),
+            Cc::Be => a.cmovbe(d, s),
+            Cc::A => a.cmova(d, s),
+            Cc::P => a.cmovp(d, s),
+            Cc::Np => a.cmovnp(d, s),
+            Cc::O => a.cmovo(d, s),
+        }
+        .expect("cmov");
+    }
+
     pub fn push(&mut self, r: Gpr) {
         self.asm.push(r64(r)).expect("push");
     }

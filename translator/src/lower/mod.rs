@@ -42,6 +42,7 @@ mod mem;
 mod plan;
 mod regions;
 mod rotate;
+mod select;
 mod slots;
 #[cfg(test)]
 mod test_insns;
@@ -53,6 +54,7 @@ pub use extension::counts as extension_counts;
 pub use flags::count as flags_count;
 pub use fuse::counts as fusion_counts;
 pub use join::count as join_count;
+pub use select::count as select_count;
 
 use crate::abi::{self, Reason, CPU, CTX_SLOT, INSTRET, STOP_SLOT};
 use cold::{Cold, ColdQueue};
@@ -296,6 +298,10 @@ impl<'a> Lower<'a> {
             }
             self.bind_join(i);
             if self.plan.facts.dead[i] {
+                continue;
+            }
+            if let Some(n) = self.select() {
+                fused = n;
                 continue;
             }
             match self.fuse() {

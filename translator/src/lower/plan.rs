@@ -3,7 +3,7 @@
 //! as one piece, the registers known extended (extension.rs) or left unextended (lazy.rs),
 //! and the accesses that need no limit check (checked.rs).
 
-use super::{checked, extension, join, lazy, liveness, rotate, Budget, Target};
+use super::{checked, extension, join, lazy, liveness, rotate, select, Budget, Target};
 use isa_a::Decoded;
 use isa_b::{Emitter, HostFeatures};
 
@@ -23,6 +23,8 @@ pub(super) struct Plan {
     pub(super) rotates: Vec<rotate::Role>,
     /// Forward branches to instructions of the block (join.rs).
     pub(super) joins: join::Joins,
+    /// For each instruction: the join of a branch lowered as conditional moves (select.rs).
+    pub(super) selects: Vec<Option<usize>>,
     /// Where the lookup table for indirect jumps lives.
     pub(super) jump_table: u64,
     /// The guest address limit: an access known to end below it needs no check.
@@ -54,6 +56,7 @@ impl Plan {
         let ext = extension::analyse_joined(insns, pc, joined);
         let elide = checked::plan(insns, &joins, &facts.dead);
         let lazy = lazy::plan(insns, &facts.ops, &facts.dead, &rotates, joined);
+        let selects = select::plan(insns, pc, &joins, &rotates);
         Plan {
             facts,
             ext,
@@ -61,6 +64,7 @@ impl Plan {
             elide,
             rotates,
             joins,
+            selects,
             jump_table,
             limit,
             budget,

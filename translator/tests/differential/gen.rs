@@ -1288,6 +1288,150 @@ fn diamond_loop(r: &mut Rng, out: &mut Vec<Item>) {
     out.push(fixed(r_type(BRANCH, 1, 0, 0, c, 0), 4, Fix::Back(back)));
 }
 
+/// A loop around a forward branch over a few integer operations, which the translator
+/// computes for nothing and picks with conditional moves (lower/select.rs): any of the six
+/// conditions (or a compressed `beqz`/`bnez`) on registers whose bits change every
+/// iteration, so both ways are taken; up to five skipped operations from the ones a select
+/// computes (register and immediate ALU operations, their `*w` forms, shifts, `slli`+`srli`/
+/// `srai` extension pairs, `mul`, `lui`, `auipc`) on a few registers, so they read what an
+/// earlier one wrote, write a branch operand or x0, or are dead; sometimes one that cannot
+/// be computed ahead (a load, a division), or one too many, so the branch stays a jump; then
+/// reads of everything written, `rdinstret` one time in four, and a few registers beyond the
+/// mapped ones in play (in their slots, or taking rsi and r14).
+fn select_loop(r: &mut Rng, out: &mut Vec<Item>) {
+    let mut p: Vec<u32> = (1..32).collect();
+    for i in (1..p.len()).rev() {
+        p.swap(i, r.below(i as u32 + 1) as usize);
+    }
+    let compressed = r.below(4) == 0;
+    // The branch's operand (x8..x15 when compressed), the counter, the registers the skipped
+    // code works on (the branch's other operand among them) and an accumulator.
+    let x = if compressed { 8 + r.below(8) } else { p[0] };
+    let p: Vec<u32> = p.into_iter().filter(|&q| q != x).collect();
+    let c = p[0];
+    let pool: Vec<u32> = p[1..6].to_vec();
+    let pick = |r: &mut Rng| -> u32 {
+        match r.below(8) {
+            0 => x,
+            1 => 0,
+            _ => pool[r.below(pool.len() as u32) as usize],
+        }
+    };
+    let y = pick(r);
+    out.push(word(i_type(OP_IMM, 0, c, 0, 2 + r.below(6) as i32)));
+    let start = out.len();
+    // Stir the operands: bits that change every iteration.
+    out.push(word(r_type(OP, 0, 0, x, x, pool[0])));
+    out.push(word(i_type(
+        OP_IMM,
+        5,
+        pool[0],
+        pool[0],
+        0x400 | (1 + r.below(5)) as i32,
+    )));
+    out.push(word(r_type(OP, 4, 0, pool[1], pool[1], x)));
+    let branch = out.len();
+    if compressed {
+        let ne = r.below(2);
+        out.push(fixed((6 + ne) << 13 | (x - 8) << 7 | 1, 2, Fix::CAhead(0)));
+    } else {
+        let f3 = [0, 1, 4, 5, 6, 7][r.below(6) as usize];
+        let (a, b) = if r.below(2) == 0 { (x, y) } else { (y, x) };
+        out.push(fixed(r_type(BRANCH, f3, 0, 0, a, b), 4, Fix::Ahead(0)));
+    }
+    let n = 1 + r.below(5);
+    for _ in 0..n {
+        let (d, a, b) = (pick(r), pick(r), pick(r));
+        let imm = r.next() as i32 >> 20;
+        match r.below(20) {
+            0 => out.push(word(r_type(OP, 0, 0, d, a, b))),
+            1 => out.push(word(r_type(OP, 0, 0x20, d, a, b))),
+            2 => out.push(word(r_type(OP, [4, 6, 7][r.below(3) as usize], 0, d, a, b))),
+            3 => out.push(word(r_type(
+                OP_32,
+                0,
+                [0, 0x20][r.below(2) as usize],
+                d,
+                a,
+                b,
+            ))),
+            4 => out.push(word(i_type(OP_IMM, 0, d, a, imm))),
+            5 => out.push(word(i_type(
+                OP_IMM,
+                [4, 6, 7][r.below(3) as usize],
+                d,
+                a,
+                imm,
+            ))),
+            6 => out.push(word(i_type(OP_IMM_32, 0, d, a, imm))),
+            7 => {
+                let (f3, sra) = [(1, 0), (5, 0), (5, 0x400)][r.below(3) as usize];
+                out.push(word(i_type(OP_IMM, f3, d, a, sra | r.below(64) as i32)));
+            }
+            8 => {
+                let (f3, sra) = [(1, 0), (5, 0), (5, 0x400)][r.below(3) as usize];
+                out.push(word(i_type(OP_IMM_32, f3, d, a, sra | r.below(32) as i32)));
+            }
+            9 | 10 => {
+                // An extension pair, into its own register or from another.
+                let k = [32, 48, 56, 40][r.below(4) as usize];
+                let sra = [0, 0x400][r.below(2) as usize];
+                out.push(word(i_type(OP_IMM, 1, d, a, k)));
+                out.push(word(i_type(OP_IMM, 5, d, d, sra | k)));
+            }
+            11 => out.push(word(r_type(
+                [OP, OP_32][r.below(2) as usize],
+                0,
+                1,
+                d,
+                a,
+                b,
+            ))),
+            12 => out.push(word(u_type(LUI, d, r.below(1 << 20)))),
+            13 => out.push(word(u_type(AUIPC, d, r.below(1 << 20)))),
+            14 => out.push(word(r_type(OP, 0, 0x20, d, a, d))),
+            15 => {
+                // `mv`/`li`, compressed.
+                let imm = r.below(64);
+                if d != 0 && r.below(2) == 0 && a != 0 {
+                    out.push(fixed(0x8002 | d << 7 | a << 2, 2, Fix::None));
+                } else if d != 0 {
+                    out.push(fixed(
+                        0x4001 | bit(imm as i64, 5, 12) | d << 7 | (imm & 31) << 2,
+                        2,
+                        Fix::None,
+                    ));
+                }
+            }
+            16 => {
+                // Not one a select computes: the branch stays a jump.
+                if r.below(2) == 0 {
+                    out.push(word(u_type(LUI, d, 5 + r.below(7))));
+                    out.push(word(i_type(LOAD, 3, d, d, (r.below(256) << 3) as i32)));
+                } else {
+                    out.push(word(r_type(OP, 4, 1, d, a, b)));
+                }
+            }
+            _ => out.push(word(r_type(OP, 4, 0, d, d, a))),
+        }
+    }
+    let skip = out.len() - branch;
+    set_ahead(&mut out[branch], skip);
+    // The join: everything written read into the accumulator.
+    let acc = p[6];
+    for &q in pool.iter().chain([&x]) {
+        out.push(word(r_type(OP, 4, 0, acc, acc, q)));
+        out.push(word(i_type(OP_IMM, 1, acc, acc, 3)));
+    }
+    if r.below(4) == 0 {
+        out.push(word(i_type(SYSTEM, 2, p[7], 0, csr::INSTRET as i32)));
+        out.push(word(r_type(OP, 0, 0, acc, acc, p[7])));
+    }
+    out.push(word(i_type(OP_IMM, 0, c, c, -1)));
+    let back = out.len() - start;
+    out.push(fixed(r_type(BRANCH, 1, 0, 0, c, 0), 4, Fix::Back(back)));
+}
+
 /// Accesses through one base register, as stack frames, struct fields and unrolled array
 /// code make them: most of them go without their limit check (lower/checked.rs). The base
 /// (sp one time in three) points into the scratch region, near one of its ends (the pages
@@ -1882,6 +2026,7 @@ pub fn build(gens: &[Gen]) -> Vec<u8> {
             k @ 0..=119 if k % 16 == 4 => one_base(&mut r, &mut items),
             k @ 0..=119 if k % 16 == 2 => regions(&mut r, &mut items),
             k @ 0..=119 if k % 16 == 6 => zero_branch(&mut r, &mut items),
+            k @ 0..=119 if k % 16 == 10 => select_loop(&mut r, &mut items),
             k @ 0..=119 => single(&mut r, k % 4 == 1, &int, &mut items),
             120..=135 => lui_pair(&mut r, &mut items),
             136..=151 => auipc_pair(&mut r, &mut items),
