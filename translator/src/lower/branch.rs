@@ -44,6 +44,7 @@ impl Lower<'_> {
                 self.out.body_start
             };
             self.e.jcc(cc, back);
+            self.extend_pending();
             self.epilogue();
             self.chain(None, self.next_pc());
             if later {
@@ -52,6 +53,7 @@ impl Lower<'_> {
                 self.e.jmp(self.out.body_start);
             }
         } else {
+            self.extend_pending();
             self.epilogue();
             self.chain(Some(cc), target);
             self.chain(None, self.next_pc());
@@ -67,7 +69,13 @@ impl Lower<'_> {
             (0, _) => matches!(cc, Cc::E | Cc::Ne) && self.flags_hold(a.rs2, cc),
             _ => false,
         };
-        if !kept {
+        if kept {
+            return;
+        }
+        if a.rs2.num() == 0 && a.rs1.num() != 0 && self.pending(a.rs1) {
+            // A loop's closing branch on a register left unextended (lazy.rs).
+            self.test_low_half(a.rs1);
+        } else {
             self.compare_operands(a.rs1, Ok(a.rs2));
         }
     }

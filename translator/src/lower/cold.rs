@@ -156,7 +156,11 @@ impl Lower<'_> {
                 } => {
                     self.e.bind(&mut entry);
                     self.alloc.inside = true;
+                    // The block's closing branch, its flags and what it leaves unextended
+                    // (lazy.rs) those at the end.
+                    self.cur.idx = self.insns.len() - 1;
                     self.compare(branch, cc);
+                    self.extend_pending();
                     self.epilogue();
                     let mut taken = self.e.label();
                     self.e.jcc(cc, taken);

@@ -21,7 +21,8 @@
 //! Everything else demands all 64 bits of what it reads, and at every point the straight
 //! line does not decide alone all registers are demanded: an instruction that is not pure
 //! (exit, branch, access that may fault, helper call; liveness.rs), a join target, the
-//! block's end (so a loop's back edge too). A region's start (regions.rs) is not one: its
+//! block's end — but for the back edge of a block that loops to its start with a branch, which
+//! demands what the start does ([`plan`]). A region's start (regions.rs) is not one: its
 //! transition moves registers between host registers and slots whole, and what it loads
 //! of one left unextended is its low half. A `*w` result (or 32-bit
 //! rotate) not demanded after it skips its `movsxd`; when its destination lives in a slot
@@ -104,18 +105,92 @@ fn kind(insn: &Insn) -> Kind {
 
 /// The plan of a block: `ops` are its instructions' operands, `dead` those not lowered,
 /// `roles` their parts in rotates, `barrier` the instructions before which the straight
-/// line does not decide alone (join targets).
+/// line does not decide alone (join targets). `looped`: the block ends in a conditional
+/// branch back to its start ([`loops_back`]), after which the guest registers `extended`
+/// are known sign-extended from 32 bits (extension.rs).
+///
+/// In a looped block the back edge is not a barrier: what is demanded after the last
+/// instruction is what the block's start demands and every register not known extended, and
+/// a register left unextended at the end starts the next iteration so. The exits at the end
+/// (the branch not taken, the budget spent) extend what is left unextended on their way out
+/// (`Lower::extend_pending`): a `movsxd` gives back the guest value of a register known
+/// extended, not of one whose upper half a bitwise operation took from a whole value. The
+/// branch itself, against zero, reads only the low half (`Lower::compare`). Both sets are
+/// least fixed points, found by iterating from none demanded at the start (backward) and none
+/// left unextended there (forward): the first iteration, entered from the prologue with every
+/// register whole, is one of the cases "left unextended" covers.
 pub fn plan(
     insns: &[Decoded],
     ops: &[Operands],
     dead: &[bool],
     roles: &[Role],
     barrier: impl Fn(usize) -> bool,
+    looped: Option<u32>,
 ) -> Plan {
     let n = insns.len();
+    // What the start demands, from nothing up (the back edge demanding it in turn).
+    let mut head = 0u32;
+    let end = |head: u32| looped.map(|extended| head | !extended);
+    let looped = looped.is_some();
+    let lazy = loop {
+        let (lazy, start) = backward(insns, ops, dead, roles, &barrier, end(head));
+        if !looped || start & !head == 0 {
+            break lazy;
+        }
+        head |= start;
+    };
+    // Forward: the registers left unextended before each instruction.
+    let mut entry = 0u32;
+    loop {
+        let pending = forward(insns, ops, dead, roles, &lazy, entry);
+        let end = pending[n];
+        if !looped || end & !entry == 0 {
+            return Plan { lazy, pending };
+        }
+        entry |= end;
+    }
+}
+
+/// Whether the block `insns` at `pc` ends in a conditional branch back to its start.
+pub fn loops_back(insns: &[Decoded], pc: u64) -> bool {
+    let Some(last) = insns.last() else {
+        return false;
+    };
+    let at = crate::superblock::pcs(pc, insns).last().unwrap_or(pc);
+    use Insn::*;
+    matches!(
+        last.insn,
+        Beq(_) | Bne(_) | Blt(_) | Bge(_) | Bltu(_) | Bgeu(_)
+    ) && last.insn.direct_target(at) == Some(pc)
+}
+
+/// The registers a loop's closing branch reads whole: not its first compared with zero,
+/// whose low half decides (`Lower::compare`).
+fn branch_reads(insn: &Insn, reads: u32) -> u32 {
+    use Insn::*;
+    match *insn {
+        Beq(b) | Bne(b) | Blt(b) | Bge(b) | Bltu(b) | Bgeu(b) if b.rs2.num() == 0 => {
+            reads & !(1 << b.rs1.num())
+        }
+        _ => reads,
+    }
+}
+
+/// The backward pass: for each instruction whether its `*w` result may stay unextended,
+/// and what is demanded at the block's start; `back` is what is demanded after the last
+/// instruction when the block loops back to its start.
+fn backward(
+    insns: &[Decoded],
+    ops: &[Operands],
+    dead: &[bool],
+    roles: &[Role],
+    barrier: &impl Fn(usize) -> bool,
+    back: Option<u32>,
+) -> (Vec<bool>, u32) {
+    let n = insns.len();
     let mut lazy = vec![false; n];
-    // Backward: the registers demanded after each instruction.
-    let mut demanded = ALL;
+    // The registers demanded after each instruction.
+    let mut demanded = back.unwrap_or(ALL);
     for i in (0..n).rev() {
         let insn = &insns[i].insn;
         let (r, w) = (ops[i].x_reads, ops[i].x_writes);
@@ -136,6 +211,7 @@ pub fn plan(
                 // Bitwise, reading x and y (not t, which the `not` never writes).
                 Role::Andn(_) if free => demanded,
                 Role::Andn(a) => demanded & !w | (r & !(1 << a.t.num())) | 1 << a.x.num(),
+                Role::None if back.is_some() && i + 1 == n => demanded | branch_reads(insn, r),
                 Role::None if !pure(insn) => ALL,
                 Role::None => match kind(insn) {
                     Kind::Word | Kind::Sext => {
@@ -152,9 +228,22 @@ pub fn plan(
             demanded = ALL;
         }
     }
-    // Forward: the registers left unextended before each instruction.
+    (lazy, demanded)
+}
+
+/// The forward pass: the registers left unextended before each instruction and after the
+/// last, `entry` at the start.
+fn forward(
+    insns: &[Decoded],
+    ops: &[Operands],
+    dead: &[bool],
+    roles: &[Role],
+    lazy: &[bool],
+    entry: u32,
+) -> Vec<u32> {
+    let n = insns.len();
     let mut pending = Vec::with_capacity(n + 1);
-    let mut left = 0u32;
+    let mut left = entry;
     for i in 0..n {
         pending.push(left);
         let (r, w) = (ops[i].x_reads, ops[i].x_writes);
@@ -175,10 +264,37 @@ pub fn plan(
         left = left & !w | if unextended { w } else { 0 };
     }
     pending.push(left);
-    Plan { lazy, pending }
+    pending
 }
 
 impl Lower<'_> {
+    /// Extends what a looped block leaves unextended at its end ([`plan`]), on the way out
+    /// through an exit there.
+    pub(super) fn extend_pending(&mut self) {
+        let left = self.plan.lazy.pending[self.insns.len()];
+        for g in (1..32).filter(|g| left >> g & 1 != 0) {
+            match self.host(XReg::new(g)) {
+                Some(h) => self.e.sx(W::B32, h, h),
+                None => {
+                    let m = crate::abi::x_slot(g as usize);
+                    self.e.load_sx(W::B32, super::T0, m);
+                    self.e.store(W::B64, m, super::T0);
+                }
+            }
+        }
+    }
+
+    /// Sets the flags of `test` on the sign-extended low half of guest `r`, left unextended
+    /// (the flags of a 64-bit `test` of its guest value).
+    pub(super) fn test_low_half(&mut self, r: XReg) {
+        match self.host(r) {
+            Some(h) => self.e.alu_rr(isa_b::Alu::Test, W::B32, h, h),
+            None => self
+                .e
+                .alu_mi(isa_b::Alu::Cmp, W::B32, crate::abi::x_slot(r.num()), 0),
+        }
+    }
+
     /// Ends a `*w` operation whose 32-bit result is in `t`, on its way to guest `rd`: the
     /// `movsxd`, unless [`plan`] lets it go.
     pub(super) fn extend_result(&mut self, t: Gpr) {

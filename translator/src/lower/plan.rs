@@ -55,7 +55,8 @@ impl Plan {
         let rotates = rotate::plan(insns, &facts, host.bmi1, joined);
         let ext = extension::analyse_joined(insns, pc, joined);
         let elide = checked::plan(insns, &joins, &facts.dead);
-        let lazy = lazy::plan(insns, &facts.ops, &facts.dead, &rotates, joined);
+        let looped = lazy::loops_back(insns, pc).then(|| ext.last().copied().unwrap_or(0));
+        let lazy = lazy::plan(insns, &facts.ops, &facts.dead, &rotates, joined, looped);
         let selects = select::plan(insns, pc, &joins, &rotates);
         Plan {
             facts,

@@ -1297,7 +1297,8 @@ fn diamond_loop(r: &mut Rng, out: &mut Vec<Item>) {
 /// earlier one wrote, write a branch operand or x0, or are dead; sometimes one that cannot
 /// be computed ahead (a load, a division), or one too many, so the branch stays a jump; then
 /// reads of everything written, `rdinstret` one time in four, and a few registers beyond the
-/// mapped ones in play (in their slots, or taking rsi and r14).
+/// mapped ones in play (in their slots, or taking rsi and r14); the counter `addi` or
+/// `addiw`, closed by `bnez` or `bgez` (down to -1).
 fn select_loop(r: &mut Rng, out: &mut Vec<Item>) {
     let mut p: Vec<u32> = (1..32).collect();
     for i in (1..p.len()).rev() {
@@ -1427,9 +1428,66 @@ fn select_loop(r: &mut Rng, out: &mut Vec<Item>) {
         out.push(word(i_type(SYSTEM, 2, p[7], 0, csr::INSTRET as i32)));
         out.push(word(r_type(OP, 0, 0, acc, acc, p[7])));
     }
-    out.push(word(i_type(OP_IMM, 0, c, c, -1)));
+    // The counter: `addi` or `addiw` (a `*w` result the loop may leave unextended, the
+    // closing branch testing its low half), back while not zero or while not negative.
+    let w = r.below(2);
+    out.push(word(i_type([OP_IMM, OP_IMM_32][w as usize], 0, c, c, -1)));
     let back = out.len() - start;
-    out.push(fixed(r_type(BRANCH, 1, 0, 0, c, 0), 4, Fix::Back(back)));
+    let f3 = [1, 5][r.below(2) as usize];
+    out.push(fixed(r_type(BRANCH, f3, 0, 0, c, 0), 4, Fix::Back(back)));
+}
+
+/// A loop of `*w` operations and bitwise ones on a few registers, with nothing between its
+/// start and its closing branch that reads a register whole: what it computes may stay
+/// unextended across the back edge (lower/lazy.rs), extended only by the exits at its end.
+/// The counter is an `addiw`, closed by `bnez`, `bgez` (down to -1) or `bltz` (up from a
+/// negative start), whose low half alone decides; some registers are read whole after the
+/// loop, and one time in three a bitwise operation mixes in a register not sign-extended.
+fn word_loop(r: &mut Rng, out: &mut Vec<Item>) {
+    let mut p: Vec<u32> = (1..32).collect();
+    for i in (1..p.len()).rev() {
+        p.swap(i, r.below(i as u32 + 1) as usize);
+    }
+    let c = p[0];
+    let regs = &p[1..6];
+    let (f3, init) = match r.below(3) {
+        0 => (1, 1 + r.below(6) as i32),
+        1 => (5, r.below(6) as i32),
+        _ => (4, -(1 + r.below(6) as i32)),
+    };
+    out.push(word(i_type(OP_IMM, 0, c, 0, init)));
+    if r.below(3) == 0 {
+        // A whole 64-bit value to mix in.
+        out.push(word(u_type(LUI, regs[4], r.below(1 << 20))));
+        out.push(word(i_type(
+            OP_IMM,
+            1,
+            regs[4],
+            regs[4],
+            20 + r.below(12) as i32,
+        )));
+    }
+    let start = out.len();
+    for _ in 0..2 + r.below(6) {
+        let pick = |r: &mut Rng| regs[r.below(regs.len() as u32) as usize];
+        let (d, a, b) = (pick(r), pick(r), pick(r));
+        out.push(word(match r.below(7) {
+            0 => r_type(OP_32, 0, 0, d, a, b),
+            1 => r_type(OP_32, 0, 0x20, d, a, b),
+            2 => r_type(OP_32, 0, 1, d, a, b),
+            3 => i_type(OP_IMM_32, 0, d, a, r.next() as i32 >> 20),
+            4 => i_type(OP_IMM_32, 1, d, a, r.below(32) as i32),
+            5 => r_type(OP, [4, 6, 7][r.below(3) as usize], 0, d, a, b),
+            _ => i_type(OP_IMM, 4, d, a, r.next() as i32 >> 20),
+        }));
+    }
+    let step = if f3 == 4 { 1 } else { -1 };
+    out.push(word(i_type(OP_IMM_32, 0, c, c, step)));
+    let back = out.len() - start;
+    out.push(fixed(r_type(BRANCH, f3, 0, 0, c, 0), 4, Fix::Back(back)));
+    for &q in &regs[..2 + r.below(3) as usize] {
+        out.push(word(r_type(OP, 0, 0, p[6], p[6], q)));
+    }
 }
 
 /// Accesses through one base register, as stack frames, struct fields and unrolled array
@@ -2027,6 +2085,7 @@ pub fn build(gens: &[Gen]) -> Vec<u8> {
             k @ 0..=119 if k % 16 == 2 => regions(&mut r, &mut items),
             k @ 0..=119 if k % 16 == 6 => zero_branch(&mut r, &mut items),
             k @ 0..=119 if k % 16 == 10 => select_loop(&mut r, &mut items),
+            k @ 0..=119 if k % 16 == 14 => word_loop(&mut r, &mut items),
             k @ 0..=119 => single(&mut r, k % 4 == 1, &int, &mut items),
             120..=135 => lui_pair(&mut r, &mut items),
             136..=151 => auipc_pair(&mut r, &mut items),

@@ -24,12 +24,18 @@ fn sext(rd: u32, rs: u32) -> Insn {
     Insn::Addiw(i(rd, rs, 0))
 }
 
+/// What [`plan`] is told of a block at 0x1000 that loops back to its start.
+fn looped(ds: &[Decoded]) -> Option<u32> {
+    let ext = crate::lower::extension::analyse_joined(ds, 0x1000, |_| false);
+    loops_back(ds, 0x1000).then(|| ext.last().copied().unwrap_or(0))
+}
+
 /// The plan of `code` at 0x1000 (rotates planned, no barriers but its own instructions').
 fn plan_of(code: &[Insn]) -> Plan {
     let ds: Vec<Decoded> = code.iter().map(|&insn| d(insn)).collect();
     let facts = analyse(&ds, 0x1000);
     let roles = rotate::plan(&ds, &facts, true, |_| false);
-    plan(&ds, &facts.ops, &facts.dead, &roles, |_| false)
+    plan(&ds, &facts.ops, &facts.dead, &roles, |_| false, looped(&ds))
 }
 
 #[test]
@@ -138,9 +144,9 @@ fn a_barrier_demands_everything() {
     let ds: Vec<Decoded> = code.iter().map(|&insn| d(insn)).collect();
     let facts = analyse(&ds, 0x1000);
     let roles = vec![Role::None; code.len()];
-    assert!(plan(&ds, &facts.ops, &facts.dead, &roles, |_| false).lazy[0]);
+    assert!(plan(&ds, &facts.ops, &facts.dead, &roles, |_| false, None).lazy[0]);
     // A join target at the li.
-    assert!(!plan(&ds, &facts.ops, &facts.dead, &roles, |i| i == 1).lazy[0]);
+    assert!(!plan(&ds, &facts.ops, &facts.dead, &roles, |i| i == 1, None).lazy[0]);
 }
 
 #[test]
@@ -183,4 +189,81 @@ fn a_sext_whose_result_is_not_demanded_is_a_copy_left_pending() {
     assert_eq!(p.pending[2], 1 << 12);
     assert_eq!(p.pending[3], 1 << 12);
     assert_eq!(p.pending[4], 0);
+}
+
+/// A loop's closing branch back to 0x1000 on `rs1` against zero, `len` instructions after
+/// the block's start.
+fn back_to_start(rs1: u32, len: i32) -> Insn {
+    Insn::Bne(B {
+        rs1: x(rs1),
+        rs2: x(0),
+        off: -4 * len,
+    })
+}
+
+#[test]
+fn a_loop_keeps_a_word_result_unextended_across_its_back_edge() {
+    // s = s + v (addw), counter - 1 (addiw), back while the counter is not zero: neither is
+    // read whole in the loop, so neither is extended in it; the exits extend both.
+    let code = [
+        addw(12, 12, 15),
+        Insn::Addiw(i(13, 13, -1)),
+        back_to_start(13, 2),
+    ];
+    let p = plan_of(&code);
+    assert_eq!(p.lazy, [true, true, false]);
+    assert_eq!(
+        p.pending[0],
+        1 << 12 | 1 << 13,
+        "unextended from the last iteration"
+    );
+    assert_eq!(p.pending[3], 1 << 12 | 1 << 13, "what the exits extend");
+    // Not a loop (the branch goes elsewhere): the end demands everything.
+    let mut out = code;
+    out[2] = Insn::Bne(B {
+        rs1: x(13),
+        rs2: x(0),
+        off: 64,
+    });
+    assert_eq!(plan_of(&out).lazy, [false, false, false]);
+}
+
+#[test]
+fn a_loop_extends_what_its_start_reads_whole_or_what_a_movsxd_cannot_give_back() {
+    // The start reads s whole (a 64-bit add): the addw at the end extends it.
+    let code = [
+        Insn::Add(r(14, 12, 12)),
+        addw(12, 12, 15),
+        Insn::Addiw(i(13, 13, -1)),
+        back_to_start(13, 3),
+    ];
+    assert_eq!(plan_of(&code).lazy, [false, false, true, false]);
+    // A load first (it may fault, and the fault reports every register whole).
+    let load = Insn::Lw(Load {
+        rd: x(14),
+        rs1: x(10),
+        imm: 0,
+    });
+    let code = [load, addw(12, 12, 15), back_to_start(13, 2)];
+    assert_eq!(plan_of(&code).lazy, [false, false, false]);
+    // t = t | s of a whole t: its low half alone does not give t back at an exit, so t is
+    // demanded at the end, and so is s where the `or` reads it.
+    let code = [
+        addw(12, 12, 15),
+        Insn::Or(r(14, 14, 12)),
+        back_to_start(13, 2),
+    ];
+    let p = plan_of(&code);
+    assert_eq!(p.lazy, [false, false, false]);
+    assert_eq!(p.pending[3], 0);
+    // A branch comparing with a register (not zero) reads both whole.
+    let code = [
+        Insn::Addiw(i(13, 13, -1)),
+        Insn::Bne(B {
+            rs1: x(13),
+            rs2: x(14),
+            off: -4,
+        }),
+    ];
+    assert_eq!(plan_of(&code).lazy, [false, false]);
 }
