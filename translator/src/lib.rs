@@ -47,7 +47,10 @@ pub use cache::{AllocStats, CacheStats, CodeCache, Translated};
 pub use engine::{BlockSummary, Engine, Mode, Stats, HOT};
 pub use isa_b::HostFeatures;
 pub use log::{LogFlags, SharedSymbols, Symbols};
-pub use lower::{check_counts, extension_counts, flags_count, fusion_counts, join_count, Budget};
+pub use lower::{
+    check_counts, extension_counts, flags_count, fusion_counts, indexed_check_count, join_count,
+    Budget,
+};
 pub use testmem::TestMemory;
 
 /// Guest pages are 4 KiB.
@@ -61,9 +64,9 @@ pub const GUARD: u64 = 1 << PAGE_SHIFT;
 /// for `g < limit`. The host protections of those pages must be the guest's (no access:
 /// `PROT_NONE`; read only: `PROT_READ`; execute-only pages may be readable, as the decoder
 /// reads them) and the [`GUARD`] bytes below `base` and from `base + limit` must fault too:
-/// translated code checks only `g < limit` (and not even that for an access a few bytes
-/// from one already made through the same register: lower/checked.rs) and lets the host
-/// fault, which [`fault`] turns into the guest's fault.
+/// translated code checks only `g < limit` (and not even that for an access near one
+/// already made through the same register, or a table lookup near another: lower/checked.rs)
+/// and lets the host fault, which [`fault`] turns into the guest's fault.
 #[derive(Copy, Clone, Debug)]
 pub struct Layout {
     pub base: *mut u8,
