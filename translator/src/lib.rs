@@ -57,8 +57,11 @@ pub use testmem::TestMemory;
 pub const PAGE_SHIFT: u32 = 12;
 
 /// The bytes on each side of guest memory, below `base` and from `base + limit`, that must
-/// fault (see [`Layout`]).
-pub const GUARD: u64 = 1 << PAGE_SHIFT;
+/// fault (see [`Layout`]): how far past an address known to be guest memory an access may
+/// go unchecked (lower/checked.rs). 1 MiB reaches over a table lookup whose index has up to
+/// 16 bits, scaled by up to 8 (512 KiB), and costs only address space: the zones are
+/// reserved, never touched.
+pub const GUARD: u64 = 1 << 20;
 
 /// Where guest memory is, as translated code addresses it: guest address `g` at `base + g`
 /// for `g < limit`. The host protections of those pages must be the guest's (no access:

@@ -175,4 +175,24 @@ fn table_lookups_left_unchecked_fault_in_the_guard_zones() {
     let (t, cpu, _) = run(&code(3), 0x8000);
     assert_eq!(t, Some(Trap::Ecall));
     assert_eq!(cpu.instret, 9);
+    // A 16-bit index scaled by 8 reaches 512 KiB past the table: within the guard zone.
+    let mut code = vec![Insn::Lui(isa_a::format::U {
+        rd: XReg::new(14),
+        imm: 0xffff_0000u32 as i32,
+    })];
+    code.extend(lookup(13, 5, 6));
+    code.extend([
+        Insn::Srliw(isa_a::format::ShiftW {
+            rd: XReg::new(7),
+            rs1: XReg::new(14),
+            shamt: 16,
+        }),
+        slli(7, 7, 3),
+        add(7, 10, 7),
+        ld(8, 7, 0),
+    ]);
+    let (t, cpu, elided) = run(&code, top);
+    assert_eq!(fault_at(t), top + 0xffff * 8);
+    assert_eq!((cpu.pc, cpu.instret), (CODE + 8 * 4, 8));
+    assert!(elided > 0, "the far lookup was checked");
 }
