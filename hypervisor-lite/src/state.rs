@@ -229,9 +229,10 @@ impl Shared {
                 let (kept, left) = translator::check_counts();
                 format!(
                     "translation cost: {}; limit checks {kept} translated, {left} left out \
-                     ({:.1}%)\n",
+                     ({:.1}%, {} of them table lookups)\n",
                     translator::cost::totals(),
-                    left as f64 * 100.0 / (kept + left).max(1) as f64
+                    left as f64 * 100.0 / (kept + left).max(1) as f64,
+                    translator::indexed_check_count()
                 )
             },
         );

@@ -48,7 +48,8 @@ pub use engine::{BlockSummary, Engine, Mode, Stats, HOT};
 pub use isa_b::HostFeatures;
 pub use log::{LogFlags, SharedSymbols, Symbols};
 pub use lower::{
-    check_counts, extension_counts, flags_count, fusion_counts, join_count, select_count, Budget,
+    check_counts, extension_counts, flags_count, fusion_counts, indexed_check_count, join_count,
+    select_count, Budget,
 };
 pub use testmem::TestMemory;
 
@@ -56,16 +57,19 @@ pub use testmem::TestMemory;
 pub const PAGE_SHIFT: u32 = 12;
 
 /// The bytes on each side of guest memory, below `base` and from `base + limit`, that must
-/// fault (see [`Layout`]).
-pub const GUARD: u64 = 1 << PAGE_SHIFT;
+/// fault (see [`Layout`]): how far past an address known to be guest memory an access may
+/// go unchecked (lower/checked.rs). 1 MiB reaches over a table lookup whose index has up to
+/// 16 bits, scaled by up to 8 (512 KiB), and costs only address space: the zones are
+/// reserved, never touched.
+pub const GUARD: u64 = 1 << 20;
 
 /// Where guest memory is, as translated code addresses it: guest address `g` at `base + g`
 /// for `g < limit`. The host protections of those pages must be the guest's (no access:
 /// `PROT_NONE`; read only: `PROT_READ`; execute-only pages may be readable, as the decoder
 /// reads them) and the [`GUARD`] bytes below `base` and from `base + limit` must fault too:
-/// translated code checks only `g < limit` (and not even that for an access a few bytes
-/// from one already made through the same register: lower/checked.rs) and lets the host
-/// fault, which [`fault`] turns into the guest's fault.
+/// translated code checks only `g < limit` (and not even that for an access near one
+/// already made through the same register, or a table lookup near another: lower/checked.rs)
+/// and lets the host fault, which [`fault`] turns into the guest's fault.
 #[derive(Copy, Clone, Debug)]
 pub struct Layout {
     pub base: *mut u8,

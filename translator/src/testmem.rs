@@ -13,7 +13,7 @@ pub const X: u8 = 4;
 ///
 /// One memfd mapped twice: a read-write view the interpreter (checking the permission bytes)
 /// and [`TestMemory::bytes`] use, and the view translated code uses, whose host protections
-/// mirror the permissions and which lies between two guard pages, as [`Layout`] asks.
+/// mirror the permissions and which lies between two guard zones, as [`Layout`] asks.
 pub struct TestMemory {
     view: *mut u8,
     guarded: *mut u8,
@@ -51,7 +51,7 @@ impl TestMemory {
                 p as *mut u8
             };
             let view = map(std::ptr::null_mut(), 0);
-            // Reserve the guarded view and its guard pages, then put the file between them.
+            // Reserve the guarded view and its guard zones, then put the file between them.
             let reserved = libc::mmap(
                 std::ptr::null_mut(),
                 size + 2 * GUARD,

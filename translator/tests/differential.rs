@@ -217,6 +217,7 @@ fn differential(mode: Budget, host: HostFeatures, cases: u32) {
     let selects_before = translator::select_count();
     let flags_before = translator::flags_count();
     let checks_before = translator::check_counts();
+    let indexed_before = translator::indexed_check_count();
     let strategy = (
         proptest::collection::vec(gen::gen(), 1..24),
         gen::start(),
@@ -310,6 +311,12 @@ fn differential(mode: Budget, host: HostFeatures, cases: u32) {
         checks.1,
         checks.1 as f64 * 100.0 / (checks.0 + checks.1).max(1) as f64
     );
+    // gen::table_lookups makes lookups into tables a lookup before reached.
+    let indexed = translator::indexed_check_count() - indexed_before;
+    println!("limit checks left out through a bounded table index: {indexed}");
+    if cases >= 1000 {
+        assert!(indexed > 0, "no table lookup was ever left unchecked");
+    }
     let a = counts.alloc.get();
     println!(
         "blocks giving r14 to a guest register {}, rsi {}, displacing a mapped one {}; \

@@ -1107,3 +1107,52 @@ fn max_and_count_selects() {
         HostFeatures::ALL,
     );
 }
+
+/// Two lookups into AES's tables at a2 (lower/checked.rs): the first keeps its limit check;
+/// after it a2 is known, so the second, its index bounded by `srliw` and offset 256 words
+/// into the next table, goes without.
+#[test]
+fn table_lookups() {
+    let (a4, a5) = (XReg::new(14), XReg::new(15));
+    let sh = |rd, rs1, shamt| Shift { rd, rs1, shamt };
+    let lw = |rd, rs1| Insn::Lw(Load { rd, rs1, imm: 0 });
+    translate(
+        "table_lookups",
+        &[
+            Insn::Andi(I {
+                rd: A3,
+                rs1: A0,
+                imm: 255,
+            }),
+            Insn::Slli(sh(A3, A3, 2)),
+            Insn::Add(R {
+                rd: A3,
+                rs1: A3,
+                rs2: A2,
+            }),
+            lw(a4, A3),
+            Insn::Srliw(ShiftW {
+                rd: a5,
+                rs1: A0,
+                shamt: 24,
+            }),
+            Insn::Addi(I {
+                rd: a5,
+                rs1: a5,
+                imm: 256,
+            }),
+            Insn::Slli(sh(a5, a5, 2)),
+            Insn::Add(R {
+                rd: a5,
+                rs1: A2,
+                rs2: a5,
+            }),
+            lw(a5, a5),
+            Insn::Xor(R {
+                rd: A0,
+                rs1: a4,
+                rs2: a5,
+            }),
+        ],
+    );
+}

@@ -115,4 +115,84 @@ fn unchecked_accesses_fault_in_the_guard_zones() {
     let (t, cpu, _) = run(&[ld(11, 10, 8), ld(12, 10, -8), ld(14, 10, 0)], 8);
     assert_eq!(t, Some(Trap::Ecall));
     assert_eq!(cpu.instret, 3);
+    table_lookups_left_unchecked_fault_in_the_guard_zones();
+}
+
+fn andi(rd: u32, rs1: u32, imm: i32) -> Insn {
+    Insn::Andi(I {
+        rd: XReg::new(rd),
+        rs1: XReg::new(rs1),
+        imm,
+    })
+}
+
+fn slli(rd: u32, rs1: u32, shamt: u32) -> Insn {
+    Insn::Slli(isa_a::format::Shift {
+        rd: XReg::new(rd),
+        rs1: XReg::new(rs1),
+        shamt,
+    })
+}
+
+fn add(rd: u32, rs1: u32, rs2: u32) -> Insn {
+    Insn::Add(isa_a::format::R {
+        rd: XReg::new(rd),
+        rs1: XReg::new(rs1),
+        rs2: XReg::new(rs2),
+    })
+}
+
+/// `t = a0 + (x & 255) * 8; ld y, 0(t)`.
+fn lookup(x: u32, t: u32, y: u32) -> [Insn; 4] {
+    [andi(t, x, 255), slli(t, t, 3), add(t, t, 10), ld(y, t, 0)]
+}
+
+/// Part of the one test (the counts are the process's).
+fn table_lookups_left_unchecked_fault_in_the_guard_zones() {
+    // a0 = the table, x13 the first index (0x78), x14 the second (set below).
+    let code = |second: i32| {
+        let mut c = vec![addi(14, 0, second)];
+        c.extend(lookup(13, 5, 6));
+        c.extend(lookup(14, 7, 8));
+        c
+    };
+    // Past the limit: the first lookup reads the last word of memory, the second one 8
+    // bytes (and 255 words) past it.
+    let top = MEM as u64 - 8 - 0x78 * 8;
+    let (t, cpu, elided) = run(&code(0x79), top);
+    assert_eq!(fault_at(t), MEM as u64);
+    assert_eq!((cpu.pc, cpu.instret), (CODE + 8 * 4, 8));
+    assert!(elided > 0, "the second lookup was checked");
+    let (t, _, _) = run(&code(0xff), top);
+    assert_eq!(fault_at(t), MEM as u64 + (0xff - 0x79) * 8);
+    // Below 0: the first lookup reads guest 0, the second wraps below it.
+    let base = (-(0x78i64 * 8)) as u64;
+    let (t, cpu, elided) = run(&code(0), base);
+    assert_eq!(fault_at(t), base);
+    assert_eq!((cpu.pc, cpu.instret, cpu.x[7]), (CODE + 8 * 4, 8, base));
+    assert!(elided > 0);
+    // Inside memory both run.
+    let (t, cpu, _) = run(&code(3), 0x8000);
+    assert_eq!(t, Some(Trap::Ecall));
+    assert_eq!(cpu.instret, 9);
+    // A 16-bit index scaled by 8 reaches 512 KiB past the table: within the guard zone.
+    let mut code = vec![Insn::Lui(isa_a::format::U {
+        rd: XReg::new(14),
+        imm: 0xffff_0000u32 as i32,
+    })];
+    code.extend(lookup(13, 5, 6));
+    code.extend([
+        Insn::Srliw(isa_a::format::ShiftW {
+            rd: XReg::new(7),
+            rs1: XReg::new(14),
+            shamt: 16,
+        }),
+        slli(7, 7, 3),
+        add(7, 10, 7),
+        ld(8, 7, 0),
+    ]);
+    let (t, cpu, elided) = run(&code, top);
+    assert_eq!(fault_at(t), top + 0xffff * 8);
+    assert_eq!((cpu.pc, cpu.instret), (CODE + 8 * 4, 8));
+    assert!(elided > 0, "the far lookup was checked");
 }

@@ -12,8 +12,8 @@
 //! code, which checks only `addr < GUEST_LIMIT` and lets the host fault (the translator's
 //! fault handler makes that the guest's fault); the guard zone past the limit catches an
 //! access that starts below the limit and ends past it, and the guard zones on both sides
-//! catch an access translated code made without a check, a few bytes from one it checked
-//! through the same register (translator::GUARD). The mapping's own writes that ignore guest
+//! catch an access translated code made without a check, near one it made through the same
+//! register or a table lookup near another (translator::GUARD). The mapping's own writes that ignore guest
 //! protections (`write_raw`) lift the host protection for their duration. A writable page
 //! translated code came from is the exception: read-only on the host until written, so that
 //! the translator learns which code pages were written ([`watch`]).

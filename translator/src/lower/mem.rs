@@ -41,9 +41,9 @@ impl Lower<'_> {
     /// (checked.rs), the base register and `imm` make the memory operand, and there is no
     /// helper to resume from.
     pub(super) fn checked_address(&mut self, rs1: XReg, imm: i32) -> Option<isa_b::Label> {
-        let elide = self.plan.elide[self.cur.idx];
-        super::checked::record(elide);
-        if elide {
+        let check = self.plan.elide[self.cur.idx];
+        super::checked::record(check);
+        if check != super::checked::Check::Kept {
             // Never x0: the analysis knows nothing of it.
             let scratch = self.alloc.ra.addr;
             self.cur.addr = self.read(rs1, scratch);

@@ -21,6 +21,7 @@ mod alloc;
 mod alu;
 mod amo;
 mod andn;
+mod bounds;
 mod branch;
 mod budget;
 mod calls;
@@ -50,6 +51,7 @@ mod visit;
 
 pub use budget::Budget;
 pub use checked::counts as check_counts;
+pub use checked::indexed_count as indexed_check_count;
 pub use extension::counts as extension_counts;
 pub use flags::count as flags_count;
 pub use fuse::counts as fusion_counts;

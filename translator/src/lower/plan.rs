@@ -18,7 +18,7 @@ pub(super) struct Plan {
     /// (lazy.rs).
     pub(super) lazy: lazy::Plan,
     /// Which accesses need no limit check (checked.rs).
-    pub(super) elide: Vec<bool>,
+    pub(super) elide: Vec<checked::Check>,
     /// Each instruction's part in a rotate (rotate.rs).
     pub(super) rotates: Vec<rotate::Role>,
     /// Forward branches to instructions of the block (join.rs).

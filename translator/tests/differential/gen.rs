@@ -22,8 +22,12 @@
 //! work on a few registers with accesses, faults, helper calls and exits among its writes,
 //! arithmetic made to give NaNs (signalling and quiet NaN operands, inf-inf, 0*inf, 0/0,
 //! inf/inf, roots of negatives; both precisions, into a source or not, on mirrored registers
-//! and on registers left in their slots), and runs of accesses through one base register
-//! (most of them without a limit check). Operands are random
+//! and on registers left in their slots), runs of accesses through one base register
+//! (most of them without a limit check), and table lookups, `andi`/`srliw`/`srli` then
+//! `slli` and `add` to a base, several into the same tables (after the first, without a
+//! limit check; the bases also across the ends of memory, faulting), loops around a branch
+//! over a few integer operations (lowered as conditional moves) and loops of `*w` operations
+//! whose results cross the back edge unextended. Operands are random
 //! where any value is fine, and chosen where a random one would only reach the slow path:
 //! rounding modes are mostly `dyn`, CSR numbers name CSRs a program may touch, and every
 //! branch, jump and `jalr` lands on an instruction of the sequence. Faults come from
@@ -1591,6 +1595,106 @@ fn one_base(r: &mut Rng, out: &mut Vec<Item>) {
     }
 }
 
+/// Table lookups, as AES, CRC and state machines make them: an index bounded by `andi`
+/// (`zext.b`), `srliw` or `srli`, maybe offset into a later table (`addi`), scaled (`slli`),
+/// added to the table's base (either operand), then a load or store through the sum, several
+/// times into the same tables: after the first, lower/checked.rs leaves the checks out. The
+/// base lies in the scratch region, or across its end (the pages past it are unmapped), across
+/// the limit (the guard zone past it), just below 0 (the guard zone below, or page 0), or
+/// wherever a register points; so elided accesses fault, past either end and in between. Among
+/// the lookups: an access through the base itself, the base moved by a constant or written
+/// afresh (what was known goes), a lookup's result into the base, a forward branch over a
+/// lookup (a join); looped a few times one time in four.
+fn table_lookups(r: &mut Rng, out: &mut Vec<Item>) {
+    let b = r.reg();
+    let other = |r: &mut Rng, not: &[u32]| loop {
+        let x = r.reg();
+        if !not.contains(&x) {
+            break x;
+        }
+    };
+    let near_end = |r: &mut Rng, end: u64, out: &mut Vec<Item>| {
+        out.push(word(u_type(LUI, b, (end >> 12) as u32)));
+        out.push(word(i_type(OP_IMM, 0, b, b, -(r.below(2048) as i32))));
+    };
+    match r.below(8) {
+        0 => {}
+        1 => near_end(r, SCRATCH_END, out),
+        2 => near_end(r, MEM as u64, out),
+        3 => out.push(word(i_type(OP_IMM, 0, b, 0, -(r.below(2048) as i32)))),
+        _ => {
+            out.push(word(u_type(LUI, b, (SCRATCH >> 12) as u32 + r.below(6))));
+            out.push(word(i_type(OP_IMM, 0, b, b, r.below(2048) as i32)));
+        }
+    }
+    let looped = r.below(4) == 0;
+    let c = other(r, &[b]);
+    if looped {
+        out.push(word(i_type(OP_IMM, 0, c, 0, 1 + r.below(3) as i32)));
+    }
+    let start = out.len();
+    let mut branch = None;
+    for _ in 0..2 + r.below(6) {
+        match r.below(16) {
+            0 => {
+                let (rd, imm) = (other(r, &[b, c]), (r.below(256) as i32 - 128) * 4);
+                access(r, b, rd, imm, out);
+            }
+            1 => out.push(word(i_type(OP_IMM, 0, b, b, (r.below(64) as i32 - 32) * 8))),
+            2 => out.push(word(u_type(LUI, b, (SCRATCH >> 12) as u32 + r.below(6)))),
+            3 if branch.is_none() => {
+                branch = Some(out.len());
+                let t = other(r, &[c]);
+                out.push(fixed(
+                    r_type(BRANCH, r.below(2), 0, 0, t, 0),
+                    4,
+                    Fix::Ahead(0),
+                ));
+            }
+            _ => {
+                let (x, t) = (r.reg(), other(r, &[b, c]));
+                match r.below(4) {
+                    0 | 1 => {
+                        let mask = if r.below(2) == 0 { 255 } else { r.below(2048) };
+                        out.push(word(i_type(OP_IMM, 7, t, x, mask as i32)));
+                    }
+                    // Bounds up to 2^24 (then scaled): some reach past the guard zones,
+                    // and keep their checks.
+                    2 => out.push(word(i_type(OP_IMM_32, 5, t, x, 8 + r.below(24) as i32))),
+                    _ => out.push(word(i_type(OP_IMM, 5, t, x, 40 + r.below(24) as i32))),
+                }
+                if r.below(2) == 0 {
+                    out.push(word(i_type(OP_IMM, 0, t, t, 256 * r.below(4) as i32)));
+                }
+                out.push(word(i_type(OP_IMM, 1, t, t, r.below(4) as i32)));
+                let (p, q) = if r.below(2) == 0 { (t, b) } else { (b, t) };
+                out.push(word(r_type(OP, 0, 0, t, p, q)));
+                // Into the base one time in 16.
+                let rd = if r.below(16) == 0 {
+                    b
+                } else {
+                    other(r, &[b, c])
+                };
+                let imm = if r.below(4) == 0 {
+                    (r.below(64) as i32 - 32) * 4
+                } else {
+                    0
+                };
+                access(r, t, rd, imm, out);
+            }
+        }
+    }
+    if let Some(i) = branch {
+        let n = out.len() - i;
+        set_ahead(&mut out[i], n);
+    }
+    if looped {
+        out.push(word(i_type(OP_IMM, 0, c, c, -1)));
+        let back = out.len() - start;
+        out.push(fixed(r_type(BRANCH, 1, 0, 0, c, 0), 4, Fix::Back(back)));
+    }
+}
+
 /// Points a forward branch made with offset 0 at the instruction `n` after it.
 fn set_ahead(it: &mut Item, n: usize) {
     it.fix = match it.fix {
@@ -2086,6 +2190,7 @@ pub fn build(gens: &[Gen]) -> Vec<u8> {
             k @ 0..=119 if k % 16 == 6 => zero_branch(&mut r, &mut items),
             k @ 0..=119 if k % 16 == 10 => select_loop(&mut r, &mut items),
             k @ 0..=119 if k % 16 == 14 => word_loop(&mut r, &mut items),
+            k @ 0..=119 if k % 16 == 9 => table_lookups(&mut r, &mut items),
             k @ 0..=119 => single(&mut r, k % 4 == 1, &int, &mut items),
             120..=135 => lui_pair(&mut r, &mut items),
             136..=151 => auipc_pair(&mut r, &mut items),
