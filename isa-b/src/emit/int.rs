@@ -5,6 +5,29 @@ use super::operand::{mem, ptr, r16, r32, r64, r8, Alu, Cc, Gpr, Mem, Shift, W};
 use super::{Emitter, Label, R};
 use iced_x86::code_asm::{self as ca, CodeAssembler};
 
+/// `cmov<cc> d, s` for any source operand iced takes.
+macro_rules! cmov {
+    ($a:expr, $cc:expr, $d:expr, $s:expr) => {{
+        let (d, s) = ($d, $s);
+        match $cc {
+            Cc::E => $a.cmove(d, s),
+            Cc::Ne => $a.cmovne(d, s),
+            Cc::L => $a.cmovl(d, s),
+            Cc::Ge => $a.cmovge(d, s),
+            Cc::Le => $a.cmovle(d, s),
+            Cc::G => $a.cmovg(d, s),
+            Cc::B => $a.cmovb(d, s),
+            Cc::Ae => $a.cmovae(d, s),
+            Cc::Be => $a.cmovbe(d, s),
+            Cc::A => $a.cmova(d, s),
+            Cc::P => $a.cmovp(d, s),
+            Cc::Np => $a.cmovnp(d, s),
+            Cc::O => $a.cmovo(d, s),
+        }
+        .expect("cmov")
+    }};
+}
+
 impl Emitter {
     /// `mov d, s` at width `w` (a 32-bit move zero-extends, as x86 does).
     pub fn mov_rr(&mut self, w: W, d: Gpr, s: Gpr) {
@@ -277,46 +300,12 @@ impl Emitter {
 
     /// `if cc { d = s }`, 64-bit.
     pub fn cmov(&mut self, cc: Cc, d: Gpr, s: Gpr) {
-        let (d, s) = (r64(d), r64(s));
-        let a = &mut self.asm;
-        match cc {
-            Cc::E => a.cmove(d, s),
-            Cc::Ne => a.cmovne(d, s),
-            Cc::L => a.cmovl(d, s),
-            Cc::Ge => a.cmovge(d, s),
-            Cc::Le => a.cmovle(d, s),
-            Cc::G => a.cmovg(d, s),
-            Cc::B => a.cmovb(d, s),
-            Cc::Ae => a.cmovae(d, s),
-            Cc::Be => a.cmovbe(d, s),
-            Cc::A => a.cmova(d, s),
-            Cc::P => a.cmovp(d, s),
-            Cc::Np => a.cmovnp(d, s),
-            Cc::O => a.cmovo(d, s),
-        }
-        .expect("cmov");
+        cmov!(self.asm, cc, r64(d), r64(s));
     }
 
     /// `if cc { d = [m] }`, 64-bit (the load is made either way).
     pub fn cmov_rm(&mut self, cc: Cc, d: Gpr, m: Mem) {
-        let (d, s) = (r64(d), ptr(W::B64, m));
-        let a = &mut self.asm;
-        match cc {
-            Cc::E => a.cmove(d, s),
-            Cc::Ne => a.cmovne(d, s),
-            Cc::L => a.cmovl(d, s),
-            Cc::Ge => a.cmovge(d, s),
-            Cc::Le => a.cmovle(d, s),
-            Cc::G => a.cmovg(d, s),
-            Cc::B => a.cmovb(d, s),
-            Cc::Ae => a.cmovae(d, s),
-            Cc::Be => a.cmovbe(d, s),
-            Cc::A => a.cmova(d, s),
-            Cc::P => a.cmovp(d, s),
-            Cc::Np => a.cmovnp(d, s),
-            Cc::O => a.cmovo(d, s),
-        }
-        .expect("cmov");
+        cmov!(self.asm, cc, r64(d), ptr(W::B64, m));
     }
 
     pub fn push(&mut self, r: Gpr) {

@@ -100,30 +100,14 @@ pub(super) fn meet(a: Bound, b: Bound) -> Bound {
 
 #[cfg(test)]
 mod tests {
-    use super::super::test_insns::{i, r, x};
+    use super::super::test_insns::{i, r, shift as sh, shift_w as shw, x};
     use super::*;
-    use isa_a::format::{Shift, ShiftW, U};
+    use isa_a::format::U;
 
     fn with(r: u32, a: i64, b: i64) -> Bounds {
         let mut bs = [None; 32];
         bs[r as usize] = Some((a, b));
         bs
-    }
-
-    fn sh(rd: u32, rs1: u32, shamt: u32) -> Shift {
-        Shift {
-            rd: x(rd),
-            rs1: x(rs1),
-            shamt,
-        }
-    }
-
-    fn shw(rd: u32, rs1: u32, shamt: u32) -> ShiftW {
-        ShiftW {
-            rd: x(rd),
-            rs1: x(rs1),
-            shamt,
-        }
     }
 
     #[test]

@@ -516,16 +516,8 @@ impl Lower<'_> {
 
 #[cfg(test)]
 mod tests {
+    use super::super::test_insns::{d, i, load, r, x};
     use super::*;
-    use isa_a::format::{Load, I, R};
-
-    fn d(insn: Insn) -> Decoded {
-        Decoded { insn, len: 4 }
-    }
-
-    fn x(n: u32) -> XReg {
-        XReg::new(n)
-    }
 
     fn beqz(rs1: u32, off: i32) -> Decoded {
         d(Insn::Beq(B {
@@ -536,19 +528,11 @@ mod tests {
     }
 
     fn xor(rd: u32, rs1: u32, rs2: u32) -> Decoded {
-        d(Insn::Xor(R {
-            rd: x(rd),
-            rs1: x(rs1),
-            rs2: x(rs2),
-        }))
+        d(Insn::Xor(r(rd, rs1, rs2)))
     }
 
     fn addi(rd: u32, rs1: u32, imm: i32) -> Decoded {
-        d(Insn::Addi(I {
-            rd: x(rd),
-            rs1: x(rs1),
-            imm,
-        }))
+        d(Insn::Addi(i(rd, rs1, imm)))
     }
 
     fn plan_of(insns: &[Decoded]) -> Vec<Option<usize>> {
@@ -584,11 +568,7 @@ mod tests {
 
     #[test]
     fn an_access_a_join_inside_or_a_branch_out_of_the_block_stays_a_jump() {
-        let ld = d(Insn::Ld(Load {
-            rd: x(15),
-            rs1: x(10),
-            imm: 0,
-        }));
+        let ld = d(Insn::Ld(load(15, 10, 0)));
         let p = plan_of(&[beqz(13, 12), ld, addi(15, 15, 1), addi(14, 14, -1), ecall()]);
         assert_eq!(p[0], None);
         // A second branch into the middle of the first's skipped code: only the second is

@@ -1,6 +1,6 @@
 //! Instruction builders the lowering's unit tests share.
 
-use isa_a::format::{I, R};
+use isa_a::format::{Load, Shift, ShiftW, I, R};
 use isa_a::{Decoded, Insn, XReg};
 
 pub(super) fn d(insn: Insn) -> Decoded {
@@ -21,6 +21,30 @@ pub(super) fn r(rd: u32, rs1: u32, rs2: u32) -> R {
 
 pub(super) fn i(rd: u32, rs1: u32, imm: i32) -> I {
     I {
+        rd: x(rd),
+        rs1: x(rs1),
+        imm,
+    }
+}
+
+pub(super) fn shift(rd: u32, rs1: u32, shamt: u32) -> Shift {
+    Shift {
+        rd: x(rd),
+        rs1: x(rs1),
+        shamt,
+    }
+}
+
+pub(super) fn shift_w(rd: u32, rs1: u32, shamt: u32) -> ShiftW {
+    ShiftW {
+        rd: x(rd),
+        rs1: x(rs1),
+        shamt,
+    }
+}
+
+pub(super) fn load(rd: u32, rs1: u32, imm: i32) -> Load {
+    Load {
         rd: x(rd),
         rs1: x(rs1),
         imm,

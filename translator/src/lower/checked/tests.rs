@@ -1,22 +1,11 @@
 //! The elision plan's unit tests: which accesses keep their check, near ones and lookups.
 
+use super::super::test_insns::{d, i, load, shift, shift_w, x};
 use super::*;
-use isa_a::format::{Load, Store, B, I};
-
-fn d(insn: Insn) -> Decoded {
-    Decoded { insn, len: 4 }
-}
-
-fn x(n: u32) -> XReg {
-    XReg::new(n)
-}
+use isa_a::format::{Store, B};
 
 fn ld(rd: u32, rs1: u32, imm: i32) -> Decoded {
-    d(Insn::Ld(Load {
-        rd: x(rd),
-        rs1: x(rs1),
-        imm,
-    }))
+    d(Insn::Ld(load(rd, rs1, imm)))
 }
 
 fn sd(rs1: u32, imm: i32) -> Decoded {
@@ -28,11 +17,7 @@ fn sd(rs1: u32, imm: i32) -> Decoded {
 }
 
 fn addi(rd: u32, rs1: u32, imm: i32) -> Decoded {
-    d(Insn::Addi(I {
-        rd: x(rd),
-        rs1: x(rs1),
-        imm,
-    }))
+    d(Insn::Addi(i(rd, rs1, imm)))
 }
 
 fn checks_of(insns: &[Decoded]) -> Vec<Check> {
@@ -149,7 +134,7 @@ fn a_join_keeps_only_what_every_path_knows() {
 mod lookups {
     use super::super::super::test_insns::{i, r};
     use super::*;
-    use isa_a::format::{Shift, ShiftW, U};
+    use isa_a::format::U;
 
     fn andi(rd: u32, rs: u32, imm: i32) -> Decoded {
         d(Insn::Andi(i(rd, rs, imm)))
@@ -161,28 +146,16 @@ mod lookups {
         d(Insn::And(r(rd, rs1, rs2)))
     }
     fn slli(rd: u32, rs1: u32, shamt: u32) -> Decoded {
-        d(Insn::Slli(Shift {
-            rd: x(rd),
-            rs1: x(rs1),
-            shamt,
-        }))
+        d(Insn::Slli(shift(rd, rs1, shamt)))
     }
     fn srliw(rd: u32, rs1: u32, shamt: u32) -> Decoded {
-        d(Insn::Srliw(ShiftW {
-            rd: x(rd),
-            rs1: x(rs1),
-            shamt,
-        }))
+        d(Insn::Srliw(shift_w(rd, rs1, shamt)))
     }
     fn lui(rd: u32, imm: i32) -> Decoded {
         d(Insn::Lui(U { rd: x(rd), imm }))
     }
     fn lw(rd: u32, rs1: u32, imm: i32) -> Decoded {
-        d(Insn::Lw(Load {
-            rd: x(rd),
-            rs1: x(rs1),
-            imm,
-        }))
+        d(Insn::Lw(load(rd, rs1, imm)))
     }
 
     /// `t = base + ((x & 255) + off) * 4; lw y, 0(t)` (`off` words into the tables), with t, x

@@ -1,16 +1,9 @@
 use super::*;
 use crate::lower::liveness::analyse;
 use crate::lower::rotate;
-use crate::lower::test_insns::{d, i, r, x};
-use isa_a::format::{Load, ShiftW, Store, B};
+use crate::lower::test_insns::{d, i, r, shift_w as sw, x};
+use isa_a::format::{Load, Store, B};
 
-fn sw(rd: u32, rs1: u32, shamt: u32) -> ShiftW {
-    ShiftW {
-        rd: x(rd),
-        rs1: x(rs1),
-        shamt,
-    }
-}
 fn addw(rd: u32, rs1: u32, rs2: u32) -> Insn {
     Insn::Addw(r(rd, rs1, rs2))
 }
