@@ -116,6 +116,29 @@ pub enum Cc {
     O,
 }
 
+impl Cc {
+    /// The condition that holds exactly when this one does not (there is no "no overflow"
+    /// here: `O` has none).
+    pub fn inverse(self) -> Cc {
+        use Cc::*;
+        match self {
+            E => Ne,
+            Ne => E,
+            L => Ge,
+            Ge => L,
+            Le => G,
+            G => Le,
+            B => Ae,
+            Ae => B,
+            Be => A,
+            A => Be,
+            P => Np,
+            Np => P,
+            O => unreachable!("no condition is o's negation"),
+        }
+    }
+}
+
 /// An SSE register, xmm0..xmm15.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Xmm(u8);
@@ -343,5 +366,21 @@ pub(super) fn fptr(p: Prec, m: Mem) -> AsmMemoryOperand {
     match p {
         Prec::S => ca::dword_ptr(mem(m)),
         Prec::D => ca::qword_ptr(mem(m)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Cc;
+
+    #[test]
+    fn a_condition_and_its_inverse_pair_up() {
+        use Cc::*;
+        for cc in [E, Ne, L, Ge, Le, G, B, Ae, Be, A, P, Np] {
+            assert_ne!(cc.inverse(), cc);
+            assert_eq!(cc.inverse().inverse(), cc);
+        }
+        assert_eq!(L.inverse(), Ge);
+        assert_eq!(B.inverse(), Ae);
     }
 }

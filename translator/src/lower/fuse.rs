@@ -138,15 +138,6 @@ fn set_less(insn: &Insn) -> Option<(XReg, XReg, Result<XReg, i32>, Cc)> {
     }
 }
 
-/// The opposite condition.
-fn negate(cc: Cc) -> Cc {
-    match cc {
-        Cc::L => Cc::Ge,
-        Cc::B => Cc::Ae,
-        other => unreachable!("slt conditions are l and b, not {other:?}"),
-    }
-}
-
 /// `beqz t`/`bnez t` (either operand order): the branch's offset and whether it is taken
 /// when `t` is nonzero.
 fn branch_on(insn: &Insn, t: XReg) -> Option<(i32, bool)> {
@@ -251,7 +242,7 @@ impl Lower<'_> {
             if last {
                 return None;
             }
-            self.compare_branch(t, x, y, if nonzero { cc } else { negate(cc) }, off)
+            self.compare_branch(t, x, y, if nonzero { cc } else { cc.inverse() }, off)
         } else {
             return None;
         };

@@ -157,11 +157,7 @@ pub fn loops_back(insns: &[Decoded], pc: u64) -> bool {
         return false;
     };
     let at = crate::superblock::pcs(pc, insns).last().unwrap_or(pc);
-    use Insn::*;
-    matches!(
-        last.insn,
-        Beq(_) | Bne(_) | Blt(_) | Bge(_) | Bltu(_) | Bgeu(_)
-    ) && last.insn.direct_target(at) == Some(pc)
+    last.insn.info().has(isa_a::flag::BRANCH) && last.insn.direct_target(at) == Some(pc)
 }
 
 /// The registers a loop's closing branch reads whole: not its first compared with zero,

@@ -187,19 +187,6 @@ fn branch_of(insn: &Insn) -> Option<(B, Cc)> {
     })
 }
 
-/// The condition under which a branch taken on `cc` is not.
-fn not(cc: Cc) -> Cc {
-    match cc {
-        Cc::E => Cc::Ne,
-        Cc::Ne => Cc::E,
-        Cc::L => Cc::Ge,
-        Cc::Ge => Cc::L,
-        Cc::B => Cc::Ae,
-        Cc::Ae => Cc::B,
-        other => unreachable!("branches are taken on e, ne, l, ge, b, ae; not {other:?}"),
-    }
-}
-
 /// For each instruction of the block: the join target (join.rs) of a branch whose skipped
 /// instructions the select can compute, none of them a join target itself nor part of a
 /// rotate or `andn` (rotate.rs).
@@ -308,9 +295,9 @@ impl Lower<'_> {
                     }
                     self.compare_operands(b.rs1, Ok(b.rs2));
                     match s {
-                        Src::Zero => self.e.cmov(not(cc), h, step.d),
-                        Src::Reg(s) => self.e.cmov(not(cc), h, s),
-                        Src::Slot(m) => self.e.cmov_rm(not(cc), h, m),
+                        Src::Zero => self.e.cmov(cc.inverse(), h, step.d),
+                        Src::Reg(s) => self.e.cmov(cc.inverse(), h, s),
+                        Src::Slot(m) => self.e.cmov_rm(cc.inverse(), h, m),
                     }
                     self.count_back(cc, (t - i - 1) as i32);
                     return Some(t - i - 1);
@@ -323,7 +310,7 @@ impl Lower<'_> {
         self.compare_operands(b.rs1, Ok(b.rs2));
         for &(r, d) in &written {
             match self.host(r) {
-                Some(h) => self.e.cmov(not(cc), h, d),
+                Some(h) => self.e.cmov(cc.inverse(), h, d),
                 None => {
                     let m = abi::x_slot(r.num());
                     self.e.cmov_rm(cc, d, m);
@@ -516,16 +503,8 @@ impl Lower<'_> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::test_insns::{d, i, load, r, x};
+    use super::super::test_insns::{beqz, d, ecall, i, load, r};
     use super::*;
-
-    fn beqz(rs1: u32, off: i32) -> Decoded {
-        d(Insn::Beq(B {
-            rs1: x(rs1),
-            rs2: x(0),
-            off,
-        }))
-    }
 
     fn xor(rd: u32, rs1: u32, rs2: u32) -> Decoded {
         d(Insn::Xor(r(rd, rs1, rs2)))
@@ -540,10 +519,6 @@ mod tests {
         let joins = super::super::join::plan(insns, 0x1000, &mut e);
         let none = vec![super::super::rotate::Role::None; insns.len()];
         plan(insns, 0x1000, &joins, &none)
-    }
-
-    fn ecall() -> Decoded {
-        d(Insn::Ecall(isa_a::format::Nullary {}))
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! Instruction builders the lowering's unit tests share.
 
-use isa_a::format::{Load, Shift, ShiftW, I, R};
+use isa_a::format::{Load, Nullary, Shift, ShiftW, B, I, R};
 use isa_a::{Decoded, Insn, XReg};
 
 pub(super) fn d(insn: Insn) -> Decoded {
@@ -49,4 +49,17 @@ pub(super) fn load(rd: u32, rs1: u32, imm: i32) -> Load {
         rs1: x(rs1),
         imm,
     }
+}
+
+/// `beqz rs1, off` (off from the branch's own pc).
+pub(super) fn beqz(rs1: u32, off: i32) -> Decoded {
+    d(Insn::Beq(B {
+        rs1: x(rs1),
+        rs2: x(0),
+        off,
+    }))
+}
+
+pub(super) fn ecall() -> Decoded {
+    d(Insn::Ecall(Nullary {}))
 }

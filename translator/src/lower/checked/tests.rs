@@ -1,8 +1,8 @@
 //! The elision plan's unit tests: which accesses keep their check, near ones and lookups.
 
-use super::super::test_insns::{d, i, load, shift, shift_w, x};
+use super::super::test_insns::{beqz, d, ecall, i, load, shift, shift_w, x};
 use super::*;
-use isa_a::format::{Store, B};
+use isa_a::format::Store;
 
 fn ld(rd: u32, rs1: u32, imm: i32) -> Decoded {
     d(Insn::Ld(load(rd, rs1, imm)))
@@ -96,14 +96,7 @@ fn a_constant_added_shifts_the_range_and_any_other_write_drops_it() {
 
 #[test]
 fn a_join_keeps_only_what_every_path_knows() {
-    let ecall = d(Insn::Ecall(isa_a::format::Nullary {}));
-    let beqz = |off| {
-        d(Insn::Beq(B {
-            rs1: x(11),
-            rs2: x(0),
-            off,
-        }))
-    };
+    let (ecall, beqz) = (ecall(), |off| beqz(11, off));
     // The straight path loads a0 afresh: at the join (the second sd) nothing is known.
     let p = plan_of(&[sd(10, 0), beqz(8), ld(10, 11, 0), sd(10, 0), ecall]);
     assert_eq!(p, [false, false, false, false, false]);
@@ -263,14 +256,7 @@ mod lookups {
 
     #[test]
     fn a_join_keeps_a_fact_only_if_every_path_has_it() {
-        let ecall = d(Insn::Ecall(isa_a::format::Nullary {}));
-        let beqz = |off| {
-            d(Insn::Beq(B {
-                rs1: x(11),
-                rs2: x(0),
-                off,
-            }))
-        };
+        let (ecall, beqz) = (ecall(), |off| beqz(11, off));
         // The branch skips the first lookup: its path knows nothing of a2.
         let mut code = vec![beqz(24)];
         code.extend(lookups(12, &[0]));
