@@ -44,6 +44,10 @@
 //!   `s = t - u`: `s + (lo + b) = (t + lo) + (b - u) >= 0` and `s + (hi + a) = (t + hi) -
 //!   (u - a) < limit`, so s's fact takes in `(lo + b, hi + a)` from t's (the lower `lo`, the
 //!   higher `hi`): the base's fact from one lookup, for the next;
+//! - and forward again: a register that gains a fact (by an access, or back from one) gives
+//!   each sum of it still standing the shifted fact the sum would have had from it, so
+//!   lookups whose addresses were all formed before the first load (AES's rounds) learn
+//!   from that load;
 //! - any other write of r (a load into it, a helper, a call's link) forgets r's fact, and
 //!   what r was the base of;
 //! - at a join (join.rs) only what holds on every incoming edge survives: of each register
@@ -258,8 +262,35 @@ fn accessed(s: &mut State, r: usize, d: i64) {
         };
         if let Some(back) = near(back) {
             s.facts[u.base] = both(s.facts[u.base], back);
+            derive(s, u.base);
         }
     }
+    derive(s, r);
+}
+
+/// What `base`'s fact tells about each register that is a sum of it: the fact `write` would
+/// have given the sum had the base's fact been known then (the sums of a table's base made
+/// before the first lookup into it).
+fn derive(s: &mut State, base: usize) {
+    let Some(f) = s.facts[base] else {
+        return;
+    };
+    for t in 1..32 {
+        if let Some(u) = s.sums[t].filter(|u| u.base == base) {
+            if let Some(d) = shifted(f, u) {
+                s.facts[t] = both(s.facts[t], d);
+            }
+        }
+    }
+}
+
+/// The fact of `t = base + u` from base's fact `f`.
+fn shifted(f: Fact, u: Sum) -> Option<Fact> {
+    near(Fact {
+        lo: f.lo - u.a,
+        hi: f.hi - u.b,
+        indexed: f.indexed || u.a != u.b,
+    })
 }
 
 /// The writes of `insn` (`dead`: not lowered): what its destination is known to hold, and
@@ -271,13 +302,7 @@ fn write(s: &mut State, insn: &Insn, dead: bool) {
     if !dead && writes.count_ones() == 1 {
         known.0 = bounds::result(insn, &s.bounds);
         if let Some((rd, u)) = sum(insn, s) {
-            known.1 = s.facts[u.base].and_then(|f| {
-                near(Fact {
-                    lo: f.lo - u.a,
-                    hi: f.hi - u.b,
-                    indexed: f.indexed || u.a != u.b,
-                })
-            });
+            known.1 = s.facts[u.base].and_then(|f| shifted(f, u));
             known.2 = (u.base != rd).then_some(u);
         }
     }

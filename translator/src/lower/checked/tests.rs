@@ -208,6 +208,45 @@ mod lookups {
     }
 
     #[test]
+    fn sums_made_before_the_first_lookup_learn_from_it() {
+        // AES's rounds form every table address first, then load: the first load's check
+        // tells a2, and a2 every sum of it still standing.
+        let mut code = Vec::new();
+        for k in 0..4 {
+            code.extend([andi(18 + k, 5 + k, 255), slli(18 + k, 18 + k, 2)]);
+            code.push(add(18 + k, 18 + k, 12));
+        }
+        code.extend((0..4).map(|k| lw(28 + k, 18 + k, 0)));
+        assert_eq!(accesses(&code), [Kept, Indexed, Indexed, Indexed]);
+        // A sum of a sum: t = a2 + index, u = t + 8, then an access through t tells u.
+        let code = vec![
+            andi(18, 5, 255),
+            add(18, 18, 12),
+            addi(19, 18, 8),
+            lw(28, 18, 0),
+            lw(29, 19, 0),
+        ];
+        assert_eq!(accesses(&code), [Kept, Near]);
+        // Not a sum whose base was written after it (nor one written again itself).
+        let code = vec![
+            andi(18, 5, 255),
+            add(18, 18, 12),
+            andi(19, 6, 255),
+            add(19, 19, 12),
+            addi(12, 12, 4),
+            andi(20, 7, 255),
+            add(20, 20, 12),
+            ld(20, 20, 0),
+            andi(20, 7, 255),
+            add(20, 20, 12),
+            lw(28, 20, 0),
+            lw(29, 19, 0),
+            lw(30, 18, 0),
+        ];
+        assert_eq!(accesses(&code), [Kept, Indexed, Kept, Kept]);
+    }
+
+    #[test]
     fn an_index_must_be_bounded_within_the_guard_zones_reach() {
         // Unbounded: an `or` (or a load) forgets the bound.
         let mut code = lookups(12, &[0]);
