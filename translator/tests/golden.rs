@@ -15,6 +15,7 @@ const A0: XReg = XReg::new(10);
 const A1: XReg = XReg::new(11);
 const A2: XReg = XReg::new(12);
 const A3: XReg = XReg::new(13);
+const A4: XReg = XReg::new(14);
 const S2: XReg = XReg::new(18);
 
 /// Translates for a host with every extension the emitter knows, whatever this one has.
@@ -687,10 +688,22 @@ fn fused_rotate64() {
 
 /// BMI2 against the baseline: shifts by a register straight from their sources (`shlx`,
 /// `sarx`), the count not moved to cl, rd the count too (`sll a3, a0, a3`); a 32-bit
-/// rotate into another register than its source one `rorx`, no `mov`.
+/// rotate into another register than its source one `rorx`, no `mov`; `mulhu` one `mulx`
+/// from rdx straight into rd's register (rd a source too in the second), where the baseline
+/// goes through rax, `mul` and rdx.
 #[test]
 fn bmi2_shifts_and_rotates() {
     let code = [
+        Insn::Mulhu(R {
+            rd: A4,
+            rs1: A0,
+            rs2: A1,
+        }),
+        Insn::Mulhu(R {
+            rd: A1,
+            rs1: A4,
+            rs2: A1,
+        }),
         Insn::Sll(R {
             rd: A3,
             rs1: A0,

@@ -33,6 +33,12 @@ impl Emitter {
         .expect("shiftx");
     }
 
+    /// `hi = high half of rdx * s`, unsigned, 64 bits (`mulx hi, hi, s`: with both
+    /// destinations the same register, it takes the high half). The flags stay.
+    pub fn mulx_high(&mut self, hi: Gpr, s: Gpr) {
+        self.asm.mulx(r64(hi), r64(hi), r64(s)).expect("mulx");
+    }
+
     /// `d = !x & y`, 64 bits (`andn`, BMI1).
     pub fn andn(&mut self, d: Gpr, x: Gpr, y: Gpr) {
         self.asm.andn(r64(d), r64(x), r64(y)).expect("andn");

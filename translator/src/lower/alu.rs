@@ -308,6 +308,14 @@ impl Lower<'_> {
         if a.rd.num() == 0 {
             return;
         }
+        if self.plan.host.bmi2 && !signed1 && !signed2 {
+            // rs1 in rdx, rs2 where it is; the high half straight into rd's register.
+            let s = self.read(a.rs2, T1);
+            self.read_into(a.rs1, T2);
+            let t = self.target(a.rd, &[]);
+            self.e.mulx_high(t, s);
+            return self.write(a.rd, t);
+        }
         self.read_into(a.rs2, T1);
         self.read_into(a.rs1, T0);
         if signed1 && signed2 {
