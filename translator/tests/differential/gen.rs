@@ -1710,7 +1710,8 @@ fn table_lookups(r: &mut Rng, out: &mut Vec<Item>) {
 /// old value as poly1305 does (`mv`; `addi`; `bne end, old`), `beq`/`beqz`/`bnez` on an `slt`
 /// (fused with it), or `beq`/`bne` on a register the body loads (running until the bytes
 /// say). The trip counts are 1 to 9 (K-1, K and K+1 for every number of copies K) or
-/// many, and `*w` work and other operations fill the body up to 3-12 instructions.
+/// many, and `*w` work and other operations fill the body up to 3-12 instructions (4 copies),
+/// one time in four 13-24 (3 or 2).
 fn unroll_loop(r: &mut Rng, out: &mut Vec<Item>) {
     let mut p: Vec<u32> = (1..32).collect();
     for i in (1..p.len()).rev() {
@@ -1781,7 +1782,12 @@ fn unroll_loop(r: &mut Rng, out: &mut Vec<Item>) {
         _ => out.push(word(i_type(OP_IMM, 0, e, 0, r.below(4) as i32))),
     }
     let start = out.len();
-    let len = 3 + r.below(10) as usize;
+    // 4 copies of up to 12 instructions, 3 of up to 16, 2 of up to 24.
+    let len = if r.below(4) == 0 {
+        13 + r.below(12) as usize
+    } else {
+        3 + r.below(10) as usize
+    };
     let mut moved = [false; 2];
     // The instructions the closing condition takes at the end of the body.
     let tail = if matches!(kind, 3..=5) { 3 } else { 2 };
