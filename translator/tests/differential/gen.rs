@@ -1711,7 +1711,9 @@ fn table_lookups(r: &mut Rng, out: &mut Vec<Item>) {
 /// (fused with it), or `beq`/`bne` on a register the body loads (running until the bytes
 /// say). The trip counts are 1 to 9 (K-1, K and K+1 for every number of copies K) or
 /// many, and `*w` work and other operations fill the body up to 3-12 instructions (4 copies),
-/// one time in four 13-24 (3 or 2).
+/// one time in four 13-24 (3 or 2), among them FP CSR reads (helper calls) and `frm`
+/// writes (leaving for the interpreter mid-copy when the mode is one the host cannot round
+/// in).
 fn unroll_loop(r: &mut Rng, out: &mut Vec<Item>) {
     let mut p: Vec<u32> = (1..32).collect();
     for i in (1..p.len()).rev() {
@@ -1823,6 +1825,19 @@ fn unroll_loop(r: &mut Rng, out: &mut Vec<Item>) {
                     _ => i_type(OP_IMM, 0, d, a, 0),
                 }));
             }
+            // An FP CSR (not a block end): read through the helper, or `frm` written, out
+            // for the interpreter to run the rest of the copy when it cannot be rounded in.
+            5 if r.below(3) == 0 => out.push(word(match r.below(2) {
+                0 => i_type(SYSTEM, 2, tmps[r.below(3) as usize], 0, csr::FFLAGS as i32),
+                _ => {
+                    let mode = if r.below(4) == 0 {
+                        5 + r.below(3)
+                    } else {
+                        r.below(5)
+                    };
+                    i_type(SYSTEM, 5, 0, mode, csr::FRM as i32)
+                }
+            })),
             _ => {
                 let (rd, imm) = (tmps[r.below(3) as usize], step * 2);
                 access(r, q, rd, imm, out);
