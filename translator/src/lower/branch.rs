@@ -92,7 +92,8 @@ impl Lower<'_> {
 
     /// A branch inside a superblock (flags set by its compare): taken leaves through cold
     /// code, or jumps to its target's code later in the block (join.rs); not taken goes on
-    /// with the next part.
+    /// with the next part. One to the block's start closes a copy of an unrolled loop's body,
+    /// the other way round ([`Self::close_copy`]).
     pub(super) fn inner_branch(&mut self, cc: Cc, target: u64) {
         if target == self.start {
             return self.close_copy(cc);
