@@ -41,6 +41,7 @@ mod lower;
 pub mod sigchain;
 mod superblock;
 mod testmem;
+mod unroll;
 mod written;
 
 pub use cache::{AllocStats, CacheStats, CodeCache, Translated};
@@ -49,7 +50,7 @@ pub use isa_b::HostFeatures;
 pub use log::{LogFlags, SharedSymbols, Symbols};
 pub use lower::{
     check_counts, extension_counts, flags_count, fusion_counts, indexed_check_count, join_count,
-    select_count, Budget,
+    select_count, unrolled_count, Budget,
 };
 pub use testmem::TestMemory;
 

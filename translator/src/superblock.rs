@@ -97,6 +97,9 @@ pub fn extend<M: Bus + ?Sized>(
             _ => break,
         }
     }
+    if cuts && starts.len() == 1 {
+        return crate::unroll::unroll(pc, insns);
+    }
     insns
 }
 
@@ -125,12 +128,14 @@ fn may_write(insn: &Insn, r: isa_a::XReg) -> bool {
 /// The pc of each instruction of the superblock starting at `start`, in order. A `jal` that
 /// is not the superblock's last instruction is followed (a plain jump, or a call of a leaf;
 /// not a short plain jump forward: [`skips`]),
-/// and so is a `jalr` that is not last: the leaf's return, to after the call.
+/// and so is a `jalr` that is not last: the leaf's return, to after the call, and a branch to
+/// the start that is not last: the end of a copy of an unrolled loop (crate::unroll).
 pub fn pcs(start: u64, insns: &[Decoded]) -> impl Iterator<Item = u64> + '_ {
-    insns.iter().scan((start, start), |(pc, back), d| {
+    insns.iter().scan((start, start), move |(pc, back), d| {
         let at = *pc;
         *pc = match d.insn {
             _ if skips(&d.insn, at) => at.wrapping_add(d.len as u64),
+            _ if crate::unroll::closes_copy(&d.insn, at, start) => start,
             Insn::Jal(_) => {
                 *back = at.wrapping_add(d.len as u64);
                 d.insn.direct_target(at).expect("a jal")

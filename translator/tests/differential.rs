@@ -215,6 +215,7 @@ fn differential(mode: Budget, host: HostFeatures, cases: u32) {
     let saved_before = translator::extension_counts();
     let joins_before = translator::join_count();
     let selects_before = translator::select_count();
+    let unrolled_before = translator::unrolled_count();
     let flags_before = translator::flags_count();
     let checks_before = translator::check_counts();
     let indexed_before = translator::indexed_check_count();
@@ -292,6 +293,12 @@ fn differential(mode: Budget, host: HostFeatures, cases: u32) {
             selects > 0,
             "the generator no longer makes branches lowered as conditional moves"
         );
+    }
+    // gen::unroll_loop makes small loops; an exact budget unrolls none.
+    let unrolled = translator::unrolled_count() - unrolled_before;
+    println!("copies of unrolled loop bodies closed inside their block: {unrolled}");
+    if cases >= 1000 && mode == Budget::BackEdges {
+        assert!(unrolled > 0, "the generator no longer makes loops unrolled");
     }
     // gen::zero_branch makes branches against zero right after their register's write.
     let flags = translator::flags_count() - flags_before;

@@ -25,7 +25,14 @@ fn translate(name: &str, code: &[Insn]) {
 
 /// [`translate`] with the budget checked where `budget` says, for a host with `host`.
 fn translate_for(name: &str, code: &[Insn], budget: Budget, host: HostFeatures) {
+    translate_copies(name, code, 1, budget, host);
+}
+
+/// [`translate_for`] of a superblock made of `copies` copies of `code`: a loop unrolled (the
+/// translator's unroll.rs makes such superblocks where the budget is looked at at back edges).
+fn translate_copies(name: &str, code: &[Insn], copies: usize, budget: Budget, host: HostFeatures) {
     let insns: Vec<Decoded> = code.iter().map(|i| decode(i.encode()).unwrap()).collect();
+    let insns = insns.repeat(copies);
     let mut mem = TestMemory::new(1 << 16);
     mem.load_code(0x1000, code);
     let mut cache = CodeCache::new(mem.layout()).unwrap();
@@ -1167,5 +1174,69 @@ fn table_lookups() {
                 rs2: a5,
             }),
         ],
+    );
+}
+
+/// poly1305's byte loop, unrolled: four copies, the accesses of the last three through a
+/// pointer the copy before accessed and moved by -1 without their limit check, each copy but
+/// the last leaving the loop when its branch is not taken, one budget check.
+#[test]
+fn unrolled_byte_loop() {
+    let (a4, a5, a6, a7) = (13, 15, 16, 17);
+    let code = [
+        Insn::Lbu(Load {
+            rd: XReg::new(a7),
+            rs1: XReg::new(a6),
+            imm: 0,
+        }),
+        Insn::Slli(Shift {
+            rd: XReg::new(a5),
+            rs1: XReg::new(a5),
+            shamt: 8,
+        }),
+        Insn::Addi(i_of(a4, a6, 0)),
+        Insn::Or(r_of(a5, a7, a5)),
+        Insn::Addi(i_of(a6, a6, -1)),
+        Insn::Bne(B {
+            rs1: A0,
+            rs2: XReg::new(a4),
+            off: -20,
+        }),
+    ];
+    translate_copies(
+        "unrolled_byte_loop",
+        &code,
+        4,
+        Budget::BackEdges,
+        HostFeatures::ALL,
+    );
+}
+
+/// qsort's partition scan, unrolled: a word loop walking down, closed by `blt` on the value
+/// it loads.
+#[test]
+fn unrolled_scan_loop() {
+    let (s0, a1, a2, a4, a5) = (8, 11, 12, 14, 15);
+    let code = [
+        Insn::Lw(Load {
+            rd: XReg::new(a1),
+            rs1: XReg::new(a5),
+            imm: 0,
+        }),
+        Insn::Addi(i_of(a4, a5, 0)),
+        Insn::Addi(i_of(s0, s0, -1)),
+        Insn::Addi(i_of(a5, a5, -4)),
+        Insn::Blt(B {
+            rs1: XReg::new(a2),
+            rs2: XReg::new(a1),
+            off: -16,
+        }),
+    ];
+    translate_copies(
+        "unrolled_scan_loop",
+        &code,
+        4,
+        Budget::BackEdges,
+        HostFeatures::ALL,
     );
 }

@@ -7,6 +7,16 @@ use crate::abi::Reason;
 use crate::cache::{JUMP_ENTRY_SHIFT, JUMP_TABLE_MASK};
 use isa_a::format::{Load, B, J};
 use isa_b::{Alu, Cc, Mem, Shift, W};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// Copies of unrolled loops' bodies closed (all but each loop's last) in this process.
+static COPIES: AtomicU64 = AtomicU64::new(0);
+
+/// How many branches closing a copy of an unrolled loop's body (crate::unroll) every
+/// translation in this process has lowered (for tests and statistics).
+pub fn unrolled_count() -> u64 {
+    COPIES.load(Ordering::Relaxed)
+}
 
 impl Lower<'_> {
     pub(super) fn branch(&mut self, a: B, cc: Cc) {
@@ -82,8 +92,12 @@ impl Lower<'_> {
 
     /// A branch inside a superblock (flags set by its compare): taken leaves through cold
     /// code, or jumps to its target's code later in the block (join.rs); not taken goes on
-    /// with the next part.
+    /// with the next part. One to the block's start closes a copy of an unrolled loop's body,
+    /// the other way round ([`Self::close_copy`]).
     pub(super) fn inner_branch(&mut self, cc: Cc, target: u64) {
+        if target == self.start {
+            return self.close_copy(cc);
+        }
         let taken = self.e.label();
         self.e.jcc(cc, taken);
         let side = self.taken_side(taken, target);
@@ -91,6 +105,22 @@ impl Lower<'_> {
         if self.checks_budget(self.cur.pc, self.next_pc()) {
             self.inner_budget(self.next_pc());
         }
+    }
+
+    /// The branch closing a copy of an unrolled loop's body (crate::unroll), flags set: taken
+    /// goes on with the next copy, here; not taken leaves the loop for the fall-through, a
+    /// forward edge which needs no budget check, and so does the way on (a later copy's end
+    /// looks at the budget).
+    fn close_copy(&mut self, cc: Cc) {
+        let out = self.e.label();
+        self.e.jcc(cc.inverse(), out);
+        self.push_cold(Cold::Taken {
+            entry: out,
+            target: self.next_pc(),
+            retired: self.cur.idx + 1,
+            check: self.plan.budget == super::Budget::Exact,
+        });
+        COPIES.fetch_add(1, Ordering::Relaxed);
     }
 
     /// Between two parts of a superblock, going on at `next`: out if the budget is spent —

@@ -14,7 +14,8 @@
 //!   loop's back edge, inside a superblock too), at indirect jumps and returns, and at a loop
 //!   back to a block's own start. A cycle of guest control flow goes down in pc somewhere, so
 //!   it crosses one of these: a vCPU still leaves within a bounded number of instructions to
-//!   look for signals and exits, and forward branches and jumps carry no check.
+//!   look for signals and exits, and forward branches and jumps carry no check. Of the
+//!   copies of an unrolled loop's body (crate::unroll) only the last checks, at its end.
 //!
 //! A process has one budget mode: the one of its code cache, whose code is all translated for
 //! it (changing it drops the code, [`crate::CodeCache::set_budget`]).

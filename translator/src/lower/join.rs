@@ -77,6 +77,10 @@ pub(super) fn plan(insns: &[Decoded], start: u64, e: &mut isa_b::Emitter) -> Joi
         let Some(target) = insn.direct_target(pcs[i]) else {
             continue;
         };
+        if crate::unroll::closes_copy(insn, pcs[i], start) {
+            // Taken goes on with the next copy of the loop's body, not past it.
+            continue;
+        }
         let Some(t) = (i + 1..n).find(|&k| pcs[k] == target) else {
             continue;
         };

@@ -49,6 +49,7 @@ mod slots;
 mod test_insns;
 mod visit;
 
+pub use branch::unrolled_count;
 pub use budget::Budget;
 pub use checked::counts as check_counts;
 pub use checked::indexed_count as indexed_check_count;

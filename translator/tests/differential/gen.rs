@@ -26,8 +26,11 @@
 //! (most of them without a limit check), and table lookups, `andi`/`srliw`/`srli` then
 //! `slli` and `add` to a base, several into the same tables (after the first, without a
 //! limit check; the bases also across the ends of memory, faulting), loops around a branch
-//! over a few integer operations (lowered as conditional moves) and loops of `*w` operations
-//! whose results cross the back edge unextended. Operands are random
+//! over a few integer operations (lowered as conditional moves), loops of `*w` operations
+//! whose results cross the back edge unextended, and small loops of one basic block (unrolled
+//! under back-edge budget checks: [`unroll_loop`]) closed by every kind of branch back to
+//! their start, compressed ones too, left after 1 to 9 trips or many, their pointers walking
+//! off the scratch region in a later copy. Operands are random
 //! where any value is fine, and chosen where a random one would only reach the slow path:
 //! rounding modes are mostly `dyn`, CSR numbers name CSRs a program may touch, and every
 //! branch, jump and `jalr` lands on an instruction of the sequence. Faults come from
@@ -140,8 +143,9 @@ enum Fix {
         choice: u16,
         back: usize,
     },
-    /// B-type branch to the instruction this many before.
+    /// B-type branch (`c.beqz`/`c.bnez`) to the instruction this many before.
     Back(usize),
+    CBack(usize),
     /// B-type branch, `c.beqz`/`c.bnez`, or `jal` to the instruction this many after.
     Ahead(usize),
     CAhead(usize),
@@ -1695,6 +1699,222 @@ fn table_lookups(r: &mut Rng, out: &mut Vec<Item>) {
     }
 }
 
+/// A small loop, one basic block closed by a branch back to its start, as byte and word
+/// loops compile to: translated as copies of its body under back-edge budget checks
+/// (translator's unroll.rs), each copy's closing branch leaving the loop when not taken. A
+/// pointer (two one time in three) walks by a constant, up or down, accessed at several
+/// widths and offsets before and after it moves (after the first copy mostly without a limit
+/// check), from near either end of the scratch region (walking off it, faulting in a later
+/// copy) or wherever it points; a counter or the pointer itself decides: `bnez`/`c.bnez`
+/// counting down, `blt`/`bltu` up to a bound, `bge`/`bgeu` down to one, `bne` on the pointer's
+/// old value as poly1305 does (`mv`; `addi`; `bne end, old`), `beq`/`beqz`/`bnez` on an `slt`
+/// (fused with it), or `beq`/`bne` on a register the body loads (running until the bytes
+/// say). The trip counts are 1 to 9 (K-1, K and K+1 for every number of copies K) or
+/// many, and `*w` work and other operations fill the body up to 3-12 instructions (4 copies),
+/// one time in four 13-24 (3 or 2), among them FP CSR reads (helper calls) and `frm`
+/// writes (leaving for the interpreter mid-copy when the mode is one the host cannot round
+/// in).
+fn unroll_loop(r: &mut Rng, out: &mut Vec<Item>) {
+    let mut p: Vec<u32> = (1..32).collect();
+    for i in (1..p.len()).rev() {
+        p.swap(i, r.below(i as u32 + 1) as usize);
+    }
+    // c.bnez/c.beqz name x8..x15 only.
+    let c_at = p.iter().position(|&x| (8..16).contains(&x)).unwrap();
+    p.swap(0, c_at);
+    let (c, ptr, ptr2, e, t) = (p[0], p[1], p[2], p[3], p[4]);
+    let tmps = &p[5..9];
+    let trips = match r.below(4) {
+        0 => 20 + r.below(200) as i32,
+        _ => 1 + r.below(9) as i32,
+    };
+    let step = [1, -1, 2, -2, 4, -4, 8, -8, 16, -3][r.below(10) as usize];
+    // Where the pointers start.
+    for &q in &[ptr, ptr2] {
+        match r.below(6) {
+            0 => {}
+            1 | 2 => {
+                out.push(word(u_type(LUI, q, (SCRATCH_END >> 12) as u32)));
+                out.push(word(i_type(OP_IMM, 0, q, q, -(r.below(96) as i32))));
+            }
+            3 => {
+                out.push(word(u_type(LUI, q, (SCRATCH >> 12) as u32)));
+                out.push(word(i_type(OP_IMM, 0, q, q, r.below(96) as i32)));
+            }
+            _ => {
+                out.push(word(u_type(LUI, q, 5 + r.below(6))));
+                out.push(word(i_type(OP_IMM, 0, q, q, r.next() as i32 >> 21)));
+            }
+        }
+    }
+    // The closing condition and what sets it up.
+    let kind = r.below(8);
+    match kind {
+        // bnez c: c counts down from trips.
+        0 => out.push(word(i_type(OP_IMM, 0, c, 0, trips))),
+        // blt/bltu c, e: up from 0 to trips; bge/bgeu c, e: down from trips - 1 to 0.
+        1 | 2 => {
+            out.push(word(i_type(
+                OP_IMM,
+                0,
+                c,
+                0,
+                if kind == 1 { 0 } else { trips - 1 },
+            )));
+            out.push(word(i_type(
+                OP_IMM,
+                0,
+                e,
+                0,
+                if kind == 1 { trips } else { 0 },
+            )));
+        }
+        // bne e, old: e = ptr - step * trips (the pointer's value after the last trip).
+        3 => {
+            out.push(word(i_type(OP_IMM, 0, e, 0, step * (trips - 1))));
+            out.push(word(r_type(OP, 0, 0, e, e, ptr)));
+        }
+        // slt/sltu t, c, e then bnez/beqz t, or beq t, e2 (= 1).
+        4 | 5 => {
+            out.push(word(i_type(OP_IMM, 0, c, 0, 0)));
+            out.push(word(i_type(OP_IMM, 0, e, 0, trips)));
+            out.push(word(i_type(OP_IMM, 0, tmps[3], 0, 1)));
+        }
+        // beq/bne on a loaded value against e.
+        _ => out.push(word(i_type(OP_IMM, 0, e, 0, r.below(4) as i32))),
+    }
+    let start = out.len();
+    // 4 copies of up to 12 instructions, 3 of up to 16, 2 of up to 24.
+    let len = if r.below(4) == 0 {
+        13 + r.below(12) as usize
+    } else {
+        3 + r.below(10) as usize
+    };
+    let mut moved = [false; 2];
+    // The instructions the closing condition takes at the end of the body.
+    let tail = if matches!(kind, 3..=5) { 3 } else { 2 };
+    while out.len() - start + tail < len {
+        let q = if r.below(3) == 0 { ptr2 } else { ptr };
+        let which = (q == ptr2) as usize;
+        match r.below(8) {
+            0..=2 => {
+                let rd = if kind >= 6 && r.below(3) == 0 {
+                    t
+                } else {
+                    tmps[r.below(3) as usize]
+                };
+                let imm = step * r.below(3) as i32 - 4 + r.below(9) as i32;
+                access(r, q, rd, imm, out);
+            }
+            3 if !moved[which] => {
+                moved[which] = true;
+                let s = if which == 1 { -step } else { step };
+                out.push(word(i_type(OP_IMM, 0, q, q, s)));
+            }
+            4 => {
+                let (d, a, b) = (
+                    tmps[r.below(3) as usize],
+                    tmps[r.below(4) as usize],
+                    p[r.below(9) as usize],
+                );
+                out.push(word(match r.below(5) {
+                    0 => r_type(OP_32, 0, 0, d, a, b),
+                    1 => i_type(OP_IMM_32, 0, d, a, r.next() as i32 >> 24),
+                    2 => i_type(OP_IMM, 1, d, a, r.below(64) as i32),
+                    3 => r_type(OP, [4, 6, 7][r.below(3) as usize], 0, d, a, b),
+                    _ => i_type(OP_IMM, 0, d, a, 0),
+                }));
+            }
+            // An FP CSR (not a block end): read through the helper, or `frm` written, out
+            // for the interpreter to run the rest of the copy when it cannot be rounded in.
+            5 if r.below(3) == 0 => out.push(word(match r.below(2) {
+                0 => i_type(SYSTEM, 2, tmps[r.below(3) as usize], 0, csr::FFLAGS as i32),
+                _ => {
+                    let mode = if r.below(4) == 0 {
+                        5 + r.below(3)
+                    } else {
+                        r.below(5)
+                    };
+                    i_type(SYSTEM, 5, 0, mode, csr::FRM as i32)
+                }
+            })),
+            _ => {
+                let (rd, imm) = (tmps[r.below(3) as usize], step * 2);
+                access(r, q, rd, imm, out);
+            }
+        }
+    }
+    let c_step = |up: bool| i_type(OP_IMM, 0, c, c, if up { 1 } else { -1 });
+    match kind {
+        0 => {
+            out.push(word(c_step(false)));
+            let back = out.len() - start;
+            if r.below(2) == 0 {
+                out.push(fixed(7 << 13 | (c - 8) << 7 | 1, 2, Fix::CBack(back)));
+            } else {
+                out.push(fixed(r_type(BRANCH, 1, 0, 0, c, 0), 4, Fix::Back(back)));
+            }
+        }
+        1 | 2 => {
+            out.push(word(c_step(kind == 1)));
+            let back = out.len() - start;
+            // blt/bltu c, e (up); bge/bgeu c, e (down).
+            let f3 = [[4, 6], [5, 7]][(kind == 2) as usize][r.below(2) as usize];
+            out.push(fixed(r_type(BRANCH, f3, 0, 0, c, e), 4, Fix::Back(back)));
+        }
+        3 => {
+            out.push(word(i_type(OP_IMM, 0, t, ptr, 0)));
+            if !moved[0] {
+                out.push(word(i_type(OP_IMM, 0, ptr, ptr, step)));
+            } else {
+                out.push(word(i_type(OP_IMM, 0, tmps[0], tmps[1], 1)));
+            }
+            let back = out.len() - start;
+            out.push(fixed(r_type(BRANCH, 1, 0, 0, e, t), 4, Fix::Back(back)));
+            if moved[0] {
+                // The pointer moved earlier in the body: the old value is not what moved.
+                let n = out.len();
+                out[n - 3] = word(i_type(OP_IMM, 0, t, ptr, -step));
+            }
+        }
+        4 | 5 => {
+            out.push(word(c_step(true)));
+            out.push(word(r_type(OP, 2 + r.below(2), 0, t, c, e)));
+            let back = out.len() - start;
+            out.push(match (kind, r.below(3)) {
+                // bnez t, compressed when t is one of x8..x15.
+                (4, 0) if (8..16).contains(&t) => {
+                    fixed(7 << 13 | (t - 8) << 7 | 1, 2, Fix::CBack(back))
+                }
+                (4, _) => fixed(r_type(BRANCH, 1, 0, 0, 0, t), 4, Fix::Back(back)),
+                _ => fixed(r_type(BRANCH, 0, 0, 0, t, tmps[3]), 4, Fix::Back(back)),
+            });
+        }
+        _ => {
+            if !moved[0] {
+                // The pointer moves, so the bytes do.
+                out.push(word(i_type(OP_IMM, 0, ptr, ptr, step)));
+            }
+            // A load into t, then beq/bne t, e (or beqz/c.beqz).
+            let q = if r.below(2) == 0 { ptr } else { ptr2 };
+            out.push(word(i_type(
+                LOAD,
+                [4, 0, 5, 6, 3][r.below(5) as usize],
+                t,
+                q,
+                step,
+            )));
+            let back = out.len() - start;
+            out.push(match r.below(3) {
+                0 if (8..16).contains(&t) => fixed(6 << 13 | (t - 8) << 7 | 1, 2, Fix::CBack(back)),
+                0 => fixed(r_type(BRANCH, 0, 0, 0, t, 0), 4, Fix::Back(back)),
+                1 => fixed(r_type(BRANCH, 0, 0, 0, t, e), 4, Fix::Back(back)),
+                _ => fixed(r_type(BRANCH, 1, 0, 0, t, e), 4, Fix::Back(back)),
+            });
+        }
+    }
+}
+
 /// Points a forward branch made with offset 0 at the instruction `n` after it.
 fn set_ahead(it: &mut Item, n: usize) {
     it.fix = match it.fix {
@@ -2191,6 +2411,7 @@ pub fn build(gens: &[Gen]) -> Vec<u8> {
             k @ 0..=119 if k % 16 == 10 => select_loop(&mut r, &mut items),
             k @ 0..=119 if k % 16 == 14 => word_loop(&mut r, &mut items),
             k @ 0..=119 if k % 16 == 9 => table_lookups(&mut r, &mut items),
+            k @ 0..=119 if k % 16 == 11 => unroll_loop(&mut r, &mut items),
             k @ 0..=119 => single(&mut r, k % 4 == 1, &int, &mut items),
             120..=135 => lui_pair(&mut r, &mut items),
             136..=151 => auipc_pair(&mut r, &mut items),
@@ -2234,6 +2455,7 @@ pub fn build(gens: &[Gen]) -> Vec<u8> {
             Fix::None => (it.bits, None),
             Fix::Branch(c) => with(it.bits, pick(c, here, -4096, 4094), b_imm),
             Fix::Back(n) => with(it.bits, starts[i - n] - here, b_imm),
+            Fix::CBack(n) => with(it.bits, starts[i - n] - here, cb_imm),
             Fix::Ahead(n) => with(it.bits, starts[i + n] - here, b_imm),
             Fix::CAhead(n) => with(it.bits, starts[i + n] - here, cb_imm),
             Fix::JAhead(n) => with(it.bits, starts[i + n] - here, j_imm),
