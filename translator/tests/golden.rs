@@ -1156,3 +1156,36 @@ fn table_lookups() {
         ],
     );
 }
+
+/// crc32's table lookup (lower/addressing.rs): the table lies on the stack, its index scaled
+/// and offset by 1024 before the sum with sp. The access's address is `sp - 1024` (sp is
+/// not written in the block: ready early) plus a3 in one `add`, not two `lea`s after a3; a1
+/// is still written, before the access.
+#[test]
+fn sum_access() {
+    let sp = XReg::new(2);
+    translate(
+        "sum_access",
+        &[
+            Insn::Xor(r_of(11, 11, 13)),
+            Insn::Andi(i_of(11, 11, 255)),
+            Insn::Slli(Shift {
+                rd: A1,
+                rs1: A1,
+                shamt: 2,
+            }),
+            Insn::Addi(i_of(13, 11, 1024)),
+            Insn::Add(R {
+                rd: A1,
+                rs1: A3,
+                rs2: sp,
+            }),
+            Insn::Lw(Load {
+                rd: A1,
+                rs1: A1,
+                imm: -1024,
+            }),
+            Insn::Xor(r_of(11, 11, 14)),
+        ],
+    );
+}

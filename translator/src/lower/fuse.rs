@@ -7,6 +7,8 @@
 //!   lui/auipc rd; load/store lo(rd)        → the access at [base + constant], unchecked when
 //!                                            it ends below the limit
 //!   slli t, i, 1..3; add t, a, t           → lea t, [a + i*scale]
+//!   add t, a, b; load/store imm(t)         → the access at a + b + imm, not waiting for t
+//!                                            (addressing.rs)
 //!   slli t, s, n; srli/srai t, t, n        → mov r32 / movzx / movsxd / movsx (n = 32, 48, 56)
 //!   slt[i][u] t, a, b; beqz/bnez t, L      → cmp a, b; jcc L (inside a superblock)
 //! ```
@@ -46,10 +48,12 @@ pub(super) enum Fusion {
     FlagsCompare,
     FlagsCompareDead,
     Andn,
+    SumAccess,
+    SumAccessUnchecked,
 }
 
 /// How each fusion is named in [`counts`].
-const NAMES: [&str; 11] = [
+const NAMES: [&str; 13] = [
     "lui/auipc+addi",
     "auipc+jalr",
     "lui/auipc+load/store",
@@ -61,10 +65,12 @@ const NAMES: [&str; 11] = [
     "frflags+fcmp+fsflags (fp_flags.rs)",
     "frflags+fcmp+fsflags, flags dead (fp_flags.rs)",
     "not+and (andn.rs)",
+    "add+load/store, checked (addressing.rs)",
+    "add+load/store, unchecked (addressing.rs)",
 ];
 
 /// Fusions lowered by every translation in this process, by kind.
-static HITS: [AtomicU64; 11] = [const { AtomicU64::new(0) }; 11];
+static HITS: [AtomicU64; 13] = [const { AtomicU64::new(0) }; 13];
 
 /// How many times each fusion has been lowered in this process (for tests and statistics).
 pub fn counts() -> Vec<(&'static str, u64)> {
@@ -92,7 +98,7 @@ fn upper(insn: &Insn, pc: u64) -> Option<(XReg, u64)> {
 }
 
 /// An integer load: its operands and width.
-fn load(insn: &Insn) -> Option<(Load, Width)> {
+pub(super) fn load(insn: &Insn) -> Option<(Load, Width)> {
     let (l, w, signed) = match *insn {
         Insn::Lb(l) => (l, W::B8, true),
         Insn::Lh(l) => (l, W::B16, true),
@@ -107,7 +113,7 @@ fn load(insn: &Insn) -> Option<(Load, Width)> {
 }
 
 /// An integer store: its operands and width.
-fn store(insn: &Insn) -> Option<(Store, W)> {
+pub(super) fn store(insn: &Insn) -> Option<(Store, W)> {
     match *insn {
         Insn::Sb(s) => Some((s, W::B8)),
         Insn::Sh(s) => Some((s, W::B16)),
@@ -235,6 +241,8 @@ impl Lower<'_> {
                 }
                 _ => return None,
             }
+        } else if let Insn::Add(r) = a {
+            self.sum_access(r, &b)?
         } else if let Some((t, x, y, cc)) = set_less(&a).filter(|s| s.0.num() != 0) {
             // Inside a superblock only: at a block's end the budget check comes between the
             // compare and the jump, and takes the flags.
