@@ -1110,7 +1110,8 @@ fn max_and_count_selects() {
 
 /// Two lookups into AES's tables at a2 (lower/checked.rs): the first keeps its limit check;
 /// after it a2 is known, so the second, its index bounded by `srliw` and offset 256 words
-/// into the next table, goes without.
+/// into the next table, goes without; its address is made from a2 and the index before the
+/// index's offset and shift (lower/addressing.rs), the offset its displacement.
 #[test]
 fn table_lookups() {
     let (a4, a5) = (XReg::new(14), XReg::new(15));

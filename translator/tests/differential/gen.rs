@@ -26,8 +26,9 @@
 //! (most of them without a limit check), and table lookups, `andi`/`srliw`/`srli` then
 //! `slli` and `add` to a base, several into the same tables (after the first, without a
 //! limit check; the bases also across the ends of memory, faulting), sums `add t, a, b`
-//! feeding an access at an offset from `t` (aliased, under pressure, faulting, with and
-//! without their checks: lower/addressing.rs), loops around a branch
+//! feeding an access at an offset from `t`, and runs of `slli`/`addi`/`add` before one
+//! (aliased, under pressure, faulting, with and without their checks: lower/addressing.rs),
+//! loops around a branch
 //! over a few integer operations (lowered as conditional moves) and loops of `*w` operations
 //! whose results cross the back edge unextended. Operands are random
 //! where any value is fine, and chosen where a random one would only reach the slow path:
@@ -1706,6 +1707,7 @@ fn table_lookups(r: &mut Rng, out: &mut Vec<Item>) {
 /// through the base first one time in two, so that the sums' checks go (checked.rs: a
 /// bounded index), some then faulting in a guard zone; a chain through many other registers
 /// one time in three, so that some of these live in their slots; looped one time in three.
+/// Some sums are runs: the index shifted and offset before the `add`, an offset added after.
 fn address_sums(r: &mut Rng, out: &mut Vec<Item>) {
     let a = r.reg();
     let b = if r.below(6) == 0 { a } else { r.reg() };
@@ -1770,8 +1772,58 @@ fn address_sums(r: &mut Rng, out: &mut Vec<Item>) {
             1 => b,
             _ => other(r, &[c]),
         };
-        let (p, q) = if r.below(2) == 0 { (a, b) } else { (b, a) };
-        out.push(word(r_type(OP, 0, 0, t, p, q)));
+        // One time in two a run (lower/addressing.rs): the index scaled or offset (or both)
+        // first, into t, b or another register, from b or anything; one time in four an
+        // offset added to the sum after it.
+        let (mut p, mut q) = if r.below(2) == 0 { (a, b) } else { (b, a) };
+        let (mut t, mut direct) = (t, false);
+        // The sum with x0 one time in eight: the index alone (scaled, without a base).
+        if r.below(8) == 0 {
+            if p == b {
+                q = 0;
+            } else {
+                p = 0;
+            }
+        }
+        if r.below(2) == 0 {
+            let u = match r.below(3) {
+                0 => t,
+                1 => b,
+                _ => other(r, &[c]),
+            };
+            let src = if r.below(4) == 0 { r.reg() } else { b };
+            let imm = r.next() as i32 >> 21;
+            match r.below(3) {
+                0 => out.push(word(i_type(OP_IMM, 1, u, src, r.below(5) as i32))),
+                1 => out.push(word(i_type(OP_IMM, 0, u, src, imm))),
+                _ => {
+                    out.push(word(i_type(OP_IMM, 1, u, src, r.below(5) as i32)));
+                    out.push(word(i_type(OP_IMM, 0, u, u, imm)));
+                }
+            }
+            if p == b {
+                p = u;
+            } else {
+                q = u;
+            }
+            // The access through u itself one time in six.
+            if r.below(6) == 0 {
+                (t, direct) = (u, true);
+            }
+        }
+        if !direct {
+            out.push(word(r_type(OP, 0, 0, t, p, q)));
+        }
+        let t = if r.below(4) == 0 {
+            let d = match r.below(2) {
+                0 => t,
+                _ => other(r, &[c]),
+            };
+            out.push(word(i_type(OP_IMM, 0, d, t, r.next() as i32 >> 22)));
+            d
+        } else {
+            t
+        };
         let rd = match r.below(4) {
             0 => t,
             1 => a,
