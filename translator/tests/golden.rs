@@ -1158,10 +1158,35 @@ fn table_lookups() {
     );
 }
 
+/// A sum and an access at an offset from it (lower/addressing.rs): the offset goes with sp
+/// (not written in the block: ready early), and one `add` of a3 makes the address; a1 is
+/// still written, before the check.
+#[test]
+fn sum_access_pair() {
+    let sp = XReg::new(2);
+    translate(
+        "sum_access_pair",
+        &[
+            Insn::Andi(i_of(13, 10, 1020)),
+            Insn::Add(R {
+                rd: A1,
+                rs1: A3,
+                rs2: sp,
+            }),
+            Insn::Lw(Load {
+                rd: A2,
+                rs1: A1,
+                imm: -1024,
+            }),
+            Insn::Xor(r_of(10, 12, 11)),
+        ],
+    );
+}
+
 /// crc32's table lookup (lower/addressing.rs): the table lies on the stack, its index scaled
-/// and offset by 1024 before the sum with sp. The access's address is `sp - 1024` (sp is
-/// not written in the block: ready early) plus a3 in one `add`, not two `lea`s after a3; a1
-/// is still written, before the access.
+/// and offset by 1024 before the sum with sp. The access's address is one `lea` from sp and
+/// a1 before the shift, not four steps after it; a1 and a3 are still written, before the
+/// access.
 #[test]
 fn sum_access() {
     let sp = XReg::new(2);

@@ -326,3 +326,64 @@ impl Lower<'_> {
         Some(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_insns::{i, r, shift, x};
+    use super::*;
+
+    /// The values of `code` run from the start, each register its own value before.
+    fn run(code: &[Insn]) -> Option<[Expr; 32]> {
+        let mut vals: [Expr; 32] = std::array::from_fn(|r| Expr::reg(x(r as u32)));
+        for insn in code {
+            let (rd, v) = eval(insn, |r| vals[r.num()])?;
+            if rd.num() != 0 {
+                vals[rd.num()] = v;
+            }
+        }
+        Some(vals)
+    }
+
+    #[test]
+    fn crc32s_lookup_is_sp_plus_the_index_times_four() {
+        let v = run(&[
+            Insn::Slli(shift(11, 11, 2)),
+            Insn::Addi(i(13, 11, 1024)),
+            Insn::Add(r(11, 13, 2)),
+        ])
+        .unwrap();
+        let want = Expr {
+            base: Some(x(2)),
+            index: Some((x(11), 4)),
+            disp: 1024,
+        };
+        assert_eq!(v[11], want);
+        // a3 is the index's part alone.
+        assert_eq!(v[13].base, None);
+        assert_eq!(v[13].index, Some((x(11), 4)));
+    }
+
+    #[test]
+    fn what_x86_cannot_address_is_none() {
+        // Two scaled terms, a scale past 8, three registers.
+        let scaled = Insn::Slli(shift(5, 6, 1));
+        assert!(run(&[scaled, Insn::Slli(shift(7, 8, 1)), Insn::Add(r(9, 5, 7))]).is_none());
+        assert!(run(&[scaled, Insn::Slli(shift(5, 5, 3))]).is_none());
+        assert!(run(&[Insn::Add(r(5, 6, 7)), Insn::Add(r(5, 5, 8))]).is_none());
+        assert!(run(&[Insn::Slli(shift(5, 6, 4))]).is_none());
+        // x0 adds nothing; the constant is shifted with the register.
+        let v = run(&[
+            Insn::Addi(i(5, 6, 3)),
+            Insn::Add(r(5, 5, 0)),
+            Insn::Slli(shift(5, 5, 2)),
+        ]);
+        assert_eq!(
+            v.unwrap()[5],
+            Expr {
+                base: None,
+                index: Some((x(6), 4)),
+                disp: 12,
+            }
+        );
+    }
+}
