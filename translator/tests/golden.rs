@@ -1215,3 +1215,38 @@ fn sum_access() {
         ],
     );
 }
+
+/// linked_list's shuffle: `slli`+`add` make the index's address in one `lea` (fuse.rs), which
+/// the access goes through; the `addi`s before it are no part of the address, and are not
+/// taken for a run (lower/addressing.rs) that would add a second `lea` for nothing.
+#[test]
+fn scaled_add_after_unrelated_arithmetic() {
+    let (a4, a5, a6) = (XReg::new(14), XReg::new(15), XReg::new(16));
+    translate(
+        "scaled_add_after_unrelated_arithmetic",
+        &[
+            Insn::Addi(i_of(15, 15, -4)),
+            Insn::Addi(i_of(12, 12, -1)),
+            Insn::Slli(Shift {
+                rd: a4,
+                rs1: a4,
+                shamt: 2,
+            }),
+            Insn::Add(R {
+                rd: a4,
+                rs1: a4,
+                rs2: A0,
+            }),
+            Insn::Lw(Load {
+                rd: a6,
+                rs1: a4,
+                imm: 0,
+            }),
+            Insn::Sw(Store {
+                rs1: a5,
+                rs2: a6,
+                imm: 4,
+            }),
+        ],
+    );
+}

@@ -18,9 +18,10 @@
 //! the check's helper), and no run instruction can fault; what changes is only where the
 //! access's address comes from: the same 64-bit sum (shifts and additions wrap alike),
 //! computed from registers nothing has written yet. The run's own lowering uses rax, rcx
-//! and rdx, so the address goes to rsi: none when rsi holds a guest register. Not where
-//! the pair `slli`+`add` (fuse.rs) makes the base in one `lea` and the access adds nothing
-//! to it.
+//! and rdx, so the address goes to rsi: none when rsi holds a guest register. Only where
+//! the unfused address takes two host steps or more (the pair `slli`+`add`, fuse.rs, is one
+//! `lea`; an offset a checked access adds to its base is one more), and only from the first
+//! instruction the address comes from (an unrelated one before it would not shorten it).
 //!
 //! The pair `add t, a, b` then a load or store at `imm(t)`: unfused, the access waits for
 //! two dependent `lea`s (`t`, then `t + imm`), and one three-part `lea` is no faster (two
@@ -34,6 +35,7 @@
 //! Either way the access keeps the check checked.rs planned for it (of the same address),
 //! and reports its own pc and count on a fault.
 
+use super::address_values::{eval, Expr};
 use super::checked::Check;
 use super::fuse::{load, scaled_add, store, Fusion};
 use super::{Lower, T0, T1, T2};
@@ -128,99 +130,14 @@ impl Lower<'_> {
     }
 }
 
-/// A value as x86 addresses it: at most two guest registers' values (one of them scaled)
-/// and a constant.
-#[derive(Copy, Clone, Debug, PartialEq)]
-pub(super) struct Expr {
-    base: Option<XReg>,
-    index: Option<(XReg, u32)>,
-    disp: i64,
-}
-
-impl Expr {
-    /// Register `r`'s value (x0's is 0).
-    fn reg(r: XReg) -> Expr {
-        Expr {
-            base: (r.num() != 0).then_some(r),
-            index: None,
-            disp: 0,
-        }
-    }
-
-    /// Its terms: (register, scale).
-    fn terms(&self) -> Vec<(XReg, u32)> {
-        self.base
-            .map(|b| (b, 1))
-            .into_iter()
-            .chain(self.index)
-            .collect()
-    }
-
-    /// The expression of `terms` and `disp`, if x86 can address it: at most two terms, at
-    /// most one scaled.
-    fn of(terms: &[(XReg, u32)], disp: i64) -> Option<Expr> {
-        let disp = (disp.abs() < 1 << 30).then_some(disp)?;
-        match *terms {
-            [] => Some(Expr {
-                base: None,
-                index: None,
-                disp,
-            }),
-            [(r, 1)] => Some(Expr {
-                base: Some(r),
-                index: None,
-                disp,
-            }),
-            [i] => Some(Expr {
-                base: None,
-                index: Some(i),
-                disp,
-            }),
-            [(b, 1), i] | [i, (b, 1)] => Some(Expr {
-                base: Some(b),
-                index: Some(i),
-                disp,
-            }),
-            _ => None,
-        }
-    }
-
-    fn add(&self, o: &Expr) -> Option<Expr> {
-        let terms: Vec<_> = self.terms().into_iter().chain(o.terms()).collect();
-        Expr::of(&terms, self.disp + o.disp)
-    }
-
-    fn shl(&self, k: u32) -> Option<Expr> {
-        let terms: Vec<_> = self.terms().into_iter().map(|(r, s)| (r, s << k)).collect();
-        if terms.iter().any(|&(_, s)| s > 8) {
-            return None;
-        }
-        Expr::of(&terms, self.disp << k)
-    }
-}
-
-/// The value `insn` (`slli` by up to 3, `addi`, `add`) writes, from the values `x` of its
-/// sources; None for anything else, or a value x86 cannot address.
-fn eval(insn: &Insn, x: impl Fn(XReg) -> Expr) -> Option<(XReg, Expr)> {
-    match *insn {
-        Insn::Slli(s) if s.shamt <= 3 => Some((s.rd, x(s.rs1).shl(s.shamt)?)),
-        Insn::Addi(i) => {
-            let v = x(i.rs1);
-            Some((i.rd, Expr::of(&v.terms(), v.disp + i.imm as i64)?))
-        }
-        Insn::Add(r) => Some((r.rd, x(r.rs1).add(&x(r.rs2))?)),
-        _ => None,
-    }
-}
-
 impl Lower<'_> {
     /// Two or three `slli`/`addi`/`add` from this instruction on, then a load or store
-    /// through a value they computed in two steps or more from at most two registers: the
-    /// address in one `lea` from those registers' values before them, then each instruction
-    /// lowered as it is (every register written as unfused), then the access. Returns how
-    /// many instructions after this one it lowered, and which fusion. Not when the instructions' own
-    /// lowering uses the address scratch (rdx, when rsi is taken), nor where the pair
-    /// `slli`+`add` (fuse.rs) already gives the address in one `lea`.
+    /// through a value they computed from at most two registers, starting with this one:
+    /// the address in one `lea` from those registers' values before them, then each
+    /// instruction lowered as it is (every register written as unfused), then the access.
+    /// Returns how many instructions after this one it lowered, and which fusion. Only
+    /// where the unfused address takes two host steps or more, and not when the
+    /// instructions' own lowering uses the address scratch (rdx, when rsi is taken).
     pub(super) fn address_run(&mut self) -> Option<(usize, Fusion)> {
         let scratch = self.alloc.ra.addr;
         if scratch == T2 {
@@ -228,20 +145,24 @@ impl Lower<'_> {
         }
         let start = self.cur.idx;
         let mut vals: [Expr; 32] = std::array::from_fn(|r| Expr::reg(XReg::new(r as u32)));
+        // For each register: how many host steps its unfused lowering takes from the run's
+        // start (a `slli`+`add` pair is one `lea`), and which run instructions it comes from.
         let mut depth = [0u32; 32];
+        let mut from = [0u32; 32];
         for n in 1..=3 {
-            let insn = self.insns[start + n - 1].insn;
+            let j = start + n - 1;
+            let insn = self.insns[j].insn;
             let (rd, v) = eval(&insn, |r| vals[r.num()])?;
-            let reads = self.plan.facts.ops[start + n - 1].x_reads;
-            let d = 1
-                + (0..32)
-                    .filter(|r| reads >> r & 1 != 0)
-                    .map(|r| depth[r])
-                    .max()
-                    .unwrap_or(0);
+            let reads = self.plan.facts.ops[j].x_reads;
+            let srcs = (0..32).filter(|r| reads >> r & 1 != 0);
+            let mut d = 1 + srcs.clone().map(|r| depth[r]).max().unwrap_or(0);
+            if j > start && scaled_add(&self.insns[j - 1].insn, &insn).is_some() {
+                d -= 1;
+            }
             if rd.num() != 0 {
                 vals[rd.num()] = v;
                 depth[rd.num()] = d;
+                from[rd.num()] = srcs.fold(1 << (n - 1), |m, r| m | from[r]);
             }
             let at = start + n;
             if at >= self.insns.len()
@@ -258,10 +179,12 @@ impl Lower<'_> {
                 _ => continue,
             };
             let kept = self.plan.elide[at] == Check::Kept;
-            if base.num() == 0
-                || depth[base.num()] < 2
-                || self.is_scaled_add(start, n, kept && imm != 0)
-            {
+            // Worth one lea when the unfused address takes two steps or more (an offset
+            // unchecked is the access's own), and starting here: a run from an instruction
+            // the address does not come from is matched at a later start, or is the pair
+            // `add`+access.
+            let steps = depth[base.num()] + (kept && imm != 0) as u32;
+            if base.num() == 0 || n < 2 || from[base.num()] & 1 == 0 || steps < 2 {
                 return None;
             }
             let e = vals[base.num()];
@@ -291,16 +214,6 @@ impl Lower<'_> {
             return Some((n, kind));
         }
         None
-    }
-
-    /// Whether the run of `n` at `start` is the pair `slli t`+`add t` that fuse.rs lowers as
-    /// one `lea` of t, through which the access goes as fast (no offset to add to it: not
-    /// `offset`).
-    fn is_scaled_add(&self, start: usize, n: usize, offset: bool) -> bool {
-        match self.insns[start..start + n] {
-            [a, b] => !offset && scaled_add(&a.insn, &b.insn).is_some(),
-            _ => false,
-        }
     }
 
     /// `scratch` = `e` (without its constant when the check is left out, `kept` false);
