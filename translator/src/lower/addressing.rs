@@ -144,6 +144,15 @@ impl Lower<'_> {
             return None;
         }
         let start = self.cur.idx;
+        // Cheap tests first: this runs at most instructions of every block translated.
+        let access = |d: &isa_a::Decoded| load(&d.insn).is_some() || store(&d.insn).is_some();
+        if !matches!(
+            self.insns[start].insn,
+            Insn::Slli(_) | Insn::Addi(_) | Insn::Add(_)
+        ) || !self.insns[start + 1..].iter().take(3).any(access)
+        {
+            return None;
+        }
         let mut vals: [Expr; 32] = std::array::from_fn(|r| Expr::reg(XReg::new(r as u32)));
         // For each register: how many host steps its unfused lowering takes from the run's
         // start (a `slli`+`add` pair is one `lea`), and which run instructions it comes from.
