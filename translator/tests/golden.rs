@@ -1130,7 +1130,8 @@ fn max_and_count_selects() {
 
 /// Two lookups into AES's tables at a2 (lower/checked.rs): the first keeps its limit check;
 /// after it a2 is known, so the second, its index bounded by `srliw` and offset 256 words
-/// into the next table, goes without.
+/// into the next table, goes without; its address is made from a2 and the index before the
+/// index's offset and shift (lower/addressing.rs), the offset its displacement.
 #[test]
 fn table_lookups() {
     let (a4, a5) = (XReg::new(14), XReg::new(15));
@@ -1238,5 +1239,98 @@ fn unrolled_scan_loop() {
         4,
         Budget::BackEdges,
         HostFeatures::ALL,
+    );
+}
+
+/// A sum and an access at an offset from it (lower/addressing.rs): the offset goes with sp
+/// (not written in the block: ready early), and one `add` of a3 makes the address; a1 is
+/// still written, before the check.
+#[test]
+fn sum_access_pair() {
+    let sp = XReg::new(2);
+    translate(
+        "sum_access_pair",
+        &[
+            Insn::Andi(i_of(13, 10, 1020)),
+            Insn::Add(R {
+                rd: A1,
+                rs1: A3,
+                rs2: sp,
+            }),
+            Insn::Lw(Load {
+                rd: A2,
+                rs1: A1,
+                imm: -1024,
+            }),
+            Insn::Xor(r_of(10, 12, 11)),
+        ],
+    );
+}
+
+/// crc32's table lookup (lower/addressing.rs): the table lies on the stack, its index scaled
+/// and offset by 1024 before the sum with sp. The access's address is one `lea` from sp and
+/// a1 before the shift, not four steps after it; a1 and a3 are still written, before the
+/// access.
+#[test]
+fn sum_access() {
+    let sp = XReg::new(2);
+    translate(
+        "sum_access",
+        &[
+            Insn::Xor(r_of(11, 11, 13)),
+            Insn::Andi(i_of(11, 11, 255)),
+            Insn::Slli(Shift {
+                rd: A1,
+                rs1: A1,
+                shamt: 2,
+            }),
+            Insn::Addi(i_of(13, 11, 1024)),
+            Insn::Add(R {
+                rd: A1,
+                rs1: A3,
+                rs2: sp,
+            }),
+            Insn::Lw(Load {
+                rd: A1,
+                rs1: A1,
+                imm: -1024,
+            }),
+            Insn::Xor(r_of(11, 11, 14)),
+        ],
+    );
+}
+
+/// linked_list's shuffle: `slli`+`add` make the index's address in one `lea` (fuse.rs), which
+/// the access goes through; the `addi`s before it are no part of the address, and are not
+/// taken for a run (lower/addressing.rs) that would add a second `lea` for nothing.
+#[test]
+fn scaled_add_after_unrelated_arithmetic() {
+    let (a4, a5, a6) = (XReg::new(14), XReg::new(15), XReg::new(16));
+    translate(
+        "scaled_add_after_unrelated_arithmetic",
+        &[
+            Insn::Addi(i_of(15, 15, -4)),
+            Insn::Addi(i_of(12, 12, -1)),
+            Insn::Slli(Shift {
+                rd: a4,
+                rs1: a4,
+                shamt: 2,
+            }),
+            Insn::Add(R {
+                rd: a4,
+                rs1: a4,
+                rs2: A0,
+            }),
+            Insn::Lw(Load {
+                rd: a6,
+                rs1: a4,
+                imm: 0,
+            }),
+            Insn::Sw(Store {
+                rs1: a5,
+                rs2: a6,
+                imm: 4,
+            }),
+        ],
     );
 }

@@ -7,6 +7,9 @@
 //!   lui/auipc rd; load/store lo(rd)        → the access at [base + constant], unchecked when
 //!                                            it ends below the limit
 //!   slli t, i, 1..3; add t, a, t           → lea t, [a + i*scale]
+//!   add t, a, b; load/store imm(t)         → the access at a + b + imm, not waiting for t
+//!   slli/addi/add …; load/store imm(t)     → the access's address in one lea before them
+//!                                            (both addressing.rs)
 //!   slli t, s, n; srli/srai t, t, n        → mov r32 / movzx / movsxd / movsx (n = 32, 48, 56)
 //!   slt[i][u] t, a, b; beqz/bnez t, L      → cmp a, b; jcc L (inside a superblock)
 //! ```
@@ -46,10 +49,14 @@ pub(super) enum Fusion {
     FlagsCompare,
     FlagsCompareDead,
     Andn,
+    SumAccess,
+    SumAccessUnchecked,
+    AddressRun,
+    AddressRunUnchecked,
 }
 
 /// How each fusion is named in [`counts`].
-const NAMES: [&str; 11] = [
+const NAMES: [&str; 15] = [
     "lui/auipc+addi",
     "auipc+jalr",
     "lui/auipc+load/store",
@@ -61,10 +68,14 @@ const NAMES: [&str; 11] = [
     "frflags+fcmp+fsflags (fp_flags.rs)",
     "frflags+fcmp+fsflags, flags dead (fp_flags.rs)",
     "not+and (andn.rs)",
+    "add+load/store, checked (addressing.rs)",
+    "add+load/store, unchecked (addressing.rs)",
+    "slli/addi/add run+load/store, checked (addressing.rs)",
+    "slli/addi/add run+load/store, unchecked (addressing.rs)",
 ];
 
 /// Fusions lowered by every translation in this process, by kind.
-static HITS: [AtomicU64; 11] = [const { AtomicU64::new(0) }; 11];
+static HITS: [AtomicU64; 15] = [const { AtomicU64::new(0) }; 15];
 
 /// How many times each fusion has been lowered in this process (for tests and statistics).
 pub fn counts() -> Vec<(&'static str, u64)> {
@@ -92,7 +103,7 @@ fn upper(insn: &Insn, pc: u64) -> Option<(XReg, u64)> {
 }
 
 /// An integer load: its operands and width.
-fn load(insn: &Insn) -> Option<(Load, Width)> {
+pub(super) fn load(insn: &Insn) -> Option<(Load, Width)> {
     let (l, w, signed) = match *insn {
         Insn::Lb(l) => (l, W::B8, true),
         Insn::Lh(l) => (l, W::B16, true),
@@ -107,7 +118,7 @@ fn load(insn: &Insn) -> Option<(Load, Width)> {
 }
 
 /// An integer store: its operands and width.
-fn store(insn: &Insn) -> Option<(Store, W)> {
+pub(super) fn store(insn: &Insn) -> Option<(Store, W)> {
     match *insn {
         Insn::Sb(s) => Some((s, W::B8)),
         Insn::Sh(s) => Some((s, W::B16)),
@@ -149,6 +160,21 @@ fn branch_on(insn: &Insn, t: XReg) -> Option<(i32, bool)> {
     }
 }
 
+/// `slli t, i, 1..3` then `add t, base, t` (either order, base not x0): the shift and the
+/// base.
+pub(super) fn scaled_add(a: &Insn, b: &Insn) -> Option<(ShiftF, XReg)> {
+    let (Insn::Slli(s), Insn::Add(r)) = (*a, *b) else {
+        return None;
+    };
+    let base = match (r.rs1 == s.rd, r.rs2 == s.rd) {
+        (true, false) => r.rs2,
+        (false, true) => r.rs1,
+        _ => return None,
+    };
+    (s.rd.num() != 0 && (1..=3).contains(&s.shamt) && r.rd == s.rd && base.num() != 0)
+        .then_some((s, base))
+}
+
 /// The width a shift pair by `n` keeps: `slli`+`srli`/`srai` by 32, 48 or 56.
 fn kept(n: u32) -> Option<W> {
     match n {
@@ -181,6 +207,10 @@ impl Lower<'_> {
             return Some(n);
         }
         if let Some(n) = self.flags_compare() {
+            return Some(n);
+        }
+        if let Some((n, kind)) = self.address_run() {
+            self.out.fused.push(kind);
             return Some(n);
         }
         let (a, b) = match self.insns.get(self.cur.idx..self.cur.idx + 2)? {
@@ -216,15 +246,8 @@ impl Lower<'_> {
             }
         } else if let Insn::Slli(s) = a {
             match b {
-                Insn::Add(r) if s.rd.num() != 0 && (1..=3).contains(&s.shamt) => {
-                    let base = match (r.rs1 == s.rd, r.rs2 == s.rd) {
-                        (true, false) => r.rs2,
-                        (false, true) => r.rs1,
-                        _ => return None,
-                    };
-                    if r.rd != s.rd || base.num() == 0 {
-                        return None;
-                    }
+                Insn::Add(_) => {
+                    let (s, base) = scaled_add(&a, &b)?;
                     self.scaled_add(s, base)
                 }
                 Insn::Srli(t) | Insn::Srai(t)
@@ -235,6 +258,8 @@ impl Lower<'_> {
                 }
                 _ => return None,
             }
+        } else if let Insn::Add(r) = a {
+            self.sum_access(r, &b)?
         } else if let Some((t, x, y, cc)) = set_less(&a).filter(|s| s.0.num() != 0) {
             // Inside a superblock only: at a block's end the budget check comes between the
             // compare and the jump, and takes the flags.
@@ -311,7 +336,7 @@ impl Lower<'_> {
     }
 
     /// `slli t, i, s` then `add t, base, t`: one `lea`.
-    fn scaled_add(&mut self, s: ShiftF, base: XReg) -> Fusion {
+    pub(super) fn scaled_add(&mut self, s: ShiftF, base: XReg) -> Fusion {
         let x = self.read(base, T1);
         let y = self.read(s.rs1, T2);
         let t = self.target(s.rd, &[]);

@@ -17,6 +17,8 @@
 //! records assembly needs (`Output`), and the cold paths queued for after the body
 //! ([`cold::ColdQueue`]).
 
+mod address_values;
+mod addressing;
 mod alloc;
 mod alu;
 mod amo;

@@ -25,12 +25,14 @@
 //! and on registers left in their slots), runs of accesses through one base register
 //! (most of them without a limit check), and table lookups, `andi`/`srliw`/`srli` then
 //! `slli` and `add` to a base, several into the same tables (after the first, without a
-//! limit check; the bases also across the ends of memory, faulting), loops around a branch
-//! over a few integer operations (lowered as conditional moves), loops of `*w` operations
-//! whose results cross the back edge unextended, and small loops of one basic block (unrolled
-//! under back-edge budget checks: [`unroll_loop`]) closed by every kind of branch back to
-//! their start, compressed ones too, left after 1 to 9 trips or many, their pointers walking
-//! off the scratch region in a later copy. Operands are random
+//! limit check; the bases also across the ends of memory, faulting), sums `add t, a, b`
+//! feeding an access at an offset from `t`, and runs of `slli`/`addi`/`add` before one
+//! (aliased, under pressure, faulting, with and without their checks: lower/addressing.rs),
+//! loops around a branch over a few integer operations (lowered as conditional moves), loops
+//! of `*w` operations whose results cross the back edge unextended, and small loops of one
+//! basic block (unrolled under back-edge budget checks: [`unroll_loop`]) closed by every kind
+//! of branch back to their start, compressed ones too, left after 1 to 9 trips or many, their
+//! pointers walking off the scratch region in a later copy. Operands are random
 //! where any value is fine, and chosen where a random one would only reach the slow path:
 //! rounding modes are mostly `dyn`, CSR numbers name CSRs a program may touch, and every
 //! branch, jump and `jalr` lands on an instruction of the sequence. Faults come from
@@ -1915,6 +1917,173 @@ fn unroll_loop(r: &mut Rng, out: &mut Vec<Item>) {
     }
 }
 
+/// Sums feeding an access (lower/addressing.rs): `add t, a, b` then a load or store at an
+/// offset from `t` (zero one time in four), `t` aliasing `a` or `b` (`add a, a, b`), `a`
+/// and `b` one register one time in six, the access's destination any of them. The base is
+/// made to point into the scratch region, just below the end of memory (sums past the
+/// limit: the helper's fault), at the code (a store there faults on the host) or below 0,
+/// or left as it was; the index masked and scaled, a small constant, or anything. An access
+/// through the base first one time in two, so that the sums' checks go (checked.rs: a
+/// bounded index), some then faulting in a guard zone; a chain through many other registers
+/// one time in three, so that some of these live in their slots; looped one time in three.
+/// Some sums are runs: the index shifted and offset before the `add`, an offset added after.
+fn address_sums(r: &mut Rng, out: &mut Vec<Item>) {
+    let a = r.reg();
+    let b = if r.below(6) == 0 { a } else { r.reg() };
+    let other = |r: &mut Rng, not: &[u32]| loop {
+        let x = r.reg();
+        if !not.contains(&x) {
+            break x;
+        }
+    };
+    let c = other(r, &[a, b]);
+    match r.below(8) {
+        0 => {}
+        1 => {
+            out.push(word(u_type(LUI, a, (MEM >> 12) as u32)));
+            out.push(word(i_type(OP_IMM, 0, a, a, -(r.below(64) as i32))));
+        }
+        2 => out.push(word(u_type(LUI, a, (CODE >> 12) as u32 + r.below(2)))),
+        3 => out.push(word(i_type(OP_IMM, 0, a, 0, -(r.below(2048) as i32)))),
+        _ => {
+            out.push(word(u_type(LUI, a, (SCRATCH >> 12) as u32 + r.below(7))));
+            out.push(word(i_type(OP_IMM, 0, a, a, r.below(2048) as i32)));
+        }
+    }
+    let looped = r.below(3) == 0;
+    if looped {
+        out.push(word(i_type(OP_IMM, 0, c, 0, 1 + r.below(3) as i32)));
+    }
+    let start = out.len();
+    if r.below(3) == 0 {
+        let mut p: Vec<u32> = (1..32).filter(|x| ![a, b, c].contains(x)).collect();
+        for i in (1..p.len()).rev() {
+            p.swap(i, r.below(i as u32 + 1) as usize);
+        }
+        let k = 12 + r.below(9) as usize;
+        for _ in 0..2 {
+            for i in 0..k {
+                // xor or add
+                let f3 = [4, 6, 0][r.below(3) as usize];
+                out.push(word(r_type(OP, f3, 0, p[i], p[i], p[(i + 1) % k])));
+            }
+        }
+    }
+    if b != a {
+        match r.below(4) {
+            0 => {}
+            1 => out.push(word(i_type(OP_IMM, 0, b, 0, r.below(2048) as i32))),
+            _ => {
+                let mask = if r.below(2) == 0 { 255 } else { r.below(2048) };
+                out.push(word(i_type(OP_IMM, 7, b, r.reg(), mask as i32)));
+                out.push(word(i_type(OP_IMM, 1, b, b, r.below(4) as i32)));
+            }
+        }
+    }
+    if r.below(2) == 0 {
+        let rd = other(r, &[a, b, c]);
+        let imm = (r.below(64) as i32 - 32) * 8;
+        int_access(r, a, rd, imm, out);
+    }
+    for _ in 0..1 + r.below(3) {
+        let t = match r.below(4) {
+            0 => a,
+            1 => b,
+            _ => other(r, &[c]),
+        };
+        // One time in two a run (lower/addressing.rs): the index scaled or offset (or both)
+        // first, into t, b or another register, from b or anything; one time in four an
+        // offset added to the sum after it.
+        let (mut p, mut q) = if r.below(2) == 0 { (a, b) } else { (b, a) };
+        let (mut t, mut direct) = (t, false);
+        // The sum with x0 one time in eight: the index alone (scaled, without a base).
+        if r.below(8) == 0 {
+            if p == b {
+                q = 0;
+            } else {
+                p = 0;
+            }
+        }
+        if r.below(2) == 0 {
+            let u = match r.below(3) {
+                0 => t,
+                1 => b,
+                _ => other(r, &[c]),
+            };
+            let src = if r.below(4) == 0 { r.reg() } else { b };
+            let imm = r.next() as i32 >> 21;
+            match r.below(3) {
+                0 => out.push(word(i_type(OP_IMM, 1, u, src, r.below(5) as i32))),
+                1 => out.push(word(i_type(OP_IMM, 0, u, src, imm))),
+                _ => {
+                    out.push(word(i_type(OP_IMM, 1, u, src, r.below(5) as i32)));
+                    out.push(word(i_type(OP_IMM, 0, u, u, imm)));
+                }
+            }
+            if p == b {
+                p = u;
+            } else {
+                q = u;
+            }
+            // The access through u itself one time in six.
+            if r.below(6) == 0 {
+                (t, direct) = (u, true);
+            }
+        }
+        if !direct {
+            out.push(word(r_type(OP, 0, 0, t, p, q)));
+        }
+        let t = if r.below(4) == 0 {
+            let d = match r.below(2) {
+                0 => t,
+                _ => other(r, &[c]),
+            };
+            out.push(word(i_type(OP_IMM, 0, d, t, r.next() as i32 >> 22)));
+            d
+        } else {
+            t
+        };
+        let rd = match r.below(4) {
+            0 => t,
+            1 => a,
+            2 => b,
+            _ => other(r, &[c]),
+        };
+        let imm = if r.below(4) == 0 {
+            0
+        } else {
+            r.next() as i32 >> 20
+        };
+        int_access(r, t, rd, imm, out);
+    }
+    if looped {
+        out.push(word(i_type(OP_IMM, 0, c, c, -1)));
+        let back = out.len() - start;
+        out.push(fixed(r_type(BRANCH, 1, 0, 0, c, 0), 4, Fix::Back(back)));
+    }
+}
+
+/// An integer load or store (mostly; else [`access`]'s FP ones too) at `imm(base)`.
+fn int_access(r: &mut Rng, base: u32, rd: u32, imm: i32, out: &mut Vec<Item>) {
+    if r.below(8) == 0 {
+        return access(r, base, rd, imm, out);
+    }
+    let (op, f3) = if r.below(2) == 0 {
+        (LOAD, r.below(7))
+    } else {
+        (STORE, r.below(4))
+    };
+    let imm = if r.below(8) == 0 {
+        imm
+    } else {
+        imm & !((1 << (f3 & 3)) - 1)
+    };
+    out.push(word(match op {
+        LOAD => i_type(op, f3, rd, base, imm),
+        _ => s_type(op, f3, base, rd, imm),
+    }));
+}
+
 /// Points a forward branch made with offset 0 at the instruction `n` after it.
 fn set_ahead(it: &mut Item, n: usize) {
     it.fix = match it.fix {
@@ -2412,6 +2581,7 @@ pub fn build(gens: &[Gen]) -> Vec<u8> {
             k @ 0..=119 if k % 16 == 14 => word_loop(&mut r, &mut items),
             k @ 0..=119 if k % 16 == 9 => table_lookups(&mut r, &mut items),
             k @ 0..=119 if k % 16 == 11 => unroll_loop(&mut r, &mut items),
+            k @ 0..=119 if k % 16 == 13 => address_sums(&mut r, &mut items),
             k @ 0..=119 => single(&mut r, k % 4 == 1, &int, &mut items),
             120..=135 => lui_pair(&mut r, &mut items),
             136..=151 => auipc_pair(&mut r, &mut items),
