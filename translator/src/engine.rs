@@ -547,7 +547,8 @@ impl Engine {
             };
             (t.insns.clone(), host)
         };
-        log.block(bus, &insns, crate::superblock::pcs(pc, &insns));
+        let insns = crate::unroll::body(pc, &insns);
+        log.block(bus, insns, crate::superblock::pcs(pc, insns));
         if !host.is_empty() {
             log.write(&host);
         }
@@ -586,11 +587,15 @@ impl Engine {
         let mut out: Vec<BlockSummary> = self
             .lock()
             .iter()
-            .map(|t| BlockSummary {
-                pc: t.pc,
-                guest_bytes: t.insns.iter().map(|d| d.len as u64).sum(),
-                insns: t.insns.len(),
-                host_bytes: Some(t.host_len),
+            .map(|t| {
+                // An unrolled loop covers its body once (crate::unroll).
+                let body = crate::unroll::body(t.pc, &t.insns);
+                BlockSummary {
+                    pc: t.pc,
+                    guest_bytes: body.iter().map(|d| d.len as u64).sum(),
+                    insns: body.len(),
+                    host_bytes: Some(t.host_len),
+                }
             })
             .collect();
         out.extend(self.cold.values().map(|c| summary(&c.block, None)));

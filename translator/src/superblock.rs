@@ -37,7 +37,8 @@ const MAX_LEAF: usize = 24;
 /// illegal first instruction) ends the superblock before it: it will fault when, and only if,
 /// it is reached.
 /// Leaves are followed only with `calls` (not under `-d nochain`, where every call passes
-/// the dispatcher), and blocks cut at the length limit only with `cuts`.
+/// the dispatcher), blocks cut at the length limit only with `cuts`, and a loop is unrolled
+/// (crate::unroll) only with both.
 pub fn extend<M: Bus + ?Sized>(
     bus: &mut M,
     pc: u64,
@@ -97,7 +98,9 @@ pub fn extend<M: Bus + ?Sized>(
             _ => break,
         }
     }
-    if cuts && starts.len() == 1 {
+    // Not under `-d nochain` either: there each trip of a loop passes the dispatcher, as
+    // `-d exec` shows.
+    if cuts && calls && starts.len() == 1 {
         return crate::unroll::unroll(pc, insns);
     }
     insns

@@ -48,6 +48,16 @@ pub fn unroll(pc: u64, insns: Vec<Decoded>) -> Vec<Decoded> {
     insns.repeat(copies)
 }
 
+/// The guest code a superblock at `pc` covers once: an unrolled loop's first copy of its
+/// body (what `-d in_asm` and the TUI show, as for a loop not unrolled), else all of it.
+pub fn body(pc: u64, insns: &[Decoded]) -> &[Decoded] {
+    let pcs = crate::superblock::pcs(pc, insns);
+    let end = (insns.iter().zip(pcs))
+        .position(|(d, at)| closes_copy(&d.insn, at, pc))
+        .map_or(insns.len(), |i| i + 1);
+    &insns[..end]
+}
+
 /// Whether the basic block `insns` at `pc` ends with a conditional branch to `pc`.
 fn loops(pc: u64, insns: &[Decoded]) -> bool {
     let Some(last) = insns.last() else {
@@ -76,6 +86,16 @@ mod tests {
     /// `body` then the branch `close` back to the start (its offset filled in), then an
     /// `ecall`: the superblock from the start, budget looked at at back edges (`cuts`) or not.
     fn superblock(body: &[Insn], close: fn(B) -> Insn, cuts: bool) -> Vec<u64> {
+        superblock_chained(body, close, cuts, true)
+    }
+
+    /// The same, with chaining (`calls`) or under `-d nochain`.
+    fn superblock_chained(
+        body: &[Insn],
+        close: fn(B) -> Insn,
+        cuts: bool,
+        calls: bool,
+    ) -> Vec<u64> {
         let mut code = body.to_vec();
         let off = -4 * body.len() as i32;
         let (rs1, rs2) = (XReg::new(10), XReg::ZERO);
@@ -84,7 +104,7 @@ mod tests {
         let mut mem = TestMemory::new(1 << 16);
         mem.load_code(START, &code);
         let first = decode_block(&mut mem, START).unwrap().insns;
-        let insns = extend(&mut mem, START, first, true, cuts);
+        let insns = extend(&mut mem, START, first, calls, cuts);
         pcs(START, &insns).collect()
     }
 
@@ -132,6 +152,38 @@ mod tests {
         for close in [Insn::Beq, Insn::Blt, Insn::Bge, Insn::Bltu, Insn::Bgeu] {
             assert_eq!(superblock(&addis(3), close, true).len(), 16);
         }
+    }
+
+    /// What the log shows of an unrolled loop: its body once.
+    #[test]
+    fn the_body_is_the_first_copy() {
+        let mut code = addis(3);
+        code.push(Insn::Bne(B {
+            rs1: XReg::new(10),
+            rs2: XReg::ZERO,
+            off: -12,
+        }));
+        code.push(Insn::Ecall(Nullary {}));
+        let mut mem = TestMemory::new(1 << 16);
+        mem.load_code(START, &code);
+        let first = decode_block(&mut mem, START).unwrap().insns;
+        let insns = extend(&mut mem, START, first.clone(), true, true);
+        assert_eq!(insns.len(), 16);
+        assert_eq!(super::body(START, &insns).len(), 4);
+        assert_eq!(super::body(START, &first).len(), 4);
+    }
+
+    /// Under `-d nochain` each trip passes the dispatcher, as `-d exec` shows: one copy.
+    #[test]
+    fn no_copies_without_chaining() {
+        assert_eq!(
+            superblock_chained(&addis(3), Insn::Bne, true, false).len(),
+            4
+        );
+        assert_eq!(
+            superblock_chained(&addis(3), Insn::Bne, true, true).len(),
+            16
+        );
     }
 
     /// A loop made of several basic blocks keeps one copy.
