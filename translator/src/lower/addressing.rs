@@ -102,20 +102,11 @@ impl Lower<'_> {
             self.limit_check(slow);
             self.slow_path(slow)
         });
+        let m = self.guest_mem();
         if let Some((l, w)) = load(&next) {
-            let d = self.target(l.rd, &[]);
-            let m = self.guest_mem();
-            self.access_here(false);
-            if w.signed {
-                self.e.load_sx(w.w, d, m);
-            } else {
-                self.e.load(w.w, d, m);
-            }
-            self.write(l.rd, d);
+            self.load_from(l.rd, w, m);
         } else if let Some((s, w)) = store(&next) {
-            let v = self.read(s.rs2, T1);
-            self.access_here(true);
-            self.e.store(w, self.guest_mem(), v);
+            self.store_to(s.rs2, w, m);
         }
         self.resume_at(resume);
     }

@@ -319,18 +319,9 @@ impl Lower<'_> {
         }
         self.step();
         if let Some((l, w)) = load(b) {
-            let t = self.target(l.rd, &[]);
-            self.access_here(false);
-            if w.signed {
-                self.e.load_sx(w.w, t, m);
-            } else {
-                self.e.load(w.w, t, m);
-            }
-            self.write(l.rd, t);
+            self.load_from(l.rd, w, m);
         } else if let Some((s, w)) = store(b) {
-            let v = self.read(s.rs2, T1);
-            self.access_here(true);
-            self.e.store(w, m, v);
+            self.store_to(s.rs2, w, m);
         }
         Some(Fusion::ConstantAddress)
     }

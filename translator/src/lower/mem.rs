@@ -89,23 +89,34 @@ impl Lower<'_> {
 
     pub(super) fn load(&mut self, a: Load, w: Width) {
         let resume = self.checked_address(a.rs1, a.imm);
-        let t = self.target(a.rd, &[]);
         let m = self.guest_mem();
+        self.load_from(a.rd, w, m);
+        self.resume_at(resume);
+    }
+
+    pub(super) fn store(&mut self, a: Store, w: W) {
+        let resume = self.checked_address(a.rs1, a.imm);
+        let m = self.guest_mem();
+        self.store_to(a.rs2, w, m);
+        self.resume_at(resume);
+    }
+
+    /// Guest `rd` = the guest memory at `m`, marked as this instruction's access.
+    pub(super) fn load_from(&mut self, rd: XReg, w: Width, m: Mem) {
+        let t = self.target(rd, &[]);
         self.access_here(false);
         if w.signed {
             self.e.load_sx(w.w, t, m);
         } else {
             self.e.load(w.w, t, m);
         }
-        self.write(a.rd, t);
-        self.resume_at(resume);
+        self.write(rd, t);
     }
 
-    pub(super) fn store(&mut self, a: Store, w: W) {
-        let resume = self.checked_address(a.rs1, a.imm);
-        let v = self.read(a.rs2, T1);
+    /// The guest memory at `m` = guest `rs2`, marked as this instruction's access.
+    pub(super) fn store_to(&mut self, rs2: XReg, w: W, m: Mem) {
+        let v = self.read(rs2, T1);
         self.access_here(true);
-        self.e.store(w, self.guest_mem(), v);
-        self.resume_at(resume);
+        self.e.store(w, m, v);
     }
 }
