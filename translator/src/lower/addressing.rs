@@ -97,11 +97,7 @@ impl Lower<'_> {
         super::checked::record(check);
         self.cur.addr = scratch;
         self.cur.disp = disp;
-        let resume = (check == Check::Kept).then(|| {
-            let slow = self.e.label();
-            self.limit_check(slow);
-            self.slow_path(slow)
-        });
+        let resume = (check == Check::Kept).then(|| self.checked_slow_path());
         let m = self.guest_mem();
         if let Some((l, w)) = load(&next) {
             self.load_from(l.rd, w, m);

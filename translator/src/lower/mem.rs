@@ -51,9 +51,15 @@ impl Lower<'_> {
             return None;
         }
         self.address(rs1, imm);
+        Some(self.checked_slow_path())
+    }
+
+    /// The limit check of the address in `cur.addr`, its helper call cold; returns the label
+    /// to resume at after the helper.
+    pub(super) fn checked_slow_path(&mut self) -> isa_b::Label {
         let slow = self.e.label();
         self.limit_check(slow);
-        Some(self.slow_path(slow))
+        self.slow_path(slow)
     }
 
     /// Binds where the helper of [`Lower::checked_address`] resumes, if there is one (a
