@@ -564,6 +564,25 @@ fn lazy_extension() {
     );
 }
 
+/// parse's character classes: `addiw` then `zext.b` (`andi` 255) before an unsigned compare.
+/// The mask reads only the low half, so the `addiw` leaves out its `movsxd` (lazy.rs).
+#[test]
+fn lazy_extension_before_a_small_mask() {
+    let i = |rd, rs1, imm| I { rd, rs1, imm };
+    translate(
+        "lazy_extension_before_a_small_mask",
+        &[
+            Insn::Addiw(i(A3, A2, -48)),
+            Insn::Andi(i(A3, A3, 255)),
+            Insn::Sltu(R {
+                rd: A0,
+                rs1: A3,
+                rs2: A4,
+            }),
+        ],
+    );
+}
+
 /// `*w` chains on registers that live in their slots (lazy.rs, slots.rs): with rd the first
 /// source, `addw`/`addiw`/`slliw`/`subw` operate on the slot at 32 bits, and what reads a
 /// slot so written loads 32 bits (the `xor` too); otherwise the result is stored from the

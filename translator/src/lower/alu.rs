@@ -123,7 +123,13 @@ impl Lower<'_> {
                 // mv
                 return self.copy(a.rd, a.rs1);
             }
-            let w = self.slot_width(a.rd);
+            // An `and` with a mask of 0..2047 clears the upper half of one left unextended
+            // (lazy.rs): all of its slot is written.
+            let w = if op == Alu::And && a.imm >= 0 {
+                W::B64
+            } else {
+                self.slot_width(a.rd)
+            };
             if self.alu_imm_in_place(a.rd, a.rs1, op, a.imm, w) {
                 return;
             }

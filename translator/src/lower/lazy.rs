@@ -78,7 +78,9 @@ enum Kind {
     /// `sext.w` (`addiw rd, rs, 0`, `addw rd, x0, rs`): the low half read; a copy when
     /// its result's upper half is not demanded.
     Sext,
-    /// Low halves read, result extended whatever comes: `sraiw`, `srliw` by 1..31.
+    /// Low halves read, result extended whatever comes: `sraiw`, `srliw` by 1..31; and
+    /// exact whatever comes: `andi` with a mask of 0..2047 (`zext.b`), `slli` by 32..63,
+    /// whose results take nothing from their source's upper half.
     Extends,
     /// Bitwise: low halves from low halves; all 64 bits read when its result's are demanded.
     Bitwise,
@@ -94,6 +96,8 @@ fn kind(insn: &Insn) -> Kind {
         // By 1..31 a zero-extended result is the sign-extended one.
         Sraiw(_) => Kind::Extends,
         Srliw(s) if s.shamt > 0 => Kind::Extends,
+        Andi(i) if i.imm >= 0 => Kind::Extends,
+        Slli(s) if s.shamt >= 32 => Kind::Extends,
         Addw(_) | Subw(_) | Mulw(_) | Sllw(_) | Srlw(_) | Sraw(_) => Kind::Word,
         Addiw(_) | Slliw(_) | Srliw(_) => Kind::Word,
         And(_) | Or(_) | Xor(_) | Andi(_) | Ori(_) | Xori(_) => Kind::Bitwise,

@@ -1447,7 +1447,8 @@ fn select_loop(r: &mut Rng, out: &mut Vec<Item>) {
     out.push(fixed(r_type(BRANCH, f3, 0, 0, c, 0), 4, Fix::Back(back)));
 }
 
-/// A loop of `*w` operations and bitwise ones on a few registers, with nothing between its
+/// A loop of `*w` operations, bitwise ones, `andi` with masks of 0..2047 and `slli` by
+/// 32..63 (which read only low halves) on a few registers, with nothing between its
 /// start and its closing branch that reads a register whole: what it computes may stay
 /// unextended across the back edge (lower/lazy.rs), extended only by the exits at its end.
 /// The counter is an `addiw`, closed by `bnez`, `bgez` (down to -1) or `bltz` (up from a
@@ -1481,13 +1482,16 @@ fn word_loop(r: &mut Rng, out: &mut Vec<Item>) {
     for _ in 0..2 + r.below(6) {
         let pick = |r: &mut Rng| regs[r.below(regs.len() as u32) as usize];
         let (d, a, b) = (pick(r), pick(r), pick(r));
-        out.push(word(match r.below(7) {
+        out.push(word(match r.below(9) {
             0 => r_type(OP_32, 0, 0, d, a, b),
             1 => r_type(OP_32, 0, 0x20, d, a, b),
             2 => r_type(OP_32, 0, 1, d, a, b),
             3 => i_type(OP_IMM_32, 0, d, a, r.next() as i32 >> 20),
             4 => i_type(OP_IMM_32, 1, d, a, r.below(32) as i32),
             5 => r_type(OP, [4, 6, 7][r.below(3) as usize], 0, d, a, b),
+            // andi with a mask of 0..2047 and slli by 32..63 read only the low half.
+            6 => i_type(OP_IMM, 7, d, a, r.below(2048) as i32),
+            7 => i_type(OP_IMM, 1, d, a, 32 + r.below(32) as i32),
             _ => i_type(OP_IMM, 4, d, a, r.next() as i32 >> 20),
         }));
     }

@@ -260,3 +260,22 @@ fn a_loop_extends_what_its_start_reads_whole_or_what_a_movsxd_cannot_give_back()
     ];
     assert_eq!(plan_of(&code).lazy, [false, false]);
 }
+
+#[test]
+fn a_small_mask_and_a_shift_by_32_or_more_read_only_the_low_half() {
+    use crate::lower::test_insns::shift;
+    // addiw a5,a6,-48; zext.b a5,a5 (parse's character classes): the mask clears what the
+    // movsxd would have set, and the andi's own result is whole.
+    let p = plan_of(&[Insn::Addiw(i(15, 16, -48)), Insn::Andi(i(15, 15, 255))]);
+    assert_eq!(p.lazy, [true, false]);
+    assert_eq!(p.pending[1], 1 << 15);
+    assert_eq!(p.pending[2], 0);
+    // A negative mask keeps the upper half.
+    let p = plan_of(&[Insn::Addiw(i(15, 16, -48)), Insn::Andi(i(15, 15, -16))]);
+    assert_eq!(p.lazy, [false, false]);
+    // slli by 32 shifts the upper half out; by 31 it does not.
+    let p = plan_of(&[addw(5, 6, 7), Insn::Slli(shift(5, 5, 32))]);
+    assert_eq!((p.lazy[0], p.pending[2]), (true, 0));
+    let p = plan_of(&[addw(5, 6, 7), Insn::Slli(shift(5, 5, 31))]);
+    assert!(!p.lazy[0]);
+}
