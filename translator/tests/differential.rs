@@ -218,6 +218,7 @@ fn differential(mode: Budget, host: HostFeatures, cases: u32) {
     let unrolled_before = translator::unrolled_count();
     let flags_before = translator::flags_count();
     let checks_before = translator::check_counts();
+    let crossed_before = translator::crossed_counts();
     let indexed_before = translator::indexed_check_count();
     let strategy = (
         proptest::collection::vec(gen::gen(), 1..24),
@@ -307,6 +308,20 @@ fn differential(mode: Budget, host: HostFeatures, cases: u32) {
         assert!(
             flags > 0,
             "the generator no longer makes branches reuse flags"
+        );
+    }
+    // gen::lazy_exits makes `*w` results cross both unextended.
+    let crossed = translator::crossed_counts();
+    let crossed = (crossed.0 - crossed_before.0, crossed.1 - crossed_before.1);
+    println!(
+        "registers left unextended across branches out of their block {}, across accesses {}",
+        crossed.0, crossed.1
+    );
+    if cases >= 1000 {
+        assert!(
+            crossed.0 > 0 && crossed.1 > 0,
+            "the generator no longer leaves registers unextended across branches out and \
+             accesses: {crossed:?}"
         );
     }
     // gen::one_base makes accesses near one already made through the same register.
