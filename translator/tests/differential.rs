@@ -941,6 +941,32 @@ fn a_rounding_the_host_lacks_written_mid_block_runs_the_rest_of_the_block() {
     }
 }
 
+/// A `*w` result left unextended across a branch out of its loop that compares it with
+/// another register (lazy.rs): the comparison reads it whole, so it is extended before. The
+/// loop runs until its value turns negative, where a zero-extended one would not compare
+/// less than zero.
+#[test]
+fn a_branch_out_compares_a_word_result_whole() {
+    let code = [
+        Insn::Addi(i(11, 11, -1)), // 0: a1 -= 1
+        Insn::Addw(r(10, 11, 12)), // 4: a0 = a1 + a2 (32 bits)
+        Insn::Blt(b(10, 13, 16)),  // 8: out to the ecall when a0 < a3
+        Insn::Addw(r(10, 10, 12)), // 12: a0 made again from its low half
+        Insn::Addi(i(5, 5, -1)),   // 16: t0 -= 1
+        Insn::Bne(b(5, 0, -20)),   // 20: back while t0 != 0
+    ];
+    for a3 in [0, 5, -3] {
+        let mut s = Start::zeroed();
+        s.x[5] = 1000;
+        s.x[11] = 300;
+        s.x[12] = 7;
+        s.x[13] = a3 as u64;
+        let (trap, cpu) = compare_code_for(&code, &s, 2000);
+        assert_eq!(trap, Some(Trap::Ecall));
+        assert!(cpu.x[5] > 0, "the loop left through its branch out");
+    }
+}
+
 /// A load straddling the end of memory from a page the guest may not read faults at its first
 /// byte in both (the interpreter's memory used to name the end of memory).
 #[test]

@@ -1555,6 +1555,11 @@ fn lazy_exits(r: &mut Rng, out: &mut Vec<Item>) {
                 } else {
                     out.push(fixed(bits, 4, Fix::Branch(r.choice())));
                 }
+                if r.below(3) != 0 {
+                    // Its operand then made again from its low half: nothing after the
+                    // branch demands the value it compared.
+                    out.push(word(r_type(OP_32, 0, [0, 1][r.below(2) as usize], a, a, d)));
+                }
             }
             _ => out.push(word(r_type(OP_32, 0, 1, d, a, b))),
         }
