@@ -967,6 +967,36 @@ fn a_branch_out_compares_a_word_result_whole() {
     }
 }
 
+/// A loop whose `mulw`/`addw` results cross its load unextended (lazy.rs) until the load
+/// faults past the end of the scratch region: the fault hands the interpreter their
+/// sign-extended values.
+#[test]
+fn a_fault_extends_the_word_results_left_unextended_across_it() {
+    let lw = isa_a::format::Load {
+        rd: isa_a::XReg::new(11),
+        rs1: isa_a::XReg::new(13),
+        imm: 0,
+    };
+    let code = [
+        Insn::Mulw(r(15, 11, 11)), // 0: a5 = a1 * a1 (32 bits)
+        Insn::Addw(r(12, 12, 15)), // 4: a2 += a5 (32 bits)
+        Insn::Lw(lw),              // 8: a1 = [a3], past the end after `trips`
+        Insn::Addi(i(13, 13, 4)),  // 12: a3 += 4
+        Insn::Bne(b(13, 14, -16)), // 16: back while a3 != a4
+    ];
+    for trips in [3, 50, 300] {
+        let mut s = Start::zeroed();
+        s.x[11] = 50_000;
+        s.x[12] = 0x1234_5678_9abc_def0;
+        s.x[13] = SCRATCH_END - 4 * trips;
+        s.x[14] = u64::MAX;
+        match compare_code_for(&code, &s, 2000).0 {
+            Some(Trap::Fault(f)) => assert_eq!(f.addr, SCRATCH_END),
+            t => panic!("{t:?}, not a load fault"),
+        }
+    }
+}
+
 /// A load straddling the end of memory from a page the guest may not read faults at its first
 /// byte in both (the interpreter's memory used to name the end of memory).
 #[test]
