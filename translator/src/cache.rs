@@ -80,8 +80,9 @@ pub struct Translated {
     pub host_len: usize,
     /// Its guest instructions; the helper calls point into this.
     pub insns: Box<[Decoded]>,
-    /// Its guest accesses: host offset, instruction index, store or not (crate::fault).
-    pub faults: Box<[(u32, u32, bool)]>,
+    /// Its guest accesses: host offset, instruction index, store or not, the guest registers
+    /// left unextended there (lower/lazy.rs) (crate::fault).
+    pub faults: Box<[(u32, u32, bool, u32)]>,
     /// Which guest register each allocatable host register holds inside each of its
     /// regions (lower/regions.rs): the region's first instruction, and (guest, index into
     /// abi::ALLOCATABLE).
@@ -140,6 +141,8 @@ pub struct FaultSite<'a> {
     pub write: bool,
     pub map: &'a [(u8, u8)],
     pub fmap: &'a [(u8, u8)],
+    /// The guest registers whose low halves alone are exact there (lower/lazy.rs).
+    pub unextended: u32,
 }
 
 /// One code buffer and what was translated into it.
@@ -218,7 +221,7 @@ impl Generation {
             .find(|t| host < t.host + t.host_len as u64)?;
         let off = u32::try_from(host - t.host).ok()?;
         let i = t.faults.binary_search_by_key(&off, |f| f.0).ok()?;
-        let (_, idx, write) = t.faults[i];
+        let (_, idx, write, unextended) = t.faults[i];
         // The region of the faulting instruction: its allocation was in place there.
         let region = t.maps.iter().rposition(|m| m.0 <= idx)?;
         Some(FaultSite {
@@ -227,6 +230,7 @@ impl Generation {
             write,
             map: &t.maps[region].1,
             fmap: &t.fmap,
+            unextended,
         })
     }
 }
@@ -639,8 +643,13 @@ impl CodeCache {
             let faults = out
                 .faults
                 .iter()
-                .map(|(l, idx, write)| {
-                    ((out.code.label_addr(l) - host) as u32, *idx as u32, *write)
+                .map(|&(l, idx, write, left)| {
+                    (
+                        (out.code.label_addr(&l) - host) as u32,
+                        idx as u32,
+                        write,
+                        left,
+                    )
                 })
                 .collect();
             g.by_host.insert(host, pc);

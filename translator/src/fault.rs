@@ -109,6 +109,7 @@ pub unsafe extern "C" fn resolve(
         write,
         map,
         fmap,
+        unextended,
     }) = cache.fault_site(ctx.fault_host)
     else {
         panic!(
@@ -125,6 +126,11 @@ pub unsafe extern "C" fn resolve(
     }
     for &(f, i) in fmap {
         cpu.f[f as usize] = ctx.fsaved[i as usize];
+    }
+    // `*w` results the block left unextended across the access (lower/lazy.rs: only where a
+    // `movsxd` gives back the guest value), in host registers or their slots.
+    for g in (1..32).filter(|g| unextended >> g & 1 != 0) {
+        cpu.x[g] = cpu.x[g] as i32 as i64 as u64;
     }
     cpu.pc = pc;
     let addr = ctx.fault_addr.wrapping_sub(ctx.base);

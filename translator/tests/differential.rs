@@ -218,6 +218,7 @@ fn differential(mode: Budget, host: HostFeatures, cases: u32) {
     let unrolled_before = translator::unrolled_count();
     let flags_before = translator::flags_count();
     let checks_before = translator::check_counts();
+    let crossed_before = translator::crossed_counts();
     let indexed_before = translator::indexed_check_count();
     let strategy = (
         proptest::collection::vec(gen::gen(), 1..24),
@@ -307,6 +308,20 @@ fn differential(mode: Budget, host: HostFeatures, cases: u32) {
         assert!(
             flags > 0,
             "the generator no longer makes branches reuse flags"
+        );
+    }
+    // gen::lazy_exits makes `*w` results cross both unextended.
+    let crossed = translator::crossed_counts();
+    let crossed = (crossed.0 - crossed_before.0, crossed.1 - crossed_before.1);
+    println!(
+        "registers left unextended across branches out of their block {}, across accesses {}",
+        crossed.0, crossed.1
+    );
+    if cases >= 1000 {
+        assert!(
+            crossed.0 > 0 && crossed.1 > 0,
+            "the generator no longer leaves registers unextended across branches out and \
+             accesses: {crossed:?}"
         );
     }
     // gen::one_base makes accesses near one already made through the same register.
@@ -922,6 +937,62 @@ fn a_rounding_the_host_lacks_written_mid_block_runs_the_rest_of_the_block() {
             for budget in [1, 3, 4, 5, 64, 65, 100] {
                 compare_code_for(&code, &Start::zeroed(), budget);
             }
+        }
+    }
+}
+
+/// A `*w` result left unextended across a branch out of its loop that compares it with
+/// another register (lazy.rs): the comparison reads it whole, so it is extended before. The
+/// loop runs until its value turns negative, where a zero-extended one would not compare
+/// less than zero.
+#[test]
+fn a_branch_out_compares_a_word_result_whole() {
+    let code = [
+        Insn::Addi(i(11, 11, -1)), // 0: a1 -= 1
+        Insn::Addw(r(10, 11, 12)), // 4: a0 = a1 + a2 (32 bits)
+        Insn::Blt(b(10, 13, 16)),  // 8: out to the ecall when a0 < a3
+        Insn::Addw(r(10, 10, 12)), // 12: a0 made again from its low half
+        Insn::Addi(i(5, 5, -1)),   // 16: t0 -= 1
+        Insn::Bne(b(5, 0, -20)),   // 20: back while t0 != 0
+    ];
+    for a3 in [0, 5, -3] {
+        let mut s = Start::zeroed();
+        s.x[5] = 1000;
+        s.x[11] = 300;
+        s.x[12] = 7;
+        s.x[13] = a3 as u64;
+        let (trap, cpu) = compare_code_for(&code, &s, 2000);
+        assert_eq!(trap, Some(Trap::Ecall));
+        assert!(cpu.x[5] > 0, "the loop left through its branch out");
+    }
+}
+
+/// A loop whose `mulw`/`addw` results cross its load unextended (lazy.rs) until the load
+/// faults past the end of the scratch region: the fault hands the interpreter their
+/// sign-extended values.
+#[test]
+fn a_fault_extends_the_word_results_left_unextended_across_it() {
+    let lw = isa_a::format::Load {
+        rd: isa_a::XReg::new(11),
+        rs1: isa_a::XReg::new(13),
+        imm: 0,
+    };
+    let code = [
+        Insn::Mulw(r(15, 11, 11)), // 0: a5 = a1 * a1 (32 bits)
+        Insn::Addw(r(12, 12, 15)), // 4: a2 += a5 (32 bits)
+        Insn::Lw(lw),              // 8: a1 = [a3], past the end after `trips`
+        Insn::Addi(i(13, 13, 4)),  // 12: a3 += 4
+        Insn::Bne(b(13, 14, -16)), // 16: back while a3 != a4
+    ];
+    for trips in [3, 50, 300] {
+        let mut s = Start::zeroed();
+        s.x[11] = 50_000;
+        s.x[12] = 0x1234_5678_9abc_def0;
+        s.x[13] = SCRATCH_END - 4 * trips;
+        s.x[14] = u64::MAX;
+        match compare_code_for(&code, &s, 2000).0 {
+            Some(Trap::Fault(f)) => assert_eq!(f.addr, SCRATCH_END),
+            t => panic!("{t:?}, not a load fault"),
         }
     }
 }

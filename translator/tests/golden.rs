@@ -1232,6 +1232,41 @@ fn unrolled_byte_loop() {
     );
 }
 
+/// matmul's inner product, unrolled: the `mulw`/`addw` results stay unextended across the
+/// loads and the copies' closing branches (lower/lazy.rs); each copy's exit extends them,
+/// and only the last copy's end, the back edge, does in the body.
+#[test]
+fn unrolled_word_product_loop() {
+    let (a1, a2, a3, a4, a5) = (11, 12, 13, 14, 15);
+    let lw = |rd, rs1| {
+        Insn::Lw(Load {
+            rd: XReg::new(rd),
+            rs1: XReg::new(rs1),
+            imm: 0,
+        })
+    };
+    let code = [
+        lw(a1, a3),
+        lw(a5, a4),
+        Insn::Addi(i_of(a4, a4, 800)),
+        Insn::Addi(i_of(a3, a3, 4)),
+        Insn::Mulw(r_of(a5, a5, a1)),
+        Insn::Addw(r_of(a2, a2, a5)),
+        Insn::Bne(B {
+            rs1: A0,
+            rs2: XReg::new(a4),
+            off: -24,
+        }),
+    ];
+    translate_copies(
+        "unrolled_word_product_loop",
+        &code,
+        4,
+        Budget::BackEdges,
+        HostFeatures::ALL,
+    );
+}
+
 /// qsort's partition scan, unrolled: a word loop walking down, closed by `blt` on the value
 /// it loads.
 #[test]

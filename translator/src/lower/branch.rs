@@ -119,6 +119,7 @@ impl Lower<'_> {
             target: self.next_pc(),
             retired: self.cur.idx + 1,
             check: self.plan.budget == super::Budget::Exact,
+            unextended: self.unextended_at_branch(),
         });
         COPIES.fetch_add(1, Ordering::Relaxed);
     }
@@ -136,6 +137,7 @@ impl Lower<'_> {
             reason: Reason::Budget,
             retired,
             restore: true,
+            unextended: self.unextended_after(),
         });
     }
 

@@ -35,6 +35,8 @@ pub(super) enum Cold {
         retired: usize,
         /// Whether the block's allocation is still in place there (the epilogue is due).
         restore: bool,
+        /// The registers left unextended there (lazy.rs), extended on the way out.
+        unextended: u32,
     },
     /// A chain stub: `cpu.pc = target`, aux = the site.
     Chain { stub: Label, site: Label, pc: u64 },
@@ -67,6 +69,8 @@ pub(super) enum Cold {
         retired: usize,
         /// Whether the budget is looked at on the way (budget.rs).
         check: bool,
+        /// The registers left unextended there (lazy.rs), extended on the way out.
+        unextended: u32,
     },
     /// The taken side of branch `from` to instruction `to` (at `target`) of the block: on
     /// to its code (join.rs).
@@ -105,6 +109,9 @@ impl Lower<'_> {
                     if let Some((to, from)) = restore {
                         self.e.mov_xx(to, from);
                     }
+                    // An access run past the limit may trap with the registers it crossed
+                    // unextended (lazy.rs): whole for the interpreter, in place.
+                    self.extend_unextended(self.plan.lazy.pending[idx]);
                     self.call_helper(idx);
                     self.e.jmp(resume);
                 }
@@ -125,10 +132,12 @@ impl Lower<'_> {
                     reason,
                     retired,
                     restore,
+                    unextended,
                 } => {
                     self.e.bind(&mut entry);
                     self.alloc.inside = restore;
                     if restore {
+                        self.extend_unextended(unextended);
                         self.epilogue_after(retired);
                     }
                     if reason == Reason::Trap {
@@ -173,9 +182,11 @@ impl Lower<'_> {
                     target,
                     retired,
                     check,
+                    unextended,
                 } => {
                     self.e.bind(&mut entry);
                     self.alloc.inside = true;
+                    self.extend_unextended(unextended);
                     self.advance_instret(retired);
                     if self.keeps_allocation(target) {
                         self.loop_back();

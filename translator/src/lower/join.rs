@@ -162,6 +162,7 @@ impl Lower<'_> {
                 target,
                 retired: self.cur.idx + 1,
                 check: self.checks_budget(self.cur.pc, target),
+                unextended: self.unextended_at_branch(),
             },
         }
     }

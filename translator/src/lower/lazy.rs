@@ -20,9 +20,37 @@
 //!
 //! Everything else demands all 64 bits of what it reads, and at every point the straight
 //! line does not decide alone all registers are demanded: an instruction that is not pure
-//! (exit, branch, access that may fault, helper call; liveness.rs), a join target, the
+//! (exit, helper call, atomic; liveness.rs), a branch to a join (join.rs), a join target, the
 //! block's end — but for the back edge of a block that loops to its start with a branch, which
-//! demands what the start does ([`plan`]). A region's start (regions.rs) is not one: its
+//! demands what the start does ([`plan`]). Two kinds of points that are not pure let the
+//! straight line go on past them with registers unextended, their way out extending them:
+//!
+//! - a branch whose taken edge leaves the block (a side exit; and the branch closing a copy of
+//!   an unrolled loop's body, unroll.rs, whose edge out is the one not taken): its exit stub
+//!   (`Cold::Taken`, and the budget exit after it, `Cold::Exit`) sign-extends them before the
+//!   epilogue stores them, a host register with `movsxd r, r32`, a slot loaded 32 bits and
+//!   stored whole;
+//! - a load or store that may fault: its entry in the fault map records them, and the fault
+//!   handler (crate::fault) sign-extends those guest registers as it writes the guest state
+//!   back; the helper call of one past the limit extends them in place before it runs.
+//!
+//! Either reads whole only what it reads whole: a branch its compared registers (but a
+//! register compared with zero, whose low half decides: `Lower::compare`), an access its
+//! base, and an `sd` its data (an `sw`, `sh` or `sb` stores only low bits). And at either,
+//! what is left unextended must be what a `movsxd` gives back: a register whose guest value
+//! is known sign-extended there (extension.rs's facts of a first pass through the block,
+//! which a later iteration only adds to). The rest is demanded, such as a bitwise result
+//! whose upper half came from a whole operand.
+//!
+//! ```text
+//!   lw   a1,0(a3)     movsxd rdi, [r15+r9]
+//!   lw   a5,0(a4)     movsxd r11, [r15+r10]
+//!   mulw a5,a5,a1     imul r11d, edi           (a5 unextended across the branch …
+//!   addw a2,a2,a5     add r8d, r11d             … a2 across the branch and the next loads)
+//!   bne  a0,a4,loop   cmp r12, r10 ; je exit    exit: movsxd r8, r8d ; movsxd r11, r11d ; …
+//! ```
+//!
+//! A region's start (regions.rs) is not one: its
 //! transition moves registers between host registers and slots whole, and what it loads
 //! of one left unextended is its low half. A `*w` result (or 32-bit
 //! rotate) not demanded after it skips its `movsxd`; when its destination lives in a slot
@@ -44,8 +72,8 @@
 //! barrier demands it.
 //!
 //! A register left unextended holds garbage above bit 31 until it is written again; since
-//! everything that could see it demands it, none is left so at a barrier, and the fault
-//! maps, exits and spills find exact guest registers. extension.rs's
+//! everything that could see it demands it or extends it, none is left so at a barrier, and
+//! the fault maps, exits and spills find exact guest registers. extension.rs's
 //! facts are about guest values, and wrong about such a register's host value: the
 //! registers left unextended before each instruction ([`Plan::pending`]) are taken out of
 //! the facts (`Lower::extended`), so a `sext.w` of one really does its `movsxd`.
@@ -56,6 +84,7 @@ use super::rotate::Role;
 use super::Lower;
 use isa_a::{Decoded, Insn, XReg};
 use isa_b::{Gpr, W};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Every register but x0.
 const ALL: u32 = !1;
@@ -107,11 +136,20 @@ fn kind(insn: &Insn) -> Kind {
     }
 }
 
+/// Where an instruction stands among the block's joins (join.rs).
+#[derive(Copy, Clone, Default)]
+pub struct Joined {
+    /// Some branch jumps to it: before it the straight line does not decide alone.
+    pub target: bool,
+    /// It is a branch whose taken edge jumps to a later instruction of the block (not out).
+    pub branch: bool,
+}
+
 /// The plan of a block: `ops` are its instructions' operands, `dead` those not lowered,
-/// `roles` their parts in rotates, `barrier` the instructions before which the straight
-/// line does not decide alone (join targets). `looped`: the block ends in a conditional
-/// branch back to its start ([`loops_back`]), after which the guest registers `extended`
-/// are known sign-extended from 32 bits (extension.rs).
+/// `roles` their parts in rotates, `joins` where the joins are, `extended` the guest
+/// registers known sign-extended from 32 bits before each instruction and after the last
+/// (extension.rs). `looped`: the block ends in a conditional branch back to its start
+/// ([`loops_back`]).
 ///
 /// In a looped block the back edge is not a barrier: what is demanded after the last
 /// instruction is what the block's start demands and every register not known extended, and
@@ -128,16 +166,17 @@ pub fn plan(
     ops: &[Operands],
     dead: &[bool],
     roles: &[Role],
-    barrier: impl Fn(usize) -> bool,
-    looped: Option<u32>,
+    joins: impl Fn(usize) -> Joined,
+    extended: &[u32],
+    looped: bool,
 ) -> Plan {
     let n = insns.len();
     // What the start demands, from nothing up (the back edge demanding it in turn).
     let mut head = 0u32;
-    let end = |head: u32| looped.map(|extended| head | !extended);
-    let looped = looped.is_some();
+    let last = extended.get(n).copied().unwrap_or(0);
+    let end = |head: u32| looped.then_some(head | !last);
     let lazy = loop {
-        let (lazy, start) = backward(insns, ops, dead, roles, &barrier, end(head));
+        let (lazy, start) = backward(insns, ops, dead, roles, &joins, extended, end(head));
         if !looped || start & !head == 0 {
             break lazy;
         }
@@ -164,8 +203,8 @@ pub fn loops_back(insns: &[Decoded], pc: u64) -> bool {
     last.insn.info().has(isa_a::flag::BRANCH) && last.insn.direct_target(at) == Some(pc)
 }
 
-/// The registers a loop's closing branch reads whole: not its first compared with zero,
-/// whose low half decides (`Lower::compare`).
+/// The registers a branch reads whole: not its first compared with zero, whose low half
+/// decides (`Lower::compare`).
 fn branch_reads(insn: &Insn, reads: u32) -> u32 {
     use Insn::*;
     match *insn {
@@ -173,6 +212,26 @@ fn branch_reads(insn: &Insn, reads: u32) -> u32 {
             reads & !(1 << b.rs1.num())
         }
         _ => reads,
+    }
+}
+
+/// What instruction `insn` (reading `reads`, the block's `last` or not) reads whole when it
+/// is not pure but the straight line goes on past it, leaving registers unextended across
+/// it; None for a barrier. Its way out extends what is left unextended: the exit stub of a
+/// branch whose taken edge leaves the block (`Lower::extend_unextended`), the fault handler
+/// or the helper call of an access (crate::fault, `Cold::Helper`).
+fn crossing(insn: &Insn, reads: u32, last: bool, joins: Joined) -> Option<u32> {
+    use Insn::*;
+    match *insn {
+        // A copy's closing branch (unroll.rs) leaves when not taken, any other when taken.
+        _ if insn.info().has(isa_a::flag::BRANCH) => {
+            (!last && !joins.branch).then(|| branch_reads(insn, reads))
+        }
+        // A store of 32 bits or fewer reads no more of its data.
+        Sb(s) | Sh(s) | Sw(s) => Some(1 << s.rs1.num() & ALL),
+        Lb(_) | Lh(_) | Lw(_) | Ld(_) | Lbu(_) | Lhu(_) | Lwu(_) | Sd(_) => Some(reads),
+        Flw(_) | Fld(_) | Fsw(_) | Fsd(_) => Some(reads),
+        _ => None,
     }
 }
 
@@ -184,7 +243,8 @@ fn backward(
     ops: &[Operands],
     dead: &[bool],
     roles: &[Role],
-    barrier: &impl Fn(usize) -> bool,
+    joins: &impl Fn(usize) -> Joined,
+    extended: &[u32],
     back: Option<u32>,
 ) -> (Vec<bool>, u32) {
     let n = insns.len();
@@ -212,19 +272,24 @@ fn backward(
                 Role::Andn(_) if free => demanded,
                 Role::Andn(a) => demanded & !w | (r & !(1 << a.t.num())) | 1 << a.x.num(),
                 Role::None if back.is_some() && i + 1 == n => demanded | branch_reads(insn, r),
-                Role::None if !pure(insn) => ALL,
-                Role::None => match kind(insn) {
-                    Kind::Word | Kind::Sext => {
-                        lazy[i] = free;
-                        demanded & !w
-                    }
-                    Kind::Extends => demanded & !w,
-                    Kind::Bitwise if free => demanded,
-                    Kind::Bitwise | Kind::Full => demanded & !w | r,
+                Role::None => match crossing(insn, r, i + 1 == n, joins(i)) {
+                    // Its way out extends what is left unextended: only where a `movsxd`
+                    // gives back the guest value (not a bitwise result's from a whole one).
+                    Some(reads) => demanded & !w | reads | !extended[i] & ALL,
+                    None if !pure(insn) => ALL,
+                    None => match kind(insn) {
+                        Kind::Word | Kind::Sext => {
+                            lazy[i] = free;
+                            demanded & !w
+                        }
+                        Kind::Extends => demanded & !w,
+                        Kind::Bitwise if free => demanded,
+                        Kind::Bitwise | Kind::Full => demanded & !w | r,
+                    },
                 },
             };
         }
-        if barrier(i) {
+        if joins(i).target {
             demanded = ALL;
         }
     }
@@ -267,11 +332,55 @@ fn forward(
     pending
 }
 
+/// Branches whose taken edge leaves the block, and accesses that may fault, that registers
+/// crossed unextended, in this process.
+static CROSSED: [AtomicU64; 2] = [const { AtomicU64::new(0) }; 2];
+
+/// How many branches out of their block, and how many accesses, have been lowered with
+/// registers left unextended across them in this process (for tests and statistics).
+pub fn crossed_counts() -> (u64, u64) {
+    (
+        CROSSED[0].load(Ordering::Relaxed),
+        CROSSED[1].load(Ordering::Relaxed),
+    )
+}
+
 impl Lower<'_> {
     /// Extends what a looped block leaves unextended at its end ([`plan`]), on the way out
     /// through an exit there.
     pub(super) fn extend_pending(&mut self) {
-        let left = self.plan.lazy.pending[self.insns.len()];
+        self.extend_unextended(self.plan.lazy.pending[self.insns.len()]);
+    }
+
+    /// The registers left unextended after the current instruction, which an exit there
+    /// extends ([`Lower::extend_unextended`]).
+    pub(super) fn unextended_after(&self) -> u32 {
+        self.plan.lazy.pending[self.cur.idx + 1]
+    }
+
+    /// The registers left unextended before the current instruction, an access that may
+    /// fault: counted, for the fault map.
+    pub(super) fn unextended_at_access(&self) -> u32 {
+        let left = self.plan.lazy.pending[self.cur.idx];
+        if left != 0 {
+            CROSSED[1].fetch_add(1, Ordering::Relaxed);
+        }
+        left
+    }
+
+    /// The registers left unextended across the current instruction, a branch whose
+    /// taken edge (not-taken, for a copy's closing branch) leaves the block: counted.
+    pub(super) fn unextended_at_branch(&self) -> u32 {
+        let left = self.unextended_after();
+        if left != 0 {
+            CROSSED[0].fetch_add(1, Ordering::Relaxed);
+        }
+        left
+    }
+
+    /// Sign-extends the guest registers `left` from their low halves, in their host
+    /// registers or slots: on a way out, where [`plan`] let them cross unextended.
+    pub(super) fn extend_unextended(&mut self, left: u32) {
         for g in (1..32).filter(|g| left >> g & 1 != 0) {
             match self.host(XReg::new(g)) {
                 Some(h) => self.e.sx(W::B32, h, h),

@@ -84,7 +84,8 @@ impl Lower<'_> {
     /// Marks the next instruction as this guest instruction's access, for the fault handler.
     pub(super) fn access_here(&mut self, write: bool) {
         let l = self.e.label_here();
-        self.out.faults.push((l, self.cur.idx, write));
+        let left = self.unextended_at_access();
+        self.out.faults.push((l, self.cur.idx, write, left));
     }
 
     /// The guest memory operand at the address [`Lower::address`] or

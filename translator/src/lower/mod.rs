@@ -59,6 +59,7 @@ pub use extension::counts as extension_counts;
 pub use flags::count as flags_count;
 pub use fuse::counts as fusion_counts;
 pub use join::count as join_count;
+pub use lazy::crossed_counts;
 pub use select::count as select_count;
 
 use crate::abi::{self, Reason, CPU, CTX_SLOT, INSTRET, STOP_SLOT};
@@ -130,8 +131,9 @@ struct Output {
     /// Each region's helper thunk, and whether anything calls it.
     thunks: Vec<(Label, bool)>,
     chains: Vec<ChainSite>,
-    /// Guest accesses: the host instruction, its guest instruction, store or not.
-    faults: Vec<(Label, usize, bool)>,
+    /// Guest accesses: the host instruction, its guest instruction, store or not, the
+    /// registers left unextended there (lazy.rs).
+    faults: Vec<(Label, usize, bool, u32)>,
     /// The pairs lowered as one (fuse.rs).
     fused: Vec<fuse::Fusion>,
 }
@@ -140,7 +142,7 @@ struct Output {
 pub struct Lowered {
     pub code: Assembled,
     pub chains: Vec<ChainSite>,
-    pub faults: Vec<(Label, usize, bool)>,
+    pub faults: Vec<(Label, usize, bool, u32)>,
     /// For each region: its first instruction and (guest register, index into
     /// abi::ALLOCATABLE) inside it.
     pub maps: Box<[crate::cache::RegionMap]>,
@@ -490,6 +492,9 @@ impl Lower<'_> {
             reason: Reason::Budget,
             retired: 0,
             restore,
+            // At the block's end, where nothing is left unextended (the end of a looped
+            // block's branch extends its own, lazy.rs), or in a cold path which has.
+            unextended: 0,
         });
     }
 

@@ -55,8 +55,12 @@ impl Plan {
         let rotates = rotate::plan(insns, &facts, host.bmi1, joined);
         let ext = extension::analyse_joined(insns, pc, joined);
         let elide = checked::plan(insns, &joins, &facts.dead);
-        let looped = lazy::loops_back(insns, pc).then(|| ext.last().copied().unwrap_or(0));
-        let lazy = lazy::plan(insns, &facts.ops, &facts.dead, &rotates, joined, looped);
+        let looped = lazy::loops_back(insns, pc);
+        let at = |i| lazy::Joined {
+            target: joins.is_target(i),
+            branch: joins.target_of(i).is_some(),
+        };
+        let lazy = lazy::plan(insns, &facts.ops, &facts.dead, &rotates, at, &ext, looped);
         let selects = select::plan(insns, pc, &joins, &rotates);
         Plan {
             facts,

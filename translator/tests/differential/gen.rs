@@ -29,7 +29,9 @@
 //! feeding an access at an offset from `t`, and runs of `slli`/`addi`/`add` before one
 //! (aliased, under pressure, faulting, with and without their checks: lower/addressing.rs),
 //! loops around a branch over a few integer operations (lowered as conditional moves), loops
-//! of `*w` operations whose results cross the back edge unextended, and small loops of one
+//! of `*w` operations whose results cross the back edge unextended, loops whose `*w` results
+//! cross side exits and accesses that fault, unrolled or not, unextended, read after 32 or
+//! 64 bits wide ([`lazy_exits`]), and small loops of one
 //! basic block (unrolled under back-edge budget checks: [`unroll_loop`]) closed by every kind
 //! of branch back to their start, compressed ones too, left after 1 to 9 trips or many, their
 //! pointers walking off the scratch region in a later copy. Operands are random
@@ -1447,6 +1449,141 @@ fn select_loop(r: &mut Rng, out: &mut Vec<Item>) {
     out.push(fixed(r_type(BRANCH, f3, 0, 0, c, 0), 4, Fix::Back(back)));
 }
 
+/// A loop whose `*w` results cross its branches out and its accesses unextended
+/// (lower/lazy.rs): `*w` operations on three registers, `xor`/`or`/`and` among them and with
+/// a whole 64-bit value (which may not cross), loads and stores through a base walking off
+/// either end of the scratch region (faulting on the first trip or a later one, unrolled or
+/// not), their results read 32 bits (`sw`, `sh`, `sb`, `addw`, `sext.w`), 64 bits (`sd`, `slt`,
+/// an address, a branch comparing two of them) or against zero by a branch. Half the loops
+/// are one basic block (unrolled under back-edge checks: each copy's closing branch leaves
+/// when not taken); the other half have side exits, branches on the results to past the
+/// loop or anywhere. A counter (`addi` or `addiw`) closes the loop; its results are then
+/// read whole.
+fn lazy_exits(r: &mut Rng, out: &mut Vec<Item>) {
+    let mut p: Vec<u32> = (1..32).collect();
+    for i in (1..p.len()).rev() {
+        p.swap(i, r.below(i as u32 + 1) as usize);
+    }
+    let (c, base, whole, t) = (p[0], p[1], p[2], p[3]);
+    let regs = &p[4..7];
+    let trips = match r.below(3) {
+        0 => 20 + r.below(100) as i32,
+        _ => 1 + r.below(9) as i32,
+    };
+    out.push(word(i_type(OP_IMM, 0, c, 0, trips)));
+    // Near the end walking up, near the start walking down (off it within a few trips), or
+    // in the middle.
+    let step = match r.below(3) {
+        0 => {
+            out.push(word(u_type(LUI, base, (SCRATCH_END >> 12) as u32)));
+            out.push(word(i_type(OP_IMM, 0, base, base, -8 * r.below(12) as i32)));
+            8
+        }
+        1 => {
+            out.push(word(u_type(LUI, base, (SCRATCH >> 12) as u32)));
+            out.push(word(i_type(OP_IMM, 0, base, base, 8 * r.below(8) as i32)));
+            -8
+        }
+        _ => {
+            out.push(word(u_type(LUI, base, 5 + r.below(6))));
+            [8, -8, 4][r.below(3) as usize]
+        }
+    };
+    out.push(word(u_type(LUI, whole, r.below(1 << 20))));
+    out.push(word(i_type(
+        OP_IMM,
+        1,
+        whole,
+        whole,
+        12 + r.below(20) as i32,
+    )));
+    let side = r.below(2) == 0;
+    let start = out.len();
+    // Branches to past the loop, fixed once its end is known.
+    let mut outs = Vec::new();
+    let len = 3 + r.below(7);
+    for _ in 0..len {
+        let pick = |r: &mut Rng| regs[r.below(3) as usize];
+        let (d, a, b) = (pick(r), pick(r), pick(r));
+        let off = 8 * r.below(4) as i32 - 8;
+        match r.below(16) {
+            // addw subw mulw sllw, addiw slliw
+            0..=4 => out.push(word(match r.below(6) {
+                0 | 1 => r_type(OP_32, 0, 0, d, a, b),
+                2 => r_type(OP_32, 0, 0x20, d, a, b),
+                3 => r_type(OP_32, 0, 1, d, a, b),
+                4 => i_type(OP_IMM_32, 0, d, a, r.next() as i32 >> 20),
+                _ => i_type(OP_IMM_32, 1, d, a, r.below(32) as i32),
+            })),
+            // Bitwise, among them or with the whole value.
+            5 => {
+                let b = if r.below(3) == 0 { whole } else { b };
+                out.push(word(r_type(OP, [4, 6, 7][r.below(3) as usize], 0, d, a, b)));
+            }
+            // Loads into them or elsewhere.
+            6 | 7 => {
+                let rd = if r.below(2) == 0 { d } else { t };
+                out.push(word(i_type(
+                    LOAD,
+                    [2, 3, 4, 6][r.below(4) as usize],
+                    rd,
+                    base,
+                    off,
+                )));
+            }
+            // Stores of their low halves, or of them whole.
+            8 | 9 => out.push(word(s_type(STORE, r.below(4), base, a, off))),
+            // Read 32 bits: addw, sext.w.
+            10 => out.push(word(match r.below(2) {
+                0 => r_type(OP_32, 0, 0, t, a, b),
+                _ => i_type(OP_IMM_32, 0, t, a, 0),
+            })),
+            // Read 64 bits: slt, or an address (faulting where it lands outside memory).
+            11 => out.push(word(r_type(OP, 2, 0, t, a, b))),
+            12 => {
+                out.push(word(r_type(OP, 0, 0, t, base, a)));
+                out.push(word(i_type(LOAD, 2, t, t, 0)));
+            }
+            // A branch on one against zero, or comparing two: out of the loop.
+            _ if side => {
+                let f3 = [0, 1, 4, 5][r.below(4) as usize];
+                let b = if r.below(2) == 0 { 0 } else { b };
+                let bits = r_type(BRANCH, f3, 0, 0, a, b);
+                if r.below(2) == 0 {
+                    outs.push(out.len());
+                    out.push(fixed(bits, 4, Fix::Ahead(0)));
+                } else {
+                    out.push(fixed(bits, 4, Fix::Branch(r.choice())));
+                }
+                if r.below(3) != 0 {
+                    // Its operand then made again from its low half: nothing after the
+                    // branch demands the value it compared.
+                    out.push(word(r_type(OP_32, 0, [0, 1][r.below(2) as usize], a, a, d)));
+                }
+            }
+            _ => out.push(word(r_type(OP_32, 0, 1, d, a, b))),
+        }
+    }
+    out.push(word(i_type(OP_IMM, 0, base, base, step)));
+    out.push(word(i_type(
+        [OP_IMM, OP_IMM_32][r.below(2) as usize],
+        0,
+        c,
+        c,
+        -1,
+    )));
+    let back = out.len() - start;
+    out.push(fixed(r_type(BRANCH, 1, 0, 0, c, 0), 4, Fix::Back(back)));
+    for i in outs {
+        let n = out.len() - i;
+        set_ahead(&mut out[i], n);
+    }
+    // Read whole after the loop.
+    for &q in regs {
+        out.push(word(r_type(OP, 0, 0, whole, whole, q)));
+    }
+}
+
 /// A loop of `*w` operations, bitwise ones, `andi` with masks of 0..2047 and `slli` by
 /// 32..63 (which read only low halves) on a few registers, with nothing between its
 /// start and its closing branch that reads a register whole: what it computes may stay
@@ -2586,6 +2723,7 @@ pub fn build(gens: &[Gen]) -> Vec<u8> {
             k @ 0..=119 if k % 16 == 9 => table_lookups(&mut r, &mut items),
             k @ 0..=119 if k % 16 == 11 => unroll_loop(&mut r, &mut items),
             k @ 0..=119 if k % 16 == 13 => address_sums(&mut r, &mut items),
+            k @ 0..=119 if k % 16 == 5 => lazy_exits(&mut r, &mut items),
             k @ 0..=119 => single(&mut r, k % 4 == 1, &int, &mut items),
             120..=135 => lui_pair(&mut r, &mut items),
             136..=151 => auipc_pair(&mut r, &mut items),

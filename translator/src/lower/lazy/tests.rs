@@ -2,13 +2,22 @@ use super::*;
 use crate::lower::liveness::analyse;
 use crate::lower::rotate;
 use crate::lower::test_insns::{d, i, r, shift_w as sw, x};
-use isa_a::format::{Load, Store, B};
+use isa_a::format::{Amo, Load, Store, B};
 
 fn addw(rd: u32, rs1: u32, rs2: u32) -> Insn {
     Insn::Addw(r(rd, rs1, rs2))
 }
 fn xor(rd: u32, rs1: u32, rs2: u32) -> Insn {
     Insn::Xor(r(rd, rs1, rs2))
+}
+fn amo(rd: u32, rs1: u32, rs2: u32) -> Amo {
+    Amo {
+        rd: x(rd),
+        rs1: x(rs1),
+        rs2: x(rs2),
+        aq: false,
+        rl: false,
+    }
 }
 fn li(rd: u32, imm: i32) -> Insn {
     Insn::Addi(i(rd, 0, imm))
@@ -17,18 +26,31 @@ fn sext(rd: u32, rs: u32) -> Insn {
     Insn::Addiw(i(rd, rs, 0))
 }
 
-/// What [`plan`] is told of a block at 0x1000 that loops back to its start.
-fn looped(ds: &[Decoded]) -> Option<u32> {
-    let ext = crate::lower::extension::analyse_joined(ds, 0x1000, |_| false);
-    loops_back(ds, 0x1000).then(|| ext.last().copied().unwrap_or(0))
+/// The registers known extended before each instruction of a block at 0x1000.
+fn extended(ds: &[Decoded]) -> Vec<u32> {
+    crate::lower::extension::analyse_joined(ds, 0x1000, |_| false)
 }
 
-/// The plan of `code` at 0x1000 (rotates planned, no barriers but its own instructions').
+/// No joins.
+fn none(_: usize) -> Joined {
+    Joined::default()
+}
+
+/// The plan of `code` at 0x1000 (rotates planned, no joins).
 fn plan_of(code: &[Insn]) -> Plan {
     let ds: Vec<Decoded> = code.iter().map(|&insn| d(insn)).collect();
     let facts = analyse(&ds, 0x1000);
     let roles = rotate::plan(&ds, &facts, true, |_| false);
-    plan(&ds, &facts.ops, &facts.dead, &roles, |_| false, looped(&ds))
+    let looped = loops_back(&ds, 0x1000);
+    plan(
+        &ds,
+        &facts.ops,
+        &facts.dead,
+        &roles,
+        none,
+        &extended(&ds),
+        looped,
+    )
 }
 
 #[test]
@@ -85,19 +107,19 @@ fn a_low_half_reader_does_not_demand_but_extends() {
 
 #[test]
 fn everything_else_demands_the_upper_half() {
-    let store = Insn::Sw(Store {
+    let store = Insn::Sd(Store {
         rs1: x(10),
         rs2: x(11),
         imm: 0,
     });
     let load = Insn::Lw(Load {
         rd: x(14),
-        rs1: x(10),
+        rs1: x(11),
         imm: 0,
     });
     let branch = Insn::Bne(B {
-        rs1: x(15),
-        rs2: x(0),
+        rs1: x(11),
+        rs2: x(15),
         off: 64,
     });
     let seen: &[(&str, &[Insn])] = &[
@@ -106,9 +128,10 @@ fn everything_else_demands_the_upper_half() {
         ("sra", &[Insn::Sra(r(13, 11, 12))]),
         ("slt", &[Insn::Slt(r(13, 11, 12))]),
         ("div", &[Insn::Div(r(13, 11, 12))]),
-        ("a store (may fault)", &[store]),
-        ("another register's load", &[load]),
-        ("a branch on another register", &[branch]),
+        ("a 64-bit store of it", &[store]),
+        ("a load through it", &[load]),
+        ("a branch comparing it with another register", &[branch]),
+        ("an amo", &[Insn::AmoaddW(amo(14, 10, 15))]),
         (
             "an xor whose result is demanded",
             &[xor(13, 11, 12), Insn::Add(r(14, 13, 13))],
@@ -137,9 +160,107 @@ fn a_barrier_demands_everything() {
     let ds: Vec<Decoded> = code.iter().map(|&insn| d(insn)).collect();
     let facts = analyse(&ds, 0x1000);
     let roles = vec![Role::None; code.len()];
-    assert!(plan(&ds, &facts.ops, &facts.dead, &roles, |_| false, None).lazy[0]);
+    let ext = extended(&ds);
+    assert!(plan(&ds, &facts.ops, &facts.dead, &roles, none, &ext, false).lazy[0]);
     // A join target at the li.
-    assert!(!plan(&ds, &facts.ops, &facts.dead, &roles, |i| i == 1, None).lazy[0]);
+    let at = |i| Joined {
+        target: i == 1,
+        branch: false,
+    };
+    assert!(!plan(&ds, &facts.ops, &facts.dead, &roles, at, &ext, false).lazy[0]);
+}
+
+#[test]
+fn accesses_and_branches_out_of_the_block_leave_registers_unextended_across_them() {
+    let sw = Insn::Sw(Store {
+        rs1: x(10),
+        rs2: x(11),
+        imm: 0,
+    });
+    let lw = Insn::Lw(Load {
+        rd: x(14),
+        rs1: x(10),
+        imm: 0,
+    });
+    let out = Insn::Bne(B {
+        rs1: x(15),
+        rs2: x(0),
+        off: 64,
+    });
+    // A branch on it against zero tests its low half.
+    let on_it = Insn::Blt(B {
+        rs1: x(11),
+        rs2: x(0),
+        off: 64,
+    });
+    let crossed: &[(&str, Insn)] = &[
+        ("a sw of it", sw),
+        ("a load through another register", lw),
+        ("a branch out on another register", out),
+        ("a branch out on it against zero", on_it),
+    ];
+    for &(what, insn) in crossed {
+        let p = plan_of(&[addw(11, 11, 12), insn, li(11, 0)]);
+        assert!(p.lazy[0], "{what}");
+        assert_eq!(p.pending[1], 1 << 11, "{what}");
+    }
+}
+
+#[test]
+fn only_what_a_movsxd_gives_back_crosses_an_access_or_a_branch_out() {
+    let lw = Insn::Lw(Load {
+        rd: x(14),
+        rs1: x(10),
+        imm: 0,
+    });
+    // An `or` with a whole value, left unextended, is not one a movsxd gives back: it and
+    // the addw's result it reads are extended before the load.
+    let p = plan_of(&[
+        addw(11, 11, 12),
+        Insn::Or(r(13, 11, 15)),
+        lw,
+        li(11, 0),
+        li(13, 0),
+    ]);
+    assert!(!p.lazy[0]);
+    assert_eq!(p.pending[2], 0);
+    // The same with an extended one crosses.
+    let p = plan_of(&[
+        addw(15, 15, 12),
+        addw(11, 11, 12),
+        Insn::Or(r(13, 11, 15)),
+        lw,
+        li(11, 0),
+        li(13, 0),
+        li(15, 0),
+    ]);
+    assert_eq!(p.pending[3], 1 << 11 | 1 << 13 | 1 << 15);
+}
+
+#[test]
+fn a_branch_to_a_join_or_ending_the_block_demands_everything() {
+    let code = [
+        addw(11, 11, 12),
+        Insn::Bne(B {
+            rs1: x(15),
+            rs2: x(0),
+            off: 8,
+        }),
+        li(13, 1),
+        li(11, 0),
+    ];
+    let ds: Vec<Decoded> = code.iter().map(|&insn| d(insn)).collect();
+    let facts = analyse(&ds, 0x1000);
+    let roles = vec![Role::None; code.len()];
+    let ext = extended(&ds);
+    assert!(plan(&ds, &facts.ops, &facts.dead, &roles, none, &ext, false).lazy[0]);
+    let at = |i| Joined {
+        target: false,
+        branch: i == 1,
+    };
+    assert!(!plan(&ds, &facts.ops, &facts.dead, &roles, at, &ext, false).lazy[0]);
+    // The block's end.
+    assert!(!plan_of(&code[..2]).lazy[0]);
 }
 
 #[test]
