@@ -49,8 +49,8 @@ pub use engine::{BlockSummary, Engine, Mode, Stats, HOT};
 pub use isa_b::HostFeatures;
 pub use log::{LogFlags, SharedSymbols, Symbols};
 pub use lower::{
-    check_counts, extension_counts, flags_count, fusion_counts, indexed_check_count, join_count,
-    select_count, unrolled_count, Budget,
+    check_counts, extension_counts, flags_count, fusion_counts, indexed_check_count,
+    inner_loop_count, join_count, select_count, unrolled_count, Budget,
 };
 pub use testmem::TestMemory;
 
