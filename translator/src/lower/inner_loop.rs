@@ -66,7 +66,11 @@ pub(super) fn header(insns: &[Decoded], pcs: &[u64], i: usize) -> Option<usize> 
         Insn::Jalr(_) => true,
         _ => false,
     });
-    (unique && !leaf).then_some(t)
+    // A loop of one basic block short enough to be unrolled runs faster as a superblock of
+    // its own, entered by the chain the taken edge leaves through.
+    let one_block = !insns[t..i].iter().any(|d| isa_a::ends_block(&d.insn));
+    let unrolled = one_block && crate::unroll::unrolls(i + 1 - t);
+    (unique && !leaf && !unrolled).then_some(t)
 }
 
 /// Makes `written[n]` (the registers the first n instructions write, as bit masks) cover
@@ -85,6 +89,26 @@ pub(super) fn widen(written: &mut [u32], loops: &[(usize, usize)]) {
             }
         }
     }
+}
+
+/// How much more an instruction inside an inner loop counts for the allocation, per loop
+/// around it: a guess at its trips per pass of the block.
+const TRIPS: u32 = 8;
+
+/// Weighs the uses inside each loop of `loops` (branch, target) by [`TRIPS`] for the
+/// allocation (alloc.rs), and the count each back edge checks and adjusts in r14 (or in the
+/// frame, while r14 holds a guest register) as two more uses of it per trip.
+pub(super) fn weigh(a: &mut super::liveness::Analysis, loops: &[(usize, usize)]) {
+    if loops.is_empty() {
+        return;
+    }
+    for &(f, t) in loops {
+        for w in &mut a.weight[t..=f] {
+            *w = w.saturating_mul(TRIPS);
+        }
+        a.instret_uses += 2 * TRIPS;
+    }
+    a.uses = a.uses_in(0..a.ops.len());
 }
 
 #[cfg(test)]

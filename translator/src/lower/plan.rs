@@ -55,6 +55,7 @@ impl Plan {
         let back = joins.back_edges();
         inner_loop::widen(&mut facts.written_before, &back);
         inner_loop::widen(&mut facts.fwritten_before, &back);
+        inner_loop::weigh(&mut facts, &back);
         let joined = |i| joins.is_target(i);
         let rotates = rotate::plan(insns, &facts, host.bmi1, joined);
         let ext = extension::analyse_joined(insns, pc, joined);

@@ -2094,8 +2094,8 @@ fn int_access(r: &mut Rng, base: u32, rd: u32, imm: i32, out: &mut Vec<Item>) {
 /// its end so that a later trip walks off it and faults, or anywhere), a counter and a bound;
 /// a body of 1 to 10 instructions (loads and stores through the pointer, the pointer walked
 /// by a step, `*w` arithmetic on what was loaded, FP operations that set flags, now and then
-/// a forward branch out of the loop or a `j` over the body to the closing condition as
-/// compilers rotate loops); a branch back to the body's first instruction on a counter
+/// a forward branch out of the loop, over one of its instructions, or a `j` over the body to
+/// the closing condition as compilers rotate loops); a branch back to the body's first instruction on a counter
 /// (bounded, or from a random register: as long as the budget lasts), on the loaded value
 /// against a bound (a scan, as qsort's partition), on the pointer against its end, or an
 /// `slt` and a branch on it; then a suffix reading what the loop wrote.
@@ -2163,7 +2163,17 @@ fn inner_loop(r: &mut Rng, [c, ptr, v, a, e, t, u]: [u32; 7], out: &mut Vec<Item
     let head = out.len();
     let len = 1 + r.below(10) as usize;
     let mut exit = None;
+    // Mostly a forward branch over one of its instructions: a loop of more than one basic
+    // block (one of one block, short, is left for a superblock of its own to unroll).
+    let skip = (r.below(4) != 0).then(|| r.below(len as u32) as usize);
     for k in 0..len {
+        if skip == Some(k) {
+            out.push(fixed(
+                r_type(BRANCH, 4 + r.below(2), 0, 0, v, a),
+                4,
+                Fix::Ahead(2),
+            ));
+        }
         match r.below(12) {
             0..=2 => {
                 let imm = [0, 4, -4, 8][r.below(4) as usize];

@@ -133,30 +133,41 @@ fn an_inner_loops_header_knows_nothing() {
             off,
         }))
     });
+    // A loop of more than one basic block (inner_loop.rs): a branch on a2 inside it.
+    let inside = beqz(12, 4);
     // sd a0 before the loop; the loop stores at a0 and moves it by 8: the next trip's
     // a0 is not the one the straight path knew, whatever reaches the header first.
-    let p = plan_of(&[sd(10, 0), sd(10, 0), addi(10, 10, 8), bnez(-8), ecall]);
-    assert_eq!(p, [false, false, false, false, false]);
+    let p = plan_of(&[
+        sd(10, 0),
+        sd(10, 0),
+        inside,
+        addi(10, 10, 8),
+        bnez(-12),
+        ecall,
+    ]);
+    assert_eq!(p, [false; 6]);
     // A forward branch to the header as well: still nothing.
     let p = plan_of(&[
         sd(10, 0),
         beqz(11, 4),
         sd(10, 0),
+        inside,
         addi(10, 10, 8),
-        bnez(-8),
+        bnez(-12),
         ecall,
     ]);
-    assert_eq!(p, [false, false, false, false, false, false]);
+    assert_eq!(p, [false; 7]);
     // Inside the loop, after the header, facts are made as anywhere.
     let p = plan_of(&[
         sd(10, 0),
         sd(10, 0),
         sd(10, 8),
+        inside,
         addi(10, 10, 8),
-        bnez(-12),
+        bnez(-16),
         ecall,
     ]);
-    assert_eq!(p, [false, false, true, false, false, false]);
+    assert_eq!(p, [false, false, true, false, false, false, false]);
 }
 
 mod lookups {
