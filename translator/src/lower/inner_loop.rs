@@ -29,12 +29,16 @@
 //! - Liveness needs nothing more: a write is dropped as dead only when pure instructions
 //!   alone follow it up to the overwrite, and the back edge is a branch, which is not pure.
 //!
-//! No inner loop whose body holds a leaf call or return (their lowering assumes the link
+//! Only short loops of more than one basic block stay inside ([`header`]): any other runs
+//! better as a superblock of its own. No inner loop whose body holds a leaf call or return (their lowering assumes the link
 //! value the straight path set), nor when the target's pc is not one instruction's alone
 //! (the copies of an unrolled loop).
 
 use isa_a::{Decoded, Insn};
 use std::sync::atomic::{AtomicU64, Ordering};
+
+/// The longest loop body (from the target to the back edge) kept inside its superblock.
+const LONGEST: usize = 16;
 
 /// Back edges lowered inside their block by every translation in this process.
 static HITS: AtomicU64 = AtomicU64::new(0);
@@ -66,11 +70,14 @@ pub(super) fn header(insns: &[Decoded], pcs: &[u64], i: usize) -> Option<usize> 
         Insn::Jalr(_) => true,
         _ => false,
     });
-    // A loop of one basic block short enough to be unrolled runs faster as a superblock of
-    // its own, entered by the chain the taken edge leaves through.
+    // A loop runs faster as a superblock of its own, entered by the chain the taken edge
+    // leaves through, once it runs more than a few trips: there it is unrolled (one basic
+    // block, short), keeps what it left unextended across its back edge (lazy.rs) and is
+    // peeled (extension.rs). Kept inside: short loops of several blocks (a search, a scan
+    // with an if), whose few trips a pass the transitions would dominate.
     let one_block = !insns[t..i].iter().any(|d| isa_a::ends_block(&d.insn));
-    let unrolled = one_block && crate::unroll::unrolls(i + 1 - t);
-    (unique && !leaf && !unrolled).then_some(t)
+    let short = i + 1 - t <= LONGEST;
+    (unique && !leaf && !one_block && short).then_some(t)
 }
 
 /// Makes `written[n]` (the registers the first n instructions write, as bit masks) cover
