@@ -614,6 +614,7 @@ impl CodeCache {
                 lower::Target {
                     limit: self.layout.limit,
                     budget: self.budget,
+                    loops: self.budget == crate::Budget::BackEdges && !self.no_chain,
                     host: self.host,
                 },
             );

@@ -50,7 +50,7 @@ pub use isa_b::HostFeatures;
 pub use log::{LogFlags, SharedSymbols, Symbols};
 pub use lower::{
     check_counts, crossed_counts, extension_counts, flags_count, fusion_counts,
-    indexed_check_count, join_count, select_count, unrolled_count, Budget,
+    indexed_check_count, inner_loop_count, join_count, select_count, unrolled_count, Budget,
 };
 pub use testmem::TestMemory;
 

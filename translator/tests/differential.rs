@@ -216,6 +216,7 @@ fn differential(mode: Budget, host: HostFeatures, cases: u32) {
     let joins_before = translator::join_count();
     let selects_before = translator::select_count();
     let unrolled_before = translator::unrolled_count();
+    let inner_before = translator::inner_loop_count();
     let flags_before = translator::flags_count();
     let checks_before = translator::check_counts();
     let crossed_before = translator::crossed_counts();
@@ -300,6 +301,12 @@ fn differential(mode: Budget, host: HostFeatures, cases: u32) {
     println!("copies of unrolled loop bodies closed inside their block: {unrolled}");
     if cases >= 1000 && mode == Budget::BackEdges {
         assert!(unrolled > 0, "the generator no longer makes loops unrolled");
+    }
+    // gen::inner_loops makes loops inside a superblock; an exact budget keeps none inside.
+    let inner = translator::inner_loop_count() - inner_before;
+    println!("branches back into their block lowered inside it: {inner}");
+    if cases >= 1000 && mode == Budget::BackEdges {
+        assert!(inner > 0, "the generator no longer makes inner loops");
     }
     // gen::zero_branch makes branches against zero right after their register's write.
     let flags = translator::flags_count() - flags_before;

@@ -1388,3 +1388,54 @@ fn scaled_add_after_unrelated_arithmetic() {
         ],
     );
 }
+
+/// A scan inside one superblock, as qsort's partition but counting what it passes over: a
+/// loop `lw; bge over an addi; addi; bne` back to its own first instruction, which stays in
+/// the block (lower/inner_loop.rs; a loop of one basic block would be left for its own
+/// unrolled superblock): the back edge checks the budget, takes the trip off r14 and jumps
+/// to the loop's code; an exit after it stores what the loop wrote.
+#[test]
+fn inner_scan_loop() {
+    let (s1, s2, a2, a3, a4, a5, a6) = (9, 18, 12, 13, 14, 15, 16);
+    let x = XReg::new;
+    let code = [
+        Insn::Slli(Shift {
+            rd: x(a5),
+            rs1: x(s1),
+            shamt: 2,
+        }),
+        Insn::Add(r_of(a5, s2, a5)),
+        Insn::Addi(i_of(a6, a5, 0)),
+        Insn::Addi(i_of(s1, 0, 0)),
+        // The loop: back here from the bne.
+        Insn::Lw(Load {
+            rd: x(a3),
+            rs1: x(a5),
+            imm: 0,
+        }),
+        Insn::Bge(B {
+            rs1: x(a3),
+            rs2: x(a2),
+            off: 8,
+        }),
+        Insn::Addi(i_of(s1, s1, 1)),
+        Insn::Addi(i_of(a5, a5, 4)),
+        Insn::Bne(B {
+            rs1: x(a5),
+            rs2: x(a4),
+            off: -16,
+        }),
+        Insn::Sw(Store {
+            rs1: x(a6),
+            rs2: x(s1),
+            imm: 0,
+        }),
+        Insn::Ecall(isa_a::format::Nullary {}),
+    ];
+    translate_for(
+        "inner_scan_loop",
+        &code,
+        Budget::BackEdges,
+        HostFeatures::ALL,
+    );
+}

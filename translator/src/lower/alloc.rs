@@ -121,13 +121,13 @@ pub(super) fn plan(a: &Analysis, starts: &[usize]) -> Vec<Alloc> {
     let once = Costs {
         base: 2,
         displace: 2,
-        instret: 4,
+        instret: 4 + a.instret_uses,
     };
     if starts.len() <= 1 {
         let looped = Costs {
             base: 1,
             displace: 0,
-            instret: 2,
+            instret: 2 + a.instret_uses,
         };
         let costs = if a.looping { looped } else { once };
         return vec![assign(&between, &a.uses, costs, a.atomics)];

@@ -98,6 +98,16 @@ impl Lower<'_> {
         if target == self.start {
             return self.close_copy(cc);
         }
+        if let Some(t) = self.plan.joins.target_of(self.cur.idx) {
+            if t < self.cur.idx {
+                // An inner loop's back edge (inner_loop.rs): inline, the loop's one jump.
+                let mut out = self.e.label();
+                self.e.jcc(cc.inverse(), out);
+                self.emit_join(self.cur.idx, t, target);
+                self.e.bind(&mut out);
+                return;
+            }
+        }
         let taken = self.e.label();
         self.e.jcc(cc, taken);
         let side = self.taken_side(taken, target);

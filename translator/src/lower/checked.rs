@@ -54,7 +54,8 @@
 //!   the higher `lo` and the lower `hi` of the straight path's fact and each taken edge's,
 //!   the hull of its bounds, the base it was a sum of if that is the same;
 //! - the block's start knows nothing: the prologue's entry and the back edge of a loop
-//!   (which jumps to the body's start) both start from no facts.
+//!   (which jumps to the body's start) both start from no facts; nor does an inner loop's
+//!   header (inner_loop.rs), whatever else reaches it.
 //!
 //! Nothing else can break a fact. The limit is the layout's, fixed for the process (the
 //! same for every vCPU; hypervisor-lite's is `GUEST_LIMIT`). A mapping that changes, even
@@ -325,8 +326,12 @@ pub(super) fn plan(insns: &[Decoded], joins: &Joins, dead: &[bool]) -> Vec<Check
     // The facts on the taken edges into each join target seen so far (few: a map).
     let mut incoming: HashMap<usize, State> = HashMap::new();
     let mut s = State::NONE;
+    let loops = joins.back_edges();
     for i in 0..n {
-        if joins.is_target(i) {
+        if loops.iter().any(|&(_, t)| t == i) {
+            // An inner loop's header: the back edge's facts are not known yet.
+            s = State::NONE;
+        } else if joins.is_target(i) {
             match incoming.get(&i) {
                 Some(f) => meet(&mut s, f),
                 None => s = State::NONE,

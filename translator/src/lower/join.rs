@@ -33,6 +33,10 @@
 //! (whose lowering assumes the call's link value, which the taken path did not set), or
 //! lies in a part cut at the length limit (whose end, a budget check, the interpreter
 //! would not have where it starts a block at the target).
+//!
+//! A conditional branch back to an earlier instruction (not the block's start) is a join
+//! too where the budget allows it: an inner loop's back edge, whose count goes the other
+//! way (inner_loop.rs says what else that takes).
 
 use super::cold::Cold;
 use super::Lower;
@@ -60,8 +64,9 @@ pub(super) struct Joins {
     at: Vec<Option<Label>>,
 }
 
-/// Finds the joins of the block `insns` starting at `start`, with a label for each target.
-pub(super) fn plan(insns: &[Decoded], start: u64, e: &mut isa_b::Emitter) -> Joins {
+/// Finds the joins of the block `insns` starting at `start`, with a label for each target;
+/// with `loops`, the inner loops' back edges too (inner_loop.rs).
+pub(super) fn plan(insns: &[Decoded], start: u64, loops: bool, e: &mut isa_b::Emitter) -> Joins {
     let pcs: Vec<u64> = crate::superblock::pcs(start, insns).collect();
     let n = insns.len();
     let mut j = Joins {
@@ -82,6 +87,10 @@ pub(super) fn plan(insns: &[Decoded], start: u64, e: &mut isa_b::Emitter) -> Joi
             continue;
         }
         let Some(t) = (i + 1..n).find(|&k| pcs[k] == target) else {
+            if let Some(t) = super::inner_loop::header(insns, &pcs, i).filter(|_| loops) {
+                j.to[i] = Some(t);
+                j.at[t].get_or_insert_with(|| e.label());
+            }
             continue;
         };
         let leaf = insns[i + 1..t].iter().any(|d| match d.insn {
@@ -121,6 +130,11 @@ impl Joins {
         (self.to.iter().enumerate())
             .filter_map(|(i, t)| Some((i, (*t)?)))
             .collect()
+    }
+
+    /// Each inner loop's back edge: (branch, target), the target before the branch.
+    pub(super) fn back_edges(&self) -> Vec<(usize, usize)> {
+        self.pairs().into_iter().filter(|&(f, t)| t < f).collect()
     }
 
     /// Whether the block has any join.
@@ -189,13 +203,15 @@ impl Lower<'_> {
         self.alloc.inside = true;
         let idx = self.cur.idx;
         self.cur.idx = from;
-        if self.plan.budget == super::Budget::Exact || self.skips_a_check(from, to) {
+        let back = to < from;
+        if self.plan.budget == super::Budget::Exact || back || self.skips_a_check(from, to) {
             self.inner_budget(target);
         }
         self.cur.idx = idx;
-        let skipped = (to - from - 1) as i32;
+        // Negative for a back edge: the loop's trip taken off (inner_loop.rs).
+        let skipped = to as i32 - from as i32 - 1;
         self.cur.count_flags = None;
-        if skipped > 0 {
+        if skipped != 0 {
             match self.instret_mem(0) {
                 Some(m) => self.e.alu_mi(Alu::Add, W::B64, m, skipped),
                 None => self
@@ -205,6 +221,9 @@ impl Lower<'_> {
         }
         let join = self.plan.joins.at[to].expect("a join target has a label");
         self.e.jmp(join);
+        if back {
+            return super::inner_loop::lowered();
+        }
         let jump = matches!(self.insns[from].insn, Insn::Jal(_));
         HITS[jump as usize].fetch_add(1, Ordering::Relaxed);
     }

@@ -101,6 +101,12 @@ pub struct Analysis {
     pub looping: bool,
     /// Whether the block has an atomic (whose lowering needs rsi for the address).
     pub atomics: bool,
+    /// How many times each instruction's uses count: more inside inner loops
+    /// (inner_loop.rs), whose bodies run many times a pass.
+    pub weight: Vec<u32>,
+    /// What keeping instret in the frame costs beyond the block's ends, in uses: the
+    /// count at inner loops' back edges.
+    pub instret_uses: u32,
 }
 
 /// Analyses the block `insns` starting at `pc`.
@@ -124,6 +130,8 @@ pub fn analyse(insns: &[Decoded], pc: u64) -> Analysis {
         atomics: insns
             .iter()
             .any(|d| matches!(d.insn.info().format, FormatKind::Amo | FormatKind::Lr)),
+        weight: vec![1; ops.len()],
+        instret_uses: 0,
         ops,
         dead,
     };
@@ -149,9 +157,9 @@ impl Analysis {
     pub fn uses_in(&self, range: std::ops::Range<usize>) -> [u32; 32] {
         let mut uses = [0; 32];
         for i in range.filter(|&i| !self.dead[i]) {
-            let o = &self.ops[i];
+            let (o, k) = (&self.ops[i], self.weight[i]);
             for (r, u) in uses.iter_mut().enumerate().skip(1) {
-                *u += (o.x_reads >> r & 1) + (o.x_writes >> r & 1);
+                *u += k * ((o.x_reads >> r & 1) + (o.x_writes >> r & 1));
             }
         }
         uses

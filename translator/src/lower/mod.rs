@@ -38,6 +38,7 @@ mod fp_s;
 mod fp_select;
 mod fregs;
 mod fuse;
+mod inner_loop;
 mod join;
 mod lazy;
 pub mod liveness;
@@ -58,6 +59,7 @@ pub use checked::indexed_count as indexed_check_count;
 pub use extension::counts as extension_counts;
 pub use flags::count as flags_count;
 pub use fuse::counts as fusion_counts;
+pub use inner_loop::count as inner_loop_count;
 pub use join::count as join_count;
 pub use lazy::crossed_counts;
 pub use select::count as select_count;
@@ -158,6 +160,9 @@ pub struct Target {
     pub limit: u64,
     /// Where the budget is checked.
     pub budget: Budget,
+    /// Whether a branch back to an earlier instruction of its block may stay inside it
+    /// (inner_loop.rs): only with the budget looked at at back edges and blocks chained.
+    pub loops: bool,
     /// The host extensions the code may use.
     pub host: HostFeatures,
 }

@@ -3,7 +3,7 @@
 //! as one piece, the registers known extended (extension.rs) or left unextended (lazy.rs),
 //! and the accesses that need no limit check (checked.rs).
 
-use super::{checked, extension, join, lazy, liveness, rotate, select, Budget, Target};
+use super::{checked, extension, inner_loop, join, lazy, liveness, rotate, select, Budget, Target};
 use isa_a::Decoded;
 use isa_b::{Emitter, HostFeatures};
 
@@ -44,13 +44,18 @@ impl Plan {
         jump_table: u64,
         target: Target,
     ) -> Plan {
-        let facts = liveness::analyse(insns, pc);
-        let joins = join::plan(insns, pc, e);
         let Target {
             limit,
             budget,
+            loops,
             host,
         } = target;
+        let mut facts = liveness::analyse(insns, pc);
+        let joins = join::plan(insns, pc, loops, e);
+        let back = joins.back_edges();
+        inner_loop::widen(&mut facts.written_before, &back);
+        inner_loop::widen(&mut facts.fwritten_before, &back);
+        inner_loop::weigh(&mut facts, &back);
         let joined = |i| joins.is_target(i);
         let rotates = rotate::plan(insns, &facts, host.bmi1, joined);
         let ext = extension::analyse_joined(insns, pc, joined);

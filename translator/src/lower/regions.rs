@@ -14,7 +14,8 @@
 //!
 //! A region boundary lies only where nothing lowered as one piece crosses it: not inside a
 //! rotate's window (rotate.rs), not between a join's branch and its target, nor at the
-//! target (join.rs: the taken edge arrives with the branch's allocation), and a fusion
+//! target (join.rs: the taken edge arrives with the branch's allocation), not inside an
+//! inner loop, after its target up to its back edge (inner_loop.rs), and a fusion
 //! (fuse.rs, fp_flags.rs) never takes a region's first instruction as its second or third. Everything emitted for
 //! an instruction — its exits, cold paths, helper thunk, fault map — uses the allocation
 //! of its region: a cold path remembers the region it was queued in, each region that calls
@@ -45,7 +46,9 @@ pub(super) fn starts(n: usize, joins: &[(usize, usize)], rotates: &[Role]) -> Ve
             Role::Andn(_) => open[i] - 1,
         };
     }
-    let allowed = |b: usize| open[b] == 0 && !joins.iter().any(|&(f, t)| f < b && b <= t);
+    // Nor between an inner loop's target and its back edge (inner_loop.rs), the other way.
+    let allowed =
+        |b: usize| open[b] == 0 && !joins.iter().any(|&(f, t)| f.min(t) < b && b <= f.max(t));
     let mut out = vec![0];
     let mut b = SPAN;
     // No region shorter than half a span at the end.

@@ -199,7 +199,7 @@ pub(super) fn plan(
     let pcs: Vec<u64> = crate::superblock::pcs(pc, insns).collect();
     (0..insns.len())
         .map(|i| {
-            let t = joins.target_of(i)?;
+            let t = joins.target_of(i).filter(|&t| t > i)?;
             branch_of(&insns[i].insn)?;
             let fits = t - i - 1 <= LONGEST
                 && (i + 1..t).all(|k| {
@@ -516,7 +516,7 @@ mod tests {
 
     fn plan_of(insns: &[Decoded]) -> Vec<Option<usize>> {
         let mut e = isa_b::Emitter::new();
-        let joins = super::super::join::plan(insns, 0x1000, &mut e);
+        let joins = super::super::join::plan(insns, 0x1000, true, &mut e);
         let none = vec![super::super::rotate::Role::None; insns.len()];
         plan(insns, 0x1000, &joins, &none)
     }

@@ -34,7 +34,12 @@
 //! 64 bits wide ([`lazy_exits`]), and small loops of one
 //! basic block (unrolled under back-edge budget checks: [`unroll_loop`]) closed by every kind
 //! of branch back to their start, compressed ones too, left after 1 to 9 trips or many, their
-//! pointers walking off the scratch region in a later copy. Operands are random
+//! pointers walking off the scratch region in a later copy, and inner loops inside a
+//! superblock, one or two in a row, closed by a branch back to their first instruction
+//! (not the superblock's start: lower/inner_loop.rs) on a counter, a loaded value, a walking
+//! pointer or an `slt`, their bodies loads, stores, `*w` arithmetic and FP operations that
+//! set flags, a forward branch out of one, a `j` into one at its condition, pointers that
+//! walk off memory on a later trip ([`inner_loops`]). Operands are random
 //! where any value is fine, and chosen where a random one would only reach the slow path:
 //! rounding modes are mostly `dyn`, CSR numbers name CSRs a program may touch, and every
 //! branch, jump and `jalr` lands on an instruction of the sequence. Faults come from
@@ -2225,6 +2230,185 @@ fn int_access(r: &mut Rng, base: u32, rd: u32, imm: i32, out: &mut Vec<Item>) {
     }));
 }
 
+/// One inner loop, or two in a row, inside what is mostly one superblock
+/// (lower/inner_loop.rs): a straight prefix setting up a pointer (in the scratch region, near
+/// its end so that a later trip walks off it and faults, or anywhere), a counter and a bound;
+/// a body of 1 to 10 instructions (loads and stores through the pointer, the pointer walked
+/// by a step, `*w` arithmetic on what was loaded, FP operations that set flags, now and then
+/// a forward branch out of the loop, over one of its instructions, or a `j` over the body to
+/// the closing condition as compilers rotate loops); a branch back to the body's first instruction on a counter
+/// (bounded, or from a random register: as long as the budget lasts), on the loaded value
+/// against a bound (a scan, as qsort's partition), on the pointer against its end, or an
+/// `slt` and a branch on it; then a suffix reading what the loop wrote.
+fn inner_loops(r: &mut Rng, out: &mut Vec<Item>) {
+    let mut p: Vec<u32> = (1..32).collect();
+    for i in (1..p.len()).rev() {
+        p.swap(i, r.below(i as u32 + 1) as usize);
+    }
+    // c.bnez/c.beqz name x8..x15 only.
+    let c_at = p.iter().position(|&x| (8..16).contains(&x)).unwrap();
+    p.swap(0, c_at);
+    let loops = if r.below(3) == 0 { 2 } else { 1 };
+    for n in 0..loops {
+        let regs = &p[n * 7..n * 7 + 7];
+        let c = if n == 0 { regs[0] } else { p[0] };
+        let (ptr, v, a, e, t, u) = (regs[1], regs[2], regs[3], regs[4], regs[5], regs[6]);
+        inner_loop(r, [c, ptr, v, a, e, t, u], out);
+    }
+}
+
+/// One loop of [`inner_loops`] on the registers `[c, ptr, v, a, e, t, u]`.
+fn inner_loop(r: &mut Rng, [c, ptr, v, a, e, t, u]: [u32; 7], out: &mut Vec<Item>) {
+    let step = [4, -4, 8, -8, 1, 2, -2, 16][r.below(8) as usize];
+    let trips = match r.below(4) {
+        0 => 20 + r.below(100) as i32,
+        _ => 1 + r.below(9) as i32,
+    };
+    // The prefix.
+    match r.below(5) {
+        0 => {}
+        1 | 2 => {
+            // Near the end of the scratch region: a few trips and it walks off.
+            out.push(word(u_type(LUI, ptr, (SCRATCH_END >> 12) as u32)));
+            out.push(word(i_type(OP_IMM, 0, ptr, ptr, -(r.below(64) as i32))));
+        }
+        _ => {
+            out.push(word(u_type(LUI, ptr, 5 + r.below(6))));
+            out.push(word(i_type(OP_IMM, 0, ptr, ptr, r.next() as i32 >> 21)));
+        }
+    }
+    let kind = r.below(6);
+    match kind {
+        // Counted down from trips, or from whatever c holds.
+        0 | 1 if r.below(4) != 0 => out.push(word(i_type(OP_IMM, 0, c, 0, trips))),
+        0 | 1 => {}
+        // A scan: on while the loaded value is below a bound.
+        2 => out.push(word(i_type(OP_IMM, 0, a, 0, r.next() as i32 >> 20))),
+        // The pointer against its value after the last trip.
+        3 => {
+            out.push(word(i_type(OP_IMM, 0, e, 0, step * trips)));
+            out.push(word(r_type(OP, 0, 0, e, e, ptr)));
+        }
+        // slt t, c, e then a branch on t.
+        _ => {
+            out.push(word(i_type(OP_IMM, 0, c, 0, 0)));
+            out.push(word(i_type(OP_IMM, 0, e, 0, trips)));
+        }
+    }
+    // Rotated: a `j` over the body to the closing condition.
+    let rotated = r.below(5) == 0;
+    let jump = out.len();
+    if rotated {
+        out.push(fixed(j_imm(0) | JAL, 4, Fix::JAhead(0)));
+    }
+    let head = out.len();
+    let len = 1 + r.below(10) as usize;
+    let mut exit = None;
+    // Mostly a forward branch over one of its instructions: a loop of more than one basic
+    // block (one of one block, short, is left for a superblock of its own to unroll).
+    let skip = (r.below(4) != 0).then(|| r.below(len as u32) as usize);
+    for k in 0..len {
+        if skip == Some(k) {
+            out.push(fixed(
+                r_type(BRANCH, 4 + r.below(2), 0, 0, v, a),
+                4,
+                Fix::Ahead(2),
+            ));
+        }
+        match r.below(12) {
+            0..=2 => {
+                let imm = [0, 4, -4, 8][r.below(4) as usize];
+                int_access(r, ptr, v, imm, out);
+            }
+            3 if k == 0 || r.below(2) == 0 => {
+                out.push(word(i_type(OP_IMM, 0, ptr, ptr, step)));
+            }
+            3 | 4 => {
+                // addw subw sllw mulw xor
+                let (op, f3, f7) = [
+                    (OP_32, 0, 0),
+                    (OP_32, 0, 0x20),
+                    (OP_32, 1, 0),
+                    (OP_32, 0, 1),
+                    (OP, 4, 0),
+                ][r.below(5) as usize];
+                out.push(word(r_type(op, f3, f7, a, a, v)));
+            }
+            5 => out.push(word(i_type(OP_IMM_32, 0, u, v, r.next() as i32 >> 22))),
+            6 => out.push(word(i_type(OP_IMM_32, 0, v, v, 0))),
+            7 => {
+                // fadd/fmul/fdiv.d or .s, dynamic rounding: flags set.
+                let f7 = [0x00, 0x01, 0x08, 0x09, 0x0c, 0x0d][r.below(6) as usize];
+                let (d, x, y) = (r.below(32), r.below(32), r.below(32));
+                out.push(word(r_type(OP_FP, 7, f7, d, x, y)));
+            }
+            8 if exit.is_none() && k + 1 < len => {
+                // Out of the loop, forward past it.
+                exit = Some(out.len());
+                out.push(fixed(
+                    r_type(BRANCH, r.below(2), 0, 0, v, u),
+                    4,
+                    Fix::Ahead(0),
+                ));
+            }
+            9 => out.push(word(i_type(0x73, 2, u, 0, isa_a::csr::INSTRET as i32))),
+            _ => out.push(word(r_type(OP, 0, 0, u, u, a))),
+        }
+    }
+    // The closing condition.
+    let cond = out.len();
+    let back = |out: &Vec<Item>| out.len() - head;
+    match kind {
+        0 | 1 => {
+            out.push(word(i_type(OP_IMM, 0, c, c, -1)));
+            if kind == 0 {
+                let b = back(out);
+                out.push(fixed(0xe001 | (c - 8) << 7, 2, Fix::CBack(b)));
+            } else {
+                let b = back(out);
+                out.push(fixed(r_type(BRANCH, 1, 0, 0, c, 0), 4, Fix::Back(b)));
+            }
+        }
+        2 => {
+            let loaded = out[head..]
+                .iter()
+                .any(|it| it.bits & 0x7f == LOAD && it.bits >> 7 & 31 == v);
+            if !loaded {
+                out.push(word(i_type(LOAD, 2, v, ptr, 0)));
+            }
+            out.push(word(i_type(OP_IMM, 0, ptr, ptr, step)));
+            // blt / bltu / bge v, a
+            let f3 = [4, 6, 5][r.below(3) as usize];
+            let b = back(out);
+            out.push(fixed(r_type(BRANCH, f3, 0, 0, v, a), 4, Fix::Back(b)));
+        }
+        3 => {
+            out.push(word(i_type(OP_IMM, 0, ptr, ptr, step)));
+            let b = back(out);
+            out.push(fixed(r_type(BRANCH, 1, 0, 0, ptr, e), 4, Fix::Back(b)));
+        }
+        _ => {
+            out.push(word(i_type(OP_IMM, 0, c, c, 1)));
+            out.push(word(r_type(OP, 2 + r.below(2), 0, t, c, e)));
+            let b = back(out);
+            out.push(fixed(r_type(BRANCH, 1, 0, 0, t, 0), 4, Fix::Back(b)));
+        }
+    }
+    if rotated {
+        out[jump].fix = Fix::JAhead(cond - jump);
+    }
+    // The suffix: reads of what the loop wrote.
+    out.push(word(r_type(OP, 0, 0, u, u, v)));
+    out.push(word(r_type(OP_32, 0, 0, a, a, c)));
+    if r.below(2) == 0 {
+        out.push(word(i_type(0x73, 2, t, 0, isa_a::csr::INSTRET as i32)));
+    }
+    if let Some(x) = exit {
+        let n = out.len() - x;
+        set_ahead(&mut out[x], n);
+    }
+}
+
 /// Points a forward branch made with offset 0 at the instruction `n` after it.
 fn set_ahead(it: &mut Item, n: usize) {
     it.fix = match it.fix {
@@ -2724,6 +2908,7 @@ pub fn build(gens: &[Gen]) -> Vec<u8> {
             k @ 0..=119 if k % 16 == 11 => unroll_loop(&mut r, &mut items),
             k @ 0..=119 if k % 16 == 13 => address_sums(&mut r, &mut items),
             k @ 0..=119 if k % 16 == 5 => lazy_exits(&mut r, &mut items),
+            k @ 0..=119 if k % 16 == 1 => inner_loops(&mut r, &mut items),
             k @ 0..=119 => single(&mut r, k % 4 == 1, &int, &mut items),
             120..=135 => lui_pair(&mut r, &mut items),
             136..=151 => auipc_pair(&mut r, &mut items),

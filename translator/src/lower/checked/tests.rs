@@ -22,7 +22,7 @@ fn addi(rd: u32, rs1: u32, imm: i32) -> Decoded {
 
 fn checks_of(insns: &[Decoded]) -> Vec<Check> {
     let mut e = isa_b::Emitter::new();
-    let joins = super::super::join::plan(insns, 0x1000, &mut e);
+    let joins = super::super::join::plan(insns, 0x1000, true, &mut e);
     plan(insns, &joins, &vec![false; insns.len()])
 }
 
@@ -122,6 +122,52 @@ fn a_join_keeps_only_what_every_path_knows() {
     assert_eq!(p, [false, false, true, true, false]);
     let p = plan_of(&[sd(10, 8), beqz(8), sd(10, 0), sd(10, -GUARD as i32), ecall]);
     assert_eq!(p, [false, false, true, false, false]);
+}
+
+#[test]
+fn an_inner_loops_header_knows_nothing() {
+    let (ecall, bnez) = (ecall(), |off| {
+        d(Insn::Bne(isa_a::format::B {
+            rs1: x(11),
+            rs2: x(0),
+            off,
+        }))
+    });
+    // A loop of more than one basic block (inner_loop.rs): a branch on a2 inside it.
+    let inside = beqz(12, 4);
+    // sd a0 before the loop; the loop stores at a0 and moves it by 8: the next trip's
+    // a0 is not the one the straight path knew, whatever reaches the header first.
+    let p = plan_of(&[
+        sd(10, 0),
+        sd(10, 0),
+        inside,
+        addi(10, 10, 8),
+        bnez(-12),
+        ecall,
+    ]);
+    assert_eq!(p, [false; 6]);
+    // A forward branch to the header as well: still nothing.
+    let p = plan_of(&[
+        sd(10, 0),
+        beqz(11, 4),
+        sd(10, 0),
+        inside,
+        addi(10, 10, 8),
+        bnez(-12),
+        ecall,
+    ]);
+    assert_eq!(p, [false; 7]);
+    // Inside the loop, after the header, facts are made as anywhere.
+    let p = plan_of(&[
+        sd(10, 0),
+        sd(10, 0),
+        sd(10, 8),
+        inside,
+        addi(10, 10, 8),
+        bnez(-16),
+        ecall,
+    ]);
+    assert_eq!(p, [false, false, true, false, false, false, false]);
 }
 
 mod lookups {
