@@ -30,9 +30,9 @@
 //!   alone follow it up to the overwrite, and the back edge is a branch, which is not pure.
 //!
 //! Only short loops of more than one basic block stay inside ([`header`]): any other runs
-//! better as a superblock of its own. No inner loop whose body holds a leaf call or return (their lowering assumes the link
-//! value the straight path set), nor when the target's pc is not one instruction's alone
-//! (the copies of an unrolled loop).
+//! better as a superblock of its own. No inner loop whose body holds a leaf call or return
+//! (their lowering assumes the link value the straight path set), nor when the target's pc
+//! is not one instruction's alone (the copies of an unrolled loop).
 
 use isa_a::{Decoded, Insn};
 use std::sync::atomic::{AtomicU64, Ordering};
