@@ -42,16 +42,10 @@ const MOST_COPIES: usize = 4;
 /// it loops to its start and is short enough; else as it is.
 pub fn unroll(pc: u64, insns: Vec<Decoded>) -> Vec<Decoded> {
     let copies = (MOST_INSNS / insns.len().max(1)).min(MOST_COPIES);
-    if !unrolls(insns.len()) || !loops(pc, &insns) {
+    if copies < 2 || !loops(pc, &insns) {
         return insns;
     }
     insns.repeat(copies)
-}
-
-/// Whether a loop of one basic block `len` instructions long is unrolled when it is a
-/// superblock of its own.
-pub fn unrolls(len: usize) -> bool {
-    (MOST_INSNS / len.max(1)).min(MOST_COPIES) >= 2
 }
 
 /// The guest code a superblock at `pc` covers once: an unrolled loop's first copy of its

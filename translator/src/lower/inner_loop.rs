@@ -34,7 +34,7 @@
 //! (their lowering assumes the link value the straight path set), nor when the target's pc
 //! is not one instruction's alone (the copies of an unrolled loop).
 
-use isa_a::{Decoded, Insn};
+use isa_a::Decoded;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 /// The longest loop body (from the target to the back edge) kept inside its superblock.
@@ -65,16 +65,12 @@ pub(super) fn header(insns: &[Decoded], pcs: &[u64], i: usize) -> Option<usize> 
     let target = insn.direct_target(pcs[i])?;
     let t = (1..i).find(|&k| pcs[k] == target)?;
     let unique = pcs.iter().filter(|&&p| p == target).count() == 1;
-    let leaf = insns[t..i].iter().any(|d| match d.insn {
-        Insn::Jal(a) => super::calls::is_link(a.rd),
-        Insn::Jalr(_) => true,
-        _ => false,
-    });
+    let leaf = super::join::holds_leaf(&insns[t..i]);
     // A loop runs faster as a superblock of its own, entered by the chain the taken edge
     // leaves through, once it runs more than a few trips: there it is unrolled (one basic
     // block, short), keeps what it left unextended across its back edge (lazy.rs) and is
     // peeled (extension.rs). Kept inside: short loops of several blocks (a search, a scan
-    // with an if), whose few trips a pass the transitions would dominate.
+    // with an if), whose few trips each pass would cost less than leaving and re-entering.
     let one_block = !insns[t..i].iter().any(|d| isa_a::ends_block(&d.insn));
     let short = i + 1 - t <= LONGEST;
     (unique && !leaf && !one_block && short).then_some(t)

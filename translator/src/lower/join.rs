@@ -93,11 +93,7 @@ pub(super) fn plan(insns: &[Decoded], start: u64, loops: bool, e: &mut isa_b::Em
             }
             continue;
         };
-        let leaf = insns[i + 1..t].iter().any(|d| match d.insn {
-            Insn::Jal(a) => super::calls::is_link(a.rd),
-            Insn::Jalr(_) => true,
-            _ => false,
-        });
+        let leaf = holds_leaf(&insns[i + 1..t]);
         // The interpreter's block from the target ends where the straight path's part
         // does only if that part ends at an instruction that ends blocks: one cut at the
         // length limit ends a fixed count from the part's start, which the target is not.
@@ -111,6 +107,16 @@ pub(super) fn plan(insns: &[Decoded], start: u64, loops: bool, e: &mut isa_b::Em
         }
     }
     j
+}
+
+/// Whether `insns` hold a leaf call or return, whose lowering assumes the link value the
+/// straight path set (a jump into or back over them would not have set it).
+pub(super) fn holds_leaf(insns: &[Decoded]) -> bool {
+    insns.iter().any(|d| match d.insn {
+        Insn::Jal(a) => super::calls::is_link(a.rd),
+        Insn::Jalr(_) => true,
+        _ => false,
+    })
 }
 
 impl Joins {
